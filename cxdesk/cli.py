@@ -1,0 +1,165 @@
+"""The `cxdesk` command: no sub-command opens the window; sub-commands drive the same core.
+
+`--db PATH` and `--lang zh_CN|en` work before or after the sub-command name. Errors meant for the
+owner print one sentence and exit non-zero; anything unexpected goes to the log, never as a
+traceback on the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from cxdesk import __version__
+from cxdesk.i18n import _, language_from_env, set_language
+
+log = logging.getLogger("cxdesk")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+# Each module has `register(subparsers, common_parent)`; a command sets `func(args) -> int`.
+COMMAND_MODULES = (
+    "cxdesk.commands.data",
+    "cxdesk.commands.analysis",
+    "cxdesk.commands.insights",
+    "cxdesk.commands.actions",
+    "cxdesk.commands.reports",
+)
+
+
+def ensure_streams() -> None:
+    """A windowed build on Windows has no console: sys.stdout/stderr are None there."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def common_options(suppress: bool) -> argparse.ArgumentParser:
+    """--db and --lang, accepted both before and after the sub-command."""
+    parent = argparse.ArgumentParser(add_help=False)
+    default = argparse.SUPPRESS if suppress else None
+    parent.add_argument("--db", metavar="PATH", default=default,
+                        help=_("database file (default: CXDESK_DB or the per-user data folder)"))
+    parent.add_argument("--lang", metavar="LANG", default=default,
+                        help=_("language of messages: zh_CN or en (default: CXDESK_LANG or zh_CN)"))
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cxdesk",
+        description=_("cxdesk: collect, analyze, act on and report customer feedback, offline."),
+        parents=[common_options(suppress=False)],
+    )
+    parser.add_argument("--version", action="version", version=f"cxdesk {__version__}")
+    parser.add_argument("--demo", action="store_true", help=_("open a fresh demo database in the window"))
+    parser.add_argument("--self-check", action="store_true",
+                        help=_("check that models, import, analysis and reports work, then exit"))
+    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
+    parent = common_options(suppress=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub, parent)
+    return parser
+
+
+def _pre_scan_lang(argv: Sequence[str]) -> str | None:
+    """The language must be set before the parser is built, so its help is translated."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def open_database(args: argparse.Namespace):
+    """The database named by --db (or CXDESK_DB, or the default), opened and migrated."""
+    from cxdesk.core.storage import open_db
+
+    return open_db(Path(args.db).expanduser() if getattr(args, "db", None) else None)
+
+
+def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    from cxdesk.core.errors import CxdeskError
+    from cxdesk.core.progress import Cancelled
+
+    try:
+        return int(func(args) or 0)
+    except CxdeskError as exc:
+        log.info("command failed: %s %s", exc, exc.details)
+        sys.stderr.write(str(exc) + "\n")
+        return EXIT_ERROR
+    except (KeyboardInterrupt, Cancelled):
+        sys.stderr.write(_("Cancelled; nothing was changed.") + "\n")
+        return 130
+    except Exception:  # noqa: BLE001 - the owner gets a sentence, the log gets the traceback
+        log.exception("unexpected error in command")
+        from cxdesk.logs import log_path
+
+        sys.stderr.write(
+            _("Something went wrong inside cxdesk. Details were written to the log: {path}").format(path=log_path())
+            + "\n"
+        )
+        return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ensure_streams()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_language(_pre_scan_lang(argv) or language_from_env())
+    from cxdesk.logs import setup_logging
+
+    setup_logging()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.lang:
+        set_language(args.lang)
+    if args.db:
+        os.environ["CXDESK_DB"] = str(Path(args.db).expanduser().resolve())
+    if args.command is None:
+        if args.self_check:
+            from cxdesk.selfcheck import run_self_check
+
+            return run_self_check()
+        return _open_window(args)
+    return run_command(args.func, args)
+
+
+def _open_window(args: argparse.Namespace) -> int:
+    try:
+        from cxdesk.ui.app import run_app
+    except ImportError as exc:
+        sys.stderr.write(_("The window cannot start: {reason}").format(reason=exc) + "\n")
+        return EXIT_ERROR
+    return run_app(db_path=Path(args.db) if args.db else None, demo=args.demo)
+
+
+def gui_main() -> int:
+    return main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

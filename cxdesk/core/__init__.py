@@ -1,0 +1,1 @@
+"""The Qt-free heart of cxdesk: storage, import, analysis, actions, evaluation and reports."""

@@ -1,0 +1,36 @@
+"""Logging to a rotating file in the per-user data folder; tracebacks go there, never to the owner."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+_configured = False
+
+
+def log_path() -> Path:
+    from cxdesk.core.storage import data_dir
+
+    folder = data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "cxdesk.log"
+
+
+def setup_logging(level: int = logging.INFO) -> Path | None:
+    """Send cxdesk's log records to the log file (once per process)."""
+    global _configured
+    if _configured:
+        return log_path()
+    try:
+        path = log_path()
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("cxdesk")
+    root.addHandler(handler)
+    root.setLevel(level)
+    root.propagate = False
+    _configured = True
+    return path
