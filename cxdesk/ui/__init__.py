@@ -1,0 +1,1 @@
+"""The desktop window: thin PySide6 screens over `cxdesk.core`."""

@@ -1,0 +1,167 @@
+"""The one way to run core work off the GUI thread, with progress, cancel and a delayed progress dialog.
+
+A task is a core call `fn(db, progress)`; it runs in a QRunnable with its own database connection.
+Writes go through one pool with a single thread (SQLite has one writer); reads use the global pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+
+from cxdesk.core.errors import CxdeskError
+from cxdesk.core.progress import Cancelled
+from cxdesk.i18n import _
+
+log = logging.getLogger("cxdesk.ui.tasks")
+
+TaskFn = Callable[[Any, Callable[[int, int, str], None]], Any]
+
+
+class TaskSignals(QObject):
+    progressed = Signal(int, int, str)
+    finished = Signal(object)          # the core call's return value
+    failed = Signal(str)               # one sentence for the owner
+    cancelled = Signal()
+    ended = Signal()                   # after any of the three above
+
+
+class Task(QRunnable):
+    """Runs `fn(db, progress)` with a fresh connection to `db_path` (or `fn(None, progress)`)."""
+
+    def __init__(self, fn: TaskFn, db_path: Path | None, title: str = "") -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.fn = fn
+        self.db_path = db_path
+        self.title = title
+        self.signals = TaskSignals()
+        self._cancel = threading.Event()
+        self._last_emit = 0.0
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: str | None = None
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+        now = time.monotonic()
+        if now - self._last_emit >= 0.1 or done >= total:
+            self._last_emit = now
+            self.signals.progressed.emit(int(done), int(total), message)
+
+    def run(self) -> None:  # worker thread
+        db = None
+        try:
+            if self.db_path is not None:
+                from cxdesk.core.storage import open_db
+
+                db = open_db(self.db_path)
+            self.result = self.fn(db, self._progress)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except CxdeskError as exc:
+            log.info("task %s failed: %s %s", self.title, exc, exc.details)
+            self.error = str(exc)
+            self.signals.failed.emit(str(exc))
+        except Exception:  # noqa: BLE001 - the owner gets a sentence, the log the traceback
+            log.error("task %s crashed:\n%s", self.title, traceback.format_exc())
+            from cxdesk.logs import log_path
+
+            self.error = _("Something went wrong inside cxdesk. Details were written to the log: {path}").format(
+                path=log_path())
+            self.signals.failed.emit(self.error)
+        else:
+            self.signals.finished.emit(self.result)
+        finally:
+            if db is not None:
+                try:
+                    db.close()
+                except Exception:  # noqa: BLE001
+                    pass
+            self.done.set()
+            self.signals.ended.emit()
+
+
+class TaskRunner(QObject):
+    """Starts tasks; keeps them alive until they end; one writer thread, many readers."""
+
+    task_started = Signal(object)
+    task_ended = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.write_pool = QThreadPool(self)
+        self.write_pool.setMaxThreadCount(1)
+        self.read_pool = QThreadPool.globalInstance()
+        self._running: set[Task] = set()
+
+    def start(self, fn: TaskFn, db_path: Path | None, *, write: bool = True, title: str = "") -> Task:
+        task = Task(fn, db_path, title)
+        self._running.add(task)
+        task.signals.ended.connect(lambda t=task: self._on_ended(t), Qt.QueuedConnection)
+        self.task_started.emit(task)
+        (self.write_pool if write else self.read_pool).start(task)
+        return task
+
+    def _on_ended(self, task: Task) -> None:
+        self._running.discard(task)
+        self.task_ended.emit(task)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def cancel_all(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+
+    def wait_idle(self, msecs: int = 30000) -> bool:
+        self.cancel_all()
+        ok = self.write_pool.waitForDone(msecs)
+        return self.read_pool.waitForDone(msecs) and ok
+
+
+def show_delayed_progress(task: Task, parent, title: str, *, delay_ms: int = 500, cancellable: bool = True):
+    """A modal progress dialog that appears only if the task still runs after `delay_ms`."""
+    from PySide6.QtWidgets import QProgressDialog
+
+    dialog = QProgressDialog(title, _("Cancel") if cancellable else "", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModal)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.setMinimumDuration(10**9)  # shown by our timer, not by Qt's own guess
+    if not cancellable:
+        dialog.setCancelButton(None)
+    dialog.reset()
+    dialog.hide()
+
+    def on_progress(done: int, total: int, message: str) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, max(total, 1)))
+        if message:
+            dialog.setLabelText(message)
+
+    timer = QTimer(dialog)
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: (not task.done.is_set()) and dialog.show())
+    timer.start(delay_ms)
+    task.signals.progressed.connect(on_progress)
+    dialog.canceled.connect(task.cancel)
+    task.signals.ended.connect(dialog.close)
+    task.signals.ended.connect(dialog.deleteLater)
+    return dialog
