@@ -1,0 +1,34 @@
+"""Analysis of feedback text: sentiment, topics, keywords; `analyze` scores what is not yet scored.
+
+Kept import-light on purpose: jieba and SnowNLP take about a second to load, so nothing heavy is
+imported here; `analyze` pulls in the pipeline only when it is called.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cxdesk.core.analysis.pipeline import AnalyzeResult
+
+
+def analyze(db: Any, progress: Any = None, *, force: bool = False) -> "AnalyzeResult":
+    """Score every feedback row not yet scored by the current model and dictionaries.
+
+    See `cxdesk.core.analysis.pipeline.analyze`.
+    """
+    from cxdesk.core.analysis.pipeline import analyze as _analyze
+    from cxdesk.core.progress import no_progress
+
+    return _analyze(db, progress or no_progress, force=force)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AnalyzeResult":
+        from cxdesk.core.analysis.pipeline import AnalyzeResult
+
+        return AnalyzeResult
+    raise AttributeError(name)
+
+
+__all__ = ["analyze", "AnalyzeResult"]
