@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
 
 from cxdesk.core.changes import Changes
 from cxdesk.ui.tasks import Task, TaskFn, TaskRunner
@@ -21,6 +22,9 @@ class AppContext(QObject):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self.tasks = TaskRunner(self)
+        # Owner edits (label corrections, tags, deletions, import undo) push QUndoCommands here;
+        # the main window's Edit menu shows Undo/Redo for it.
+        self.undo_stack = QUndoStack(self)
         self._read_db = None
 
     def read_db(self):
@@ -33,6 +37,7 @@ class AppContext(QObject):
 
     def set_db_path(self, path: Path) -> None:
         self.close()
+        self.undo_stack.clear()  # commands refer to rows of the old database
         self.db_path = Path(path)
         self.database_changed.emit(self.db_path)
         self.data_changed.emit(Changes(True, True, True, True, True))

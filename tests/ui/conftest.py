@@ -1,0 +1,33 @@
+"""UI test set-up: an AppContext on a fresh database; teardown checks no task is left running."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def ctx(qapp, tmp_path):
+    """An AppContext on a new, migrated database file in the test's own folder."""
+    from PySide6.QtCore import QThreadPool
+
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui.context import AppContext
+
+    path = tmp_path / "shop.db"
+    open_db(path).close()
+    context = AppContext(path)
+    yield context
+    # Every task must have ended by the end of a test: a dangling worker would write into the next
+    # test's database or crash at interpreter exit.
+    busy = context.tasks.busy
+    idle = context.tasks.wait_idle(10_000) and QThreadPool.globalInstance().waitForDone(10_000)
+    qapp.processEvents()
+    context.close()
+    context.undo_stack.clear()
+    context.deleteLater()
+    assert idle, "thread pools did not become idle"
+    assert not busy or not context.tasks.busy, "a task was still running at the end of the test"
