@@ -1,0 +1,194 @@
+"""`cxdesk --self-check`: prove that an installed or frozen cxdesk works end to end, then exit.
+
+Loads the models and dictionaries, scores a Chinese and an English sentence, imports a generated GBK
+CSV and an xlsx into a temporary database, runs an evaluation and a report export, opens the main
+window offscreen and grabs it. Prints versions and timings; exits non-zero on any failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    import sqlite3
+
+    from cxdesk import __version__
+
+    out = {"cxdesk": __version__, "python": platform.python_version(), "platform": platform.platform(),
+           "sqlite": sqlite3.sqlite_version, "frozen": str(bool(getattr(sys, "frozen", False)))}
+    for dist in ("PySide6-Essentials", "PySide6", "pyqtgraph", "sqlite-utils", "jieba", "openpyxl",
+                 "python-calamine", "numpy", "vaderSentiment"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _write_inputs(folder: Path, today: date) -> tuple[Path, Path]:
+    from openpyxl import Workbook
+
+    rows = []
+    texts = ["菜很好吃，服务也很热情", "外卖送得太慢了，汤都洒了", "上菜很快，环境干净", "价格有点贵，分量少",
+             "包装很严实，还是热的", "服务员态度很差", "味道一般般", "The noodles were great!"]
+    for i in range(120):
+        day = today - timedelta(days=119 - i)
+        rows.append((f"SC{i:04d}", f"{day.isoformat()} 12:{i % 60:02d}", 5 if i % 3 else 2, texts[i % len(texts)]))
+    csv_path = folder / "自检_评价.csv"
+    with csv_path.open("w", encoding="gbk", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["编号", "时间", "评分", "评价内容"])
+        for r in rows[:60]:
+            w.writerow(r)
+    xlsx_path = folder / "自检_评价.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["门店评价导出"])
+    ws.append(["评价ID", "评价时间", "星级", "内容"])
+    for r in rows[60:]:
+        ws.append([r[0], datetime.fromisoformat(r[1]), r[2], r[3]])
+    wb.save(xlsx_path)
+    return csv_path, xlsx_path
+
+
+def run_self_check(out: Callable[[str], None] | None = None) -> int:
+    out = out or (lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen") if not os.environ.get("DISPLAY") and sys.platform.startswith("linux") else None
+    failures = 0
+    state: dict = {}
+    tmp = tempfile.TemporaryDirectory(prefix="cxdesk-selfcheck-")
+    folder = Path(tmp.name)
+    os.environ.setdefault("CXDESK_DATA_DIR", str(folder / "data"))
+    today = date.today()
+
+    def step(name: str, fn: Callable[[], str]) -> None:
+        nonlocal failures
+        start = time.perf_counter()
+        try:
+            detail = fn()
+            out(f"OK   {name:<28} {1000 * (time.perf_counter() - start):8.0f} ms  {detail}")
+        except Exception as exc:  # noqa: BLE001 - a self-check reports every failure and goes on
+            failures += 1
+            out(f"FAIL {name:<28} {1000 * (time.perf_counter() - start):8.0f} ms  {type(exc).__name__}: {exc}")
+            for line in traceback.format_exc().splitlines():
+                out("     " + line)
+
+    def versions() -> str:
+        return ", ".join(f"{k} {v}" for k, v in _versions().items())
+
+    def sentiment() -> str:
+        from cxdesk.core.analysis.sentiment import analyze_texts
+
+        res = analyze_texts(["菜很好吃，服务也很热情", "The food was cold and the waiter was rude."])
+        labels = [r.label for r in res]
+        if labels != ["positive", "negative"]:
+            raise AssertionError(f"unexpected labels {labels}")
+        return f"zh {res[0].score:.2f} ({res[0].lang}), en {res[1].score:.2f} ({res[1].lang})"
+
+    def segment() -> str:
+        from cxdesk.core.analysis.topics import assign_topics
+
+        found = assign_topics("菜很好吃但是服务太慢")
+        if not found:
+            raise AssertionError("no topics found in a sentence that names two")
+        return ", ".join(f"{t[0]}:{t[3]}" for t in found)
+
+    def imports() -> str:
+        from cxdesk.core.importers import import_file, sniff_file
+        from cxdesk.core.storage import open_db
+
+        csv_path, xlsx_path = _write_inputs(folder, today)
+        db = open_db(folder / "selfcheck.db")
+        state["db"] = db
+        counts = []
+        for path in (csv_path, xlsx_path):
+            plan = sniff_file(path)
+            result = import_file(db, plan)
+            counts.append(f"{path.suffix}: {plan.encoding or plan.file_type} {result.imported} rows")
+            if result.imported != 60:
+                raise AssertionError(f"{path.name}: imported {result.imported}, expected 60")
+        return "; ".join(counts)
+
+    def analysis() -> str:
+        from cxdesk.core.analysis import analyze
+
+        result = analyze(state["db"])
+        return f"{result.scored} rows scored"
+
+    def evaluation() -> str:
+        from cxdesk.core.actions import create_action, move_action
+        from cxdesk.core.evaluation import evaluate_action
+
+        db = state["db"]
+        topic = db.execute("SELECT t.name FROM topics t JOIN feedback_topics ft ON ft.topic_id = t.id "
+                           "GROUP BY t.name ORDER BY count(*) DESC LIMIT 1").fetchone()
+        if topic is None:
+            raise AssertionError("no topic mentions after analysis")
+        action_id = create_action(db, "自检措施", topics=[topic[0]])
+        move_action(db, action_id, "live", date=today - timedelta(days=60))
+        ev = evaluate_action(db, action_id, window_days=28)
+        state["action_id"] = action_id
+        return f"topic {topic[0]}: verdict {ev.verdict}"
+
+    def report() -> str:
+        from openpyxl import load_workbook
+
+        from cxdesk.core.filters import FeedbackFilter
+        from cxdesk.core.reports.excel import build_summary
+
+        path = folder / "summary.xlsx"
+        build_summary(state["db"], path, FeedbackFilter())
+        wb = load_workbook(path, read_only=True)
+        return f"{len(wb.sheetnames)} sheets, {path.stat().st_size // 1024} KB"
+
+    def window() -> str:
+        from PySide6.QtWidgets import QApplication
+
+        from cxdesk.ui.context import AppContext
+        from cxdesk.ui.main_window import MainWindow
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        ctx = AppContext(folder / "selfcheck.db")
+        win = MainWindow(ctx)
+        win.resize(1200, 800)
+        win.show()
+        app.processEvents()
+        image = win.grab()
+        if image.isNull() or image.width() < 100:
+            raise AssertionError("the window could not be drawn")
+        shot = folder / "window.png"
+        image.save(str(shot))
+        win.close()
+        ctx.tasks.wait_idle(10000)
+        ctx.close()
+        return f"{image.width()}x{image.height()} on {app.platformName()}"
+
+    out(f"cxdesk self-check, {datetime.now():%Y-%m-%d %H:%M:%S}")
+    for name, fn in (("versions", versions), ("sentiment model", sentiment), ("topics and segmentation", segment),
+                     ("import GBK CSV and xlsx", imports), ("analysis", analysis), ("action evaluation", evaluation),
+                     ("Excel report", report), ("main window", window)):
+        if name in ("analysis", "action evaluation", "Excel report") and "db" not in state:
+            out(f"SKIP {name:<28} (import failed)")
+            failures += 1
+            continue
+        step(name, fn)
+    if "db" in state:
+        state["db"].close()
+    try:
+        tmp.cleanup()
+    except OSError:
+        pass
+    out("self-check passed" if failures == 0 else f"self-check FAILED: {failures} step(s)")
+    return 0 if failures == 0 else 1

@@ -1,0 +1,10 @@
+"""Entry point of the frozen app: the same `cxdesk` command, safe for multiprocessing and no console."""
+
+import multiprocessing
+import sys
+
+if __name__ == "__main__":
+    multiprocessing.freeze_support()  # analysis workers are spawned processes
+    from cxdesk.cli import main
+
+    sys.exit(main())
