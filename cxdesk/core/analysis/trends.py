@@ -1,0 +1,708 @@
+"""Feedback over time: counts, sentiment shares with Wilson intervals, mean rating, KPIs and topic ranking.
+
+Every function takes a `FeedbackFilter`, so the dashboard, the CLI and reports count the same rows.
+Fast path: two summary tables (`trend_daily`, `trend_topic_daily`) hold one row per day, channel and
+source (and topic). They are correct by construction: SQLite triggers on `feedback` and
+`feedback_topics` only note which days changed (in `trend_dirty`); the next read rebuilds exactly
+those days from the base tables before answering. Filters the summaries cannot answer (search, ratings,
+labels, explicit ids, several topics, deleted rows) are counted directly with one GROUP BY.
+
+Definitions (also in the README and the dashboard tooltips):
+- negative share = negative / (positive + neutral + negative); rows labelled unknown are left out.
+- mean sentiment = mean model score (0 = negative … 1 = positive) over rows with a known label.
+- negative volume of topic T = mentions of T whose sentence-level label is negative.
+- impact of topic T = overall negative share − the negative share if every negative row whose *only*
+  negative topic mention is T were not negative = (such rows) / (positive + neutral + negative).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Iterator, Sequence
+
+from cxdesk.core import storage
+from cxdesk.core.errors import InvalidValueError
+from cxdesk.core.filters import FeedbackFilter, filter_sql
+from cxdesk.core.progress import Progress, no_progress
+from cxdesk.i18n import _
+
+GRANULARITIES = ("day", "week", "month")
+Z95 = 1.959963984540054
+KNOWN = ("positive", "neutral", "negative")
+FULL_REBUILD = "*"  # marker in trend_dirty: rebuild every day
+
+# ---------------------------------------------------------------------------------------------
+# Schema: summary tables, the dirty-day list and the triggers that fill it
+
+_SCHEMA_40 = """
+CREATE TABLE trend_daily (
+    day TEXT NOT NULL,                 -- 'YYYY-MM-DD', '' for rows without a date
+    channel TEXT NOT NULL,             -- '' for rows without a channel
+    source_id INTEGER NOT NULL,
+    n_pos INTEGER NOT NULL, n_neu INTEGER NOT NULL, n_neg INTEGER NOT NULL, n_unk INTEGER NOT NULL,
+    rating_n INTEGER NOT NULL, rating_sum REAL NOT NULL,
+    sentiment_n INTEGER NOT NULL, sentiment_sum REAL NOT NULL,
+    PRIMARY KEY (day, channel, source_id)
+) WITHOUT ROWID;
+
+CREATE TABLE trend_topic_daily (
+    topic_id INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    source_id INTEGER NOT NULL,
+    n_pos INTEGER NOT NULL, n_neu INTEGER NOT NULL, n_neg INTEGER NOT NULL, n_unk INTEGER NOT NULL,
+    m_pos INTEGER NOT NULL,            -- mentions whose sentence-level label is positive
+    m_neg INTEGER NOT NULL,            -- ... negative
+    neg_only INTEGER NOT NULL,         -- negative rows whose only negative mention is this topic
+    rating_n INTEGER NOT NULL, rating_sum REAL NOT NULL,
+    sentiment_n INTEGER NOT NULL, sentiment_sum REAL NOT NULL,
+    PRIMARY KEY (topic_id, day, channel, source_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_trend_topic_day ON trend_topic_daily(day);
+
+CREATE TABLE trend_dirty (day TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO trend_dirty(day) VALUES ('*');
+
+CREATE TRIGGER trend_feedback_insert AFTER INSERT ON feedback BEGIN
+    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(NEW.created_at, 1, 10), ''));
+END;
+CREATE TRIGGER trend_feedback_delete AFTER DELETE ON feedback BEGIN
+    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(OLD.created_at, 1, 10), ''));
+END;
+CREATE TRIGGER trend_feedback_update
+AFTER UPDATE OF created_at, channel, source_id, label, rating, sentiment, deleted ON feedback
+WHEN OLD.created_at IS NOT NEW.created_at OR OLD.channel IS NOT NEW.channel
+  OR OLD.source_id IS NOT NEW.source_id OR OLD.label IS NOT NEW.label OR OLD.rating IS NOT NEW.rating
+  OR OLD.sentiment IS NOT NEW.sentiment OR OLD.deleted IS NOT NEW.deleted
+BEGIN
+    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(OLD.created_at, 1, 10), ''));
+    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(NEW.created_at, 1, 10), ''));
+END;
+CREATE TRIGGER trend_topics_insert AFTER INSERT ON feedback_topics BEGIN
+    INSERT OR IGNORE INTO trend_dirty(day)
+        SELECT coalesce(substr(created_at, 1, 10), '') FROM feedback WHERE id = NEW.feedback_id;
+END;
+CREATE TRIGGER trend_topics_delete AFTER DELETE ON feedback_topics BEGIN
+    INSERT OR IGNORE INTO trend_dirty(day)
+        SELECT coalesce(substr(created_at, 1, 10), '') FROM feedback WHERE id = OLD.feedback_id;
+END;
+CREATE TRIGGER trend_topics_update AFTER UPDATE ON feedback_topics BEGIN
+    INSERT OR IGNORE INTO trend_dirty(day)
+        SELECT coalesce(substr(created_at, 1, 10), '') FROM feedback WHERE id IN (OLD.feedback_id, NEW.feedback_id);
+END;
+"""
+
+
+def _migrate_40(db) -> None:
+    _exec_script(db, _SCHEMA_40)
+
+
+def _exec_script(db, script: str) -> None:
+    """executescript() would COMMIT the migration's transaction; run the statements one by one."""
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            db.execute(buf)
+            buf = ""
+
+
+storage.register_migration(40, _migrate_40)
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """Wilson score interval for a share k/n (None when n == 0)."""
+    if n <= 0:
+        return None
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    lo = 0.0 if k <= 0 else max(0.0, centre - half)
+    hi = 1.0 if k >= n else min(1.0, centre + half)
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Counts and means for a set of rows (one bucket, one period, or everything)."""
+
+    positive: int = 0
+    neutral: int = 0
+    negative: int = 0
+    unknown: int = 0
+    rating_n: int = 0
+    rating_sum: float = 0.0
+    sentiment_n: int = 0
+    sentiment_sum: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return self.positive + self.neutral + self.negative + self.unknown
+
+    @property
+    def labelled(self) -> int:
+        """Rows with a known label: the denominator of every share."""
+        return self.positive + self.neutral + self.negative
+
+    def share(self, label: str) -> float | None:
+        n = self.labelled
+        return getattr(self, label) / n if n else None
+
+    def share_ci(self, label: str) -> tuple[float, float] | None:
+        return wilson(getattr(self, label), self.labelled)
+
+    @property
+    def negative_share(self) -> float | None:
+        return self.share("negative")
+
+    @property
+    def positive_share(self) -> float | None:
+        return self.share("positive")
+
+    @property
+    def neutral_share(self) -> float | None:
+        return self.share("neutral")
+
+    @property
+    def negative_ci(self) -> tuple[float, float] | None:
+        return self.share_ci("negative")
+
+    @property
+    def mean_rating(self) -> float | None:
+        return self.rating_sum / self.rating_n if self.rating_n else None
+
+    @property
+    def mean_sentiment(self) -> float | None:
+        return self.sentiment_sum / self.sentiment_n if self.sentiment_n else None
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(*(a + b for a, b in zip(self._values(), other._values())))
+
+    def _values(self) -> tuple:
+        return (self.positive, self.neutral, self.negative, self.unknown, self.rating_n,
+                self.rating_sum, self.sentiment_n, self.sentiment_sum)
+
+    def to_dict(self) -> dict:
+        def r(x, nd=4):
+            return None if x is None else round(x, nd)
+
+        ci = self.negative_ci
+        return {
+            "total": self.total, "positive": self.positive, "neutral": self.neutral,
+            "negative": self.negative, "unknown": self.unknown,
+            "positive_share": r(self.positive_share), "neutral_share": r(self.neutral_share),
+            "negative_share": r(self.negative_share),
+            "negative_share_ci": None if ci is None else [r(ci[0]), r(ci[1])],
+            "mean_rating": r(self.mean_rating, 3), "rated": self.rating_n,
+            "mean_sentiment": r(self.mean_sentiment),
+        }
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One point of a trend: the rows dated start..end (inclusive, natural day/week/month bounds)."""
+
+    start: date
+    end: date
+    counts: Counts
+
+    def to_dict(self) -> dict:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), **self.counts.to_dict()}
+
+
+@dataclass(frozen=True)
+class Trend:
+    granularity: str
+    buckets: tuple[Bucket, ...]
+    undated: int = 0          # rows in the filter without a date (not in any bucket)
+
+    @property
+    def totals(self) -> Counts:
+        out = Counts()
+        for b in self.buckets:
+            out = out + b.counts
+        return out
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The selected period against the period of the same length just before it."""
+
+    date_from: date | None
+    date_to: date | None
+    current: Counts
+    previous_from: date | None = None
+    previous_to: date | None = None
+    previous: Counts | None = None
+
+    def change(self, name: str) -> float | None:
+        """Current minus previous for `total`, `negative_share`, `mean_rating`, `mean_sentiment`."""
+        if self.previous is None:
+            return None
+        a, b = getattr(self.current, name), getattr(self.previous, name)
+        if a is None or b is None:
+            return None
+        return a - b
+
+    def to_dict(self) -> dict:
+        return {
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "current": self.current.to_dict(),
+            "previous_from": self.previous_from.isoformat() if self.previous_from else None,
+            "previous_to": self.previous_to.isoformat() if self.previous_to else None,
+            "previous": self.previous.to_dict() if self.previous else None,
+        }
+
+
+@dataclass(frozen=True)
+class TopicRank:
+    topic_id: int
+    name: str
+    mentions: int             # rows mentioning the topic
+    negative_mentions: int    # ... whose mention is negative ("negative volume")
+    positive_mentions: int
+    negative_only: int        # negative rows whose only negative mention is this topic
+    impact: float             # drop of the overall negative share without those rows (0..1)
+
+    def to_dict(self) -> dict:
+        return {"topic": self.name, "mentions": self.mentions, "negative": self.negative_mentions,
+                "positive": self.positive_mentions, "negative_only": self.negative_only,
+                "impact": round(self.impact, 4)}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the overview screen shows for one filter, computed in one call."""
+
+    filter: FeedbackFilter
+    granularity: str
+    trend: Trend
+    kpis: Kpis
+    ranking: tuple[TopicRank, ...]
+    data_from: date | None
+    data_to: date | None
+    total_rows: int           # all rows in the database (for the first-run state)
+    channels: tuple[str, ...] = field(default=())
+    topics: tuple[str, ...] = field(default=())
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping the summaries correct
+
+
+@contextmanager
+def _write_txn(db, busy_ms: int | None = None) -> Iterator[None]:
+    """BEGIN IMMEDIATE (the write lock up front, so a waiting reader never deadlocks a writer)."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    old = None
+    if busy_ms is not None:
+        old = db.execute("PRAGMA busy_timeout").fetchone()[0]
+        db.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    finally:
+        if old is not None:
+            db.execute(f"PRAGMA busy_timeout = {int(old)}")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    else:
+        db.execute("COMMIT")
+
+
+_KNOWN_SQL = "('positive', 'neutral', 'negative')"
+
+_DAILY_COLUMNS = f"""
+    sum(CASE WHEN f.label = 'positive' THEN 1 ELSE 0 END), sum(CASE WHEN f.label = 'neutral' THEN 1 ELSE 0 END),
+    sum(CASE WHEN f.label = 'negative' THEN 1 ELSE 0 END),
+    sum(CASE WHEN f.label IN {_KNOWN_SQL} THEN 0 ELSE 1 END),
+    count(f.rating), total(f.rating),
+    sum(CASE WHEN f.sentiment IS NOT NULL AND f.label IN {_KNOWN_SQL} THEN 1 ELSE 0 END),
+    total(CASE WHEN f.label IN {_KNOWN_SQL} THEN f.sentiment END)"""
+
+_NEG_ONLY_SQL = """sum(CASE WHEN f.label = 'negative' AND ft.label = 'negative' AND NOT EXISTS (
+        SELECT 1 FROM feedback_topics x WHERE x.feedback_id = f.id AND x.label = 'negative'
+        AND x.topic_id <> ft.topic_id) THEN 1 ELSE 0 END)"""
+
+
+def _rebuild_sql(where: str) -> tuple[str, str]:
+    daily = f"""
+INSERT INTO trend_daily(day, channel, source_id, n_pos, n_neu, n_neg, n_unk, rating_n, rating_sum,
+                        sentiment_n, sentiment_sum)
+SELECT coalesce(substr(f.created_at, 1, 10), ''), coalesce(f.channel, ''), f.source_id, {_DAILY_COLUMNS}
+FROM feedback f WHERE f.deleted = 0 AND {where}
+GROUP BY 1, 2, 3"""
+    topic = f"""
+INSERT INTO trend_topic_daily(topic_id, day, channel, source_id, n_pos, n_neu, n_neg, n_unk,
+                              rating_n, rating_sum, sentiment_n, sentiment_sum, m_pos, m_neg, neg_only)
+SELECT ft.topic_id, coalesce(substr(f.created_at, 1, 10), ''), coalesce(f.channel, ''), f.source_id,
+       {_DAILY_COLUMNS},
+       sum(CASE WHEN ft.label = 'positive' THEN 1 ELSE 0 END),
+       sum(CASE WHEN ft.label = 'negative' THEN 1 ELSE 0 END), {_NEG_ONLY_SQL}
+FROM feedback f JOIN feedback_topics ft ON ft.feedback_id = f.id
+WHERE f.deleted = 0 AND {where}
+GROUP BY 1, 2, 3, 4"""
+    return daily, topic
+
+
+def _day_ranges(days: Sequence[str]) -> list[tuple[str, str]]:
+    """Collapse sorted 'YYYY-MM-DD' days into inclusive runs of consecutive days."""
+    runs: list[tuple[str, str]] = []
+    prev: date | None = None
+    start = ""
+    for text in days:
+        d = date.fromisoformat(text)
+        if prev is not None and d == prev + timedelta(days=1):
+            prev = d
+            continue
+        if prev is not None:
+            runs.append((start, prev.isoformat()))
+        start, prev = text, d
+    if prev is not None:
+        runs.append((start, prev.isoformat()))
+    return runs
+
+
+def summary_is_current(db) -> bool:
+    return db.execute("SELECT 1 FROM trend_dirty LIMIT 1").fetchone() is None
+
+
+def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None = None) -> int:
+    """Rebuild the summary rows of every day changed since the last refresh; returns days rebuilt.
+
+    Raises `sqlite3.OperationalError` ("database is locked") if another writer holds the database
+    longer than `busy_ms`; readers then count directly instead.
+    """
+    if summary_is_current(db):
+        return 0
+    with _write_txn(db, busy_ms):
+        dirty = sorted(r[0] for r in db.execute("SELECT day FROM trend_dirty"))
+        if not dirty:
+            return 0
+        known_days = db.execute("SELECT count(DISTINCT day) FROM trend_daily").fetchone()[0]
+        full = FULL_REBUILD in dirty or len(dirty) > max(60, known_days // 4)
+        if full:
+            progress(0, 2, _("Updating the overview"))
+            db.execute("DELETE FROM trend_daily")
+            db.execute("DELETE FROM trend_topic_daily")
+            daily, topic = _rebuild_sql("1")
+            db.execute(daily)
+            progress(1, 2, _("Updating the overview"))
+            db.execute(topic)
+            progress(2, 2, _("Updating the overview"))
+        else:
+            dated = [d for d in dirty if d]
+            runs = _day_ranges(dated)
+            if "" in dirty:
+                db.execute("DELETE FROM trend_daily WHERE day = ''")
+                db.execute("DELETE FROM trend_topic_daily WHERE day = ''")
+                for sql in _rebuild_sql("f.created_at IS NULL"):
+                    db.execute(sql)
+            for i, (a, b) in enumerate(runs, 1):
+                db.execute("DELETE FROM trend_daily WHERE day BETWEEN ? AND ?", [a, b])
+                db.execute("DELETE FROM trend_topic_daily WHERE day BETWEEN ? AND ?", [a, b])
+                # '~' sorts after ' ' and digits, so this covers every time of day b.
+                for sql in _rebuild_sql("f.created_at >= ? AND f.created_at < ?"):
+                    db.execute(sql, [a, b + "~"])
+                progress(i, len(runs), _("Updating the overview"))
+        db.execute("DELETE FROM trend_dirty")
+        return len(dirty)
+
+
+def _try_refresh(db) -> bool:
+    """Refresh if possible; False if another writer is busy (the caller then counts directly)."""
+    try:
+        refresh_summary(db, busy_ms=500)
+        return True
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return False
+        raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Daily rows: from the summaries when they can answer the filter, else directly
+
+_SUMMARY_FIELDS = {"date_from", "date_to", "channels", "sources", "topics"}
+
+
+def summary_can_answer(flt: FeedbackFilter) -> bool:
+    for name in flt.__dataclass_fields__:
+        value = getattr(flt, name)
+        if name in _SUMMARY_FIELDS or value in ((), "", None, False):
+            continue
+        if name == "search" and not str(value).strip():
+            continue
+        return False
+    return len(flt.topics) <= 1
+
+
+DailyRow = tuple  # (day, pos, neu, neg, unk, rating_n, rating_sum, sentiment_n, sentiment_sum)
+
+
+def _summary_where(flt: FeedbackFilter, alias: str) -> tuple[str, list]:
+    a = alias
+    clauses: list[str] = []
+    params: list = []
+    if flt.date_from:
+        clauses.append(f"{a}.day >= ?")
+        params.append(flt.date_from.isoformat())
+    if flt.date_to:
+        clauses.append(f"{a}.day <= ?")
+        params.append(flt.date_to.isoformat())
+    if flt.date_from or flt.date_to:
+        clauses.append(f"{a}.day <> ''")
+    if flt.channels:
+        clauses.append(f"{a}.channel IN ({', '.join('?' * len(flt.channels))})")
+        params.extend(flt.channels)
+    if flt.sources:
+        clauses.append(f"{a}.source_id IN ({', '.join('?' * len(flt.sources))})")
+        params.extend(int(s) for s in flt.sources)
+    return " AND ".join(clauses) or "1", params
+
+
+def _daily_from_summary(db, flt: FeedbackFilter) -> list[DailyRow]:
+    where, params = _summary_where(flt, "s")
+    cols = ("sum(s.n_pos), sum(s.n_neu), sum(s.n_neg), sum(s.n_unk), sum(s.rating_n), total(s.rating_sum), "
+            "sum(s.sentiment_n), total(s.sentiment_sum)")
+    if flt.topics:
+        sql = (f"SELECT s.day, {cols} FROM trend_topic_daily s "
+               f"WHERE s.topic_id IN (SELECT id FROM topics WHERE name = ?) AND {where} GROUP BY s.day ORDER BY s.day")
+        params = [flt.topics[0], *params]
+    else:
+        sql = f"SELECT s.day, {cols} FROM trend_daily s WHERE {where} GROUP BY s.day ORDER BY s.day"
+    return [tuple(r) for r in db.execute(sql, params)]
+
+
+def _daily_direct(db, flt: FeedbackFilter) -> list[DailyRow]:
+    where, params = filter_sql(flt, "f")
+    sql = (f"SELECT coalesce(substr(f.created_at, 1, 10), '') AS day, {_DAILY_COLUMNS} "
+           f"FROM feedback f WHERE {where} GROUP BY day ORDER BY day")
+    return [tuple(r) for r in db.execute(sql, params)]
+
+
+def daily_rows(db, flt: FeedbackFilter, *, use_summary: bool = True) -> list[DailyRow]:
+    """Per-day counts for `flt` ('' = rows without a date), from the summaries when they are usable."""
+    if use_summary and summary_can_answer(flt) and _try_refresh(db):
+        return _daily_from_summary(db, flt)
+    return _daily_direct(db, flt)
+
+
+def _counts(row: Sequence) -> Counts:
+    pos, neu, neg, unk, rn, rs, sn, ss = row
+    return Counts(int(pos or 0), int(neu or 0), int(neg or 0), int(unk or 0), int(rn or 0), float(rs or 0.0),
+                  int(sn or 0), float(ss or 0.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Buckets
+
+
+def bucket_start(d: date, granularity: str) -> date:
+    if granularity == "day":
+        return d
+    if granularity == "week":
+        return d - timedelta(days=d.weekday())  # weeks start on Monday
+    if granularity == "month":
+        return d.replace(day=1)
+    raise InvalidValueError(_("Unknown granularity “{value}”: use day, week or month.").format(value=granularity))
+
+
+def bucket_end(start: date, granularity: str) -> date:
+    if granularity == "day":
+        return start
+    if granularity == "week":
+        return start + timedelta(days=6)
+    nxt = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def next_bucket(start: date, granularity: str) -> date:
+    return bucket_end(start, granularity) + timedelta(days=1)
+
+
+def trend(db, flt: FeedbackFilter = FeedbackFilter(), granularity: str = "week", *,
+          fill_gaps: bool = True, use_summary: bool = True) -> Trend:
+    """Counts per day, week (Monday–Sunday) or month for the rows of `flt`.
+
+    With `fill_gaps`, buckets without rows between the first and last (or the filter's range) are
+    included with zero counts, so a plot shows the quiet days instead of joining across them.
+    """
+    if granularity not in GRANULARITIES:
+        raise InvalidValueError(_("Unknown granularity “{value}”: use day, week or month.").format(value=granularity))
+    rows = daily_rows(db, flt, use_summary=use_summary)
+    undated = 0
+    by_start: dict[date, Counts] = {}
+    for row in rows:
+        day = row[0]
+        c = _counts(row[1:])
+        if not day:
+            undated += c.total
+            continue
+        try:
+            d = date.fromisoformat(day)
+        except ValueError:
+            undated += c.total
+            continue
+        key = bucket_start(d, granularity)
+        by_start[key] = by_start.get(key, Counts()) + c
+    if fill_gaps and by_start:
+        first = bucket_start(flt.date_from, granularity) if flt.date_from else min(by_start)
+        last = bucket_start(flt.date_to, granularity) if flt.date_to else max(by_start)
+        first, last = min(first, min(by_start)), max(last, max(by_start))
+        cur = first
+        while cur <= last:
+            by_start.setdefault(cur, Counts())
+            cur = next_bucket(cur, granularity)
+    buckets = tuple(Bucket(s, bucket_end(s, granularity), by_start[s]) for s in sorted(by_start))
+    return Trend(granularity, buckets, undated)
+
+
+def totals(db, flt: FeedbackFilter = FeedbackFilter(), *, use_summary: bool = True) -> Counts:
+    out = Counts()
+    for row in daily_rows(db, flt, use_summary=use_summary):
+        out = out + _counts(row[1:])
+    return out
+
+
+def bucket_filter(flt: FeedbackFilter, bucket: Bucket, label: str | None = None) -> FeedbackFilter:
+    """The filter for exactly the rows behind one plotted point (clipped to the filter's own range)."""
+    start = max(bucket.start, flt.date_from) if flt.date_from else bucket.start
+    end = min(bucket.end, flt.date_to) if flt.date_to else bucket.end
+    out = flt.with_changes(date_from=start, date_to=end)
+    if label:
+        out = out.with_changes(labels=(label,))
+    return out
+
+
+def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
+    length = (date_to - date_from).days + 1
+    return date_from - timedelta(days=length), date_from - timedelta(days=1)
+
+
+def kpis(db, flt: FeedbackFilter = FeedbackFilter(), *, use_summary: bool = True) -> Kpis:
+    """Totals for the filter's period and for the equally long period before it.
+
+    A filter open at either end is closed at the first/last day with data, so "all time" compares
+    against nothing (there is no earlier period) while "last 30 days" compares with the 30 before.
+    """
+    current = totals(db, flt, use_summary=use_summary)
+    if flt.date_from is None or flt.date_to is None:
+        return Kpis(flt.date_from, flt.date_to, current)
+    pf, pt = previous_period(flt.date_from, flt.date_to)
+    previous = totals(db, flt.with_changes(date_from=pf, date_to=pt), use_summary=use_summary)
+    return Kpis(flt.date_from, flt.date_to, current, pf, pt, previous)
+
+
+# ---------------------------------------------------------------------------------------------
+# Topics
+
+
+def topic_ranking(db, flt: FeedbackFilter = FeedbackFilter(), *, by: str = "negative",
+                  limit: int | None = None, use_summary: bool = True) -> list[TopicRank]:
+    """Enabled topics ranked by negative volume (`by="negative"`) or by impact (`by="impact"`).
+
+    The filter's own topic selection is ignored: the ranking compares all topics within the same
+    dates, channels and sources.
+    """
+    if by not in ("negative", "impact"):
+        raise InvalidValueError(_("Unknown ranking “{value}”: use negative or impact.").format(value=by))
+    base = flt.with_changes(topics=(), topic_labels=())
+    labelled = totals(db, base, use_summary=use_summary).labelled
+    if use_summary and summary_can_answer(base) and _try_refresh(db):
+        where, params = _summary_where(base, "s")
+        sql = (f"SELECT t.id, t.name, sum(s.n_pos + s.n_neu + s.n_neg + s.n_unk), sum(s.m_neg), sum(s.m_pos), "
+               f"sum(s.neg_only) FROM trend_topic_daily s JOIN topics t ON t.id = s.topic_id "
+               f"WHERE t.enabled = 1 AND {where} GROUP BY t.id")
+    else:
+        where, params = filter_sql(base, "f")
+        sql = (f"SELECT t.id, t.name, count(*), sum(ft.label = 'negative'), sum(ft.label = 'positive'), "
+               f"{_NEG_ONLY_SQL} FROM feedback f JOIN feedback_topics ft ON ft.feedback_id = f.id "
+               f"JOIN topics t ON t.id = ft.topic_id WHERE t.enabled = 1 AND {where} GROUP BY t.id")
+    out = []
+    for tid, name, mentions, neg, pos, neg_only in db.execute(sql, params):
+        neg_only = int(neg_only or 0)
+        impact = neg_only / labelled if labelled else 0.0
+        out.append(TopicRank(int(tid), name, int(mentions or 0), int(neg or 0), int(pos or 0), neg_only, impact))
+    if by == "impact":
+        out.sort(key=lambda r: (-r.negative_only, -r.negative_mentions, r.name))
+    else:
+        out.sort(key=lambda r: (-r.negative_mentions, -r.negative_only, r.name))
+    out = [r for r in out if r.mentions > 0]
+    return out[:limit] if limit else out
+
+
+def topic_filter(flt: FeedbackFilter, topic: str, *, negative_only: bool = True) -> FeedbackFilter:
+    """The rows behind a topic bar: mentions of `topic` (negative ones by default) within `flt`."""
+    return flt.with_changes(topics=(topic,), topic_labels=("negative",) if negative_only else ())
+
+
+# ---------------------------------------------------------------------------------------------
+# What the dashboard needs in one call
+
+
+def data_range(db) -> tuple[date | None, date | None]:
+    """First and last day with (non-deleted) feedback."""
+    row = db.execute(
+        "SELECT min(created_at), max(created_at) FROM feedback WHERE deleted = 0 AND created_at IS NOT NULL"
+    ).fetchone()
+    if not row or row[0] is None:
+        return None, None
+    try:
+        return date.fromisoformat(row[0][:10]), date.fromisoformat(row[1][:10])
+    except ValueError:
+        return None, None
+
+
+def list_channels(db) -> list[str]:
+    if _try_refresh(db):
+        rows = db.execute("SELECT DISTINCT channel FROM trend_daily WHERE channel <> '' ORDER BY channel")
+    else:
+        rows = db.execute("SELECT DISTINCT channel FROM feedback WHERE deleted = 0 AND channel IS NOT NULL "
+                          "AND channel <> '' ORDER BY channel")
+    return [r[0] for r in rows]
+
+
+def list_topic_names(db) -> list[str]:
+    return [r[0] for r in db.execute("SELECT name FROM topics WHERE enabled = 1 ORDER BY name")]
+
+
+def default_granularity(date_from: date | None, date_to: date | None) -> str:
+    if date_from is None or date_to is None:
+        return "month"
+    days = (date_to - date_from).days + 1
+    return "day" if days <= 62 else ("week" if days <= 550 else "month")
+
+
+def dashboard(db, flt: FeedbackFilter = FeedbackFilter(), granularity: str = "week", *,
+              ranking_limit: int = 10, progress: Progress = no_progress) -> Dashboard:
+    """Trend, KPIs, topic ranking and filter choices for the overview screen, in one call."""
+    progress(0, 3, _("Updating the overview"))
+    try:
+        refresh_summary(db, progress=lambda d, t, m: progress(0, 3, m), busy_ms=500)
+    except sqlite3.OperationalError:
+        pass  # a writer is busy: the functions below count directly
+    total_rows = db.execute("SELECT count(*) FROM feedback WHERE deleted = 0").fetchone()[0]
+    first, last = data_range(db)
+    tr = trend(db, flt, granularity)
+    progress(1, 3, _("Updating the overview"))
+    k = kpis(db, flt)
+    ranking = tuple(topic_ranking(db, flt, limit=ranking_limit))
+    progress(2, 3, _("Updating the overview"))
+    return Dashboard(flt, granularity, tr, k, ranking, first, last, total_rows,
+                     tuple(list_channels(db)), tuple(list_topic_names(db)))
