@@ -1,0 +1,295 @@
+"""`analyze`: give every feedback row its language, sentiment and topics, incrementally.
+
+A row is scored again only when the analysis version it carries differs from the current one. The
+version has two parts, `<sentiment part>|t<dictionary hash>`: the sentiment model and the shop's
+adapter, then the topic dictionary and user words. When only the dictionary changed (the owner
+edited a topic) the row's sentiment is kept and only its topics are assigned again, which is much
+faster.
+
+Work goes in batches; each batch is written in its own transaction, so a cancel keeps the finished
+batches and the next run continues where this one stopped. Big jobs use a pool of worker processes
+(spawned, so it also works in the frozen app and on Windows): workers score, the parent writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+from cxdesk.core.changes import NOTHING, Changes
+from cxdesk.core.progress import Cancelled, Progress, no_progress
+from cxdesk.i18n import _
+
+log = logging.getLogger(__name__)
+
+PARALLEL_MIN_ROWS = 20_000   # below this, starting worker processes costs more than it saves
+BATCH_ROWS = 1_000
+PARALLEL_BATCH_ROWS = 2_000
+WORKERS = 2
+
+
+@dataclass(frozen=True)
+class AnalyzeResult:
+    scored: int             # rows written in this run
+    skipped: int            # rows that were already up to date
+    topics_assigned: int    # topic mentions written
+    version: str            # the analysis version the rows now carry
+    seconds: float
+    changes: Changes
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """Everything a scorer needs, small and picklable (sent once to each worker process)."""
+
+    topics: tuple[tuple[str, tuple[str, ...]], ...]
+    words: tuple[tuple, ...]
+    adapter: Any
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring (runs in the parent or in a worker process)
+
+_state: dict[str, Any] = {}
+
+
+def _prepare(setup: _Setup) -> None:
+    from cxdesk.core.analysis.keywords import sync_words
+    from cxdesk.core.analysis.topics import TopicMatcher
+
+    matcher = TopicMatcher(setup.topics)
+    if any(len(w) == 1 for _name, syns in setup.topics for w in (_name, *syns)):
+        sync_words(setup.words)
+    _state["matcher"] = matcher
+    _state["adapter"] = setup.adapter
+
+
+def _worker_init(setup: _Setup) -> None:
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    _prepare(setup)
+
+
+def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None = None) -> list[tuple]:
+    """Score one batch with the prepared dictionaries.
+
+    Returns `(lang, sentiment, model_label, [(topic_index, score, label), ...])` per text. With
+    `langs` (topics only), the row's sentiment is not computed again: `lang` is taken as given and
+    sentiment/model_label come back as None.
+    """
+    from cxdesk.core.analysis import sentiment
+    from cxdesk.core.analysis.text import normalize
+
+    matcher = _state["matcher"]
+    adapter = _state["adapter"]
+    texts = list(texts)
+    if langs is None:
+        rows = sentiment.analyze_texts(texts, adapter)
+        base = [(r.lang, r.score, r.label) for r in rows]
+    else:
+        base = [(lang, None, None) for lang in langs]
+    seg_owner: list[tuple[int, int]] = []
+    seg_text: list[str] = []
+    if matcher:
+        for i, text in enumerate(texts):
+            if base[i][0] not in ("zh", "en"):
+                continue
+            for topic_index, segment in matcher.segments(normalize(text)):
+                seg_owner.append((i, topic_index))
+                seg_text.append(segment)
+    found: list[dict[int, list[float]]] = [dict() for _t in texts]
+    if seg_text:
+        scored = sentiment.analyze_texts(seg_text, adapter, split_long=False)
+        for (i, topic_index), res in zip(seg_owner, scored):
+            bucket = found[i].setdefault(topic_index, [])
+            if res.score is not None:
+                bucket.append(res.score)
+    out = []
+    for (lang, score, label), topics in zip(base, found):
+        mentions = []
+        for topic_index, scores in topics.items():
+            mean = sum(scores) / len(scores) if scores else None
+            mentions.append((topic_index, mean, sentiment.label_for(mean)))
+        out.append((lang, score, label, mentions))
+    return out
+
+
+def _score_in_worker(texts: list[str], langs: list[str] | None) -> list[tuple]:
+    return score_batch(texts, langs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Versions
+
+
+def load_adapter(db):
+    """The shop's sentiment adapter, or None (also when learning is not available)."""
+    from cxdesk.core.analysis import sentiment
+
+    try:
+        return sentiment.load_adapter(db)
+    except ModuleNotFoundError as exc:
+        if exc.name != "cxdesk.core.analysis.learn":
+            raise
+        return None
+
+
+def sentiment_version(adapter) -> str:
+    from cxdesk.core.analysis.sentiment import MODEL_VERSION
+
+    return f"{MODEL_VERSION}+a{getattr(adapter, 'version', None) or '-'}"
+
+
+def current_version(db) -> str:
+    """The analysis version rows scored now would carry (installs default topics if none exist)."""
+    from cxdesk.core.analysis.topics import dictionary_hash, ensure_default_topics
+
+    ensure_default_topics(db)
+    return f"{sentiment_version(load_adapter(db))}|t{dictionary_hash(db)}"
+
+
+def pending_count(db) -> int:
+    """Rows not yet scored by the current model and dictionaries (cheap; for a status line)."""
+    version = current_version(db)
+    return db.execute("SELECT count(*) FROM feedback WHERE analysis_version IS NOT ?", [version]).fetchone()[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+def _strip_adapter(adapter):
+    """The adapter without its cached dense array (megabytes that every worker can rebuild)."""
+    if adapter is None or not getattr(adapter, "info", None) or "_dense" not in adapter.info:
+        return adapter
+    return replace(adapter, info={k: v for k, v in adapter.info.items() if k != "_dense"})
+
+
+def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], list[str], list[str] | None]:
+    marks = ", ".join("?" * len(ids))
+    rows = db.execute(f"SELECT id, text, lang FROM feedback WHERE id IN ({marks}) ORDER BY id", list(ids)).fetchall()
+    return [r[0] for r in rows], [r[1] or "" for r in rows], ([r[2] or "none" for r in rows] if with_lang else None)
+
+
+def analyze(db, progress: Progress = no_progress, *, force: bool = False, workers: int | None = None,
+            batch_size: int | None = None) -> AnalyzeResult:
+    """Score every row whose analysis version is not the current one (all rows with `force`).
+
+    Sets `lang, sentiment, model_label, label, topics, analysis_version, analyzed_at` and rewrites
+    the automatic `feedback_topics` rows of the rows it scores (the owner's manual ones stay).
+    `workers`: processes for big jobs (default 2 above `PARALLEL_MIN_ROWS` rows, else none).
+    May raise `Cancelled` from `progress`; finished batches stay written.
+    """
+    from cxdesk.core.analysis.store import write_results
+    from cxdesk.core.analysis.topics import dictionary_hash, ensure_default_topics, jieba_words, list_topics
+    from cxdesk.core.storage import db_path_of, now_text
+
+    started = time.perf_counter()
+    progress(0, 1, _("Preparing the analysis"))
+    installed = ensure_default_topics(db)
+    adapter = load_adapter(db)
+    sent_part = sentiment_version(adapter)
+    version = f"{sent_part}|t{dictionary_hash(db)}"
+    topics = [t for t in list_topics(db) if t.enabled]
+    topic_ids = [t.id for t in topics]
+
+    total_rows = db.execute("SELECT count(*) FROM feedback").fetchone()[0]
+    if force:
+        full = [r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id").fetchall()]
+        topics_only: list[int] = []
+    else:
+        full, topics_only = [], []
+        for fid, row_version in db.execute(
+                "SELECT id, analysis_version FROM feedback WHERE analysis_version IS NOT ? ORDER BY id", [version]):
+            if row_version and row_version.split("|", 1)[0] == sent_part:
+                topics_only.append(fid)
+            else:
+                full.append(fid)
+    todo = len(full) + len(topics_only)
+    skipped = total_rows - todo
+    if not todo:
+        return AnalyzeResult(0, skipped, 0, version, time.perf_counter() - started,
+                             Changes(topics=True) if installed else NOTHING)
+
+    setup = _Setup(tuple((t.name, tuple(t.synonyms)) for t in topics), tuple(jieba_words(db)), _strip_adapter(adapter))
+    if workers is None:
+        workers = WORKERS if todo > PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1 else 0
+    if db_path_of(db) is None:
+        workers = 0
+    size = batch_size or (PARALLEL_BATCH_ROWS if workers else BATCH_ROWS)
+    jobs = [(ids, False) for ids in _chunks(full, size)] + [(ids, True) for ids in _chunks(topics_only, size)]
+
+    done = 0
+    mentions = 0
+    analyzed_at = now_text()
+
+    def write(ids: list[int], rows: list[tuple], only_topics: bool) -> None:
+        nonlocal done, mentions
+        packed = [(fid, *row) for fid, row in zip(ids, rows)]
+        with db.atomic():
+            mentions += write_results(db, packed, topic_ids, version, analyzed_at, sentiment=not only_topics)
+        done += len(ids)
+        progress(done, todo, _("Analyzing feedback: {done} of {total} rows").format(done=done, total=todo))
+
+    progress(0, todo, _("Analyzing feedback: {done} of {total} rows").format(done=0, total=todo))
+    remaining = deque(jobs)
+    if workers:
+        try:
+            _run_parallel(db, remaining, setup, workers, write)
+        except Cancelled:
+            raise
+        except Exception:  # noqa: BLE001 - a broken pool (no fork/spawn allowed, killed worker): go on alone
+            log.warning("worker processes failed; continuing in this process", exc_info=True)
+    if remaining:
+        _prepare(setup)
+        while remaining:
+            ids, only_topics = remaining[0]
+            ids, texts, langs = _fetch(db, ids, only_topics)
+            rows = score_batch(texts, langs)
+            write(ids, rows, only_topics)
+            remaining.popleft()
+    seconds = time.perf_counter() - started
+    log.info("analyzed %d rows (%d skipped) in %.1f s with %d workers", done, skipped, seconds, workers)
+    return AnalyzeResult(done, skipped, mentions, version, seconds, Changes(feedback=True, topics=True))
+
+
+def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> None:
+    """Score the jobs in `remaining` with worker processes, writing results in order.
+
+    Jobs leave `remaining` only once written, so a failing pool leaves the rest to the caller.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(setup,))
+    in_flight: deque = deque()
+    queue = deque(remaining)
+    finished = False
+    try:
+        while queue or in_flight:
+            while queue and len(in_flight) < workers * 2:
+                ids, only_topics = queue.popleft()
+                ids, texts, langs = _fetch(db, ids, only_topics)
+                in_flight.append((ids, only_topics, pool.submit(_score_in_worker, texts, langs)))
+            ids, only_topics, future = in_flight.popleft()
+            rows = future.result()
+            write(ids, rows, only_topics)
+            remaining.popleft()
+        finished = True
+    finally:
+        for _ids, _only, future in in_flight:
+            future.cancel()
+        # On cancel, do not wait for the batches still being scored; their results are not needed.
+        pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+__all__ = ["analyze", "AnalyzeResult", "current_version", "pending_count", "score_batch", "PARALLEL_MIN_ROWS"]
