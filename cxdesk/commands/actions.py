@@ -1,0 +1,199 @@
+"""CLI commands for the improvement board and its evaluation: `cxdesk action ...` and `cxdesk evaluate`."""
+
+from __future__ import annotations
+
+import argparse
+
+from cxdesk.cli import open_database, print_json
+from cxdesk.i18n import _
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("action", parents=[parent], help=_("improvement actions on the board"))
+    asub = p.add_subparsers(dest="action_command", metavar=_("ACTION_COMMAND"))
+    asub.required = True
+
+    a = asub.add_parser("add", parents=[parent], help=_("add an action and print its number"))
+    a.add_argument("--title", required=True, help=_("what will be done"))
+    a.add_argument("--topic", action="append", default=[], metavar="TOPIC",
+                   help=_("topic the action targets (repeat for more)"))
+    a.add_argument("--owner", default="", help=_("who does it"))
+    a.add_argument("--description", default="", help=_("details"))
+    a.add_argument("--keyword", action="append", default=[], metavar="WORD",
+                   help=_("also count feedback containing this word (repeat for more)"))
+    a.add_argument("--channel", action="append", default=[], metavar="CHANNEL",
+                   help=_("only measure feedback from this channel (repeat for more)"))
+    a.add_argument("--feedback", action="append", default=[], type=int, metavar="ID",
+                   help=_("feedback row that shows the problem (repeat for more)"))
+    a.add_argument("--live-date", metavar="DATE", help=_("go-live date, e.g. 2024-03-05 (the action starts as live)"))
+    a.set_defaults(func=cmd_add)
+
+    a = asub.add_parser("list", parents=[parent], help=_("list actions by board column"))
+    a.add_argument("--status", help=_("only this status (e.g. live or 已上线)"))
+    a.add_argument("--topic", help=_("only actions for this topic"))
+    a.add_argument("--owner", help=_("only actions of this owner"))
+    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    a.set_defaults(func=cmd_list)
+
+    a = asub.add_parser("move", parents=[parent], help=_("move an action to another status"))
+    a.add_argument("id", type=int, metavar="ID")
+    a.add_argument("status", metavar="STATUS",
+                   help=_("todo, doing, live, evaluated, dropped (or 待办, 进行中, 已上线, 已评估, 已放弃)"))
+    a.add_argument("--date", metavar="DATE", help=_("go-live date when moving to live (default: today)"))
+    a.set_defaults(func=cmd_move)
+
+    a = asub.add_parser("show", parents=[parent], help=_("show an action with its history"))
+    a.add_argument("id", type=int, metavar="ID")
+    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    a.set_defaults(func=cmd_show)
+
+    a = asub.add_parser("undo", parents=[parent], help=_("undo the last change of an action"))
+    a.add_argument("id", type=int, metavar="ID")
+    a.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("evaluate", parents=[parent], help=_("did an action work? compare before and after go-live"))
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--window", type=int, default=28, metavar="DAYS", help=_("days in each window (default 28)"))
+    p.add_argument("--lag", type=int, default=0, metavar="DAYS",
+                   help=_("days after go-live to leave out while the change settles (default 0)"))
+    p.add_argument("--save", action="store_true", help=_("store the result as a dated snapshot"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p.set_defaults(func=cmd_evaluate)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from cxdesk.core.actions import create_action
+
+    db = open_database(args)
+    action_id = create_action(db, args.title, topics=args.topic, owner=args.owner, description=args.description,
+                              keywords=args.keyword, channels=args.channel, feedback_ids=args.feedback,
+                              live_date=args.live_date)
+    print(action_id)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from cxdesk.core.actions import STATUSES, list_actions, status_name
+
+    db = open_database(args)
+    items = list_actions(db, status=args.status, topic=args.topic, owner=args.owner)
+    if args.json:
+        print_json([a.to_json() for a in items])
+        return 0
+    if not items:
+        print(_("No actions yet. Add one with: cxdesk action add --title TITLE --topic TOPIC"))
+        return 0
+    for status in STATUSES:
+        group = [a for a in items if a.status == status]
+        if not group:
+            continue
+        print(f"{status_name(status)} ({len(group)})")
+        for a in group:
+            parts = [f"  #{a.id} {a.title}"]
+            if a.topics:
+                parts.append("[" + _(", ").join(a.topics) + "]")
+            if a.owner:
+                parts.append(_("owner: {owner}").format(owner=a.owner))
+            if a.live_date:
+                parts.append(_("live {date}").format(date=a.live_date.isoformat()))
+            print("  ".join(parts))
+    return 0
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    from cxdesk.core.actions import get_action, move_action, status_name
+
+    db = open_database(args)
+    move_action(db, args.id, args.status, date=args.date)
+    action = get_action(db, args.id)
+    line = _("Action {id} is now “{status}”.").format(id=action.id, status=status_name(action.status))
+    if action.live_date and action.status in ("live", "evaluated"):
+        line += " " + _("Go-live date: {date}.").format(date=action.live_date.isoformat())
+    print(line)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from cxdesk.core.actions import action_history, field_name, get_action, history_value
+    from cxdesk.core.evaluation import list_snapshots
+
+    db = open_database(args)
+    action = get_action(db, args.id)
+    history = action_history(db, action.id)
+    snaps = list_snapshots(db, action.id)
+    if args.json:
+        data = action.to_json()
+        data["history"] = [{"at": h.at, "field": h.field, "old": h.old_value, "new": h.new_value,
+                            "change": h.change_id, "undone_at": h.undone_at} for h in history]
+        data["evaluations"] = [{"created_at": s.created_at, "window_days": s.window_days, "lag_days": s.lag_days,
+                                "verdict": s.verdict} for s in snaps]
+        print_json(data)
+        return 0
+    print(f"#{action.id} {action.title}")
+    rows = [
+        (_("Status"), action.status_name),
+        (_("Topics"), _(", ").join(action.topics) or "–"),
+        (_("Owner"), action.owner or "–"),
+        (_("Go-live date"), action.live_date.isoformat() if action.live_date else "–"),
+        (_("Created"), action.created_at),
+    ]
+    if action.keywords:
+        rows.append((_("Keywords"), _(", ").join(action.keywords)))
+    if action.channels:
+        rows.append((_("Channels"), _(", ").join(action.channels)))
+    if action.feedback_ids:
+        rows.append((_("Example rows"), ", ".join(str(i) for i in action.feedback_ids)))
+    if action.description:
+        rows.append((_("Description"), action.description))
+    for label, value in rows:
+        print(f"  {label}: {value}")
+    if snaps:
+        from cxdesk.core.evaluation import verdict_name
+
+        print(_("Evaluations:"))
+        for s in snaps:
+            print(f"  {s.created_at}  {verdict_name(s.verdict)}  " + s.result.get("sentence", ""))
+    print(_("History:"))
+    for h in history:
+        mark = "  " + _("(undone)") if h.undone_at else ""
+        if h.field == "created":
+            print(f"  {h.at}  " + field_name("created") + mark)
+        else:
+            print(f"  {h.at}  {field_name(h.field)}: {history_value(h.field, h.old_value)} → "
+                  f"{history_value(h.field, h.new_value)}{mark}")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from cxdesk.core.actions import undo_last_change
+
+    db = open_database(args)
+    changes = undo_last_change(db, args.id)
+    print(_("Undone.") if changes.any() else _("Nothing to undo for action {id}.").format(id=args.id))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from cxdesk.core.evaluation import (evaluate_action, format_pct, format_pp, plain_verdict,
+                                        snapshot_evaluation, verdict_name)
+
+    db = open_database(args)
+    run = snapshot_evaluation if args.save else evaluate_action
+    ev = run(db, args.id, window_days=args.window, lag_days=args.lag)
+    if args.json:
+        print_json(ev.to_json())
+        return 0
+    print(f"#{ev.action_id} {ev.title}: {verdict_name(ev.verdict)}")
+    print(plain_verdict(ev))
+    for name, w in ((_("Before"), ev.before), (_("After"), ev.after)):
+        print("  " + _("{name} {start} – {end}: {total} feedback, {mentions} mention the topic, {negative} negative ({rate})").format(
+            name=name, start=w.start.isoformat(), end=w.end.isoformat(), total=w.total, mentions=w.topic_mentions,
+            negative=w.topic_negative, rate=format_pct(w.negative_rate)))
+    print("  " + _("Difference {diff} percentage points (95% CI {low} to {high}), p = {p:.3g}").format(
+        diff=format_pp(ev.difference), low=format_pp(ev.ci95[0]), high=format_pp(ev.ci95[1]), p=ev.p_value))
+    print("  " + _("Other feedback: negative {before} → {after}").format(
+        before=format_pct(ev.before.control_rate), after=format_pct(ev.after.control_rate)))
+    if ev.did is not None:
+        print("  " + _("Beyond the change in other feedback: {est} percentage points (95% CI {low} to {high})").format(
+            est=format_pp(ev.did.estimate), low=format_pp(ev.did.ci95[0]), high=format_pp(ev.did.ci95[1])))
+    return 0

@@ -1,0 +1,655 @@
+"""Did an action work? Compare the weeks before its go-live with the weeks after, honestly.
+
+The primary metric is the share of all feedback in a window that mentions the action's topics
+negatively (a busy week does not fake a change). The difference after − before gets a Newcombe
+(hybrid Wilson score) 95% interval and a two-sided p-value (pooled z-test, Fisher's exact test when an
+expected count is below 5). All other feedback is the control: the difference-in-differences is taken on
+the ratio scale (topic's after/before ratio divided by the control's), because a season or a promotion
+moves rates proportionally, and a 3-point rise means little for a 5% topic but much for a 40% one.
+The verdict needs both the plain difference and the difference-in-differences to agree.
+
+One SQL pass grouped by day feeds both the windows and the daily chart, so a million-row database is
+evaluated in well under a second.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+from cxdesk.core import storage
+from cxdesk.core.errors import InvalidValueError
+from cxdesk.core.filters import day_start
+from cxdesk.i18n import _
+
+Z95 = 1.959963984540054
+ALPHA = 0.05
+MIN_ROWS = 30           # feedback rows needed in each window
+MIN_EVENTS = 10         # negative topic mentions needed in both windows together
+DATA_GAP_DAYS = 3       # the newest feedback may be this much older than the after-window's end
+EXAMPLES_PER_SIDE = 3
+VERDICTS = ("improved", "worsened", "no_significant_change", "insufficient_data")
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics (pure functions, no database)
+
+
+def wilson_interval(x: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion x/n."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = x / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe_interval(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> tuple[float, float]:
+    """Newcombe's hybrid score interval (method 10) for p2 − p1."""
+    p1 = x1 / n1 if n1 else 0.0
+    p2 = x2 / n2 if n2 else 0.0
+    l1, u1 = wilson_interval(x1, n1, z)
+    l2, u2 = wilson_interval(x2, n2, z)
+    d = p2 - p1
+    return d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2), d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+
+
+def _log_comb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def fisher_exact(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Two-sided p-value of Fisher's exact test for x1/n1 vs x2/n2 (sum of tables as likely or less)."""
+    k = x1 + x2
+    n = n1 + n2
+    lo, hi = max(0, k - n2), min(k, n1)
+    if hi <= lo:
+        return 1.0
+    log_total = _log_comb(n, k)
+    logs = [_log_comb(n1, i) + _log_comb(n2, k - i) - log_total for i in range(lo, hi + 1)]
+    observed = logs[x1 - lo]
+    p = sum(math.exp(v) for v in logs if v <= observed + 1e-7)
+    return min(1.0, p)
+
+
+def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test."""
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0
+    zval = abs(x2 / n2 - x1 / n1) / se
+    return math.erfc(zval / math.sqrt(2))
+
+
+def compare_proportions(x1: int, n1: int, x2: int, n2: int) -> tuple[float, str]:
+    """(two-sided p-value, test name): Fisher's exact test when any expected count is below 5, else z."""
+    k = x1 + x2
+    n = n1 + n2
+    if n == 0:
+        return 1.0, "none"
+    expected = [n1 * k / n, n1 * (n - k) / n, n2 * k / n, n2 * (n - k) / n]
+    if min(expected) < 5:
+        return fisher_exact(x1, n1, x2, n2), "fisher"
+    return two_proportion_z(x1, n1, x2, n2), "z"
+
+
+def ratio_did(x1: int, n1: int, x2: int, n2: int, c1: int, m1: int, c2: int, m2: int,
+              z: float = Z95) -> tuple[float, float, float]:
+    """Ratio of ratios (x2/n2 ÷ x1/n1) ÷ (c2/m2 ÷ c1/m1) with a 95% interval on the log scale.
+
+    Zero counts get the usual 0.5 correction so the interval stays finite.
+    """
+    cells = [x1, x2, c1, c2]
+    adj = 0.5 if min(cells) == 0 else 0.0
+    x1a, x2a, c1a, c2a = (v + adj for v in cells)
+    n1a, n2a, m1a, m2a = (v + 2 * adj for v in (n1, n2, m1, m2))
+    log_ratio = math.log(x2a / n2a) - math.log(x1a / n1a) - (math.log(c2a / m2a) - math.log(c1a / m1a))
+    var = sum(max(0.0, 1 / a - 1 / b) for a, b in ((x1a, n1a), (x2a, n2a), (c1a, m1a), (c2a, m2a)))
+    se = math.sqrt(var)
+    return math.exp(log_ratio), math.exp(log_ratio - z * se), math.exp(log_ratio + z * se)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    start: date                      # first day, inclusive
+    end: date                        # last day, inclusive
+    total: int                       # all feedback rows in the window (deleted=0)
+    topic_mentions: int              # rows mentioning a linked topic (or keyword)
+    topic_negative: int              # rows mentioning one negatively: the events
+    negative_rate: float             # topic_negative / total: the primary metric
+    topic_negative_share: float | None   # topic_negative / topic_mentions
+    mean_sentiment: float | None     # mean sentiment (0..1) of the mentions
+    mean_rating: float | None        # mean rating (1..5) of rows with a mention
+    control_total: int               # rows without a mention
+    control_negative: int            # of those, rows labelled negative
+    control_rate: float
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["start"] = self.start.isoformat()
+        out["end"] = self.end.isoformat()
+        for key in ("negative_rate", "topic_negative_share", "mean_sentiment", "mean_rating", "control_rate"):
+            if out[key] is not None:
+                out[key] = round(out[key], 6)
+        return out
+
+
+@dataclass(frozen=True)
+class DiD:
+    estimate: float                  # after-rate minus what it would be had the topic followed the control
+    ci95: tuple[float, float]
+    ratio: float                     # ratio of ratios; 1 = same change as everything else
+    ratio_ci95: tuple[float, float]
+
+    def to_json(self) -> dict:
+        return {"estimate": round(self.estimate, 6), "ci95": [round(v, 6) for v in self.ci95],
+                "ratio": round(self.ratio, 6), "ratio_ci95": [round(v, 6) for v in self.ratio_ci95]}
+
+
+@dataclass(frozen=True)
+class Example:
+    id: int
+    created_at: str
+    text: str
+    label: str | None
+    rating: float | None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    action_id: int
+    title: str
+    topics: tuple[str, ...]
+    live_date: date
+    window_days: int
+    lag_days: int
+    today: date
+    verdict: str
+    reason: str                      # why: significant|not_significant|control_moved|after_window_incomplete|...
+    complete_on: date | None         # with insufficient_data: first day the evaluation can be complete
+    last_data: date | None           # newest feedback in the database
+    before: WindowStats
+    after: WindowStats
+    difference: float                # after − before of negative_rate
+    ci95: tuple[float, float]
+    p_value: float
+    test: str                        # z|fisher|none
+    control_difference: float
+    control_ci95: tuple[float, float]
+    did: DiD | None
+    examples_before: tuple[Example, ...] = field(default=())
+    examples_after: tuple[Example, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return {
+            "action_id": self.action_id,
+            "title": self.title,
+            "topics": list(self.topics),
+            "live_date": self.live_date.isoformat(),
+            "window_days": self.window_days,
+            "lag_days": self.lag_days,
+            "evaluated_on": self.today.isoformat(),
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "complete_on": self.complete_on.isoformat() if self.complete_on else None,
+            "last_data": self.last_data.isoformat() if self.last_data else None,
+            "before": self.before.to_json(),
+            "after": self.after.to_json(),
+            "difference": round(self.difference, 6),
+            "ci95": [round(v, 6) for v in self.ci95],
+            "p_value": float(f"{self.p_value:.6g}"),
+            "test": self.test,
+            "control": {"difference": round(self.control_difference, 6),
+                        "ci95": [round(v, 6) for v in self.control_ci95],
+                        "before_rate": round(self.before.control_rate, 6),
+                        "after_rate": round(self.after.control_rate, 6)},
+            "did": self.did.to_json() if self.did else None,
+            "examples": {"before": [asdict(e) for e in self.examples_before],
+                         "after": [asdict(e) for e in self.examples_after]},
+            "sentence": plain_verdict(self),
+        }
+
+
+@dataclass(frozen=True)
+class Series:
+    """Per-day counts and 7-day rolling rates for the evaluation chart."""
+    days: tuple[date, ...]
+    total: tuple[int, ...]
+    topic_negative: tuple[int, ...]
+    control_total: tuple[int, ...]
+    control_negative: tuple[int, ...]
+    topic_rate: tuple[float | None, ...]      # rolling topic_negative / total
+    control_rate: tuple[float | None, ...]    # rolling control_negative / control_total
+    smooth_days: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: int
+    action_id: int
+    created_at: str
+    window_days: int
+    lag_days: int
+    verdict: str
+    result: dict
+
+
+@dataclass(frozen=True)
+class Badge:
+    """The small before/after mark on a board card."""
+    verdict: str
+    before_rate: float | None
+    after_rate: float | None
+    complete_on: date | None
+    text: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the database
+
+
+@dataclass(frozen=True)
+class _Day:
+    total: int
+    mentions: int
+    negative: int
+    all_negative: int
+    mention_negative_label: int
+    rating_sum: float
+    rating_n: int
+    sent_sum: float
+    sent_n: int
+
+
+def _target(db, action_id: int):
+    from cxdesk.core.actions import get_action
+
+    action = get_action(db, action_id)
+    if action.live_date is None:
+        raise InvalidValueError(
+            _("Action {id} has no go-live date yet, so there is nothing to compare. Move it to “{live}” or set the date.").format(
+                id=action.id, live=_("Live")))
+    topic_ids = [r[0] for r in db.execute(
+        "SELECT topic_id FROM action_topics WHERE action_id = ?", [action.id])]
+    if not topic_ids and not action.keywords:
+        raise InvalidValueError(
+            _("Action {id} is not linked to any topic or keyword, so there is nothing to measure.").format(id=action.id))
+    return action, topic_ids
+
+
+def _row_sql(topic_ids: list[int], keywords: tuple[str, ...], channels: tuple[str, ...]):
+    """Per-row select for the window rows: mention flag, negative-mention flag, label, rating, sentiment."""
+    params: list = []
+    inlist = ", ".join(str(int(t)) for t in topic_ids)
+    if topic_ids:
+        has = f"EXISTS (SELECT 1 FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist}))"
+        neg = (f"EXISTS (SELECT 1 FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist}) "
+               f"AND ft.label = 'negative')")
+        sent = (f"(SELECT avg(ft.sentiment) FROM feedback_topics ft WHERE ft.feedback_id = f.id "
+                f"AND ft.topic_id IN ({inlist}))")
+    else:
+        has, neg, sent = "0", "0", "NULL"
+    if keywords:
+        kw = "(" + " OR ".join("instr(f.text, ?) > 0" for _k in keywords) + ")"
+        has = f"({has} OR {kw})"
+        neg = f"({neg} OR ({kw} AND f.label = 'negative'))"
+        params = [*keywords, *keywords]
+    where = "f.deleted = 0 AND f.created_at >= ? AND f.created_at < ?"
+    if channels:
+        where += f" AND f.channel IN ({', '.join('?' * len(channels))})"
+    inner = (f"SELECT substr(f.created_at, 1, 10) AS d, f.label AS label, f.rating AS rating, "
+             f"f.sentiment AS fs, {has} AS m, {neg} AS n, {sent} AS ts FROM feedback f WHERE {where}")
+    sql = (
+        "SELECT d, count(*), sum(m), sum(n), sum(label = 'negative'), sum(m AND label = 'negative'), "
+        "sum(CASE WHEN m THEN rating END), count(CASE WHEN m THEN rating END), "
+        "sum(CASE WHEN m THEN coalesce(ts, fs) END), count(CASE WHEN m THEN coalesce(ts, fs) END) "
+        f"FROM ({inner}) GROUP BY d"
+    )
+    return sql, params
+
+
+def _daily(db, action, topic_ids, first: date, last: date) -> dict[date, _Day]:
+    sql, kw_params = _row_sql(topic_ids, action.keywords, action.channels)
+    params = [*kw_params, day_start(first), day_start(last + timedelta(days=1)), *action.channels]
+    out: dict[date, _Day] = {}
+    for d, *vals in db.execute(sql, params).fetchall():
+        try:
+            day = date.fromisoformat(d)
+        except (TypeError, ValueError):
+            continue
+        out[day] = _Day(*(v or 0 for v in vals))
+    return out
+
+
+def _window(days: dict[date, _Day], start: date, end: date) -> WindowStats:
+    acc = [0, 0, 0, 0, 0, 0.0, 0, 0.0, 0]
+    d = start
+    while d <= end:
+        row = days.get(d)
+        if row is not None:
+            for i, v in enumerate((row.total, row.mentions, row.negative, row.all_negative,
+                                   row.mention_negative_label, row.rating_sum, row.rating_n, row.sent_sum,
+                                   row.sent_n)):
+                acc[i] += v
+        d += timedelta(days=1)
+    total, mentions, negative, all_neg, mention_neg_label, rsum, rn, ssum, sn = acc
+    control_total = total - mentions
+    control_negative = all_neg - mention_neg_label
+    return WindowStats(
+        start=start, end=end, total=total, topic_mentions=mentions, topic_negative=negative,
+        negative_rate=negative / total if total else 0.0,
+        topic_negative_share=negative / mentions if mentions else None,
+        mean_sentiment=ssum / sn if sn else None,
+        mean_rating=rsum / rn if rn else None,
+        control_total=control_total, control_negative=control_negative,
+        control_rate=control_negative / control_total if control_total else 0.0,
+    )
+
+
+def window_stats(start: date, end: date, *, total: int, topic_negative: int, control_total: int,
+                 control_negative: int, topic_mentions: int | None = None) -> WindowStats:
+    """WindowStats from plain counts (simulations and tests); means are left empty."""
+    mentions = topic_negative + (total - control_total - topic_negative) if topic_mentions is None else topic_mentions
+    return WindowStats(start, end, total, mentions, topic_negative, topic_negative / total if total else 0.0,
+                       topic_negative / mentions if mentions else None, None, None, control_total,
+                       control_negative, control_negative / control_total if control_total else 0.0)
+
+
+def _examples(db, action, topic_ids, start: date, end: date) -> tuple[Example, ...]:
+    """Negative mentions first, most negative first, then other mentions."""
+    inlist = ", ".join(str(int(t)) for t in topic_ids) or "NULL"
+    mention = f"EXISTS (SELECT 1 FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist}))"
+    if action.keywords:
+        mention = f"({mention} OR " + " OR ".join("instr(f.text, ?) > 0" for _k in action.keywords) + ")"
+    where = f"f.deleted = 0 AND f.created_at >= ? AND f.created_at < ? AND {mention}"
+    params = [day_start(start), day_start(end + timedelta(days=1)), *action.keywords]
+    if action.channels:
+        where += f" AND f.channel IN ({', '.join('?' * len(action.channels))})"
+        params.extend(action.channels)
+    sql = (
+        "SELECT f.id, f.created_at, f.text, f.label, f.rating, "
+        f"(SELECT min(ft.sentiment) FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist})) AS ts, "
+        f"EXISTS (SELECT 1 FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist}) "
+        "AND ft.label = 'negative') AS neg "
+        f"FROM feedback f WHERE {where} AND length(trim(f.text)) > 0 "
+        "ORDER BY neg DESC, coalesce(ts, f.sentiment, 0.5), length(f.text) DESC, f.id LIMIT ?"
+    )
+    rows = db.execute(sql, [*params, EXAMPLES_PER_SIDE]).fetchall()
+    return tuple(Example(r[0], r[1], r[2][:300], r[3], r[4]) for r in rows)
+
+
+def _last_data(db) -> date | None:
+    row = db.execute("SELECT max(created_at) FROM feedback WHERE deleted = 0").fetchone()
+    try:
+        return date.fromisoformat(row[0][:10]) if row and row[0] else None
+    except ValueError:
+        return None
+
+
+def windows(live_date: date, window_days: int, lag_days: int) -> tuple[tuple[date, date], tuple[date, date]]:
+    """(before_start, before_end), (after_start, after_end); days inclusive."""
+    before = (live_date - timedelta(days=window_days), live_date - timedelta(days=1))
+    after_start = live_date + timedelta(days=lag_days)
+    return before, (after_start, after_start + timedelta(days=window_days - 1))
+
+
+def _check_args(window_days: int, lag_days: int) -> tuple[int, int]:
+    try:
+        window_days, lag_days = int(window_days), int(lag_days)
+    except (TypeError, ValueError):
+        raise InvalidValueError(_("The window and the lag must be whole numbers of days.")) from None
+    if not 1 <= window_days <= 366:
+        raise InvalidValueError(_("The window must be between 1 and 366 days, not {n}.").format(n=window_days))
+    if not 0 <= lag_days <= 366:
+        raise InvalidValueError(_("The lag must be between 0 and 366 days, not {n}.").format(n=lag_days))
+    return window_days, lag_days
+
+
+def evaluate_action(db, action_id: int, window_days: int = 28, lag_days: int = 0,
+                    today: date | None = None) -> Evaluation:
+    """Compare the `window_days` before go-live with the `window_days` after it (after `lag_days`)."""
+    window_days, lag_days = _check_args(window_days, lag_days)
+    today = today or date.today()
+    action, topic_ids = _target(db, action_id)
+    (b0, b1), (a0, a1) = windows(action.live_date, window_days, lag_days)
+    days = _daily(db, action, topic_ids, b0, a1)
+    before, after = _window(days, b0, b1), _window(days, a0, a1)
+    return _judge(db, action, topic_ids, before, after, window_days, lag_days, today)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The statistics and the verdict for two windows; `compare_windows` makes it without a database."""
+    verdict: str
+    reason: str
+    complete_on: date | None
+    difference: float
+    ci95: tuple[float, float]
+    p_value: float
+    test: str
+    control_difference: float
+    control_ci95: tuple[float, float]
+    did: DiD | None
+
+
+def compare_windows(before: WindowStats, after: WindowStats, *, today: date,
+                    last_data: date | None) -> Comparison:
+    """Difference with its interval and p-value, the control, the difference-in-differences, the verdict."""
+    x1, n1, x2, n2 = before.topic_negative, before.total, after.topic_negative, after.total
+    difference = after.negative_rate - before.negative_rate
+    ci = newcombe_interval(x1, n1, x2, n2) if n1 and n2 else (-1.0, 1.0)
+    p_value, test = compare_proportions(x1, n1, x2, n2)
+    c1, m1, c2, m2 = before.control_negative, before.control_total, after.control_negative, after.control_total
+    control_diff = after.control_rate - before.control_rate
+    control_ci = newcombe_interval(c1, m1, c2, m2) if m1 and m2 else (-1.0, 1.0)
+    did = None
+    if n1 and n2 and m1 and m2 and (c1 + c2) > 0 and (x1 + x2) > 0:
+        ratio, rlo, rhi = ratio_did(x1, n1, x2, n2, c1, m1, c2, m2)
+        # What the after-rate would have been had the topic moved like everything else.
+        base = ((x1 + 0.5) / (n1 + 1)) * ((c2 + 0.5) / (m2 + 1)) / ((c1 + 0.5) / (m1 + 1))
+        did = DiD(estimate=base * (ratio - 1), ci95=(base * (rlo - 1), base * (rhi - 1)), ratio=ratio,
+                  ratio_ci95=(rlo, rhi))
+
+    complete_on = None
+    if after.end >= today:
+        verdict, reason, complete_on = "insufficient_data", "after_window_incomplete", after.end + timedelta(days=1)
+    elif last_data is None or last_data < after.end - timedelta(days=DATA_GAP_DAYS):
+        verdict, reason = "insufficient_data", "no_recent_data"
+    elif n1 < MIN_ROWS or n2 < MIN_ROWS:
+        verdict, reason = "insufficient_data", "too_few_rows"
+    elif x1 + x2 < MIN_EVENTS:
+        verdict, reason = "insufficient_data", "too_few_events"
+    else:
+        down = p_value < ALPHA and ci[1] < 0
+        up = p_value < ALPHA and ci[0] > 0
+        if did is not None:
+            did_down, did_up = did.ratio_ci95[1] < 1, did.ratio_ci95[0] > 1
+        else:
+            did_down, did_up = down, up
+        if down and did_down:
+            verdict, reason = "improved", "significant"
+        elif up and did_up:
+            verdict, reason = "worsened", "significant"
+        elif down or up:
+            verdict, reason = "no_significant_change", "control_moved"
+        else:
+            verdict, reason = "no_significant_change", "not_significant"
+    return Comparison(verdict, reason, complete_on, difference, ci, p_value, test, control_diff, control_ci, did)
+
+
+def _judge(db, action, topic_ids, before: WindowStats, after: WindowStats, window_days: int, lag_days: int,
+           today: date) -> Evaluation:
+    last = _last_data(db)
+    c = compare_windows(before, after, today=today, last_data=last)
+    return Evaluation(
+        action_id=action.id, title=action.title, topics=action.topics or action.keywords,
+        live_date=action.live_date, window_days=window_days, lag_days=lag_days, today=today,
+        verdict=c.verdict, reason=c.reason, complete_on=c.complete_on, last_data=last,
+        before=before, after=after, difference=c.difference, ci95=c.ci95, p_value=c.p_value, test=c.test,
+        control_difference=c.control_difference, control_ci95=c.control_ci95, did=c.did,
+        examples_before=_examples(db, action, topic_ids, before.start, before.end),
+        examples_after=_examples(db, action, topic_ids, after.start, min(after.end, today)),
+    )
+
+
+def daily_series(db, action_id: int, window_days: int = 28, lag_days: int = 0, smooth_days: int = 7,
+                 today: date | None = None) -> Series:
+    """Per-day counts from a little before the before-window to the end of the after-window (or today)."""
+    window_days, lag_days = _check_args(window_days, lag_days)
+    today = today or date.today()
+    action, topic_ids = _target(db, action_id)
+    (b0, _b1), (_a0, a1) = windows(action.live_date, window_days, lag_days)
+    pad = max(7, window_days // 4)
+    first, last = b0 - timedelta(days=pad), min(a1 + timedelta(days=pad), max(today, b0))
+    days = _daily(db, action, topic_ids, first, last)
+    span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    empty = _Day(0, 0, 0, 0, 0, 0.0, 0, 0.0, 0)
+    rows = [days.get(d, empty) for d in span]
+    total = [r.total for r in rows]
+    neg = [r.negative for r in rows]
+    ctot = [r.total - r.mentions for r in rows]
+    cneg = [r.all_negative - r.mention_negative_label for r in rows]
+
+    def rolling(num: list[int], den: list[int]) -> tuple[float | None, ...]:
+        out = []
+        for i in range(len(num)):
+            lo = max(0, i - smooth_days + 1)
+            d = sum(den[lo:i + 1])
+            out.append(sum(num[lo:i + 1]) / d if d else None)
+        return tuple(out)
+
+    return Series(days=tuple(span), total=tuple(total), topic_negative=tuple(neg), control_total=tuple(ctot),
+                  control_negative=tuple(cneg), topic_rate=rolling(neg, total), control_rate=rolling(cneg, ctot),
+                  smooth_days=smooth_days)
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshots and badges
+
+
+def snapshot_evaluation(db, action_id: int, window_days: int = 28, lag_days: int = 0,
+                        today: date | None = None) -> Evaluation:
+    """Evaluate and store the result as a dated snapshot in `evaluations`."""
+    result = evaluate_action(db, action_id, window_days, lag_days, today=today)
+    with db.atomic():
+        db.execute(
+            "INSERT INTO evaluations(action_id, created_at, window_days, lag_days, verdict, result) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [result.action_id, storage.now_text(), result.window_days, result.lag_days, result.verdict,
+             json.dumps(result.to_json(), ensure_ascii=False)])
+    return result
+
+
+def list_snapshots(db, action_id: int) -> list[Snapshot]:
+    rows = db.execute(
+        "SELECT id, action_id, created_at, window_days, lag_days, verdict, result FROM evaluations "
+        "WHERE action_id = ? ORDER BY id DESC", [int(action_id)]).fetchall()
+    out = []
+    for r in rows:
+        try:
+            result = json.loads(r[6])
+        except ValueError:
+            result = {}
+        out.append(Snapshot(r[0], r[1], r[2], r[3], r[4], r[5], result))
+    return out
+
+
+def badge_for(db, action, today: date | None = None) -> Badge | None:
+    """Before/after mark for a live or evaluated card (the latest snapshot for evaluated ones)."""
+    if action.status not in ("live", "evaluated") or action.live_date is None:
+        return None
+    if action.status == "evaluated":
+        snaps = list_snapshots(db, action.id)
+        if snaps:
+            res = snaps[0].result
+            complete = res.get("complete_on")
+            return _badge(snaps[0].verdict, res.get("before", {}).get("negative_rate"),
+                          res.get("after", {}).get("negative_rate"),
+                          date.fromisoformat(complete) if complete else None)
+    try:
+        ev = evaluate_action(db, action.id, today=today)
+    except InvalidValueError:
+        return None
+    return _badge(ev.verdict, ev.before.negative_rate, ev.after.negative_rate if ev.complete_on is None else None,
+                  ev.complete_on)
+
+
+def _badge(verdict: str, before: float | None, after: float | None, complete_on: date | None) -> Badge:
+    if verdict == "insufficient_data":
+        text = (_("data from {date}").format(date=complete_on.strftime("%m-%d")) if complete_on
+                else _("not enough data"))
+    elif before is not None and after is not None:
+        arrow = {"improved": "↓", "worsened": "↑"}.get(verdict, "→")
+        text = f"{before * 100:.1f}% {arrow} {after * 100:.1f}%"
+    else:
+        text = verdict_name(verdict)
+    return Badge(verdict, before, after, complete_on, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Words
+
+
+def verdict_name(verdict: str) -> str:
+    return {
+        "improved": _("Improved"),
+        "worsened": _("Worse"),
+        "no_significant_change": _("No clear change"),
+        "insufficient_data": _("Not enough data yet"),
+    }.get(verdict, verdict)
+
+
+def format_pp(value: float) -> str:
+    """Percentage points with one decimal and a true minus sign."""
+    text = f"{value * 100:.1f}"
+    if text in ("-0.0", "0.0"):
+        return "0.0"
+    return text.replace("-", "−")
+
+
+def format_pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def topics_text(topics) -> str:
+    return _(", ").join(topics)
+
+
+def plain_verdict(ev: Evaluation) -> str:
+    """One sentence for the owner, e.g. 上线后“物流”差评占比从 12.4% 降到 6.1%（95% 置信区间 −8.9 至 −3.7 个百分点），改善显著."""
+    topic = topics_text(ev.topics)
+    if ev.verdict == "insufficient_data":
+        if ev.reason == "after_window_incomplete":
+            return _("Not enough data yet: the period after go-live runs until {end}; it can be evaluated from {date}.").format(
+                end=ev.after.end.isoformat(), date=ev.complete_on.isoformat() if ev.complete_on else "")
+        if ev.reason == "no_recent_data":
+            if ev.last_data is None:
+                return _("Not enough data yet: there is no feedback in the database.")
+            return _("Not enough data yet: the newest feedback is from {last}, but the period after go-live runs until {end}. Import newer feedback first.").format(
+                last=ev.last_data.isoformat(), end=ev.after.end.isoformat())
+        if ev.reason == "too_few_rows":
+            return _("Not enough data: only {before} feedback rows before go-live and {after} after (at least {min} each are needed).").format(
+                before=ev.before.total, after=ev.after.total, min=MIN_ROWS)
+        return _("Not enough data: only {n} negative mentions of “{topic}” in both periods together (at least {min} are needed).").format(
+            n=ev.before.topic_negative + ev.after.topic_negative, topic=topic, min=MIN_EVENTS)
+    values = dict(topic=topic, before=format_pct(ev.before.negative_rate), after=format_pct(ev.after.negative_rate),
+                  low=format_pp(ev.ci95[0]), high=format_pp(ev.ci95[1]))
+    if ev.verdict == "improved":
+        return _("After go-live, negative “{topic}” feedback fell from {before} to {after} of all feedback (95% confidence interval {low} to {high} percentage points): a clear improvement.").format(**values)
+    if ev.verdict == "worsened":
+        return _("After go-live, negative “{topic}” feedback rose from {before} to {after} of all feedback (95% confidence interval {low} to {high} percentage points): clearly worse.").format(**values)
+    first = _("After go-live, negative “{topic}” feedback went from {before} to {after} of all feedback (95% confidence interval {low} to {high} percentage points): no clear change, this can be normal ups and downs.").format(**values)
+    if ev.reason == "control_moved":
+        first = _("After go-live, negative “{topic}” feedback went from {before} to {after} of all feedback (95% confidence interval {low} to {high} percentage points), but other feedback changed in the same way at the same time, so this is not counted as the effect of the action.").format(**values)
+    return first
