@@ -205,7 +205,7 @@ class TopicMatcher:
             from cxdesk.core.analysis.keywords import jieba_module
 
             pos = 0
-            for tok in jieba_module().dt.lcut(clause, HMM=False):  # noqa: B007
+            for tok in jieba_module().dt.lcut(clause):
                 idxs = self._singles.get(tok)
                 if idxs is None and 1 < len(tok) <= 3:
                     if tok[:-1] in _DEGREE:
