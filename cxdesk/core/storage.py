@@ -286,6 +286,7 @@ def _load_schema_areas() -> None:
 # Modules that call `register_migration` at import time.
 _SCHEMA_MODULES = (
     "cxdesk.core.search",
+    "cxdesk.core.importers.pipeline",
     "cxdesk.core.analysis.store",
     "cxdesk.core.analysis.trends",
     "cxdesk.core.actions",

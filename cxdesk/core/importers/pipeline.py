@@ -1,0 +1,575 @@
+"""Commit an `ImportPlan` to the database in one transaction, undo an import, list imports.
+
+Every row becomes a `feedback` row or a line in the report (rejected with row, column, value and
+reason, or counted as a duplicate). Identity: the platform's review id when the file has one
+(`id:<channel>:<id>`), else author + time + text (`ath:` + hash). Rows without an author keep an
+occurrence number in the key, so two anonymous customers writing "好评" at the same minute stay
+two rows, while the same export imported again still adds nothing (BAD_INPUTS #41).
+Rows go in with plain `executemany` inside one `db.atomic()`: all accepted rows or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterator
+
+from cxdesk.core import storage
+from cxdesk.core.changes import NOTHING, Changes
+from cxdesk.core.errors import NoTextColumnError, NotFoundError
+from cxdesk.core.importers import readers
+from cxdesk.core.importers.dates import TimeParseError, parse_time
+from cxdesk.core.importers.ratings import RatingParseError, parse_rating
+from cxdesk.core.importers.sniff import ImportPlan
+from cxdesk.core.progress import Progress, no_progress
+from cxdesk.i18n import _, ngettext
+
+BATCH = 5000
+MAX_TEXT = 50_000              # characters stored per review (BAD_INPUTS #24)
+MAX_REJECTED_KEPT = 10_000     # rejected rows listed in the result; all are counted
+MAX_REJECTED_STORED = 1_000    # rejected rows kept in sources.report
+MAX_COLUMNS = 512              # columns beyond this are ignored with a warning (#10)
+
+_RX_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+_INSERT = (
+    "INSERT INTO feedback(source_id, source_row, text, created_at, time_precision, time_raw, rating, "
+    "rating_raw, channel, author, external_id, extra, dedup_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT(dedup_key) DO NOTHING"
+)
+
+
+def _migrate_10(db) -> None:
+    # Undo looks up versions by the import that replaced them; cascades look them up by row.
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS idx_feedback_versions_feedback ON feedback_versions(feedback_id);
+        CREATE INDEX IF NOT EXISTS idx_feedback_versions_by_source ON feedback_versions(replaced_by_source);
+        CREATE INDEX IF NOT EXISTS idx_sources_undone ON sources(undone_at);
+        """
+    )
+
+
+storage.register_migration(10, _migrate_10)
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    row: int          # 1-based row number in the file
+    column: str
+    value: str
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    source_id: int | None
+    file: str
+    file_type: str
+    encoding: str | None
+    sheet: str | None
+    header_row: int
+    mapping: dict[str, str]
+    rows_read: int
+    imported: int
+    updated: int
+    duplicates: int
+    rejected: list[RejectedRow]
+    warnings: list[str]
+    already_imported: bool = False
+    previous_import: str | None = None       # when the same file was imported before
+    changes: Changes = NOTHING
+    dry_run: bool = False
+    rejected_total: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "source_id": self.source_id,
+            "file": self.file,
+            "file_type": self.file_type,
+            "encoding": self.encoding,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "mapping": self.mapping,
+            "rows_read": self.rows_read,
+            "imported": self.imported,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "rejected": [r.to_json() for r in self.rejected],
+            "rejected_total": self.rejected_total,
+            "warnings": self.warnings,
+            "already_imported": self.already_imported,
+            "previous_import": self.previous_import,
+            "dry_run": self.dry_run,
+        }
+
+    def summary(self) -> str:
+        if self.already_imported:
+            return _("“{file}” was already imported on {when}; 0 new rows.").format(
+                file=self.file, when=self.previous_import)
+        parts = [
+            ngettext("{n} row read", "{n} rows read", self.rows_read).format(n=self.rows_read),
+            ngettext("{n} new", "{n} new", self.imported).format(n=self.imported),
+        ]
+        if self.updated:
+            parts.append(ngettext("{n} updated", "{n} updated", self.updated).format(n=self.updated))
+        parts.append(ngettext("{n} duplicate", "{n} duplicates", self.duplicates).format(n=self.duplicates))
+        parts.append(ngettext("{n} rejected", "{n} rejected", self.rejected_total).format(n=self.rejected_total))
+        text = _("“{file}”: {counts}.").format(file=self.file, counts=_(", ").join(parts))
+        if self.dry_run:
+            text += " " + _("(Trial run: nothing was saved.)")
+        return text
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: int
+    file_name: str
+    file_type: str | None
+    sheet: str | None
+    imported_at: str
+    rows_read: int
+    imported: int
+    updated: int
+    duplicates: int
+    rejected: int
+    live_rows: int
+    undone_at: str | None
+    mapping: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+class _DryRun(Exception):
+    pass
+
+
+# ------------------------------------------------------------------------------------------
+# Reading data rows
+
+
+def _data_rows(plan: ImportPlan) -> tuple[Iterator[tuple[int, list]], callable]:
+    """(row number 1-based, raw values) after the header row, and a 0..1 progress function."""
+    start = plan.header_row + 1
+    if plan.file_type in ("xlsx", "xls"):
+        sheet_rows = readers.SheetRows(plan.path, plan.file_type, plan.sheet)
+        state = {"n": 0}
+
+        def gen():
+            for i, row in enumerate(sheet_rows):
+                state["n"] = i
+                if i >= start:
+                    yield i + 1, row
+
+        return gen(), lambda: state["n"] / sheet_rows.total if sheet_rows.total else 0.0
+    if plan.file_type == "html":
+        text = readers.decode_whole(plan.path, plan.encoding or "utf-8")
+        tables = readers.parse_html_tables(text)
+        index = plan.sheets.index(plan.sheet) if plan.sheet in plan.sheets else 0
+        table = tables[index] if index < len(tables) else []
+        return ((i + 1, r) for i, r in enumerate(table) if i >= start), lambda: 0.5
+    csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",")
+
+    def gen_csv():
+        for i, row in enumerate(csv_rows):
+            if i >= start:
+                yield i + 1, row
+
+    return gen_csv(), lambda: csv_rows.fraction
+
+
+def _blank(row: list) -> bool:
+    for v in row:
+        if v is not None and v != "" and not (isinstance(v, str) and not v.strip()):
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------
+# Import
+
+
+def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_run: bool = False) -> ImportResult:
+    """Import the rows `plan` describes, in one transaction; see the module docstring."""
+    import time as _time
+
+    started = _time.perf_counter()
+    if "text" not in plan.roles:
+        raise NoTextColumnError(
+            _("No column of “{file}” was chosen as the feedback text. Choose it in the preview (or use --map text=COLUMN).").format(
+                file=plan.file_name))
+    previous = db.execute(
+        "SELECT id, imported_at, rows_read, imported, duplicates, rejected FROM sources "
+        "WHERE sha256 = ? AND undone_at IS NULL ORDER BY id LIMIT 1", [plan.sha256]).fetchone()
+    if previous is not None:
+        sid, when, rows_read, imported, dups, rejected = previous
+        return ImportResult(
+            source_id=sid, file=plan.file_name, file_type=plan.file_type, encoding=plan.encoding, sheet=plan.sheet,
+            header_row=plan.header_row, mapping=plan.mapping, rows_read=rows_read, imported=0, updated=0,
+            duplicates=rows_read - rejected, rejected=[], warnings=[], already_imported=True,
+            previous_import=when, changes=NOTHING, dry_run=dry_run, rejected_total=0,
+            seconds=_time.perf_counter() - started)
+    progress(0, 1000, _("Reading “{file}”").format(file=plan.file_name))
+    try:
+        with db.atomic():
+            result = _import_rows(db, plan, progress, dry_run=dry_run)
+            if dry_run:
+                raise _DryRun(result)
+    except _DryRun as done:
+        result = done.args[0]
+    progress(1000, 1000, _("Import finished"))
+    from dataclasses import replace
+
+    return replace(result, seconds=_time.perf_counter() - started)
+
+
+def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> ImportResult:
+    conn = db.conn
+    now = storage.now_text()
+    cur = conn.execute(
+        "INSERT INTO sources(file_name, file_path, sha256, file_type, sheet, encoding, delimiter, header_row, "
+        "mapping, reference_time, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [plan.file_name, str(plan.path), plan.sha256, plan.file_type, plan.sheet, plan.encoding, plan.delimiter,
+         plan.header_row, json.dumps(plan.mapping, ensure_ascii=False),
+         plan.reference_time.isoformat(sep=" "), now])
+    source_id = cur.lastrowid
+    roles = plan.roles
+    ncols = min(len(plan.columns), MAX_COLUMNS)
+    text_i = roles["text"]
+    time_i = roles.get("time")
+    rating_i = roles.get("rating")
+    channel_i = roles.get("channel")
+    author_i = roles.get("author")
+    id_i = roles.get("id")
+    columns = plan.columns
+    mapped = set(roles.values())
+    extra_cols = [(i, columns[i]) for i in range(ncols) if i not in mapped]
+    ref = plan.reference_time
+    future_limit = ref + timedelta(days=1)
+    day_first, epoch1904, scale = plan.day_first, plan.epoch1904, plan.rating_scale
+    cell_text = readers.cell_text
+    errors_set = readers.ERROR_VALUES
+    blake = hashlib.blake2b
+
+    rejected: list[RejectedRow] = []
+    counts = {"read": 0, "imported": 0, "updated": 0, "dups": 0, "rejected": 0, "blank": 0, "ctrl": 0,
+              "long": 0, "errors": 0, "ragged": 0, "future": 0, "anon_repeat": 0, "no_text": 0, "wide": 0}
+    time_cache: dict = {}
+    rating_cache: dict = {}
+    anon_seen: dict[bytes, int] = {}
+    batch: list[tuple] = []
+    id_batch: list[tuple] = []
+    rows_iter, fraction = _data_rows(plan)
+
+    def reject(rownum: int, col: int, value, reason: str) -> None:
+        counts["rejected"] += 1
+        if len(rejected) < MAX_REJECTED_KEPT:
+            rejected.append(RejectedRow(rownum, columns[col], cell_text(value)[:200], reason))
+
+    def clean(value) -> str:
+        s = value if isinstance(value, str) else cell_text(value)
+        if s in errors_set:
+            counts["errors"] += 1
+            return ""
+        if _RX_CONTROL.search(s):
+            counts["ctrl"] += 1
+            s = _RX_CONTROL.sub("", s)
+        return s.strip()
+
+    def flush() -> None:
+        if batch:
+            added = conn.executemany(_INSERT, batch).rowcount
+            counts["imported"] += added
+            counts["dups"] += len(batch) - added
+            batch.clear()
+        if id_batch:
+            _flush_ids(conn, id_batch, source_id, now, counts)
+            id_batch.clear()
+
+    for rownum, row in rows_iter:
+        if _blank(row):
+            counts["blank"] += 1
+            continue
+        counts["read"] += 1
+        n = len(row)
+        if n > ncols and not _blank(row[ncols:]):
+            counts["ragged"] += 1
+        # Time
+        created = precision = time_raw = None
+        if time_i is not None and time_i < n:
+            raw = row[time_i]
+            if raw is not None and raw != "":
+                key = raw if not isinstance(raw, list) else str(raw)
+                hit = time_cache.get(key)
+                if hit is None:
+                    try:
+                        parsed = parse_time(raw, ref, day_first=day_first, epoch1904=epoch1904)
+                        hit = (parsed.text(), parsed.precision, parsed.value > future_limit) if parsed else ("", None, False)
+                    except TimeParseError as exc:
+                        hit = exc
+                    if len(time_cache) > 200_000:
+                        time_cache.clear()
+                    time_cache[key] = hit
+                if isinstance(hit, TimeParseError):
+                    if not (isinstance(raw, str) and raw.strip() in errors_set):
+                        reject(rownum, time_i, raw, hit.reason)
+                        continue
+                    counts["errors"] += 1
+                    hit = ("", None, False)
+                if hit[0]:
+                    created, precision = hit[0], hit[1]
+                    if hit[2]:
+                        counts["future"] += 1
+                    time_raw = raw if isinstance(raw, str) else cell_text(raw)
+        # Rating
+        rating = rating_raw = None
+        if rating_i is not None and rating_i < n:
+            raw = row[rating_i]
+            if raw is not None and raw != "":
+                hit = rating_cache.get(raw)
+                if hit is None:
+                    try:
+                        pr = parse_rating(raw, scale)
+                        hit = (pr.value if pr else None,)
+                    except RatingParseError as exc:
+                        hit = exc
+                    if len(rating_cache) < 10_000:
+                        rating_cache[raw] = hit
+                if isinstance(hit, RatingParseError):
+                    if not (isinstance(raw, str) and raw.strip() in errors_set):
+                        reject(rownum, rating_i, raw, hit.reason)
+                        continue
+                    counts["errors"] += 1
+                    hit = (None,)
+                rating = hit[0]
+                if rating is not None:
+                    rating_raw = raw if isinstance(raw, str) else cell_text(raw)
+        # Text and the rest
+        text = clean(row[text_i]) if text_i < n and row[text_i] is not None else ""
+        if len(text) > MAX_TEXT:
+            counts["long"] += 1
+            text = text[:MAX_TEXT]
+        if not text:
+            counts["no_text"] += 1
+        channel = clean(row[channel_i]) or None if channel_i is not None and channel_i < n and row[channel_i] is not None else None
+        author = clean(row[author_i]) or None if author_i is not None and author_i < n and row[author_i] is not None else None
+        ext_id = clean(row[id_i]) or None if id_i is not None and id_i < n and row[id_i] is not None else None
+        extra = None
+        if extra_cols or n > ncols:
+            ex = {}
+            for i, name in extra_cols:
+                if i < n:
+                    v = row[i]
+                    if v is not None and v != "":
+                        ex[name] = v if isinstance(v, str) else cell_text(v)
+            if n > ncols:
+                more = [cell_text(v) for v in row[ncols:] if v is not None and v != ""]
+                if more:
+                    ex["_more"] = more
+            if ex:
+                extra = json.dumps(ex, ensure_ascii=False)
+        if ext_id:
+            key = f"id:{channel or ''}:{ext_id}"
+            id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
+                             author, ext_id, extra, key))
+        else:
+            digest = blake(f"{author or ''}\x1f{created or time_raw or ''}\x1f{text}".encode("utf-8"),
+                           digest_size=16).digest()
+            if author is None:
+                seen = anon_seen.get(digest, 0)
+                anon_seen[digest] = seen + 1
+                if seen:
+                    counts["anon_repeat"] += 1
+                key = "ath:" + digest.hex() + (f":{seen}" if seen else "")
+            else:
+                key = "ath:" + digest.hex()
+            batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
+                          author, None, extra, key))
+        if len(batch) + len(id_batch) >= BATCH:
+            flush()
+            progress(int(fraction() * 990), 1000, _("Importing rows"))
+    flush()
+
+    if counts["read"] == 0:
+        from cxdesk.core.errors import EmptyFileError
+
+        raise EmptyFileError(_("“{file}” has a header row but no data rows.").format(file=plan.file_name))
+
+    warnings = list(plan.warnings)
+    if plan.file_type == "xlsx" and plan.sheet:
+        formulas = readers.count_formulas_without_values(plan.path, plan.sheet)
+        if formulas:
+            warnings.append(ngettext(
+                "{n} formula cell has no computed result (the file was saved by a program, not Excel); it was read as empty.",
+                "{n} formula cells have no computed result (the file was saved by a program, not Excel); they were read as empty.",
+                formulas).format(n=formulas))
+    _warn(warnings, counts, len(plan.columns))
+
+    rejected_total = counts["rejected"]
+    report = {"rejected": [r.to_json() for r in rejected[:MAX_REJECTED_STORED]], "rejected_total": rejected_total,
+              "warnings": warnings}
+    conn.execute(
+        "UPDATE sources SET rows_read=?, imported=?, updated=?, duplicates=?, rejected=?, report=? WHERE id=?",
+        [counts["read"], counts["imported"], counts["updated"], counts["dups"], rejected_total,
+         json.dumps(report, ensure_ascii=False), source_id])
+    changed = counts["imported"] > 0 or counts["updated"] > 0
+    return ImportResult(
+        source_id=None if dry_run else source_id, file=plan.file_name, file_type=plan.file_type,
+        encoding=plan.encoding, sheet=plan.sheet, header_row=plan.header_row, mapping=plan.mapping,
+        rows_read=counts["read"], imported=counts["imported"], updated=counts["updated"],
+        duplicates=counts["dups"], rejected=rejected, warnings=warnings,
+        changes=Changes(feedback=changed, sources=True) if not dry_run else NOTHING,
+        dry_run=dry_run, rejected_total=rejected_total)
+
+
+def _warn(warnings: list[str], c: dict, ncols: int) -> None:
+    if c["blank"]:
+        warnings.append(ngettext("{n} empty row was skipped.", "{n} empty rows were skipped.", c["blank"]).format(n=c["blank"]))
+    if c["errors"]:
+        warnings.append(ngettext("{n} cell holds an Excel error such as #N/A; it was treated as empty.",
+                                 "{n} cells hold Excel errors such as #N/A; they were treated as empty.",
+                                 c["errors"]).format(n=c["errors"]))
+    if c["ctrl"]:
+        warnings.append(ngettext("Invisible control characters were removed from {n} cell.",
+                                 "Invisible control characters were removed from {n} cells.", c["ctrl"]).format(n=c["ctrl"]))
+    if c["long"]:
+        warnings.append(ngettext("{n} review was longer than {limit} characters and was shortened.",
+                                 "{n} reviews were longer than {limit} characters and were shortened.",
+                                 c["long"]).format(n=c["long"], limit=MAX_TEXT))
+    if c["ragged"]:
+        warnings.append(ngettext("{n} row has more cells than the header; the extra cells were kept aside.",
+                                 "{n} rows have more cells than the header; the extra cells were kept aside.",
+                                 c["ragged"]).format(n=c["ragged"]))
+    if ncols > MAX_COLUMNS:
+        warnings.append(_("Only the first {n} columns were read.").format(n=MAX_COLUMNS))
+    if c["future"]:
+        warnings.append(ngettext("{n} time lies in the future; please check it.",
+                                 "{n} times lie in the future; please check them.", c["future"]).format(n=c["future"]))
+    if c["anon_repeat"]:
+        warnings.append(ngettext(
+            "{n} row repeats the text and time of another row without an author; it was kept as a possible duplicate.",
+            "{n} rows repeat the text and time of another row without an author; they were kept as possible duplicates.",
+            c["anon_repeat"]).format(n=c["anon_repeat"]))
+    if c["no_text"]:
+        warnings.append(ngettext("{n} row has no text; it was kept and marked “no text”.",
+                                 "{n} rows have no text; they were kept and marked “no text”.",
+                                 c["no_text"]).format(n=c["no_text"]))
+
+
+def _flush_ids(conn, rows: list[tuple], source_id: int, now: str, counts: dict) -> None:
+    """Rows with a platform id: new ones are inserted, same text is a duplicate, edited text updates."""
+    existing: dict[str, tuple] = {}
+    keys = list({r[12] for r in rows})
+    for i in range(0, len(keys), 500):
+        chunk = keys[i:i + 500]
+        q = "SELECT dedup_key, id, text, rating, rating_raw, created_at, source_id FROM feedback WHERE dedup_key IN (%s)" % (
+            ",".join("?" * len(chunk)))
+        for rec in conn.execute(q, chunk):
+            existing[rec[0]] = rec
+    fresh = []
+    for r in rows:
+        old = existing.get(r[12])
+        if old is None:
+            fresh.append(r)
+            continue
+        if old[6] == source_id or (old[2] == r[2] and (r[6] is None or old[3] == r[6])):
+            counts["dups"] += 1
+            continue
+        # Same review id, edited text or rating: keep the previous version (BAD_INPUTS #42).
+        conn.execute(
+            "INSERT INTO feedback_versions(feedback_id, text, rating, rating_raw, source_id, replaced_at, replaced_by_source) "
+            "VALUES (?,?,?,?,?,?,?)", [old[1], old[2], old[3], old[4], old[6], now, source_id])
+        conn.execute(
+            "UPDATE feedback SET text=?, rating=?, rating_raw=?, created_at=coalesce(?, created_at), "
+            "time_precision=coalesce(?, time_precision), time_raw=coalesce(?, time_raw), "
+            "lang=NULL, sentiment=NULL, model_label=NULL, label=manual_label, topics=NULL, analysis_version=NULL, "
+            "analyzed_at=NULL WHERE id=?",
+            [r[2], r[6], r[7], r[3], r[4], r[5], old[1]])
+        conn.execute("DELETE FROM feedback_topics WHERE feedback_id=? AND manual=0", [old[1]])
+        existing[r[12]] = (old[0], old[1], r[2], r[6], r[7], r[3], source_id)
+        counts["updated"] += 1
+    if fresh:
+        added = conn.executemany(_INSERT, fresh).rowcount
+        counts["imported"] += added
+        counts["dups"] += len(fresh) - added
+
+
+# ------------------------------------------------------------------------------------------
+# Undo and listing
+
+
+def undo_import(db, source_id: int) -> Changes:
+    """Remove exactly the rows of import `source_id` (after a backup) and restore texts it replaced."""
+    row = db.execute("SELECT id, file_name, undone_at FROM sources WHERE id = ?", [int(source_id)]).fetchone()
+    if row is None:
+        raise NotFoundError(_("There is no import with number {id}.").format(id=source_id))
+    if row[2]:
+        raise NotFoundError(_("Import {id} (“{file}”) was already undone on {when}.").format(
+            id=source_id, file=row[1], when=row[2]))
+    storage.make_backup(db, reason="undo-import")
+    conn = db.conn
+    with db.atomic():
+        versions = conn.execute(
+            "SELECT id, feedback_id, text, rating, rating_raw FROM feedback_versions WHERE replaced_by_source = ? "
+            "ORDER BY id DESC", [int(source_id)]).fetchall()
+        for vid, fid, text, rating, rating_raw in versions:
+            conn.execute(
+                "UPDATE feedback SET text=?, rating=?, rating_raw=?, lang=NULL, sentiment=NULL, model_label=NULL, "
+                "label=manual_label, topics=NULL, analysis_version=NULL, analyzed_at=NULL WHERE id=?",
+                [text, rating, rating_raw, fid])
+            conn.execute("DELETE FROM feedback_topics WHERE feedback_id=? AND manual=0", [fid])
+            conn.execute("DELETE FROM feedback_versions WHERE id=?", [vid])
+        conn.execute("DELETE FROM feedback WHERE source_id = ?", [int(source_id)])
+        conn.execute("UPDATE sources SET undone_at = ? WHERE id = ?", [storage.now_text(), int(source_id)])
+    return Changes(feedback=True, topics=True, actions=True, alerts=False, sources=True)
+
+
+def list_sources(db, *, include_undone: bool = True) -> list[SourceInfo]:
+    rows = db.execute(
+        "SELECT s.id, s.file_name, s.file_type, s.sheet, s.imported_at, s.rows_read, s.imported, s.updated, "
+        "s.duplicates, s.rejected, (SELECT count(*) FROM feedback f WHERE f.source_id = s.id AND f.deleted = 0), "
+        "s.undone_at, s.mapping FROM sources s ORDER BY s.id").fetchall()
+    out = []
+    for r in rows:
+        if r[11] and not include_undone:
+            continue
+        try:
+            mapping = json.loads(r[12] or "{}")
+        except ValueError:
+            mapping = {}
+        out.append(SourceInfo(*r[:12], mapping=mapping))
+    return out
+
+
+def source_report(db, source_id: int) -> dict:
+    row = db.execute("SELECT report FROM sources WHERE id = ?", [int(source_id)]).fetchone()
+    if row is None:
+        raise NotFoundError(_("There is no import with number {id}.").format(id=source_id))
+    return json.loads(row[0] or "{}")
+
+
+def feedback_stats(db) -> dict:
+    """Counts for `cxdesk stats`: total live rows, by channel, by month, by sentiment label."""
+    total = db.execute("SELECT count(*) FROM feedback WHERE deleted = 0").fetchone()[0]
+    by_channel = {(k if k is not None else ""): n for k, n in db.execute(
+        "SELECT channel, count(*) FROM feedback WHERE deleted = 0 GROUP BY channel ORDER BY count(*) DESC")}
+    by_month = {(k if k is not None else ""): n for k, n in db.execute(
+        "SELECT substr(created_at, 1, 7), count(*) FROM feedback WHERE deleted = 0 GROUP BY 1 ORDER BY 1")}
+    by_label = {(k if k is not None else ""): n for k, n in db.execute(
+        "SELECT label, count(*) FROM feedback WHERE deleted = 0 GROUP BY label ORDER BY count(*) DESC")}
+    rated = db.execute("SELECT count(rating), avg(rating) FROM feedback WHERE deleted = 0").fetchone()
+    sources = db.execute("SELECT count(*) FROM sources WHERE undone_at IS NULL").fetchone()[0]
+    first_last = db.execute("SELECT min(created_at), max(created_at) FROM feedback WHERE deleted = 0").fetchone()
+    return {"total": total, "by_channel": by_channel, "by_month": by_month, "by_label": by_label,
+            "rated": rated[0], "average_rating": round(rated[1], 2) if rated[1] is not None else None,
+            "sources": sources, "first": first_last[0], "last": first_last[1]}
+

@@ -1,0 +1,551 @@
+"""Read raw rows out of the files shops get: xlsx/xlsm, legacy xls, HTML-table "xls", CSV/TSV/TXT.
+
+The file type comes from the first bytes, never from the extension (platform exports often call
+an HTML table or a CSV `.xls`). Workbooks are checked before parsing: zip bombs, XML entity
+declarations and encrypted packages are refused. Rows come out as lists of plain values (str,
+float, datetime, None), indexed as the owner sees them: row 0 is the sheet's first row.
+The preview reads a workbook with openpyxl in read-only mode (milliseconds for the first rows);
+the import reads it with python-calamine, which is several times faster over a whole sheet.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+
+from cxdesk.core.errors import EmptyFileError, UnreadableFileError
+from cxdesk.i18n import _
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+# Budgets for what a workbook may expand to before we parse it (BAD_INPUTS #6).
+MAX_UNCOMPRESSED = 2_000_000_000
+MAX_RATIO = 200
+RATIO_CHECK_ABOVE = 20_000_000
+MAX_FIELD = 50_000_000
+ERROR_VALUES = frozenset({"#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#N/A N/A"})
+
+csv.field_size_limit(MAX_FIELD)
+
+
+@dataclass
+class FileFacts:
+    """What the first look at a file found out, before any rows are read."""
+
+    file_type: str                       # xlsx | xls | html | csv
+    warnings: list[str] = field(default_factory=list)
+    epoch1904: bool = False
+    bom_encoding: str | None = None
+    html_charset: str | None = None
+
+
+# ------------------------------------------------------------------------------------------
+# File type by magic bytes
+
+
+def _refuse(path: Path, problem: str) -> UnreadableFileError:
+    return UnreadableFileError(
+        _("Cannot import “{file}”: {problem}").format(file=path.name, problem=problem))
+
+
+def detect_file(path: Path) -> FileFacts:
+    """Look at the bytes, decide the reader, refuse unsafe or unusable files with one sentence."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except FileNotFoundError:
+        raise _refuse(path, _("the file does not exist.")) from None
+    except IsADirectoryError:
+        raise _refuse(path, _("this is a folder, not a file.")) from None
+    except OSError as exc:
+        raise _refuse(path, _("the file cannot be opened ({reason}). Close it in Excel and try again.").format(
+            reason=exc.strerror or exc)) from None
+    if path.name.startswith("~$"):
+        raise _refuse(path, _("this is Excel's temporary lock file, not your data. Choose the file without “~$” in its name."))
+    if size == 0:
+        raise EmptyFileError(_("“{file}” is empty (0 bytes).").format(file=path.name))
+    if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
+        return _check_zip(path)
+    if head.startswith(OLE_MAGIC):
+        return _check_ole(path, size)
+    for magic, kind in ((b"%PDF", _("a PDF document")), (b"\x89PNG", _("a PNG image")),
+                        (b"\xff\xd8\xff", _("a JPEG image")), (b"Rar!", _("a RAR archive")),
+                        (b"7z\xbc\xaf", _("a 7-Zip archive")), (b"\x1f\x8b", _("a gzip archive")),
+                        (b"SQLite format 3", _("a database file")), (b"{\\rtf", _("an RTF document"))):
+        if head.startswith(magic):
+            raise _refuse(path, _("it is {kind}, not a table. Export it as .xlsx or .csv.").format(kind=kind))
+    bom = None
+    if head.startswith(codecs.BOM_UTF8):
+        bom = "utf-8-sig"
+    elif head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        bom = "utf-16"
+    text = _peek_text(head, bom)
+    low = text.lstrip().lower()[:2048]
+    if "urn:schemas-microsoft-com:office:spreadsheet" in low and "<workbook" in low:
+        raise _refuse(path, _("it is an “XML Spreadsheet 2003” file. Open it in Excel and save it as .xlsx."))
+    if low.startswith(("<!doctype html", "<html", "<table", "<meta", "<head", "<body", "<style", "<?xml")) \
+            or ("<table" in low and "<tr" in low):
+        if "<table" not in text.lower() and len(head) < size:
+            pass  # a long head section; the parser finds the table later
+        charset = None
+        m = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", text[:4096], re.I)
+        if m:
+            charset = m.group(1)
+        return FileFacts("html", bom_encoding=bom, html_charset=charset)
+    if bom is None and _looks_binary(head):
+        raise _refuse(path, _("it is not a table file cxdesk knows (not Excel, CSV or an HTML table)."))
+    return FileFacts("csv", bom_encoding=bom)
+
+
+def _peek_text(head: bytes, bom: str | None) -> str:
+    if bom == "utf-16":
+        return head.decode("utf-16", errors="replace")
+    if head[:4096].count(b"\x00") > 256:
+        for enc in ("utf-16-le", "utf-16-be"):
+            t = head[:4096].decode(enc, errors="replace")
+            if t.count("\ufffd") < 8:
+                return t
+    return head.decode("utf-8", errors="replace")
+
+
+def _looks_binary(head: bytes) -> bool:
+    sample = head[:8192]
+    if not sample:
+        return False
+    nul = sample.count(b"\x00")
+    if nul > len(sample) // 4:
+        # UTF-16 without BOM: NULs alternate with ASCII.
+        even, odd = sample[0::2].count(b"\x00"), sample[1::2].count(b"\x00")
+        return not (even > len(sample) // 3 or odd > len(sample) // 3)
+    ctrl = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return ctrl > len(sample) // 10
+
+
+def _check_zip(path: Path) -> FileFacts:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _refuse(path, _("the file is damaged or incomplete (perhaps the download was interrupted). Download or save it again.")) from None
+    with zf:
+        try:
+            infos = zf.infolist()
+        except Exception:  # noqa: BLE001 - any damage in the directory
+            raise _refuse(path, _("the file is damaged or incomplete (perhaps the download was interrupted). Download or save it again.")) from None
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+            if "word/document.xml" in names:
+                raise _refuse(path, _("it is a Word document, not a table. Copy the table into Excel and save it as .xlsx."))
+            if any(n.startswith("ppt/") for n in names):
+                raise _refuse(path, _("it is a PowerPoint file, not a table."))
+            if "content.xml" in names:
+                raise _refuse(path, _("it is an OpenDocument file. Open it and save it as .xlsx."))
+            raise _refuse(path, _("it is a ZIP archive, not an Excel workbook. Unpack it first."))
+        if "xl/workbook.bin" in names:
+            raise _refuse(path, _("it is a binary workbook (.xlsb). Open it in Excel and save it as .xlsx."))
+        total = 0
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise _refuse(path, _("the file is password protected. Remove the password in Excel, then import again."))
+            total += info.file_size
+            if info.file_size > RATIO_CHECK_ABOVE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise _refuse(path, _("it would expand to far more data than it holds (a “zip bomb”); it was not opened."))
+        if total > MAX_UNCOMPRESSED:
+            raise _refuse(path, _("it would expand to more than {size} GB; it was not opened.").format(
+                size=MAX_UNCOMPRESSED // 1_000_000_000))
+        facts = FileFacts("xlsx")
+        try:
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    with zf.open(info) as member:
+                        start = member.read(4096)
+                    if b"<!DOCTYPE" in start or b"<!ENTITY" in start or b"<!doctype" in start:
+                        raise _refuse(path, _("it contains unsafe content (XML entity declarations); it was not opened."))
+            wb_xml = zf.read("xl/workbook.xml")
+        except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile, NotImplementedError):
+            raise _refuse(path, _("the file is damaged or incomplete (perhaps the download was interrupted). Download or save it again.")) from None
+        except Exception as exc:  # zlib.error and friends
+            if isinstance(exc, UnreadableFileError):
+                raise
+            raise _refuse(path, _("the file is damaged or incomplete (perhaps the download was interrupted). Download or save it again.")) from None
+        facts.epoch1904 = bool(re.search(rb"date1904\s*=\s*\"(1|true)\"", wb_xml))
+        if "xl/vbaProject.bin" in names:
+            facts.warnings.append(_("The workbook contains macros; they were ignored (only cell values are read)."))
+        if any(n.startswith("xl/externalLinks/") for n in names):
+            facts.warnings.append(_("The workbook links to other files; only the values saved in this file are read."))
+        return facts
+
+
+def _check_ole(path: Path, size: int) -> FileFacts:
+    with path.open("rb") as fh:
+        data = fh.read(min(size, 64 * 1024 * 1024))
+    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+        raise _refuse(path, _("the file is password protected. Remove the password in Excel, then import again."))
+    if "WordDocument".encode("utf-16-le") in data:
+        raise _refuse(path, _("it is a Word document, not a table. Copy the table into Excel and save it as .xlsx."))
+    return FileFacts("xls")
+
+
+# ------------------------------------------------------------------------------------------
+# Cell values
+
+
+def cell_text(value) -> str:
+    """How a raw cell reads as text (preview, review text, ids): `5.0` → "5", dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+# ------------------------------------------------------------------------------------------
+# Workbooks
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    hidden: bool
+    chart: bool
+
+
+def _calamine_error(path: Path, exc: Exception) -> UnreadableFileError:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return _refuse(path, _("the file is password protected. Remove the password in Excel, then import again."))
+    return _refuse(path, _("the workbook is damaged or in a form cxdesk cannot read ({reason}). Open it in Excel and save it as .xlsx.").format(
+        reason=str(exc)[:200]))
+
+
+def _open_calamine(path: Path):
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - calamine raises several error types
+        raise _calamine_error(path, exc) from None
+
+
+def workbook_sheets(path: Path) -> list[SheetInfo]:
+    wb = _open_calamine(path)
+    try:
+        out = []
+        for meta in wb.sheets_metadata:
+            typ = str(meta.typ).lower()
+            vis = str(meta.visible).lower()
+            out.append(SheetInfo(meta.name, "visible" not in vis or "hidden" in vis,
+                                 "chart" in typ or "dialog" in typ or "macro" in typ))
+        return out
+    finally:
+        wb.close()
+
+
+class SheetRows:
+    """The rows of one sheet from its first row (row 0 = sheet row 1), as lists of raw values.
+
+    `total` is known once iteration has started (the sheet is loaded on the first row).
+    """
+
+    def __init__(self, path: Path, file_type: str, sheet: str, *, preview: bool = False,
+                 limit: int | None = None) -> None:
+        self.path, self.file_type, self.sheet = path, file_type, sheet
+        self.preview, self.limit = preview, limit
+        self.total = 0
+
+    def __iter__(self) -> Iterator[list]:
+        if self.preview and self.file_type == "xlsx":
+            yield from _openpyxl_rows(self.path, self.sheet, self.limit)
+            return
+        path, limit = self.path, self.limit
+        wb = _open_calamine(path)
+        try:
+            try:
+                ws = wb.get_sheet_by_name(self.sheet)
+            except Exception as exc:  # noqa: BLE001
+                raise _calamine_error(path, exc) from None
+            start_row, start_col = ws.start or (0, 0)
+            self.total = start_row + ws.height
+            count = 0
+            for _i in range(start_row):
+                if limit is not None and count >= limit:
+                    return
+                count += 1
+                yield []
+            pad = [None] * start_col
+            try:
+                for row in ws.iter_rows():
+                    if limit is not None and count >= limit:
+                        return
+                    count += 1
+                    yield pad + row if start_col else row
+            except Exception as exc:  # noqa: BLE001
+                raise _calamine_error(path, exc) from None
+        finally:
+            wb.close()
+
+
+def iter_workbook_rows(path: Path, file_type: str, sheet: str, *, preview: bool = False,
+                       limit: int | None = None) -> Iterator[list]:
+    return iter(SheetRows(path, file_type, sheet, preview=preview, limit=limit))
+
+
+def _openpyxl_rows(path: Path, sheet: str, limit: int | None) -> Iterator[list]:
+    import warnings
+
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, KeyError, defusedxml errors
+        name = type(exc).__name__
+        if "Forbidden" in name or "Entities" in name or "DTD" in name:
+            raise _refuse(path, _("it contains unsafe content (XML entity declarations); it was not opened.")) from None
+        raise _refuse(path, _("the workbook is damaged or in a form cxdesk cannot read ({reason}). Open it in Excel and save it as .xlsx.").format(
+            reason=name)) from None
+    try:
+        if sheet not in wb.sheetnames:
+            return
+        ws = wb[sheet]
+        if not hasattr(ws, "iter_rows"):
+            return
+        # A wrong <dimension> makes read-only mode stop after one row (BAD_INPUTS #9).
+        ws.reset_dimensions()
+        count = 0
+        for row in ws.iter_rows(values_only=True):
+            if limit is not None and count >= limit:
+                break
+            count += 1
+            yield list(row)
+    except Exception as exc:  # noqa: BLE001
+        name = type(exc).__name__
+        if "Forbidden" in name or "Entities" in name or "DTD" in name:
+            raise _refuse(path, _("it contains unsafe content (XML entity declarations); it was not opened.")) from None
+        raise _refuse(path, _("the workbook is damaged or in a form cxdesk cannot read ({reason}). Open it in Excel and save it as .xlsx.").format(
+            reason=name)) from None
+    finally:
+        wb.close()
+
+
+_RX_FORMULA_NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+
+
+def count_formulas_without_values(path: Path, sheet: str) -> int:
+    """Formulas saved without a computed result (files written by scripts) read as empty cells."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            wb = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            rid = None
+            for m in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)/?>", wb):
+                attrs = m.group(1)
+                nm = re.search(r'name="([^"]*)"', attrs)
+                if nm and _xml_unescape(nm.group(1)) == sheet:
+                    r = re.search(r'r:id="([^"]*)"', attrs) or re.search(r'\bid="([^"]*)"', attrs)
+                    rid = r.group(1) if r else None
+                    break
+            if rid is None:
+                return 0
+            target = None
+            for m in re.finditer(r"<Relationship\b([^>]*)/?>", rels):
+                attrs = m.group(1)
+                if f'Id="{rid}"' in attrs:
+                    t = re.search(r'Target="([^"]*)"', attrs)
+                    target = t.group(1) if t else None
+            if not target:
+                return 0
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            data = zf.read(member)
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return 0
+    if b"<f" not in data:
+        return 0
+    return len(_RX_FORMULA_NO_VALUE.findall(data))
+
+
+def _xml_unescape(s: str) -> str:
+    import html
+
+    return html.unescape(s)
+
+
+# ------------------------------------------------------------------------------------------
+# HTML tables ("xls" exports of many Chinese platforms)
+
+
+class _TableParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self._stack: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._span = 1
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._stack.append([])
+        elif tag == "tr" and self._stack:
+            self._finish_row()
+            self._row = []
+        elif tag in ("td", "th") and self._stack:
+            if self._row is None:
+                self._row = []
+            self._finish_cell()
+            self._cell = []
+            span = dict(attrs).get("colspan") or "1"
+            self._span = int(span) if str(span).isdigit() and 0 < int(span) < 1000 else 1
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self._finish_cell()
+        elif tag == "tr":
+            self._finish_row()
+        elif tag == "table" and self._stack:
+            self._finish_row()
+            self.tables.append(self._stack.pop())
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def _finish_cell(self):
+        if self._cell is not None and self._row is not None:
+            text = "".join(self._cell).strip()
+            self._row.append(text)
+            # A header cell spanning columns applies to each of them (BAD_INPUTS #12).
+            self._row.extend([""] * (self._span - 1))
+        self._cell = None
+        self._span = 1
+
+    def _finish_row(self):
+        self._finish_cell()
+        if self._row is not None and self._stack:
+            self._stack[-1].append(self._row)
+        self._row = None
+
+    def close(self):
+        super().close()
+        while self._stack:
+            self._finish_row()
+            self.tables.append(self._stack.pop())
+
+
+def parse_html_tables(text: str) -> list[list[list[str]]]:
+    parser = _TableParser()
+    parser.feed(text)
+    parser.close()
+    return [t for t in parser.tables if t]
+
+
+# ------------------------------------------------------------------------------------------
+# Delimited text
+
+
+class _CountingReader(io.RawIOBase):
+    """Wraps a binary file and counts bytes read, for progress over a streamed CSV."""
+
+    def __init__(self, raw) -> None:
+        self._raw = raw
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._raw.readinto(b)
+        self.bytes_read += n or 0
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class CsvRows:
+    """Iterate the records of a delimited text file, decoding strictly; `fraction` tracks progress."""
+
+    def __init__(self, path: Path, encoding: str, delimiter: str) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.size = max(path.stat().st_size, 1)
+        self._counter: _CountingReader | None = None
+        self.record = 0
+        self.line_num = 0
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, (self._counter.bytes_read if self._counter else 0) / self.size)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        raw = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed below
+        self._counter = _CountingReader(raw)
+        buffered = io.BufferedReader(self._counter, buffer_size=1 << 20)
+        text = io.TextIOWrapper(buffered, encoding=self.encoding, errors="strict", newline="")
+        reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', doublequote=True, strict=False)
+        try:
+            for row in reader:
+                self.record += 1
+                self.line_num = reader.line_num
+                yield row
+        except UnicodeDecodeError:
+            line = _first_bad_line(self.path, self.encoding)
+            raise UnreadableFileError(
+                _("Cannot import “{file}”: line {line} is not valid {encoding} text (the file may mix encodings). Choose another encoding or save the file again as UTF-8.").format(
+                    file=self.path.name, line=line or self.line_num + 1, encoding=self.encoding)) from None
+        except csv.Error as exc:
+            raise UnreadableFileError(
+                _("Cannot import “{file}”: line {line} cannot be read as CSV ({reason}).").format(
+                    file=self.path.name, line=reader.line_num, reason=exc)) from None
+        finally:
+            text.close()
+
+
+def _first_bad_line(path: Path, encoding: str) -> int | None:
+    if encoding.lower().startswith("utf-16"):
+        return None
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    with path.open("rb") as fh:
+        for n, line in enumerate(fh, 1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError:
+                return n
+    return None
+
+
+def decode_whole(path: Path, encoding: str) -> str:
+    try:
+        return path.read_bytes().decode(encoding, errors="strict")
+    except UnicodeDecodeError:
+        line = _first_bad_line(path, encoding)
+        raise UnreadableFileError(
+            _("Cannot import “{file}”: line {line} is not valid {encoding} text (the file may mix encodings). Choose another encoding or save the file again as UTF-8.").format(
+                file=path.name, line=line or "?", encoding=encoding)) from None
+    except LookupError:
+        raise UnreadableFileError(_("Unknown text encoding “{encoding}”.").format(encoding=encoding)) from None
