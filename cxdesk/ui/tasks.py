@@ -22,6 +22,7 @@ from cxdesk.i18n import _
 log = logging.getLogger("cxdesk.ui.tasks")
 
 TaskFn = Callable[[Any, Callable[[int, int, str], None]], Any]
+ARM_TIMEOUT_S = 2.0  # only reached when nobody runs an event loop (a blocking script)
 
 
 class TaskSignals(QObject):
@@ -45,6 +46,9 @@ class Task(QRunnable):
         self._cancel = threading.Event()
         self._last_emit = 0.0
         self.done = threading.Event()
+        # Set by the runner once the GUI thread is back in its event loop, i.e. after the caller of
+        # `start()` has connected its slots; a very quick task could otherwise finish unheard.
+        self.armed = threading.Event()
         self.result: Any = None
         self.error: str | None = None
 
@@ -65,6 +69,7 @@ class Task(QRunnable):
 
     def run(self) -> None:  # worker thread
         db = None
+        self.armed.wait(ARM_TIMEOUT_S)
         try:
             if self.db_path is not None:
                 from cxdesk.core.storage import open_db
@@ -115,11 +120,15 @@ class TaskRunner(QObject):
         task.signals.ended.connect(lambda t=task: self._on_ended(t), Qt.QueuedConnection)
         self.task_started.emit(task)
         (self.write_pool if write else self.read_pool).start(task)
+        QTimer.singleShot(0, task.armed.set)
         return task
 
     def _on_ended(self, task: Task) -> None:
         self._running.discard(task)
         self.task_ended.emit(task)
+
+    def running(self) -> list[Task]:
+        return list(self._running)
 
     @property
     def busy(self) -> bool:
@@ -131,6 +140,8 @@ class TaskRunner(QObject):
 
     def wait_idle(self, msecs: int = 30000) -> bool:
         self.cancel_all()
+        for task in list(self._running):
+            task.armed.set()
         ok = self.write_pool.waitForDone(msecs)
         return self.read_pool.waitForDone(msecs) and ok
 

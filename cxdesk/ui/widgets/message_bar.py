@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStyle, QToolButton, QWidget
 
 from cxdesk.i18n import _
 
@@ -97,8 +97,10 @@ class MessageBar(QFrame):
     def _show(self, kind: str, text: str, action_text: str, on_action, timeout_ms: int) -> None:
         self._kind = kind
         self._callback = on_action
-        icons = {"error": "⛔", "warning": "⚠", "info": "ℹ", "success": "✔"}
-        self.icon_label.setText(icons[kind])
+        icons = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBoxWarning,
+                 "info": QStyle.SP_MessageBoxInformation, "success": QStyle.SP_DialogApplyButton}
+        size = self.fontMetrics().height() + 2
+        self.icon_label.setPixmap(self.style().standardIcon(icons[kind]).pixmap(size, size))
         self.text_label.setText(text)
         self.setAccessibleName(text)
         bg, fg, border = _KIND_COLOURS[kind]
