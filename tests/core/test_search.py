@@ -1,0 +1,144 @@
+"""Chinese-aware search: short and long terms, index kept right through inserts, edits and deletes."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxdesk.core import search
+from cxdesk.core.feedback import query_ids
+from cxdesk.core.filters import FeedbackFilter, filter_sql
+
+TEXTS = [
+    "物流很慢，等了一周才到",      # 1
+    "快递物流不错，包装也好",      # 2
+    "慢",                          # 3
+    "物，流分开写不算",            # 4
+    "质量很好 Good value",         # 5
+    "屏幕有划痕 100% 不满意",      # 6
+    "",                            # 7
+    "iPhone 8 Plus 手感好",        # 8
+]
+
+
+@pytest.fixture
+def filled(db):
+    db.execute("INSERT INTO sources(id, file_name, sha256, imported_at) VALUES (1, 'a.csv', 'x', '2024-01-01 00:00:00')")
+    for i, text in enumerate(TEXTS, 1):
+        db.execute(
+            "INSERT INTO feedback(id, source_id, text, created_at, dedup_key) VALUES (?, 1, ?, ?, ?)",
+            [i, text, f"2024-01-{i:02d} 10:00:00", f"k{i}"],
+        )
+    return db
+
+
+def found(db, query: str) -> list[int]:
+    return sorted(query_ids(db, FeedbackFilter(search=query)).tolist())
+
+
+def like_found(db, query: str) -> list[int]:
+    where, params = search.like_clause(query)
+    return sorted(r[0] for r in db.execute(f"SELECT f.id FROM feedback f WHERE f.deleted = 0 AND {where}", params))
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("物流", [1, 2]),            # two characters: the trigram index alone finds nothing here
+    ("慢", [1, 3]),              # one character, also as the whole text
+    ("物流很慢", [1]),           # long term: trigram index
+    ("good", [5]),               # case-insensitive
+    ("GOOD VALUE", [5]),         # two terms, each a case-insensitive substring
+    ("100%", [6]),               # LIKE wildcards are literal
+    ("%", [6]),
+    ("物流 慢", [1]),            # all terms must occur
+    ("不存在的词", []),
+    ("8", [8]),
+    ('"Good value"', [5]),       # quoted phrase with a space
+])
+def test_search_matches_substring_semantics(filled, query, expected):
+    assert found(filled, query) == expected
+    assert found(filled, query) == like_found(filled, query)
+
+
+def test_trigram_alone_misses_short_terms(filled):
+    rows = filled.execute("SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH ?", ['"物流"']).fetchall()
+    assert rows == []  # why the character index exists
+
+
+def test_short_term_ignores_punctuation_between_characters(filled):
+    assert 4 not in found(filled, "物流")
+
+
+def test_index_follows_insert_update_delete(filled):
+    db = filled
+    db.execute("INSERT INTO feedback(id, source_id, text, dedup_key) VALUES (20, 1, '客服态度差', 'k20')")
+    assert found(db, "客服") == [20]
+    assert found(db, "客服态度") == [20]
+    db.execute("UPDATE feedback SET text = '客服很热情' WHERE id = 20")
+    assert found(db, "态度") == []
+    assert found(db, "热情") == [20]
+    assert found(db, "客服很热情") == [20]
+    db.execute("DELETE FROM feedback WHERE id IN (1, 20)")
+    assert found(db, "物流") == [2]
+    assert found(db, "客服") == []
+    # A re-used id must not inherit the old row's words.
+    db.execute("INSERT INTO feedback(id, source_id, text, dedup_key) VALUES (20, 1, '价格便宜', 'k20b')")
+    assert found(db, "客服") == [] and found(db, "便宜") == [20]
+    # Other column updates (analysis writing labels) leave the index alone and stay correct.
+    db.execute("UPDATE feedback SET label = 'negative'")
+    assert found(db, "便宜") == [20]
+    assert db.execute("INSERT INTO feedback_chars(feedback_chars) VALUES ('integrity-check')") is not None
+
+
+def test_soft_deleted_rows_are_hidden(filled):
+    filled.execute("UPDATE feedback SET deleted = 1 WHERE id = 2")
+    assert found(filled, "物流") == [1]
+    assert sorted(query_ids(filled, FeedbackFilter(search="物流", include_deleted=True)).tolist()) == [1, 2]
+
+
+def test_rebuild_gives_the_same_answers(filled):
+    before = {q: found(filled, q) for q in ("物流", "慢", "质量很好", "iphone")}
+    with filled.atomic():
+        search.rebuild_index(filled)
+        search.optimize_index(filled)
+    assert {q: found(filled, q) for q in before} == before
+    assert before["iphone"] == [8]
+
+
+def test_spaced_characters_keep_their_order(db):
+    spaced = db.execute("SELECT " + search._SPACED.format(col=":t"), {"t": "顺序要对ab"}).fetchone()[0]
+    assert spaced == "顺 序 要 对 a b"
+
+
+def test_search_clause_shapes():
+    assert search.search_clause("   ") == ("1", [])
+    sql, params = search.search_clause("物流　质量很好")  # full-width space separates terms
+    assert "feedback_fts" in sql and "feedback_chars" in sql
+    assert params[0] == '"质量很好"' and params[1] == '"物 流"'
+    where, params = filter_sql(FeedbackFilter(search='say "hi"'))
+    assert "feedback_" in where
+
+
+def test_match_spans():
+    assert search.match_spans("物流很慢，物流差", "物流") == [(0, 2), (5, 7)]
+    assert search.match_spans("Good good", "GOOD") == [(0, 4), (5, 9)]
+    assert search.match_spans("abc", "") == []
+
+
+def test_existing_database_gets_the_index(tmp_path):
+    """A database created before the search migration is indexed when opened."""
+    import sqlite_utils
+
+    from cxdesk.core import storage
+
+    path = tmp_path / "old.db"
+    raw = sqlite_utils.Database(storage.connect(path))
+    storage._migrate_1(raw)
+    raw.execute("PRAGMA user_version = 1")
+    raw.execute("INSERT INTO sources(id, file_name, sha256, imported_at) VALUES (1, 'a', 'x', 'now')")
+    raw.execute("INSERT INTO feedback(source_id, text, dedup_key) VALUES (1, '发货太慢了', 'k')")
+    raw.conn.commit()
+    raw.close()
+    db = storage.open_db(path)
+    try:
+        assert found(db, "慢") == [1] and found(db, "发货太慢") == [1]
+    finally:
+        db.close()
