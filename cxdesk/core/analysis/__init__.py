@@ -12,15 +12,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from cxdesk.core.analysis.pipeline import AnalyzeResult
 
 
-def analyze(db: Any, progress: Any = None, *, force: bool = False) -> "AnalyzeResult":
+def analyze(db: Any, progress: Any = None, *, force: bool = False, **options: Any) -> "AnalyzeResult":
     """Score every feedback row not yet scored by the current model and dictionaries.
 
-    See `cxdesk.core.analysis.pipeline.analyze`.
+    See `cxdesk.core.analysis.pipeline.analyze` (options: `workers`, `batch_size`).
     """
     from cxdesk.core.analysis.pipeline import analyze as _analyze
     from cxdesk.core.progress import no_progress
 
-    return _analyze(db, progress or no_progress, force=force)
+    return _analyze(db, progress or no_progress, force=force, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,141 @@
+"""`analyze`: incremental, resumable scoring of sentiment and topics, in one process or several."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cxdesk.core.analysis import analyze
+from cxdesk.core.analysis import topics as T
+from cxdesk.core.progress import Cancelled
+from cxdesk.core.storage import open_db, set_setting
+from tests.core.test_topics import add_rows
+
+
+def row(db, fid):
+    r = db.execute("SELECT lang, sentiment, model_label, label, topics, analysis_version, analyzed_at "
+                   "FROM feedback WHERE id = ?", [fid]).fetchone()
+    return dict(zip(("lang", "sentiment", "model_label", "label", "topics", "version", "analyzed_at"), r))
+
+
+def mentions(db, fid):
+    return dict(db.execute("SELECT t.name, ft.label FROM feedback_topics ft JOIN topics t ON t.id = ft.topic_id "
+                           "WHERE ft.feedback_id = ?", [fid]).fetchall())
+
+
+def test_package_import_is_light():
+    code = ("import sys, cxdesk.core.analysis, cxdesk.core.storage\n"
+            "heavy = [m for m in ('jieba', 'snownlp', 'opencc', 'vaderSentiment') if m in sys.modules]\n"
+            "print(','.join(heavy))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
+def test_analyze_sets_every_column_and_topic_sentiment(db):
+    a, b, c, d, e = add_rows(db, ["菜很好吃但是服务太慢", "環境很乾淨，服務態度也不錯", "", "👍👍👍",
+                                  "The food was delicious, the waiter was rude."])
+    result = analyze(db)
+    assert (result.scored, result.skipped) == (5, 0)
+    assert result.changes.feedback and result.changes.topics
+    assert result.topics_assigned == sum(len(mentions(db, f)) for f in (a, b, c, d, e))
+
+    first = row(db, a)
+    assert first["lang"] == "zh" and 0 <= first["sentiment"] <= 1
+    assert first["label"] == first["model_label"] and first["version"] == result.version
+    mine = mentions(db, a)
+    assert mine["味道"] == "positive"
+    assert mine["服务"] == "negative"
+    assert set(json.loads(first["topics"])) == set(mine)
+
+    trad = mentions(db, b)                 # traditional text: converted before matching
+    assert trad.get("服务") == "positive" and "卫生" in trad
+
+    for empty in (c, d):                   # no text to score: unknown, no topics
+        r = row(db, empty)
+        assert (r["lang"], r["sentiment"], r["label"], json.loads(r["topics"])) == ("none", None, "unknown", [])
+    english = mentions(db, e)              # English synonyms lead to the Chinese topics
+    assert english.get("味道") == "positive" and english.get("服务") == "negative"
+
+
+def test_second_run_skips_and_dictionary_edits_rescore_topics_only(db):
+    ids = add_rows(db, ["停车很方便，菜也好吃", "价格太贵了"])
+    first = analyze(db)
+    sentiment_before = row(db, ids[0])["sentiment"]
+    again = analyze(db)
+    assert (again.scored, again.skipped, again.changes.any()) == (0, 2, False)
+
+    T.add_topic(db, "停车", ["车位"])
+    after_edit = analyze(db)
+    assert after_edit.scored == 2 and after_edit.version != first.version
+    assert after_edit.version.split("|")[0] == first.version.split("|")[0]
+    assert "停车" in mentions(db, ids[0])
+    assert row(db, ids[0])["sentiment"] == sentiment_before
+    assert "停车" in json.loads(row(db, ids[0])["topics"])
+
+    forced = analyze(db, force=True)
+    assert (forced.scored, forced.skipped) == (2, 0)
+
+
+def test_manual_label_and_manual_topics_survive_reanalysis(db):
+    from cxdesk.core.analysis.store import set_manual_label, tag_topic
+
+    (fid,) = add_rows(db, ["菜很好吃"])
+    analyze(db)
+    set_manual_label(db, [fid], "negative")
+    tag_topic(db, [fid], "环境")
+    analyze(db, force=True)
+    r = row(db, fid)
+    assert r["label"] == "negative" and r["model_label"] != "negative"
+    assert db.execute("SELECT manual FROM feedback_topics ft JOIN topics t ON t.id = ft.topic_id "
+                      "WHERE ft.feedback_id = ? AND t.name = '环境'", [fid]).fetchone() == (1,)
+    assert "环境" in json.loads(r["topics"]) and "味道" in json.loads(r["topics"])
+
+
+def test_first_analyze_installs_the_business_template(db):
+    set_setting(db, "business_type", "电商/零售")
+    (fid,) = add_rows(db, ["Fast shipping but the box was crushed"])
+    result = analyze(db)
+    names = {t.name for t in T.list_topics(db)}
+    assert "物流" in names and "味道" not in names
+    assert result.changes.topics
+    assert set(mentions(db, fid)) >= {"物流", "包装"}
+
+
+def test_cancel_keeps_finished_batches_and_the_next_run_resumes(db):
+    ids = add_rows(db, [f"第{i}次来，味道不错" for i in range(10)])
+    calls = []
+
+    def progress(done, total, message):
+        calls.append((done, total))
+        if done >= 4:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        analyze(db, progress, batch_size=2, workers=0)
+    scored = db.execute("SELECT count(*) FROM feedback WHERE analysis_version IS NOT NULL").fetchone()[0]
+    assert scored == 4
+    assert calls[-1] == (4, 10)
+    rest = analyze(db, batch_size=2, workers=0)
+    assert (rest.scored, rest.skipped) == (6, 4)
+    assert all(row(db, f)["lang"] == "zh" for f in ids)
+
+
+def test_parallel_workers_give_the_same_result(tmp_path):
+    texts = ["菜很好吃但是服务太慢", "服务员很热情", "太贵了，不值", "环境一般，卫生还行", "Great food, slow service", ""] * 20
+    results = {}
+    for workers in (0, 2):
+        db = open_db(tmp_path / f"w{workers}.db")
+        add_rows(db, texts)
+        res = analyze(db, workers=workers, batch_size=25)
+        assert res.scored == len(texts)
+        results[workers] = db.execute(
+            "SELECT id, lang, round(sentiment, 6), label, topics FROM feedback ORDER BY id").fetchall()
+        results[(workers, "ft")] = db.execute(
+            "SELECT feedback_id, topic_id, round(sentiment, 6), label FROM feedback_topics ORDER BY 1, 2").fetchall()
+        db.close()
+    assert results[0] == results[2]
+    assert results[(0, "ft")] == results[(2, "ft")]
