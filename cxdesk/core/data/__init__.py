@@ -1,0 +1,1 @@
+"""Dictionaries and models shipped with cxdesk as package data."""
