@@ -658,15 +658,24 @@ def topic_filter(flt: FeedbackFilter, topic: str, *, negative_only: bool = True)
 
 def data_range(db) -> tuple[date | None, date | None]:
     """First and last day with (non-deleted) feedback."""
-    row = db.execute(
-        "SELECT min(created_at), max(created_at) FROM feedback WHERE deleted = 0 AND created_at IS NOT NULL"
-    ).fetchone()
+    if _try_refresh(db):
+        row = db.execute("SELECT min(day), max(day) FROM trend_daily WHERE day <> ''").fetchone()
+    else:
+        row = db.execute("SELECT min(created_at), max(created_at) FROM feedback "
+                         "WHERE deleted = 0 AND created_at IS NOT NULL").fetchone()
     if not row or row[0] is None:
         return None, None
     try:
         return date.fromisoformat(row[0][:10]), date.fromisoformat(row[1][:10])
     except ValueError:
         return None, None
+
+
+def count_rows(db) -> int:
+    """All visible feedback rows (0 means the first-run state)."""
+    if _try_refresh(db):
+        return int(db.execute("SELECT total(n_pos + n_neu + n_neg + n_unk) FROM trend_daily").fetchone()[0])
+    return db.execute("SELECT count(*) FROM feedback WHERE deleted = 0").fetchone()[0]
 
 
 def list_channels(db) -> list[str]:
@@ -690,19 +699,20 @@ def default_granularity(date_from: date | None, date_to: date | None) -> str:
 
 
 def dashboard(db, flt: FeedbackFilter = FeedbackFilter(), granularity: str = "week", *,
-              ranking_limit: int = 10, progress: Progress = no_progress) -> Dashboard:
+              ranking_limit: int = 10, progress: Progress = no_progress, use_summary: bool = True) -> Dashboard:
     """Trend, KPIs, topic ranking and filter choices for the overview screen, in one call."""
     progress(0, 3, _("Updating the overview"))
-    try:
-        refresh_summary(db, progress=lambda d, t, m: progress(0, 3, m), busy_ms=500)
-    except sqlite3.OperationalError:
-        pass  # a writer is busy: the functions below count directly
-    total_rows = db.execute("SELECT count(*) FROM feedback WHERE deleted = 0").fetchone()[0]
+    if use_summary:
+        try:
+            refresh_summary(db, progress=lambda d, t, m: progress(0, 3, m), busy_ms=500)
+        except sqlite3.OperationalError:
+            pass  # a writer is busy: the functions below count directly
+    total_rows = count_rows(db)
     first, last = data_range(db)
-    tr = trend(db, flt, granularity)
+    tr = trend(db, flt, granularity, use_summary=use_summary)
     progress(1, 3, _("Updating the overview"))
-    k = kpis(db, flt)
-    ranking = tuple(topic_ranking(db, flt, limit=ranking_limit))
+    k = kpis(db, flt, use_summary=use_summary)
+    ranking = tuple(topic_ranking(db, flt, limit=ranking_limit, use_summary=use_summary))
     progress(2, 3, _("Updating the overview"))
     return Dashboard(flt, granularity, tr, k, ranking, first, last, total_rows,
                      tuple(list_channels(db)), tuple(list_topic_names(db)))
