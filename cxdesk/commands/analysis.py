@@ -241,7 +241,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
     if not stats:
         print(_("There are no topics yet."))
         return 0
-    header = (_("Topic"), _("Mentions"), _("Negative"), _("Keywords"))
+    header = (_("Topic"), _("Mentions"), _("Negative share"), _("Keywords"))
     rows = [(s.name, str(s.mentions), f"{s.negative_share:.0%}" if s.mentions else "-", "、".join(s.keywords))
             for s in stats]
     _print_table(header, rows)

@@ -1,0 +1,62 @@
+"""`cxdesk analyze`, `cxdesk topics` and `cxdesk learn` from the command line."""
+
+from __future__ import annotations
+
+import json
+
+from cxdesk.core.storage import open_db
+from tests.conftest import run_cli
+from tests.core.test_topics import add_rows
+
+
+def make_db(path, texts):
+    db = open_db(path)
+    add_rows(db, texts)
+    db.close()
+    return str(path)
+
+
+def test_analyze_then_topics_json(tmp_path):
+    path = make_db(tmp_path / "shop.db", ["菜很好吃但是服务太慢", "服务员态度很差", "价格实惠，味道不错", "上菜太慢了"])
+    out = run_cli("analyze", "--json", "--db", path)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["scored"] == 4 and result["skipped"] == 0 and result["topics_assigned"] >= 5
+
+    out = run_cli("--db", path, "analyze")
+    assert out.returncode == 0 and "4" in out.stdout and "最新" in out.stdout   # nothing left to do, in Chinese
+
+    out = run_cli("topics", "--json", "--db", path)
+    assert out.returncode == 0, out.stderr
+    stats = {s["topic"]: s for s in json.loads(out.stdout)}
+    assert stats["服务"]["mentions"] == 2 and stats["服务"]["negative"] == 2 and stats["服务"]["negative_share"] == 1.0
+    assert stats["味道"]["mentions"] == 2 and stats["味道"]["negative"] == 0
+    assert isinstance(stats["服务"]["keywords"], list) and "价钱" in stats["价格"]["synonyms"]
+
+    out = run_cli("topics", "--db", path, "--lang", "en")      # the table, in English
+    assert out.returncode == 0 and out.stdout.splitlines()[0].split()[:2] == ["Topic", "Mentions"]
+    assert "100%" in out.stdout
+
+
+def test_topic_edits_and_errors(tmp_path):
+    path = make_db(tmp_path / "shop.db", ["停车很难，车位太少", "菜好吃"])
+    out = run_cli("topics", "--db", path, "--add", "停车", "--words", "车位,停车场")
+    assert out.returncode == 0, out.stderr
+    assert "停车" in out.stdout and "已分析 2 条评价" in out.stdout
+    out = run_cli("topics", "--db", path, "--examples", "停车", "--json")
+    assert [e["text"] for e in json.loads(out.stdout)] == ["停车很难，车位太少"]
+
+    out = run_cli("topics", "--db", path, "--rename", "不存在的话题", "新名字")
+    assert out.returncode == 1
+    assert out.stderr.strip() == "没有名为“不存在的话题”的话题。"
+    out = run_cli("topics", "--db", path, "--install", "宠物店")
+    assert out.returncode == 1 and "宠物店" in out.stderr and "Traceback" not in out.stderr
+    out = run_cli("topics", "--db", path, "--from", "2024-13-01")
+    assert out.returncode == 1 and "2024-13-01" in out.stderr
+
+
+def test_learn_needs_enough_labels(tmp_path):
+    path = make_db(tmp_path / "shop.db", ["好吃", "难吃"])
+    out = run_cli("learn", "--db", path, "--json")
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr and out.stderr.strip()
