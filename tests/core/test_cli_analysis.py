@@ -48,7 +48,7 @@ def test_topic_edits_and_errors(tmp_path):
 
     out = run_cli("topics", "--db", path, "--rename", "不存在的话题", "新名字")
     assert out.returncode == 1
-    assert out.stderr.strip() == "没有名为“不存在的话题”的话题。"
+    assert out.stderr.strip() == "没有名为“不存在的话题”的主题。"
     out = run_cli("topics", "--db", path, "--install", "宠物店")
     assert out.returncode == 1 and "宠物店" in out.stderr and "Traceback" not in out.stderr
     out = run_cli("topics", "--db", path, "--from", "2024-13-01")
