@@ -288,7 +288,7 @@ def correct_label(db, ids: Iterable[int], label: str | None) -> Changes:
         raise InvalidValueError(_("“{label}” is not a sentiment label.").format(label=label))
     ids = [int(i) for i in ids]
     try:
-        from cxdesk.core.analysis.topics import set_manual_label  # the topics area keeps stats in step
+        from cxdesk.core.analysis.store import set_manual_label  # the analysis area owns this write
     except ImportError:
         set_manual_label = None
     if set_manual_label is not None:
@@ -321,7 +321,7 @@ def tag_rows(db, ids: Iterable[int], topic: str, remove: bool = False) -> Change
         raise InvalidValueError(_("Please enter a topic name."))
     ids = [int(i) for i in ids]
     try:
-        from cxdesk.core.analysis.topics import tag_topic
+        from cxdesk.core.analysis.store import tag_topic
     except ImportError:
         tag_topic = None
     if tag_topic is not None:

@@ -1,0 +1,220 @@
+"""The feedback table over SQLite: the filtered, sorted ids in memory, rows loaded by page on demand.
+
+A new filter or sort runs one SQL statement that returns ids only (`core.feedback.query_ids`) and
+resets the model; `data()` loads rows by primary key in pages of `PAGE_SIZE` into a bounded LRU cache,
+so scrolling through a million rows keeps only a few thousand in memory. There is no proxy sorting.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from cxdesk.core import feedback as fb
+from cxdesk.core.filters import FeedbackFilter
+from cxdesk.i18n import N_, _
+
+RAW_ROLE = Qt.UserRole + 1      # the column's raw value (str, float, tuple of topics, None)
+ID_ROLE = Qt.UserRole + 2       # the row's feedback id
+ROW_ROLE = Qt.UserRole + 3      # the whole FeedbackRow
+
+PAGE_SIZE = 200
+MAX_PAGES = 40                  # at most 8,000 rows cached
+TEXT_PREVIEW = 200              # characters of text shown in the cell; the detail pane has it all
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("created_at", N_("Time")),
+    ("channel", N_("Channel")),
+    ("rating", N_("Rating")),
+    ("label", N_("Sentiment")),
+    ("topics", N_("Topics")),
+    ("text", N_("Feedback text")),
+)
+COLUMN_KEYS = tuple(key for key, _title in COLUMNS)
+
+
+def stars(rating: float | None) -> str:
+    if rating is None:
+        return ""
+    full = int(round(rating))
+    return "★" * full + "☆" * max(0, 5 - full)
+
+
+class FeedbackTableModel(QAbstractTableModel):
+    """`set_query(filter, sort, descending)` chooses the rows; `reload()` re-runs the same query."""
+
+    query_changed = Signal()       # after every reset (new filter, sort or reload)
+
+    def __init__(self, db_provider: Callable[[], object], parent=None) -> None:
+        super().__init__(parent)
+        self._db = db_provider
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._filter = FeedbackFilter()
+        self._sort = "created_at"
+        self._descending = True
+        self._pages: OrderedDict[int, dict[int, fb.FeedbackRow]] = OrderedDict()
+        self.pages_loaded = 0       # how many page loads happened (for tests and benchmarks)
+
+    # ---------------------------------------------------------------- query
+
+    @property
+    def filter(self) -> FeedbackFilter:
+        return self._filter
+
+    @property
+    def sort_key(self) -> str:
+        return self._sort
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
+
+    def set_query(self, flt: FeedbackFilter | None = None, sort: str | None = None,
+                  descending: bool | None = None) -> None:
+        if flt is not None:
+            self._filter = flt
+        if sort is not None:
+            self._sort = sort
+        if descending is not None:
+            self._descending = descending
+        ids = fb.query_ids(self._db(), self._filter, self._sort, self._descending)
+        self.beginResetModel()
+        self._ids = ids
+        self._pages.clear()
+        self.endResetModel()
+        self.query_changed.emit()
+
+    def reload(self) -> None:
+        self.set_query()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._pages.clear()
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:  # noqa: A003
+        if 0 <= column < len(COLUMNS):
+            self.set_query(sort=COLUMN_KEYS[column], descending=order == Qt.DescendingOrder)
+
+    def sort_column(self) -> int:
+        return COLUMN_KEYS.index(self._sort) if self._sort in COLUMN_KEYS else -1
+
+    # ---------------------------------------------------------------- rows
+
+    def total(self) -> int:
+        return int(self._ids.shape[0])
+
+    def id_at(self, row: int) -> int:
+        return int(self._ids[row])
+
+    def ids_of_rows(self, rows) -> list[int]:
+        return [int(self._ids[r]) for r in sorted(set(rows)) if 0 <= r < self._ids.shape[0]]
+
+    def all_ids(self) -> list[int]:
+        return self._ids.tolist()
+
+    def row_of(self, feedback_id: int) -> int:
+        """The row showing `feedback_id`, or -1."""
+        found = np.flatnonzero(self._ids == int(feedback_id))
+        return int(found[0]) if found.size else -1
+
+    def row_at(self, row: int) -> fb.FeedbackRow | None:
+        if not 0 <= row < self._ids.shape[0]:
+            return None
+        page_no = row // PAGE_SIZE
+        page = self._pages.get(page_no)
+        if page is None:
+            page = self._load_page(page_no)
+        else:
+            self._pages.move_to_end(page_no)
+        return page.get(int(self._ids[row]))
+
+    def cached_rows(self) -> int:
+        return sum(len(p) for p in self._pages.values())
+
+    def _load_page(self, page_no: int) -> dict[int, fb.FeedbackRow]:
+        start = page_no * PAGE_SIZE
+        ids = self._ids[start:start + PAGE_SIZE].tolist()
+        page = {r.id: r for r in fb.fetch_rows(self._db(), ids)}
+        self._pages[page_no] = page
+        self.pages_loaded += 1
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        return page
+
+    def forget_rows(self) -> None:
+        """Drop cached rows (after an edit) and repaint; the id list stays."""
+        self._pages.clear()
+        if self.total():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.total() - 1, len(COLUMNS) - 1))
+
+    # ---------------------------------------------------------------- Qt model API
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else int(self._ids.shape[0])
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
+        if orientation == Qt.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.DisplayRole:
+                return _(COLUMNS[section][1])
+            if role == RAW_ROLE:
+                return COLUMNS[section][0]
+        if orientation == Qt.Vertical and role == Qt.DisplayRole and 0 <= section < self.total():
+            return str(section + 1)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.NoItemFlags
+        return Qt.ItemIsEnabled | Qt.ItemIsSelectable
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid() or not 0 <= index.column() < len(COLUMNS):
+            return None
+        row = self.row_at(index.row())
+        if row is None:
+            return None
+        key = COLUMN_KEYS[index.column()]
+        if role == ID_ROLE:
+            return row.id
+        if role == ROW_ROLE:
+            return row
+        if role == RAW_ROLE:
+            return getattr(row, key)
+        if role == Qt.DisplayRole:
+            return self._display(row, key)
+        if role == Qt.ToolTipRole:
+            if key == "text" and row.text:
+                return row.text if len(row.text) <= 600 else row.text[:600] + "…"
+            if key == "label" and row.manual_label:
+                return _("Corrected by you (the model said: {label})").format(
+                    label=fb.label_name(row.model_label) or _("not analysed"))
+            if key == "rating" and row.rating_raw:
+                return _("In the file: {value}").format(value=row.rating_raw)
+            return None
+        if role == Qt.TextAlignmentRole:
+            if key in ("rating", "label"):
+                return int(Qt.AlignCenter)
+            return int(Qt.AlignLeft | Qt.AlignVCenter)
+        return None
+
+    def _display(self, row: fb.FeedbackRow, key: str) -> str:
+        if key == "created_at":
+            return (row.created_at or "")[:16]
+        if key == "channel":
+            return row.channel or ""
+        if key == "rating":
+            return stars(row.rating)
+        if key == "label":
+            return fb.label_name(row.label)
+        if key == "topics":
+            return "、".join(row.topics)
+        text = row.text[:TEXT_PREVIEW]
+        return " ".join(text.split()) + ("…" if len(row.text) > TEXT_PREVIEW else "")
