@@ -10,6 +10,35 @@ from cxdesk.i18n import _
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("import", parents=[parent], help=_("import feedback from an Excel, CSV or HTML-table file"))
+    p.add_argument("file", metavar="FILE", help=_("the file to import (.xlsx, .xls, .csv, .txt, ...)"))
+    p.add_argument("--sheet", metavar="S", help=_("sheet name or number (default: the first sheet with data)"))
+    p.add_argument("--map", metavar="ROLE=COLUMN", action="append", default=[],
+                   help=_("set a column's role: text, time, rating, channel, author or id; COLUMN is a header "
+                          "name or a number from 1 (empty COLUMN removes the role)"))
+    p.add_argument("--reference-time", metavar="ISO",
+                   help=_("time the file was exported, for “昨天”, “3小时前” (default: the file's modification time)"))
+    p.add_argument("--encoding", metavar="NAME", help=_("text encoding of a CSV/TXT file, e.g. utf-8, gb18030, big5"))
+    p.add_argument("--header-row", metavar="N", type=int,
+                   help=_("row number of the header (from 1; 0 = the file has no header row)"))
+    p.add_argument("--dry-run", action="store_true", help=_("read and check everything, but save nothing"))
+    p.add_argument("--no-analyze", action="store_true", help=_("do not analyze the new rows right away"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("sources", parents=[parent], help=_("list imported files"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("undo-import", parents=[parent], help=_("remove exactly the rows of one import"))
+    p.add_argument("source_id", metavar="ID", type=int, help=_("the import number shown by “cxdesk sources”"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p.set_defaults(func=cmd_undo_import)
+
+    p = sub.add_parser("stats", parents=[parent], help=_("count feedback by channel and by month"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p.set_defaults(func=cmd_stats)
+
     p = sub.add_parser("check", parents=[parent], help=_("check the database and report in plain words"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_check)
@@ -40,4 +69,183 @@ def cmd_backup(args: argparse.Namespace) -> int:
     db = open_database(args)
     target = make_backup(db, reason="manual", target=Path(args.out) if args.out else None)
     print(_("Backup written to {path}").format(path=target))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# import, sources, undo-import, stats
+
+
+def _column_index(plan, ref: str) -> int:
+    from cxdesk.core.errors import InvalidValueError
+    from cxdesk.core.importers.sniff import normalize_header
+
+    if ref in plan.columns:
+        return plan.columns.index(ref)
+    for i, name in enumerate(plan.columns):
+        if normalize_header(name) == normalize_header(ref):
+            return i
+    if ref.isdigit() and 1 <= int(ref) <= len(plan.columns):
+        return int(ref) - 1
+    raise InvalidValueError(_("“{file}” has no column “{column}”. Columns: {names}.").format(
+        file=plan.file_name, column=ref, names="、".join(plan.columns)))
+
+
+def _apply_maps(plan, maps: list[str]):
+    from cxdesk.core.errors import InvalidValueError
+    from cxdesk.core.importers import ROLES
+
+    if not maps:
+        return plan
+    roles = dict(plan.roles)
+    for item in maps:
+        role, sep, column = item.partition("=")
+        role = role.strip().lower()
+        if not sep or role not in ROLES:
+            raise InvalidValueError(_("--map expects ROLE=COLUMN with ROLE one of: {roles}.").format(roles=", ".join(ROLES)))
+        roles.pop(role, None)
+        if column.strip():
+            idx = _column_index(plan, column.strip())
+            roles = {r: i for r, i in roles.items() if i != idx}
+            roles[role] = idx
+    return plan.with_changes(roles=roles)
+
+
+def _terminal_progress():
+    """Percent on stderr when it is a terminal; silent otherwise (scripts, tests, --json)."""
+    import time
+
+    if not sys.stderr.isatty():
+        return None
+    last = [0.0]
+
+    def report(done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2 and done < total:
+            return
+        last[0] = now
+        pct = int(100 * done / total) if total else 100
+        sys.stderr.write(f"\r{message} {pct}%   ")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return report
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from pathlib import Path
+
+    from cxdesk.core.errors import InvalidValueError
+    from cxdesk.core.importers import describe_plan, import_file, remember_mapping, sniff_file
+    from cxdesk.core.progress import no_progress
+
+    reference = None
+    if args.reference_time:
+        try:
+            reference = datetime.fromisoformat(args.reference_time.strip())
+        except ValueError:
+            raise InvalidValueError(_("“{value}” is not a time like 2024-03-05 14:02.").format(
+                value=args.reference_time)) from None
+    header_row = None
+    if args.header_row is not None:
+        header_row = args.header_row - 1 if args.header_row > 0 else -1
+    db = open_database(args)
+    plan = sniff_file(Path(args.file).expanduser(), sheet=args.sheet, encoding=args.encoding,
+                      header_row=header_row, reference_time=reference, db=db)
+    plan = _apply_maps(plan, args.map)
+    progress = (None if args.json else _terminal_progress()) or no_progress
+    result = import_file(db, plan, progress, dry_run=args.dry_run)
+    if not args.dry_run and not result.already_imported:
+        remember_mapping(db, plan)
+
+    # Analysis of the new rows (provided by cxdesk.core.analysis when present).
+    analysis = None
+    if not args.dry_run and not args.no_analyze and (result.imported or result.updated):
+        try:
+            from cxdesk.core.analysis import analyze
+        except ImportError:
+            analyze = None
+        if analyze is not None:
+            analysis = analyze(db, progress)
+
+    if args.json:
+        out = result.to_json()
+        out.update(delimiter=plan.delimiter, columns=plan.columns, reference_time=plan.reference_time.isoformat(sep=" "),
+                   header_signature=plan.header_signature, encodings_possible=plan.encodings_possible)
+        if analysis is not None:
+            out["analysis"] = {"scored": getattr(analysis, "scored", None), "version": getattr(analysis, "version", None)}
+        print_json(out)
+        return 0
+    for line in describe_plan(plan):
+        print(line)
+    print(result.summary())
+    for r in result.rejected[:20]:
+        print("  " + _("Row {row}, column “{column}”, value “{value}”: {reason}").format(
+            row=r.row, column=r.column, value=r.value, reason=r.reason))
+    if result.rejected_total > 20:
+        print("  " + _("… and {n} more rejected rows (see --json).").format(n=result.rejected_total - 20))
+    for w in result.warnings:
+        print("  " + _("Note: {warning}").format(warning=w))
+    if analysis is not None:
+        scored = getattr(analysis, "scored", 0)
+        print(_("Analyzed {n} rows (sentiment and topics).").format(n=scored))
+    if result.source_id and not result.already_imported and not args.dry_run:
+        print(_("To take this import back: cxdesk undo-import {id}").format(id=result.source_id))
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from cxdesk.core.importers import list_sources
+
+    db = open_database(args)
+    sources = list_sources(db)
+    if args.json:
+        print_json([s.to_json() for s in sources])
+        return 0
+    if not sources:
+        print(_("Nothing has been imported yet."))
+        return 0
+    for s in sources:
+        state = _("undone {when}").format(when=s.undone_at) if s.undone_at else _("{n} rows").format(n=s.live_rows)
+        print(_("{id}. {file} — imported {when}: {imported} new, {duplicates} duplicates, {rejected} rejected ({state})").format(
+            id=s.id, file=s.file_name + (f" [{s.sheet}]" if s.sheet else ""), when=s.imported_at,
+            imported=s.imported, duplicates=s.duplicates, rejected=s.rejected, state=state))
+    return 0
+
+
+def cmd_undo_import(args: argparse.Namespace) -> int:
+    from cxdesk.core.importers import list_sources, undo_import
+
+    db = open_database(args)
+    before = {s.id: s for s in list_sources(db)}
+    undo_import(db, args.source_id)
+    info = before.get(args.source_id)
+    removed = info.live_rows if info else 0
+    if args.json:
+        print_json({"source_id": args.source_id, "removed": removed, "file": info.file_name if info else None})
+    else:
+        print(_("Import {id} (“{file}”) was undone: {n} rows removed. A backup was made first.").format(
+            id=args.source_id, file=info.file_name if info else "", n=removed))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from cxdesk.core.importers import feedback_stats
+
+    db = open_database(args)
+    stats = feedback_stats(db)
+    if args.json:
+        print_json(stats)
+        return 0
+    print(_("{n} feedback rows from {sources} imports.").format(n=stats["total"], sources=stats["sources"]))
+    if stats["by_channel"]:
+        print(_("By channel:"))
+        for name, n in stats["by_channel"].items():
+            print(f"  {name or _('(no channel)')}: {n}")
+    if stats["by_month"]:
+        print(_("By month:"))
+        for name, n in stats["by_month"].items():
+            print(f"  {name or _('(no time)')}: {n}")
     return 0

@@ -177,7 +177,7 @@ def _data_rows(plan: ImportPlan) -> tuple[Iterator[tuple[int, list]], callable]:
         index = plan.sheets.index(plan.sheet) if plan.sheet in plan.sheets else 0
         table = tables[index] if index < len(tables) else []
         return ((i + 1, r) for i, r in enumerate(table) if i >= start), lambda: 0.5
-    csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",")
+    csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns))
 
     def gen_csv():
         for i, row in enumerate(csv_rows):

@@ -486,13 +486,37 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
+def swallowed_lines(row: list[str], delimiter: str, columns: int) -> bool:
+    """True when a field holds several whole CSV lines: an unclosed quote ate them (BAD_INPUTS #23).
+
+    Python's csv module reports no error then; it keeps reading into one field.
+    """
+    need = max(1, columns - 1)
+    for value in row:
+        if "\n" not in value:
+            continue
+        lines = value.split("\n")
+        if len(lines) > 1000:
+            return True
+        if sum(1 for ln in lines[1:] if ln.count(delimiter) >= need) >= 3:
+            return True
+    return False
+
+
+def unclosed_quote_error(path: Path, line: int) -> UnreadableFileError:
+    return UnreadableFileError(
+        _("Cannot import “{file}”: a quotation mark opened on line {line} is never closed, so the rest of the file would run into one cell. Fix that line and import again.").format(
+            file=path.name, line=line))
+
+
 class CsvRows:
     """Iterate the records of a delimited text file, decoding strictly; `fraction` tracks progress."""
 
-    def __init__(self, path: Path, encoding: str, delimiter: str) -> None:
+    def __init__(self, path: Path, encoding: str, delimiter: str, columns: int = 1) -> None:
         self.path = path
         self.encoding = encoding
         self.delimiter = delimiter
+        self.columns = columns
         self.size = max(path.stat().st_size, 1)
         self._counter: _CountingReader | None = None
         self.record = 0
@@ -509,9 +533,13 @@ class CsvRows:
         text = io.TextIOWrapper(buffered, encoding=self.encoding, errors="strict", newline="")
         reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', doublequote=True, strict=False)
         try:
+            delim, columns = self.delimiter, self.columns
             for row in reader:
                 self.record += 1
+                start = self.line_num + 1
                 self.line_num = reader.line_num
+                if reader.line_num - start > 2 and swallowed_lines(row, delim, columns):
+                    raise unclosed_quote_error(self.path, start)
                 yield row
         except UnicodeDecodeError:
             line = _first_bad_line(self.path, self.encoding)

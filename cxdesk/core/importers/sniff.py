@@ -324,6 +324,12 @@ def detect_header_row(rows: list[list]) -> int:
         score = hits * 3 + labels * 2 + (0.5 if distinct else 0)
         if hits == 0 and labels < 0.6:
             continue
+        if hits == 0 and width <= 2:
+            # One or two columns and no header word: a header only if short above longer lines.
+            own = sum(len(str(v)) for v in cells) / len(cells)
+            below = [len(str(v)) for r in rows[i + 1:i + 20] for v in r if not _is_blank(v)]
+            if own > 8 or not below or sum(below) / len(below) < 1.5 * own:
+                continue
         if score > best_score + 1e-9:
             best_i, best_score = i, score
         if hits >= 2:
@@ -476,8 +482,14 @@ def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None,
         delim = delimiter or detect_delimiter(text)
     rows = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    width = 1
     try:
+        last_line = 0
         for row in reader:
+            width = max(width, len(row)) if len(rows) < 5 else width
+            if reader.line_num - last_line > 3 and readers.swallowed_lines(row, delim, width):
+                raise readers.unclosed_quote_error(path, last_line + 1)
+            last_line = reader.line_num
             rows.append(row)
             if len(rows) >= PREVIEW_ROWS:
                 break
