@@ -512,6 +512,9 @@ def daily_series(db, action_id: int, window_days: int = 28, lag_days: int = 0, s
     (b0, _b1), (_a0, a1) = windows(action.live_date, window_days, lag_days)
     pad = max(7, window_days // 4)
     first, last = b0 - timedelta(days=pad), min(a1 + timedelta(days=pad), max(today, b0))
+    newest = _last_data(db)
+    if newest is not None and first <= newest < last:
+        last = newest   # days after the newest import would read as zero feedback
     days = _daily(db, action, topic_ids, first, last)
     span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     empty = _Day(0, 0, 0, 0, 0, 0.0, 0, 0.0, 0)
@@ -653,3 +656,26 @@ def plain_verdict(ev: Evaluation) -> str:
     if ev.reason == "control_moved":
         first = _("After go-live, negative “{topic}” feedback went from {before} to {after} of all feedback (95% confidence interval {low} to {high} percentage points), but other feedback changed in the same way at the same time, so this is not counted as the effect of the action.").format(**values)
     return first
+
+
+@dataclass(frozen=True)
+class BoardData:
+    """Everything the board shows: cards in board order with their badges, and the filter choices."""
+    cards: tuple[tuple[object, Badge | None], ...]     # (Action, Badge or None)
+    topics: tuple[str, ...]
+    owners: tuple[str, ...]
+
+
+def board_data(db, *, topic: str | None = None, owner: str | None = None, today: date | None = None) -> BoardData:
+    from cxdesk.core.actions import list_actions, list_owners, list_topic_names
+
+    items = list_actions(db, topic=topic or None, owner=owner or None)
+    cards = tuple((a, badge_for(db, a, today=today)) for a in items)
+    return BoardData(cards, tuple(list_topic_names(db)), tuple(list_owners(db)))
+
+
+def evaluation_view_data(db, action_id: int, window_days: int = 28, lag_days: int = 0,
+                         today: date | None = None) -> tuple[Evaluation, Series]:
+    """The evaluation and its daily chart series, in one call for the evaluation view."""
+    return (evaluate_action(db, action_id, window_days, lag_days, today=today),
+            daily_series(db, action_id, window_days, lag_days, today=today))

@@ -1,0 +1,462 @@
+"""Did it work? The before/after view of one action: chart, numbers, plain verdict and example rows.
+
+`EvaluationView` is the panel (window and lag adjustable), `EvaluationDialog` shows it for a card of
+the board, and `EvaluationScreen` is the main window's page with an action picker above the panel.
+All numbers come from one core call, `evaluation_view_data`, run off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QGridLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from cxdesk.core.changes import Changes
+from cxdesk.i18n import _
+from cxdesk.ui.widgets.message_bar import MessageBar
+
+_VERDICT_STYLE = {
+    "improved": ("#e6f4ea", "#1e6b35"), "worsened": ("#fdecea", "#9b1c1c"),
+    "no_significant_change": ("#f0f0f0", "#333333"), "insufficient_data": ("#fff4e0", "#7a4b00"),
+}
+TOPIC_COLOUR = "#d9480f"
+CONTROL_COLOUR = "#7f7f7f"
+
+
+def _ts(d) -> float:
+    return datetime(d.year, d.month, d.day).timestamp()
+
+
+class EvaluationView(QWidget):
+    """Before/after evaluation of one action; `set_action(id)` then it computes itself."""
+
+    evaluated = Signal(object)          # the Evaluation shown
+    snapshot_saved = Signal(object)
+
+    def __init__(self, ctx, action_id: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.action_id = action_id
+        self.evaluation = None
+        self.series = None
+        self._task = None
+        self._again = False
+
+        self.message_bar = MessageBar(self)
+        self.message_bar.hide()
+        self.title_label = QLabel(self)
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.window_spin = QSpinBox(self)
+        self.window_spin.setRange(7, 180)
+        self.window_spin.setValue(28)
+        self.window_spin.setSuffix(_(" days"))
+        self.window_spin.setToolTip(_("How many days before and after go-live are compared"))
+        self.lag_spin = QSpinBox(self)
+        self.lag_spin.setRange(0, 90)
+        self.lag_spin.setSuffix(_(" days"))
+        self.lag_spin.setToolTip(_("Days right after go-live left out while the change settles"))
+        self.save_button = QPushButton(_("Save this result"), self)
+        self.save_button.setToolTip(_("Keep this evaluation with today's date"))
+        self.save_button.clicked.connect(self.save_snapshot)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.refresh)
+        self.window_spin.valueChanged.connect(lambda _v: self._debounce.start())
+        self.lag_spin.valueChanged.connect(lambda _v: self._debounce.start())
+
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel(_("Compare"), self))
+        controls.addWidget(self.window_spin)
+        controls.addWidget(QLabel(_("before and after go-live; skip"), self))
+        controls.addWidget(self.lag_spin)
+        controls.addWidget(QLabel(_("right after go-live"), self))
+        controls.addStretch(1)
+        controls.addWidget(self.save_button)
+        self.title_label.setWordWrap(True)
+
+        self.verdict_label = QLabel(self)
+        self.verdict_label.setWordWrap(True)
+        self.verdict_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.verdict_label.setMargin(10)
+        vfont = self.verdict_label.font()
+        vfont.setPointSizeF(vfont.pointSizeF() * 1.15)
+        self.verdict_label.setFont(vfont)
+
+        pg.setConfigOptions(antialias=True)
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.plot.setBackground("w")
+        self.plot.showGrid(x=False, y=True, alpha=0.2)
+        self.plot.setLabel("left", _("Negative share (%)"))
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.setMinimumHeight(220)
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).setPen(pg.mkPen("#555"))
+            self.plot.getAxis(axis).setTextPen(pg.mkPen("#333"))
+        self.legend = self.plot.addLegend(offset=(-10, 5))
+
+        self.table = QTableWidget(0, 3, self)
+        self.table.setHorizontalHeaderLabels([_("Before"), _("After"), _("Change")])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        self.table.setMinimumWidth(340)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.NoSelection)
+        self.table.setAlternatingRowColors(True)
+        self.stats_label = QLabel(self)
+        self.stats_label.setWordWrap(True)
+        self.stats_label.setStyleSheet("color: #555")
+
+        numbers = QWidget(self)
+        nl = QVBoxLayout(numbers)
+        nl.setContentsMargins(0, 0, 0, 0)
+        nl.addWidget(self.table)
+        nl.addWidget(self.stats_label)
+        nl.addStretch(1)
+
+        self.before_examples = QListWidget(self)
+        self.after_examples = QListWidget(self)
+        examples = QWidget(self)
+        el = QGridLayout(examples)
+        el.setContentsMargins(0, 0, 0, 0)
+        self.before_examples_title = QLabel(_("Examples before go-live"), self)
+        self.after_examples_title = QLabel(_("Examples after go-live"), self)
+        el.addWidget(self.before_examples_title, 0, 0)
+        el.addWidget(self.after_examples_title, 0, 1)
+        el.addWidget(self.before_examples, 1, 0)
+        el.addWidget(self.after_examples, 1, 1)
+        for lst in (self.before_examples, self.after_examples):
+            lst.setWordWrap(True)
+            lst.setAlternatingRowColors(True)
+            lst.itemDoubleClicked.connect(self._on_example_clicked)
+
+        upper = QSplitter(Qt.Horizontal, self)
+        upper.addWidget(self.plot)
+        upper.addWidget(numbers)
+        upper.setStretchFactor(0, 3)
+        upper.setStretchFactor(1, 2)
+        upper.setSizes([560, 460])
+        split = QSplitter(Qt.Vertical, self)
+        split.addWidget(upper)
+        split.addWidget(examples)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([460, 150])
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.title_label)
+        layout.addLayout(controls)
+        layout.addWidget(self.verdict_label)
+        layout.addWidget(split, 1)
+        self._set_enabled(False)
+        if action_id is not None:
+            self.refresh()
+
+    # ------------------------------------------------------------------ computing
+
+    def set_action(self, action_id: int | None) -> None:
+        self.action_id = action_id
+        if action_id is None:
+            self._clear()
+            return
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.action_id is None:
+            return
+        if self._task is not None:
+            self._again = True
+            return
+        aid, window, lag = self.action_id, self.window_spin.value(), self.lag_spin.value()
+
+        def run(db, progress):
+            from cxdesk.core.evaluation import evaluation_view_data
+
+            return evaluation_view_data(db, aid, window, lag)
+
+        self._task = self.ctx.run_task(run, write=False, title=_("Evaluating"))
+        self._task.signals.finished.connect(self._on_result)
+        self._task.signals.failed.connect(self._on_failed)
+        self._task.signals.ended.connect(self._on_ended)
+
+    def _on_ended(self) -> None:
+        self._task = None
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _on_failed(self, text: str) -> None:
+        self._clear()
+        self.message_bar.show_error(text)
+
+    def _on_result(self, result) -> None:
+        if self._again:
+            return
+        ev, series = result
+        self.evaluation, self.series = ev, series
+        self.message_bar.dismiss()
+        self._set_enabled(True)
+        self._show_verdict(ev)
+        self._show_table(ev)
+        self._show_plot(ev, series)
+        self._show_examples(ev)
+        self.evaluated.emit(ev)
+
+    def save_snapshot(self) -> None:
+        if self.action_id is None:
+            return
+        aid, window, lag = self.action_id, self.window_spin.value(), self.lag_spin.value()
+
+        def run(db, progress):
+            from cxdesk.core.evaluation import snapshot_evaluation
+
+            return snapshot_evaluation(db, aid, window, lag)
+
+        task = self.ctx.run_task(run, write=True, title=_("Saving the evaluation"))
+        task.signals.finished.connect(self._on_saved)
+        task.signals.failed.connect(self.message_bar.show_error)
+
+    def _on_saved(self, ev) -> None:
+        self.message_bar.show_success(_("Saved: {verdict}").format(verdict=_verdict_name(ev.verdict)), timeout_ms=4000)
+        self.snapshot_saved.emit(ev)
+        self.ctx.notify(Changes(actions=True))
+
+    # ------------------------------------------------------------------ showing
+
+    def _set_enabled(self, on: bool) -> None:
+        self.save_button.setEnabled(on)
+
+    def _clear(self) -> None:
+        self.evaluation = self.series = None
+        self.title_label.setText("")
+        self.verdict_label.setText("")
+        self.verdict_label.setStyleSheet("")
+        self.table.setRowCount(0)
+        self.stats_label.setText("")
+        self.plot.clear()
+        self.before_examples.clear()
+        self.after_examples.clear()
+        self._set_enabled(False)
+
+    def _show_verdict(self, ev) -> None:
+        from cxdesk.core.evaluation import plain_verdict, topics_text
+
+        self.title_label.setText(_("{title} (live since {date}; topics: {topics})").format(
+            title=ev.title, date=ev.live_date.isoformat(), topics=topics_text(ev.topics)))
+        bg, fg = _VERDICT_STYLE.get(ev.verdict, ("#f0f0f0", "#333"))
+        self.verdict_label.setStyleSheet(
+            f"QLabel {{ background: {bg}; color: {fg}; border-radius: 6px; }}")
+        self.verdict_label.setText(f"<b>{_verdict_name(ev.verdict)}</b>　{plain_verdict(ev)}")
+
+    def _show_table(self, ev) -> None:
+        from cxdesk.core.evaluation import format_pct, format_pp
+
+        b, a = ev.before, ev.after
+
+        def num(v):
+            return "–" if v is None else f"{v:.2f}"
+
+        def delta(x, y, fmt):
+            return "–" if x is None or y is None else fmt(y - x)
+
+        rows = [
+            (_("Dates"), f"{b.start.month}/{b.start.day}–{b.end.month}/{b.end.day}",
+             f"{a.start.month}/{a.start.day}–{a.end.month}/{a.end.day}", ""),
+            (_("All feedback"), str(b.total), str(a.total), f"{a.total - b.total:+d}"),
+            (_("Mention the topic"), str(b.topic_mentions), str(a.topic_mentions),
+             f"{a.topic_mentions - b.topic_mentions:+d}"),
+            (_("Negative mentions"), str(b.topic_negative), str(a.topic_negative),
+             f"{a.topic_negative - b.topic_negative:+d}"),
+            (_("Negative share of all feedback"), format_pct(b.negative_rate), format_pct(a.negative_rate),
+             _("{pp} points").format(pp=format_pp(ev.difference))),
+            (_("Negative share within the topic"), format_pct(b.topic_negative_share),
+             format_pct(a.topic_negative_share),
+             delta(b.topic_negative_share, a.topic_negative_share, lambda v: _("{pp} points").format(pp=format_pp(v)))),
+            (_("Mean sentiment (0–1)"), num(b.mean_sentiment), num(a.mean_sentiment),
+             delta(b.mean_sentiment, a.mean_sentiment, lambda v: f"{v:+.2f}")),
+            (_("Mean rating"), num(b.mean_rating), num(a.mean_rating),
+             delta(b.mean_rating, a.mean_rating, lambda v: f"{v:+.2f}")),
+            (_("Other feedback: negative share"), format_pct(b.control_rate), format_pct(a.control_rate),
+             _("{pp} points").format(pp=format_pp(ev.control_difference))),
+        ]
+        self.table.setRowCount(len(rows))
+        self.table.setVerticalHeaderLabels([r[0] for r in rows])
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row[1:]):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignCenter)
+                if i == 4:
+                    f = item.font()
+                    f.setBold(True)
+                    item.setFont(f)
+                self.table.setItem(i, j, item)
+        self.table.resizeRowsToContents()
+        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + sum(
+            self.table.rowHeight(i) for i in range(self.table.rowCount()))
+        self.table.setFixedHeight(height)
+        parts = [_("95% confidence interval of the change: {low} to {high} points; {p}.").format(
+            low=format_pp(ev.ci95[0]), high=format_pp(ev.ci95[1]), p=_format_p(ev.p_value))]
+        if ev.did is not None:
+            parts.append(_("Compared with the change in other feedback: {est} points (95% interval {low} to {high}).").format(
+                est=format_pp(ev.did.estimate), low=format_pp(ev.did.ci95[0]), high=format_pp(ev.did.ci95[1])))
+        self.stats_label.setText("\n".join(parts))
+
+    def _show_plot(self, ev, series) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        xs = [_ts(d) for d in series.days]
+        b0, b1 = _ts(ev.before.start), _ts(ev.before.end) + 86400
+        a0, a1 = _ts(ev.after.start), _ts(ev.after.end) + 86400
+        for lo, hi, colour in ((b0, b1, (70, 120, 200, 40)), (a0, a1, (40, 160, 90, 40))):
+            region = pg.LinearRegionItem((lo, hi), movable=False, brush=pg.mkBrush(*colour),
+                                         pen=pg.mkPen(None))
+            region.setZValue(-10)
+            self.plot.addItem(region)
+
+        def pct(values):
+            import numpy as np
+
+            return np.array([np.nan if v is None else v * 100 for v in values], dtype=float)
+
+        self.plot.plot(xs, pct(series.topic_rate), pen=pg.mkPen(TOPIC_COLOUR, width=2.5), connect="finite",
+                       name=_("“{topic}” negative share ({n}-day average)").format(
+                           topic=_topics(ev), n=series.smooth_days))
+        self.plot.plot(xs, pct(series.control_rate), pen=pg.mkPen(CONTROL_COLOUR, width=1.5, style=Qt.DashLine),
+                       connect="finite", name=_("Other feedback (comparison)"))
+        for (lo, hi), rate in (((b0, b1), ev.before.negative_rate), ((a0, a1), ev.after.negative_rate)):
+            self.plot.plot([lo, hi], [rate * 100, rate * 100], pen=pg.mkPen(TOPIC_COLOUR, width=1, style=Qt.DotLine))
+        live = pg.InfiniteLine(pos=_ts(ev.live_date), angle=90, movable=False,
+                               pen=pg.mkPen("#222", width=1.5, style=Qt.DashLine),
+                               label=_("go-live"), labelOpts={"position": 0.04, "color": "#222"})
+        self.plot.addItem(live)
+        for x, text in ((b0, _("before")), (a0, _("after"))):
+            label = pg.TextItem(text, color="#555", anchor=(0, 0))
+            label.setPos(x, 0)
+            self.plot.addItem(label)
+        self.plot.enableAutoRange()
+        top = max([v for v in list(series.topic_rate) + list(series.control_rate) if v is not None] or [0.1])
+        self.plot.setYRange(0, top * 100 * 1.4, padding=0)   # headroom for the legend and labels
+        for item in self.plot.items():
+            if isinstance(item, pg.TextItem):
+                item.setPos(item.pos().x(), top * 100 * 1.38)
+
+    def _show_examples(self, ev) -> None:
+        for lst, rows, title, text in (
+                (self.before_examples, ev.examples_before, self.before_examples_title, _("Examples before go-live")),
+                (self.after_examples, ev.examples_after, self.after_examples_title, _("Examples after go-live"))):
+            lst.clear()
+            title.setText(text)
+            for e in rows:
+                item = QListWidgetItem(f"{e.created_at[:10]}  {e.text}")
+                item.setData(Qt.UserRole, e.id)
+                if e.label == "negative":
+                    item.setForeground(QColor("#9b1c1c"))
+                lst.addItem(item)
+            if not rows:
+                item = QListWidgetItem(_("No feedback on this topic in this period."))
+                item.setFlags(Qt.NoItemFlags)
+                lst.addItem(item)
+
+    def _on_example_clicked(self, item: QListWidgetItem) -> None:
+        fid = item.data(Qt.UserRole)
+        if fid is not None:
+            from cxdesk.core.filters import FeedbackFilter
+
+            self.ctx.open_feedback_requested.emit(FeedbackFilter(ids=(int(fid),)))
+
+
+def _topics(ev) -> str:
+    from cxdesk.core.evaluation import topics_text
+
+    return topics_text(ev.topics)
+
+
+def _verdict_name(verdict: str) -> str:
+    from cxdesk.core.evaluation import verdict_name
+
+    return verdict_name(verdict)
+
+
+def _format_p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+class EvaluationDialog(QDialog):
+    """The evaluation view of one action in its own window (opened from a board card)."""
+
+    def __init__(self, ctx, action_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Did it work?"))
+        self.resize(1100, 760)
+        self.view = EvaluationView(ctx, action_id, self)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(buttons)
+
+
+class EvaluationScreen(QWidget):
+    """The main window's page: pick a live or evaluated action, see its evaluation."""
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.picker = QComboBox(self)
+        self.picker.setMinimumWidth(280)
+        self.picker.currentIndexChanged.connect(self._on_pick)
+        self.empty_label = QLabel(_("No action is live yet. Move an action to “Live” on the improvement board, "
+                                    "and its effect can be measured here."), self)
+        self.empty_label.setWordWrap(True)
+        self.view = EvaluationView(ctx, None, self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Action"), self))
+        top.addWidget(self.picker)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.view, 1)
+        ctx.data_changed.connect(self._on_data_changed)
+        self.reload()
+
+    def _on_data_changed(self, changes) -> None:
+        if changes is None or changes.actions or changes.feedback:
+            self.reload()
+
+    def reload(self) -> None:
+        from cxdesk.core.actions import list_actions, status_name
+
+        current = self.picker.currentData()
+        items = [a for a in list_actions(self.ctx.read_db()) if a.live_date is not None
+                 and a.status in ("live", "evaluated")]
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        for a in items:
+            self.picker.addItem(f"#{a.id} {a.title}（{status_name(a.status)}）", a.id)
+        i = self.picker.findData(current) if current is not None else 0
+        self.picker.setCurrentIndex(max(i, 0))
+        self.picker.blockSignals(False)
+        self.empty_label.setVisible(not items)
+        self.view.setVisible(bool(items))
+        self.view.set_action(self.picker.currentData() if items else None)
+
+    def show_action(self, action_id: int) -> None:
+        i = self.picker.findData(action_id)
+        if i >= 0:
+            self.picker.setCurrentIndex(i)
+
+    def _on_pick(self, _i: int) -> None:
+        self.view.set_action(self.picker.currentData())

@@ -1,0 +1,165 @@
+"""The improvement board: drag a card to 已上线, move with the keyboard, undo, create from a prefill, evaluate."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.core.eval_data import plant
+
+LIVE = date.today() - timedelta(days=40)
+
+
+@pytest.fixture
+def board(ctx, qtbot):
+    from cxdesk.core import actions
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui.board_screen import BoardScreen
+
+    db = open_db(ctx.db_path)
+    plant(db, 7, n_before=900, n_after=900, p_before=0.12, p_after=0.05, live=LIVE)
+    ids = {
+        "courier": actions.create_action(db, "换成顺丰快递", topics=["物流"], owner="小王", live_date=LIVE,
+                                         status="doing"),
+        "box": actions.create_action(db, "外箱加厚", topics=["物流"], owner="老李"),
+    }
+    db.close()
+    widget = BoardScreen(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 600)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.data is not None and widget._load_task is None, timeout=10_000)
+    widget.ids = ids
+    yield widget
+    qtbot.waitUntil(lambda: widget._load_task is None, timeout=10_000)
+
+
+def _status(ctx, aid):
+    from cxdesk.core.actions import get_action
+    from cxdesk.core.storage import open_db
+
+    db = open_db(ctx.db_path)
+    try:
+        return get_action(db, aid)
+    finally:
+        db.close()
+
+
+def _drag(source, target, aid):
+    """What a mouse drag delivers: the source's own mime data, entered, moved and dropped on the target."""
+    mime = source.mimeData([source.item_for(aid)])
+    assert target.mimeTypes() == mime.formats()
+    pos = QPointF(20, 20)
+    vp = target.viewport()
+    QApplication.sendEvent(vp, QDragEnterEvent(pos, Qt.MoveAction, mime, Qt.LeftButton, Qt.NoModifier))
+    QApplication.sendEvent(vp, QDragMoveEvent(pos, Qt.MoveAction, mime, Qt.LeftButton, Qt.NoModifier))
+    drop = QDropEvent(pos, Qt.MoveAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(vp, drop)
+    return drop
+
+
+def test_cards_in_their_columns(board):
+    cols = board.columns
+    assert cols["doing"].action_ids() == [board.ids["courier"]]
+    assert cols["todo"].action_ids() == [board.ids["box"]]
+    assert board.column_titles["doing"].text().startswith("进行中")
+    card = cols["doing"].item(0).data(Qt.UserRole + 2)
+    assert card["title"] == "换成顺丰快递" and card["topics"] == "物流" and "小王" in card["meta"]
+    assert card["badge"] == ""
+
+
+def test_drag_to_live_then_open_evaluation(board, ctx, qtbot):
+    aid = board.ids["courier"]
+    drop = _drag(board.columns["doing"], board.columns["live"], aid)
+    assert drop.isAccepted()
+    qtbot.waitUntil(lambda: board.columns["live"].item_for(aid) is not None and board._load_task is None,
+                    timeout=10_000)
+    assert board.columns["doing"].count() == 0
+    a = _status(ctx, aid)
+    assert a.status == "live" and a.live_date == LIVE
+    card = board.columns["live"].item_for(aid).data(Qt.UserRole + 2)
+    assert card["verdict"] == "improved" and "↓" in card["badge"]
+
+    board.select_action(aid)
+    with qtbot.waitSignal(board.evaluation_opened, timeout=5000) as opened:
+        qtbot.mouseClick(board.evaluate_button, Qt.LeftButton)
+    dialog = opened.args[0]
+    qtbot.addWidget(dialog)
+    view = dialog.view
+    qtbot.waitUntil(lambda: view.evaluation is not None, timeout=10_000)
+    assert view.evaluation.verdict == "improved"
+    assert "改善显著" in view.verdict_label.text()
+    assert view.table.item(4, 0).text().endswith("%")
+    assert view.before_examples.count() >= 1 and view.after_examples.count() >= 1
+    assert len(view.series.days) > 56
+    # a longer window recomputes
+    view.window_spin.setValue(14)
+    qtbot.waitUntil(lambda: view.evaluation.window_days == 14 and view._task is None, timeout=10_000)
+    assert view.evaluation.before.start == LIVE - timedelta(days=14)
+    dialog.close()
+
+
+def test_keyboard_move_and_undo(board, ctx, qtbot):
+    aid = board.ids["box"]
+    col = board.columns["todo"]
+    col.setCurrentItem(col.item_for(aid))
+    col.setFocus()
+    qtbot.keyClick(col, Qt.Key_Right, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: board.columns["doing"].item_for(aid) is not None and board._load_task is None,
+                    timeout=10_000)
+    assert _status(ctx, aid).status == "doing"
+    board.undo_stack.undo()
+    qtbot.waitUntil(lambda: board.columns["todo"].item_for(aid) is not None and board._load_task is None,
+                    timeout=10_000)
+    assert _status(ctx, aid).status == "todo"
+
+
+def test_moving_to_evaluated_without_date_is_refused(board, ctx, qtbot):
+    aid = board.ids["box"]
+    board.move_card(aid, "evaluated")
+    assert board.message_bar.isVisible() and "上线日期" in board.message_bar.text()
+    assert _status(ctx, aid).status == "todo"
+
+
+def test_create_from_feedback_rows(board, ctx, qtbot):
+    ctx.create_action_requested.emit({"title": "回复差评", "topics": ["物流"], "feedback_ids": [3, 5],
+                                      "description": "来自反馈浏览"})
+    editor = board._dialogs[0]
+    assert editor.title_edit.text() == "回复差评"
+    editor.title_edit.setText("48 小时内回复差评")
+    editor.owner_edit.setCurrentText("阿芳")
+    with qtbot.waitSignal(board.action_created, timeout=10_000) as created:
+        editor.accept()
+    new_id = created.args[0]
+    qtbot.waitUntil(lambda: board.columns["todo"].item_for(new_id) is not None and board._load_task is None,
+                    timeout=10_000)
+    a = _status(ctx, new_id)
+    assert (a.title, a.owner, a.topics, a.feedback_ids) == ("48 小时内回复差评", "阿芳", ("物流",), (3, 5))
+    board.undo_stack.undo()
+    qtbot.waitUntil(lambda: board.columns["todo"].item_for(new_id) is None and board._load_task is None,
+                    timeout=10_000)
+    board.undo_stack.redo()
+    qtbot.waitUntil(lambda: board.columns["todo"].item_for(new_id) is not None and board._load_task is None,
+                    timeout=10_000)
+
+
+def test_filter_by_owner(board, qtbot):
+    i = board.owner_filter.findData("老李")
+    assert i > 0
+    board.owner_filter.setCurrentIndex(i)
+    qtbot.waitUntil(lambda: board._load_task is None and board.columns["doing"].count() == 0, timeout=10_000)
+    assert board.columns["todo"].action_ids() == [board.ids["box"]]
+
+
+def test_edit_dialog_saves_changes(board, ctx, qtbot):
+    aid = board.ids["box"]
+    editor = board.edit_action(aid)
+    editor.title_edit.setText("外箱加厚，易碎品加气泡膜")
+    with qtbot.waitSignal(board.write_finished, timeout=10_000):
+        editor._on_accept()
+    assert _status(ctx, aid).title == "外箱加厚，易碎品加气泡膜"
+    qtbot.waitUntil(lambda: board._load_task is None, timeout=10_000)
