@@ -264,3 +264,27 @@ def test_100k_rows_stream_within_memory(db, tmp_path):
     assert peak < 150 * 1024 * 1024, peak
     with zipfile.ZipFile(result.path) as z:
         assert z.testzip() is None
+
+
+def test_alerts_sheet_lists_alerts_of_the_period(shop, tmp_path):
+    db, info = shop
+    from cxdesk.core.analysis.alerts import list_alerts
+
+    with db.atomic():
+        db.execute("INSERT INTO alerts(kind, key, granularity, period_start, period_end, observed, expected, p_value, "
+                   "created_at, action_id) VALUES ('topic', '上菜速度', 'week', '2024-03-11', '2024-03-17', 42, 20.5, "
+                   "0.0004, '2024-03-18 08:00:00', ?)", [info["actions"][0]])
+        db.execute("INSERT INTO alerts(kind, key, granularity, period_start, period_end, observed, expected, p_value, "
+                   "created_at, dismissed_at) VALUES ('channel', '美团', 'day', '2024-05-02', '2024-05-02', 9, 2.0, "
+                   "0.001, '2024-05-03 08:00:00', '2024-05-03 09:00:00')")
+    result = excel.build_summary(db, tmp_path / "al.xlsx", MARCH, sections=["alerts"])
+    rows = _rows(load_workbook(result.path)["预警"], 2)
+    assert len(rows) == 1                       # the May alert is outside March
+    alert = next(a for a in list_alerts(db, include_dismissed=True) if a.key == "上菜速度")
+    title, kind, key, start, end, observed, expected, ratio, p, state, action = rows[0]
+    assert (title, key, observed, expected) == (alert.title(), "上菜速度", 42, 20.5)
+    assert start.date() == date(2024, 3, 11) and end.date() == date(2024, 3, 17)
+    assert ratio == pytest.approx(42 / 20.5)
+    assert action == "高峰期加派后厨人手"
+    everything = excel.build_summary(db, tmp_path / "al2.xlsx", FeedbackFilter(), sections=["alerts"])
+    assert len(_rows(load_workbook(everything.path)["预警"], 2)) == 2

@@ -267,17 +267,38 @@ def evaluation_for(db, action) -> EvaluationView | None:
 
 @dataclass(frozen=True)
 class AlertRow:
-    kind: str
+    title: str                 # “关于“上菜速度”的差评在增加”
+    kind: str                  # in words: topic / channel
     key: str
-    granularity: str
-    period_start: date | None
-    period_end: date | None
-    observed: int
-    expected: float
+    period_start: date
+    period_end: date
+    observed: int              # negative rows in the period
+    expected: float            # usual number for such a period
+    ratio: float | None
     p_value: float | None
-    state: str
-    action: str
+    state: str                 # open / dismissed / has an action, in words
+    action: str                # title of the linked action
 
 
 def alerts(db, flt: FeedbackFilter) -> list[AlertRow]:
-    return []
+    """Stored alerts (dismissed ones too) whose period overlaps the report's dates."""
+    alerts_core = _optional("cxdesk.core.analysis.alerts")
+    if alerts_core is None:
+        return []
+    titles = {r[0]: r[1] for r in db.execute("SELECT id, title FROM actions")}
+    out = []
+    for a in alerts_core.list_alerts(db, include_dismissed=True):
+        if flt.date_from and a.period_end < flt.date_from:
+            continue
+        if flt.date_to and a.period_start > flt.date_to:
+            continue
+        if a.action_id is not None and a.action_id in titles:
+            state = _("Action created")
+        elif a.dismissed:
+            state = _("Dismissed")
+        else:
+            state = _("Open")
+        out.append(AlertRow(
+            a.title(), _("Topic") if a.kind == "topic" else _("Channel"), a.key, a.period_start, a.period_end,
+            a.observed, a.expected, a.ratio, a.p_value, state, titles.get(a.action_id, "") if a.action_id else ""))
+    return out

@@ -419,22 +419,23 @@ def _write_actions(wb: Workbook, db, styles: _Styles, counter: _Counter) -> str:
 def _write_alerts(wb: Workbook, db, flt: FeedbackFilter, styles: _Styles, counter: _Counter) -> str:
     title = _(SECTION_NAMES["alerts"])
     ws = wb.create_sheet(title)
-    _widths(ws, (10, 18, 8, 12, 12, 10, 10, 10, 10, 24))
+    _widths(ws, (34, 8, 16, 12, 12, 10, 10, 8, 9, 12, 26))
     _page(ws)
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = "B2"
     rows = report_data.alerts(db, flt)
-    ws.append(_header_row(ws, [_("Kind"), _("About"), _("Per"), _("From"), _("To"), _("Observed"),
-                               _("Expected"), _("p-value"), _("State"), _("Action")], styles))
+    ws.append(_header_row(ws, [_("Alert"), _("Kind"), _("About"), _("From"), _("To"), _("Negative"),
+                               _("Usually"), _("Times usual"), _("p-value"), _("State"), _("Action")], styles))
     for r in rows:
         ws.append([
+            _text_cell(ws, r.title, counter),
             _cell(ws, r.kind),
             _text_cell(ws, r.key, counter),
-            _cell(ws, r.granularity),
             _cell(ws, r.period_start, FMT_DATE),
             _cell(ws, r.period_end, FMT_DATE),
             _cell(ws, r.observed, FMT_INT),
             _cell(ws, r.expected, "0.0"),
-            _cell(ws, r.p_value, FMT_P),
+            _cell(ws, r.ratio, '0.0"×"'),
+            _cell(ws, r.p_value, "0.0000"),
             _cell(ws, r.state),
             _text_cell(ws, r.action, counter),
         ])

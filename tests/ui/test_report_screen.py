@@ -1,0 +1,150 @@
+"""The 报告 screen: exports run as tasks, the PDF renders Chinese text on A4, the announcement is copied."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+import pytest
+
+from tests.core.report_fixtures import fill_shop
+
+pypdf = pytest.importorskip("pypdf")
+
+
+@pytest.fixture
+def screen(ctx, qtbot):
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui.report_screen import ReportScreen
+
+    db = open_db(ctx.db_path)
+    info = fill_shop(db)
+    db.close()
+    widget = ReportScreen(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 800)
+    widget.info = info
+    yield widget
+    # pytest-qt has already closed the widget here; just let its last preview task finish.
+    task = widget._preview_task
+    if task is not None:
+        qtbot.waitUntil(task.done.is_set, timeout=10_000)
+
+
+def _wait(qtbot, screen):
+    qtbot.waitUntil(lambda: screen._task is None, timeout=30_000)
+
+
+def _pdf_text(path) -> tuple[int, str]:
+    reader = pypdf.PdfReader(str(path))
+    text = "".join(page.extract_text() or "" for page in reader.pages)
+    # Qt's PDF maps some CJK glyphs to Kangxi radicals (⼈ for 人); NFKC folds them back.
+    return len(reader.pages), unicodedata.normalize("NFKC", "".join(text.split()))
+
+
+def test_lists_channels_and_actions(screen):
+    channels = [screen.channel_combo.itemData(i) for i in range(screen.channel_combo.count())]
+    assert channels == ["", "大众点评", "美团"]
+    a1, a2 = screen.info["actions"]
+    assert screen.chosen_actions() == [a1]          # only the live action is ticked at first
+    assert screen.action_list.count() == 2
+    assert screen.pdf_button.isEnabled()
+    screen.set_actions_checked([])
+    assert not screen.pdf_button.isEnabled() and not screen.copy_button.isEnabled()
+
+
+def test_export_excel_with_chosen_sections(screen, qtbot, tmp_path):
+    from openpyxl import load_workbook
+
+    screen.date_range.set_range(date(2024, 3, 1), date(2024, 3, 31))
+    screen.channel_combo.setCurrentIndex(screen.channel_combo.findData("美团"))
+    for key in ("alerts", "actions"):
+        screen.section_checks[key].setChecked(False)
+    target = tmp_path / "汇总"
+    task = screen.export_excel(target)
+    assert not screen.excel_button.isEnabled()      # disabled while it runs
+    _wait(qtbot, screen)
+    path = tmp_path / "汇总.xlsx"
+    assert path.exists() and screen.last_path == path
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["概览", "趋势", "主题", "明细"]
+    overview = {r[0]: r[1] for r in wb["概览"].iter_rows(values_only=True) if r[0]}
+    assert overview["统计期间"] == "2024-03-01 – 2024-03-31"
+    assert overview["筛选条件"] == "渠道：美团"
+    assert {r[1] for r in wb["明细"].iter_rows(min_row=2, values_only=True)} == {"美团"}
+    assert screen.message_bar.kind == "success" and "汇总.xlsx" in screen.message_bar.text()
+    assert screen.message_bar.action_button.isVisibleTo(screen.message_bar)
+    assert screen.excel_button.isEnabled()
+    for box in screen.section_checks.values():
+        box.setChecked(False)
+    assert not screen.excel_button.isEnabled()
+
+
+def test_export_pdf_and_html(screen, qtbot, tmp_path):
+    a1, a2 = screen.info["actions"]
+    screen.set_actions_checked([a1, a2])
+    screen.shop_edit.setText("小满私房菜")
+    task = screen.export_story(tmp_path / "改进报告.pdf", "pdf")
+    _wait(qtbot, screen)
+    pdf = tmp_path / "改进报告.pdf"
+    assert pdf.exists(), screen.message_bar.text()
+    pages, text = _pdf_text(pdf)
+    assert pages == 1
+    assert "我们听到了,我们改了" in text or "我们听到了，我们改了" in text
+    assert "高峰期加派后厨人手" in text and "服务员培训" in text
+    assert "小满私房菜" in text
+    with pypdf.PdfReader(str(pdf)) as reader:
+        box = reader.pages[0].mediabox
+        assert round(float(box.width) / 72 * 25.4) == 210 and round(float(box.height) / 72 * 25.4) == 297
+    task = screen.export_story(tmp_path / "改进报告", "html")
+    _wait(qtbot, screen)
+    page = (tmp_path / "改进报告.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "高峰期加派后厨人手" in page
+    # The shop name is remembered in the database for next time.
+    from cxdesk.core.storage import get_setting, open_db
+
+    db = open_db(screen.ctx.db_path)
+    assert get_setting(db, "shop_name") == "小满私房菜"
+    db.close()
+
+
+def test_many_actions_make_several_pages(screen, qtbot, tmp_path):
+    from cxdesk.core.actions import create_action
+    from cxdesk.core.storage import open_db
+
+    db = open_db(screen.ctx.db_path)
+    for i in range(8):
+        create_action(db, f"改进措施{i}", topics=["服务"], description="每天开店前检查餐具和桌面。" * 6,
+                      live_date=date(2024, 4, 1))
+    db.close()
+    screen.reload()
+    screen.set_actions_checked([int(screen.action_list.item(i).data(256)) for i in range(screen.action_list.count())])
+    task = screen.export_story(tmp_path / "多页.pdf", "pdf")
+    _wait(qtbot, screen)
+    pages, text = _pdf_text(tmp_path / "多页.pdf")
+    assert pages >= 3
+    assert "改进措施7" in text
+
+
+def test_copy_announcement(screen, qtbot):
+    from PySide6.QtGui import QGuiApplication
+
+    task = screen.copy_announcement()
+    _wait(qtbot, screen)
+    text = QGuiApplication.clipboard().text()
+    assert text.startswith("【我们听到了，我们改了】")
+    assert "高峰期加派后厨人手" in text or "午市和晚市" in text
+    assert screen.message_bar.kind == "success"
+
+
+def test_preview_shows_the_report(screen, qtbot):
+    qtbot.waitUntil(lambda: "高峰期加派后厨人手" in screen.preview.toPlainText(), timeout=10_000)
+    screen.set_actions_checked([])
+    assert "高峰期加派后厨人手" not in screen.preview.toPlainText()
+
+
+def test_failure_goes_to_the_message_bar(screen, qtbot, tmp_path):
+    task = screen.export_excel(tmp_path / "no such folder" / "x.xlsx")
+    _wait(qtbot, screen)
+    assert screen.message_bar.kind == "error"
+    assert "不存在" in screen.message_bar.text()
