@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -35,6 +35,7 @@ MAX_REJECTED_STORED = 1_000    # rejected rows kept in sources.report
 MAX_COLUMNS = 512              # columns beyond this are ignored with a warning (#10)
 
 _RX_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_RX_ISO_MINUTE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?$")
 
 _INSERT = (
     "INSERT INTO feedback(source_id, source_row, text, created_at, time_precision, time_raw, rating, "
@@ -275,15 +276,21 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
         if len(rejected) < MAX_REJECTED_KEPT:
             rejected.append(RejectedRow(rownum, columns[col], cell_text(value)[:200], reason))
 
-    def clean(value) -> str:
-        s = value if isinstance(value, str) else cell_text(value)
-        if s in errors_set:
-            counts["errors"] += 1
-            return ""
-        if _RX_CONTROL.search(s):
+    def clean(value, ctrl: bool) -> str | None:
+        s = value if value.__class__ is str else cell_text(value)
+        if ctrl and _RX_CONTROL.search(s):
             counts["ctrl"] += 1
             s = _RX_CONTROL.sub("", s)
-        return s.strip()
+        s = s.strip()
+        if s in errors_set:
+            counts["errors"] += 1
+            return None
+        return s or None
+
+    # With no review ids in the database yet, id rows need no lookup: conflicts can only be repeats
+    # within this file (the first import of a platform export, the common case).
+    has_ids = conn.execute(
+        "SELECT 1 FROM feedback WHERE dedup_key >= 'id:' AND dedup_key < 'id;' LIMIT 1").fetchone() is not None
 
     def flush() -> None:
         if batch:
@@ -292,13 +299,30 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
             counts["dups"] += len(batch) - added
             batch.clear()
         if id_batch:
-            _flush_ids(conn, id_batch, source_id, now, counts)
+            if has_ids:
+                _flush_ids(conn, id_batch, source_id, now, counts)
+            else:
+                added = conn.executemany(_INSERT, id_batch).rowcount
+                counts["imported"] += added
+                counts["dups"] += len(id_batch) - added
             id_batch.clear()
 
+    text_rows = plan.file_type in ("csv", "html")
+    future_text = future_limit.isoformat(sep=" ")
+    iso_min = _RX_ISO_MINUTE.match
+    fromiso = datetime.fromisoformat
     for rownum, row in rows_iter:
-        if _blank(row):
-            counts["blank"] += 1
-            continue
+        if text_rows:
+            joined = "".join(row)
+            if not joined or joined.isspace():
+                counts["blank"] += 1
+                continue
+            ctrl = _RX_CONTROL.search(joined) is not None
+        else:
+            if _blank(row):
+                counts["blank"] += 1
+                continue
+            ctrl = True
         counts["read"] += 1
         n = len(row)
         if n > ncols and not _blank(row[ncols:]):
@@ -308,28 +332,35 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
         if time_i is not None and time_i < n:
             raw = row[time_i]
             if raw is not None and raw != "":
-                key = raw if not isinstance(raw, list) else str(raw)
-                hit = time_cache.get(key)
+                hit = time_cache.get(raw)
                 if hit is None:
-                    try:
-                        parsed = parse_time(raw, ref, day_first=day_first, epoch1904=epoch1904)
-                        hit = (parsed.text(), parsed.precision, parsed.value > future_limit) if parsed else ("", None, False)
-                    except TimeParseError as exc:
-                        hit = exc
-                    if len(time_cache) > 200_000:
+                    if raw.__class__ is str and iso_min(raw):
+                        # The common export form `2024-03-05 14:02[:33]`: no need for the cascade.
+                        try:
+                            fromiso(raw)
+                            text = raw[:10] + " " + raw[11:16] + (raw[16:19] if len(raw) == 19 else ":00")
+                            hit = (text, "second" if len(raw) == 19 else "minute", text > future_text)
+                        except ValueError:
+                            hit = None
+                    if hit is None:
+                        try:
+                            parsed = parse_time(raw, ref, day_first=day_first, epoch1904=epoch1904)
+                            hit = (parsed.text(), parsed.precision, parsed.value > future_limit) if parsed else ("", None, False)
+                        except TimeParseError as exc:
+                            hit = exc
+                    if len(time_cache) > 100_000:
                         time_cache.clear()
-                    time_cache[key] = hit
-                if isinstance(hit, TimeParseError):
-                    if not (isinstance(raw, str) and raw.strip() in errors_set):
+                    time_cache[raw] = hit
+                if hit.__class__ is TimeParseError:
+                    if not (raw.__class__ is str and raw.strip() in errors_set):
                         reject(rownum, time_i, raw, hit.reason)
                         continue
                     counts["errors"] += 1
-                    hit = ("", None, False)
-                if hit[0]:
+                elif hit[0]:
                     created, precision = hit[0], hit[1]
                     if hit[2]:
                         counts["future"] += 1
-                    time_raw = raw if isinstance(raw, str) else cell_text(raw)
+                    time_raw = raw if raw.__class__ is str else cell_text(raw)
         # Rating
         rating = rating_raw = None
         if rating_i is not None and rating_i < n:
@@ -344,25 +375,56 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
                         hit = exc
                     if len(rating_cache) < 10_000:
                         rating_cache[raw] = hit
-                if isinstance(hit, RatingParseError):
-                    if not (isinstance(raw, str) and raw.strip() in errors_set):
+                if hit.__class__ is RatingParseError:
+                    if not (raw.__class__ is str and raw.strip() in errors_set):
                         reject(rownum, rating_i, raw, hit.reason)
                         continue
                     counts["errors"] += 1
-                    hit = (None,)
-                rating = hit[0]
-                if rating is not None:
-                    rating_raw = raw if isinstance(raw, str) else cell_text(raw)
+                else:
+                    rating = hit[0]
+                    if rating is not None:
+                        rating_raw = raw if raw.__class__ is str else cell_text(raw)
         # Text and the rest
-        text = clean(row[text_i]) if text_i < n and row[text_i] is not None else ""
-        if len(text) > MAX_TEXT:
-            counts["long"] += 1
-            text = text[:MAX_TEXT]
+        value = row[text_i] if text_i < n else None
+        if value is None or value == "":
+            text = ""
+        elif not ctrl and value.__class__ is str:
+            text = value.strip()
+            if text in errors_set:
+                counts["errors"] += 1
+                text = ""
+        else:
+            text = clean(value, ctrl) or ""
         if not text:
             counts["no_text"] += 1
-        channel = clean(row[channel_i]) or None if channel_i is not None and channel_i < n and row[channel_i] is not None else None
-        author = clean(row[author_i]) or None if author_i is not None and author_i < n and row[author_i] is not None else None
-        ext_id = clean(row[id_i]) or None if id_i is not None and id_i < n and row[id_i] is not None else None
+        elif len(text) > MAX_TEXT:
+            counts["long"] += 1
+            text = text[:MAX_TEXT]
+        channel = author = ext_id = None
+        if channel_i is not None and channel_i < n:
+            value = row[channel_i]
+            if value is not None and value != "":
+                if not ctrl and value.__class__ is str:
+                    channel = value.strip() or None
+                    if channel in errors_set:
+                        counts["errors"] += 1
+                        channel = None
+                else:
+                    channel = clean(value, ctrl)
+        if author_i is not None and author_i < n:
+            value = row[author_i]
+            if value is not None and value != "":
+                if not ctrl and value.__class__ is str:
+                    author = value.strip() or None
+                    if author in errors_set:
+                        counts["errors"] += 1
+                        author = None
+                else:
+                    author = clean(value, ctrl)
+        if id_i is not None and id_i < n:
+            value = row[id_i]
+            if value is not None and value != "":
+                ext_id = clean(value, ctrl)
         extra = None
         if extra_cols or n > ncols:
             ex = {}
@@ -370,7 +432,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
                 if i < n:
                     v = row[i]
                     if v is not None and v != "":
-                        ex[name] = v if isinstance(v, str) else cell_text(v)
+                        ex[name] = v if v.__class__ is str else cell_text(v)
             if n > ncols:
                 more = [cell_text(v) for v in row[ncols:] if v is not None and v != ""]
                 if more:
@@ -378,9 +440,8 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
             if ex:
                 extra = json.dumps(ex, ensure_ascii=False)
         if ext_id:
-            key = f"id:{channel or ''}:{ext_id}"
             id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
-                             author, ext_id, extra, key))
+                             author, ext_id, extra, f"id:{channel or ''}:{ext_id}"))
         else:
             digest = blake(f"{author or ''}\x1f{created or time_raw or ''}\x1f{text}".encode("utf-8"),
                            digest_size=16).digest()

@@ -1,0 +1,222 @@
+"""Import semantics: one transaction, duplicates, edited reviews, undo, dry run, remembered mappings."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxdesk.core.errors import NoTextColumnError, NotFoundError
+from cxdesk.core.importers import (ROLES, import_file, list_sources, preview_rows, remember_mapping,
+                                   sniff_file, undo_import)
+from cxdesk.core.progress import Cancelled
+from test_import_fixtures import HEADER, REF, ROWS, write_csv, write_xlsx
+
+
+def count(db, where="1", params=()):
+    return db.execute(f"SELECT count(*) FROM feedback WHERE {where}", list(params)).fetchone()[0]
+
+
+def test_roles_constant():
+    assert ROLES == ("text", "time", "rating", "channel", "author", "id")
+
+
+def test_same_file_twice_adds_nothing_and_says_so(db, tmp_path):
+    path = write_csv(tmp_path / "a.csv")
+    first = import_file(db, sniff_file(path, reference_time=REF))
+    again = import_file(db, sniff_file(path, reference_time=REF))
+    assert first.imported == 4 and not first.already_imported
+    assert again.already_imported and again.imported == 0 and again.duplicates == 4
+    assert again.previous_import and again.source_id == first.source_id
+    assert "0" in again.summary()
+    assert count(db) == 4
+    assert len(list_sources(db)) == 1
+
+
+def test_overlapping_exports_by_id(db, tmp_path):
+    a = write_csv(tmp_path / "a.csv", rows=ROWS[:3])
+    b = write_csv(tmp_path / "b.csv", rows=ROWS[1:])
+    import_file(db, sniff_file(a, reference_time=REF))
+    r = import_file(db, sniff_file(b, reference_time=REF))
+    assert (r.imported, r.duplicates, r.updated) == (1, 2, 0)
+    assert count(db) == 4
+
+
+def test_identity_without_id_is_author_time_text(db, tmp_path):
+    header = ["评论", "时间", "用户"]
+    rows = [["好评", "2024-03-01 10:00", "甲"], ["好评", "2024-03-01 10:00", "乙"],   # two people: both kept
+            ["好评", "2024-03-01 10:00", "甲"]]                                       # same person again: duplicate
+    r = import_file(db, sniff_file(write_csv(tmp_path / "a.csv", header=header, rows=rows), reference_time=REF))
+    assert (r.rows_read, r.imported, r.duplicates) == (3, 2, 1)
+    # An overlapping export in another layout (slashes, Chinese date) finds the same rows.
+    rows2 = [["好评", "2024/3/1 10:00", "乙"], ["物流快", "2024年3月2日 09:00", "丙"]]
+    r2 = import_file(db, sniff_file(write_csv(tmp_path / "b.csv", header=header, rows=rows2), reference_time=REF))
+    assert (r2.imported, r2.duplicates) == (1, 1)
+
+
+def test_anonymous_identical_short_texts_are_kept(db, tmp_path):
+    header = ["评论", "时间"]
+    rows = [["好评", "2024-03-01 10:00"]] * 3 + [["不错", "2024-03-01 10:00"]]
+    path = write_csv(tmp_path / "anon.csv", header=header, rows=rows)
+    r = import_file(db, sniff_file(path, reference_time=REF))
+    assert (r.imported, r.duplicates) == (4, 0)
+    assert any("可能重复" in w for w in r.warnings)
+    # The same rows in a re-saved copy (different bytes) are recognised: nothing new.
+    copy = write_csv(tmp_path / "anon2.csv", header=header, rows=rows, newline="\r\n")
+    r2 = import_file(db, sniff_file(copy, reference_time=REF))
+    assert (r2.imported, r2.duplicates) == (0, 4)
+    # A longer export with one more "好评" adds exactly that one.
+    more = write_csv(tmp_path / "anon3.csv", header=header, rows=rows + [["好评", "2024-03-01 10:00"]])
+    r3 = import_file(db, sniff_file(more, reference_time=REF))
+    assert (r3.imported, r3.duplicates) == (1, 4)
+
+
+def test_edited_review_updates_and_undo_restores(db, tmp_path):
+    import_file(db, sniff_file(write_csv(tmp_path / "v1.csv"), reference_time=REF))
+    edited = [list(r) for r in ROWS]
+    edited[1][0] = "质量一般，客服后来解决了，追加一星"
+    edited[1][2] = "4"
+    r = import_file(db, sniff_file(write_csv(tmp_path / "v2.csv", rows=edited), reference_time=REF))
+    assert (r.imported, r.updated, r.duplicates) == (0, 1, 3)
+    row = db.execute("SELECT id, text, rating FROM feedback WHERE external_id='A2'").fetchone()
+    assert row[1:] == ("质量一般，客服后来解决了，追加一星", 4.0)
+    versions = db.execute("SELECT text, rating FROM feedback_versions WHERE feedback_id=?", [row[0]]).fetchall()
+    assert versions == [("质量一般，客服回复太慢", 3.0)]
+    undo_import(db, r.source_id)
+    assert db.execute("SELECT text, rating FROM feedback WHERE external_id='A2'").fetchone() == ("质量一般，客服回复太慢", 3.0)
+    assert count(db) == 4
+    assert db.execute("SELECT count(*) FROM feedback_versions").fetchone()[0] == 0
+
+
+def test_undo_removes_exactly_that_import(db, tmp_path):
+    a = import_file(db, sniff_file(write_csv(tmp_path / "a.csv", rows=ROWS[:2]), reference_time=REF))
+    b = import_file(db, sniff_file(write_csv(tmp_path / "b.csv", rows=ROWS[2:]), reference_time=REF))
+    changes = undo_import(db, a.source_id)
+    assert changes.feedback and changes.sources
+    assert count(db) == 2
+    assert count(db, "source_id=?", [b.source_id]) == 2
+    infos = {s.id: s for s in list_sources(db)}
+    assert infos[a.source_id].undone_at and infos[a.source_id].live_rows == 0
+    assert infos[b.source_id].undone_at is None and infos[b.source_id].live_rows == 2
+    with pytest.raises(NotFoundError):
+        undo_import(db, a.source_id)
+    with pytest.raises(NotFoundError):
+        undo_import(db, 999)
+    # After undo the same file can be imported again.
+    again = import_file(db, sniff_file(write_csv(tmp_path / "a.csv", rows=ROWS[:2]), reference_time=REF))
+    assert again.imported == 2 and not again.already_imported
+
+
+def test_undo_makes_a_backup(db, tmp_path):
+    from cxdesk.core.storage import backup_dir, db_path_of
+
+    r = import_file(db, sniff_file(write_csv(tmp_path / "a.csv"), reference_time=REF))
+    undo_import(db, r.source_id)
+    backups = list(backup_dir(db_path_of(db)).glob("*undo-import*.db"))
+    assert len(backups) == 1
+
+
+def test_dry_run_writes_nothing(db, tmp_path):
+    r = import_file(db, sniff_file(write_csv(tmp_path / "a.csv"), reference_time=REF), dry_run=True)
+    assert r.dry_run and r.imported == 4 and r.source_id is None
+    assert count(db) == 0
+    assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+
+
+def test_cancel_rolls_back_everything(db, tmp_path):
+    rows = [[f"第{i}条评价，内容不同", "2024-03-01 10:00", "5", "淘宝", f"用户{i}", f"X{i}"] for i in range(12000)]
+    plan = sniff_file(write_csv(tmp_path / "big.csv", rows=rows), reference_time=REF)
+    calls = []
+
+    def progress(done, total, message):
+        calls.append(done)
+        if len(calls) == 3:  # after the first batch went in
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        import_file(db, plan, progress)
+    assert count(db) == 0
+    assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+
+
+def test_rejected_rows_reported_not_dropped(db, tmp_path):
+    rows = [["好", "2024-03-01 10:00", "5"], ["坏", "下个月吧", "1"], ["一般", "2024-03-02", "很难说"],
+            ["还行", "", ""], ["差", "2024-02-30", "2"]]
+    path = write_csv(tmp_path / "bad.csv", header=["评论", "时间", "评分"], rows=rows)
+    r = import_file(db, sniff_file(path, reference_time=REF))
+    assert (r.rows_read, r.imported, r.rejected_total) == (5, 2, 3)
+    assert [(x.row, x.column, x.value) for x in r.rejected] == [
+        (3, "时间", "下个月吧"), (4, "评分", "很难说"), (6, "时间", "2024-02-30")]
+    assert all(x.reason for x in r.rejected)
+    js = r.to_json()
+    assert js["rejected"][0] == {"row": 3, "column": "时间", "value": "下个月吧", "reason": r.rejected[0].reason}
+    report = db.execute("SELECT report FROM sources WHERE id=?", [r.source_id]).fetchone()[0]
+    assert "下个月吧" in report
+
+
+def test_no_text_column(db, tmp_path):
+    path = write_csv(tmp_path / "nums.csv", header=["a", "b"], rows=[["1", "2"], ["3", "4"], ["5", "6"]])
+    plan = sniff_file(path)
+    assert "text" not in plan.roles
+    with pytest.raises(NoTextColumnError) as info:
+        import_file(db, plan)
+    assert "nums.csv" in str(info.value)
+
+
+def test_preview_rows_show_parsed_values(tmp_path):
+    rows = [["好", "昨天 10:21", "★★★★☆"], ["坏", "不知道", "差评"], ["一般", "3月5日 14:02", "九分"]]
+    plan = sniff_file(write_csv(tmp_path / "p.csv", header=["评论", "时间", "评分"], rows=rows), reference_time=REF)
+    pr = preview_rows(plan)
+    assert [p.row for p in pr] == [2, 3, 4]
+    assert (pr[0].time, pr[0].rating, pr[0].text) == ("2024-03-09 10:21:00", 4.0, "好")
+    assert pr[1].time is None and pr[1].time_error and pr[1].rating == 1.0
+    assert pr[2].time == "2024-03-05 14:02:00" and pr[2].rating is None and pr[2].rating_error
+
+
+def test_with_changes_keeps_confirmed_roles(tmp_path):
+    path = write_xlsx(tmp_path / "t.xlsx", title=["标题行"])
+    plan = sniff_file(path, reference_time=REF)
+    assert plan.header_row == 1
+    custom = plan.with_changes(roles={"text": 0, "author": 3})
+    assert custom.mapping == {"text": "评论内容", "author": "渠道"}
+    reread = custom.with_changes(header_row=1)
+    assert reread.mapping["author"] == "渠道" and reread.mapping["text"] == "评论内容"
+    assert "channel" not in reread.roles  # its column now has the confirmed role
+    wrong = custom.with_changes(header_row=0)
+    assert wrong.columns[0] == "标题行"
+    with pytest.raises(Exception):
+        plan.with_changes(roles={"text": 0, "time": 0})
+
+
+def test_remembered_mapping(db, tmp_path):
+    path = write_csv(tmp_path / "a.csv")
+    plan = sniff_file(path, reference_time=REF).with_changes(roles={"text": 0, "author": 3})
+    remember_mapping(db, plan)
+    other = write_csv(tmp_path / "next-week.csv", rows=ROWS[:2])
+    again = sniff_file(other, reference_time=REF, db=db)
+    assert again.mapping == {"text": "评论内容", "author": "渠道"}
+    assert again.header_signature == plan.header_signature
+    fresh = sniff_file(write_csv(tmp_path / "c.csv", header=["评论", "时间"], rows=[["好", "2024-03-01"]]), db=db)
+    assert fresh.mapping == {"text": "评论", "time": "时间"}
+
+
+def test_sheet_choice_and_hidden_sheets(db, tmp_path):
+    path = write_xlsx(tmp_path / "多表.xlsx", before={"说明": [["本文件由系统导出"]]},
+                      extra_sheets={"汇总": [["渠道", "数量"], ["淘宝", 2]]})
+    plan = sniff_file(path, reference_time=REF)
+    assert plan.sheets == ["说明", "评价", "汇总"]
+    assert plan.sheet == "评价"
+    other = plan.with_changes(sheet="汇总")
+    assert other.columns == ["渠道", "数量"]
+    assert sniff_file(path, sheet="3").sheet == "汇总"
+    from cxdesk.core.errors import InvalidValueError
+
+    with pytest.raises(InvalidValueError):
+        sniff_file(path, sheet="不存在")
+
+
+def test_json_shape(db, tmp_path):
+    r = import_file(db, sniff_file(write_csv(tmp_path / "a.csv"), reference_time=REF))
+    js = r.to_json()
+    for key in ("source_id", "file", "file_type", "encoding", "sheet", "header_row", "mapping", "rows_read",
+                "imported", "duplicates", "rejected"):
+        assert key in js
+    assert js["mapping"] == dict(zip(["text", "time", "rating", "channel", "author", "id"], HEADER))
