@@ -171,7 +171,9 @@ def _data_rows(plan: ImportPlan) -> tuple[Iterator[tuple[int, list]], callable]:
                 if i >= start:
                     yield i + 1, row
 
-        return gen(), lambda: state["n"] / sheet_rows.total if sheet_rows.total else 0.0
+        fraction = lambda: state["n"] / sheet_rows.total if sheet_rows.total else 0.0  # noqa: E731
+        fraction.sheet_rows = sheet_rows  # type: ignore[attr-defined]
+        return gen(), fraction
     if plan.file_type == "html":
         text = readers.decode_whole(plan.path, plan.encoding or "utf-8")
         tables = readers.parse_html_tables(text)
@@ -466,6 +468,14 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
         raise EmptyFileError(_("“{file}” has a header row but no data rows.").format(file=plan.file_name))
 
     warnings = list(plan.warnings)
+    sheet_rows = getattr(fraction, "sheet_rows", None)
+    if sheet_rows is not None:
+        merged = [m for m in sheet_rows.merged if m and m[0][0] > plan.header_row]
+        if merged:
+            warnings.append(ngettext(
+                "{n} merged cell area in the data: only its first cell has a value, the others were left blank.",
+                "{n} merged cell areas in the data: only their first cell has a value, the others were left blank.",
+                len(merged)).format(n=len(merged)))
     if plan.file_type == "xlsx" and plan.sheet:
         formulas = readers.count_formulas_without_values(plan.path, plan.sheet)
         if formulas:

@@ -273,6 +273,7 @@ class SheetRows:
         self.path, self.file_type, self.sheet = path, file_type, sheet
         self.preview, self.limit = preview, limit
         self.total = 0
+        self.merged: list = []
 
     def __iter__(self) -> Iterator[list]:
         if self.preview and self.file_type == "xlsx":
@@ -287,6 +288,10 @@ class SheetRows:
                 raise _calamine_error(path, exc) from None
             start_row, start_col = ws.start or (0, 0)
             self.total = start_row + ws.height
+            try:
+                self.merged = list(ws.merged_cell_ranges or [])
+            except Exception:  # noqa: BLE001 - not every format reports merged cells
+                self.merged = []
             count = 0
             for _i in range(start_row):
                 if limit is not None and count >= limit:

@@ -230,7 +230,18 @@ def detect_encoding(sample: bytes, *, complete: bool, bom: str | None = None) ->
         if text is not None:
             scored.append((plausibility(text[:20000]), enc == "gb18030", enc))
     if not scored:
-        return "gb18030", ["gb18030"]
+        # Nothing decodes the whole sample (mixed encodings, BAD_INPUTS #22): take the encoding that
+        # reads the start most plausibly, so the error names the first line in another encoding.
+        best = ("utf-8", -1.0)
+        for enc in ("utf-8", "gb18030", "big5"):
+            try:
+                sample.decode(enc)
+            except UnicodeDecodeError as exc:
+                prefix = sample[:exc.start].decode(enc, errors="replace")
+                score = plausibility(prefix[:20000]) if prefix.strip() else 0.0
+                if score > best[1] + 1e-9:
+                    best = (enc, score)
+        return best[0], [best[0]]
     scored.sort(reverse=True)
     return scored[0][2], [s[2] for s in scored] + (["utf-8"] if "utf-8" not in [s[2] for s in scored] else [])
 
@@ -565,10 +576,15 @@ def _sniff(path: Path, *, encoding=None, sheet=None, header_row=None, reference_
         header_row = detect_header_row(rows)
     elif header_row < -1 or header_row >= len(rows):
         raise InvalidValueError(_("The header row must be between 1 and {n}.").format(n=len(rows)))
-    width = max((len(r) for r in rows), default=0)
-    while width > 0 and all(_is_blank(r[width - 1]) if len(r) >= width else True for r in rows):
-        width -= 1
     header = rows[header_row] if header_row >= 0 else []
+    width = len(header)
+    while width > 0 and _is_blank(header[width - 1]):
+        width -= 1
+    if width == 0:
+        # No header (or an empty one): as wide as the data.
+        width = max((len(r) for r in rows), default=0)
+        while width > 0 and all(_is_blank(r[width - 1]) if len(r) >= width else True for r in rows):
+            width -= 1
     columns = header_names(header, width)
     data = [r for r in rows[header_row + 1:] if any(not _is_blank(v) for v in r)]
     if header_row >= 0 and not data and len(rows) < PREVIEW_ROWS:
