@@ -288,48 +288,87 @@ def _target(db, action_id: int):
     return action, topic_ids
 
 
-def _row_sql(topic_ids: list[int], keywords: tuple[str, ...], channels: tuple[str, ...]):
-    """Per-row select for the window rows: mention flag, negative-mention flag, label, rating, sentiment."""
-    params: list = []
-    inlist = ", ".join(str(int(t)) for t in topic_ids)
-    if topic_ids:
-        has = f"EXISTS (SELECT 1 FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist}))"
-        neg = (f"EXISTS (SELECT 1 FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist}) "
-               f"AND ft.label = 'negative')")
-        sent = (f"(SELECT avg(ft.sentiment) FROM feedback_topics ft WHERE ft.feedback_id = f.id "
-                f"AND ft.topic_id IN ({inlist}))")
-    else:
-        has, neg, sent = "0", "0", "NULL"
-    if keywords:
-        kw = "(" + " OR ".join("instr(f.text, ?) > 0" for _k in keywords) + ")"
-        has = f"({has} OR {kw})"
-        neg = f"({neg} OR ({kw} AND f.label = 'negative'))"
-        params = [*keywords, *keywords]
+@dataclass(frozen=True)
+class _Mention:
+    id: int
+    created_at: str
+    negative: bool
+    label: str | None
+    rating: float | None
+    sentiment: float | None
+
+
+def _collect(db, action, topic_ids: list[int], first: date, last: date) -> tuple[dict[date, _Day], list[_Mention]]:
+    """Per-day counts and the mention rows from `first` to `last` (inclusive).
+
+    Small queries rather than one with correlated subqueries: day totals from the date index, topic
+    mentions by primary-key lookups from the window's rows, keyword rows only when asked for.
+    """
     where = "f.deleted = 0 AND f.created_at >= ? AND f.created_at < ?"
-    if channels:
-        where += f" AND f.channel IN ({', '.join('?' * len(channels))})"
-    inner = (f"SELECT substr(f.created_at, 1, 10) AS d, f.label AS label, f.rating AS rating, "
-             f"f.sentiment AS fs, {has} AS m, {neg} AS n, {sent} AS ts FROM feedback f WHERE {where}")
-    sql = (
-        "SELECT d, count(*), sum(m), sum(n), sum(label = 'negative'), sum(m AND label = 'negative'), "
-        "sum(CASE WHEN m THEN rating END), count(CASE WHEN m THEN rating END), "
-        "sum(CASE WHEN m THEN coalesce(ts, fs) END), count(CASE WHEN m THEN coalesce(ts, fs) END) "
-        f"FROM ({inner}) GROUP BY d"
-    )
-    return sql, params
-
-
-def _daily(db, action, topic_ids, first: date, last: date) -> dict[date, _Day]:
-    sql, kw_params = _row_sql(topic_ids, action.keywords, action.channels)
-    params = [*kw_params, day_start(first), day_start(last + timedelta(days=1)), *action.channels]
-    out: dict[date, _Day] = {}
-    for d, *vals in db.execute(sql, params).fetchall():
+    params: list = [day_start(first), day_start(last + timedelta(days=1))]
+    if action.channels:
+        where += f" AND f.channel IN ({', '.join('?' * len(action.channels))})"
+        params.extend(action.channels)
+    totals = db.execute(
+        f"SELECT substr(f.created_at, 1, 10), count(*), sum(f.label = 'negative') FROM feedback f WHERE {where} "
+        "GROUP BY 1", params).fetchall()
+    mentions: dict[int, _Mention] = {}
+    if topic_ids:
+        # Only columns of the date index are read from feedback, so the scan never touches the table rows.
+        inlist = ", ".join(str(int(t)) for t in topic_ids)
+        found: dict[int, list] = {}
+        for fid, created, label, rating, tlabel, ts in db.execute(
+                "SELECT f.id, f.created_at, f.label, f.rating, ft.label, ft.sentiment FROM feedback f "
+                f"JOIN feedback_topics ft ON ft.feedback_id = f.id AND ft.topic_id IN ({inlist}) WHERE {where}",
+                params):
+            row = found.get(fid)
+            if row is None:
+                found[fid] = [created, tlabel == "negative", label, rating, [ts] if ts is not None else []]
+            else:
+                row[1] = row[1] or tlabel == "negative"
+                if ts is not None:
+                    row[4].append(ts)
+        missing = [fid for fid, row in found.items() if not row[4]]
+        row_sentiment: dict[int, float] = {}
+        for i in range(0, len(missing), 500):
+            chunk = missing[i:i + 500]
+            row_sentiment.update(db.execute(
+                f"SELECT id, sentiment FROM feedback WHERE id IN ({', '.join('?' * len(chunk))}) "
+                "AND sentiment IS NOT NULL", chunk).fetchall())
+        for fid, (created, neg, label, rating, sents) in found.items():
+            sentiment = sum(sents) / len(sents) if sents else row_sentiment.get(fid)
+            mentions[fid] = _Mention(fid, created, neg, label, rating, sentiment)
+    if action.keywords:
+        kw = " OR ".join("instr(f.text, ?) > 0" for _k in action.keywords)
+        for fid, created, label, rating, fs in db.execute(
+                f"SELECT f.id, f.created_at, f.label, f.rating, f.sentiment FROM feedback f WHERE {where} AND ({kw})",
+                [*params, *action.keywords]):
+            old = mentions.get(fid)
+            if old is None:
+                mentions[fid] = _Mention(fid, created, label == "negative", label, rating, fs)
+            elif not old.negative and label == "negative":
+                mentions[fid] = _Mention(fid, created, True, label, rating, old.sentiment)
+    acc: dict[str, list] = {}
+    for m in mentions.values():
+        a = acc.setdefault(m.created_at[:10], [0, 0, 0, 0.0, 0, 0.0, 0])
+        a[0] += 1
+        a[1] += m.negative
+        a[2] += m.label == "negative"
+        if m.rating is not None:
+            a[3] += m.rating
+            a[4] += 1
+        if m.sentiment is not None:
+            a[5] += m.sentiment
+            a[6] += 1
+    days: dict[date, _Day] = {}
+    for d, total, all_neg in totals:
         try:
             day = date.fromisoformat(d)
         except (TypeError, ValueError):
             continue
-        out[day] = _Day(*(v or 0 for v in vals))
-    return out
+        mc, neg, mneg, rsum, rn, ssum, sn = acc.get(d, (0, 0, 0, 0.0, 0, 0.0, 0))
+        days[day] = _Day(total, mc, neg, all_neg or 0, mneg, rsum, rn, ssum, sn)
+    return days, list(mentions.values())
 
 
 def _window(days: dict[date, _Day], start: date, end: date) -> WindowStats:
@@ -366,27 +405,26 @@ def window_stats(start: date, end: date, *, total: int, topic_negative: int, con
                        control_negative, control_negative / control_total if control_total else 0.0)
 
 
-def _examples(db, action, topic_ids, start: date, end: date) -> tuple[Example, ...]:
-    """Negative mentions first, most negative first, then other mentions."""
-    inlist = ", ".join(str(int(t)) for t in topic_ids) or "NULL"
-    mention = f"EXISTS (SELECT 1 FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist}))"
-    if action.keywords:
-        mention = f"({mention} OR " + " OR ".join("instr(f.text, ?) > 0" for _k in action.keywords) + ")"
-    where = f"f.deleted = 0 AND f.created_at >= ? AND f.created_at < ? AND {mention}"
-    params = [day_start(start), day_start(end + timedelta(days=1)), *action.keywords]
-    if action.channels:
-        where += f" AND f.channel IN ({', '.join('?' * len(action.channels))})"
-        params.extend(action.channels)
-    sql = (
-        "SELECT f.id, f.created_at, f.text, f.label, f.rating, "
-        f"(SELECT min(ft.sentiment) FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist})) AS ts, "
-        f"EXISTS (SELECT 1 FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.topic_id IN ({inlist}) "
-        "AND ft.label = 'negative') AS neg "
-        f"FROM feedback f WHERE {where} AND length(trim(f.text)) > 0 "
-        "ORDER BY neg DESC, coalesce(ts, f.sentiment, 0.5), length(f.text) DESC, f.id LIMIT ?"
-    )
-    rows = db.execute(sql, [*params, EXAMPLES_PER_SIDE]).fetchall()
-    return tuple(Example(r[0], r[1], r[2][:300], r[3], r[4]) for r in rows)
+def _examples(db, mentions: list[_Mention], start: date, end: date) -> tuple[Example, ...]:
+    """Negative mentions first, most negative first, then other mentions; distinct non-empty texts."""
+    lo, hi = day_start(start), day_start(end + timedelta(days=1))
+    inside = [m for m in mentions if lo <= m.created_at < hi]
+    inside.sort(key=lambda m: (not m.negative, m.sentiment if m.sentiment is not None else 0.5, -m.id))
+    out: list[Example] = []
+    seen: set[str] = set()
+    for i in range(0, len(inside), 50):
+        chunk = inside[i:i + 50]
+        texts = dict(db.execute(f"SELECT id, text FROM feedback WHERE id IN ({', '.join('?' * len(chunk))})",
+                                [m.id for m in chunk]).fetchall())
+        for m in chunk:
+            text = (texts.get(m.id) or "").strip()
+            if not text or text in seen:
+                continue
+            seen.add(text)
+            out.append(Example(m.id, m.created_at, text[:300], m.label, m.rating))
+            if len(out) >= EXAMPLES_PER_SIDE:
+                return tuple(out)
+    return tuple(out)
 
 
 def _last_data(db) -> date | None:
@@ -423,9 +461,9 @@ def evaluate_action(db, action_id: int, window_days: int = 28, lag_days: int = 0
     today = today or date.today()
     action, topic_ids = _target(db, action_id)
     (b0, b1), (a0, a1) = windows(action.live_date, window_days, lag_days)
-    days = _daily(db, action, topic_ids, b0, a1)
+    days, mentions = _collect(db, action, topic_ids, b0, a1)
     before, after = _window(days, b0, b1), _window(days, a0, a1)
-    return _judge(db, action, topic_ids, before, after, window_days, lag_days, today)
+    return _judge(db, action, mentions, before, after, window_days, lag_days, today)
 
 
 @dataclass(frozen=True)
@@ -488,7 +526,7 @@ def compare_windows(before: WindowStats, after: WindowStats, *, today: date,
     return Comparison(verdict, reason, complete_on, difference, ci, p_value, test, control_diff, control_ci, did)
 
 
-def _judge(db, action, topic_ids, before: WindowStats, after: WindowStats, window_days: int, lag_days: int,
+def _judge(db, action, mentions: list[_Mention], before: WindowStats, after: WindowStats, window_days: int, lag_days: int,
            today: date) -> Evaluation:
     last = _last_data(db)
     c = compare_windows(before, after, today=today, last_data=last)
@@ -498,8 +536,8 @@ def _judge(db, action, topic_ids, before: WindowStats, after: WindowStats, windo
         verdict=c.verdict, reason=c.reason, complete_on=c.complete_on, last_data=last,
         before=before, after=after, difference=c.difference, ci95=c.ci95, p_value=c.p_value, test=c.test,
         control_difference=c.control_difference, control_ci95=c.control_ci95, did=c.did,
-        examples_before=_examples(db, action, topic_ids, before.start, before.end),
-        examples_after=_examples(db, action, topic_ids, after.start, min(after.end, today)),
+        examples_before=_examples(db, mentions, before.start, before.end),
+        examples_after=_examples(db, mentions, after.start, min(after.end, today)),
     )
 
 
@@ -515,7 +553,7 @@ def daily_series(db, action_id: int, window_days: int = 28, lag_days: int = 0, s
     newest = _last_data(db)
     if newest is not None and first <= newest < last:
         last = newest   # days after the newest import would read as zero feedback
-    days = _daily(db, action, topic_ids, first, last)
+    days, _mentions = _collect(db, action, topic_ids, first, last)
     span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     empty = _Day(0, 0, 0, 0, 0, 0.0, 0, 0.0, 0)
     rows = [days.get(d, empty) for d in span]
