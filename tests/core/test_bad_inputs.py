@@ -261,9 +261,10 @@ def test_22_mixed_encodings_name_the_line(db, tmp_path):
     small.write_bytes("评论,评分\n很好,5\n".encode("utf-8") + "不错,4\n".encode("gbk") + "好,5\n".encode("utf-8"))
     refused(small, "第 3 行")
     big = tmp_path / "混合大.csv"
-    head = "评论,评分\n" + "".join(f"第{i}条很好的评价内容,5\n" for i in range(60_000))
-    big.write_bytes(head.encode("utf-8") + "坏掉的一行,1\n".encode("gbk") + "好,5\n".encode("utf-8"))
-    message = refused(big, "第 60002 行")
+    # Past the sniffing sample (1 MB): the import itself meets the bad line and rolls back.
+    head = "评论,评分,备注\n" + "".join(f"第{i}条,5,{'x' * 500}\n" for i in range(2500))
+    big.write_bytes(head.encode("utf-8") + "坏掉的一行,1,\n".encode("gbk") + "好,5,\n".encode("utf-8"))
+    message = refused(big, "第 2502 行")
     assert "编码" in message
 
 
