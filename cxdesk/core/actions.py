@@ -391,8 +391,12 @@ def _current(action: Action, field: str):
 
 
 def create_action(db, title: str, *, topics=(), owner: str = "", description: str = "", keywords=(),
-                  channels=(), feedback_ids=(), live_date=None, status: str | None = None) -> int:
-    """Add an action and return its id. With a go-live date on or before today it starts as 已上线."""
+                  channels=(), feedback_ids=(), live_date=None, status: str | None = None,
+                  alert_id: int | None = None) -> int:
+    """Add an action and return its id. With a go-live date on or before today it starts as 已上线.
+
+    `alert_id`: the spike alert the action answers; the alert is marked as handled by it.
+    """
     title = _normalise(db, "title", title)
     live = parse_date(live_date)
     if status is None:
@@ -424,6 +428,8 @@ def create_action(db, title: str, *, topics=(), owner: str = "", description: st
         _write_field(db, action_id, "feedback_ids", values["feedback_ids"], now)
         change = _next_change_id(db)
         _record(db, action_id, change, now, "created", None, title)
+        if alert_id is not None:
+            db.execute("UPDATE alerts SET action_id = ? WHERE id = ?", [action_id, int(alert_id)])
     return action_id
 
 
@@ -507,9 +513,10 @@ def delete_action(db, action_id: int) -> dict:
         evaluations = [list(r) for r in db.execute(
             "SELECT id, created_at, window_days, lag_days, verdict, result FROM evaluations WHERE action_id = ?",
             [action.id])]
+        alerts = [r[0] for r in db.execute("SELECT id FROM alerts WHERE action_id = ?", [action.id])]
         db.execute("UPDATE alerts SET action_id = NULL WHERE action_id = ?", [action.id])
         db.execute("DELETE FROM actions WHERE id = ?", [action.id])
-    return {"action": action.to_json(), "history": history, "evaluations": evaluations}
+    return {"action": action.to_json(), "history": history, "evaluations": evaluations, "alerts": alerts}
 
 
 def restore_action(db, snapshot: dict) -> int:
@@ -534,6 +541,8 @@ def restore_action(db, snapshot: dict) -> int:
             db.execute("INSERT INTO action_history(id, action_id, at, field, old_value, new_value, change_id, "
                        "undone_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [hid, a["id"], at, field, old, new, change_id, undone_at])
+        for alert_id in snapshot.get("alerts", []):
+            db.execute("UPDATE alerts SET action_id = ? WHERE id = ? AND action_id IS NULL", [a["id"], alert_id])
         for eid, created_at, window_days, lag_days, verdict, result in snapshot.get("evaluations", []):
             db.execute("INSERT INTO evaluations(id, action_id, created_at, window_days, lag_days, verdict, result) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?)", [eid, a["id"], created_at, window_days, lag_days, verdict, result])

@@ -309,6 +309,7 @@ class ActionEditor(QDialog):
         form.addRow("", live_row)
         form.addRow(_("Description"), self.description_edit)
         self.feedback_ids = tuple(values.get("feedback_ids", ()))
+        self.alert_id = values.get("alert_id")
         if self.feedback_ids:
             n = len(self.feedback_ids)
             form.addRow(_("Examples"), QLabel(ngettext("{n} feedback row", "{n} feedback rows", n).format(n=n), self))
@@ -338,6 +339,7 @@ class ActionEditor(QDialog):
             "live_date": self.live_edit.date().toPython() if self.live_check.isChecked() else None,
             "description": self.description_edit.toPlainText().strip(),
             "feedback_ids": self.feedback_ids,
+            "alert_id": self.alert_id,
         }
 
     def _on_accept(self) -> None:
@@ -799,6 +801,7 @@ class BoardScreen(QWidget):
         values["keywords"] = _clean_list(values["keywords"])
         values["channels"] = _clean_list(values["channels"])
         values.pop("feedback_ids", None)
+        values.pop("alert_id", None)
         old = {k: getattr(before, k) for k in values}
         new = {k: v for k, v in values.items() if old[k] != v}
         if not new:

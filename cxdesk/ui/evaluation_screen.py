@@ -7,6 +7,7 @@ All numbers come from one core call, `evaluation_view_data`, run off the GUI thr
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 import pyqtgraph as pg
@@ -110,6 +111,7 @@ class EvaluationView(QWidget):
         self.table.setWordWrap(False)
         self.table.setMinimumWidth(340)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
@@ -258,7 +260,11 @@ class EvaluationView(QWidget):
         bg, fg = _VERDICT_STYLE.get(ev.verdict, ("#f0f0f0", "#333"))
         self.verdict_label.setStyleSheet(
             f"QLabel {{ background: {bg}; color: {fg}; border-radius: 6px; }}")
-        self.verdict_label.setText(f"<b>{_verdict_name(ev.verdict)}</b>　{plain_verdict(ev)}")
+        sentence = html.escape(plain_verdict(ev))
+        if ev.verdict == "insufficient_data":   # the sentence already starts with "not enough data"
+            self.verdict_label.setText(sentence)
+        else:
+            self.verdict_label.setText(f"<b>{html.escape(_verdict_name(ev.verdict))}</b>　{sentence}")
 
     def _show_table(self, ev) -> None:
         from cxdesk.core.evaluation import format_pct, format_pp
@@ -267,6 +273,9 @@ class EvaluationView(QWidget):
 
         def num(v):
             return "–" if v is None else f"{v:.2f}"
+
+        def rate(w, value, n=None):
+            return format_pct(value) if (w.total if n is None else n) else "–"
 
         def delta(x, y, fmt):
             return "–" if x is None or y is None else fmt(y - x)
@@ -279,8 +288,8 @@ class EvaluationView(QWidget):
              f"{a.topic_mentions - b.topic_mentions:+d}"),
             (_("Negative mentions"), str(b.topic_negative), str(a.topic_negative),
              f"{a.topic_negative - b.topic_negative:+d}"),
-            (_("Negative share of all feedback"), format_pct(b.negative_rate), format_pct(a.negative_rate),
-             _("{pp} points").format(pp=format_pp(ev.difference))),
+            (_("Negative share of all feedback"), rate(b, b.negative_rate), rate(a, a.negative_rate),
+             _("{pp} points").format(pp=format_pp(ev.difference)) if b.total and a.total else "–"),
             (_("Negative share within the topic"), format_pct(b.topic_negative_share),
              format_pct(a.topic_negative_share),
              delta(b.topic_negative_share, a.topic_negative_share, lambda v: _("{pp} points").format(pp=format_pp(v)))),
@@ -288,8 +297,10 @@ class EvaluationView(QWidget):
              delta(b.mean_sentiment, a.mean_sentiment, lambda v: f"{v:+.2f}")),
             (_("Mean rating"), num(b.mean_rating), num(a.mean_rating),
              delta(b.mean_rating, a.mean_rating, lambda v: f"{v:+.2f}")),
-            (_("Other feedback: negative share"), format_pct(b.control_rate), format_pct(a.control_rate),
-             _("{pp} points").format(pp=format_pp(ev.control_difference))),
+            (_("Other feedback: negative share"), rate(b, b.control_rate, b.control_total),
+             rate(a, a.control_rate, a.control_total),
+             _("{pp} points").format(pp=format_pp(ev.control_difference))
+             if b.control_total and a.control_total else "–"),
         ]
         self.table.setRowCount(len(rows))
         self.table.setVerticalHeaderLabels([r[0] for r in rows])
@@ -306,6 +317,9 @@ class EvaluationView(QWidget):
         height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + sum(
             self.table.rowHeight(i) for i in range(self.table.rowCount()))
         self.table.setFixedHeight(height)
+        if not (b.total and a.total):
+            self.stats_label.setText("")
+            return
         parts = [_("95% confidence interval of the change: {low} to {high} points; {p}.").format(
             low=format_pp(ev.ci95[0]), high=format_pp(ev.ci95[1]), p=_format_p(ev.p_value))]
         if ev.did is not None:

@@ -141,3 +141,15 @@ def test_filters(shop):
     assert [a.title for a in actions.list_actions(shop, topic="口味")] == ["b"]
     assert [a.title for a in actions.list_actions(shop, owner="小王")] == ["a"]
     assert actions.list_owners(shop) == ["小王", "老李"]
+
+
+def test_action_from_alert_marks_the_alert(shop):
+    alert = shop.execute(
+        "INSERT INTO alerts(kind, key, granularity, period_start, period_end, observed, expected, created_at) "
+        "VALUES ('topic', '物流', 'day', '2024-05-01', '2024-05-01', 12, 3.0, '2024-05-02 08:00:00')").lastrowid
+    aid = actions.create_action(shop, "物流差评突增", topics=["物流"], alert_id=alert)
+    assert shop.execute("SELECT action_id FROM alerts WHERE id = ?", [alert]).fetchone()[0] == aid
+    snap = actions.delete_action(shop, aid)
+    assert shop.execute("SELECT action_id FROM alerts WHERE id = ?", [alert]).fetchone()[0] is None
+    actions.restore_action(shop, snap)
+    assert shop.execute("SELECT action_id FROM alerts WHERE id = ?", [alert]).fetchone()[0] == aid
