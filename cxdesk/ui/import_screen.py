@@ -1054,7 +1054,7 @@ class ImportWizard(QDialog):
 
     def set_reference_time(self, reference: datetime) -> None:
         self.reference_edit.setDateTime(QDateTime(reference.year, reference.month, reference.day,
-                                                  reference.hour, reference.minute))
+                                                  reference.hour, reference.minute, 0))
         self._reference_timer.stop()
         self._apply_reference()
 

@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
         self._status_again = False
         self._analysis_task = None
         self._forwarding = False
+        self.confirm_quit = True  # ask before stopping an import or analysis on close
         self.setWindowTitle("cxdesk")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -793,11 +794,12 @@ class MainWindow(QMainWindow):
         settings.set(settings.MAIN_SPLITTER, bytes(self.splitter.saveState().data()))
 
     def _user_tasks(self) -> list:
-        return [t for t in self.ctx.tasks.running() if t.title not in ("", "status")]
+        """Running tasks that change data (imports, analysis), as opposed to screens' reads."""
+        return [t for t in self.ctx.tasks.running() if t.title not in ("", "status") and getattr(t, "write", True)]
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         writing = self._user_tasks()
-        if writing:
+        if writing and self.confirm_quit:
             answer = QMessageBox.question(
                 self, _("Quit cxdesk"),
                 _("“{task}” is still running. Stop it and quit? Nothing half-done is kept.").format(

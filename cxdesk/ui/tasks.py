@@ -46,6 +46,7 @@ class Task(QRunnable):
         self._cancel = threading.Event()
         self._last_emit = 0.0
         self.done = threading.Event()
+        self.write = True
         # Set by the runner once the GUI thread is back in its event loop, i.e. after the caller of
         # `start()` has connected its slots; a very quick task could otherwise finish unheard.
         self.armed = threading.Event()
@@ -116,6 +117,7 @@ class TaskRunner(QObject):
 
     def start(self, fn: TaskFn, db_path: Path | None, *, write: bool = True, title: str = "") -> Task:
         task = Task(fn, db_path, title)
+        task.write = write
         self._running.add(task)
         task.signals.ended.connect(lambda t=task: self._on_ended(t), Qt.QueuedConnection)
         self.task_started.emit(task)

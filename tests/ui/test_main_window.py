@@ -1,0 +1,299 @@
+"""The main window: first-run panel, navigation, status bar, menus, databases, drag-and-drop, state."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+
+def make_csv(path: Path, n: int = 5) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["时间", "评分", "内容"])
+        for i in range(n):
+            w.writerow([f"2024-03-{i % 28 + 1:02d} 12:00", "4", f"环境不错，第{i}次"])
+    return path
+
+
+def seed(ctx, n: int = 5) -> None:
+    from cxdesk.core.importers import import_file, sniff_file
+    from cxdesk.core.storage import open_db
+
+    db = open_db(ctx.db_path)
+    try:
+        import_file(db, sniff_file(make_csv(ctx.db_path.parent / f"seed{n}.csv", n)))
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def window(qtbot, ctx):
+    from cxdesk.ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    win.confirm_quit = False  # a modal question would block the test run
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.status_refreshed, timeout=10000):
+        win.show()
+    yield win
+    if win.wizard is not None:
+        win.wizard._generation += 1
+        win.wizard.reject()
+
+
+def drop_file(win, path: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    pos = QPointF(win.width() / 2, win.height() / 2)
+    enter = QDragEnterEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(win, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(win, drop)
+    assert drop.isAccepted()
+
+
+def test_empty_database_shows_first_run_panel(window):
+    assert window.row_count == 0
+    assert window.stack.currentWidget() is window.welcome
+    assert window.welcome.import_button.isVisible()
+    from cxdesk.ui.main_window import demo_available
+
+    assert window.welcome.demo_button.isVisibleTo(window) == demo_available()
+    assert window.rows_label.text().replace("共", "").strip() == "0 条"
+    assert str(window.ctx.db_path) == window.path_label.text()
+
+
+def test_navigation_lists_only_installed_screens(window):
+    import importlib.util
+
+    from cxdesk.ui.main_window import SCREENS
+
+    expected = [s.key for s in SCREENS if importlib.util.find_spec(s.module) is not None]
+    assert window.screen_keys() == expected
+    labels = {"dashboard": "概览", "feedback": "反馈", "topics": "主题", "board": "改进看板", "reports": "报告",
+              "evaluation": "效果评估"}
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [labels[k] for k in expected]
+
+
+def test_status_and_screens_after_data_arrives(qtbot, ctx, window):
+    seed(ctx, 7)
+    with qtbot.waitSignal(window.status_refreshed, timeout=10000) as blocker:
+        ctx.notify(__import__("cxdesk.core.changes", fromlist=["Changes"]).Changes(feedback=True))
+    assert blocker.args[0] == 7
+    assert window.rows_label.text().replace("共", "").strip() == "7 条"
+    assert window.analysis_label.text() == "7 条待分析"
+    assert window.analyze_button.isVisibleTo(window)
+    if window.screen_keys():
+        key = window.screen_keys()[0]
+        window.show_screen(key)
+        assert window.stack.currentWidget() is window.screens[key]
+
+
+def test_open_feedback_request_switches_screen(qtbot, ctx, window):
+    from cxdesk.core.filters import FeedbackFilter
+
+    if "feedback" not in window.screen_keys():
+        pytest.skip("feedback screen not installed")
+    seed(ctx, 3)
+    with qtbot.waitSignal(window.screen_shown, timeout=5000) as blocker:
+        ctx.open_feedback_requested.emit(FeedbackFilter(sources=(1,)))
+    assert blocker.args == ["feedback"]
+    assert window.stack.currentWidget() is window.screens["feedback"]
+
+
+def test_drag_and_drop_opens_wizard(qtbot, window, tmp_path):
+    path = make_csv(tmp_path / "拖进来.csv")
+    with qtbot.waitSignal(window.wizard_opened, timeout=5000) as blocker:
+        drop_file(window, path)
+    wizard = blocker.args[0]
+    assert wizard.path == path and wizard.isVisible()
+    with qtbot.waitSignal(wizard.preview_ready, timeout=15000):
+        pass
+    assert wizard.plan.columns == ["时间", "评分", "内容"]
+
+
+def test_dropping_excel_lock_file_explains(qtbot, window, tmp_path):
+    lock = tmp_path / "~$报表.xlsx"
+    lock.write_bytes(b"owner")
+    drop_file(window, lock)
+    qtbot.waitUntil(lambda: window.message_bar.kind == "warning", timeout=3000)
+    assert "~$" in window.message_bar.text()
+    assert window.wizard is None
+
+
+def test_import_through_menu_updates_window(qtbot, ctx, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    path = make_csv(tmp_path / "菜单导入.csv", 4)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    with qtbot.waitSignal(window.wizard_opened, timeout=5000) as blocker:
+        window.import_action.trigger()
+    wizard = blocker.args[0]
+    wizard.analyze_check.setChecked(False)
+    with qtbot.waitSignal(wizard.preview_ready, timeout=15000):
+        pass
+    with qtbot.waitSignal(window.status_refreshed, timeout=30000) as status:
+        wizard.start_import()
+    assert status.args[0] == 4
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is not window.welcome or not window.screen_keys(),
+                    timeout=5000)
+    from cxdesk.ui import settings
+
+    assert settings.get(settings.LAST_FOLDER) == str(tmp_path)
+
+
+def test_undo_redo_actions_follow_the_stack(window):
+    from PySide6.QtGui import QKeySequence, QUndoCommand
+
+    assert window.undo_action.shortcut() == QKeySequence.keyBindings(QKeySequence.Undo)[0]
+    assert QKeySequence("Ctrl+Shift+Z") in window.redo_action.shortcuts()
+    assert not window.undo_action.isEnabled()
+    done = []
+
+    class Cmd(QUndoCommand):
+        def redo(self):
+            done.append("redo")
+
+        def undo(self):
+            done.append("undo")
+
+    window.ctx.undo_stack.push(Cmd("改标签"))
+    assert window.undo_action.isEnabled() and "改标签" in window.undo_action.text()
+    window.undo_action.trigger()
+    window.redo_action.trigger()
+    assert done == ["redo", "undo", "redo"]
+
+
+def test_open_and_new_database(qtbot, ctx, window, tmp_path):
+    from cxdesk.ui import settings
+
+    other = tmp_path / "分店.db"
+    with qtbot.waitSignal(ctx.database_changed, timeout=5000):
+        assert window.open_database(other, create=True)
+    assert ctx.db_path == other and window.path_label.text() == str(other)
+    assert settings.get(settings.RECENT_DATABASES)[0] == str(other)
+    window._fill_recent_menu()
+    assert [a.text() for a in window.recent_menu.actions()][0] == str(other)
+
+    broken = tmp_path / "坏的.db"
+    broken.write_bytes(b"this is not sqlite" * 100)
+    assert not window.open_database(broken)
+    assert window.message_bar.kind == "error" and ctx.db_path == other
+
+
+def test_database_lock_refuses_second_window(tmp_path):
+    from cxdesk.ui.instance_lock import DatabaseLock
+
+    first, second = DatabaseLock(), DatabaseLock()
+    path = tmp_path / "店.db"
+    assert first.acquire(path)
+    assert not second.acquire(path)
+    assert second.acquire(tmp_path / "另一家.db")
+    first.release()
+    assert second.switch_to(path)
+    second.release()
+
+
+def test_backup_writes_a_copy(qtbot, ctx, window, tmp_path):
+    seed(ctx, 2)
+    target = tmp_path / "备份.db"
+    task = window.backup(target)
+    with qtbot.waitSignal(task.signals.ended, timeout=10000):
+        pass
+    assert target.exists() and target.stat().st_size > 0
+    assert window.message_bar.kind == "success" and str(target) in window.message_bar.text()
+    import sqlite3
+
+    assert sqlite3.connect(target).execute("SELECT count(*) FROM feedback").fetchone()[0] == 2
+
+
+def test_geometry_and_splitter_remembered(qtbot, ctx):
+    from cxdesk.ui.main_window import MainWindow
+
+    first = MainWindow(ctx)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(720, 520)
+    first.splitter.setSizes([210, 510])
+    sizes = first.splitter.sizes()
+    first.close()
+    second = MainWindow(ctx)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.size().width() == 720 and second.size().height() == 520
+    assert second.splitter.sizes()[0] == sizes[0]
+    second.close()
+
+
+def test_settings_dialog_saves_language(qtbot, window, monkeypatch):
+    from cxdesk.ui import settings
+    from cxdesk.ui.app import choose_language
+    from cxdesk.ui.main_window import SettingsDialog
+
+    dialog = SettingsDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("en"))
+    dialog.accept()
+    assert settings.get(settings.LANGUAGE) == "en"
+    monkeypatch.delenv("CXDESK_LANG", raising=False)
+    assert choose_language([]) == "en"
+    assert choose_language(["--lang", "zh_CN"]) == "zh_CN"
+    monkeypatch.setenv("CXDESK_LANG", "zh_CN")
+    assert choose_language([]) == "zh_CN"
+
+
+def test_qt_translation_installed(qapp):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from cxdesk.ui.app import install_qt_translations
+
+    assert install_qt_translations(qapp, "zh_CN")
+    box = QDialogButtonBox(QDialogButtonBox.Cancel)
+    assert box.button(QDialogButtonBox.Cancel).text() == "取消"
+    install_qt_translations(qapp, "en")
+    box = QDialogButtonBox(QDialogButtonBox.Cancel)
+    assert box.button(QDialogButtonBox.Cancel).text() == "Cancel"
+
+
+def test_about_lists_components(qtbot, window):
+    from cxdesk import __version__
+    from cxdesk.ui.about import AboutDialog
+
+    dialog = AboutDialog(window)
+    qtbot.addWidget(dialog)
+    names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert any("PySide6" in n for n in names) and "jieba" in names
+    assert all(dialog.table.item(r, 2).text() for r in range(dialog.table.rowCount()))
+    from PySide6.QtWidgets import QLabel
+
+    assert any(__version__ in label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_broken_screen_does_not_take_window_down(qtbot, ctx, monkeypatch):
+    import sys
+    import types
+
+    from cxdesk.ui import main_window as mw
+
+    module = types.ModuleType("cxdesk.ui._broken_screen")
+
+    class BrokenScreen:  # noqa: D401 - raises like a screen with a bug would
+        def __init__(self, ctx, parent=None):
+            raise RuntimeError("boom")
+
+    module.BrokenScreen = BrokenScreen
+    monkeypatch.setitem(sys.modules, "cxdesk.ui._broken_screen", module)
+    monkeypatch.setattr(mw, "available_screens", lambda: [mw.ScreenSpec("broken", "Reports", "cxdesk.ui._broken_screen",
+                                                                         "BrokenScreen")])
+    win = mw.MainWindow(ctx)
+    qtbot.addWidget(win)
+    seed(ctx, 1)
+    win.row_count = 1
+    widget = win.show_screen("broken")
+    assert isinstance(widget, mw.ScreenErrorPage)
