@@ -72,7 +72,7 @@ def make_xlsx(path: Path, n: int) -> None:
 def make_csv(path: Path, n: int, encoding: str) -> None:
     import csv
 
-    with path.open("w", encoding=encoding, newline="") as fh:
+    with path.open("w", encoding=encoding, errors="replace", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(HEADER)
         w.writerows(rows(n))

@@ -220,3 +220,15 @@ def test_json_shape(db, tmp_path):
                 "imported", "duplicates", "rejected"):
         assert key in js
     assert js["mapping"] == dict(zip(["text", "time", "rating", "channel", "author", "id"], HEADER))
+
+
+def test_scale_follows_the_chosen_rating_column(db, tmp_path):
+    path = write_csv(tmp_path / "两列.csv", header=["评论", "星级", "推荐指数"],
+                     rows=[["好", "5", "9"], ["差", "1", "2"], ["中", "3", "6"]])
+    plan = sniff_file(path)
+    assert plan.mapping["rating"] == "星级" and plan.rating_scale == "5"
+    other = plan.with_changes(roles={"text": 0, "rating": 2})
+    assert other.rating_scale == "10"
+    r = import_file(db, other)
+    assert [x for (x,) in db.execute("SELECT rating FROM feedback WHERE source_id=? ORDER BY source_row",
+                                     [r.source_id])] == [4.56, 1.44, 3.22]

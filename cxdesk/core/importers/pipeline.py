@@ -223,7 +223,7 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
             seconds=_time.perf_counter() - started)
     progress(0, 1000, _("Reading “{file}”").format(file=plan.file_name))
     try:
-        with db.atomic():
+        with db.atomic(), _bulk_search_index(db):
             result = _import_rows(db, plan, progress, dry_run=dry_run)
             if dry_run:
                 raise _DryRun(result)
@@ -233,6 +233,19 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
     from dataclasses import replace
 
     return replace(result, seconds=_time.perf_counter() - started)
+
+
+def _bulk_search_index(db):
+    """The search area may index a bulk insert faster than its per-row triggers: if it offers
+    `cxdesk.core.search.bulk_load(db)` (a context manager used inside this transaction), use it."""
+    from contextlib import nullcontext
+
+    try:
+        from cxdesk.core import search
+    except ImportError:
+        return nullcontext()
+    bulk = getattr(search, "bulk_load", None)
+    return bulk(db) if callable(bulk) else nullcontext()
 
 
 def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> ImportResult:

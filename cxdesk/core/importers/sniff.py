@@ -112,12 +112,25 @@ class ImportPlan:
                     target = new.columns.index(self.columns[idx])
                     roles = {r: i for r, i in roles.items() if i != target and r != role}
                     roles[role] = target
-            new = replace(new, roles=roles)
+            new = new.with_changes(roles=roles)
             rest = {k: v for k, v in changes.items() if k not in reread}
             return new.with_changes(**rest) if rest else new
         if "roles" in changes:
             changes["roles"] = _validated_roles(changes["roles"], self.columns)
+            # The rating scale and day/month order belong to the columns now chosen.
+            derived = _derived(self.preview_values[self.header_row + 1:], changes["roles"])
+            for key, value in derived.items():
+                changes.setdefault(key, value)
         return replace(self, **changes)
+
+
+def _derived(data: list[list], roles: dict[str, int]) -> dict:
+    out: dict = {"day_first": None, "rating_scale": "5"}
+    if "time" in roles:
+        out["day_first"] = guess_day_first(r[roles["time"]] for r in data if roles["time"] < len(r))
+    if "rating" in roles:
+        out["rating_scale"] = detect_scale(r[roles["rating"]] for r in data if roles["rating"] < len(r))
+    return out
 
 
 def _validated_roles(roles: dict, columns: list[str]) -> dict[str, int]:
@@ -554,7 +567,7 @@ def sniff_file(path, *, encoding: str | None = None, sheet: str | None = None, h
     if db is not None:
         remembered = recall_mapping(db, plan)
         if remembered:
-            plan = replace(plan, roles=remembered)
+            plan = plan.with_changes(roles=remembered)
     return plan
 
 
@@ -594,12 +607,8 @@ def _sniff(path: Path, *, encoding=None, sheet=None, header_row=None, reference_
         warnings.append(_("No column looks like the feedback text; choose it in the preview."))
     if info["hidden"]:
         warnings.append(_("Hidden sheets: {names}.").format(names="、".join(info["hidden"])))
-    day_first = None
-    scale = "5"
-    if "time" in roles:
-        day_first = guess_day_first(r[roles["time"]] for r in data if roles["time"] < len(r))
-    if "rating" in roles:
-        scale = detect_scale(r[roles["rating"]] for r in data if roles["rating"] < len(r))
+    derived = _derived(data, roles)
+    day_first, scale = derived["day_first"], derived["rating_scale"]
     return ImportPlan(
         path=path.resolve(), file_name=path.name, sha256=sha256 or file_sha256(path), file_type=facts.file_type,
         encoding=info["encoding"], delimiter=info["delimiter"], sheets=info["sheets"], sheet=info["sheet"],
