@@ -191,7 +191,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if analysis is not None:
         scored = getattr(analysis, "scored", 0)
         print(_("Analyzed {n} rows (sentiment and topics).").format(n=scored))
-    if result.source_id and not result.already_imported and not args.dry_run:
+    if result.source_id and not result.already_imported and not args.dry_run and (result.imported or result.updated):
         print(_("To take this import back: cxdesk undo-import {id}").format(id=result.source_id))
     return 0
 
@@ -243,9 +243,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if stats["by_channel"]:
         print(_("By channel:"))
         for name, n in stats["by_channel"].items():
-            print(f"  {name or _('(no channel)')}: {n}")
+            print("  " + _("{name}: {n}").format(name=name or _("(no channel)"), n=n))
     if stats["by_month"]:
         print(_("By month:"))
         for name, n in stats["by_month"].items():
-            print(f"  {name or _('(no time)')}: {n}")
+            print("  " + _("{name}: {n}").format(name=name or _("(no time)"), n=n))
     return 0

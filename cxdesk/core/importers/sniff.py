@@ -665,7 +665,7 @@ def preview_rows(plan: ImportPlan, n: int = PREVIEW_ROWS) -> list[PreviewRow]:
 
 def describe_plan(plan: ImportPlan) -> list[str]:
     """Plain sentences about the plan for the CLI and the wizard's summary line."""
-    lines = [_("File: {file} ({kind})").format(file=plan.file_name, kind=plan.file_type)]
+    lines = [_("File: {file} ({kind})").format(file=plan.file_name, kind=file_type_label(plan.file_type))]
     if plan.encoding:
         lines.append(_("Encoding: {encoding}").format(encoding=plan.encoding))
     if plan.sheet:
@@ -678,6 +678,12 @@ def describe_plan(plan: ImportPlan) -> list[str]:
     if n:
         lines.append(ngettext("{n} warning", "{n} warnings", n).format(n=n))
     return lines
+
+
+def file_type_label(file_type: str) -> str:
+    labels = {"xlsx": _("Excel workbook"), "xls": _("Excel 97–2003 workbook"), "html": _("web page table"),
+              "csv": _("text table (CSV)")}
+    return labels.get(file_type, file_type)
 
 
 def role_label(role: str) -> str:
