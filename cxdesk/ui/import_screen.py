@@ -15,8 +15,8 @@ from typing import Any, Iterator
 from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QUndoCommand
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QDialog, QFileDialog, QFrame,
-                               QGridLayout, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox,
-                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+                               QGridLayout, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy,
+                               QSpinBox, QStackedWidget, QTableView, QVBoxLayout, QWidget)
 
 from cxdesk.core.changes import Changes
 from cxdesk.core.filters import FeedbackFilter
@@ -605,6 +605,7 @@ class ImportWizard(QDialog):
         self.plan = None
         self.result = None
         self.analysis_result = None
+        self.command = None
         self.task = None
         self._generation = 0
         self.setWindowTitle(_("Import “{name}”").format(name=self.path.name))
@@ -778,6 +779,7 @@ class ImportWizard(QDialog):
         for key in ("imported", "duplicates", "rejected"):
             box = QFrame(page)
             box.setFrameShape(QFrame.StyledPanel)
+            box.setSizePolicy(box.sizePolicy().horizontalPolicy(), QSizePolicy.Maximum)
             bl = QVBoxLayout(box)
             number = QLabel("0", box)
             nf = number.font()
@@ -804,15 +806,21 @@ class ImportWizard(QDialog):
         self.rejected_view.horizontalHeader().setStretchLastSection(True)
         self.rejected_view.setAlternatingRowColors(True)
         v.addWidget(self.rejected_view, 1)
+        self.report_spacer = QWidget(page)
+        v.addWidget(self.report_spacer, 1)
         buttons = QHBoxLayout()
         self.export_button = QPushButton(_("Save rejected rows…"), page)
         self.export_button.clicked.connect(self._choose_export)
         self.view_button = QPushButton(_("View the new rows"), page)
         self.view_button.clicked.connect(self.view_new_rows)
+        self.undo_button = QPushButton(_("Undo this import"), page)
+        self.undo_button.setToolTip(_("Removes exactly the rows this import added (also with Ctrl+Z)"))
+        self.undo_button.clicked.connect(self.undo_import)
         self.done_button = QPushButton(_("Done"), page)
         self.done_button.setDefault(True)
         self.done_button.clicked.connect(self.accept)
         buttons.addWidget(self.export_button)
+        buttons.addWidget(self.undo_button)
         buttons.addStretch(1)
         buttons.addWidget(self.view_button)
         buttons.addWidget(self.done_button)
@@ -1142,7 +1150,8 @@ class ImportWizard(QDialog):
         source_id = getattr(result, "source_id", None)
         imported = int(getattr(result, "imported", 0) or 0)
         if source_id is not None and imported > 0 and not getattr(result, "already_imported", False):
-            self.ctx.undo_stack.push(ImportCommand(self.ctx, self.plan, int(source_id), self.path.name))
+            self.command = ImportCommand(self.ctx, self.plan, int(source_id), self.path.name)
+            self.ctx.undo_stack.push(self.command)
         self.import_finished.emit(result)
         if imported > 0 and self.analyze_check.isChecked():
             self.start_analysis()
@@ -1221,9 +1230,23 @@ class ImportWizard(QDialog):
         self.rejected_view.resizeColumnsToContents()
         for w in (self.rejected_title, self.rejected_view, self.export_button):
             w.setVisible(bool(rejected))
+        self.report_spacer.setVisible(not rejected)
+        self.undo_button.setVisible(self.command is not None)
+        self.undo_button.setEnabled(self.command is not None)
         self.view_button.setEnabled(imported > 0 and getattr(result, "source_id", None) is not None)
         self.pages.setCurrentIndex(self.PAGE_REPORT)
         self.report_shown.emit()
+
+    def undo_import(self) -> None:
+        """Undo this import through the shared undo stack (so Ctrl+Shift+Z can bring it back)."""
+        stack = self.ctx.undo_stack
+        if self.command is None or stack.index() == 0 or stack.command(stack.index() - 1) is not self.command:
+            self.undo_button.setEnabled(False)
+            return
+        stack.undo()
+        self.undo_button.setEnabled(False)
+        self.view_button.setEnabled(False)
+        self.report_title.setText(_("The import was undone; its rows were removed."))
 
     def view_new_rows(self) -> None:
         source_id = getattr(self.result, "source_id", None)

@@ -62,6 +62,15 @@ def available_screens() -> list[ScreenSpec]:
     return found
 
 
+def display_path(path: Path) -> str:
+    """A path as the owner reads it: `~/…` inside the home folder."""
+    path = Path(path)
+    try:
+        return str(Path("~") / path.resolve().relative_to(Path.home().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        return str(path)
+
+
 def demo_available() -> bool:
     try:
         return importlib.util.find_spec("cxdesk.core.demo") is not None
@@ -241,7 +250,7 @@ class MainWindow(QMainWindow):
         self.nav.setFrameShape(QFrame.NoFrame)
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setStyleSheet(
-            "#Navigation { font-size: 15px; padding-top: 10px; }"
+            "#Navigation { font-size: 15px; padding-top: 10px; outline: 0; }"
             "#Navigation::item { padding: 10px 14px; border-radius: 6px; margin: 2px 6px; }"
             "#Navigation::item:selected { background: palette(highlight); color: palette(highlighted-text); }"
         )
@@ -464,7 +473,7 @@ class MainWindow(QMainWindow):
             self.analyze_button.hide()
 
     def _update_path_label(self) -> None:
-        self.path_label.setText(str(self.ctx.db_path))
+        self.path_label.setText(display_path(self.ctx.db_path))
         self.path_label.setToolTip(_("Database: {path}").format(path=self.ctx.db_path))
         self.setWindowTitle(f"cxdesk — {self.ctx.db_path.stem}")
 

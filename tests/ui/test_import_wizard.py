@@ -243,9 +243,11 @@ def test_import_undo_and_redo(qtbot, ctx, tmp_path, open_wizard):
         wizard.start_import()
     imported = wizard.result.imported
     assert imported > 0 and ctx.undo_stack.count() == 1 and ctx.undo_stack.canUndo()
+    assert wizard.undo_button.isVisibleTo(wizard)
     with qtbot.waitSignal(ctx.data_changed, timeout=15000):
-        ctx.undo_stack.undo()
+        qtbot.mouseClick(wizard.undo_button, __import__("PySide6.QtCore").QtCore.Qt.LeftButton)
     assert len(feedback_rows(ctx)) == 0
+    assert not wizard.undo_button.isEnabled() and not wizard.view_button.isEnabled()
     command = ctx.undo_stack.command(0)
     with qtbot.waitSignal(ctx.data_changed, timeout=15000):
         ctx.undo_stack.redo()
