@@ -57,25 +57,30 @@ LABEL_COLOURS = {
     "unknown": ("#f1f3f4", "#5f6368"),
 }
 
-RATING_CHOICES: tuple[tuple[str, tuple[int, ...]], ...] = (
-    (N_("All ratings"), ()),
-    (N_("5 stars"), (5,)),
-    (N_("4 stars"), (4,)),
-    (N_("3 stars"), (3,)),
-    (N_("2 stars"), (2,)),
-    (N_("1 star"), (1,)),
-    (N_("Good (4–5 stars)"), (4, 5)),
-    (N_("Poor (1–2 stars)"), (1, 2)),
-    (N_("No rating"), (0,)),
+# Combo items carry a comma-joined key ("1,2"): Qt hands tuples back as lists, strings stay strings.
+RATING_CHOICES: tuple[tuple[str, str], ...] = (
+    (N_("All ratings"), ""),
+    (N_("5 stars"), "5"),
+    (N_("4 stars"), "4"),
+    (N_("3 stars"), "3"),
+    (N_("2 stars"), "2"),
+    (N_("1 star"), "1"),
+    (N_("Good (4–5 stars)"), "4,5"),
+    (N_("Poor (1–2 stars)"), "1,2"),
+    (N_("No rating"), "0"),
 )
 
-LABEL_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (N_("All sentiments"), ()),
-    (N_("Positive"), ("positive",)),
-    (N_("Neutral"), ("neutral",)),
-    (N_("Negative"), ("negative",)),
-    (N_("Unclear"), ("unknown",)),
+LABEL_CHOICES: tuple[tuple[str, str], ...] = (
+    (N_("All sentiments"), ""),
+    (N_("Positive"), "positive"),
+    (N_("Neutral"), "neutral"),
+    (N_("Negative"), "negative"),
+    (N_("Unclear"), "unknown"),
 )
+
+
+def _key(values) -> str:
+    return ",".join(str(v) for v in values)
 
 
 class SentimentChipDelegate(QStyledItemDelegate):
@@ -124,11 +129,13 @@ class _EditCommand(QUndoCommand):
         self._do = do
         self._undo = undo
 
+    select_after_undo: list[int] | None = None
+
     def redo(self) -> None:
         self._screen._run_edit(self._do, self.text())
 
     def undo(self) -> None:
-        self._screen._run_edit(self._undo, self.text())
+        self._screen._run_edit(self._undo, self.text(), select=self.select_after_undo)
 
 
 def _correct_label_command(screen, ids: list[int], label: str | None, before: dict[int, str | None]) -> _EditCommand:
@@ -164,7 +171,9 @@ def _tag_command(screen, ids: list[int], topic: str, already: set[int]) -> _Edit
 
 def _delete_command(screen, ids: list[int]) -> _EditCommand:
     text = ngettext("Delete {n} row", "Delete {n} rows", len(ids)).format(n=len(ids))
-    return _EditCommand(screen, text, lambda db: fb.delete_rows(db, ids), lambda db: fb.restore_rows(db, ids))
+    command = _EditCommand(screen, text, lambda db: fb.delete_rows(db, ids), lambda db: fb.restore_rows(db, ids))
+    command.select_after_undo = list(ids)  # the restored rows come back selected
+    return command
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,13 +378,13 @@ class FeedbackScreen(QWidget):
             changes["channels"] = (channel,)
         labels = self.label_combo.currentData()
         if labels:
-            changes["labels"] = tuple(labels)
+            changes["labels"] = tuple(labels.split(","))
         topic = self.topic_combo.currentData()
         if topic:
             changes["topics"] = (topic,)
         ratings = self.rating_combo.currentData()
         if ratings:
-            changes["ratings"] = tuple(ratings)
+            changes["ratings"] = tuple(int(r) for r in ratings.split(","))
         source = self.source_combo.currentData()
         if source:
             changes["sources"] = (int(source),)
@@ -402,10 +411,10 @@ class FeedbackScreen(QWidget):
             self.date_range.set_range(flt.date_from, flt.date_to, emit=False)
             rest["channels"] = () if self._select(self.channel_combo, flt.channels[0] if len(flt.channels) == 1 else None,
                                                   allow=len(flt.channels) <= 1) else flt.channels
-            rest["labels"] = () if self._select(self.label_combo, tuple(flt.labels)) else flt.labels
+            rest["labels"] = () if self._select(self.label_combo, _key(flt.labels)) else flt.labels
             rest["topics"] = () if self._select(self.topic_combo, flt.topics[0] if len(flt.topics) == 1 else None,
                                                 allow=len(flt.topics) <= 1) else flt.topics
-            rest["ratings"] = () if self._select(self.rating_combo, tuple(sorted(flt.ratings))) else flt.ratings
+            rest["ratings"] = () if self._select(self.rating_combo, _key(sorted(flt.ratings))) else flt.ratings
             rest["sources"] = () if self._select(self.source_combo, flt.sources[0] if len(flt.sources) == 1 else None,
                                                  allow=len(flt.sources) <= 1) else flt.sources
         finally:
@@ -420,14 +429,13 @@ class FeedbackScreen(QWidget):
         if not allow:
             combo.setCurrentIndex(0)
             return False
-        if value in (None, ()):
+        if value in (None, ""):
             combo.setCurrentIndex(0)
             return True
-        for i in range(combo.count()):
-            data = combo.itemData(i)
-            if data == value or (isinstance(data, (list, tuple)) and tuple(data) == value):
-                combo.setCurrentIndex(i)
-                return True
+        index = combo.findData(value)
+        if index > 0:
+            combo.setCurrentIndex(index)
+            return True
         combo.setCurrentIndex(0)
         return False
 
@@ -622,20 +630,22 @@ class FeedbackScreen(QWidget):
             ngettext("Deleted {n} row. Undo with Ctrl+Z.", "Deleted {n} rows. Undo with Ctrl+Z.", len(ids)).format(n=len(ids)),
             action_text=_("Undo"), on_action=self.ctx.undo_stack.undo, timeout_ms=8000)
 
-    def _run_edit(self, fn: Callable, title: str) -> None:
+    def _run_edit(self, fn: Callable, title: str, select: list[int] | None = None) -> None:
         """Write in the background; the reload comes with `data_changed`."""
         self._pending_edits += 1
         task = self.ctx.run_task(lambda db, _progress: fn(db), write=True, title=title)
-        task.signals.finished.connect(self._on_edit_done)
+        task.signals.finished.connect(lambda changes: self._on_edit_done(changes, select))
         task.signals.failed.connect(self._on_edit_failed)
         task.signals.cancelled.connect(self._on_edit_failed)
 
-    def _on_edit_done(self, changes) -> None:
+    def _on_edit_done(self, changes, select: list[int] | None = None) -> None:
         # Still counted as pending while notifying, so a hidden screen reloads too.
         if isinstance(changes, Changes) and changes.any():
             self.ctx.notify(changes)
         else:
             self.reload()
+        if select:
+            self.select_ids(select)
         self._pending_edits = max(0, self._pending_edits - 1)
         self.edit_finished.emit()
 
