@@ -23,6 +23,13 @@ def analyze(db: Any, progress: Any = None, *, force: bool = False, **options: An
     return _analyze(db, progress or no_progress, force=force, **options)
 
 
+def warm_up() -> None:
+    """Load jieba and the sentiment model now; call from a background thread after the window shows."""
+    from cxdesk.core.analysis.pipeline import warm_up as _warm_up
+
+    _warm_up()
+
+
 def __getattr__(name: str) -> Any:
     if name == "AnalyzeResult":
         from cxdesk.core.analysis.pipeline import AnalyzeResult
@@ -31,4 +38,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["analyze", "AnalyzeResult"]
+__all__ = ["analyze", "warm_up", "AnalyzeResult"]

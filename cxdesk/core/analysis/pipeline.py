@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, replace
@@ -27,6 +28,9 @@ from cxdesk.i18n import _
 log = logging.getLogger(__name__)
 
 PARALLEL_MIN_ROWS = 20_000   # below this, starting worker processes costs more than it saves
+# A frozen app must call multiprocessing.freeze_support() first thing, or every spawned worker
+# would start the whole app again; its entry point sets this once it has done so.
+FROZEN_WORKERS_OK = False
 BATCH_ROWS = 1_000
 PARALLEL_BATCH_ROWS = 2_000
 WORKERS = 2
@@ -121,6 +125,16 @@ def _score_in_worker(texts: list[str], langs: list[str] | None) -> list[tuple]:
     return score_batch(texts, langs)
 
 
+def warm_up() -> None:
+    """Load jieba, the sentiment model and the converters now (from a background thread at start-up),
+    so the first analysis or keyword list does not pause."""
+    from cxdesk.core.analysis import sentiment
+    from cxdesk.core.analysis.keywords import jieba_module
+
+    jieba_module()
+    sentiment.warm_up()
+
+
 # ---------------------------------------------------------------------------------------------
 # Versions
 
@@ -144,17 +158,19 @@ def sentiment_version(adapter) -> str:
 
 
 def current_version(db) -> str:
-    """The analysis version rows scored now would carry (installs default topics if none exist)."""
-    from cxdesk.core.analysis.topics import dictionary_hash, ensure_default_topics
+    """The analysis version rows scored now carry. Read-only: on a database without topics it
+    differs from what `analyze` will use (which first installs the default topics)."""
+    from cxdesk.core.analysis.topics import dictionary_hash
 
-    ensure_default_topics(db)
     return f"{sentiment_version(load_adapter(db))}|t{dictionary_hash(db)}"
 
 
-def pending_count(db) -> int:
-    """Rows not yet scored by the current model and dictionaries (cheap; for a status line)."""
-    version = current_version(db)
-    return db.execute("SELECT count(*) FROM feedback WHERE analysis_version IS NOT ?", [version]).fetchone()[0]
+def pending_count(db, *, include_deleted: bool = False) -> int:
+    """Rows `analyze` would score now (read-only and quick; for a status line)."""
+    sql = "SELECT count(*) FROM feedback WHERE analysis_version IS NOT ?"
+    if not include_deleted:
+        sql += " AND deleted = 0"
+    return db.execute(sql, [current_version(db)]).fetchone()[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,7 +233,7 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     setup = _Setup(tuple((t.name, tuple(t.synonyms)) for t in topics), tuple(jieba_words(db)), _strip_adapter(adapter))
     if workers is None:
         workers = WORKERS if todo > PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1 else 0
-    if db_path_of(db) is None:
+    if db_path_of(db) is None or (getattr(sys, "frozen", False) and not FROZEN_WORKERS_OK):
         workers = 0
     size = batch_size or (PARALLEL_BATCH_ROWS if workers else BATCH_ROWS)
     jobs = [(ids, False) for ids in _chunks(full, size)] + [(ids, True) for ids in _chunks(topics_only, size)]
@@ -257,32 +273,63 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
 
 
 def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> None:
-    """Score the jobs in `remaining` with worker processes, writing results in order.
+    """Score the jobs in `remaining` with worker processes *and* this process, writing as they finish.
 
-    Jobs leave `remaining` only once written, so a failing pool leaves the rest to the caller.
+    Until the first worker result arrives, the parent scores batches itself, so the seconds the
+    workers need to start (imports, dictionaries, model) are not lost; after that it only writes, so
+    two workers have the two cores to themselves. A job leaves `remaining` when it is handed out; if
+    the pool breaks, the jobs it still held go back, for the caller to finish alone.
     """
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+    from concurrent.futures import wait as wait_futures
 
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(setup,))
-    in_flight: deque = deque()
-    queue = deque(remaining)
+    in_flight: list[tuple] = []
     finished = False
+    prepared = False
+    workers_ready = False
     try:
-        while queue or in_flight:
-            while queue and len(in_flight) < workers * 2:
-                ids, only_topics = queue.popleft()
-                ids, texts, langs = _fetch(db, ids, only_topics)
-                in_flight.append((ids, only_topics, pool.submit(_score_in_worker, texts, langs)))
-            ids, only_topics, future = in_flight.popleft()
-            rows = future.result()
-            write(ids, rows, only_topics)
-            remaining.popleft()
+        while remaining or in_flight:
+            while remaining and len(in_flight) < workers * 2:
+                job = remaining.popleft()
+                ids, texts, langs = _fetch(db, job[0], job[1])
+                in_flight.append((job, ids, pool.submit(_score_in_worker, texts, langs)))
+            ready = [item for item in in_flight if item[2].done()]
+            workers_ready = workers_ready or bool(ready)
+            for item in ready:
+                in_flight.remove(item)
+                job, ids, future = item
+                try:
+                    rows = future.result()
+                except BaseException:
+                    remaining.appendleft(job)
+                    raise
+                write(ids, rows, job[1])
+            if ready:
+                continue
+            if remaining and not workers_ready:
+                # The workers are still starting: score the last job here instead of waiting.
+                job = remaining.pop()
+                if not prepared:
+                    _prepare(setup)
+                    prepared = True
+                ids, texts, langs = _fetch(db, job[0], job[1])
+                try:
+                    rows = score_batch(texts, langs)
+                except BaseException:
+                    remaining.append(job)
+                    raise
+                write(ids, rows, job[1])
+            elif in_flight:
+                wait_futures([item[2] for item in in_flight], return_when=FIRST_COMPLETED)
         finished = True
     finally:
-        for _ids, _only, future in in_flight:
-            future.cancel()
+        if not finished:
+            for job, _ids, future in in_flight:
+                future.cancel()
+                remaining.appendleft(job)
         # On cancel, do not wait for the batches still being scored; their results are not needed.
         pool.shutdown(wait=finished, cancel_futures=True)
 
@@ -292,4 +339,5 @@ def _chunks(items: list, size: int):
         yield items[i:i + size]
 
 
-__all__ = ["analyze", "AnalyzeResult", "current_version", "pending_count", "score_batch", "PARALLEL_MIN_ROWS"]
+__all__ = ["analyze", "AnalyzeResult", "current_version", "pending_count", "score_batch", "warm_up",
+           "PARALLEL_MIN_ROWS"]
