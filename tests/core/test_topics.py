@@ -49,8 +49,9 @@ def fake_label(score):
 
 def test_templates_cover_the_business_types():
     assert set(T.TEMPLATES) == {"通用", "餐饮", "电商/零售", "酒店/民宿", "美业/服务"}
-    assert {"价格", "服务", "质量", "环境", "卫生"} <= set(T.TEMPLATES["通用"])
-    assert {"味道", "上菜速度"} <= set(T.TEMPLATES["餐饮"])
+    assert {"价格", "服务", "质量", "卫生"} <= set(T.TEMPLATES["通用"])
+    assert "环境" not in T.TEMPLATES["通用"]           # an online shop has no dining room
+    assert {"味道", "上菜速度", "环境"} <= set(T.TEMPLATES["餐饮"])
     assert {"物流", "包装"} <= set(T.TEMPLATES["电商/零售"])
     assert "delivery" in T.TEMPLATES["电商/零售"]["物流"] and "shipping" in T.TEMPLATES["电商/零售"]["物流"]
     assert T.resolve_template("hotel") == "酒店/民宿"
@@ -103,7 +104,7 @@ def test_clause_level_sentiment_per_topic():
 
 
 def test_clauses_follow_the_topic_named_before_them_but_not_across_a_contrast():
-    m = T.TopicMatcher(T.TEMPLATES["通用"].items())
+    m = T.TopicMatcher({**T.TEMPLATES["通用"], **T.TEMPLATES["餐饮"]}.items())
     segs = {m.names[i]: s for i, s in m.segments("服务员很热情，很周到，环境也不错")}
     assert segs == {"服务": "服务员很热情，很周到", "环境": "环境也不错"}
     segs = {m.names[i]: s for i, s in m.segments("服务很好，但是东西一般")}
