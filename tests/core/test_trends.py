@@ -271,3 +271,12 @@ def test_dashboard_in_one_call(small):
     assert dash.kpis.current.total == 2
     assert [r.name for r in dash.ranking] == ["服务", "质量"]
     assert len(dash.trend.buckets) == 7
+
+
+@pytest.mark.parametrize("use_summary", [True, False])
+def test_counts_by_channel(small, use_summary):
+    by = trends.counts_by_channel(small, FeedbackFilter(), use_summary=use_summary)
+    assert {k: v.total for k, v in by.items()} == {"淘宝": 5, "京东": 3}
+    assert list(by) == ["淘宝", "京东"]
+    by_topic = trends.counts_by_channel(small, FeedbackFilter(topics=("服务",)), use_summary=use_summary)
+    assert {k: (v.total, v.negative) for k, v in by_topic.items()} == {"淘宝": (3, 3)}

@@ -293,6 +293,11 @@ class Dashboard:
     total_rows: int           # all rows in the database (for the first-run state)
     channels: tuple[str, ...] = field(default=())
     topics: tuple[str, ...] = field(default=())
+    trend_filter: FeedbackFilter | None = None   # `filter` widened to whole periods (for the chart)
+
+    def is_partial(self, bucket: Bucket) -> bool:
+        """True when the data stops inside this period (e.g. a week that has only reached Tuesday)."""
+        return self.data_to is not None and bucket.start <= self.data_to < bucket.end
 
 
 # ---------------------------------------------------------------------------------------------
@@ -503,6 +508,26 @@ def daily_rows(db, flt: FeedbackFilter, *, use_summary: bool = True) -> list[Dai
     return _daily_direct(db, flt)
 
 
+def counts_by_channel(db, flt: FeedbackFilter = FeedbackFilter(), *, use_summary: bool = True) -> dict[str, Counts]:
+    """Counts per channel ('' = no channel) for the rows of `flt`, biggest first."""
+    cols = ("sum(s.n_pos), sum(s.n_neu), sum(s.n_neg), sum(s.n_unk), sum(s.rating_n), total(s.rating_sum), "
+            "sum(s.sentiment_n), total(s.sentiment_sum)")
+    if use_summary and summary_can_answer(flt) and _try_refresh(db):
+        where, params = _summary_where(flt, "s")
+        if flt.topics:
+            sql = (f"SELECT s.channel, {cols} FROM trend_topic_daily s WHERE s.topic_id IN "
+                   f"(SELECT id FROM topics WHERE name = ?) AND {where} GROUP BY s.channel")
+            params = [flt.topics[0], *params]
+        else:
+            sql = f"SELECT s.channel, {cols} FROM trend_daily s WHERE {where} GROUP BY s.channel"
+    else:
+        where, params = filter_sql(flt, "f")
+        sql = (f"SELECT coalesce(f.channel, ''), {_DAILY_COLUMNS} FROM feedback f WHERE {where} "
+               f"GROUP BY coalesce(f.channel, '')")
+    out = {row[0]: _counts(row[1:]) for row in db.execute(sql, params)}
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1].total, kv[0])))
+
+
 def _counts(row: Sequence) -> Counts:
     pos, neu, neg, unk, rn, rs, sn, ss = row
     return Counts(int(pos or 0), int(neu or 0), int(neg or 0), int(unk or 0), int(rn or 0), float(rs or 0.0),
@@ -578,6 +603,16 @@ def totals(db, flt: FeedbackFilter = FeedbackFilter(), *, use_summary: bool = Tr
     for row in daily_rows(db, flt, use_summary=use_summary):
         out = out + _counts(row[1:])
     return out
+
+
+def whole_periods(flt: FeedbackFilter, granularity: str) -> FeedbackFilter:
+    """Widen the filter's dates to whole days/weeks/months, so the chart has no half-empty first period."""
+    changes = {}
+    if flt.date_from:
+        changes["date_from"] = bucket_start(flt.date_from, granularity)
+    if flt.date_to:
+        changes["date_to"] = bucket_end(bucket_start(flt.date_to, granularity), granularity)
+    return flt.with_changes(**changes) if changes else flt
 
 
 def bucket_filter(flt: FeedbackFilter, bucket: Bucket, label: str | None = None) -> FeedbackFilter:
@@ -709,10 +744,11 @@ def dashboard(db, flt: FeedbackFilter = FeedbackFilter(), granularity: str = "we
             pass  # a writer is busy: the functions below count directly
     total_rows = count_rows(db)
     first, last = data_range(db)
-    tr = trend(db, flt, granularity, use_summary=use_summary)
+    tflt = whole_periods(flt, granularity)
+    tr = trend(db, tflt, granularity, use_summary=use_summary)
     progress(1, 3, _("Updating the overview"))
     k = kpis(db, flt, use_summary=use_summary)
     ranking = tuple(topic_ranking(db, flt, limit=ranking_limit, use_summary=use_summary))
     progress(2, 3, _("Updating the overview"))
     return Dashboard(flt, granularity, tr, k, ranking, first, last, total_rows,
-                     tuple(list_channels(db)), tuple(list_topic_names(db)))
+                     tuple(list_channels(db)), tuple(list_topic_names(db)), tflt)
