@@ -84,26 +84,31 @@ def _key(values) -> str:
 
 
 class SentimentChipDelegate(QStyledItemDelegate):
-    """Paints the sentiment as a small coloured chip; a pencil marks the owner's corrections."""
+    """Paints the sentiment as a small coloured chip; a pencil marks the owner's corrections.
+
+    It draws the cell background with `drawPrimitive` and never calls `initStyleOption` or
+    `QStyledItemDelegate.paint` from Python: with PySide6 6.12 on Python 3.11 those calls drop one
+    reference to None per painted cell, which ends in a crash after enough repaints.
+    """
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PE_PanelItemViewRow, option, painter, widget)
+        style.drawPrimitive(QStyle.PE_PanelItemViewItem, option, painter, widget)
         label = index.data(RAW_ROLE)
-        text = opt.text
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else QApplication.style()
-        style.drawControl(QStyle.CE_ItemViewItem, opt, painter, opt.widget)
         if not label:
             return
+        text = index.data(Qt.DisplayRole) or ""
         row = index.data(ROW_ROLE)
         if row is not None and row.manual_label:
             text += " ✎"
         bg, fg = LABEL_COLOURS.get(label, LABEL_COLOURS["unknown"])
-        fm = opt.fontMetrics
-        width = min(fm.horizontalAdvance(text) + 16, opt.rect.width() - 6)
-        height = min(fm.height() + 4, opt.rect.height() - 4)
-        rect = QRectF(opt.rect.center().x() - width / 2, opt.rect.center().y() - height / 2, width, height)
+        fm = option.fontMetrics
+        width = min(fm.horizontalAdvance(text) + 16, option.rect.width() - 6)
+        height = min(fm.height() + 4, option.rect.height() - 4)
+        center = option.rect.center()
+        rect = QRectF(center.x() - width / 2, center.y() - height / 2, width, height)
         painter.save()
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setPen(Qt.NoPen)
@@ -112,10 +117,6 @@ class SentimentChipDelegate(QStyledItemDelegate):
         painter.setPen(QColor(fg))
         painter.drawText(rect, Qt.AlignCenter, text)
         painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        return QSize(size.width() + 24, size.height() + 4)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -142,3 +142,14 @@ def test_existing_database_gets_the_index(tmp_path):
         assert found(db, "慢") == [1] and found(db, "发货太慢") == [1]
     finally:
         db.close()
+
+
+def test_bulk_load_with_upkeep_suspended(db):
+    db.execute("INSERT INTO sources(id, file_name, sha256, imported_at) VALUES (1, 'a', 'x', 'now')")
+    with db.atomic():
+        with search.index_upkeep_suspended(db):
+            db.conn.executemany("INSERT INTO feedback(source_id, text, dedup_key) VALUES (1, ?, ?)",
+                                [(f"第{i}条 物流慢", f"k{i}") for i in range(50)])
+    assert len(found(db, "物流")) == 50 and len(found(db, "物流慢")) == 50
+    db.execute("INSERT INTO feedback(source_id, text, dedup_key) VALUES (1, '物流快', 'k-new')")
+    assert len(found(db, "物流")) == 51   # the triggers are back

@@ -21,6 +21,16 @@ RAW_ROLE = Qt.UserRole + 1      # the column's raw value (str, float, tuple of t
 ID_ROLE = Qt.UserRole + 2       # the row's feedback id
 ROW_ROLE = Qt.UserRole + 3      # the whole FeedbackRow
 
+# data() runs thousands of times per repaint: compare plain ints, not Qt enum objects.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_RAW, _ID, _ROW = (int(getattr(r, "value", r)) for r in (RAW_ROLE, ID_ROLE, ROW_ROLE))
+_HANDLED = frozenset((_DISPLAY, _TOOLTIP, _ALIGN, _RAW, _ID, _ROW))
+_CENTER = Qt.AlignmentFlag.AlignCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
 PAGE_SIZE = 200
 MAX_PAGES = 40                  # at most 8,000 rows cached
 TEXT_PREVIEW = 200              # characters of text shown in the cell; the detail pane has it all
@@ -55,7 +65,8 @@ class FeedbackTableModel(QAbstractTableModel):
         self._filter = FeedbackFilter()
         self._sort = "created_at"
         self._descending = True
-        self._pages: OrderedDict[int, dict[int, fb.FeedbackRow]] = OrderedDict()
+        # page number -> {id: (row, display texts per column)}
+        self._pages: OrderedDict[int, dict[int, tuple[fb.FeedbackRow, tuple[str, ...]]]] = OrderedDict()
         self.pages_loaded = 0       # how many page loads happened (for tests and benchmarks)
 
     # ---------------------------------------------------------------- query
@@ -123,23 +134,27 @@ class FeedbackTableModel(QAbstractTableModel):
         return int(found[0]) if found.size else -1
 
     def row_at(self, row: int) -> fb.FeedbackRow | None:
+        entry = self._entry(row)
+        return entry[0] if entry is not None else None
+
+    def _entry(self, row: int):
         if not 0 <= row < self._ids.shape[0]:
             return None
         page_no = row // PAGE_SIZE
         page = self._pages.get(page_no)
         if page is None:
             page = self._load_page(page_no)
-        else:
+        elif page_no != next(reversed(self._pages)):
             self._pages.move_to_end(page_no)
         return page.get(int(self._ids[row]))
 
-    def cached_rows(self) -> int:
+    def cached_rows(self) -> int:  # noqa: D401
         return sum(len(p) for p in self._pages.values())
 
     def _load_page(self, page_no: int) -> dict[int, fb.FeedbackRow]:
         start = page_no * PAGE_SIZE
         ids = self._ids[start:start + PAGE_SIZE].tolist()
-        page = {r.id: r for r in fb.fetch_rows(self._db(), ids)}
+        page = {r.id: (r, tuple(self._display(r, key) for key in COLUMN_KEYS)) for r in fb.fetch_rows(self._db(), ids)}
         self._pages[page_no] = page
         self.pages_loaded += 1
         while len(self._pages) > MAX_PAGES:
@@ -172,25 +187,30 @@ class FeedbackTableModel(QAbstractTableModel):
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.NoItemFlags
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable
+            return Qt.ItemFlag.NoItemFlags
+        return _FLAGS
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole):
-        if not index.isValid() or not 0 <= index.column() < len(COLUMNS):
+        role = int(getattr(role, "value", role))
+        if role not in _HANDLED or not index.isValid():
             return None
-        row = self.row_at(index.row())
-        if row is None:
+        column = index.column()
+        if not 0 <= column < len(COLUMNS):
             return None
-        key = COLUMN_KEYS[index.column()]
-        if role == ID_ROLE:
+        entry = self._entry(index.row())
+        if entry is None:
+            return None
+        row, display = entry
+        if role == _DISPLAY:
+            return display[column]
+        key = COLUMN_KEYS[column]
+        if role == _ID:
             return row.id
-        if role == ROW_ROLE:
+        if role == _ROW:
             return row
-        if role == RAW_ROLE:
+        if role == _RAW:
             return getattr(row, key)
-        if role == Qt.DisplayRole:
-            return self._display(row, key)
-        if role == Qt.ToolTipRole:
+        if role == _TOOLTIP:
             if key == "text" and row.text:
                 return row.text if len(row.text) <= 600 else row.text[:600] + "…"
             if key == "label" and row.manual_label:
@@ -199,10 +219,8 @@ class FeedbackTableModel(QAbstractTableModel):
             if key == "rating" and row.rating_raw:
                 return _("In the file: {value}").format(value=row.rating_raw)
             return None
-        if role == Qt.TextAlignmentRole:
-            if key in ("rating", "label"):
-                return int(Qt.AlignCenter)
-            return int(Qt.AlignLeft | Qt.AlignVCenter)
+        if role == _ALIGN:
+            return _CENTER if key in ("rating", "label") else _LEFT
         return None
 
     def _display(self, row: fb.FeedbackRow, key: str) -> str:
