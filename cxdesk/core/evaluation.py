@@ -162,8 +162,9 @@ class Example:
     id: int
     created_at: str
     text: str
-    label: str | None
+    label: str | None                # the row's overall label
     rating: float | None
+    negative: bool = False           # the row mentions the topic negatively
 
 
 @dataclass(frozen=True)
@@ -421,7 +422,7 @@ def _examples(db, mentions: list[_Mention], start: date, end: date) -> tuple[Exa
             if not text or text in seen:
                 continue
             seen.add(text)
-            out.append(Example(m.id, m.created_at, text[:300], m.label, m.rating))
+            out.append(Example(m.id, m.created_at, text[:300], m.label, m.rating, m.negative))
             if len(out) >= EXAMPLES_PER_SIDE:
                 return tuple(out)
     return tuple(out)

@@ -375,8 +375,9 @@ class EvaluationView(QWidget):
             for e in rows:
                 item = QListWidgetItem(f"{e.created_at[:10]}  {e.text}")
                 item.setData(Qt.UserRole, e.id)
-                if e.label == "negative":
+                if e.negative:
                     item.setForeground(QColor("#9b1c1c"))
+                    item.setToolTip(_("Complains about the topic"))
                 lst.addItem(item)
             if not rows:
                 item = QListWidgetItem(_("No feedback on this topic in this period."))
