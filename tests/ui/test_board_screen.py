@@ -55,8 +55,12 @@ def _drag(source, target, aid):
     assert target.mimeTypes() == mime.formats()
     pos = QPointF(20, 20)
     vp = target.viewport()
-    QApplication.sendEvent(vp, QDragEnterEvent(pos, Qt.MoveAction, mime, Qt.LeftButton, Qt.NoModifier))
-    QApplication.sendEvent(vp, QDragMoveEvent(pos, Qt.MoveAction, mime, Qt.LeftButton, Qt.NoModifier))
+    for kind in (QDragEnterEvent, QDragMoveEvent):
+        try:        # newer PySide6 wants QPointF here, older ones only take QPoint
+            event = kind(pos, Qt.MoveAction, mime, Qt.LeftButton, Qt.NoModifier)
+        except TypeError:
+            event = kind(pos.toPoint(), Qt.MoveAction, mime, Qt.LeftButton, Qt.NoModifier)
+        QApplication.sendEvent(vp, event)
     drop = QDropEvent(pos, Qt.MoveAction, mime, Qt.LeftButton, Qt.NoModifier)
     QApplication.sendEvent(vp, drop)
     return drop
