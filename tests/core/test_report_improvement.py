@@ -121,3 +121,34 @@ def test_english_report(shop):
     page = render_html(report)
     assert "We heard you, and we made changes" in page and 'lang="en"' in page
     assert "fell from" in announcement_text(report)
+
+
+def test_cli_writes_summary_pdf_html_and_text(shop, tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    db, info = shop
+    db_path = str(tmp_path / "shop.db")
+    a1, a2 = info["actions"]
+    out = run_cli("--db", db_path, "report", "--out", str(tmp_path / "汇总.xlsx"), "--from", "2024-03-01",
+                  "--to", "2024-03-31", "--granularity", "month", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["sheets"] == ["概览", "趋势", "主题", "改进措施", "预警", "明细"]
+    assert result["detail_rows"] == db.execute(
+        "SELECT count(*) FROM feedback WHERE created_at >= '2024-03-01' AND created_at < '2024-04-01'").fetchone()[0]
+    for name in ("r.pdf", "r.html", "r.txt"):
+        out = run_cli("--db", db_path, "report", "--action", str(a1), "--action", str(a2), "--shop", "小满私房菜",
+                      "--out", str(tmp_path / name))
+        assert out.returncode == 0, out.stderr
+        assert (tmp_path / name).stat().st_size > 0
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert "高峰期加派后厨人手" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert (tmp_path / "r.txt").read_text(encoding="utf-8").startswith("【我们听到了，我们改了】")
+    bad = run_cli("--db", db_path, "report", "--out", str(tmp_path / "x.csv"))
+    assert bad.returncode == 1 and ".xlsx" in bad.stderr and "Traceback" not in bad.stderr
+    bad = run_cli("--db", db_path, "report", "--out", str(tmp_path / "x.xlsx"), "--from", "2024-02-30")
+    assert bad.returncode == 1 and "2024-02-30" in bad.stderr
+    bad = run_cli("--db", db_path, "report", "--action", "999", "--out", str(tmp_path / "x.pdf"))
+    assert bad.returncode == 1 and "999" in bad.stderr
