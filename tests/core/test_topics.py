@@ -76,6 +76,9 @@ def test_split_clauses_at_commas_and_contrast_words():
     assert T.split_clauses("物流很快，包装不错 价格实惠") == ["物流很快", "包装不错", "价格实惠"]
     assert T.split_clauses("不但好吃而且便宜") == ["不但好吃而且便宜"]
     assert T.split_sentences("很好吃！下次再来。服务一般") == ["很好吃", "下次再来", "服务一般"]
+    assert T.split_clauses("The food was great and the staff were rude") == ["The food was great", "and the staff were rude"]
+    assert T.split_clauses("quick and friendly service") == ["quick and friendly service"]
+    assert T.split_sentences("Price 4.5 is fine. Slow delivery!") == ["Price 4.5 is fine", "Slow delivery"]
 
 
 def test_matcher_single_characters_need_a_whole_word():

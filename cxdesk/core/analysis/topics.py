@@ -128,7 +128,9 @@ _CLAUSE_SEP = re.compile(
     r"|(?<!不)(?=但是|可是|不过|然而|只是|可惜)"
     r"|(?<![不但])(?=但(?!愿))"
     r"|(?=却)"
-    r"|\s+(?=(?:but|however|although|though|except)\b)",
+    r"|\s+(?=(?:but|however|although|though|except)\b)"
+    # "The food was great and the staff were rude": "and" before a new subject starts a new clause.
+    r"|\s+(?=and\s+(?:the|their|its|it|they|we|i|our|my|this|that|everything|everyone)\b)",
     re.IGNORECASE,
 )
 
