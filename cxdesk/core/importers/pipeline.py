@@ -180,14 +180,8 @@ def _data_rows(plan: ImportPlan) -> tuple[Iterator[tuple[int, list]], callable]:
         index = plan.sheets.index(plan.sheet) if plan.sheet in plan.sheets else 0
         table = tables[index] if index < len(tables) else []
         return ((i + 1, r) for i, r in enumerate(table) if i >= start), lambda: 0.5
-    csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns))
-
-    def gen_csv():
-        for i, row in enumerate(csv_rows):
-            if i >= start:
-                yield i + 1, row
-
-    return gen_csv(), lambda: csv_rows.fraction
+    csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns), start)
+    return iter(csv_rows), lambda: csv_rows.fraction
 
 
 def _blank(row: list) -> bool:
@@ -326,19 +320,21 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
     future_text = future_limit.isoformat(sep=" ")
     iso_min = _RX_ISO_MINUTE.match
     fromiso = datetime.fromisoformat
+    blank = read = 0
+    ctrl_search = _RX_CONTROL.search
     for rownum, row in rows_iter:
         if text_rows:
             joined = "".join(row)
             if not joined or joined.isspace():
-                counts["blank"] += 1
+                blank += 1
                 continue
-            ctrl = _RX_CONTROL.search(joined) is not None
+            ctrl = ctrl_search(joined) is not None
         else:
             if _blank(row):
-                counts["blank"] += 1
+                blank += 1
                 continue
             ctrl = True
-        counts["read"] += 1
+        read += 1
         n = len(row)
         if n > ncols and not _blank(row[ncols:]):
             counts["ragged"] += 1
@@ -474,6 +470,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
             flush()
             progress(int(fraction() * 990), 1000, _("Importing rows"))
     flush()
+    counts["read"], counts["blank"] = read, blank
 
     if counts["read"] == 0:
         from cxdesk.core.errors import EmptyFileError

@@ -689,40 +689,43 @@ def unclosed_quote_error(path: Path, line: int) -> UnreadableFileError:
 class CsvRows:
     """Iterate the records of a delimited text file, decoding strictly; `fraction` tracks progress."""
 
-    def __init__(self, path: Path, encoding: str, delimiter: str, columns: int = 1) -> None:
+    def __init__(self, path: Path, encoding: str, delimiter: str, columns: int = 1, skip: int = 0) -> None:
         self.path = path
         self.encoding = encoding
         self.delimiter = delimiter
         self.columns = columns
+        self.skip = skip
         self.size = max(path.stat().st_size, 1)
         self._counter: _CountingReader | None = None
-        self.record = 0
-        self.line_num = 0
 
     @property
     def fraction(self) -> float:
         return min(1.0, (self._counter.bytes_read if self._counter else 0) / self.size)
 
-    def __iter__(self) -> Iterator[list[str]]:
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        """(record number from 1, fields) for every record after the first `skip`."""
         raw = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed below
         self._counter = _CountingReader(raw)
         buffered = io.BufferedReader(self._counter, buffer_size=1 << 20)
         text = io.TextIOWrapper(buffered, encoding=self.encoding, errors="strict", newline="")
         reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', doublequote=True, strict=False)
+        line = 0
         try:
-            delim, columns = self.delimiter, self.columns
+            delim, columns, skip = self.delimiter, self.columns, self.skip
+            n = 0
             for row in reader:
-                self.record += 1
-                start = self.line_num + 1
-                self.line_num = reader.line_num
-                if reader.line_num - start > 2 and swallowed_lines(row, delim, columns):
-                    raise unclosed_quote_error(self.path, start)
-                yield row
+                n += 1
+                now = reader.line_num
+                if now - line > 3 and swallowed_lines(row, delim, columns):
+                    raise unclosed_quote_error(self.path, line + 1)
+                line = now
+                if n > skip:
+                    yield n, row
         except UnicodeDecodeError:
-            line = _first_bad_line(self.path, self.encoding)
+            bad = _first_bad_line(self.path, self.encoding)
             raise UnreadableFileError(
                 _("Cannot import “{file}”: line {line} is not valid {encoding} text (the file may mix encodings). Choose another encoding or save the file again as UTF-8.").format(
-                    file=self.path.name, line=line or self.line_num + 1, encoding=self.encoding)) from None
+                    file=self.path.name, line=bad or line + 1, encoding=self.encoding)) from None
         except csv.Error as exc:
             raise UnreadableFileError(
                 _("Cannot import “{file}”: line {line} cannot be read as CSV ({reason}).").format(
