@@ -7,7 +7,7 @@
    false-positive rate with no effect, how often a season that moves everything is credited, and the
    power to detect a halving of the topic's negative rate at 30 events per window.
 
-    python bench/bench_evaluation.py            # 1M rows, 400 seeds per scenario
+    python bench/bench_evaluation.py            # 1M rows, 300 seeds per scenario
     python bench/bench_evaluation.py --rows 200000 --seeds 200
 """
 
@@ -183,7 +183,7 @@ def bench_calibration(seeds: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--seeds", type=int, default=400)
+    parser.add_argument("--seeds", type=int, default=300)
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-calibration", action="store_true")
     args = parser.parse_args()

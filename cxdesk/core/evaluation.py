@@ -714,7 +714,8 @@ def board_data(db, *, topic: str | None = None, owner: str | None = None, today:
 
 
 def evaluation_view_data(db, action_id: int, window_days: int = 28, lag_days: int = 0,
-                         today: date | None = None) -> tuple[Evaluation, Series]:
-    """The evaluation and its daily chart series, in one call for the evaluation view."""
+                         today: date | None = None) -> tuple[Evaluation, Series, list[Snapshot]]:
+    """The evaluation, its daily chart series and the saved snapshots, in one call for the evaluation view."""
     return (evaluate_action(db, action_id, window_days, lag_days, today=today),
-            daily_series(db, action_id, window_days, lag_days, today=today))
+            daily_series(db, action_id, window_days, lag_days, today=today),
+            list_snapshots(db, action_id))

@@ -257,7 +257,7 @@ class ActionEditor(QDialog):
     """Edit (or create) one action: title, description, owner, topics, keywords, channels, status, date."""
 
     def __init__(self, *, topics: list[str], owners: list[str], values: dict | None = None,
-                 parent: QWidget | None = None) -> None:
+                 history: list | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         values = dict(values or {})
         self.setWindowTitle(_("Edit action") if values.get("id") else _("New action"))
@@ -321,6 +321,24 @@ class ActionEditor(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        if history:
+            from cxdesk.core.actions import field_name, history_value
+
+            self.history_list = QListWidget(self)
+            self.history_list.setMaximumHeight(110)
+            self.history_list.setAlternatingRowColors(True)
+            for h in reversed(history):
+                if h.field == "created":
+                    text = f"{h.at[:16]}  {field_name('created')}"
+                else:
+                    text = (f"{h.at[:16]}  {field_name(h.field)}: {history_value(h.field, h.old_value)} → "
+                            f"{history_value(h.field, h.new_value)}")
+                if h.undone_at:
+                    text += "  " + _("(undone)")
+                item = QListWidgetItem(text, self.history_list)
+                item.setFlags(Qt.ItemIsEnabled)
+            layout.addWidget(QLabel(_("History"), self))
+            layout.addWidget(self.history_list)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         self.title_edit.setFocus()
@@ -753,10 +771,10 @@ class BoardScreen(QWidget):
         if 0 <= row < len(ids):
             self.move_card(action_id, a.status, row)
 
-    def _editor(self, values: dict) -> ActionEditor:
+    def _editor(self, values: dict, history: list | None = None) -> ActionEditor:
         topics = list(self.data.topics) if self.data else []
         owners = list(self.data.owners) if self.data else []
-        return ActionEditor(topics=topics, owners=owners, values=values, parent=self)
+        return ActionEditor(topics=topics, owners=owners, values=values, history=history, parent=self)
 
     def new_action(self, prefill: dict | None = None) -> ActionEditor:
         """Open the editor for a new action (prefilled from a topic, an alert or feedback rows)."""
@@ -787,7 +805,14 @@ class BoardScreen(QWidget):
             return None
         values = a.to_json()
         values["live_date"] = a.live_date
-        dialog = self._editor(values)
+        try:
+            from cxdesk.core.actions import action_history
+
+            history = action_history(self.ctx.read_db(), action_id)   # a few rows: fine on the GUI thread
+        except Exception:  # noqa: BLE001 - the editor still works without its history
+            log.exception("could not read the history of action %s", action_id)
+            history = None
+        dialog = self._editor(values, history)
         dialog.accepted.connect(lambda d=dialog, a=a: self._save_edit(a, d.values()))
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
@@ -807,7 +832,15 @@ class BoardScreen(QWidget):
         if not new:
             return
         old = {k: old[k] for k in new}
-        self.undo_stack.push(EditCommand(self, before.id, old, new))
+        status = new.pop("status", None)
+        old.pop("status", None)
+        # A new status goes through the move, so 已上线/已评估 get their date and snapshot; one undo step.
+        self.undo_stack.beginMacro(_("Edit action"))
+        if new:
+            self.undo_stack.push(EditCommand(self, before.id, old, new))
+        if status is not None:
+            self.undo_stack.push(MoveCommand(self, before, status, None))
+        self.undo_stack.endMacro()
 
     def delete_action(self, action_id: int, *, confirm: bool = True) -> None:
         a = self.action(action_id)

@@ -206,8 +206,8 @@ class EvaluationView(QWidget):
     def _on_result(self, result) -> None:
         if self._again:
             return
-        ev, series = result
-        self.evaluation, self.series = ev, series
+        ev, series, snapshots = result
+        self.evaluation, self.series, self.snapshots = ev, series, snapshots
         self.message_bar.dismiss()
         self._set_enabled(True)
         self._show_verdict(ev)
@@ -325,6 +325,11 @@ class EvaluationView(QWidget):
         if ev.did is not None:
             parts.append(_("Compared with the change in other feedback: {est} points (95% interval {low} to {high}).").format(
                 est=format_pp(ev.did.estimate), low=format_pp(ev.did.ci95[0]), high=format_pp(ev.did.ci95[1])))
+        saved = getattr(self, "snapshots", None) or []
+        if saved:
+            lines = [_("{date} {verdict} ({days} days each side)").format(
+                date=sn.created_at[:10], verdict=_verdict_name(sn.verdict), days=sn.window_days) for sn in saved[:3]]
+            parts.append(_("Saved results: {items}").format(items="; ".join(lines)))
         self.stats_label.setText("\n".join(parts))
 
     def _show_plot(self, ev, series) -> None:

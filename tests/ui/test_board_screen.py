@@ -167,3 +167,26 @@ def test_edit_dialog_saves_changes(board, ctx, qtbot):
         editor._on_accept()
     assert _status(ctx, aid).title == "外箱加厚，易碎品加气泡膜"
     qtbot.waitUntil(lambda: board._load_task is None, timeout=10_000)
+
+
+def test_status_change_in_editor_is_a_move(board, ctx, qtbot):
+    from cxdesk.core.storage import open_db
+
+    aid = board.ids["courier"]
+    editor = board.edit_action(aid)
+    assert editor.history_list.count() >= 1
+    editor.status_combo.setCurrentIndex(editor.status_combo.findData("evaluated"))
+    editor.owner_edit.setCurrentText("小李")
+    editor._on_accept()
+    qtbot.waitUntil(lambda: board.columns["evaluated"].item_for(aid) is not None and board._load_task is None,
+                    timeout=10_000)
+    a = _status(ctx, aid)
+    assert (a.status, a.owner, a.live_date) == ("evaluated", "小李", LIVE)
+    db = open_db(ctx.db_path)
+    assert db.execute("SELECT verdict FROM evaluations WHERE action_id = ?", [aid]).fetchall() == [("improved",)]
+    db.close()
+    board.undo_stack.undo()     # one step undoes both the owner and the move
+    qtbot.waitUntil(lambda: _status(ctx, aid).owner == "小王", timeout=10_000)
+    qtbot.waitUntil(lambda: board.columns["doing"].item_for(aid) is not None and board._load_task is None,
+                    timeout=10_000)
+    assert _status(ctx, aid).status == "doing"
