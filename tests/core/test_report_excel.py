@@ -288,3 +288,24 @@ def test_alerts_sheet_lists_alerts_of_the_period(shop, tmp_path):
     assert action == "高峰期加派后厨人手"
     everything = excel.build_summary(db, tmp_path / "al2.xlsx", FeedbackFilter(), sections=["alerts"])
     assert len(_rows(load_workbook(everything.path)["预警"], 2)) == 2
+
+
+@pytest.mark.slow
+def test_libreoffice_opens_the_workbook(shop, tmp_path):
+    """LibreOffice converts the workbook without complaint and every sheet shows up in the PDF."""
+    import shutil
+    import subprocess
+
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    if office is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or pdftotext not installed")
+    db, _info = shop
+    result = excel.build_summary(db, tmp_path / "lo.xlsx", FeedbackFilter(), granularity="month")
+    proc = subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(result.path)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "HOME": str(tmp_path)})
+    pdf = tmp_path / "lo.pdf"
+    assert proc.returncode == 0 and pdf.exists(), proc.stderr
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=120).stdout
+    for expected in ("顾客反馈汇总", "每月反馈数", "各主题差评数", "高峰期加派后厨人手", "上菜太慢了，等了四十分钟"):
+        assert expected in text, expected

@@ -88,8 +88,28 @@ def _day(value) -> date | None:
         return None
 
 
-def _quotes(db, action, ev, period: tuple[date | None, date | None]) -> tuple[Quote, ...]:
-    """Two or three short quotes: rows the owner linked to the action first, then negative mentions."""
+def _about_topics(text: str, topics: tuple[str, ...], matcher) -> str:
+    """The part of a review that talks about one of `topics` (the whole review if none is found)."""
+    if matcher is None or not topics:
+        return text
+    from cxdesk.core.analysis.topics import assign_topics
+
+    try:
+        # Only the text segments are needed here, not their sentiment: skip the model.
+        mentions = assign_topics(text, matcher, scorer=lambda segs: [None] * len(segs), labeler=lambda _s: "unknown")
+    except Exception:  # noqa: BLE001 - a quote is a nicety; the whole text will do
+        return text
+    parts = [m.sentence for m in mentions if m.topic in topics]
+    return "，".join(dict.fromkeys(parts)) if parts else text
+
+
+def _quotes(db, action, ev, period: tuple[date | None, date | None], matcher=None) -> tuple[Quote, ...]:
+    """Two or three short quotes: rows the owner linked to the action first, then negative mentions.
+
+    Each quote is the part of the review about the action's topics, so a review that also praises
+    the food does not end up under “what you told us about waiting”.
+    """
+    linked: list[tuple] = []
     found: list[Quote] = []
     seen: set[str] = set()
 
@@ -98,7 +118,7 @@ def _quotes(db, action, ev, period: tuple[date | None, date | None]) -> tuple[Qu
         # Never publish a phone number, an order number, a link or text that looks like a formula.
         if _PRIVATE.search(raw) or raw[:1] in "=+-@":
             return
-        short = _short(raw)
+        short = _short(_about_topics(raw, action.topics, matcher))
         if len(short) < 4 or short in seen or len(found) >= QUOTES_PER_TOPIC:
             return
         seen.add(short)
@@ -106,10 +126,10 @@ def _quotes(db, action, ev, period: tuple[date | None, date | None]) -> tuple[Qu
 
     if action.feedback_ids:
         ids = list(action.feedback_ids)[:50]
-        rows = db.execute(
+        linked = db.execute(
             f"SELECT text, created_at, channel FROM feedback WHERE deleted = 0 AND id IN ({', '.join('?' * len(ids))}) "
             "ORDER BY created_at DESC", ids).fetchall()
-        for text, created, channel in rows:
+        for text, created, channel in linked:
             add(text, created, channel)
     if ev is not None:
         for e in ev.examples_before:
@@ -169,6 +189,14 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
     ids = [int(i) for i in action_ids]
     if not ids:
         raise InvalidValueError(_("Choose at least one action for the report."))
+    from cxdesk.core.analysis import topics as topics_core
+    from cxdesk.core.analysis import trends
+
+    try:
+        matcher = topics_core.matcher_for(db)
+    except Exception:  # noqa: BLE001 - quotes then show whole reviews
+        matcher = None
+    last_day = trends.data_range(db)[1] or date.today()
     stories = []
     for action_id in dict.fromkeys(ids):
         action = actions_core.get_action(db, action_id)   # NotFoundError names the id
@@ -178,11 +206,9 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
         elif action.live_date is not None:
             period = (action.live_date - timedelta(days=VOICE_DAYS), action.live_date - timedelta(days=1))
         else:
-            period = (None, None)
+            # Not live yet: what customers said recently.
+            period = (last_day - timedelta(days=VOICE_DAYS - 1), last_day)
         voices = _voices(db, action.topics, period)
-        if action.live_date is None and voices and all(v.negative == 0 for v in voices):
-            period = (None, None)
-            voices = _voices(db, action.topics, period)
         known = ev is not None and ev.verdict_code != "insufficient_data"
         stories.append(ActionStory(
             id=action.id,
@@ -192,7 +218,7 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
             live_date=action.live_date,
             topics=tuple(action.topics),
             voices=voices,
-            quotes=_quotes(db, action, ev, period),
+            quotes=_quotes(db, action, ev, period, matcher),
             verdict=ev.verdict_code if ev else "",
             before_rate=ev.before if ev else None,
             after_rate=ev.after if known else None,
@@ -281,8 +307,8 @@ def render_html(report: ImprovementReport) -> str:
         parts.append(f"<h3>{e(_('What changed'))}</h3>")
         if story.before_rate is not None and story.after_rate is not None:
             parts.append('<table class="numbers"><tr>'
-                         f'<td>{e(_("Before"))}<br><span class="big">{e(_pct(story.before_rate))}</span></td>'
-                         f'<td>{e(_("After"))}<br><span class="big">{e(_pct(story.after_rate))}</span></td>'
+                         f'<td>{e(_("Before the change"))}<br><span class="big">{e(_pct(story.before_rate))}</span></td>'
+                         f'<td>{e(_("After the change"))}<br><span class="big">{e(_pct(story.after_rate))}</span></td>'
                          "</tr></table>")
         css = "result" if story.verdict == "improved" else "result-flat"
         parts.append(f'<p class="{css}">{e(story.result)}</p>')
