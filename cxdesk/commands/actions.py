@@ -47,6 +47,16 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     a.set_defaults(func=cmd_show)
 
+    a = asub.add_parser("edit", parents=[parent], help=_("change the title, owner, topics or go-live date of an action"))
+    a.add_argument("id", type=int, metavar="ID")
+    a.add_argument("--title", help=_("what will be done"))
+    a.add_argument("--owner", help=_("who does it"))
+    a.add_argument("--description", help=_("details"))
+    a.add_argument("--topic", action="append", metavar="TOPIC",
+                   help=_("topic the action targets (repeat for more; replaces the current ones)"))
+    a.add_argument("--live-date", metavar="DATE", help=_("go-live date, e.g. 2024-03-05"))
+    a.set_defaults(func=cmd_edit)
+
     a = asub.add_parser("undo", parents=[parent], help=_("undo the last change of an action"))
     a.add_argument("id", type=int, metavar="ID")
     a.set_defaults(func=cmd_undo)
@@ -161,6 +171,18 @@ def cmd_show(args: argparse.Namespace) -> int:
         else:
             print(f"  {h.at}  {field_name(h.field)}: {history_value(h.field, h.old_value)} → "
                   f"{history_value(h.field, h.new_value)}{mark}")
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    from cxdesk.core.actions import update_action
+
+    fields = {name: value for name, value in (("title", args.title), ("owner", args.owner),
+                                              ("description", args.description), ("topics", args.topic),
+                                              ("live_date", args.live_date)) if value is not None}
+    db = open_database(args)
+    changes = update_action(db, args.id, **fields)
+    print(_("Saved.") if changes.any() else _("Nothing changed."))
     return 0
 
 

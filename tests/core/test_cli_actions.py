@@ -55,6 +55,12 @@ def test_action_lifecycle_and_evaluate(tmp_path):
     out = run_cli("action", "show", str(aid), "--json", env=env)
     assert json.loads(out.stdout)["status"] == "live"
 
+    out = run_cli("action", "edit", str(aid), "--owner", "老李", "--live-date", "2024-06-03", env=env)
+    assert out.returncode == 0, out.stderr
+    shown = json.loads(run_cli("action", "show", str(aid), "--json", env=env).stdout)
+    assert (shown["owner"], shown["live_date"]) == ("老李", "2024-06-03")
+    assert [h["field"] for h in shown["history"]][-2:] == ["owner", "live_date"]
+
 
 def test_bad_input_gives_one_sentence(tmp_path):
     path = tmp_path / "shop.db"
