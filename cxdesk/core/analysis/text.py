@@ -17,6 +17,8 @@ _ANY_TAG = re.compile(r"<[a-zA-Z/!][^<>]{0,200}>")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
+_FULLWIDTH = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFF10, 0xFF5B)
+              if unicodedata.normalize("NFKC", chr(cp)).isalnum()}
 
 
 def clean_text(text: str | None) -> str:
@@ -61,7 +63,7 @@ def normalize(text: str | None) -> str:
         return ""
     value = to_simplified(value)
     # NFKC would also turn full-width punctuation (，！) into ASCII; fold only letters and digits.
-    return "".join(unicodedata.normalize("NFKC", ch) if "\uff10" <= ch <= "\uff5a" else ch for ch in value)
+    return value.translate(_FULLWIDTH)
 
 
 def detect_lang(text: str | None) -> str:

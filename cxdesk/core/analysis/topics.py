@@ -154,6 +154,7 @@ def split_clauses(sentence: str) -> list[str]:
 # word (太贵, 有点咸, 很脏), so 贵店 or 香菜 do not count.
 _DEGREE = frozenset("太 很 好 超 偏 真 挺 较 巨 蛮 特 最 不 过 略 稍 忒 贼 有点 有些 比较 特别 非常 超级 太过 偏偏 稍微 略微 不太 不够".split())
 _HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
 class TopicMatcher:
@@ -181,6 +182,8 @@ class TopicMatcher:
         self.names = tuple(names)
         self._by_first = {ch: sorted(words.items(), key=lambda kv: -len(kv[0])) for ch, words in by_first.items()}
         self._singles = singles
+        self._single_chars = frozenset(singles)
+        self._first_re = re.compile("[" + "".join(re.escape(c) for c in by_first) + "]") if by_first else None
         self._english = english
         self._english_re = None
         if english:
@@ -194,16 +197,15 @@ class TopicMatcher:
         """Indexes of the topics named in `clause`, in order of first appearance."""
         hits: dict[int, int] = {}
         by_first = self._by_first
-        if by_first:
-            for pos, ch in enumerate(clause):
-                words = by_first.get(ch)
-                if not words:
-                    continue
-                for word, idxs in words:
+        if self._first_re is not None:
+            # The regex finds candidate positions in C; only those are checked word by word.
+            for m in self._first_re.finditer(clause):
+                pos = m.start()
+                for word, idxs in by_first[m.group()]:
                     if clause.startswith(word, pos):
                         for i in idxs:
                             hits.setdefault(i, pos)
-        if self._singles and any(ch in self._singles for ch in clause):
+        if self._singles and not self._single_chars.isdisjoint(clause):
             from cxdesk.core.analysis.keywords import jieba_module
 
             pos = 0
@@ -218,7 +220,7 @@ class TopicMatcher:
                     for i in idxs:
                         hits.setdefault(i, pos)
                 pos += len(tok)
-        if self._english_re is not None and any(c.isascii() and c.isalpha() for c in clause):
+        if self._english_re is not None and _ASCII_LETTER.search(clause):
             for m in self._english_re.finditer(clause):
                 word = m.group(0).lower()
                 idxs = self._english.get(word)
