@@ -225,6 +225,13 @@ def test_daily_series_and_snapshot(db, planted):
     assert s.days[0] < B0 and s.days[-1] == A1   # stops at the newest feedback
     assert sum(s.total) == 1600
     assert len(s.topic_rate) == len(s.days) == len(s.control_rate)
+    r = ev.evaluate_action(db, aid, today=LATER)
+    inside = [i for i, d in enumerate(s.days) if B0 <= d <= B1]
+    assert sum(s.topic_negative[i] for i in inside) == r.before.topic_negative
+    assert sum(s.control_negative[i] for i in inside) == r.before.control_negative
+    last = len(s.days) - 1
+    assert s.topic_rate[last] == pytest.approx(sum(s.topic_negative[-7:]) / sum(s.total[-7:]))
+    assert s.topic_rate[0] is None or s.total[0] > 0
     snap = ev.snapshot_evaluation(db, aid, today=LATER)
     stored = ev.list_snapshots(db, aid)
     assert len(stored) == 1 and stored[0].verdict == snap.verdict
