@@ -156,7 +156,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if action.description:
         rows.append((_("Description"), action.description))
     for label, value in rows:
-        print(f"  {label}: {value}")
+        print("  " + _("{label}: {value}").format(label=label, value=value))
     if snaps:
         from cxdesk.core.evaluation import verdict_name
 
@@ -169,8 +169,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         if h.field == "created":
             print(f"  {h.at}  " + field_name("created") + mark)
         else:
-            print(f"  {h.at}  {field_name(h.field)}: {history_value(h.field, h.old_value)} → "
-                  f"{history_value(h.field, h.new_value)}{mark}")
+            change = f"{history_value(h.field, h.old_value)} → {history_value(h.field, h.new_value)}"
+            print(f"  {h.at}  " + _("{label}: {value}").format(label=field_name(h.field), value=change) + mark)
     return 0
 
 
