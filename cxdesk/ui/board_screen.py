@@ -779,6 +779,8 @@ class BoardScreen(QWidget):
     def new_action(self, prefill: dict | None = None) -> ActionEditor:
         """Open the editor for a new action (prefilled from a topic, an alert or feedback rows)."""
         values = {"title": "", "topics": (), "status": "todo"}
+        if prefill is None and self.topic_filter.currentData():
+            values["topics"] = (self.topic_filter.currentData(),)   # the topic the owner is looking at
         values.update({k: v for k, v in (prefill or {}).items() if v is not None})
         values["topics"] = tuple(values.get("topics") or ())
         values["feedback_ids"] = tuple(int(i) for i in values.get("feedback_ids") or ())
