@@ -224,12 +224,13 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     settings.set(settings.LAST_DATABASE, str(path))
     settings.add_recent_database(path)
     ctx = AppContext(path)
-    window = MainWindow(ctx, lock=lock)
+    window = MainWindow(ctx, lock=lock, background_imports=True)
     window.show()
     if demo:
         QTimer.singleShot(0, window.open_demo)
     probe = os.environ.get("CXDESK_STARTUP_PROBE")
     if probe:
+        window.confirm_quit = False
         _install_startup_probe(app, window, started, probe)
     code = app.exec()
     lock.release()
@@ -237,12 +238,47 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
 
 
 def _install_startup_probe(app: QApplication, window, started: float, mode: str) -> None:
-    """For bench/bench_startup.py: report when the shown window first serves the event loop, then quit."""
+    """For bench/bench_startup.py: report when the shown window first serves the event loop.
+
+    `mode` "1" quits right away; "gaps:<seconds>" keeps ticking that long and reports the longest
+    time the event loop was blocked (screens loading their data) before quitting.
+    """
+    import json
+
+    reported = []
+
+    def screen_ready(_key: str = "") -> None:
+        if not reported and getattr(window, "loading_page", None) is not window.stack.currentWidget():
+            reported.append(True)
+            sys.stdout.write(f"CXDESK_SCREEN_READY {time.time():.6f}\n")
+            sys.stdout.flush()
+
+    window.screen_shown.connect(screen_ready)
 
     def tick() -> None:
+        if window.stack.currentWidget() is not getattr(window, "loading_page", None):
+            screen_ready()
         sys.stdout.write(f"CXDESK_RESPONSIVE {time.time():.6f} {time.perf_counter() - started:.6f}\n")
         sys.stdout.flush()
-        if mode != "stay":
+        if not mode.startswith("gaps:"):
             QTimer.singleShot(0, window.close)
+            return
+        seconds = float(mode.split(":", 1)[1])
+        state = {"last": time.perf_counter(), "max": 0.0, "end": time.perf_counter() + seconds}
+        timer = QTimer(window)
+        timer.setInterval(5)
+
+        def beat() -> None:
+            now = time.perf_counter()
+            state["max"] = max(state["max"], now - state["last"])
+            state["last"] = now
+            if now >= state["end"]:
+                timer.stop()
+                sys.stdout.write("CXDESK_GAPS " + json.dumps({"max_gap_ms": round(state["max"] * 1000, 1)}) + "\n")
+                sys.stdout.flush()
+                window.close()
+
+        timer.timeout.connect(beat)
+        timer.start()
 
     QTimer.singleShot(0, tick)

@@ -560,9 +560,9 @@ class ImportCommand(QUndoCommand):
         self.ctx.notify(getattr(result, "changes", None) or Changes(feedback=True, sources=True))
         # Newly imported rows need scores again.
         def work(db, progress):
-            from cxdesk.core.analysis import analyze
+            from cxdesk.ui.tasks import analyze_in_background
 
-            return analyze(db, progress)
+            return analyze_in_background(db, progress)
 
         task = self.ctx.run_task(work, title=_("Analyzing feedback"))
         task.signals.finished.connect(lambda _r: self.ctx.notify(Changes(feedback=True, topics=True, alerts=True)))
@@ -1160,9 +1160,9 @@ class ImportWizard(QDialog):
 
     def start_analysis(self):
         def work(db, progress):
-            from cxdesk.core.analysis import analyze
+            from cxdesk.ui.tasks import analyze_in_background
 
-            return analyze(db, progress)
+            return analyze_in_background(db, progress)
 
         self._show_run_page(_("Analyzing the new feedback…"), cancellable=True)
         self.run_note.setText(_("You can cancel; rows not analyzed yet can be analyzed later from the status bar."))

@@ -10,10 +10,11 @@ import importlib
 import importlib.util
 import inspect
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QFrame,
                                QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
@@ -149,6 +150,45 @@ class FirstRunPanel(QWidget):
         self.demo_button.clicked.connect(self.demo_requested)
 
 
+class ModuleLoader(QObject):
+    """Imports screen modules in a plain Python thread, so the window is shown (and keeps ticking)
+    while pyqtgraph and friends load; only importing happens there, widgets are built on the GUI thread."""
+
+    loaded = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.done: set[str] = set()
+        self._thread: threading.Thread | None = None
+
+    def start(self, names: list[str]) -> None:
+        self._thread = threading.Thread(target=self._run, args=(list(names),), name="cxdesk-screen-imports",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, names: list[str]) -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - reported when the screen is built on the GUI thread
+                log.exception("background import of %s failed", name)
+            self.loaded.emit(name)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+class LoadingPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        label = QLabel(_("Opening…"), self)
+        label.setAlignment(Qt.AlignCenter)
+        label.setEnabled(False)
+        layout.addWidget(label)
+
+
 class ScreenErrorPage(QWidget):
     """Stands in for a screen that failed to load, so the rest of the window keeps working."""
 
@@ -196,10 +236,13 @@ class MainWindow(QMainWindow):
     screen_shown = Signal(str)            # key of the screen now visible
     wizard_opened = Signal(object)        # the ImportWizard
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, lock=None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, lock=None,
+                 background_imports: bool = False) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.lock = lock
+        self.loader: ModuleLoader | None = None
+        self._waiting_for: str | None = None
         self.specs = available_screens()
         self.screens: dict[str, QWidget] = {}
         self.wizard = None
@@ -222,9 +265,16 @@ class MainWindow(QMainWindow):
         ctx.create_action_requested.connect(self._on_create_action)
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         ctx.tasks.task_started.connect(self._on_task_started)
+        if background_imports and self.specs:
+            self.loader = ModuleLoader(self)
+            self.loader.loaded.connect(self._on_module_loaded)
         self._restore_state()
         self._update_path_label()
         self._apply_empty_state(self._database_is_empty())
+        if self.loader is not None:
+            first = self.current_screen_key()
+            order = sorted(self.specs, key=lambda spec: spec.key != first)
+            self.loader.start([spec.module for spec in order])
         QTimer.singleShot(0, self.refresh_status)
 
     # ------------------------------------------------------------------ layout
@@ -263,6 +313,8 @@ class MainWindow(QMainWindow):
         self.welcome.import_requested.connect(lambda: self.open_import())
         self.welcome.demo_requested.connect(self.open_demo)
         self.stack.addWidget(self.welcome)
+        self.loading_page = LoadingPage(self.stack)
+        self.stack.addWidget(self.loading_page)
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(0, 0)
@@ -394,13 +446,26 @@ class MainWindow(QMainWindow):
         if row < 0 or row >= len(self.specs):
             return
         key = self.specs[row].key
+        spec = self.specs[row]
+        self._waiting_for = None
         if self.row_count == 0 and key in ("dashboard", "feedback", "topics"):
             self.stack.setCurrentWidget(self.welcome)
+        elif key not in self.screens and self.loader is not None and spec.module not in self.loader.done:
+            # Still importing in the background: show a placeholder, build the screen when it lands.
+            self._waiting_for = key
+            self.stack.setCurrentWidget(self.loading_page)
         else:
             widget = self.screen(key)
             self.stack.setCurrentWidget(widget)
         settings.set(settings.LAST_SCREEN, key)
         self.screen_shown.emit(key)
+
+    def _on_module_loaded(self, name: str) -> None:
+        self.loader.done.add(name)
+        key = self._waiting_for
+        spec = next((s for s in self.specs if s.key == key), None)
+        if spec is not None and spec.module == name and self.current_screen_key() == key:
+            self._on_nav_row(self.nav.currentRow())
 
     def _database_is_empty(self) -> bool:
         try:
@@ -503,9 +568,9 @@ class MainWindow(QMainWindow):
             return self._analysis_task
 
         def work(db, progress):
-            from cxdesk.core.analysis import analyze
+            from cxdesk.ui.tasks import analyze_in_background
 
-            return analyze(db, progress)
+            return analyze_in_background(db, progress)
 
         task = self.ctx.run_task(work, title=_("Analyzing feedback"))
         self._analysis_task = task
@@ -540,6 +605,8 @@ class MainWindow(QMainWindow):
         existed = key in self.screens
         if self.row_count == 0:
             self.row_count = None  # the request names rows, so show the screen, not the welcome panel
+        if not existed:
+            self.screen(key)  # now, even if its module is still loading in the background
         self.show_screen(key)
         if not existed and key in self.screens:
             self._forwarding = True

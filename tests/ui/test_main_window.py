@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,9 @@ def drop_file(win, path: Path) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     pos = QPointF(win.width() / 2, win.height() / 2)
-    enter = QDragEnterEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    with warnings.catch_warnings():  # PySide6 marks the QPoint constructor deprecated but offers no other
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(pos.toPoint(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     QApplication.sendEvent(win, enter)
     assert enter.isAccepted()
     drop = QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
@@ -297,3 +300,20 @@ def test_broken_screen_does_not_take_window_down(qtbot, ctx, monkeypatch):
     win.row_count = 1
     widget = win.show_screen("broken")
     assert isinstance(widget, mw.ScreenErrorPage)
+
+
+def test_background_imports_show_screen_when_loaded(qtbot, ctx):
+    from cxdesk.ui.main_window import MainWindow
+
+    seed(ctx, 3)
+    win = MainWindow(ctx, background_imports=True)
+    win.confirm_quit = False
+    qtbot.addWidget(win)
+    if not win.screen_keys():
+        pytest.skip("no screens installed")
+    key = win.current_screen_key()
+    with qtbot.waitSignal(win.screen_shown, timeout=30000, check_params_cb=lambda k: k in win.screens):
+        win.show()
+    assert win.stack.currentWidget() is win.screens[key]
+    win.loader.wait()
+    qtbot.waitUntil(lambda: len(win.loader.done) == len(win.specs), timeout=10000)
