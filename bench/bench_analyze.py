@@ -62,16 +62,27 @@ def fill_db(path: Path, texts: list[str], business: str = "电商/零售"):
     return db
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the worker processes)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return time.process_time()
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run_analyze(base: Path, target: Path, workers: int):
     from cxdesk.core.analysis import analyze
     from cxdesk.core.storage import open_db
 
     shutil.copyfile(base, target)
     db = open_db(target)
+    cpu = cpu_seconds()
     started = time.perf_counter()
     result = analyze(db, workers=workers)
     seconds = time.perf_counter() - started
-    return db, result, seconds
+    return db, result, seconds, cpu_seconds() - cpu
 
 
 def naive(folder: Path, texts: list[str]) -> float:
@@ -126,13 +137,16 @@ def main() -> None:
         base = folder / "base.db"
         fill_db(base, texts).close()
         times: dict[int, list[float]] = {0: [], 2: []}
+        cpus: dict[int, list[float]] = {0: [], 2: []}
         kept = None
         for rep in range(args.repeat):
             for workers in (0, 2):
-                db, result, seconds = run_analyze(base, folder / f"run-{rep}-{workers}.db", workers)
+                db, result, seconds, cpu = run_analyze(base, folder / f"run-{rep}-{workers}.db", workers)
                 assert result.scored == len(texts)
                 times[workers].append(seconds)
-                print(f"  run {rep + 1}, {'1 process ' if not workers else '2 workers'}: {seconds:6.1f} s", flush=True)
+                cpus[workers].append(cpu)
+                print(f"  run {rep + 1}, {'1 process ' if not workers else '2 workers'}: {seconds:6.1f} s wall, "
+                      f"{cpu:6.1f} s CPU (all processes)", flush=True)
                 if kept is None and workers == 0:
                     kept, mentions = db, result.topics_assigned
                 else:
@@ -143,6 +157,9 @@ def main() -> None:
         print(f"analyze, 2 workers : {s2:6.1f} s  {n / s2:8,.0f} rows/s  median of {args.repeat}")
         print(f"  parallel / single: {s1 / s2:.2f}x   single / naive: {n / s1 / naive_rate:.0f}x   "
               f"parallel / naive: {n / s2 / naive_rate:.0f}x")
+        c1, c2 = statistics.median(cpus[0]), statistics.median(cpus[2])
+        print(f"  CPU seconds: 1 process {c1:.1f}, 2 workers {c2:.1f} (extra for starting workers: {c2 - c1:+.1f});"
+              f" wall/CPU of the single run {s1 / c1:.2f} (above 1 means other programs took the CPU)")
         db1 = kept
 
         from cxdesk.core.analysis import analyze

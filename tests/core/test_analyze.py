@@ -36,7 +36,7 @@ def test_package_import_is_light():
 
 
 def test_analyze_sets_every_column_and_topic_sentiment(db):
-    a, b, c, d, e = add_rows(db, ["菜很好吃但是服务太慢", "環境很乾淨，服務態度也不錯", "", "👍👍👍",
+    a, b, c, d, e = add_rows(db, ["菜很好吃但是服务太慢", "環境很乾淨，服務態度非常好", "", "👍👍👍",
                                   "The food was delicious, the waiter was rude."])
     result = analyze(db)
     assert (result.scored, result.skipped) == (5, 0)
@@ -139,3 +139,22 @@ def test_parallel_workers_give_the_same_result(tmp_path):
         db.close()
     assert results[0] == results[2]
     assert results[(0, "ft")] == results[(2, "ft")]
+
+
+def test_cancel_with_workers_stops_quickly_and_resumes(tmp_path):
+    db = open_db(tmp_path / "cancel.db")
+    add_rows(db, [f"第{i}次点外卖，送得太慢" for i in range(60)])
+    seen = []
+
+    def progress(done, total, message):
+        seen.append(done)
+        if done >= 10:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        analyze(db, progress, workers=2, batch_size=10)
+    kept = db.execute("SELECT count(*) FROM feedback WHERE analysis_version IS NOT NULL").fetchone()[0]
+    assert 10 <= kept < 60 and kept % 10 == 0          # whole batches only
+    rest = analyze(db, workers=0)
+    assert rest.scored == 60 - kept and rest.skipped == kept
+    db.close()
