@@ -148,6 +148,7 @@ class ReportScreen(QWidget):
         layout.addWidget(story_box, 1)
 
         ctx.data_changed.connect(self._on_data_changed)
+        ctx.database_changed.connect(self._on_database_changed)
         self.reload()
 
     # ---------------------------------------------------------------- state
@@ -224,6 +225,11 @@ class ReportScreen(QWidget):
     def _on_data_changed(self, changes) -> None:
         if changes is None or changes.actions or changes.feedback or changes.topics:
             self.reload()
+
+    def _on_database_changed(self, _path) -> None:
+        # Another shop's database: its own name and actions (data_changed then reloads).
+        self.shop_edit.clear()
+        self.action_list.clear()
 
     def _on_actions_changed(self, _item) -> None:
         self._update_buttons()

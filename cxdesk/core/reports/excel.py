@@ -350,7 +350,7 @@ def _write_actions(book: _Book, db) -> str:
                    freeze=(1, 2))
     rows = report_data.actions(db)
     sheet.header([_("No."), _("Action"), _("Status"), _("Owner"), _("Went live"), _("Verdict"), _("Measure"),
-                  _("Before"), _("After"), _("Change"), _("Interval low"), _("Interval high"), _("Evaluated"),
+                  _("Before"), _("After"), _("Change"), _("Interval low"), _("Interval high"), _("Evaluated on"),
                   _("In plain words")])
     formats = (None, None, None, None, FMT_DATE, None, None, FMT_PCT, FMT_PCT, FMT_PCT_CHANGE, FMT_PCT_CHANGE,
                FMT_PCT_CHANGE, FMT_DATETIME, None)
@@ -367,7 +367,7 @@ def _write_actions(book: _Book, db) -> str:
 def _write_alerts(book: _Book, db, flt: FeedbackFilter) -> str:
     sheet = _Sheet(book, _(SECTION_NAMES["alerts"]), (34, 8, 16, 12, 12, 10, 10, 10, 9, 12, 26), freeze=(1, 1))
     rows = report_data.alerts(db, flt)
-    sheet.header([_("Alert"), _("Kind"), _("About"), _("From"), _("To"), _("Negative"), _("Usually"),
+    sheet.header([_("Alert"), _("Kind"), _("About"), _("From"), _("To"), _("Negative rows"), _("Usually"),
                   _("Times usual"), _("p-value"), _("State"), _("Action")])
     formats = (None, None, None, FMT_DATE, FMT_DATE, FMT_INT, "0.0", FMT_TIMES, FMT_P, None, None)
     for r in rows:
