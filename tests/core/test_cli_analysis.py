@@ -60,3 +60,19 @@ def test_learn_needs_enough_labels(tmp_path):
     out = run_cli("learn", "--db", path, "--json")
     assert out.returncode == 1
     assert "Traceback" not in out.stderr and out.stderr.strip()
+
+
+def test_learn_from_ratings_then_analyze_again(tmp_path):
+    db = open_db(tmp_path / "shop.db")
+    ids = add_rows(db, [f"第{i}次来，菜很好吃，服务也好" for i in range(60)] + [f"第{i}次来，太难吃了，服务很差" for i in range(60)])
+    with db.atomic():
+        for i, fid in enumerate(ids):
+            db.execute("UPDATE feedback SET rating = ? WHERE id = ?", [5 if i < 60 else 1, fid])
+    db.close()
+    out = run_cli("learn", "--db", str(tmp_path / "shop.db"), "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["learn"]["n_positive"] == 60 and data["learn"]["n_negative"] == 60
+    assert data["analysis"]["scored"] == 120
+    if data["learn"]["kept"]:
+        assert data["learn"]["adapter_version"] in data["analysis"]["version"]
