@@ -46,13 +46,21 @@ def test_topic_edits_and_errors(tmp_path):
     out = run_cli("topics", "--db", path, "--examples", "停车", "--json")
     assert [e["text"] for e in json.loads(out.stdout)] == ["停车很难，车位太少"]
 
-    out = run_cli("topics", "--db", path, "--rename", "不存在的话题", "新名字")
-    assert out.returncode == 1
-    assert out.stderr.strip() == "没有名为“不存在的话题”的主题。"
-    out = run_cli("topics", "--db", path, "--install", "宠物店")
-    assert out.returncode == 1 and "宠物店" in out.stderr and "Traceback" not in out.stderr
-    out = run_cli("topics", "--db", path, "--from", "2024-13-01")
-    assert out.returncode == 1 and "2024-13-01" in out.stderr
+
+
+def test_cli_errors_are_one_sentence(tmp_path, capsys):
+    from cxdesk.cli import main
+
+    path = make_db(tmp_path / "shop.db", ["菜好吃"])
+    assert main(["topics", "--db", path, "--rename", "不存在的话题", "新名字"]) == 1
+    assert capsys.readouterr().err.strip() == "没有名为“不存在的话题”的主题。"
+    assert main(["topics", "--db", path, "--install", "宠物店"]) == 1
+    err = capsys.readouterr().err
+    assert "宠物店" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["topics", "--db", path, "--from", "2024-13-01"]) == 1
+    assert "2024-13-01" in capsys.readouterr().err
+    assert main(["topics", "--db", path, "--merge", "价格"]) == 1
+    assert "--into" in capsys.readouterr().err
 
 
 def test_learn_needs_enough_labels(tmp_path):
