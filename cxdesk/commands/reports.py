@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cxdesk.cli import EXIT_USAGE, open_database, print_json
+from cxdesk.cli import open_database, print_json
 from cxdesk.i18n import _
 
 

@@ -7,7 +7,6 @@ Nothing here computes a statistic of its own: KPIs, trends and topic ranking com
 from __future__ import annotations
 
 import importlib
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
