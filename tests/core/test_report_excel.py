@@ -309,3 +309,14 @@ def test_libreoffice_opens_the_workbook(shop, tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=120).stdout
     for expected in ("顾客反馈汇总", "每月反馈数", "各主题差评数", "高峰期加派后厨人手", "上菜太慢了，等了四十分钟"):
         assert expected in text, expected
+
+
+def test_undated_rows_come_last(db, tmp_path):
+    fill_shop(db, n=40)
+    with db.atomic():
+        db.execute("UPDATE feedback SET created_at = NULL, text = '没有日期的评价' WHERE id = 5")
+    result = excel.build_summary(db, tmp_path / "nd.xlsx", FeedbackFilter(), sections=["details"])
+    rows = list(load_workbook(result.path)["明细"].iter_rows(min_row=2, values_only=True))
+    assert result.detail_rows == len(rows) == 40
+    assert rows[-1][0] is None and rows[-1][5] == "没有日期的评价"
+    assert all(isinstance(r[0], datetime) for r in rows[:-1])

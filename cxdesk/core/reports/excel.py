@@ -10,6 +10,7 @@ Excel's cell limit.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -404,10 +405,13 @@ def _write_details(book: _Book, db, flt: FeedbackFilter, progress: Progress) -> 
     step = 2000
     message = _("Writing feedback rows")
     progress(0, max(total, 1), message)
-    cursor = db.execute(
-        "SELECT f.created_at, f.channel, f.rating, f.label, f.topics, f.text FROM feedback f "
-        f"WHERE {where} ORDER BY f.created_at IS NULL, f.created_at, f.id", params)
-    for created, channel, rating, label, topics, text in cursor:
+    # Dated rows in time order, then undated ones: two index scans, no sort of a million rows.
+    select = "SELECT f.created_at, f.channel, f.rating, f.label, f.topics, f.text FROM feedback f "
+    cursors = (
+        db.execute(f"{select} WHERE {where} AND f.created_at IS NOT NULL ORDER BY f.created_at, f.id", params),
+        db.execute(f"{select} WHERE {where} AND f.created_at IS NULL ORDER BY f.id", params),
+    )
+    for created, channel, rating, label, topics, text in itertools.chain.from_iterable(cursors):
         if in_sheet >= max_rows:
             title = base if not sheets else f"{base} ({len(sheets) + 1})"
             sheet = _Sheet(book, title, DETAIL_WIDTHS)
