@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pyqtgraph as pg
+from shiboken6 import isValid
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget,
@@ -24,7 +25,7 @@ from cxdesk.i18n import N_, _, ngettext
 log = logging.getLogger("cxdesk.ui.trends_screen")
 
 COLOURS = {"positive": "#43a047", "neutral": "#9e9e9e", "negative": "#e53935",
-           "share": "#c62828", "band": (229, 57, 53, 50), "sentiment": "#1e88e5"}
+           "share": "#c62828", "band": (229, 57, 53, 70), "sentiment": "#1e88e5"}
 LABEL_NAMES = {"positive": N_("Positive"), "neutral": N_("Neutral"), "negative": N_("Negative")}
 GRANULARITY_NAMES = (("day", N_("By day")), ("week", N_("By week")), ("month", N_("By month")))
 NEG_SHARE_HELP = N_("Negative share = negative ÷ (positive + neutral + negative); feedback whose sentiment is "
@@ -404,12 +405,16 @@ class TrendsScreen(QWidget):
         task.signals.ended.connect(self._on_task_ended)
 
     def _on_task_ended(self) -> None:
+        if not isValid(self):
+            return  # the screen was closed while the task ran
         self._task = None
         if self._pending:
             self._pending = False
             self._start_reload()
 
     def _on_loaded(self, generation: int, result) -> None:
+        if not isValid(self):
+            return  # the screen was closed while the task ran
         if generation != self._generation:
             return  # an older filter; a newer result is on its way
         dash, alert_list = result
@@ -477,22 +482,26 @@ class TrendsScreen(QWidget):
             for c in (self.card_count, self.card_negative, self.card_rating, self.card_sentiment):
                 c.change.setText(_("no earlier period to compare") if c is self.card_count else "")
             return
-        vs = _("vs previous {n} days").format(n=(k.previous_to - k.previous_from).days + 1)
+        days = (k.previous_to - k.previous_from).days + 1
+
+        def vs(change: str) -> str:
+            return _("{change} vs the previous {n} days").format(change=change, n=days)
+
         d = k.change("total")
         if prev.total:
             rel = d / prev.total
-            self.card_count.set(f"{cur.total:,}", f"{d:+,} ({rel * 100:+.0f}%) {vs}", int(np.sign(d)), None)
+            self.card_count.set(f"{cur.total:,}", vs(f"{d:+,} ({rel * 100:+.0f}%)"), int(np.sign(d)), None)
         else:
-            self.card_count.set(f"{cur.total:,}", f"{d:+,} {vs}", int(np.sign(d)), None)
+            self.card_count.set(f"{cur.total:,}", vs(f"{d:+,}"), int(np.sign(d)), None)
         d = k.change("negative_share")
         self.card_negative.set(_pct(cur.negative_share),
-                               "" if d is None else _("{d:+.1f} points {vs}").format(d=d * 100, vs=vs),
+                               "" if d is None else vs(_("{d:+.1f} points").format(d=d * 100)),
                                0 if d is None or abs(d) < 0.0005 else int(np.sign(d)), False)
         d = k.change("mean_rating")
-        self.card_rating.set(self.card_rating.value.text(), "" if d is None else f"{d:+.2f} {vs}",
+        self.card_rating.set(self.card_rating.value.text(), "" if d is None else vs(f"{d:+.2f}"),
                              0 if d is None or abs(d) < 0.005 else int(np.sign(d)), True)
         d = k.change("mean_sentiment")
-        self.card_sentiment.set(self.card_sentiment.value.text(), "" if d is None else f"{round(d * 100) or 0:+d} {vs}",
+        self.card_sentiment.set(self.card_sentiment.value.text(), "" if d is None else vs(f"{round(d * 100) or 0:+d}"),
                                 0 if d is None or abs(d) < 0.005 else int(np.sign(d)), True)
 
     def _bucket_arrays(self):
@@ -525,7 +534,7 @@ class TrendsScreen(QWidget):
         series = (("negative", neg), ("neutral", neu), ("positive", pos))
         if stacked:
             base = np.zeros_like(xs)
-            lower_curve = pg.PlotDataItem(xs, base, pen=None)
+            lower_curve = pg.PlotCurveItem(xs, base, pen=pg.mkPen(0, 0, 0, 0))  # invisible, but has a path
             self.count_plot.addItem(lower_curve)
             for key, values in series:
                 top = base + values
@@ -545,8 +554,8 @@ class TrendsScreen(QWidget):
         senti = np.array([np.nan if b.counts.mean_sentiment is None else b.counts.mean_sentiment for b in buckets])
         ok = ~np.isnan(share)
         if ok.any():
-            lo_c = pg.PlotDataItem(xs[ok], lo[ok], pen=None)
-            hi_c = pg.PlotDataItem(xs[ok], hi[ok], pen=None)
+            lo_c = pg.PlotCurveItem(xs[ok], lo[ok], pen=pg.mkPen(0, 0, 0, 0))
+            hi_c = pg.PlotCurveItem(xs[ok], hi[ok], pen=pg.mkPen(0, 0, 0, 0))
             self.share_plot.addItem(lo_c)
             self.share_plot.addItem(hi_c)
             self.share_plot.addItem(pg.FillBetweenItem(lo_c, hi_c, brush=pg.mkBrush(COLOURS["band"])))
@@ -767,6 +776,8 @@ class TrendsScreen(QWidget):
         return task
 
     def _on_alerts_checked(self, found) -> None:
+        if not isValid(self):
+            return  # the screen was closed while the task ran
         if found:
             self.message_bar.show_warning(ngettext("{n} topic or channel has rising complaints.",
                                                   "{n} topics or channels have rising complaints.", len(found)).format(n=len(found)))
