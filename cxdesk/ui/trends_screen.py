@@ -252,7 +252,7 @@ class TrendsScreen(QWidget):
         heading.setFont(hf)
         self.rank_combo = QComboBox(side)
         self.rank_combo.addItem(_("Negative mentions"), "negative")
-        self.rank_combo.addItem(_("Impact"), "impact")
+        self.rank_combo.addItem(_("Impact on negative share"), "impact")
         self.rank_combo.setToolTip(_(IMPACT_HELP))
         top_row.addWidget(heading)
         top_row.addStretch(1)
