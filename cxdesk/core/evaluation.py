@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from cxdesk.core import storage
 from cxdesk.core.errors import InvalidValueError

@@ -11,10 +11,10 @@ import logging
 from datetime import date
 
 from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QKeySequence, QPainter, QPen, QUndoCommand, QUndoStack
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QPen, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem,
-                               QMenu, QMessageBox, QPlainTextEdit, QPushButton, QSizePolicy, QStyle,
+                               QMenu, QMessageBox, QPlainTextEdit, QPushButton, QStyle,
                                QStyledItemDelegate, QStyleOptionViewItem, QToolButton, QVBoxLayout, QWidget)
 
 from cxdesk.core.actions import STATUSES, status_name
