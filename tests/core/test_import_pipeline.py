@@ -232,3 +232,13 @@ def test_scale_follows_the_chosen_rating_column(db, tmp_path):
     r = import_file(db, other)
     assert [x for (x,) in db.execute("SELECT rating FROM feedback WHERE source_id=? ORDER BY source_row",
                                      [r.source_id])] == [4.56, 1.44, 3.22]
+
+
+def test_another_sheet_of_the_same_workbook_is_not_a_repeat(db, tmp_path):
+    path = write_xlsx(tmp_path / "两店.xlsx", sheet="一店",
+                      extra_sheets={"二店": [["评论", "时间"], ["二店的菜很好吃", "2024-03-01 12:00"]]})
+    first = import_file(db, sniff_file(path, reference_time=REF))
+    second = import_file(db, sniff_file(path, sheet="二店", reference_time=REF))
+    again = import_file(db, sniff_file(path, sheet="二店", reference_time=REF))
+    assert (first.imported, second.imported) == (4, 1)
+    assert not second.already_imported and again.already_imported

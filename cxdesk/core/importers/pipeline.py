@@ -206,7 +206,7 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
                 file=plan.file_name))
     previous = db.execute(
         "SELECT id, imported_at, rows_read, imported, duplicates, rejected FROM sources "
-        "WHERE sha256 = ? AND undone_at IS NULL ORDER BY id LIMIT 1", [plan.sha256]).fetchone()
+        "WHERE sha256 = ? AND sheet IS ? AND undone_at IS NULL ORDER BY id LIMIT 1", [plan.sha256, plan.sheet]).fetchone()
     if previous is not None:
         sid, when, rows_read, imported, dups, rejected = previous
         return ImportResult(
