@@ -45,7 +45,9 @@ def test_other_scripts_are_unknown():
     ("好吃", "不好吃"),
     ("满意", "不太满意"),
     ("很好用", "不好用"),
-    ("有用", "没用"),
+    ("值得买", "不值得买"),
+    ("有效果", "没什么效果"),
+    ("喜欢", "不喜欢"),
     ("非常好吃", "不是很好吃"),
     ("物流很快", "物流太慢了"),
     ("客服态度很好", "客服态度很差"),
@@ -110,9 +112,10 @@ def test_long_text_is_scored_by_sentence_and_not_saturated():
     bad = "服务员态度很差，上菜太慢了。"
     mixed = (good + bad) * 300          # ~7,000 characters, half praise, half complaint
     all_good = good * 600
-    p_mixed, p_good = S.score_texts([mixed, all_good])
-    assert 0.1 < p_mixed < 0.9
-    assert p_good > 0.9
+    all_bad = bad * 500
+    p_mixed, p_good, p_bad = S.score_texts([mixed, all_good, all_bad])
+    assert p_bad + 0.02 < p_mixed < p_good - 0.02   # SnowNLP gives 1.0 to all three
+    assert p_good > 0.9 and p_bad < 0.1
     # the whole text and the mean of its sentences agree, whatever the length
     assert S.score_texts([(good + bad) * 30])[0] == pytest.approx(p_mixed, abs=1e-6)
 
@@ -136,9 +139,13 @@ def test_score_sentences_never_splits():
 
 
 def test_hashed_features_are_stable():
-    docs, buckets, per_unit = S.hashed_features(["不好吃", "", "好 吃"])
-    assert per_unit.tolist() == [3 + 2 + 1 + 2 + 1, 0, 2]   # 3 uni, 2 bi, 1 tri, 2 scoped uni, 1 scoped bi
+    docs, buckets, per_unit = S.hashed_features(["不好吃", "", "好 吃", "好吃"])
+    assert per_unit.tolist() == [3 + 2 + 1, 0, 2, 3]       # 1-3-grams, never across a space
     assert docs.tolist().count(1) == 0
+    # 好, 吃 and 好吃 after 不 are other features than the same characters without it
+    negated = set(buckets[docs == 0].tolist())
+    plain = set(buckets[docs == 3].tolist())
+    assert negated.isdisjoint(plain)
     # fixed across processes and machines: the model depends on it
     assert int(S.hashed_features(["好"])[1][0]) == ((ord("好") * S._HASH_MULT) % (1 << 64)) >> (64 - S.HASH_BITS)
 

@@ -35,6 +35,7 @@ TEST_SHARE = 0.3
 SEED = 12345
 L2_CANDIDATES = (3e-2, 1e-2, 3e-3, 1e-3)
 STEPS = 250
+ANCHOR = 1.0
 
 
 class NotEnoughLabelsError(CxdeskError):
@@ -123,7 +124,7 @@ class _Features:
 
 
 def _fit(np, feats: _Features, z_base, y, l2: float, progress=None, steps: int = STEPS):
-    """Adam on mean log-loss + l2/2 |v|^2 + l2/2 (scale-1)^2; returns scale, bias, v over feats.used."""
+    """Adam on class-balanced mean log-loss + l2/2 |v|^2 + ANCHOR/2 ((scale-1)^2 + bias^2)."""
     k = len(feats.used)
     params = np.zeros(k + 2)
     params[k] = 1.0  # scale
@@ -131,21 +132,35 @@ def _fit(np, feats: _Features, z_base, y, l2: float, progress=None, steps: int =
     s = np.zeros_like(params)
     lr, b1, b2 = 0.05, 0.9, 0.999
     yf = y.astype(np.float64)
+    # Both classes weigh the same: the adapter learns the shop's words, not its share of 5-star
+    # reviews, which moves with time (a launch month of complaints, then praise) and would skew it.
+    n_pos = max(int(yf.sum()), 1)
+    n_neg = max(len(yf) - n_pos, 1)
+    sample_w = np.where(yf > 0.5, len(yf) / (2.0 * n_pos), len(yf) / (2.0 * n_neg))
+    # The words' part is centred on the (balanced) average review, so it re-ranks reviews rather
+    # than moving them all one way; the centre is folded into the bias when stored.
+    mix = sample_w / sample_w.sum()
+    centre = np.bincount(feats.local, weights=mix[feats.docs] * feats.row_scale, minlength=k)
     for t in range(1, steps + 1):
         v, scale, bias = params[:k], params[k], params[k + 1]
-        z = scale * z_base + bias + feats.dot(np, v)
+        words = feats.dot(np, v)
+        z = scale * z_base + bias + words - float(np.dot(mix, words))
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
-        r = (p - yf) / feats.n
+        r = sample_w * (p - yf) / feats.n
         g = np.empty_like(params)
-        g[:k] = np.bincount(feats.local, weights=r[feats.docs] * feats.row_scale, minlength=k) + l2 * v
-        g[k] = float(np.dot(r, z_base)) + l2 * (scale - 1.0)
-        g[k + 1] = float(r.sum())
+        g[:k] = (np.bincount(feats.local, weights=r[feats.docs] * feats.row_scale, minlength=k)
+                 - r.sum() * centre + l2 * v)
+        # Scale and bias stay near the shipped model's unless the labels insist: left free, the bias
+        # trades off against words common to every review and short reviews end up far off.
+        g[k] = float(np.dot(r, z_base)) + ANCHOR * (scale - 1.0)
+        g[k + 1] = float(r.sum()) + ANCHOR * bias
         m = b1 * m + (1 - b1) * g
         s = b2 * s + (1 - b2) * g * g
         params -= lr * (m / (1 - b1 ** t)) / (np.sqrt(s / (1 - b2 ** t)) + 1e-8)
         if progress is not None and t % 25 == 0:
             progress(t, steps)
-    return float(params[k]), float(params[k + 1]), params[:k].copy()
+    v = params[:k].copy()
+    return float(params[k]), float(params[k + 1]) - float(np.dot(mix, feats.dot(np, v))), v
 
 
 def _predict(np, feats: _Features, z_base, scale, bias, v):
@@ -195,9 +210,9 @@ def _adapter_from(scale, bias, indices, values, info: dict) -> S.Adapter:
                      values=np.asarray(values, dtype=np.float32), bits=S.HASH_BITS, info=dict(info))
 
 
-def _split(np, rows: list[LabelledRow], split: str, rng):
+def _split(np, rows: list[LabelledRow], split: str, rng, test_share: float = TEST_SHARE):
     n = len(rows)
-    n_test = max(1, int(round(n * TEST_SHARE)))
+    n_test = max(1, int(round(n * test_share)))
     if split == "time":
         order = sorted(range(n), key=lambda i: (rows[i].created_at or "", rows[i].feedback_id))
         return np.array(order[:-n_test]), np.array(order[-n_test:])
@@ -206,7 +221,7 @@ def _split(np, rows: list[LabelledRow], split: str, rng):
     for cls in (0, 1):  # stratified, so both classes are in the held-back rows
         members = np.flatnonzero(y == cls)
         rng.shuffle(members)
-        test.extend(members[: int(round(len(members) * TEST_SHARE))].tolist())
+        test.extend(members[: int(round(len(members) * test_share))].tolist())
     test_set = set(test)
     train = [i for i in range(n) if i not in test_set]
     return np.array(train), np.array(sorted(test))
@@ -217,7 +232,7 @@ def _split(np, rows: list[LabelledRow], split: str, rng):
 
 
 def learn_from_owner(db, progress: Progress = no_progress, *, split: str = "random",
-                     min_per_class: int = MIN_PER_CLASS) -> LearnReport:
+                     min_per_class: int = MIN_PER_CLASS, test_share: float = TEST_SHARE) -> LearnReport:
     """Train the shop's adapter from rated and corrected rows, measure it on held-back rows, store it.
 
     Raises `NotEnoughLabelsError` when either class has fewer than `min_per_class` rows. The adapter
@@ -225,8 +240,8 @@ def learn_from_owner(db, progress: Progress = no_progress, *, split: str = "rand
     """
     import numpy as np
 
-    if split not in ("random", "time"):
-        raise ValueError(split)
+    if split not in ("random", "time") or not 0.0 < test_share < 1.0:
+        raise ValueError((split, test_share))
     progress(0, 100, _("Collecting rated and corrected reviews"))
     rows = owner_labels(db)
     n_pos = sum(r.label for r in rows)
@@ -240,7 +255,7 @@ def learn_from_owner(db, progress: Progress = no_progress, *, split: str = "rand
     progress(5, 100, _("Scoring with the shipped model"))
     z_base = _base_logits(texts)
     rng = np.random.default_rng(SEED)
-    train_idx, test_idx = _split(np, rows, split, rng)
+    train_idx, test_idx = _split(np, rows, split, rng, test_share)
 
     def fit_progress(start: int, end: int):
         def report(done: int, total: int) -> None:

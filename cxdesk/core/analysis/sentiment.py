@@ -10,11 +10,13 @@ How a row is scored (`analyze_texts`):
    (`zh`) goes to the shipped model, Latin-script text (`en`) to VADER, other scripts (kana, hangul,
    Cyrillic, ...) are `other`, and rows without letters (empty, emoji, punctuation, numbers) are
    `none`. `other` and `none` rows get no score and the label `unknown`.
-3. The Chinese model is a logistic regression over hashed character 1-3-grams plus "negation scope"
-   features (characters within four places after 不/没/无/未/别, inside one clause), so 好吃 and
-   不好吃, 满意 and 不太满意 get opposite signs. Its raw score is Platt-calibrated on held-out data,
-   so 0.5 is a fair cut even on skewed sets. Texts longer than `LONG_TEXT` characters are scored
-   sentence by sentence and the sentence logits are averaged, weighted by their length.
+3. The Chinese model is a logistic regression over hashed character 1-3-grams, scaled by their
+   naive Bayes log-count ratios (NB-SVM style, folded into the weights). N-grams that start within
+   four characters after 不/没/无/未/别 (inside one clause) are separate features, so 好吃 and
+   不好吃, 满意 and 不太满意 get opposite signs. Its raw score is Platt-calibrated on a product
+   category it was not trained on, so 0.5 is a fair cut even on skewed sets. Texts longer than
+   `LONG_TEXT` characters are scored sentence by sentence and the sentence logits are averaged,
+   weighted by their length. `tools/train_sentiment.py` rebuilds it.
 4. English: VADER's compound score c in [-1, 1] becomes p = 1 / (1 + exp(-4c)).
 
 Labels (`label_for`): score < 0.40 negative, 0.40 <= score < 0.60 neutral, score >= 0.60 positive;
@@ -38,7 +40,7 @@ from importlib import resources
 from typing import Any, Iterable, Sequence
 
 # Changes whenever the model file, the features or the thresholds change (stored with each row).
-MODEL_VERSION = "zh-ngram-1+vader-3.3.2+t40-60"
+MODEL_VERSION = "zh-ngram-2+vader-3.3.2+t40-60"
 
 NEGATIVE_BELOW = 0.40
 POSITIVE_FROM = 0.60
@@ -287,9 +289,8 @@ def label_for(score: float | None) -> str:
 def hashed_features(units: Sequence[str], bits: int = HASH_BITS):
     """(unit index, hashed bucket) of every feature of every normalised unit, and features per unit.
 
-    Features: character unigrams, bigrams and trigrams (not across spaces), plus unigrams and
-    bigrams that start inside a negation scope, flagged so they get their own weights. Digits
-    are folded to 0. Shared with the training script, so scoring and training see the same thing.
+    Features: character unigrams, bigrams and trigrams (not across spaces); those that start
+    inside a negation scope are flagged, so they get their own weights. Digits are folded to 0. Shared with the training script, so scoring and training see the same thing.
     """
     np = _np()
     count = len(units)
@@ -301,21 +302,8 @@ def hashed_features(units: Sequence[str], bits: int = HASH_BITS):
     stop = sep | (cp == 32)
     ok = ~stop
     n = cp.size
-    codes = []
-    docs = []
-    codes.append(cp[ok])
-    docs.append(doc[ok])
-    if n >= 2:
-        ok2 = ok[:-1] & ok[1:]
-        bi = (cp[:-1] << np.uint64(21)) | cp[1:]
-        codes.append(bi[ok2])
-        docs.append(doc[:-1][ok2])
-    if n >= 3:
-        ok3 = ok[:-2] & ok[1:-1] & ok[2:]
-        tri = (cp[:-2] << np.uint64(42)) | (cp[1:-1] << np.uint64(21)) | cp[2:]
-        codes.append(tri[ok3])
-        docs.append(doc[:-2][ok3])
     # Negation scope: positions 1..NEGATION_SCOPE after a negator with no clause break between.
+    # An n-gram starting there becomes a different feature (好吃 after 不 is not 好吃).
     neg = np.isin(cp, _negator_codes())
     brk = np.isin(cp, _break_codes()) | sep
     idx = np.arange(n, dtype=np.int64)
@@ -323,13 +311,19 @@ def hashed_features(units: Sequence[str], bits: int = HASH_BITS):
     last_brk = np.maximum.accumulate(np.where(brk, idx, -1))
     dist = idx - last_neg
     scope = (last_neg > last_brk) & (dist >= 1) & (dist <= NEGATION_SCOPE) & ok
-    flag = np.uint64(_SCOPE_FLAG)
-    codes.append(cp[scope] | flag)
-    docs.append(doc[scope])
+    flag = np.where(scope, np.uint64(_SCOPE_FLAG), np.uint64(0))
+    codes = [(cp | flag)[ok]]
+    docs = [doc[ok]]
     if n >= 2:
-        s2 = scope[:-1] & ok2
-        codes.append(bi[s2] | flag)
-        docs.append(doc[:-1][s2])
+        ok2 = ok[:-1] & ok[1:]
+        bi = (cp[:-1] << np.uint64(21)) | cp[1:] | flag[:-1]
+        codes.append(bi[ok2])
+        docs.append(doc[:-1][ok2])
+    if n >= 3:
+        ok3 = ok[:-2] & ok[1:-1] & ok[2:]
+        tri = (cp[:-2] << np.uint64(42)) | (cp[1:-1] << np.uint64(21)) | cp[2:] | flag[:-2]
+        codes.append(tri[ok3])
+        docs.append(doc[:-2][ok3])
     all_codes = np.concatenate(codes)
     all_docs = np.concatenate(docs)
     buckets = ((all_codes * np.uint64(_HASH_MULT)) >> np.uint64(64 - bits)).astype(np.int64)
