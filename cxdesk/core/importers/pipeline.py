@@ -435,7 +435,13 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
         if id_i is not None and id_i < n:
             value = row[id_i]
             if value is not None and value != "":
-                ext_id = clean(value, ctrl)
+                if not ctrl and value.__class__ is str:
+                    ext_id = value.strip() or None
+                    if ext_id in errors_set:
+                        counts["errors"] += 1
+                        ext_id = None
+                else:
+                    ext_id = clean(value, ctrl)
         extra = None
         if extra_cols or n > ncols:
             ex = {}
