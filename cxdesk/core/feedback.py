@@ -88,14 +88,19 @@ def _row(values: tuple) -> FeedbackRow:
 # Reading
 
 
-def ids_sql(flt: FeedbackFilter, sort: str = "created_at", descending: bool = True) -> tuple[str, list]:
-    """The SELECT of ids for a filter and sort (exposed so benchmarks can time its parts)."""
+def ids_sql(flt: FeedbackFilter, sort: str = "created_at", descending: bool = True,
+            limit: int | None = None) -> tuple[str, list]:
+    """The SELECT of ids for a filter and sort (exposed so benchmarks can time its parts).
+
+    With `limit` (the first screenful) the covering time index is walked in order and stops early,
+    which beats collecting every match first when the matches are many.
+    """
     if sort not in SORT_COLUMNS:
         raise InvalidValueError(_("Cannot sort by “{column}”.").format(column=sort))
     where, params = filter_sql(flt)
     direction = "DESC" if descending else "ASC"
     order = f"{SORT_COLUMNS[sort]} {direction}" + ("" if sort == "id" else f", f.id {direction}")
-    if flt.search.strip() or flt.ids:
+    if flt.ids or (flt.search.strip() and limit is None):
         # The matching ids are few compared with the table: look them up by primary key and sort
         # them, instead of walking the whole time index and probing each row.
         source = "feedback f NOT INDEXED"
@@ -105,16 +110,20 @@ def ids_sql(flt: FeedbackFilter, sort: str = "created_at", descending: bool = Tr
         source = "feedback f INDEXED BY idx_feedback_browse"
     else:
         source = "feedback f"
-    return f"SELECT f.id FROM {source} WHERE {where} ORDER BY {order}", params
+    sql = f"SELECT f.id FROM {source} WHERE {where} ORDER BY {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params
 
 
-def query_ids(db, flt: FeedbackFilter, sort: str = "created_at", descending: bool = True) -> np.ndarray:
-    """Ids of the rows selected by `flt` in display order, as an int64 array.
+def query_ids(db, flt: FeedbackFilter, sort: str = "created_at", descending: bool = True,
+              limit: int | None = None) -> np.ndarray:
+    """Ids of the rows selected by `flt` in display order (the first `limit` only, if given), int64.
 
     The ids come back as one comma-joined string and are parsed by numpy: a million ids take about
     a tenth of a second, against a third of a second for a million Python tuples.
     """
-    sql, params = ids_sql(flt, sort, descending)
+    sql, params = ids_sql(flt, sort, descending, limit)
     joined = db.execute(f"SELECT group_concat(id) FROM ({sql})", params).fetchone()[0]
     if not joined:
         return np.zeros(0, dtype=np.int64)

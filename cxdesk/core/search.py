@@ -4,10 +4,12 @@ Two FTS5 indexes, both kept in step with `feedback.text` by triggers (so imports
 deletes and edited texts from re-imports need no extra calls):
 
 - `feedback_fts` (trigram tokenizer, external content): answers terms of 3 or more characters.
-- `feedback_chars` (unicode61 over the text with a space after every character, contentless):
-  answers 1–2 character terms such as 物流 or 慢, which the trigram tokenizer silently cannot.
-  A term becomes the phrase of its characters, so "物流" matches exactly where the two characters
-  stand next to each other, like a substring search.
+- `feedback_chars` (contentless, over the text with a space between characters): answers 1–2
+  character terms such as 物流 or 慢, which the trigram tokenizer silently cannot. Its `ascii`
+  tokenizer keeps every non-ASCII character and all ASCII punctuation except quotes as tokens, so
+  each character is one token and a term becomes the phrase of its characters: "物流" matches only
+  where the two characters stand side by side (not "物，流"), like a substring search that ignores
+  whitespace.
 
 Spacing the characters needs no Python at write time: the triggers build it with `substr` over a
 small numbers table, so every connection (the CLI, workers, the sqlite3 shell) keeps the index right.
@@ -57,6 +59,9 @@ END""",
 )
 
 
+TRIGGER_NAMES = ("feedback_search_ai", "feedback_search_ad", "feedback_search_au")
+
+
 def _migrate_30(db) -> None:
     """Search indexes over feedback text, their triggers, and the browser's default-order index."""
     db.execute("CREATE TABLE search_numbers (n INTEGER PRIMARY KEY)")
@@ -69,10 +74,7 @@ def _migrate_30(db) -> None:
         "CREATE VIRTUAL TABLE feedback_fts USING fts5(text, content='feedback', content_rowid='id', "
         "tokenize='trigram', detail='full')"
     )
-    db.execute(
-        "CREATE VIRTUAL TABLE feedback_chars USING fts5(body, content='', "
-        "tokenize='unicode61 remove_diacritics 2')"
-    )
+    _create_chars_table(db)
     for trigger in _TRIGGERS:  # one statement each: executescript would commit the migration early
         db.execute(trigger)
     # The browser opens on "not deleted, newest first" and filters by label, channel, rating and
@@ -84,7 +86,31 @@ def _migrate_30(db) -> None:
     rebuild_index(db)
 
 
+# Every character a token: ASCII letters and digits (case-folded), all non-ASCII characters (CJK,
+# full-width punctuation, emoji) and ASCII punctuation except the two quote characters.
+_CHAR_TOKENIZER = "ascii tokenchars '!#$%&()*+,-./:;<=>?@[\\]^_`{|}~'"
+
+
+def _create_chars_table(db) -> None:
+    db.execute(f"CREATE VIRTUAL TABLE feedback_chars USING fts5(body, content='', tokenize=\"{_CHAR_TOKENIZER}\")")
+
+
+def _migrate_31(db) -> None:
+    """Character index with every character a token (the first version dropped punctuation)."""
+    row = db.execute("SELECT sql FROM sqlite_master WHERE name = 'feedback_chars'").fetchone()
+    if row is not None and "tokenchars" in row[0]:
+        return
+    for name in TRIGGER_NAMES:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute("DROP TABLE IF EXISTS feedback_chars")
+    _create_chars_table(db)
+    for trigger in _TRIGGERS:
+        db.execute(trigger)
+    db.execute("INSERT INTO feedback_chars(rowid, body) SELECT f.id, " + _SPACED.format(col="f.text") + " FROM feedback f")
+
+
 storage.register_migration(30, _migrate_30)
+storage.register_migration(31, _migrate_31)
 
 
 def rebuild_index(db) -> None:
@@ -95,9 +121,6 @@ def rebuild_index(db) -> None:
         "INSERT INTO feedback_chars(rowid, body) SELECT f.id, " + _SPACED.format(col="f.text")
         + " FROM feedback f"
     )
-
-
-TRIGGER_NAMES = ("feedback_search_ai", "feedback_search_ad", "feedback_search_au")
 
 
 @contextmanager
@@ -145,8 +168,8 @@ def _fts_string(text: str) -> str:
 
 
 def _has_token_chars(term: str) -> bool:
-    """Whether unicode61 would keep any token of the term (letters, digits, CJK)."""
-    return any(unicodedata.category(ch)[0] in "LN" for ch in term)
+    """Whether the character index has a token for the term (anything but quotes and spaces)."""
+    return any(ch not in "\"'" and not ch.isspace() for ch in term)
 
 
 def _escape_like(term: str) -> str:
@@ -157,7 +180,7 @@ def search_clause(query: str, alias: str = "f") -> tuple[str, list]:
     """WHERE fragment (over `alias`, table feedback) for rows containing every term of `query`.
 
     Terms of 3+ characters go to the trigram index, shorter ones to the character index; a short
-    term without letters or digits (e.g. "!!") falls back to LIKE, which is rare and still correct.
+    term made only of quote characters falls back to LIKE, which is rare and still correct.
     """
     terms = split_terms(query)
     if not terms:
@@ -173,12 +196,6 @@ def search_clause(query: str, alias: str = "f") -> tuple[str, list]:
     if short_terms:
         parts.append(f"{alias}.id IN (SELECT rowid FROM feedback_chars WHERE feedback_chars MATCH ?)")
         params.append(" ".join(_fts_string(" ".join(t)) for t in short_terms))
-        # The character index ignores punctuation, so "物，流" is a candidate for 物流: the exact
-        # substring test on the few candidates removes such rows.
-        for term in short_terms:
-            if len(term) > 1:
-                parts.append(f"{alias}.text LIKE ? ESCAPE '\\'")
-                params.append(f"%{_escape_like(term)}%")
     for term in odd_terms:
         parts.append(f"{alias}.text LIKE ? ESCAPE '\\'")
         params.append(f"%{_escape_like(term)}%")

@@ -196,7 +196,9 @@ class FeedbackScreen(QWidget):
         self._pending_edits = 0
         self._options = fb.FilterOptions((), (), ())
 
-        self.model = FeedbackTableModel(self.ctx.read_db, self)
+        self._keep_after_load: tuple[list[int], int | None] | None = None
+        self.model = FeedbackTableModel(self.ctx.read_db, self, loader=self._load_in_background)
+        self.model.ids_complete.connect(self._on_ids_complete)
         self._build()
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -485,12 +487,30 @@ class FeedbackScreen(QWidget):
                                         _("The rows could not be read: {reason}").format(reason=exc))
             return
         self._restore_selection(keep, current)
+        self._keep_after_load = None if self.model.complete else (keep, current)
         self._update_count()
         self._show_detail()
         self.reloaded.emit()
 
+    def _load_in_background(self, fetch: Callable, done: Callable) -> None:
+        """The model's full id list, collected on a reader thread (the first rows are already shown)."""
+        task = self.ctx.run_task(lambda db, _progress: fetch(db), write=False, title=_("Loading rows"))
+        task.signals.finished.connect(done)
+        task.signals.failed.connect(self.message_bar.show_error)
+
+    def _on_ids_complete(self) -> None:
+        self._update_count()
+        if self._keep_after_load is not None:
+            keep, current = self._keep_after_load
+            self._keep_after_load = None
+            if keep and len(self.selected_ids()) < len(keep):
+                self._restore_selection(keep, current)
+
     def _update_count(self) -> None:
         n = self.model.total()
+        if not self.model.complete:
+            self.count_label.setText(_("Counting rows…"))
+            return
         text = ngettext("{n} row", "{n} rows", n).format(n=f"{n:,}")
         if not self.current_filter().is_empty():
             text = _("{rows} match").format(rows=text)

@@ -153,3 +153,21 @@ def test_bulk_load_with_upkeep_suspended(db):
     assert len(found(db, "物流")) == 50 and len(found(db, "物流慢")) == 50
     db.execute("INSERT INTO feedback(source_id, text, dedup_key) VALUES (1, '物流快', 'k-new')")
     assert len(found(db, "物流")) == 51   # the triggers are back
+
+
+def test_every_character_is_a_token(db):
+    db.execute("INSERT INTO sources(id, file_name, sha256, imported_at) VALUES (1, 'a', 'x', 'now')")
+    for i, text in enumerate(["物,流分开", "打5%折", "OK的", "好😀好"], 1):
+        db.execute("INSERT INTO feedback(id, source_id, text, dedup_key) VALUES (?, 1, ?, ?)", [i, text, f"k{i}"])
+    assert found(db, "物流") == []          # an ASCII comma between the characters
+    assert found(db, "5%") == [2] and found(db, "%") == [2]
+    assert found(db, "ok") == [3]
+    assert found(db, "😀") == [4]
+    assert found(db, "😀好") == [4]
+
+
+def test_first_ids_are_a_prefix_of_all_ids(filled):
+    for flt in (FeedbackFilter(), FeedbackFilter(search="物流"), FeedbackFilter(search="慢")):
+        full = query_ids(filled, flt).tolist()
+        assert query_ids(filled, flt, limit=1).tolist() == full[:1]
+        assert query_ids(filled, flt, limit=100).tolist() == full

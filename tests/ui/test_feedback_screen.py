@@ -228,3 +228,25 @@ def test_create_action_from_selection(screen, ctx, qtbot):
         screen.create_action_action.trigger()
     prefill = blocker.args[0]
     assert prefill["feedback_ids"] == ids and prefill["title"]
+
+
+def test_first_rows_at_once_then_the_rest(ctx, qtbot, qtmodeltester, monkeypatch):
+    """Many matches: a screenful is shown at once, the full id list arrives from a worker."""
+    from cxdesk.ui.models import feedback_table as ft
+    from cxdesk.ui.feedback_screen import FeedbackScreen
+
+    fill(ctx.db_path)
+    monkeypatch.setattr(ft, "FIRST_ROWS", 40)
+    screen = FeedbackScreen(ctx)
+    qtbot.addWidget(screen)
+    qtbot.waitUntil(lambda: screen.model.complete, timeout=5000)
+    assert screen.model.total() == 250
+    with qtbot.waitSignal(screen.model.ids_complete, timeout=5000):
+        screen.label_combo.setCurrentIndex(screen.label_combo.findData("negative"))
+        assert screen.model.total() == 40 and not screen.model.complete
+        assert screen.count_label.text() == "正在统计条数…"
+    assert screen.model.total() == 100 and screen.model.complete
+    assert "100" in screen.count_label.text()
+    ids = screen.model.all_ids()
+    assert ids == fb.query_ids(ctx.read_db(), screen.model.filter).tolist()
+    qtmodeltester.check(screen.model)

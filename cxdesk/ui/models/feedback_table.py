@@ -3,6 +3,10 @@
 A new filter or sort runs one SQL statement that returns ids only (`core.feedback.query_ids`) and
 resets the model; `data()` loads rows by primary key in pages of `PAGE_SIZE` into a bounded LRU cache,
 so scrolling through a million rows keeps only a few thousand in memory. There is no proxy sorting.
+
+When a query matches many rows, the first `FIRST_ROWS` ids are fetched at once (shown immediately)
+and the full id list is collected by a `loader` (the screen runs it off the GUI thread); the rest is
+then appended with `beginInsertRows`, so the selection and scroll position survive.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 PAGE_SIZE = 200
+FIRST_ROWS = 400                # ids fetched up front; more arrive through the loader
 MAX_PAGES = 40                  # at most 8,000 rows cached
 TEXT_PREVIEW = 200              # characters of text shown in the cell; the detail pane has it all
 
@@ -57,10 +62,16 @@ class FeedbackTableModel(QAbstractTableModel):
     """`set_query(filter, sort, descending)` chooses the rows; `reload()` re-runs the same query."""
 
     query_changed = Signal()       # after every reset (new filter, sort or reload)
+    ids_complete = Signal()        # the full id list of the current query is in place
 
-    def __init__(self, db_provider: Callable[[], object], parent=None) -> None:
+    def __init__(self, db_provider: Callable[[], object], parent=None, *,
+                 loader: Callable[[Callable, Callable], None] | None = None) -> None:
+        """`loader(fn, done)` runs `fn(db) -> ids` (ideally in a worker) and calls `done(ids)`."""
         super().__init__(parent)
         self._db = db_provider
+        self._loader = loader
+        self._generation = 0
+        self.complete = True
         self._ids = np.zeros(0, dtype=np.int64)
         self._filter = FeedbackFilter()
         self._sort = "created_at"
@@ -91,17 +102,54 @@ class FeedbackTableModel(QAbstractTableModel):
             self._sort = sort
         if descending is not None:
             self._descending = descending
-        ids = fb.query_ids(self._db(), self._filter, self._sort, self._descending)
+        self._generation += 1
+        flt, sort, desc = self._filter, self._sort, self._descending
+        first = fb.query_ids(self._db(), flt, sort, desc, limit=FIRST_ROWS)
+        self.complete = first.shape[0] < FIRST_ROWS
         self.beginResetModel()
-        self._ids = ids
+        self._ids = first
         self._pages.clear()
         self.endResetModel()
         self.query_changed.emit()
+        if self.complete:
+            self.ids_complete.emit()
+            return
+        generation = self._generation
+
+        def fetch(db):
+            return fb.query_ids(db, flt, sort, desc)
+
+        def done(ids) -> None:
+            self._on_full_ids(generation, ids)
+
+        if self._loader is None:
+            done(fetch(self._db()))
+        else:
+            self._loader(fetch, done)
+
+    def _on_full_ids(self, generation: int, ids) -> None:
+        if generation != self._generation or ids is None:
+            return  # a newer query has replaced this one
+        n = int(self._ids.shape[0])
+        if ids.shape[0] >= n and np.array_equal(ids[:n], self._ids):
+            if ids.shape[0] > n:
+                self.beginInsertRows(QModelIndex(), n, int(ids.shape[0]) - 1)
+                self._ids = ids
+                self.endInsertRows()
+        else:  # the data changed in between: show the new list as a whole
+            self.beginResetModel()
+            self._ids = ids
+            self._pages.clear()
+            self.endResetModel()
+        self.complete = True
+        self.ids_complete.emit()
 
     def reload(self) -> None:
         self.set_query()
 
     def clear(self) -> None:
+        self._generation += 1
+        self.complete = True
         self.beginResetModel()
         self._ids = np.zeros(0, dtype=np.int64)
         self._pages.clear()
