@@ -404,3 +404,23 @@ def test_messages_in_english_too(tmp_path):
     with pytest.raises(CxdeskError) as info:
         sniff_file(tmp_path / "empty.csv")
     assert str(info.value) == "“empty.csv” is empty (0 bytes)."
+
+
+def test_44_database_locked_by_another_program(tmp_path):
+    import sqlite3
+
+    from cxdesk.core.errors import DatabaseError
+    from cxdesk.core.storage import open_db
+
+    db = open_db(tmp_path / "shop.db")
+    db.conn.execute("PRAGMA busy_timeout = 100")
+    other = sqlite3.connect(str(tmp_path / "shop.db"))
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        with pytest.raises(DatabaseError) as info:
+            import_file(db, sniff_file(write_csv(tmp_path / "a.csv"), reference_time=REF))
+        assert "a.csv" in str(info.value)
+    finally:
+        other.rollback()
+        other.close()
+    assert db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0

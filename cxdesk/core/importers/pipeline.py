@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Iterator
 
 from cxdesk.core import storage
 from cxdesk.core.changes import NOTHING, Changes
-from cxdesk.core.errors import NoTextColumnError, NotFoundError
+from cxdesk.core.errors import DatabaseError, NoTextColumnError, NotFoundError
 from cxdesk.core.importers import readers
 from cxdesk.core.importers.dates import TimeParseError, parse_time
 from cxdesk.core.importers.ratings import RatingParseError, parse_rating
@@ -223,6 +224,11 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
                 raise _DryRun(result)
     except _DryRun as done:
         result = done.args[0]
+    except sqlite3.Error as exc:
+        # Disk full, a read-only folder, a database locked by another program (BAD_INPUTS #44).
+        raise DatabaseError(
+            _("The database could not be written ({reason}); nothing from “{file}” was imported.").format(
+                reason=exc, file=plan.file_name), details=repr(exc)) from exc
     progress(1000, 1000, _("Import finished"))
     from dataclasses import replace
 
