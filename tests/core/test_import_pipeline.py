@@ -242,3 +242,15 @@ def test_another_sheet_of_the_same_workbook_is_not_a_repeat(db, tmp_path):
     again = import_file(db, sniff_file(path, sheet="二店", reference_time=REF))
     assert (first.imported, second.imported) == (4, 1)
     assert not second.already_imported and again.already_imported
+
+
+def test_relative_times_from_exports_on_different_days(db, tmp_path):
+    from datetime import datetime
+
+    header = ["评论", "时间", "用户"]
+    first = write_csv(tmp_path / "周一.csv", header=header, rows=[["菜凉了", "3小时前", "甲"], ["好吃", "昨天 12:00", "乙"]])
+    second = write_csv(tmp_path / "周三.csv", header=header, rows=[["菜凉了", "2天前", "甲"], ["好吃", "03-09 12:00", "乙"],
+                                                                  ["新评价", "1小时前", "丙"]])
+    import_file(db, sniff_file(first, reference_time=datetime(2024, 3, 10, 15, 30)))
+    r = import_file(db, sniff_file(second, reference_time=datetime(2024, 3, 12, 9, 0)))
+    assert (r.imported, r.duplicates) == (1, 2)

@@ -466,8 +466,10 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
             id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
                              author, ext_id, extra, f"id:{channel or ''}:{ext_id}"))
         else:
-            digest = blake(f"{author or ''}\x1f{created or time_raw or ''}\x1f{text}".encode("utf-8"),
-                           digest_size=16).digest()
+            # Coarse times ("3小时前", "2天前") come out differently from exports made on different
+            # days; their calendar day is the part two exports agree on.
+            tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
+            digest = blake(f"{author or ''}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest()
             if author is None:
                 seen = anon_seen.get(digest, 0)
                 anon_seen[digest] = seen + 1
