@@ -715,13 +715,16 @@ class MainWindow(QMainWindow):
                 path = path.with_suffix(".db")
             self.open_database(path, create=True)
 
-    def open_database(self, path: Path, *, create: bool = False) -> bool:
-        """Switch the window to the database at `path`; False (with a message) if it cannot be used."""
+    def open_database(self, path: Path, *, create: bool = False, finishing=None) -> bool:
+        """Switch the window to the database at `path`; False (with a message) if it cannot be used.
+
+        `finishing`: the task that asks for the switch as its last step (it is not "still running").
+        """
         from cxdesk.core.errors import CxdeskError
         from cxdesk.core.storage import open_db
 
         path = Path(path)
-        if self.ctx.tasks.busy and self._user_tasks():
+        if [t for t in self._user_tasks() if t is not finishing]:
             self.message_bar.show_warning(_("Please wait until the current task has finished."))
             return False
         if self.lock is not None and not self.lock.switch_to(path):
@@ -812,7 +815,7 @@ class MainWindow(QMainWindow):
         task = self.ctx.tasks.start(work, None, write=True, title=_("Preparing demo data"))
         show_delayed_progress(task, self, _("Preparing demo data"), cancellable=False)
         self.welcome.demo_button.setEnabled(False)
-        task.signals.finished.connect(lambda p: self.open_database(Path(p)))
+        task.signals.finished.connect(lambda p: self.open_database(Path(p), finishing=task))
         task.signals.failed.connect(self.message_bar.show_error)
         task.signals.ended.connect(lambda: self.welcome.demo_button.setEnabled(True))
         return task

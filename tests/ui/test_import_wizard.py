@@ -288,3 +288,35 @@ def test_preview_models_pass_modeltester(qtbot, qtmodeltester, ctx, tmp_path, op
     qtmodeltester.check(model)
     qtmodeltester.check(RejectedRowsModel([(2, "a", "b", "c"), {"row": 3, "column": "x", "value": None,
                                                                   "reason": "r"}]))
+
+
+def test_sheet_chooser_reads_the_chosen_sheet(qtbot, ctx, tmp_path, open_wizard):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "说明"
+    notes.append(["本表为门店评价导出"])
+    data = wb.create_sheet("评价")
+    data.append(["时间", "评分", "内容"])
+    for i in range(6):
+        data.append([f"2024-05-0{i + 1} 10:00", 5 - i % 3, f"服务很好第{i}次"])
+    other = wb.create_sheet("外卖")
+    other.append(["下单时间", "星级", "评价"])
+    other.append(["2024-06-01 12:00", "3星", "送餐有点慢"])
+    other.append(["2024-06-02 12:00", "5星", "很准时"])
+    path = tmp_path / "门店评价.xlsx"
+    wb.save(path)
+
+    wizard = open_wizard(path)
+    wait_preview(qtbot, wizard)
+    assert wizard.sheet_combo.isVisibleTo(wizard)
+    assert [wizard.sheet_combo.itemData(i) for i in range(wizard.sheet_combo.count())] == ["说明", "评价", "外卖"]
+    assert wizard.plan.sheet == "评价" and wizard.preview_model.rowCount() == 6
+    index = wizard.sheet_combo.findData("外卖")
+    wizard.sheet_combo.setCurrentIndex(index)
+    with qtbot.waitSignal(wizard.preview_ready, timeout=15000):
+        wizard.sheet_combo.activated.emit(index)
+    assert wizard.plan.sheet == "外卖" and wizard.plan.columns == ["下单时间", "星级", "评价"]
+    assert column_texts(wizard, 2) == ["送餐有点慢", "很准时"]
+    assert not wizard.encoding_combo.isVisibleTo(wizard)  # workbooks have no text encoding

@@ -317,3 +317,57 @@ def test_background_imports_show_screen_when_loaded(qtbot, ctx):
     assert win.stack.currentWidget() is win.screens[key]
     win.loader.wait()
     qtbot.waitUntil(lambda: len(win.loader.done) == len(win.specs), timeout=10000)
+
+
+def test_english_window(qtbot, ctx):
+    from cxdesk.i18n import set_language
+    from cxdesk.ui.main_window import MainWindow
+
+    set_language("en")
+    win = MainWindow(ctx)
+    win.confirm_quit = False
+    qtbot.addWidget(win)
+    assert win.welcome.import_button.text() == "Import a file…"
+    assert win.menuBar().actions()[0].text() == "&File"
+    if "dashboard" in win.screen_keys():
+        assert win.nav.item(0).text() == "Overview"
+
+
+def test_palette_and_excepthook(qapp, monkeypatch, tmp_path):
+    import logging
+    import sys
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from cxdesk.logs import log_path, setup_logging
+    from cxdesk.ui import app as app_module
+
+    assert app_module.apply_palette(qapp) in ("light", "dark")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(self.text()) or 0)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(app_module, "threading", app_module.threading)
+    setup_logging()
+    app_module.install_excepthook()
+    try:
+        raise ValueError("secret detail")
+    except ValueError:
+        sys.excepthook(*sys.exc_info())
+    assert len(shown) == 1 and "secret detail" not in shown[0] and str(log_path()) in shown[0]
+    for handler in logging.getLogger("cxdesk").handlers:
+        handler.flush()
+    if log_path().exists():
+        assert "secret detail" in log_path().read_text(encoding="utf-8")
+
+
+def test_demo_button_opens_demo_database(qtbot, ctx, window):
+    from cxdesk.ui.main_window import demo_available
+
+    if not demo_available():
+        pytest.skip("demo generator not installed")
+    with qtbot.waitSignal(ctx.database_changed, timeout=120000):
+        qtbot.mouseClick(window.welcome.demo_button, Qt.LeftButton)
+    assert ctx.db_path.name == "cxdesk-demo.db"
+    with qtbot.waitSignal(window.status_refreshed, timeout=30000, check_params_cb=lambda total, pending: total > 0):
+        window.refresh_status()
+    assert window.stack.currentWidget() is not window.welcome
