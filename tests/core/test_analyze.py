@@ -158,3 +158,17 @@ def test_cancel_with_workers_stops_quickly_and_resumes(tmp_path):
     rest = analyze(db, workers=0)
     assert rest.scored == 60 - kept and rest.skipped == kept
     db.close()
+
+
+def test_messy_text_long_html_control_characters(db):
+    long_text = "物流很快，包装完好。" * 400 + "但是客服态度很差！" * 100          # ~5k characters
+    ids = add_rows(db, [long_text, "价格&lt;b&gt;实惠&lt;/b&gt;<br>质量很好", "\x00质量\u200b很差\x0b", "=HYPERLINK(\"x\")", "12345"])
+    set_setting(db, "business_type", "电商/零售")
+    analyze(db)
+    long_mentions = mentions(db, ids[0])
+    assert long_mentions["物流"] == "positive" and long_mentions["服务"] == "negative"
+    assert db.execute("SELECT count(*) FROM feedback_topics WHERE feedback_id = ?", [ids[0]]).fetchone()[0] == len(long_mentions)
+    assert mentions(db, ids[1]) == {"价格": "positive", "质量": "positive"}
+    assert mentions(db, ids[2]) == {"质量": "negative"}
+    assert row(db, ids[4])["lang"] == "none" and row(db, ids[4])["label"] == "unknown"
+    assert row(db, ids[3])["label"] is not None
