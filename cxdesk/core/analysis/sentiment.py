@@ -29,14 +29,12 @@ background through `warm_up()`).
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, Iterable, Sequence
 
 # Changes whenever the model file, the features or the thresholds change (stored with each row).
@@ -131,6 +129,8 @@ _t2s = None
 
 
 def _model_files():
+    from importlib import resources
+
     return resources.files("cxdesk").joinpath("core", "data", "sentiment")
 
 
@@ -176,6 +176,8 @@ def _traditional_chars() -> frozenset[str]:
     if _trad_chars is None:
         with _lock:
             if _trad_chars is None:
+                from importlib import resources
+
                 import opencc
 
                 folder = resources.files(opencc).joinpath("dictionary")
@@ -236,6 +238,8 @@ def normalize_text(text: str | None) -> str:
         return ""
     t = unicodedata.normalize("NFKC", str(text))
     if "&" in t:
+        import html
+
         t = html.unescape(t)
     t = t.translate(_CONTROL).lower()
     t = to_simplified(t)
