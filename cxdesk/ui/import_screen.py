@@ -77,8 +77,15 @@ ENCODING_LABELS: dict[str, str] = {
     "utf-16-be": N_("Unicode (UTF-16 BE)"),
 }
 COMMON_ENCODINGS = ("utf-8", "gb18030", "big5", "utf-16")
-PARSED_COLOUR = QColor("#2b6cb0")
-ERROR_COLOUR = QColor("#c0392b")
+# (light palette, dark palette): readable on both backgrounds.
+PARSED_COLOURS = (QColor("#2b6cb0"), QColor("#79b8ff"))
+ERROR_COLOURS = (QColor("#c0392b"), QColor("#ff7b72"))
+
+
+def _dark() -> bool:
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    return QGuiApplication.palette().color(QPalette.Base).lightness() < 128
 
 
 def _importers():
@@ -346,9 +353,9 @@ class ImportPreviewModel(QAbstractTableModel):
         if role == Qt.ForegroundRole and parse:
             parsed, error = self._parsed(index.row(), col_role)
             if error:
-                return ERROR_COLOUR
+                return ERROR_COLOURS[_dark()]
             if parsed is not None:
-                return PARSED_COLOUR
+                return PARSED_COLOURS[_dark()]
         if role == Qt.FontRole and col_role == IGNORE and self._roles:
             font = QFont()
             font.setItalic(True)
@@ -672,8 +679,11 @@ class ImportWizard(QDialog):
         grid.addWidget(self.header_spin, 1, 1)
         grid.addWidget(self.reference_label, 1, 2)
         grid.addWidget(self.reference_edit, 1, 3)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+        self.encoding_combo.setMinimumWidth(240)
+        self.sheet_combo.setMinimumWidth(200)
+        self.header_spin.setMinimumWidth(90)
+        self.reference_edit.setMinimumWidth(200)
+        grid.setColumnStretch(4, 1)
         v.addLayout(grid)
 
         self.warnings_label = QLabel(page)

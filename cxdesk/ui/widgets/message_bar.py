@@ -111,7 +111,7 @@ class MessageBar(QFrame):
         self.setAutoFillBackground(True)
         self.setStyleSheet(
             f"#MessageBar {{ background: {bg}; border: 1px solid {border}; border-radius: 4px; }}"
-            f"#MessageBar QLabel {{ color: {fg}; }}"
+            f"#MessageBar QLabel, #MessageBar QToolButton {{ color: {fg}; }}"
         )
         if action_text:
             self.action_button.setText(action_text)
