@@ -94,6 +94,13 @@ def test_manual_label_and_manual_topics_survive_reanalysis(db):
                       "WHERE ft.feedback_id = ? AND t.name = '环境'", [fid]).fetchone() == (1,)
     assert "环境" in json.loads(r["topics"]) and "味道" in json.loads(r["topics"])
 
+    tag_topic(db, [fid], "味道", remove=True)          # the owner says this row is not about taste
+    analyze(db, force=True)
+    assert "味道" not in mentions(db, fid) and "味道" not in json.loads(row(db, fid)["topics"])
+    tag_topic(db, [fid], "味道")                       # ... and changes their mind
+    analyze(db, force=True)
+    assert "味道" in mentions(db, fid)
+
 
 def test_first_analyze_installs_the_business_template(db):
     set_setting(db, "business_type", "电商/零售")

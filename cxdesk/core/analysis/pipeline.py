@@ -202,12 +202,13 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     `workers`: processes for big jobs (default 2 above `PARALLEL_MIN_ROWS` rows, else none).
     May raise `Cancelled` from `progress`; finished batches stay written.
     """
-    from cxdesk.core.analysis.store import write_results
+    from cxdesk.core.analysis.store import ensure_tables, write_results
     from cxdesk.core.analysis.topics import dictionary_hash, ensure_default_topics, jieba_words, list_topics
     from cxdesk.core.storage import db_path_of, now_text
 
     started = time.perf_counter()
     progress(0, 1, _("Preparing the analysis"))
+    ensure_tables(db)
     installed = ensure_default_topics(db)
     adapter = load_adapter(db)
     sent_part = sentiment_version(adapter)

@@ -1,7 +1,8 @@
 """Writing analysis results, and the owner's corrections that analysis must never overwrite.
 
-The pipeline writes scored rows here batch by batch. The owner's own label (`manual_label`) and
-topics tagged by hand (`feedback_topics.manual = 1`) survive every re-analysis.
+The pipeline writes scored rows here batch by batch. The owner's own label (`manual_label`), topics
+tagged by hand (`feedback_topics.manual = 1`) and topics the owner took off a row (table
+`feedback_topic_removed`) survive every re-analysis.
 """
 
 from __future__ import annotations
@@ -9,11 +10,35 @@ from __future__ import annotations
 import json
 from typing import Iterable, Sequence
 
+from cxdesk.core import storage
 from cxdesk.core.changes import Changes
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.i18n import _
 
 LABELS = ("positive", "neutral", "negative", "unknown")
+
+
+def _migrate_20(db) -> None:
+    # A topic the owner took off a row must not come back when the row is analyzed again.
+    db.executescript(_REMOVED_SQL)
+
+
+_REMOVED_SQL = """
+        CREATE TABLE IF NOT EXISTS feedback_topic_removed (
+            feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
+            topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+            PRIMARY KEY (feedback_id, topic_id)
+        ) WITHOUT ROWID;
+"""
+
+
+def ensure_tables(db) -> None:
+    """Databases that passed schema version 20 before this table existed (development copies) get it now."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'feedback_topic_removed'").fetchone() is None:
+        db.conn.execute(_REMOVED_SQL)
+
+
+storage.register_migration(20, _migrate_20)
 
 
 def _chunks(ids: Sequence[int], size: int = 500):
@@ -47,13 +72,23 @@ def write_results(db, rows: Sequence[tuple], topic_ids: Sequence[int], version: 
     ids = [r[0] for r in rows]
     for chunk in _chunks(ids):
         db.execute(f"DELETE FROM feedback_topics WHERE manual = 0 AND feedback_id IN ({_marks(len(chunk))})", chunk)
-    mentions = [(fid, topic_ids[i], score, label) for fid, _l, _s, _m, found in rows for i, score, label in found]
+    removed = set()
+    for chunk in _chunks(ids):
+        removed.update(db.execute(
+            f"SELECT feedback_id, topic_id FROM feedback_topic_removed WHERE feedback_id IN ({_marks(len(chunk))})",
+            chunk).fetchall())
+    mentions = [(fid, topic_ids[i], score, label) for fid, _l, _s, _m, found in rows for i, score, label in found
+                if (fid, topic_ids[i]) not in removed]
     if mentions:
         db.conn.executemany(
             "INSERT INTO feedback_topics(feedback_id, topic_id, sentiment, label, manual) VALUES (?, ?, ?, ?, 0) "
             "ON CONFLICT(feedback_id, topic_id) DO NOTHING", mentions)
     # The display cache lists every topic of the row, automatic and manual, in topic order.
-    names_by_row: dict[int, list[int]] = {fid: sorted({topic_ids[i] for i, _s, _l in found}) for fid, _l, _s, _m, found in rows}
+    removed_by_row: dict[int, set[int]] = {}
+    for fid, tid in removed:
+        removed_by_row.setdefault(fid, set()).add(tid)
+    names_by_row = {fid: {topic_ids[i] for i, _s, _l in found} - removed_by_row.get(fid, set())
+                    for fid, _l, _s, _m, found in rows}
     manual = {}
     for chunk in _chunks(ids):
         for fid, tid in db.execute(
@@ -84,13 +119,14 @@ def set_manual_label(db, ids: Iterable[int], label: str | None) -> Changes:
 
 
 def tag_topic(db, ids: Iterable[int], topic_name: str, remove: bool = False) -> Changes:
-    """Tag rows with a topic by hand (kept through re-analysis), or take the topic off them.
+    """Tag rows with a topic by hand, or take the topic off them; both hold through re-analysis.
 
     Tagging with a topic that does not exist yet creates it (with no extra words).
     """
     from cxdesk.core.analysis.topics import _exists, add_topic, get_topic, _refresh_topic_cache
 
     ids = [int(i) for i in ids]
+    ensure_tables(db)
     with db.atomic():
         if remove:
             topic = get_topic(db, topic_name)
@@ -103,7 +139,11 @@ def tag_topic(db, ids: Iterable[int], topic_name: str, remove: bool = False) -> 
             if remove:
                 db.execute(f"DELETE FROM feedback_topics WHERE topic_id = ? AND feedback_id IN ({marks})",
                            [topic.id, *chunk])
+                db.execute("INSERT OR IGNORE INTO feedback_topic_removed(feedback_id, topic_id) "
+                           f"SELECT id, ? FROM feedback WHERE id IN ({marks})", [topic.id, *chunk])
             else:
+                db.execute(f"DELETE FROM feedback_topic_removed WHERE topic_id = ? AND feedback_id IN ({marks})",
+                           [topic.id, *chunk])
                 db.execute(
                     "INSERT INTO feedback_topics(feedback_id, topic_id, sentiment, label, manual) "
                     f"SELECT id, ?, sentiment, coalesce(label, 'unknown'), 1 FROM feedback WHERE id IN ({marks}) "
