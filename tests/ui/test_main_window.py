@@ -371,3 +371,19 @@ def test_demo_button_opens_demo_database(qtbot, ctx, window):
     with qtbot.waitSignal(window.status_refreshed, timeout=30000, check_params_cb=lambda total, pending: total > 0):
         window.refresh_status()
     assert window.stack.currentWidget() is not window.welcome
+
+
+def test_cxdesk_command_opens_window(tmp_path, monkeypatch):
+    """`cxdesk --db FILE` starts the real app (fresh interpreter) and shows a responsive window."""
+    from tests.conftest import run_cli
+
+    db = tmp_path / "命令行.db"
+    proc = run_cli("--db", str(db), env={"CXDESK_STARTUP_PROBE": "1", "QT_QPA_PLATFORM": "offscreen",
+                                          "CXDESK_DATA_DIR": str(tmp_path / "data")})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "CXDESK_RESPONSIVE" in proc.stdout
+    assert db.exists()
+    from cxdesk.ui import settings
+
+    monkeypatch.setenv("CXDESK_DATA_DIR", str(tmp_path / "data"))
+    assert settings.get(settings.RECENT_DATABASES)[0] == str(db)
