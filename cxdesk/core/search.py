@@ -22,7 +22,6 @@ Soft-deleted rows stay in the index; every query joins through `feedback.deleted
 from __future__ import annotations
 
 import re
-import unicodedata
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -200,6 +199,24 @@ def search_clause(query: str, alias: str = "f") -> tuple[str, list]:
         parts.append(f"{alias}.text LIKE ? ESCAPE '\\'")
         params.append(f"%{_escape_like(term)}%")
     return "(" + " AND ".join(parts) + ")", params
+
+
+def estimate_matches(db, query: str, cap: int = 20_000) -> int:
+    """An upper bound on the rows matching `query` (soft-deleted rows included), counted up to `cap`.
+
+    Reads only the index doclists, so it is cheap; the browser uses it to choose between walking the
+    time index (many matches) and sorting the matches (few).
+    """
+    sql, params = search_clause(query, alias="f")
+    best = cap
+    for table in ("feedback_fts", "feedback_chars"):
+        marker = f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
+        if marker not in sql:
+            continue
+        index = sql[: sql.index(marker)].count("?")
+        n = db.execute(f"SELECT count(*) FROM ({marker} LIMIT ?)", [params[index], cap]).fetchone()[0]
+        best = min(best, int(n))
+    return best
 
 
 def like_clause(query: str, alias: str = "f") -> tuple[str, list]:

@@ -171,3 +171,12 @@ def test_first_ids_are_a_prefix_of_all_ids(filled):
         full = query_ids(filled, flt).tolist()
         assert query_ids(filled, flt, limit=1).tolist() == full[:1]
         assert query_ids(filled, flt, limit=100).tolist() == full
+
+
+def test_estimate_matches(filled):
+    assert search.estimate_matches(filled, "物流") == 2
+    assert search.estimate_matches(filled, "物流 慢") == 1
+    assert search.estimate_matches(filled, "物流 很慢啊") == 0     # an upper bound: the rarer part
+    assert search.estimate_matches(filled, "物流很慢") == 1
+    assert search.estimate_matches(filled, "物流", cap=1) == 1
+    assert search.estimate_matches(filled, "") == 20_000
