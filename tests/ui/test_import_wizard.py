@@ -320,3 +320,23 @@ def test_sheet_chooser_reads_the_chosen_sheet(qtbot, ctx, tmp_path, open_wizard)
     assert wizard.plan.sheet == "外卖" and wizard.plan.columns == ["下单时间", "星级", "评价"]
     assert column_texts(wizard, 2) == ["送餐有点慢", "很准时"]
     assert not wizard.encoding_combo.isVisibleTo(wizard)  # workbooks have no text encoding
+
+
+def test_same_file_twice_says_already_imported(qtbot, ctx, tmp_path, open_wizard):
+    path = write_gbk_csv(tmp_path / "重复.csv", n=6)
+    first = open_wizard(path)
+    wait_preview(qtbot, first)
+    with qtbot.waitSignal(first.report_shown, timeout=30000):
+        first.start_import()
+    first.accept()
+    before = len(feedback_rows(ctx))
+
+    second = open_wizard(path)
+    wait_preview(qtbot, second)
+    with qtbot.waitSignal(second.report_shown, timeout=30000):
+        second.start_import()
+    assert second.result.already_imported
+    assert "已" in second.report_title.text() and "导入过" in second.report_title.text()
+    assert second.count_labels["imported"].text() == "0"
+    assert not second.view_button.isEnabled() and not second.undo_button.isVisibleTo(second)
+    assert len(feedback_rows(ctx)) == before and ctx.undo_stack.count() == 1
