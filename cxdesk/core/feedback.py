@@ -40,7 +40,8 @@ _ROW_COLUMNS = (
 )
 
 _CHUNK = 500  # ids per IN (...) list, well below SQLite's parameter limit
-FEW_MATCHES = 20_000  # below this many search matches, sorting them beats walking the time index
+FEW_MATCHES = 20_000
+EXCEL_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included  # below this many search matches, sorting them beats walking the time index
 
 
 @dataclass(frozen=True)
@@ -425,6 +426,10 @@ def export_rows(db, flt: FeedbackFilter, path: Path | str, progress: Progress = 
     if kind not in (".xlsx", ".csv"):
         raise InvalidValueError(_("Cannot export to “{name}”: choose a .xlsx or .csv file name.").format(name=path.name))
     ids = query_ids(db, flt, sort, descending)
+    if kind == ".xlsx" and len(ids) >= EXCEL_MAX_ROWS:
+        raise InvalidValueError(
+            _("{n} rows do not fit in one Excel sheet (at most {max}). Export to .csv instead, or filter the rows first.").format(
+                n=f"{len(ids):,}", max=f"{EXCEL_MAX_ROWS - 1:,}"))
     sources = {int(r[0]): r[1] for r in db.execute("SELECT id, file_name FROM sources")}
     header = [_(title) for _key, title in EXPORT_COLUMNS]
     total = len(ids)

@@ -170,3 +170,11 @@ def test_export_cancel_leaves_no_file(filled, tmp_path):
 def test_export_refuses_other_types(filled, tmp_path):
     with pytest.raises(InvalidValueError):
         fb.export_rows(filled, FeedbackFilter(), tmp_path / "out.pdf")
+
+
+def test_export_too_many_rows_for_excel(filled, tmp_path, monkeypatch):
+    monkeypatch.setattr(fb, "EXCEL_MAX_ROWS", 5)
+    with pytest.raises(InvalidValueError) as err:
+        fb.export_rows(filled, FeedbackFilter(), tmp_path / "big.xlsx")
+    assert ".csv" in str(err.value)
+    assert fb.export_rows(filled, FeedbackFilter(), tmp_path / "big.csv").rows == 5
