@@ -36,7 +36,7 @@ HELD_OUT_CATS = ("手机", "蒙牛", "热水器")
 VALIDATION_CAT = "平板"
 SEED = 20240601
 MAX_TRAIN_CHARS = 1000
-MODEL_ID = "zh-ngram-2"
+MODEL_ID = S.ZH_MODEL
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,7 +307,6 @@ def main(argv=None) -> int:
 
     meta = {
         "model": MODEL_ID,
-        "model_version": S.MODEL_VERSION,
         "kind": "NB-scaled logistic regression (NB-SVM style) over hashed character 1-3-grams, negation scope flagged",
         "hash_bits": S.HASH_BITS,
         "negators": S.NEGATORS,

@@ -104,7 +104,7 @@ def test_corrections_count_and_time_split(db):
 def test_stored_adapter_round_trip_and_guards(db):
     import numpy as np
 
-    adapter = S.Adapter(version="ad-x", base_version=S.MODEL_VERSION, scale=0.9, bias=0.3,
+    adapter = S.Adapter(version="ad-x", base_version=S.ZH_MODEL, scale=0.9, bias=0.3,
                         indices=np.array([5, 77], dtype=np.int64), values=np.array([0.5, -1.25], dtype=np.float32))
     learn.save_adapter(db, adapter)
     raw = db.execute("SELECT value FROM settings WHERE key = 'sentiment.adapter'").fetchone()[0]
@@ -117,7 +117,7 @@ def test_stored_adapter_round_trip_and_guards(db):
 
     set_setting(db, "sentiment.adapter", {"format": 1, "base_version": "old-model", "bits": S.HASH_BITS})
     assert learn.load_adapter(db) is None          # made for another model: ignored
-    set_setting(db, "sentiment.adapter", {"format": 1, "base_version": S.MODEL_VERSION, "bits": S.HASH_BITS,
+    set_setting(db, "sentiment.adapter", {"format": 1, "base_version": S.ZH_MODEL, "bits": S.HASH_BITS,
                                           "indices": "!!notbase64", "values": ""})
     assert learn.load_adapter(db) is None          # damaged: ignored, never a crash
     assert learn.remove_adapter(db) is True

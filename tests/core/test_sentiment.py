@@ -28,7 +28,8 @@ def test_import_is_light():
     assert float(seconds) < 0.5  # generous for a loaded machine; the benchmark reports the real figure
 
 
-@pytest.mark.parametrize("text", ["", None, "   ", "😀😀👍", "！！！。。。", "???", "12345", "3.5", "—— …… ~~", "\x00\x0b"])
+@pytest.mark.parametrize("text", ["", None, "   ", "😀😀👍", "！！！。。。", "???", "12345", "3.5", "—— …… ~~", "\x00\x0b",
+                                  "hhhhhhhhh", "gggg!!", "zzz 111"])
 def test_nothing_to_score_is_unknown(text):
     (res,) = S.analyze_texts([text])
     assert res == S.SentimentResult(None, "unknown", "none")
@@ -155,7 +156,7 @@ def test_model_files_are_safe_and_described():
 
     folder = S._model_files()
     meta = json.loads(folder.joinpath("model.json").read_text(encoding="utf-8"))
-    assert meta["model_version"] == S.MODEL_VERSION
+    assert meta["model"] == S.ZH_MODEL and S.ZH_MODEL in S.MODEL_VERSION
     assert meta["hash_bits"] == S.HASH_BITS
     assert meta["thresholds"] == {"negative_below": S.NEGATIVE_BELOW, "positive_from": S.POSITIVE_FROM}
     assert set(meta["training_data"]["held_out_categories"]) == {"手机", "蒙牛", "热水器"}
@@ -173,7 +174,7 @@ def test_adapter_shifts_chinese_scores_only():
     import numpy as np
 
     base_zh, base_en = S.score_texts(["这家店绝绝子", "Great food"])
-    adapter = S.Adapter(version="ad-test", base_version=S.MODEL_VERSION, scale=1.0, bias=2.0,
+    adapter = S.Adapter(version="ad-test", base_version=S.ZH_MODEL, scale=1.0, bias=2.0,
                         indices=np.array([], dtype=np.int64), values=np.array([], dtype=np.float32))
     ad_zh, ad_en = S.score_texts(["这家店绝绝子", "Great food"], adapter)
     assert ad_zh > base_zh

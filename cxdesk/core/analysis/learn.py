@@ -205,7 +205,7 @@ def _adapter_from(scale, bias, indices, values, info: dict) -> S.Adapter:
 
     payload = np.asarray(indices, dtype="<u4").tobytes() + np.asarray(values, dtype="<f4").tobytes()
     digest = hashlib.sha1(payload + json.dumps([round(scale, 6), round(bias, 6)]).encode()).hexdigest()[:10]
-    return S.Adapter(version=f"ad-{digest}", base_version=S.MODEL_VERSION, scale=float(scale),
+    return S.Adapter(version=f"ad-{digest}", base_version=S.ZH_MODEL, scale=float(scale),
                      bias=float(bias), indices=np.asarray(indices, dtype=np.int64),
                      values=np.asarray(values, dtype=np.float32), bits=S.HASH_BITS, info=dict(info))
 
@@ -329,7 +329,7 @@ def load_adapter(db) -> S.Adapter | None:
     value = get_setting(db, ADAPTER_KEY)
     if not isinstance(value, dict) or value.get("format") != ADAPTER_FORMAT:
         return None
-    if value.get("base_version") != S.MODEL_VERSION or value.get("bits") != S.HASH_BITS:
+    if value.get("base_version") != S.ZH_MODEL or value.get("bits") != S.HASH_BITS:
         return None
     try:
         import numpy as np

@@ -37,8 +37,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-# Changes whenever the model file, the features or the thresholds change (stored with each row).
-MODEL_VERSION = "zh-ngram-2+vader-3.3.2+t40-60"
+# The Chinese model file and its features (in model.json; shop adapters are tied to it).
+ZH_MODEL = "zh-ngram-2"
+# How Latin-script rows are scored and which rows count as text at all.
+EN_METHOD = "vader-3.3.2-b"
+# Changes whenever the model, the English method or the thresholds change (stored with each row).
+MODEL_VERSION = f"{ZH_MODEL}+{EN_METHOD}+t40-60"
 
 NEGATIVE_BELOW = 0.40
 POSITIVE_FROM = 0.60
@@ -148,7 +152,7 @@ def _load_model() -> _Model:
                     weights = z["weights"].astype(np.float32)
                     bias = float(z["bias"])
                 bits = int(meta["hash_bits"])
-                if weights.shape != (1 << bits,) or bits != HASH_BITS:
+                if weights.shape != (1 << bits,) or bits != HASH_BITS or meta.get("model") != ZH_MODEL:
                     raise RuntimeError("sentiment model does not match the feature definition")
                 _model = _Model(weights, bias, float(meta["platt_a"]), float(meta["platt_b"]), bits, meta)
     return _model
@@ -232,8 +236,8 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text)
 
 
-def normalize_text(text: str | None) -> str:
-    """The text as the models see it (NFKC, unescaped, lower case, simplified, no control chars)."""
+def _clean(text: str | None) -> str:
+    """NFKC, HTML entities unescaped, control characters removed (case kept: VADER reads CAPS)."""
     if not text:
         return ""
     t = unicodedata.normalize("NFKC", str(text))
@@ -241,9 +245,12 @@ def normalize_text(text: str | None) -> str:
         import html
 
         t = html.unescape(t)
-    t = t.translate(_CONTROL).lower()
-    t = to_simplified(t)
-    return t.strip()
+    return t.translate(_CONTROL).strip()
+
+
+def normalize_text(text: str | None) -> str:
+    """The text as the models see it (NFKC, unescaped, lower case, simplified, no control chars)."""
+    return to_simplified(_clean(text).lower())
 
 
 def detect_language(normalized: str) -> str:
@@ -258,8 +265,15 @@ def detect_language(normalized: str) -> str:
     if han > 0 and han * 2 >= latin:
         return "zh"
     if latin > 0:
+        # "hhhhh", "gggg", "zzz": keyboard noise, not English (BAD_INPUTS #35)
+        if not any(_is_word(w) for w in _LATIN_WORD_RE.findall(normalized)):
+            return "none"
         return "en"
     return "other"
+
+
+def _is_word(token: str) -> bool:
+    return len(set(token)) > 1 and any(c in "aeiouyàáâäèéêëìíîïòóôöùúûü" for c in token) or token in ("a", "i", "o")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -431,7 +445,7 @@ def analyze_texts(texts: Iterable[str | None], adapter: Adapter | None = None, *
             zh_text.append(norm)
         elif lang == "en":
             en_idx.append(i)
-            en_text.append(norm)
+            en_text.append(_clean(text))
         else:
             results[i] = SentimentResult(None, "unknown", lang)
     if zh_text:
