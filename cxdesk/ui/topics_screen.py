@@ -181,6 +181,7 @@ class TopicsScreen(QWidget):
     # ---------------------------------------------------------------- loading
 
     def reload(self) -> None:
+        self._generation += 1  # whatever is still on its way was computed for an older request
         self._reload_timer.start()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -502,7 +503,8 @@ class TopicsScreen(QWidget):
         self.analysis_label.setText(_("Re-reading the feedback with the new words…"))
         task.signals.progressed.connect(self._on_analysis_progress)
         task.signals.finished.connect(self._on_analysis_finished)
-        task.signals.failed.connect(self.message_bar.show_error)
+        task.signals.failed.connect(self._on_analysis_failed)
+        task.signals.cancelled.connect(self._on_analysis_cancelled)
         task.signals.ended.connect(self._on_analysis_ended)
 
     def _on_analysis_progress(self, done: int, total: int, message: str) -> None:
@@ -516,6 +518,16 @@ class TopicsScreen(QWidget):
             return  # the screen was closed while the task ran
         self.analysis_label.setText(_("All feedback has been read with the current words."))
         self.ctx.notify(Changes(feedback=True, topics=True, alerts=True))
+
+    def _on_analysis_failed(self, message: str) -> None:
+        if not isValid(self):
+            return
+        self.analysis_label.setText(_("The re-analysis stopped; the words are saved. Edit again or restart to retry."))
+        self.message_bar.show_error(message)
+
+    def _on_analysis_cancelled(self) -> None:
+        if isValid(self):
+            self.analysis_label.setText(_("The re-analysis was cancelled; the words are saved."))
 
     def _on_analysis_ended(self) -> None:
         if not isValid(self):

@@ -160,6 +160,7 @@ class TrendsScreen(QWidget):
         self._pending = False
         self._loaded_once = False
         self._auto_granularity = True
+        self._auto_alert_running = False
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 10)
@@ -381,11 +382,13 @@ class TrendsScreen(QWidget):
 
     def reload(self) -> None:
         """Recompute for the current filter (coalesces bursts of filter changes into one task)."""
+        self._generation += 1  # whatever is still on its way was computed for an older request
         self._reload_timer.start()
 
     def _start_reload(self) -> None:
         if self._task is not None and not self._task.done.is_set():
-            self._pending = True  # one more run when the current one ends
+            self._generation += 1  # the running result is already out of date
+            self._pending = True   # one more run when the current one ends
             return
         self._generation += 1
         generation = self._generation
@@ -396,7 +399,8 @@ class TrendsScreen(QWidget):
             from cxdesk.core.analysis import alerts, trends
 
             dash = trends.dashboard(db, flt, granularity, progress=progress)
-            return dash, alerts.list_alerts(db)
+            current = dash.total_rows == 0 or alerts.alerts_are_current(db)
+            return dash, alerts.list_alerts(db), current
 
         task = self.ctx.run_task(work, write=False, title=_("Updating the overview"))
         self._task = task
@@ -417,7 +421,7 @@ class TrendsScreen(QWidget):
             return  # the screen was closed while the task ran
         if generation != self._generation:
             return  # an older filter; a newer result is on its way
-        dash, alert_list = result
+        dash, alert_list, alerts_current = result
         first_time = not self._loaded_once
         self._loaded_once = True
         self.dashboard = dash
@@ -433,6 +437,11 @@ class TrendsScreen(QWidget):
         self._draw_trend()
         self._draw_topics()
         self._draw_alerts()
+        if not alerts_current and not self._auto_alert_running:
+            # New or changed data since the last check (an import, an undo, a re-analysis): check again.
+            self._auto_alert_running = True
+            task = self.run_alert_check(quiet=True)
+            task.signals.ended.connect(self._on_auto_alerts_ended)
         self.refreshed.emit()
 
     def _anchor_presets(self, last_day: date) -> None:
@@ -761,7 +770,15 @@ class TrendsScreen(QWidget):
         task.signals.failed.connect(self.message_bar.show_error)
         self.last_write_task = task
 
-    def run_alert_check(self):
+    def _on_alert_check_ended(self) -> None:
+        if isValid(self):
+            self.run_alerts_button.setEnabled(True)
+
+    def _on_auto_alerts_ended(self) -> None:
+        if isValid(self):
+            self._auto_alert_running = False
+
+    def run_alert_check(self, quiet: bool = False):
         def work(db, progress):
             from cxdesk.core.analysis.alerts import run_alerts
 
@@ -769,11 +786,19 @@ class TrendsScreen(QWidget):
 
         self.run_alerts_button.setEnabled(False)
         task = self.ctx.run_task(work, title=_("Looking for rising complaints"))
-        task.signals.finished.connect(self._on_alerts_checked)
+        task.signals.finished.connect(self._on_auto_alerts_checked if quiet else self._on_alerts_checked)
         task.signals.failed.connect(self.message_bar.show_error)
-        task.signals.ended.connect(lambda: self.run_alerts_button.setEnabled(True))
+        task.signals.ended.connect(self._on_alert_check_ended)
         self.last_write_task = task
         return task
+
+    def _on_auto_alerts_checked(self, found) -> None:
+        if not isValid(self):
+            return
+        if found:
+            self.message_bar.show_warning(ngettext("{n} topic or channel has rising complaints.",
+                                                  "{n} topics or channels have rising complaints.", len(found)).format(n=len(found)))
+        self.ctx.notify(Changes(alerts=True))
 
     def _on_alerts_checked(self, found) -> None:
         if not isValid(self):

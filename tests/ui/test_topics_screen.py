@@ -146,7 +146,7 @@ def test_edit_triggers_background_reanalysis(ctx, qtbot, screen):
     wait_edit_and_reload(qtbot, screen, screen.save_synonyms)
     assert screen.analysis_task is not None
     wait_analysis(qtbot, screen)
-    assert "全部反馈" in screen.analysis_label.text() or "current words" in screen.analysis_label.text()
+    assert screen.analysis_label.text() == "所有反馈都已按当前关键词分析完毕。", screen.message_bar.text()
     db = ctx.read_db()
     n = db.execute("SELECT count(*) FROM feedback WHERE analysis_version IS NOT NULL").fetchone()[0]
     assert n == len(TEXTS) * 3

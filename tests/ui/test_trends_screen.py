@@ -139,11 +139,12 @@ def test_topic_bar_click_and_ranking_switch(ctx, qtbot, screen):
 def test_alert_check_create_action_and_dismiss(ctx, qtbot, screen):
     fill(ctx.db_path, spike=True)
     load(qtbot, screen)
-    with qtbot.waitSignal(screen.refreshed, timeout=20000):
-        task = screen.run_alert_check()
-    assert task.error is None
+    task = screen.run_alert_check()
+    with qtbot.waitSignal(task.signals.ended, timeout=20000):
+        pass
+    assert task.error is None and ("topic", "物流") in [(a.kind, a.key) for a in task.result]
+    qtbot.waitUntil(lambda: ("topic", "物流") in [(a.kind, a.key) for a in screen.alerts], timeout=20000)
     keys = [(a.kind, a.key) for a in screen.alerts]
-    assert ("topic", "物流") in keys
     row = keys.index(("topic", "物流"))
     screen.alert_list.setCurrentRow(row)
     assert screen.alert_action_button.isEnabled()
@@ -154,9 +155,10 @@ def test_alert_check_create_action_and_dismiss(ctx, qtbot, screen):
     with qtbot.waitSignal(ctx.open_feedback_requested, timeout=3000) as sig:
         qtbot.mouseClick(screen.alert_open_button, Qt.LeftButton)
     assert sig.args[0].topics == ("物流",)
-    with qtbot.waitSignal(screen.refreshed, timeout=20000):
-        qtbot.mouseClick(screen.alert_dismiss_button, Qt.LeftButton)
-    assert ("topic", "物流") not in [(a.kind, a.key) for a in screen.alerts]
+    qtbot.mouseClick(screen.alert_dismiss_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: ("topic", "物流") not in [(a.kind, a.key) for a in screen.alerts], timeout=20000)
+    assert ctx.read_db().execute("SELECT count(*) FROM alerts WHERE key = '物流' AND dismissed_at IS NOT NULL"
+                                 ).fetchone()[0] == 1
 
 
 def test_save_chart_png(ctx, qtbot, screen, tmp_path):

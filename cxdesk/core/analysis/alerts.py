@@ -27,6 +27,7 @@ from cxdesk.core.progress import Progress, no_progress
 from cxdesk.i18n import _
 
 SETTINGS_KEY = "alerts.thresholds"
+CHECKED_KEY = "alerts.checked_signature"
 
 
 @dataclass(frozen=True)
@@ -311,6 +312,27 @@ def find_spikes(db, *, as_of: date | None = None, settings: AlertSettings | None
     return found
 
 
+def data_signature(db) -> str:
+    """Changes whenever counts, labels, topic mentions or topics change (cheap: reads the summaries)."""
+    import hashlib
+
+    if trends._try_refresh(db):
+        a = db.execute("SELECT total(n_pos), total(n_neu), total(n_neg), total(n_unk), max(day) FROM trend_daily").fetchone()
+        b = db.execute("SELECT total(m_neg), total(m_pos), count(*) FROM trend_topic_daily").fetchone()
+    else:
+        a = db.execute("SELECT count(*), total(label = 'negative'), max(created_at) FROM feedback WHERE deleted = 0").fetchone()
+        b = db.execute("SELECT count(*), total(label = 'negative') FROM feedback_topics").fetchone()
+    c = db.execute("SELECT group_concat(id || ':' || name || ':' || enabled, ',') FROM "
+                   "(SELECT id, name, enabled FROM topics ORDER BY id)").fetchone()
+    d = db.execute("SELECT value FROM settings WHERE key = ?", [SETTINGS_KEY]).fetchone()
+    return hashlib.sha1(repr((tuple(a), tuple(b), tuple(c), d)).encode("utf-8")).hexdigest()[:16]
+
+
+def alerts_are_current(db) -> bool:
+    """True if `run_alerts` already ran on exactly the data there is now."""
+    return storage.get_setting(db, CHECKED_KEY) == data_signature(db)
+
+
 def run_alerts(db, progress: Progress = no_progress, *, as_of: date | None = None) -> list[Alert]:
     """Find spikes in the latest week/day, store them and return the alerts not dismissed.
 
@@ -345,6 +367,8 @@ def run_alerts(db, progress: Progress = no_progress, *, as_of: date | None = Non
                 " observed = excluded.observed, expected = excluded.expected, p_value = excluded.p_value",
                 [a.kind, a.key, a.granularity, a.period_start.isoformat(), a.period_end.isoformat(), a.observed,
                  a.expected, a.p_value, now])
+        if as_of is None:
+            storage.set_setting(db, CHECKED_KEY, data_signature(db))
     progress(2, 2, _("Looking for complaint spikes"))
     keys = {(a.kind, a.key, a.granularity, a.period_start) for a in spikes}
     return [a for a in list_alerts(db) if (a.kind, a.key, a.granularity, a.period_start) in keys]
