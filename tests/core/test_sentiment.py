@@ -37,6 +37,12 @@ def test_nothing_to_score_is_unknown(text):
     assert S.label_texts([text]) == ["unknown"]
 
 
+def test_odd_cell_values_do_not_crash():
+    res = S.analyze_texts([float("nan"), 5, 4.5, "坏\ud800掉了", "好\x00评"])
+    assert [(r.label, r.lang) for r in res[:3]] == [("unknown", "none")] * 3
+    assert res[3].lang == "zh" and res[4].lang == "zh"
+
+
 def test_other_scripts_are_unknown():
     res = S.analyze_texts(["とても良いです", "정말 좋아요", "Очень хорошо"])
     assert [(r.label, r.lang) for r in res] == [("unknown", "other")] * 3

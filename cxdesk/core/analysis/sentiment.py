@@ -238,9 +238,13 @@ def to_simplified(text: str) -> str:
 
 def _clean(text: str | None) -> str:
     """NFKC, HTML entities unescaped, control characters removed (case kept: VADER reads CAPS)."""
+    if not isinstance(text, str):
+        if text is None or (isinstance(text, float) and math.isnan(text)):
+            return ""
+        text = str(text)  # a number from a spreadsheet cell
     if not text:
         return ""
-    t = unicodedata.normalize("NFKC", str(text))
+    t = unicodedata.normalize("NFKC", text)
     if "&" in t:
         import html
 
@@ -313,7 +317,7 @@ def hashed_features(units: Sequence[str], bits: int = HASH_BITS):
     np = _np()
     count = len(units)
     joined = "\x00".join(units) + "\x00"
-    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    cp = np.frombuffer(joined.encode("utf-32-le", "replace"), dtype=np.uint32).astype(np.uint64)
     sep = cp == 0
     doc = (np.cumsum(sep) - sep).astype(np.int32)
     cp[(cp >= 49) & (cp <= 57)] = 48
