@@ -245,7 +245,11 @@ def _bulk_search_index(db):
     except ImportError:
         return nullcontext()
     bulk = getattr(search, "bulk_load", None)
-    return bulk(db) if callable(bulk) else nullcontext()
+    names = getattr(search, "TRIGGER_NAMES", ())
+    indexed = bool(names) and db.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (%s)" % ",".join("?" * len(names)),
+        list(names)).fetchone()[0] > 0
+    return bulk(db) if callable(bulk) and indexed else nullcontext()
 
 
 def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> ImportResult:
