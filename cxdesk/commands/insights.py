@@ -160,8 +160,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         alerts.dismiss_alert(db, args.dismiss)
         if not args.json:
             print(_("Alert {id} dismissed.").format(id=args.dismiss))
-    if args.run:
-        alerts.run_alerts(db)
+    if args.run or not alerts.alerts_are_current(db):
+        alerts.run_alerts(db)  # also when data changed since the last check (e.g. an import from the CLI)
     found = alerts.list_alerts(db, include_dismissed=args.all)
     if args.json:
         print_json([a.to_dict() for a in found])
