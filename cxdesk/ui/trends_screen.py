@@ -324,6 +324,8 @@ class TrendsScreen(QWidget):
         self.count_plot.scene().sigMouseClicked.connect(lambda ev: self._on_plot_clicked(ev, self.count_plot))
         self.share_plot.scene().sigMouseClicked.connect(lambda ev: self._on_plot_clicked(ev, self.share_plot))
         self.topic_plot.scene().sigMouseClicked.connect(self._on_topic_clicked)
+        self._mouse_proxy3 = pg.SignalProxy(self.topic_plot.scene().sigMouseMoved, rateLimit=30,
+                                            slot=self._on_topic_hover)
         ctx.data_changed.connect(self._on_data_changed)
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
@@ -716,11 +718,36 @@ class TrendsScreen(QWidget):
     def _on_topic_clicked(self, event) -> None:
         if self.dashboard is None or event.button() != Qt.LeftButton or not getattr(self, "_ranking", None):
             return
-        vb = self.topic_plot.getViewBox()
-        point = vb.mapSceneToView(event.scenePos())
-        i = int(round(point.y()))
-        if 0 <= i < len(self._ranking) and abs(point.y() - i) <= 0.4 and point.x() >= 0:
+        i = self.topic_index_at(event.scenePos())
+        if i is not None:
             self.open_topic(self._ranking[i].name)
+
+    def topic_index_at(self, scene_pos) -> int | None:
+        ranking = getattr(self, "_ranking", None)
+        if not ranking:
+            return None
+        point = self.topic_plot.getViewBox().mapSceneToView(scene_pos)
+        i = int(round(point.y()))
+        return i if 0 <= i < len(ranking) and abs(point.y() - i) <= 0.4 else None
+
+    def describe_topic(self, i: int) -> str:
+        r = self._ranking[i]
+        return "\n".join([
+            r.name,
+            _("Mentions: {n}").format(n=r.mentions),
+            _("Negative mentions: {n}").format(n=r.negative_mentions),
+            _("Negative reviews about only this topic: {n}").format(n=r.negative_only),
+            _("Impact: {pts:.1f} percentage points of the negative share").format(pts=r.impact * 100),
+        ])
+
+    def _on_topic_hover(self, event) -> None:
+        pos = event[0]
+        i = self.topic_index_at(pos) if self.topic_plot.sceneBoundingRect().contains(pos) else None
+        if i is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(self.topic_plot.mapToGlobal(self.topic_plot.mapFromScene(pos)), self.describe_topic(i),
+                          self.topic_plot)
 
     def open_topic(self, name: str) -> None:
         from cxdesk.core.analysis.trends import topic_filter

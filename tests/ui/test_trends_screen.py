@@ -181,3 +181,13 @@ def test_lines_view_and_day_granularity(ctx, qtbot, screen):
     assert len(screen.dashboard.trend.buckets) == 84
     neg = next(c for c in screen.count_plot.listDataItems() if c.name() == "负面")
     assert list(neg.yData) == [b.counts.negative for b in screen.dashboard.trend.buckets]
+
+
+def test_topic_hover_text_has_exact_numbers(ctx, qtbot, screen):
+    fill(ctx.db_path)
+    load(qtbot, screen)
+    r = screen._ranking[0]
+    text = screen.describe_topic(0)
+    assert r.name in text and f"{r.negative_mentions}" in text and f"{r.impact * 100:.1f}" in text
+    scene_pt = screen.topic_plot.getViewBox().mapViewToScene(QPointF(0.1, 0))
+    assert screen.topic_index_at(scene_pt) == 0
