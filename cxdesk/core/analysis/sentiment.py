@@ -29,7 +29,6 @@ background through `warm_up()`).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
@@ -62,12 +61,25 @@ _HASH_MULT = 0x9E3779B97F4A7C15
 _SCOPE_FLAG = 1 << 63
 _CHUNK_CHARS = 400_000
 
-_SENTENCE_RE = re.compile(r"[^。！？!?；;…\n]+(?:[。！？!?；;…\n]+|$)")
-_EN_SENTENCE_RE = re.compile(r"(?<=[a-z0-9][.])\s+")
-_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
-_LATIN_WORD_RE = re.compile("[a-z\u00c0-\u024f]+")
-_OTHER_SCRIPT_RE = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f"
-                              "\u3040-\u30ff\u1100-\u11ff\uac00-\ud7af]")
+_PATTERNS: dict[str, re.Pattern] = {}
+_PATTERN_SOURCES = {
+    "sentence": r"[^。！？!?；;…\n]+(?:[。！？!?；;…\n]+|$)",
+    "en_sentence": r"(?<=[a-z0-9][.])\s+",
+    "han": "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]",
+    "latin_word": "[a-z\u00c0-\u024f]+",
+    "other_script": "[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f"
+                    "\u3040-\u30ff\u1100-\u11ff\uac00-\ud7af]",
+}
+
+
+def _re(name: str) -> re.Pattern:
+    """Patterns compiled on first use (compiling them all costs milliseconds at import)."""
+    pattern = _PATTERNS.get(name)
+    if pattern is None:
+        pattern = _PATTERNS[name] = re.compile(_PATTERN_SOURCES[name])
+    return pattern
+
+
 _CONTROL = {c: " " for c in range(32)}
 _CONTROL.update({0x7F: " ", 0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None})
 
@@ -144,6 +156,7 @@ def _load_model() -> _Model:
         with _lock:
             if _model is None:
                 import io
+                import json
 
                 np = _np()
                 folder = _model_files()
@@ -259,9 +272,9 @@ def normalize_text(text: str | None) -> str:
 
 def detect_language(normalized: str) -> str:
     """zh | en | other | none for a normalised text, from its script (Han characters vs Latin words)."""
-    han = len(_HAN_RE.findall(normalized))
-    latin = len(_LATIN_WORD_RE.findall(normalized))
-    other = len(_OTHER_SCRIPT_RE.findall(normalized))
+    han = len(_re("han").findall(normalized))
+    latin = len(_re("latin_word").findall(normalized))
+    other = len(_re("other_script").findall(normalized))
     if han == 0 and latin == 0 and other == 0:
         return "none"
     if other > han and other > latin:
@@ -270,7 +283,7 @@ def detect_language(normalized: str) -> str:
         return "zh"
     if latin > 0:
         # "hhhhh", "gggg", "zzz": keyboard noise, not English (BAD_INPUTS #35)
-        if not any(_is_word(w) for w in _LATIN_WORD_RE.findall(normalized)):
+        if not any(_is_word(w) for w in _re("latin_word").findall(normalized)):
             return "none"
         return "en"
     return "other"
@@ -285,8 +298,8 @@ def split_sentences(text: str) -> list[str]:
     if not text:
         return []
     out = []
-    for piece in _SENTENCE_RE.findall(text):
-        for sub in _EN_SENTENCE_RE.split(piece):
+    for piece in _re("sentence").findall(text):
+        for sub in _re("en_sentence").split(piece):
             sub = sub.strip()
             if sub:
                 out.append(sub)
