@@ -139,6 +139,52 @@ def index_upkeep_suspended(db) -> Iterator[None]:
         rebuild_index(db)
 
 
+@contextmanager
+def bulk_load(db) -> Iterator[None]:
+    """Index the rows an import adds in one pass at the end instead of row by row (about twice as
+    fast), staying exact for rows it updates or deletes on the way. Use inside the import's
+    transaction: `with db.atomic(), bulk_load(db): ...`; on an error the rollback undoes it all.
+
+    While it is open, temporary triggers (names inside them resolve to the temp table first) note every row whose text appears, changes or goes; rows
+    that were already indexed leave the index at once (their old text is only known then).
+    """
+    top = db.execute("SELECT coalesce(max(id), 0) FROM feedback").fetchone()[0]
+    for name in TRIGGER_NAMES:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS search_pending (id INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM temp.search_pending")
+    forget_old = (
+        "INSERT INTO feedback_fts(feedback_fts, rowid, text) SELECT 'delete', old.id, old.text "
+        f"WHERE old.id <= {int(top)} AND old.id NOT IN (SELECT id FROM search_pending); "
+        "INSERT INTO feedback_chars(feedback_chars, rowid, body) SELECT 'delete', old.id, "
+        + _SPACED.format(col="old.text")
+        + f" WHERE old.id <= {int(top)} AND old.id NOT IN (SELECT id FROM search_pending); "
+    )
+    db.execute("CREATE TEMP TRIGGER search_bulk_ai AFTER INSERT ON main.feedback BEGIN "
+               "INSERT OR IGNORE INTO search_pending(id) VALUES (new.id); END")
+    db.execute("CREATE TEMP TRIGGER search_bulk_au AFTER UPDATE OF text ON main.feedback "
+               "WHEN old.text IS NOT new.text BEGIN " + forget_old
+               + "INSERT OR IGNORE INTO search_pending(id) VALUES (old.id); END")
+    db.execute("CREATE TEMP TRIGGER search_bulk_ad AFTER DELETE ON main.feedback BEGIN " + forget_old
+               + "INSERT OR IGNORE INTO search_pending(id) VALUES (old.id); END")
+    ok = False
+    try:
+        yield
+        ok = True
+    finally:
+        if ok:
+            for name in ("search_bulk_ai", "search_bulk_au", "search_bulk_ad"):
+                db.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
+            db.execute("INSERT INTO feedback_fts(rowid, text) SELECT f.id, f.text FROM feedback f "
+                       "WHERE f.id IN (SELECT id FROM temp.search_pending)")
+            db.execute("INSERT INTO feedback_chars(rowid, body) SELECT f.id, " + _SPACED.format(col="f.text")
+                       + " FROM feedback f WHERE f.id IN (SELECT id FROM temp.search_pending)")
+            db.execute("DELETE FROM temp.search_pending")
+            for trigger in _TRIGGERS:
+                db.execute(trigger)
+        # On an error the caller's rollback restores the triggers and drops the temporary ones.
+
+
 def optimize_index(db) -> None:
     """Merge the index segments (worth it after a large import); safe to skip."""
     db.execute("INSERT INTO feedback_fts(feedback_fts) VALUES ('optimize')")

@@ -180,3 +180,37 @@ def test_estimate_matches(filled):
     assert search.estimate_matches(filled, "物流很慢") == 1
     assert search.estimate_matches(filled, "物流", cap=1) == 1
     assert search.estimate_matches(filled, "") == 20_000
+
+
+def test_bulk_load_is_exact_for_inserts_updates_and_deletes(filled):
+    db = filled
+    with db.atomic(), search.bulk_load(db):
+        db.conn.executemany("INSERT INTO feedback(id, source_id, text, dedup_key) VALUES (?, 1, ?, ?)",
+                            [(100 + i, f"新来的评论{i} 发货慢", f"n{i}") for i in range(30)])
+        db.execute("UPDATE feedback SET text = '改成了服务好' WHERE id = 2")        # indexed before
+        db.execute("UPDATE feedback SET text = '再改成态度好' WHERE id = 2")        # twice
+        db.execute("UPDATE feedback SET text = '新行也改了 物流' WHERE id = 100")  # new this time
+        db.execute("DELETE FROM feedback WHERE id IN (1, 101)")                    # old and new
+    assert found(db, "发货慢") == list(range(102, 130))
+    assert found(db, "物流") == [100]
+    assert found(db, "服务") == [] and found(db, "态度好") == [2]
+    assert found(db, "慢") == [3, *range(102, 130)]
+    for table in ("feedback_fts", "feedback_chars"):
+        db.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+    # Afterwards the permanent triggers keep the index again.
+    db.execute("INSERT INTO feedback(id, source_id, text, dedup_key) VALUES (200, 1, '之后的 物流', 'later')")
+    assert found(db, "物流") == [100, 200]
+    assert not db.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall()
+
+
+def test_bulk_load_rolls_back_with_the_import(filled):
+    db = filled
+    with pytest.raises(RuntimeError):
+        with db.atomic(), search.bulk_load(db):
+            db.execute("INSERT INTO feedback(id, source_id, text, dedup_key) VALUES (300, 1, '回滚的 物流', 'rb')")
+            raise RuntimeError("cancelled")
+    assert found(db, "物流") == [1, 2]
+    db.execute("INSERT INTO feedback(id, source_id, text, dedup_key) VALUES (301, 1, '物流', 'after')")
+    assert found(db, "物流") == [1, 2, 301]
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert set(search.TRIGGER_NAMES) <= names
