@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -107,6 +108,34 @@ def build(path: Path, n: int) -> None:
     print(f"generated {n:,} rows in {time.perf_counter() - started:.1f} s -> {path.stat().st_size / 2**20:.0f} MB")
 
 
+def bench_index_upkeep(n: int) -> None:
+    """What keeping the search index costs an import of n rows: per-row triggers vs `bulk_load`."""
+    from cxdesk.core import search
+    from cxdesk.core.storage import open_db
+
+    texts = corpus()
+    rows = [(texts[i % len(texts)], f"u{i}") for i in range(n)]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in ("no index", "per-row triggers", "bulk_load"):
+            db = open_db(Path(tmp) / f"{mode.replace(' ', '_')}.db")
+            db.execute("INSERT INTO sources(id, file_name, sha256, imported_at) VALUES (1, 'u', 'x', 'now')")
+            if mode == "no index":
+                for name in search.TRIGGER_NAMES:
+                    db.execute(f"DROP TRIGGER {name}")
+            t0 = time.perf_counter()
+            with db.atomic():
+                ctx = search.bulk_load(db) if mode == "bulk_load" else nullcontext()
+                with ctx:
+                    db.conn.executemany("INSERT INTO feedback(source_id, text, dedup_key) VALUES (1, ?, ?)", rows)
+            results[mode] = time.perf_counter() - t0
+            db.close()
+    base = results["no index"]
+    print(f"\nindex upkeep while importing {n:,} rows: no index {base:.2f} s, per-row triggers "
+          f"{results['per-row triggers']:.2f} s, bulk_load {results['bulk_load']:.2f} s "
+          f"(x{results['per-row triggers'] / results['bulk_load']:.1f} faster than per-row)")
+
+
 def timed(fn, repeat: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeat):
@@ -123,6 +152,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--fresh", action="store_true", help="generate the database again")
     parser.add_argument("--skip-naive", action="store_true", help="skip loading every row (the memory comparison)")
+    parser.add_argument("--upkeep-rows", type=int, default=50_000,
+                        help="rows for the index-upkeep comparison (0 skips it)")
     args = parser.parse_args()
 
     folder = Path(tempfile.gettempdir()) / "cxdesk-bench"
@@ -285,6 +316,8 @@ def main() -> int:
               f"(the screen holds at most {screen.model.cached_rows():,} rows)")
         del every
     print(f"\nprocess memory at start {rss_start:.0f} MB, end {rss_mb():.0f} MB")
+    if args.upkeep_rows:
+        bench_index_upkeep(args.upkeep_rows)
     screen.close()
     ctx.close()
     return 0
