@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import tempfile
 import time
@@ -116,7 +117,8 @@ class _Book:
         return found
 
     def num(self, num_format: str):
-        return self.fmt(num_format=num_format)
+        # Top-aligned like the wrapped text cells, so a tall row still reads as one line.
+        return self.fmt(num_format=num_format, valign="top")
 
     def text(self, value) -> str:
         cell = excel_text(value)
@@ -165,14 +167,14 @@ class _Sheet:
         if isinstance(value, bool):
             value = int(value)
         if isinstance(value, (int, float)):
-            ws.write_number(row, col, value, fmt or (self.book.num(num_format) if num_format else None))
+            ws.write_number(row, col, value, fmt or self.book.num(num_format or "General"))
         elif isinstance(value, datetime):
             ws.write_datetime(row, col, value, fmt or self.book.num(num_format or FMT_DATETIME))
         elif isinstance(value, date):
             ws.write_datetime(row, col, datetime(value.year, value.month, value.day),
                               fmt or self.book.num(num_format or FMT_DATE))
         else:
-            ws.write_string(row, col, self.book.text(value), fmt)
+            ws.write_string(row, col, self.book.text(value), fmt or self.book.top)
 
     def line(self, *values, formats: Sequence[str | None] = ()) -> None:
         for col, value in enumerate(values):
@@ -181,6 +183,28 @@ class _Sheet:
 
     def skip(self, n: int = 1) -> None:
         self.row += n
+
+
+LINE_HEIGHT = 15.0      # points per line of 11 pt text
+CJK_WIDTH = 1.6         # column-width units taken by one CJK character
+MAX_LINES = 12          # taller rows make a sheet hard to scroll; the whole text stays in the cell
+
+
+def _row_height(texts_and_widths) -> float | None:
+    """A row height that shows wrapped text (Excel and LibreOffice do not grow rows on opening a file).
+
+    Cheap estimate: a CJK character is about 1.6 width units (one unit is one Latin digit), as
+    等线 and Noto Sans CJK render at 11 pt; Latin text is counted the same, which only errs taller.
+    """
+    lines = 1
+    for text, width in texts_and_widths:
+        if text:
+            per_line = max((int(width) - 1) / CJK_WIDTH, 1.0)
+            n = text.count("\n") + math.ceil(len(text) / per_line)
+            lines = max(lines, n)
+    if lines <= 1:
+        return None
+    return LINE_HEIGHT * min(lines, MAX_LINES)
 
 
 def _as_datetime(value) -> datetime | None:
@@ -347,7 +371,7 @@ def _write_topics(book: _Book, db, flt: FeedbackFilter) -> str:
 
 
 def _write_actions(book: _Book, db) -> str:
-    sheet = _Sheet(book, _(SECTION_NAMES["actions"]), (7, 28, 10, 10, 12, 12, 16, 12, 12, 12, 12, 12, 16, 60),
+    sheet = _Sheet(book, _(SECTION_NAMES["actions"]), (7, 28, 10, 10, 12, 12, 18, 10, 10, 10, 10, 10, 16, 60),
                    freeze=(1, 2))
     rows = report_data.actions(db)
     sheet.header([_("No."), _("Action"), _("Status"), _("Owner"), _("Went live"), _("Verdict"), _("Measure"),
@@ -356,9 +380,14 @@ def _write_actions(book: _Book, db) -> str:
     formats = (None, None, None, None, FMT_DATE, None, None, FMT_PCT, FMT_PCT, FMT_PCT_CHANGE, FMT_PCT_CHANGE,
                FMT_PCT_CHANGE, FMT_DATETIME, None)
     for r in rows:
+        height = _row_height(((r.title, 28), (r.plain, 60), (r.measure, 16)))
+        if height:
+            sheet.ws.set_row(sheet.row, height)
+        sheet.put(1, r.title, fmt=book.wrap)
+        sheet.put(6, r.measure or None, fmt=book.wrap)
         sheet.put(13, r.plain, fmt=book.wrap)
-        sheet.line(r.id, r.title, _(STATUS_NAMES.get(r.status, r.status)), r.owner, r.live_date, r.verdict or None,
-                   r.measure or None, r.before, r.after, r.change, r.low, r.high, r.evaluated_at, None,
+        sheet.line(r.id, None, _(STATUS_NAMES.get(r.status, r.status)), r.owner, r.live_date, r.verdict or None,
+                   None, r.before, r.after, r.change, r.low, r.high, r.evaluated_at, None,
                    formats=formats)
     if not rows:
         sheet.ws.write_string(sheet.row, 1, _("No actions yet."), book.note)
@@ -398,6 +427,9 @@ def _write_details(book: _Book, db, flt: FeedbackFilter, progress: Progress) -> 
     wrap = book.wrap
     top = book.top
     text_of = book.text
+    topic_width, text_width = DETAIL_WIDTHS[4], DETAIL_WIDTHS[5]
+    # Texts up to this many characters fit on one line even if every character is CJK.
+    topic_chars, text_chars = int((topic_width - 1) / CJK_WIDTH), int((text_width - 1) / CJK_WIDTH)
     sheets: list[_Sheet] = []
     ws = None
     row = in_sheet = max_rows
@@ -419,6 +451,12 @@ def _write_details(book: _Book, db, flt: FeedbackFilter, progress: Progress) -> 
             sheets.append(sheet)
             ws = sheet.ws
             row, in_sheet = 1, 0
+        text = text_of(text)
+        topics_text = _topics_text(topics) if topics else ""
+        if len(text) > text_chars or len(topics_text) > topic_chars or "\n" in text:
+            height = _row_height(((text, text_width), (topics_text, topic_width)))
+            if height:
+                ws.set_row(row, height)
         when = _as_datetime(created)
         if when is not None:
             ws.write_datetime(row, 0, when, when_fmt)
@@ -430,9 +468,9 @@ def _write_details(book: _Book, db, flt: FeedbackFilter, progress: Progress) -> 
             ws.write_number(row, 2, rating, rating_fmt)
         if label:
             ws.write_string(row, 3, labels.get(label, label), top)
-        if topics:
-            ws.write_string(row, 4, _topics_text(topics), wrap)
-        ws.write_string(row, 5, text_of(text), wrap)
+        if topics_text:
+            ws.write_string(row, 4, topics_text, wrap)
+        ws.write_string(row, 5, text, wrap)
         row += 1
         in_sheet += 1
         written += 1
