@@ -54,6 +54,8 @@ def test_sheets_in_ui_language_and_overview_matches_kpis(shop, tmp_path):
     # Percent and number formats on the KPI cells.
     share_row = next(row for row in ws.iter_rows() if row[0].value == "差评占比")
     assert share_row[1].number_format == "0.0%"
+    assert share_row[3].value == pytest.approx((k.current.negative_share - k.previous.negative_share) * 100)
+    assert "个百分点" in share_row[3].number_format
 
 
 def test_trend_topics_and_charts(shop, tmp_path):
@@ -159,8 +161,9 @@ def test_actions_sheet_shows_every_action_with_its_evaluation(shop, tmp_path):
     assert row[5] == verdict_name(ev.verdict)
     assert row[7] == pytest.approx(ev.before.negative_rate, abs=1e-6)
     assert row[8] == pytest.approx(ev.after.negative_rate, abs=1e-6)
-    assert row[9] == pytest.approx(ev.difference, abs=1e-6)
-    assert row[10] == pytest.approx(ev.ci95[0], abs=1e-6) and row[11] == pytest.approx(ev.ci95[1], abs=1e-6)
+    # Differences of shares are in percentage points.
+    assert row[9] == pytest.approx(ev.difference * 100, abs=1e-4)
+    assert row[10] == pytest.approx(ev.ci95[0] * 100, abs=1e-4) and row[11] == pytest.approx(ev.ci95[1] * 100, abs=1e-4)
     assert row[10] < row[9] < row[11] < 0
     assert "上菜速度" in row[13]
     todo = by_id[a2]

@@ -52,7 +52,14 @@ FMT_INT = "#,##0"
 FMT_NUM = "0.00"
 FMT_RATING = "0.0"
 FMT_PCT = "0.0%"
-FMT_PCT_CHANGE = "+0.0%;-0.0%;0.0%"
+def _fmt_points() -> str:
+    """A change of a share, stored in percentage points (e.g. −3.9), shown as “−3.9 个百分点”."""
+    unit = _(" percentage points").replace('"', "")
+    return f'+0.0"{unit}";-0.0"{unit}";0.0"{unit}"'
+
+
+def _points(value: float | None) -> float | None:
+    return None if value is None else value * 100
 FMT_INT_CHANGE = "+#,##0;-#,##0;0"
 FMT_NUM_CHANGE = "+0.00;-0.00;0.00"
 FMT_DATE = "yyyy-mm-dd"
@@ -104,7 +111,7 @@ class _Book:
         self.header = self.fmt(bold=True, font_color="#1F3B57", bg_color="#DCE6F1", bottom=1,
                                bottom_color="#8EA9C1", align="center", valign="vcenter", text_wrap=True)
         self.title = self.fmt(bold=True, font_size=16, font_color="#1F3B57")
-        self.label = self.fmt(bold=True)
+        self.label = self.fmt(bold=True, valign="top")
         self.note = self.fmt(font_color="#6B7785", font_size=10)
         self.wrap = self.fmt(text_wrap=True, valign="top")
         self.top = self.fmt(valign="top")
@@ -267,7 +274,7 @@ def _write_overview(book: _Book, db, flt: FeedbackFilter, granularity: str, now:
         (_("Trend by"), _("week") if granularity == "week" else _("month")),
     ]
     header_at = 3 + len(meta)
-    sheet = _Sheet(book, _(SECTION_NAMES["overview"]), (24, 18, 18, 14, 40), freeze=(header_at + 1, 0),
+    sheet = _Sheet(book, _(SECTION_NAMES["overview"]), (24, 18, 18, 18, 40), freeze=(header_at + 1, 0),
                    landscape=False, repeat_header=False)
     ws = sheet.ws
     ws.write_string(0, 0, _("Customer feedback summary"), book.title)
@@ -284,8 +291,10 @@ def _write_overview(book: _Book, db, flt: FeedbackFilter, granularity: str, now:
     sheet.header([_("Measure"), _("This period"), _("Previous period"), _("Change")])
     for k in kpis.rows:
         fmt = {"int": FMT_INT, "pct": FMT_PCT, "rating": FMT_RATING, "num": FMT_NUM}[k.kind]
-        change_fmt = {"int": FMT_INT_CHANGE, "pct": FMT_PCT_CHANGE}.get(k.kind, FMT_NUM_CHANGE)
+        change_fmt = {"int": FMT_INT_CHANGE, "pct": _fmt_points()}.get(k.kind, FMT_NUM_CHANGE)
         change = k.current - k.previous if k.current is not None and k.previous is not None else None
+        if k.kind == "pct":
+            change = _points(change)
         ws.write_string(sheet.row, 0, _(k.label), book.label)
         sheet.put(1, k.current, fmt)
         sheet.put(2, k.previous, fmt)
@@ -371,14 +380,14 @@ def _write_topics(book: _Book, db, flt: FeedbackFilter) -> str:
 
 
 def _write_actions(book: _Book, db) -> str:
-    sheet = _Sheet(book, _(SECTION_NAMES["actions"]), (7, 28, 10, 10, 12, 12, 18, 10, 10, 10, 10, 10, 16, 60),
+    sheet = _Sheet(book, _(SECTION_NAMES["actions"]), (7, 28, 10, 10, 12, 12, 18, 10, 10, 15, 15, 15, 16, 60),
                    freeze=(1, 2))
     rows = report_data.actions(db)
     sheet.header([_("No."), _("Action"), _("Status"), _("Owner"), _("Went live"), _("Verdict"), _("Measure"),
                   _("Before"), _("After"), _("Change"), _("Interval low"), _("Interval high"), _("Evaluated on"),
                   _("In plain words")])
-    formats = (None, None, None, None, FMT_DATE, None, None, FMT_PCT, FMT_PCT, FMT_PCT_CHANGE, FMT_PCT_CHANGE,
-               FMT_PCT_CHANGE, FMT_DATETIME, None)
+    pp = _fmt_points()
+    formats = (None, None, None, None, FMT_DATE, None, None, FMT_PCT, FMT_PCT, pp, pp, pp, FMT_DATETIME, None)
     for r in rows:
         height = _row_height(((r.title, 28), (r.plain, 60), (r.measure, 16)))
         if height:
@@ -387,7 +396,7 @@ def _write_actions(book: _Book, db) -> str:
         sheet.put(6, r.measure or None, fmt=book.wrap)
         sheet.put(13, r.plain, fmt=book.wrap)
         sheet.line(r.id, None, _(STATUS_NAMES.get(r.status, r.status)), r.owner, r.live_date, r.verdict or None,
-                   None, r.before, r.after, r.change, r.low, r.high, r.evaluated_at, None,
+                   None, r.before, r.after, _points(r.change), _points(r.low), _points(r.high), r.evaluated_at, None,
                    formats=formats)
     if not rows:
         sheet.ws.write_string(sheet.row, 1, _("No actions yet."), book.note)
