@@ -150,7 +150,8 @@ def main() -> int:
     n = trends.refresh_summary(db)
     print(f"refresh after importing 900 rows of one day: {(time.perf_counter() - t) * 1000:.0f} ms ({n} day)")
     with db.atomic():
-        db.execute("UPDATE feedback SET manual_label = 'positive', label = 'positive' WHERE id = ?", [12345])
+        db.execute("UPDATE feedback SET manual_label = 'positive', label = 'positive' WHERE id = "
+                   "(SELECT min(id) FROM feedback WHERE label = 'negative' AND id > 12345)")
     t = time.perf_counter()
     trends.refresh_summary(db)
     print(f"refresh after one label correction: {(time.perf_counter() - t) * 1000:.0f} ms")
