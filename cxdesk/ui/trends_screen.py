@@ -26,6 +26,7 @@ log = logging.getLogger("cxdesk.ui.trends_screen")
 
 COLOURS = {"positive": "#43a047", "neutral": "#9e9e9e", "negative": "#e53935",
            "share": "#c62828", "band": (229, 57, 53, 70), "sentiment": "#1e88e5"}
+MIN_ROWS_FOR_SHARE = 3
 LABEL_NAMES = {"positive": N_("Positive"), "neutral": N_("Neutral"), "negative": N_("Negative")}
 GRANULARITY_NAMES = (("day", N_("By day")), ("week", N_("By week")), ("month", N_("By month")))
 NEG_SHARE_HELP = N_("Negative share = negative ÷ (positive + neutral + negative); feedback whose sentiment is "
@@ -123,9 +124,11 @@ class EmptyState(QWidget):
                         "they complain about most."), self)
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignCenter)
-        text.setMaximumWidth(520)
+        text.setMinimumWidth(420)
+        text.setMaximumWidth(560)
         self.button = QPushButton(_("Import a file…"), self)
         self.button.setMinimumHeight(36)
+        self.button.setDefault(True)
         self.button.clicked.connect(self.import_requested)
         lay.addWidget(title)
         row = QHBoxLayout()
@@ -192,7 +195,10 @@ class TrendsScreen(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.save_button)
         bar.addWidget(self.refresh_button)
-        outer.addLayout(bar)
+        self.filter_bar = QWidget(self)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.filter_bar.setLayout(bar)
+        outer.addWidget(self.filter_bar)
 
         self.pages = QStackedWidget(self)
         outer.addWidget(self.pages, 1)
@@ -429,6 +435,7 @@ class TrendsScreen(QWidget):
         self.dashboard = dash
         self.alerts = list(alert_list)
         self.pages.setCurrentWidget(self.empty if dash.total_rows == 0 else self.content)
+        self.filter_bar.setVisible(dash.total_rows > 0)
         self._fill_choices(dash)
         if (first_time and dash.data_to is not None and dash.data_to < date.today()
                 and self.date_picker.preset() in ("7d", "30d", "90d", "year")):
@@ -559,10 +566,14 @@ class TrendsScreen(QWidget):
                 self.count_plot.plot(xs, values, pen=pg.mkPen(COLOURS[key], width=2), name=_(LABEL_NAMES[key]),
                                      symbol="o" if len(xs) <= 60 else None, symbolSize=5,
                                      symbolBrush=COLOURS[key], symbolPen=None)
+        # A period with one or two rows would draw 0% or 100% spikes; its exact values stay in the tooltip.
+        few = np.array([b.counts.labelled < MIN_ROWS_FOR_SHARE for b in buckets])
         share = np.array([np.nan if b.counts.negative_share is None else b.counts.negative_share for b in buckets])
         lo = np.array([np.nan if b.counts.negative_ci is None else b.counts.negative_ci[0] for b in buckets])
         hi = np.array([np.nan if b.counts.negative_ci is None else b.counts.negative_ci[1] for b in buckets])
         senti = np.array([np.nan if b.counts.mean_sentiment is None else b.counts.mean_sentiment for b in buckets])
+        share[few] = np.nan
+        senti[few] = np.nan
         ok = ~np.isnan(share)
         if ok.any():
             lo_c = pg.PlotCurveItem(xs[ok], lo[ok], pen=pg.mkPen(0, 0, 0, 0))
