@@ -13,7 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRectF, Qt, QTimer, Signal
+import numpy as np
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPainter, QPalette, QUndoCommand
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,6 +49,7 @@ from cxdesk.ui.widgets.date_range import DateRangePicker
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 SEARCH_DELAY_MS = 250
+COPY_LIMIT = 10_000   # rows put on the clipboard at most; exporting has no limit
 
 # Chip colours (background, text) readable on light and dark palettes.
 LABEL_COLOURS = {
@@ -139,8 +141,13 @@ class _EditCommand(QUndoCommand):
         self._screen._run_edit(self._undo, self.text(), select=self.select_after_undo)
 
 
-def _correct_label_command(screen, ids: list[int], label: str | None, before: dict[int, str | None]) -> _EditCommand:
+def _correct_label_command(screen, ids: list[int], label: str | None) -> _EditCommand:
+    # The labels before the change are read by the first run, in the worker (a selection can be large).
+    before: dict[int, str | None] = {}
+
     def do(db):
+        if not before:
+            before.update(fb.manual_labels(db, ids))
         return fb.correct_label(db, ids, label)
 
     def undo(db):
@@ -157,10 +164,14 @@ def _correct_label_command(screen, ids: list[int], label: str | None, before: di
     return _EditCommand(screen, text, do, undo)
 
 
-def _tag_command(screen, ids: list[int], topic: str, already: set[int]) -> _EditCommand:
-    new_ids = [i for i in ids if i not in already]
+def _tag_command(screen, ids: list[int], topic: str) -> _EditCommand:
+    new_ids: list[int] | None = None   # rows that did not have the topic yet (found by the first run)
 
     def do(db):
+        nonlocal new_ids
+        if new_ids is None:
+            already = fb.rows_with_topic(db, ids, topic)
+            new_ids = [i for i in ids if i not in already]
         return fb.tag_rows(db, new_ids, topic) if new_ids else Changes()
 
     def undo(db):
@@ -560,11 +571,20 @@ class FeedbackScreen(QWidget):
 
     # ------------------------------------------------------------------ selection and detail
 
+    def _selected_row_array(self) -> np.ndarray:
+        """Selected row numbers from the selection's ranges (select-all over 1M rows is one range)."""
+        parts = [np.arange(rng.top(), rng.bottom() + 1, dtype=np.int64)
+                 for rng in self.table.selectionModel().selection()]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
     def selected_rows(self) -> list[int]:
-        return sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return self._selected_row_array().tolist()
+
+    def selected_count(self) -> int:
+        return int(self._selected_row_array().shape[0])
 
     def selected_ids(self) -> list[int]:
-        return self.model.ids_of_rows(self.selected_rows())
+        return self.model.ids_of_rows(self._selected_row_array())
 
     def select_ids(self, ids: list[int]) -> None:
         self._restore_selection(ids, ids[0] if ids else None)
@@ -576,12 +596,20 @@ class FeedbackScreen(QWidget):
     def _restore_selection(self, ids: list[int], current: int | None) -> None:
         sel = self.table.selectionModel()
         sel.clearSelection()
-        rows = [r for r in (self.model.row_of(i) for i in ids[:2000]) if r >= 0]
-        for r in rows:
-            sel.select(self.model.index(r, 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+        rows = self.model.rows_of(ids)
+        if rows.size:
+            # One range per run of neighbouring rows, selected in one call.
+            breaks = np.flatnonzero(np.diff(rows) != 1)
+            starts = np.concatenate(([rows[0]], rows[breaks + 1]))
+            ends = np.concatenate((rows[breaks], [rows[-1]]))
+            selection = QItemSelection()
+            last_col = self.model.columnCount() - 1
+            for start, end in zip(starts.tolist(), ends.tolist()):
+                selection.select(self.model.index(start, 0), self.model.index(end, last_col))
+            sel.select(selection, QItemSelectionModel.Select | QItemSelectionModel.Rows)
         cur = self.model.row_of(current) if current is not None else -1
-        if cur < 0 and rows:
-            cur = rows[0]
+        if cur < 0 and rows.size:
+            cur = int(rows[0])
         if cur >= 0:
             sel.setCurrentIndex(self.model.index(cur, 0), QItemSelectionModel.NoUpdate)
             self.table.scrollTo(self.model.index(cur, 0))
@@ -593,7 +621,7 @@ class FeedbackScreen(QWidget):
         self._show_detail()
 
     def _update_selection_state(self) -> None:
-        n = len(self.selected_rows()) if self.table.selectionModel() else 0
+        n = self.selected_count() if self.table.selectionModel() else 0
         for widget in (self.correct_button,):
             widget.setEnabled(n > 0)
         for act in (self.tag_action, self.delete_action, self.copy_action, self.create_action_action):
@@ -623,8 +651,7 @@ class FeedbackScreen(QWidget):
         ids = self.selected_ids()
         if not ids:
             return
-        before = fb.manual_labels(self.ctx.read_db(), ids)
-        self.ctx.undo_stack.push(_correct_label_command(self, ids, label, before))
+        self.ctx.undo_stack.push(_correct_label_command(self, ids, label))
 
     def tag_selected(self, topic: str | None = None) -> None:
         ids = self.selected_ids()
@@ -639,8 +666,7 @@ class FeedbackScreen(QWidget):
         if not topic:
             self.message_bar.show_warning(_("Please enter a topic name."))
             return
-        already = fb.rows_with_topic(self.ctx.read_db(), ids, topic)
-        self.ctx.undo_stack.push(_tag_command(self, ids, topic, already))
+        self.ctx.undo_stack.push(_tag_command(self, ids, topic))
 
     def delete_selected(self) -> None:
         ids = self.selected_ids()
@@ -679,17 +705,23 @@ class FeedbackScreen(QWidget):
     # ------------------------------------------------------------------ copy, export, action
 
     def copy_selected(self) -> None:
-        rows = [self.model.row_at(r) for r in self.selected_rows()[:10000]]
+        """Put the selected rows on the clipboard as tab-separated text (pastes into Excel)."""
+        chosen = self.selected_ids()
+        rows = fb.fetch_rows(self.ctx.read_db(), chosen[:COPY_LIMIT])
         lines = ["\t".join(_(title) for title in (N_("Time"), N_("Channel"), N_("Rating"), N_("Sentiment"),
                                                    N_("Topics"), N_("Feedback text")))]
         for row in rows:
-            if row is None:
-                continue
             rating = "" if row.rating is None else (str(int(row.rating)) if row.rating == int(row.rating) else str(row.rating))
             cells = [row.created_at or "", row.channel or "", rating, fb.label_name(row.label), "、".join(row.topics),
                      row.text]
             lines.append("\t".join(" ".join(c.split()) for c in cells))
         QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+        if len(chosen) > COPY_LIMIT:
+            self.message_bar.show_warning(
+                _("Copied the first {n} of {total} selected rows. Use Export to save all of them.").format(
+                    n=f"{len(rows):,}", total=f"{len(chosen):,}"),
+                action_text=_("Export…"), on_action=self.export_rows)
+            return
         self.message_bar.show_info(ngettext("Copied {n} row.", "Copied {n} rows.", len(rows)).format(n=len(rows)),
                                    timeout_ms=4000)
 
@@ -729,7 +761,7 @@ class FeedbackScreen(QWidget):
         self.export_finished.emit(result)
 
     def create_action_from_selection(self) -> dict | None:
-        rows = [r for r in (self.model.row_at(i) for i in self.selected_rows()[:2000]) if r is not None]
+        rows = fb.fetch_rows(self.ctx.read_db(), self.selected_ids()[:2000])
         if not rows:
             return None
         topics = Counter(t for r in rows for t in r.topics)
@@ -746,7 +778,7 @@ class FeedbackScreen(QWidget):
         return prefill
 
     def _on_context_menu(self, pos) -> None:
-        if not self.selected_rows():
+        if not self.selected_count():
             return
         menu = QMenu(self)
         sub = menu.addMenu(_("Correct sentiment"))

@@ -250,3 +250,15 @@ def test_first_rows_at_once_then_the_rest(ctx, qtbot, qtmodeltester, monkeypatch
     ids = screen.model.all_ids()
     assert ids == fb.query_ids(ctx.read_db(), screen.model.filter).tolist()
     qtmodeltester.check(screen.model)
+
+
+def test_select_all_delete_and_undo(screen, ctx, qtbot):
+    screen.table.selectAll()
+    assert len(screen.selected_ids()) == 250
+    assert screen.selection_label.text() == "已选 250 条"
+    with qtbot.waitSignal(screen.edit_finished, timeout=5000):
+        screen.delete_selected()
+    assert screen.model.total() == 0
+    with qtbot.waitSignal(screen.edit_finished, timeout=5000):
+        ctx.undo_stack.undo()
+    assert screen.model.total() == 250 and len(screen.selected_ids()) == 250

@@ -170,9 +170,6 @@ class FeedbackTableModel(QAbstractTableModel):
     def id_at(self, row: int) -> int:
         return int(self._ids[row])
 
-    def ids_of_rows(self, rows) -> list[int]:
-        return [int(self._ids[r]) for r in sorted(set(rows)) if 0 <= r < self._ids.shape[0]]
-
     def all_ids(self) -> list[int]:
         return self._ids.tolist()
 
@@ -180,6 +177,17 @@ class FeedbackTableModel(QAbstractTableModel):
         """The row showing `feedback_id`, or -1."""
         found = np.flatnonzero(self._ids == int(feedback_id))
         return int(found[0]) if found.size else -1
+
+    def rows_of(self, ids) -> np.ndarray:
+        """Sorted row numbers showing any of `ids` (one pass over the id list)."""
+        if not len(ids) or not self._ids.shape[0]:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.isin(self._ids, np.asarray(list(ids), dtype=np.int64)))
+
+    def ids_of_rows(self, rows) -> list[int]:
+        index = np.unique(np.asarray(rows, dtype=np.int64))
+        index = index[(index >= 0) & (index < self._ids.shape[0])]
+        return self._ids[index].tolist()
 
     def row_at(self, row: int) -> fb.FeedbackRow | None:
         entry = self._entry(row)
