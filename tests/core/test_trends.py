@@ -4,7 +4,7 @@ after imports, undos, corrections, re-analysis and topic edits."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -280,3 +280,42 @@ def test_counts_by_channel(small, use_summary):
     assert list(by) == ["淘宝", "京东"]
     by_topic = trends.counts_by_channel(small, FeedbackFilter(topics=("服务",)), use_summary=use_summary)
     assert {k: (v.total, v.negative) for k, v in by_topic.items()} == {"淘宝": (3, 3)}
+
+
+def test_summaries_follow_the_real_import_undo_correct_and_reanalyze(db, tmp_path):
+    """The same check through the functions the app uses: import, analyze, correct, undo, re-analyze."""
+    from cxdesk.core.analysis import analyze
+    from cxdesk.core.analysis import topics as topics_mod
+    from cxdesk.core.feedback import correct_label
+    from cxdesk.core.importers import import_file, sniff_file, undo_import
+
+    rng = random.Random(11)
+    texts = ["送餐太慢了，等了一个小时", "味道很好，下次还来", "太贵了，分量也少", "服务员态度很差",
+             "环境不错，菜也好吃", "外卖洒了，包装太差", "一般般吧", "上菜很快，味道正宗"]
+    files = []
+    for n, (first_day, rows) in enumerate(((1, 60), (20, 40))):
+        path = tmp_path / f"export{n}.csv"
+        lines = ["评价内容,评价时间,评分,渠道"]
+        for i in range(rows):
+            day = date(2024, 3, 1) + timedelta(days=first_day + rng.randrange(25))
+            lines.append(f"{rng.choice(texts)}{i},{day} 12:{i % 60:02d}:00,{rng.randint(1, 5)},{rng.choice(['美团', '大众点评'])}")
+        path.write_text("\n".join(lines), encoding="utf-8")
+        files.append(path)
+    sources = []
+    for path in files:
+        result = import_file(db, sniff_file(path))
+        sources.append(result.source_id)
+    analyze(db)
+    names = [t.name for t in topics_mod.list_topics(db, enabled_only=True)][:4]
+    assert_summary_matches(db, names, sources)
+    ids = [r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id LIMIT 10")]
+    correct_label(db, ids[:5], "negative")
+    correct_label(db, ids[5:], "positive")
+    assert_summary_matches(db, names, sources)
+    undo_import(db, sources[1])
+    assert_summary_matches(db, names, sources)
+    analyze(db, force=True)
+    assert_summary_matches(db, names, sources)
+    topics_mod.merge_topics(db, names[1:3], names[0])
+    assert_summary_matches(db, [names[0], names[3]], sources)
+    assert trends.totals(db).total == 60
