@@ -423,14 +423,12 @@ class FeedbackScreen(QWidget):
         try:
             self.search_edit.setText(flt.search)
             self.date_range.set_range(flt.date_from, flt.date_to, emit=False)
-            rest["channels"] = () if self._select(self.channel_combo, flt.channels[0] if len(flt.channels) == 1 else None,
-                                                  allow=len(flt.channels) <= 1) else flt.channels
+            # Each box shows one value; anything else stays as an extra condition in the note.
+            rest["channels"] = self._show_in(self.channel_combo, tuple(flt.channels))
             rest["labels"] = () if self._select(self.label_combo, _key(flt.labels)) else flt.labels
-            rest["topics"] = () if self._select(self.topic_combo, flt.topics[0] if len(flt.topics) == 1 else None,
-                                                allow=len(flt.topics) <= 1) else flt.topics
+            rest["topics"] = self._show_in(self.topic_combo, tuple(flt.topics))
             rest["ratings"] = () if self._select(self.rating_combo, _key(sorted(flt.ratings))) else flt.ratings
-            rest["sources"] = () if self._select(self.source_combo, flt.sources[0] if len(flt.sources) == 1 else None,
-                                                 allow=len(flt.sources) <= 1) else flt.sources
+            rest["sources"] = self._show_in(self.source_combo, tuple(int(x) for x in flt.sources))
         finally:
             self._quiet = False
         self._base = FeedbackFilter(ids=flt.ids, topic_labels=flt.topic_labels, include_deleted=flt.include_deleted,
@@ -438,20 +436,21 @@ class FeedbackScreen(QWidget):
         self._update_base_bar()
         self.apply_filters()
 
-    def _select(self, combo: QComboBox, value, allow: bool = True) -> bool:
-        """Select the item whose data equals `value` (None/() = the "all" item); False if absent."""
-        if not allow:
-            combo.setCurrentIndex(0)
-            return False
-        if value in (None, ""):
-            combo.setCurrentIndex(0)
-            return True
-        index = combo.findData(value)
-        if index > 0:
-            combo.setCurrentIndex(index)
-            return True
+    def _select(self, combo: QComboBox, key: str) -> bool:
+        """Select the item with data `key` ("" = the "all" item); False (and "all") if absent."""
+        index = combo.findData(key) if key else 0
+        combo.setCurrentIndex(max(index, 0))
+        return index >= 0
+
+    def _show_in(self, combo: QComboBox, values: tuple) -> tuple:
+        """Show a one-value condition in `combo`; returns what it cannot show (for the note)."""
+        if len(values) == 1 and values[0] not in ("", None):
+            index = combo.findData(values[0])
+            if index > 0:
+                combo.setCurrentIndex(index)
+                return ()
         combo.setCurrentIndex(0)
-        return False
+        return values
 
     def _update_base_bar(self) -> None:
         b = self._base

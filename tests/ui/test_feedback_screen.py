@@ -262,3 +262,14 @@ def test_select_all_delete_and_undo(screen, ctx, qtbot):
     with qtbot.waitSignal(screen.edit_finished, timeout=5000):
         ctx.undo_stack.undo()
     assert screen.model.total() == 250 and len(screen.selected_ids()) == 250
+
+
+def test_show_filter_keeps_what_the_boxes_cannot_show(screen):
+    screen.show_filter(FeedbackFilter(channels=("",)))          # rows without a channel: none here
+    assert screen.model.total() == 0 and screen.base_bar.isVisible()
+    screen.show_filter(FeedbackFilter(channels=("淘宝", "门店"), ratings=(1, 2)))
+    assert screen.channel_combo.currentIndex() == 0 and screen.rating_combo.currentData() == "1,2"
+    assert screen.model.total() == 50   # 门店 rows are the 2-star ones; 淘宝 rows have 5 and 3 stars
+    screen.show_filter(FeedbackFilter(channels=("淘宝",), labels=("negative", "neutral")))
+    assert screen.channel_combo.currentData() == "淘宝" and screen.label_combo.currentIndex() == 0
+    assert screen.model.total() == 50 and "情感" in screen.base_label.text()
