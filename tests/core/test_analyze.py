@@ -179,3 +179,13 @@ def test_messy_text_long_html_control_characters(db):
     assert mentions(db, ids[2]) == {"质量": "negative"}
     assert row(db, ids[4])["lang"] == "none" and row(db, ids[4])["label"] == "unknown"
     assert row(db, ids[3])["label"] is not None
+
+
+def test_no_worker_processes_on_a_busy_machine(db, monkeypatch):
+    from cxdesk.core.analysis import pipeline
+
+    add_rows(db, ["菜很好吃"] * 5)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (8.0, 8.0, 8.0), raising=False)
+    monkeypatch.setattr(pipeline, "_run_parallel", lambda *a, **k: pytest.fail("workers started"))
+    assert analyze(db).scored == 5
