@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--to", dest="date_to", metavar="DATE", help=_("last day to include (YYYY-MM-DD)"))
     p.add_argument("--granularity", choices=("week", "month"), default="week",
                    help=_("trend table by week or by month (default: week)"))
+    p.add_argument("--sections", metavar="LIST",
+                   help=_("sheets to include, comma-separated: overview,trend,topics,actions,alerts,details (default: all)"))
     p.add_argument("--channel", action="append", default=[], metavar="NAME",
                    help=_("only feedback from this channel (repeatable)"))
     p.add_argument("--action", dest="actions", action="append", type=int, default=[], metavar="ID",
@@ -85,8 +87,11 @@ def _summary(args: argparse.Namespace, out: Path) -> int:
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
     flt = FeedbackFilter(date_from=date_from, date_to=date_to, channels=tuple(args.channel))
+    from cxdesk.core.reports.excel import SECTIONS
+
+    sections = [x.strip() for x in args.sections.split(",") if x.strip()] if args.sections else list(SECTIONS)
     db = open_database(args)
-    result = build_summary(db, out, flt, granularity=args.granularity, progress=_progress_printer())
+    result = build_summary(db, out, flt, sections=sections, granularity=args.granularity, progress=_progress_printer())
     if args.json:
         print_json(result.to_dict())
     else:

@@ -146,6 +146,12 @@ def test_cli_writes_summary_pdf_html_and_text(shop, tmp_path):
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     assert "高峰期加派后厨人手" in (tmp_path / "r.html").read_text(encoding="utf-8")
     assert (tmp_path / "r.txt").read_text(encoding="utf-8").startswith("【我们听到了，我们改了】")
+    out = run_cli("--db", db_path, "report", "--out", str(tmp_path / "two.xlsx"), "--sections", "overview,details",
+                  "--channel", "美团", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["sheets"] == ["概览", "明细"]
+    bad = run_cli("--db", db_path, "report", "--out", str(tmp_path / "x.xlsx"), "--sections", "charts")
+    assert bad.returncode == 1 and "charts" in bad.stderr
     bad = run_cli("--db", db_path, "report", "--out", str(tmp_path / "x.csv"))
     assert bad.returncode == 1 and ".xlsx" in bad.stderr and "Traceback" not in bad.stderr
     bad = run_cli("--db", db_path, "report", "--out", str(tmp_path / "x.xlsx"), "--from", "2024-02-30")
