@@ -293,6 +293,7 @@ def main() -> int:
     del rows
 
     # ---- a selection of every row (Ctrl+A) read and restored, as edits do
+    wait_complete(screen)
     t0 = time.perf_counter()
     screen.table.selectAll()
     app.processEvents()
