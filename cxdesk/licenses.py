@@ -25,6 +25,7 @@ COMPONENTS = (
     Component("OpenCC (python reimplementation)", "opencc-python-reimplemented", "Apache-2.0",
               "https://github.com/yichen0831/opencc-python"),
     Component("openpyxl", "openpyxl", "MIT", "https://openpyxl.readthedocs.io/"),
+    Component("XlsxWriter", "XlsxWriter", "BSD-2-Clause", "https://xlsxwriter.readthedocs.io/"),
     Component("python-calamine", "python-calamine", "MIT", "https://github.com/dimastbk/python-calamine"),
     Component("defusedxml", "defusedxml", "PSF License", "https://github.com/tiran/defusedxml"),
     Component("platformdirs", "platformdirs", "MIT", "https://github.com/platformdirs/platformdirs"),

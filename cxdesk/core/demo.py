@@ -297,6 +297,10 @@ def create_demo_db(path: Path | str, *, today: date | None = None, seed: int = 7
     story, by_channel = generate_rows(today, seed)
     db = open_db(target)
     try:
+        from cxdesk.core.storage import set_setting
+
+        set_setting(db, "shop_name", SHOP_NAME)
+        set_setting(db, "business_type", "餐饮")
         with tempfile.TemporaryDirectory(prefix="cxdesk-demo-") as tmp:
             files = write_exports(Path(tmp), by_channel)
             for i, f in enumerate(files):
