@@ -107,6 +107,37 @@ def trigger_slowdown(folder: Path, n: int, repeat: int) -> tuple[float, float]:
     return statistics.median(with_t), statistics.median(without_t)
 
 
+def real_import_slowdown(folder: Path, n: int, repeat: int) -> tuple[float, float]:
+    """Median seconds of `import_file` on an n-row CSV export, with and without the summary triggers."""
+    from cxdesk.core.importers import import_file, sniff_file
+
+    rng = np.random.default_rng(3)
+    csv_path = folder / "export.csv"
+    texts = ["送餐太慢了", "味道很好，下次还来", "太贵了，分量也少", "服务员态度很差", "环境不错"]
+    with csv_path.open("w", encoding="utf-8") as fh:
+        fh.write("评价内容,评价时间,评分,渠道\n")
+        for i in range(n):
+            d = START + timedelta(days=int(rng.integers(0, DAYS)))
+            fh.write(f"{texts[i % 5]}{i},{d} 12:00:00,{int(rng.integers(1, 6))},{CHANNELS[i % 5]}\n")
+    with_t, without_t = [], []
+    for r in range(repeat):
+        for keep in (True, False):
+            path = folder / f"imp-{r}-{keep}.db"
+            db = open_db(path)
+            if not keep:
+                for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'trend_%'").fetchall():
+                    db.execute(f"DROP TRIGGER {name}")
+            plan = sniff_file(csv_path)
+            t = time.perf_counter()
+            import_file(db, plan)
+            (with_t if keep else without_t).append(time.perf_counter() - t)
+            db.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    csv_path.unlink()
+    return statistics.median(with_t), statistics.median(without_t)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -122,6 +153,11 @@ def main() -> int:
     with_t, without_t = trigger_slowdown(folder, trig_n, 3)
     print(f"import {trig_n:,} rows + topic mentions: with summary triggers {with_t:.2f} s, "
           f"without {without_t:.2f} s -> slowdown x{with_t / without_t:.2f}")
+
+    imp_n = min(50_000, args.rows)
+    with_t, without_t = real_import_slowdown(folder, imp_n, 3)
+    print(f"cxdesk import of a {imp_n:,}-row CSV: with summary triggers {with_t:.2f} s, without {without_t:.2f} s "
+          f"-> slowdown x{with_t / without_t:.2f}")
 
     fresh = not path.exists()
     db = open_db(path)

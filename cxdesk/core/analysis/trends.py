@@ -374,10 +374,13 @@ def _fill_sole(db, where: str, params: Sequence = ()) -> None:
     """
     db.execute("CREATE TEMP TABLE IF NOT EXISTS trend_sole (feedback_id INTEGER PRIMARY KEY)")
     db.execute("DELETE FROM temp.trend_sole")
+    # For a day range, walk the rows of those days first (CROSS JOIN fixes the order); SQLite would
+    # otherwise scan every negative mention in the database.
+    source = ("feedback_topics ft JOIN feedback f ON f.id = ft.feedback_id" if where == "1"
+              else "feedback f CROSS JOIN feedback_topics ft ON ft.feedback_id = f.id")
     db.execute(
-        "INSERT INTO temp.trend_sole(feedback_id) SELECT ft.feedback_id FROM feedback_topics ft "
-        f"JOIN feedback f ON f.id = ft.feedback_id WHERE ft.label = 'negative' AND {where} "
-        "GROUP BY ft.feedback_id HAVING count(*) = 1", list(params))
+        f"INSERT INTO temp.trend_sole(feedback_id) SELECT ft.feedback_id FROM {source} "
+        f"WHERE ft.label = 'negative' AND {where} GROUP BY ft.feedback_id HAVING count(*) = 1", list(params))
 
 
 def _day_ranges(days: Sequence[str]) -> list[tuple[str, str]]:
