@@ -124,13 +124,17 @@ def test_stored_adapter_round_trip_and_guards(db):
     assert learn.remove_adapter(db) is False
 
 
-def test_cancel_leaves_nothing(db):
+@pytest.mark.parametrize("cancel_at", [20, 70])
+def test_cancel_leaves_nothing(db, cancel_at):
     add_rows(db, make_reviews(100, 100))
+    seen = []
 
     def cancel_midway(done, total, msg):
-        if done >= 50:
+        seen.append(done)
+        if done >= cancel_at:
             raise Cancelled()
 
     with pytest.raises(Cancelled):
         learn.learn_from_owner(db, cancel_midway)
     assert learn.load_adapter(db) is None
+    assert seen[-1] < cancel_at + 5   # stopped promptly, not at the end of a long step

@@ -171,19 +171,19 @@ def _base_logits(texts: list[str]):
     return S._zh_logits(texts, True, None)
 
 
-def _choose_l2(np, texts, z_base, y, rng) -> float:
+def _choose_l2(np, texts, z_base, y, rng, progress=None) -> float:
     """Pick the penalty on an inner 75/25 split of the training rows (best held-out log-loss)."""
     idx = rng.permutation(len(texts))
     cut = int(len(idx) * 0.75)
     tr, va = idx[:cut], idx[cut:]
     f_tr = _Features(np, [texts[i] for i in tr])
-    f_va_texts = [texts[i] for i in va]
+    f_va = _Features(np, [texts[i] for i in va])
     best = None
-    for l2 in L2_CANDIDATES:
-        scale, bias, v = _fit(np, f_tr, z_base[tr], y[tr], l2)
+    for j, l2 in enumerate(L2_CANDIDATES):
+        step_progress = None if progress is None else (lambda d, t, j=j: progress(j * t + d, (len(L2_CANDIDATES) + 1) * t))
+        scale, bias, v = _fit(np, f_tr, z_base[tr], y[tr], l2, step_progress)
         full = np.zeros(1 << S.HASH_BITS)
         full[f_tr.used] = v
-        f_va = _Features(np, f_va_texts)
         z = scale * z_base[va] + bias + f_va.dot(np, full[f_va.used])
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
         loss = -float(np.mean(y[va] * np.log(p + 1e-12) + (1 - y[va]) * np.log(1 - p + 1e-12)))
@@ -193,9 +193,12 @@ def _choose_l2(np, texts, z_base, y, rng) -> float:
 
 
 def _train(np, texts, z_base, y, rng, progress=None) -> tuple[float, float, object, object]:
-    l2 = _choose_l2(np, texts, z_base, y, rng)
+    """Choose the penalty, then fit on all of `texts`; `progress(done, total)` may raise Cancelled."""
+    l2 = _choose_l2(np, texts, z_base, y, rng, progress)
     feats = _Features(np, texts)
-    scale, bias, v = _fit(np, feats, z_base, y, l2, progress)
+    n = len(L2_CANDIDATES)
+    final_progress = None if progress is None else (lambda d, t: progress(n * t + d, (n + 1) * t))
+    scale, bias, v = _fit(np, feats, z_base, y, l2, final_progress)
     keep = np.abs(v) > 1e-6
     return scale, bias, feats.used[keep], v[keep].astype(np.float32)
 
