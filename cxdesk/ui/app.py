@@ -194,6 +194,11 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
 
     setup_logging()
     install_excepthook()
+    from cxdesk.ui import settings
+    from cxdesk.ui.main_window import preload_screen_module
+
+    # The first screen's module (pyqtgraph and all) loads while Qt and the database start up.
+    preload_screen_module(settings.get(settings.LAST_SCREEN))
     lang = set_language(choose_language())
     app = make_application()
     install_qt_translations(app, lang)
@@ -217,7 +222,6 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
         QMessageBox.critical(None, "cxdesk", str(exc))
         return 1
 
-    from cxdesk.ui import settings
     from cxdesk.ui.context import AppContext
     from cxdesk.ui.main_window import MainWindow
 

@@ -152,7 +152,11 @@ class FirstRunPanel(QWidget):
 
 class ModuleLoader(QObject):
     """Imports screen modules in a plain Python thread, so the window is shown (and keeps ticking)
-    while pyqtgraph and friends load; only importing happens there, widgets are built on the GUI thread."""
+    while pyqtgraph and friends load; only importing happens there, widgets are built on the GUI thread.
+
+    The first module is imported at once; the others wait until `release()` (the first screen is
+    built), so they do not compete with building it for the interpreter lock.
+    """
 
     loaded = Signal(str)
 
@@ -160,14 +164,20 @@ class ModuleLoader(QObject):
         super().__init__(parent)
         self.done: set[str] = set()
         self._thread: threading.Thread | None = None
+        self._go_on = threading.Event()
 
     def start(self, names: list[str]) -> None:
         self._thread = threading.Thread(target=self._run, args=(list(names),), name="cxdesk-screen-imports",
                                         daemon=True)
         self._thread.start()
 
+    def release(self) -> None:
+        self._go_on.set()
+
     def _run(self, names: list[str]) -> None:
-        for name in names:
+        for i, name in enumerate(names):
+            if i == 1:
+                self._go_on.wait(10.0)
             try:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - reported when the screen is built on the GUI thread
@@ -175,8 +185,24 @@ class ModuleLoader(QObject):
             self.loaded.emit(name)
 
     def wait(self, timeout: float = 30.0) -> None:
+        self._go_on.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def preload_screen_module(key: str) -> None:
+    """Start importing the module of screen `key` right away (before the window exists)."""
+    spec = next((s for s in SCREENS if s.key == key), None)
+    if spec is None:
+        return
+
+    def run() -> None:
+        try:
+            importlib.import_module(spec.module)
+        except Exception:  # noqa: BLE001 - the window reports it when it builds the screen
+            pass
+
+    threading.Thread(target=run, name="cxdesk-first-screen", daemon=True).start()
 
 
 class LoadingPage(QWidget):
@@ -466,6 +492,8 @@ class MainWindow(QMainWindow):
         spec = next((s for s in self.specs if s.key == key), None)
         if spec is not None and spec.module == name and self.current_screen_key() == key:
             self._on_nav_row(self.nav.currentRow())
+        # The first screen is up (or not needed): let the other modules load now, after it has painted.
+        QTimer.singleShot(200, self.loader.release)
 
     def _database_is_empty(self) -> bool:
         try:
