@@ -452,6 +452,21 @@ def write_rejected(path: Path, rows: list[tuple]) -> Path:
     return path
 
 
+def _final_step_not_cancellable(progress):
+    """The importer reports 100 % after its transaction committed; a Cancel landing exactly then
+    must not turn a finished import into a "cancelled" message while the rows are in."""
+    from cxdesk.core.progress import Cancelled
+
+    def report(done: int, total: int, message: str) -> None:
+        try:
+            progress(done, total, message)
+        except Cancelled:
+            if not (total and done >= total):
+                raise
+
+    return report
+
+
 # ---------------------------------------------------------------------------------------------
 # Role choosers in the header
 
@@ -1104,7 +1119,7 @@ class ImportWizard(QDialog):
 
         def work(db, progress):
             importers = _importers()
-            result = importers.import_file(db, plan, progress)
+            result = importers.import_file(db, plan, _final_step_not_cancellable(progress))
             if not getattr(result, "already_imported", False):
                 try:
                     importers.remember_mapping(db, plan)
