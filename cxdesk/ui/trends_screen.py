@@ -12,9 +12,9 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import pyqtgraph as pg
 from shiboken6 import isValid
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget,
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QPushButton, QSizePolicy, QSplitter, QStackedWidget, QToolTip,
                                QVBoxLayout, QWidget)
 
