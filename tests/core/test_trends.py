@@ -173,7 +173,12 @@ def random_import(db, rng, n, topic_ids, day0=0, days=120):
 def assert_summary_matches(db, topic_names, sources):
     filters = [FeedbackFilter(), FeedbackFilter(date_from=date(2024, 2, 1), date_to=date(2024, 3, 15)),
                FeedbackFilter(channels=("淘宝", "")), FeedbackFilter(sources=(sources[0],)),
-               FeedbackFilter(date_to=date(2024, 2, 20), channels=("京东",))]
+               FeedbackFilter(date_to=date(2024, 2, 20), channels=("京东",)),
+               # month edges: the ranking mixes whole months (monthly table) and leftover days
+               FeedbackFilter(date_from=date(2024, 2, 1), date_to=date(2024, 2, 29)),
+               FeedbackFilter(date_from=date(2024, 2, 10), date_to=date(2024, 2, 20)),
+               FeedbackFilter(date_from=date(2024, 1, 31), date_to=date(2024, 3, 1)),
+               FeedbackFilter(date_from=date(2024, 3, 1)), FeedbackFilter(date_to=date(2024, 3, 31))]
     filters += [FeedbackFilter(topics=(t,)) for t in topic_names]
     filters += [FeedbackFilter(topics=(topic_names[0],), channels=("抖音",), date_from=date(2024, 3, 1))]
     for flt in filters:

@@ -113,6 +113,42 @@ def _exec_script(db, script: str) -> None:
 
 storage.register_migration(40, _migrate_40)
 
+# Topic totals per month: the topic ranking over long ranges reads ~30x fewer rows than per day.
+_SCHEMA_41 = """
+CREATE TABLE IF NOT EXISTS trend_topic_monthly (
+    topic_id INTEGER NOT NULL,
+    month TEXT NOT NULL,               -- 'YYYY-MM', '' for rows without a date
+    channel TEXT NOT NULL,
+    source_id INTEGER NOT NULL,
+    n INTEGER NOT NULL, m_pos INTEGER NOT NULL, m_neg INTEGER NOT NULL, neg_only INTEGER NOT NULL,
+    PRIMARY KEY (month, topic_id, channel, source_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO trend_dirty(day) VALUES ('*');
+"""
+
+
+def _migrate_41(db) -> None:
+    _exec_script(db, _SCHEMA_41)
+
+
+def _ensure_monthly(db) -> None:
+    """Databases that were already past version 41 when it was added get the table here."""
+    if getattr(db, "_trend_monthly_ok", False):
+        return
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'trend_topic_monthly'").fetchone() is None:
+        with _write_txn(db):
+            _exec_script(db, _SCHEMA_41)
+    db._trend_monthly_ok = True
+
+
+storage.register_migration(41, _migrate_41)
+
+_MONTHLY_SQL = """
+INSERT INTO trend_topic_monthly(topic_id, month, channel, source_id, n, m_pos, m_neg, neg_only)
+SELECT topic_id, substr(day, 1, 7), channel, source_id, sum(n_pos + n_neu + n_neg + n_unk), sum(m_pos),
+       sum(m_neg), sum(neg_only)
+FROM trend_topic_daily WHERE {where} GROUP BY 1, 2, 3, 4"""
+
 # ---------------------------------------------------------------------------------------------
 # Results
 
@@ -411,6 +447,7 @@ def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None
     Raises `sqlite3.OperationalError` ("database is locked") if another writer holds the database
     longer than `busy_ms`; readers then count directly instead.
     """
+    _ensure_monthly(db)
     if summary_is_current(db):
         return 0
     with _write_txn(db, busy_ms):
@@ -428,6 +465,8 @@ def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None
             progress(1, 2, _("Updating the overview"))
             _fill_sole(db, "1")
             db.execute(topic)
+            db.execute("DELETE FROM trend_topic_monthly")
+            db.execute(_MONTHLY_SQL.format(where="1"))
             progress(2, 2, _("Updating the overview"))
         else:
             dated = [d for d in dirty if d]
@@ -448,6 +487,12 @@ def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None
                 _fill_sole(db, "f.created_at >= ? AND f.created_at < ?", [a, b + "~"])
                 db.execute(topic, [a, b + "~"])
                 progress(i, len(runs), _("Updating the overview"))
+            for month in sorted({d[:7] for d in dirty}):
+                db.execute("DELETE FROM trend_topic_monthly WHERE month = ?", [month])
+                if month:
+                    db.execute(_MONTHLY_SQL.format(where="day >= ? AND day <= ?"), [month, month + "~"])
+                else:
+                    db.execute(_MONTHLY_SQL.format(where="day = ''"))
         db.execute("DELETE FROM trend_dirty")
         return len(dirty)
 
@@ -683,10 +728,7 @@ def topic_ranking(db, flt: FeedbackFilter = FeedbackFilter(), *, by: str = "nega
     base = flt.with_changes(topics=(), topic_labels=())
     labelled = totals(db, base, use_summary=use_summary).labelled
     if use_summary and summary_can_answer(base) and _try_refresh(db):
-        where, params = _summary_where(base, "s")
-        sql = (f"SELECT t.id, t.name, sum(s.n_pos + s.n_neu + s.n_neg + s.n_unk), sum(s.m_neg), sum(s.m_pos), "
-               f"sum(s.neg_only) FROM trend_topic_daily s JOIN topics t ON t.id = s.topic_id "
-               f"WHERE t.enabled = 1 AND {where} GROUP BY t.id")
+        sql, params = _ranking_from_summary(base)
     else:
         where, params = filter_sql(base, "f")
         sql = (f"SELECT t.id, t.name, count(*), sum(ft.label = 'negative'), sum(ft.label = 'positive'), "
@@ -703,6 +745,47 @@ def topic_ranking(db, flt: FeedbackFilter = FeedbackFilter(), *, by: str = "nega
         out.sort(key=lambda r: (-r.negative_mentions, -r.negative_only, r.name))
     out = [r for r in out if r.mentions > 0]
     return out[:limit] if limit else out
+
+
+def _month_split(flt: FeedbackFilter) -> tuple[str | None, str | None, list[tuple[date | None, date | None]]]:
+    """Whole months inside the filter's dates (first, last 'YYYY-MM') and the leftover day ranges."""
+    a, b = flt.date_from, flt.date_to
+    if a is None and b is None:
+        return "", "~", []
+    first = a if a is None or a.day == 1 else bucket_end(a, "month") + timedelta(days=1)
+    last_end = b if b is None or b == bucket_end(bucket_start(b, "month"), "month") else bucket_start(b, "month") - timedelta(days=1)
+    if first is not None and last_end is not None and first > last_end:
+        return None, None, [(a, b)]  # no whole month inside: days only
+    parts: list[tuple[date | None, date | None]] = []
+    if a is not None and first != a:
+        parts.append((a, first - timedelta(days=1)))
+    if b is not None and last_end != b:
+        parts.append((last_end + timedelta(days=1), b))
+    m_first = "0000-00" if first is None else first.strftime("%Y-%m")
+    m_last = "9999-99" if last_end is None else last_end.strftime("%Y-%m")
+    return m_first, m_last, parts
+
+
+def _ranking_from_summary(base: FeedbackFilter) -> tuple[str, list]:
+    m_first, m_last, parts = _month_split(base)
+    pieces: list[str] = []
+    params: list = []
+    dims = base.with_changes(date_from=None, date_to=None)
+    if m_first is not None:
+        where, p = _summary_where(dims, "m")
+        date_clause = "m.month <> ''" if (base.date_from or base.date_to) else "1"
+        pieces.append(f"SELECT m.topic_id AS tid, m.n AS n, m.m_neg AS mn, m.m_pos AS mp, m.neg_only AS no "
+                      f"FROM trend_topic_monthly m WHERE m.month BETWEEN ? AND ? AND {date_clause} AND {where}")
+        params += [m_first, m_last, *p]
+    for a, b in parts:
+        where, p = _summary_where(dims.with_changes(date_from=a, date_to=b), "s")
+        pieces.append(f"SELECT s.topic_id AS tid, s.n_pos + s.n_neu + s.n_neg + s.n_unk AS n, s.m_neg AS mn, "
+                      f"s.m_pos AS mp, s.neg_only AS no FROM trend_topic_daily s WHERE {where}")
+        params += p
+    union = " UNION ALL ".join(pieces)
+    sql = (f"SELECT t.id, t.name, sum(x.n), sum(x.mn), sum(x.mp), sum(x.no) FROM ({union}) x "
+           f"JOIN topics t ON t.id = x.tid WHERE t.enabled = 1 GROUP BY t.id")
+    return sql, params
 
 
 def topic_filter(flt: FeedbackFilter, topic: str, *, negative_only: bool = True) -> FeedbackFilter:
