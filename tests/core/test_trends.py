@@ -324,3 +324,22 @@ def test_summaries_follow_the_real_import_undo_correct_and_reanalyze(db, tmp_pat
     topics_mod.merge_topics(db, names[1:3], names[0])
     assert_summary_matches(db, [names[0], names[3]], sources)
     assert trends.totals(db).total == 60
+
+
+def test_database_past_the_trend_versions_gets_the_tables(db):
+    """Areas register migrations independently: a file already at a later version still gets ours."""
+    for name in ("trend_feedback_insert", "trend_feedback_delete", "trend_feedback_update", "trend_topics_insert",
+                 "trend_topics_delete", "trend_topics_update"):
+        db.execute(f"DROP TRIGGER {name}")
+    for table in ("trend_daily", "trend_topic_daily", "trend_topic_monthly", "trend_dirty"):
+        db.execute(f"DROP TABLE {table}")
+    db.conn.commit()
+    s = add_source(db)
+    add_row(db, s, "2024-03-04 10:00:00", "淘宝", "negative", 1, 0.2)
+    db.conn.commit()
+    db._trend_schema_ok = False
+    assert trends.totals(db).negative == 1
+    assert trends.summary_can_answer(FeedbackFilter()) and trends.summary_is_current(db)
+    add_row(db, s, "2024-03-05 10:00:00", "淘宝", "positive", 5, 0.9)
+    db.conn.commit()
+    assert trends.totals(db).total == 2  # the recreated triggers saw the new row

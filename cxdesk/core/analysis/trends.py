@@ -131,14 +131,18 @@ def _migrate_41(db) -> None:
     _exec_script(db, _SCHEMA_41)
 
 
-def _ensure_monthly(db) -> None:
-    """Databases that were already past version 41 when it was added get the table here."""
-    if getattr(db, "_trend_monthly_ok", False):
+def _ensure_schema(db) -> None:
+    """A database already past versions 40/41 when they were added (areas register their versions
+    independently) gets the tables and triggers here."""
+    if getattr(db, "_trend_schema_ok", False):
         return
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'trend_topic_monthly'").fetchone() is None:
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'trend_%'")}
+    if "trend_daily" not in names or "trend_topic_monthly" not in names:
         with _write_txn(db):
+            if "trend_daily" not in names:
+                _exec_script(db, _SCHEMA_40)
             _exec_script(db, _SCHEMA_41)
-    db._trend_monthly_ok = True
+    db._trend_schema_ok = True
 
 
 storage.register_migration(41, _migrate_41)
@@ -447,7 +451,7 @@ def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None
     Raises `sqlite3.OperationalError` ("database is locked") if another writer holds the database
     longer than `busy_ms`; readers then count directly instead.
     """
-    _ensure_monthly(db)
+    _ensure_schema(db)
     if summary_is_current(db):
         return 0
     with _write_txn(db, busy_ms):
