@@ -122,7 +122,15 @@ def main(argv=None) -> int:
         if args.quick and len(texts) > 600:
             idx = rng.choice(len(texts), 600, replace=False)
             texts, y = [texts[i] for i in idx], y[idx]
-        p_ours = np.array(S.score_texts(texts))
+        # Rows without the customer's words (platform placeholders such as 此用户未填写评价内容,
+        # emoji only) are left out for both models: there is no sentiment to be right about.
+        res = S.analyze_texts(texts)
+        keep = np.array([r.score is not None for r in res])
+        if not keep.all():
+            print(f"  ({name}: {int((~keep).sum())} rows without words left out)")
+        texts = [t for t, k in zip(texts, keep) if k]
+        y = y[keep]
+        p_ours = np.array([r.score for r, k in zip(res, keep) if k])
         p_snow = np.array(snownlp_scores(texts))
         scored[name] = (y, p_ours, p_snow)
         a, b = evaluate(y, p_ours), evaluate(y, p_snow)

@@ -29,7 +29,8 @@ def test_import_is_light():
 
 
 @pytest.mark.parametrize("text", ["", None, "   ", "😀😀👍", "！！！。。。", "???", "12345", "3.5", "—— …… ~~", "\x00\x0b",
-                                  "hhhhhhhhh", "gggg!!", "zzz 111"])
+                                  "hhhhhhhhh", "gggg!!", "zzz 111", "此用户未填写评价内容",
+                                  "此用户未及时填写评价内容，系统默认评价！", "系统默认好评", "买家未做出评价"])
 def test_nothing_to_score_is_unknown(text):
     (res,) = S.analyze_texts([text])
     assert res == S.SentimentResult(None, "unknown", "none")

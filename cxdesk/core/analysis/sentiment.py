@@ -9,7 +9,8 @@ How a row is scored (`analyze_texts`):
 2. The language is decided per row from its script: Han characters against Latin words. Chinese
    (`zh`) goes to the shipped model, Latin-script text (`en`) to VADER, other scripts (kana, hangul,
    Cyrillic, ...) are `other`, and rows without letters (empty, emoji, punctuation, numbers) are
-   `none`. `other` and `none` rows get no score and the label `unknown`.
+   `none`, and so are platform placeholders such as 此用户未填写评价内容. `other` and `none` rows get
+   no score and the label `unknown`.
 3. The Chinese model is a logistic regression over hashed character 1-3-grams, scaled by their
    naive Bayes log-count ratios (NB-SVM style, folded into the weights). N-grams that start within
    four characters after 不/没/无/未/别 (inside one clause) are separate features, so 好吃 and
@@ -38,10 +39,13 @@ from typing import Any, Iterable, Sequence
 
 # The Chinese model file and its features (in model.json; shop adapters are tied to it).
 ZH_MODEL = "zh-ngram-2"
-# How Latin-script rows are scored and which rows count as text at all.
+# How Latin-script rows are scored.
 EN_METHOD = "vader-3.3.2-b"
-# Changes whenever the model, the English method or the thresholds change (stored with each row).
-MODEL_VERSION = f"{ZH_MODEL}+{EN_METHOD}+t40-60"
+# Which rows count as the customer's words at all (noise, platform placeholders).
+TEXT_RULES = "r2"
+# Changes whenever the model, the English method, the rules or the thresholds change (stored
+# with each row, so a change makes `analyze` score rows again).
+MODEL_VERSION = f"{ZH_MODEL}+{EN_METHOD}+{TEXT_RULES}+t40-60"
 
 NEGATIVE_BELOW = 0.40
 POSITIVE_FROM = 0.60
@@ -67,6 +71,9 @@ _PATTERN_SOURCES = {
     "en_sentence": r"(?<=[a-z0-9][.])\s+",
     "han": "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]",
     "latin_word": "[a-z\u00c0-\u024f]+",
+    # Texts review platforms fill in when the customer wrote nothing (JD, Taobao, Meituan exports).
+    "placeholder": r"^(?:此|该)?(?:用户|买家|顾客)?(?:未|没有)(?:及时)?(?:填写|做出|作出)?(?:评价|评论)(?:内容)?"
+                   r"[，,。.!！]*(?:系统默认(?:好评|评价)?)?[。.!！]*$|^(?:系统)?默认(?:好评|评价)[。.!！]*$",
     "other_script": "[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f"
                     "\u3040-\u30ff\u1100-\u11ff\uac00-\ud7af]",
 }
@@ -272,6 +279,8 @@ def normalize_text(text: str | None) -> str:
 
 def detect_language(normalized: str) -> str:
     """zh | en | other | none for a normalised text, from its script (Han characters vs Latin words)."""
+    if "评" in normalized and _re("placeholder").match(normalized):
+        return "none"
     han = len(_re("han").findall(normalized))
     latin = len(_re("latin_word").findall(normalized))
     other = len(_re("other_script").findall(normalized))
