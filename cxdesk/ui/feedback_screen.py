@@ -358,6 +358,10 @@ class FeedbackScreen(QWidget):
         header.sortIndicatorChanged.connect(self._on_sort_changed)
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
+        # The header asks its selection model whether each column is fully selected, which walks
+        # every row (seconds after select-all on 1M rows); it gets a selection model of its own.
+        self._header_selection = QItemSelectionModel(self.model, self)
+        header.setSelectionModel(self._header_selection)
         fm = self.fontMetrics()
         widths = {"created_at": fm.horizontalAdvance("2024-12-31 23:59") + 24,
                   "channel": fm.horizontalAdvance("渠道渠道渠道") + 16,

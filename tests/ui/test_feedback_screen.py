@@ -273,3 +273,17 @@ def test_show_filter_keeps_what_the_boxes_cannot_show(screen):
     screen.show_filter(FeedbackFilter(channels=("淘宝",), labels=("negative", "neutral")))
     assert screen.channel_combo.currentData() == "淘宝" and screen.label_combo.currentIndex() == 0
     assert screen.model.total() == 50 and "情感" in screen.base_label.text()
+
+
+def test_clicking_a_header_sorts(screen, qtbot):
+    from PySide6.QtCore import QPoint
+
+    header = screen.table.horizontalHeader()
+    column = 2  # rating
+    pos = QPoint(header.sectionViewportPosition(column) + header.sectionSize(column) // 2, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.LeftButton, pos=pos)
+    assert screen.model.sort_key == "rating"
+    first = screen.model.row_at(0).rating
+    qtbot.mouseClick(header.viewport(), Qt.LeftButton, pos=pos)
+    assert screen.model.row_at(0).rating != first
+    assert {screen.model.row_at(0).rating, first} == {1, 5}
