@@ -5,7 +5,8 @@
 
 1. Cold start (fresh interpreter each time, offscreen): from launching `run_app` on a 100k-row
    database to the first event-loop tick after the main window is shown (floor 1.5 s), and the
-   longest event-loop stall in the 3 s after that, while the first screen loads its data.
+   longest event-loop stall in the 6 s after that, while the first screen loads its data and the
+   other screens and the NLP models load in the background.
    Naive approach in the same run: the same window with every screen built before it is shown.
 2. Import and analysis through the wizard (off the GUI thread via `ctx.run_task`): the longest gap
    between ticks of a 5 ms QTimer (floor 100 ms). Naive approach: the same core calls made on the
@@ -77,7 +78,7 @@ def build_big_db(folder: Path, n: int) -> Path:
     return path
 
 
-def cold_start(db: Path, data_dir: Path, *, naive: bool, gaps_s: float = 3.0) -> dict:
+def cold_start(db: Path, data_dir: Path, *, naive: bool, gaps_s: float = 6.0) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CXDESK_DATA_DIR=str(data_dir), CXDESK_LANG="zh_CN",
                CXDESK_STARTUP_PROBE=f"gaps:{gaps_s}")
     env.pop("CXDESK_DB", None)
@@ -240,21 +241,28 @@ def main() -> int:
         ready = statistics.median(r.get("screen_s", float("nan")) for r in runs)
         print(f"cold start to responsive window, {label}: median {med:.2f} s "
               f"(runs: {', '.join('%.2f' % r['responsive_s'] for r in runs)}); first screen built "
-              f"at {ready:.2f} s; longest stall in the next 3 s: median {gap:.0f} ms")
+              f"at {ready:.2f} s; longest stall in the next 6 s (other screens and NLP loading): median {gap:.0f} ms")
     if results["lazy"] and results["naive"]:
         lazy = statistics.median(r["responsive_s"] for r in results["lazy"])
         naive = statistics.median(r["responsive_s"] for r in results["naive"])
-        print(f"  floor 1.5 s: {'PASS' if lazy <= 1.5 else 'FAIL'}; naive / cxdesk = {naive / lazy:.2f}x")
+        ready = statistics.median(r.get("screen_s", float("nan")) for r in results["lazy"])
+        print(f"  floor 1.5 s to a responsive window: {'PASS' if lazy <= 1.5 else 'FAIL'}; "
+              f"first screen built within 1.5 s too: {'yes' if ready <= 1.5 else 'no'}; "
+              f"naive / cxdesk = {naive / lazy:.2f}x")
 
     from cxdesk.ui.app import make_application
 
     app = make_application([sys.argv[0]])  # noqa: F841 - keeps the application alive
-    offs = [wizard_run(work, import_rows, naive=False) for _ in range(args.repeat)]
-    off = sorted(offs, key=lambda r: r["max_gap_ms"])[len(offs) // 2]
-    print(f"import + analysis of {import_rows:,} rows through the wizard: median {off['seconds']} s, "
-          f"{off['imported']:,} imported, {off['scored']:,} scored; longest GUI stall per run: "
-          f"{', '.join('%.0f ms' % r['max_gap_ms'] for r in offs)} -> median {off['max_gap_ms']:.0f} ms "
-          f"(floor 100 ms: {'PASS' if off['max_gap_ms'] <= 100 else 'FAIL'})")
+    # The first run loads jieba and the sentiment model on the way (the app does that in the background
+    # right after start-up instead); later runs find them loaded, as in the app.
+    offs = [wizard_run(work, import_rows, naive=False) for _ in range(max(args.repeat, 2))]
+    cold, warm = offs[0], offs[1:]
+    off = sorted(warm, key=lambda r: r["max_gap_ms"])[len(warm) // 2]
+    print(f"import + analysis of {import_rows:,} rows through the wizard: {off['seconds']} s, "
+          f"{off['imported']:,} imported, {off['scored']:,} scored; longest GUI stall: "
+          f"{', '.join('%.0f ms' % r['max_gap_ms'] for r in warm)} -> median {off['max_gap_ms']:.0f} ms "
+          f"(floor 100 ms: {'PASS' if off['max_gap_ms'] <= 100 else 'FAIL'}); first run of the process, "
+          f"loading the NLP models on the way: {cold['max_gap_ms']:.0f} ms")
     on = wizard_run(work, import_rows, naive=True)
     print(f"naive (same calls on the GUI thread): {on['seconds']} s; longest GUI stall {on['max_gap_ms']:.0f} ms; "
           f"stall ratio naive / cxdesk = {on['max_gap_ms'] / max(off['max_gap_ms'], 0.1):.0f}x")

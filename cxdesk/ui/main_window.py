@@ -159,9 +159,11 @@ class ModuleLoader(QObject):
     """
 
     loaded = Signal(str)
+    warmed = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, warm_up_analysis: bool = False) -> None:
         super().__init__(parent)
+        self.warm_up_analysis = warm_up_analysis
         self.done: set[str] = set()
         self._thread: threading.Thread | None = None
         self._go_on = threading.Event()
@@ -183,6 +185,16 @@ class ModuleLoader(QObject):
             except Exception:  # noqa: BLE001 - reported when the screen is built on the GUI thread
                 log.exception("background import of %s failed", name)
             self.loaded.emit(name)
+        if self.warm_up_analysis:
+            # jieba's dictionary and the sentiment model load in one long step each; done here, in a
+            # quiet moment after start-up, so the first import or analysis does not stall the window.
+            try:
+                from cxdesk.core.analysis import warm_up
+
+                warm_up()
+            except Exception:  # noqa: BLE001 - the analysis will load (and report) it when it runs
+                log.exception("warming up the analysis failed")
+            self.warmed.emit()
 
     def wait(self, timeout: float = 30.0) -> None:
         self._go_on.set()
@@ -292,7 +304,7 @@ class MainWindow(QMainWindow):
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         ctx.tasks.task_started.connect(self._on_task_started)
         if background_imports and self.specs:
-            self.loader = ModuleLoader(self)
+            self.loader = ModuleLoader(self, warm_up_analysis=True)
             self.loader.loaded.connect(self._on_module_loaded)
         self._restore_state()
         self._update_path_label()
