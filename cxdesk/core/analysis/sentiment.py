@@ -3,9 +3,9 @@
 How a row is scored (`analyze_texts`):
 
 1. The text is normalised for the model only (the stored text is never changed): NFKC (full-width
-   letters and digits become half-width), HTML entities unescaped, lower case, control characters
-   removed, and traditional Chinese converted to simplified (OpenCC `t2s`, only for rows that contain
-   a traditional-only character).
+   letters and digits become half-width), HTML entities unescaped, control characters removed,
+   lower case (VADER gets the original case: it reads CAPS as emphasis), and traditional Chinese
+   converted to simplified (OpenCC `t2s`, only for rows that contain a traditional-only character).
 2. The language is decided per row from its script: Han characters against Latin words. Chinese
    (`zh`) goes to the shipped model, Latin-script text (`en`) to VADER, other scripts (kana, hangul,
    Cyrillic, ...) are `other`, and rows without letters (empty, emoji, punctuation, numbers) are
