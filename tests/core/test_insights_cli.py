@@ -1,0 +1,91 @@
+"""`cxdesk stats` and `cxdesk alerts` on a small database: JSON keys, filters, errors in plain words."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from cxdesk.cli import main
+
+NOW = "2024-06-01 00:00:00"
+
+
+@pytest.fixture
+def shop(tmp_path):
+    from cxdesk.core.storage import open_db
+
+    path = tmp_path / "shop.db"
+    db = open_db(path)
+    with db.atomic():
+        db.execute("INSERT INTO sources(id, file_name, sha256, imported_at) VALUES (1, 'a', 'a', ?)", [NOW])
+        db.execute("INSERT INTO topics(id, name, created_at, updated_at) VALUES (1, '物流', ?, ?)", [NOW, NOW])
+        n = 0
+        last = date(2024, 5, 26)
+        for d in range(70):
+            day = last - timedelta(days=69 - d)
+            spike = day > last - timedelta(days=7)
+            for k in range(12 if spike else 4):
+                n += 1
+                label = "negative" if (spike or k % 2) else "positive"
+                cur = db.execute(
+                    "INSERT INTO feedback(source_id, text, created_at, channel, label, model_label, rating, dedup_key)"
+                    " VALUES (1, 't', ?, ?, ?, ?, ?, ?)",
+                    [f"{day} 09:00:00", "淘宝" if k % 2 else "京东", label, label, 1 if label == "negative" else 5,
+                     f"k{n}"])
+                db.execute("INSERT INTO feedback_topics(feedback_id, topic_id, label) VALUES (?, 1, ?)",
+                           [cur.lastrowid, label])
+    db.close()
+    return path
+
+
+def run(capsys, *args):
+    code = main(["--lang", "zh_CN", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_stats_json_keeps_old_keys_and_adds_periods(shop, capsys):
+    code, out, _err = run(capsys, "stats", "--db", str(shop), "--by", "week", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["total"] == 63 * 4 + 7 * 12
+    assert data["by_channel"] == {"京东": 168, "淘宝": 168}
+    assert sum(data["by_month"].values()) == data["total"]
+    assert data["first"] == "2024-03-18" and data["last"] == "2024-05-26"
+    assert len(data["periods"]) == 10 and data["periods"][-1]["negative"] == 84
+    assert data["topics"][0]["topic"] == "物流"
+
+
+def test_stats_filters_by_channel_topic_and_dates(shop, capsys):
+    code, out, _err = run(capsys, "stats", "--db", str(shop), "--channel", "淘宝", "--topic", "物流",
+                          "--from", "2024-05-20", "--to", "2024-05-26", "--by", "day", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["total"] == 42 and len(data["periods"]) == 7
+    assert data["totals"]["negative_share"] == 1.0
+    code, out, _err = run(capsys, "stats", "--db", str(shop), "--by", "month")
+    assert code == 0 and "2024-05" in out and "差评占比" in out
+
+
+def test_stats_bad_input_is_one_sentence(shop, capsys):
+    code, _out, err = run(capsys, "stats", "--db", str(shop), "--from", "2024-13-01")
+    assert code == 1 and "2024-13-01" in err and "Traceback" not in err
+    code, _out, err = run(capsys, "stats", "--db", str(shop), "--topic", "不存在")
+    assert code == 1 and "不存在" in err and "物流" in err
+
+
+def test_alerts_run_list_and_dismiss(shop, capsys):
+    code, out, _err = run(capsys, "alerts", "--db", str(shop), "--json")
+    assert code == 0
+    found = json.loads(out)
+    keys = {(a["kind"], a["key"]) for a in found}
+    assert ("topic", "物流") in keys
+    alert_id = next(a["id"] for a in found if a["key"] == "物流")
+    code, out, _err = run(capsys, "alerts", "--db", str(shop), "--dismiss", str(alert_id))
+    assert code == 0 and str(alert_id) in out
+    code, out, _err = run(capsys, "alerts", "--db", str(shop), "--json")
+    assert alert_id not in [a["id"] for a in json.loads(out)]
+    code, out, _err = run(capsys, "alerts", "--db", str(shop), "--all", "--json")
+    assert alert_id in [a["id"] for a in json.loads(out)]
