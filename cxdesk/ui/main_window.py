@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QFontMetrics, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QFrame,
                                QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
@@ -333,7 +333,6 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.nav = QListWidget(self.splitter)
         self.nav.setObjectName("Navigation")
-        self.nav.setMinimumWidth(120)
         self.nav.setMaximumWidth(260)
         self.nav.setFrameShape(QFrame.NoFrame)
         self.nav.setIconSize(QSize(20, 20))
@@ -346,6 +345,14 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(_(spec.label))
             item.setData(Qt.UserRole, spec.key)
             self.nav.addItem(item)
+        # Wide enough for the longest label in this language (English ones are longer than 改进看板).
+        nav_font = self.nav.font()
+        nav_font.setPixelSize(15)
+        metrics = QFontMetrics(nav_font)
+        longest = max((metrics.horizontalAdvance(_(spec.label)) for spec in self.specs), default=60)
+        self.nav_width = min(max(150, longest + 64), 260)
+        self.nav.setMinimumWidth(min(self.nav_width, 200))
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.stack = QStackedWidget(self.splitter)
         self.welcome = FirstRunPanel(self.stack)
         self.welcome.import_requested.connect(lambda: self.open_import())
@@ -357,7 +364,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([160, 1040])
+        self.splitter.setSizes([self.nav_width, 1200 - self.nav_width])
         outer.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.nav.currentRowChanged.connect(self._on_nav_row)
@@ -693,6 +700,11 @@ class MainWindow(QMainWindow):
         from cxdesk.ui.import_screen import ImportWizard
 
         if self.wizard is not None:
+            running = self.wizard.task is not None and not self.wizard.task.done.is_set()
+            if running and self.wizard.pages.currentIndex() == self.wizard.PAGE_RUN:
+                self.message_bar.show_warning(_("Please wait until the current task has finished."))
+                self.wizard.raise_()
+                return None
             self.wizard.close()
         wizard = ImportWizard(self.ctx, path, self)
         wizard.setAttribute(Qt.WA_DeleteOnClose)
