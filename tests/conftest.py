@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -61,6 +62,29 @@ def shared_data():
     if not SHARED_DATA.exists():
         pytest.skip("public sample data not present")
     return SHARED_DATA
+
+
+@functools.lru_cache(maxsize=1)
+def has_cjk_font() -> bool:
+    """Whether Qt finds a font that can write Chinese here (asked in a fresh process, Qt offscreen).
+
+    Windows and macOS always have one; a bare Linux machine may not, and then a PDF of Chinese text
+    would be blank, so cxdesk refuses to write it and the tests that read PDF text skip.
+    """
+    import subprocess
+
+    probe = ("from PySide6.QtGui import QGuiApplication; app = QGuiApplication([]); "
+             "from cxdesk.ui.pdf import cjk_font_family; print(cjk_font_family() or '')")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    return bool(out.stdout.strip())
+
+
+@pytest.fixture
+def cjk_font():
+    """Skip a test that reads Chinese text back from a PDF when no Chinese font is installed."""
+    if not has_cjk_font():
+        pytest.skip("no font that can write Chinese is installed (e.g. apt-get install fonts-wqy-microhei)")
 
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None):

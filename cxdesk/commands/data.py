@@ -35,10 +35,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_undo_import)
 
-    p = sub.add_parser("stats", parents=[parent], help=_("count feedback by channel and by month"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_stats)
-
     p = sub.add_parser("check", parents=[parent], help=_("check the database and report in plain words"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_check)
@@ -230,22 +226,3 @@ def cmd_undo_import(args: argparse.Namespace) -> int:
             id=args.source_id, file=info.file_name if info else "", n=removed))
     return 0
 
-
-def cmd_stats(args: argparse.Namespace) -> int:
-    from cxdesk.core.importers import feedback_stats
-
-    db = open_database(args)
-    stats = feedback_stats(db)
-    if args.json:
-        print_json(stats)
-        return 0
-    print(_("{n} feedback rows from {sources} imports.").format(n=stats["total"], sources=stats["sources"]))
-    if stats["by_channel"]:
-        print(_("By channel:"))
-        for name, n in stats["by_channel"].items():
-            print("  " + _("{name}: {n}").format(name=name or _("(no channel)"), n=n))
-    if stats["by_month"]:
-        print(_("By month:"))
-        for name, n in stats["by_month"].items():
-            print("  " + _("{name}: {n}").format(name=name or _("(no time)"), n=n))
-    return 0

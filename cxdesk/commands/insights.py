@@ -11,19 +11,18 @@ from cxdesk.i18n import _, ngettext
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    if "stats" not in sub.choices:
-        p = sub.add_parser("stats", parents=[parent],
-                           help=_("count feedback and sentiment by day, week or month, by channel and topic"))
-        p.add_argument("--by", choices=("day", "week", "month"), default="month",
-                       help=_("length of each period (default: month)"))
-        p.add_argument("--topic", action="append", default=[], metavar="TOPIC",
-                       help=_("only rows mentioning this topic (repeatable)"))
-        p.add_argument("--channel", action="append", default=[], metavar="CHANNEL",
-                       help=_("only rows from this channel (repeatable)"))
-        p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("first day to include"))
-        p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help=_("last day to include"))
-        p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-        p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("stats", parents=[parent],
+                       help=_("count feedback and sentiment by day, week or month, by channel and topic"))
+    p.add_argument("--by", choices=("day", "week", "month"), default="month",
+                   help=_("length of each period (default: month)"))
+    p.add_argument("--topic", action="append", default=[], metavar="TOPIC",
+                   help=_("only rows mentioning this topic (repeatable)"))
+    p.add_argument("--channel", action="append", default=[], metavar="CHANNEL",
+                   help=_("only rows from this channel (repeatable)"))
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("first day to include"))
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help=_("last day to include"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("alerts", parents=[parent], help=_("show topics and channels whose complaints are rising"))
     p.add_argument("--run", action="store_true", help=_("check the latest week again before showing alerts"))

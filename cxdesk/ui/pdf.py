@@ -33,6 +33,10 @@ def cjk_font_family() -> str | None:
     return chinese[0] if chinese else None
 
 
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
 def html_to_pdf(html: str, path: Path | str, *, title: str = "") -> Path:
     """Render `html` to `path` (A4 portrait, 15 mm margins); returns the path.
 
@@ -41,6 +45,10 @@ def html_to_pdf(html: str, path: Path | str, *, title: str = "") -> Path:
     target = Path(path)
     if not target.parent.is_dir():
         raise PdfWriteError(_("The folder “{folder}” does not exist.").format(folder=target.parent))
+    family = cjk_font_family()
+    if family is None and _has_cjk(html):
+        raise PdfWriteError(_("This computer has no font that can show Chinese, so the PDF would come out blank. "
+                              "Save the report as a web page instead, or install a Chinese font."))
     writer = QPdfWriter(str(target))
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Portrait,
                                      QMarginsF(15, 15, 15, 15), QPageLayout.Millimeter))
@@ -49,7 +57,6 @@ def html_to_pdf(html: str, path: Path | str, *, title: str = "") -> Path:
     if title:
         writer.setTitle(title)
     doc = QTextDocument()
-    family = cjk_font_family()
     font = QFont(family) if family else QFont()
     font.setPointSizeF(11)
     doc.setDefaultFont(font)

@@ -80,7 +80,7 @@ def test_export_excel_with_chosen_sections(screen, qtbot, tmp_path):
     assert not screen.excel_button.isEnabled()
 
 
-def test_export_pdf_and_html(screen, qtbot, tmp_path):
+def test_export_pdf_and_html(screen, qtbot, tmp_path, cjk_font):
     a1, a2 = screen.info["actions"]
     screen.set_actions_checked([a1, a2])
     screen.shop_edit.setText("小满私房菜")
@@ -108,7 +108,7 @@ def test_export_pdf_and_html(screen, qtbot, tmp_path):
     db.close()
 
 
-def test_many_actions_make_several_pages(screen, qtbot, tmp_path):
+def test_many_actions_make_several_pages(screen, qtbot, tmp_path, cjk_font):
     from cxdesk.core.actions import create_action
     from cxdesk.core.storage import open_db
 
@@ -148,3 +148,15 @@ def test_failure_goes_to_the_message_bar(screen, qtbot, tmp_path):
     _wait(qtbot, screen)
     assert screen.message_bar.kind == "error"
     assert "不存在" in screen.message_bar.text()
+
+
+def test_pdf_refused_without_a_chinese_font(qapp, tmp_path, monkeypatch):
+    from cxdesk.ui import pdf
+
+    monkeypatch.setattr(pdf, "cjk_font_family", lambda: None)
+    target = tmp_path / "空白.pdf"
+    with pytest.raises(pdf.PdfWriteError) as err:
+        pdf.html_to_pdf("<p>我们听到了，我们改了</p>", target)
+    assert "中文字体" in err.value.message and not target.exists()
+    # Text without Chinese still prints with the default font.
+    assert pdf.html_to_pdf("<p>We heard you</p>", tmp_path / "en.pdf").read_bytes().startswith(b"%PDF")
