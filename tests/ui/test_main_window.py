@@ -392,3 +392,50 @@ def test_cxdesk_command_opens_window(tmp_path, monkeypatch):
 
     monkeypatch.setenv("CXDESK_DATA_DIR", str(tmp_path / "data"))
     assert settings.get(settings.RECENT_DATABASES)[0] == str(db)
+
+
+def test_learn_from_ratings_and_back_to_the_shipped_model(qtbot, ctx, window):
+    from cxdesk.core.analysis import learn
+    from cxdesk.core.storage import open_db
+    from tests.core.test_learn import add_rows, make_reviews
+
+    db = open_db(ctx.db_path)
+    add_rows(db, make_reviews(160, 140))
+    db.close()
+    window.confirm_learn = False
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+    analysis_menu = next(m for t, m in menus.items() if t.startswith("分析"))
+    assert window.learn_action in analysis_menu.actions()
+    window.learn_action.trigger()
+    task = window._learn_task
+    assert task is not None and not window.learn_action.isEnabled()
+    qtbot.waitUntil(lambda: window._learn_task is None, timeout=60_000)
+    report = window.learn_report
+    assert report.kept and report.macro_f1_after > report.macro_f1_before
+    assert "准确率" in window.message_bar.text() and "300 条" in window.message_bar.text()
+    db = open_db(ctx.db_path)
+    adapter = learn.load_adapter(db)
+    assert adapter is not None and adapter.version == report.adapter_version
+    versions = {r[0] for r in db.execute("SELECT analysis_version FROM feedback")}
+    assert len(versions) == 1 and adapter.version in versions.pop()
+    db.close()
+    assert window.learn_action.isEnabled()
+
+    task = window.reset_sentiment_model()
+    with qtbot.waitSignal(task.signals.ended, timeout=60_000):
+        pass
+    assert "出厂" in window.message_bar.text()
+    db = open_db(ctx.db_path)
+    assert learn.load_adapter(db) is None
+    assert not any(adapter.version in (r[0] or "") for r in db.execute("SELECT analysis_version FROM feedback"))
+    db.close()
+
+
+def test_learning_with_too_few_ratings_says_so(qtbot, ctx, window):
+    seed(ctx, 7)
+    window.confirm_learn = False
+    task = window.learn_from_ratings()
+    with qtbot.waitSignal(task.signals.ended, timeout=30_000):
+        pass
+    assert window.message_bar.isVisible() and "50" in window.message_bar.text()
+    assert "Traceback" not in window.message_bar.text()

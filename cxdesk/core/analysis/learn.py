@@ -291,10 +291,10 @@ def learn_from_owner(db, progress: Progress = no_progress, *, split: str = "rand
         progress(95, 100, _("Saving"))
         save_adapter(db, adapter)
         version = adapter.version
-        message = _("Learnt from {n} of your rated or corrected reviews. On {test} reviews held back for checking, accuracy was {before:.0%} before and {after:.0%} after. Analyse again to apply it.").format(
+        message = _("Learnt from {n} of your rated or corrected reviews. On {test} reviews held back for checking, accuracy was {before:.1%} before and {after:.1%} after; it applies to rows analysed from now on.").format(
             n=len(rows), test=len(test_idx), before=acc_b, after=acc_a)
     else:
-        message = _("Learning from your reviews did not help on {test} reviews held back for checking (accuracy {before:.0%} before, {after:.0%} after), so the shipped model stays as it is.").format(
+        message = _("Learning from your reviews did not help on {test} reviews held back for checking (accuracy {before:.1%} before, {after:.1%} after), so the shipped model stays as it is.").format(
             test=len(test_idx), before=acc_b, after=acc_a)
     progress(100, 100, _("Done"))
     return LearnReport(
