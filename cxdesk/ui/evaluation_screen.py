@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from cxdesk.core.changes import Changes
 from cxdesk.i18n import _
+from cxdesk.ui.widgets.date_axis import DayAxis
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 _VERDICT_STYLE = {
@@ -93,7 +94,7 @@ class EvaluationView(QWidget):
         self.verdict_label.setFont(vfont)
 
         pg.setConfigOptions(antialias=True)
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.plot = pg.PlotWidget(axisItems={"bottom": DayAxis(orientation="bottom")})
         self.plot.setBackground("w")
         self.plot.showGrid(x=False, y=True, alpha=0.2)
         self.plot.setLabel("left", _("Negative share (%)"))

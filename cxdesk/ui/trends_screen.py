@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QHBoxLayout, QLab
 from cxdesk.core.changes import Changes
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _, ngettext
+from cxdesk.ui.widgets.date_axis import DayAxis
 
 log = logging.getLogger("cxdesk.ui.trends_screen")
 
@@ -43,28 +44,6 @@ def _ts(d: date) -> float:
 
 def _pct(x: float | None, nd: int = 1) -> str:
     return "–" if x is None else f"{x * 100:.{nd}f}%"
-
-
-class DayAxis(pg.DateAxisItem):
-    """Date ticks written the same way in every language: 2024-11, 11-05, 14:00."""
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph override
-        out = []
-        for v in values:
-            try:
-                dt = datetime.fromtimestamp(v)
-            except (OverflowError, OSError, ValueError):
-                out.append("")
-                continue
-            if spacing >= 300 * 86400:
-                out.append(f"{dt.year}")
-            elif spacing >= 27 * 86400:
-                out.append(f"{dt.year}-{dt.month:02d}")
-            elif spacing >= 86400:
-                out.append(f"{dt.month:02d}-{dt.day:02d}")
-            else:
-                out.append(f"{dt.hour:02d}:{dt.minute:02d}")
-        return out
 
 
 class KpiCard(QFrame):
