@@ -357,22 +357,54 @@ def _create_actions(db, story: DemoStory, actions_core) -> None:
     packaging = _topic_named(db, "包装")
     delivery = _topic_named(db, "外卖配送", "物流", "配送")
     service = _topic_named(db, "服务", "客服/服务", "服务态度")
+    today = story.end + timedelta(days=1)
     a1 = actions_core.create_action(
         db, "高峰期加派传菜员，优化出餐顺序", topics=[t for t in [speed] if t], owner="张店长",
         description="午晚高峰增加一名传菜员；后厨按桌号出餐，先上凉菜和主食。")
-    actions_core.move_action(db, a1, "doing", date=story.speed_action_live - timedelta(days=14))
+    actions_core.move_action(db, a1, "doing")
     actions_core.move_action(db, a1, "live", date=story.speed_action_live)
     actions_core.move_action(db, a1, "evaluated")
+    live = story.speed_action_live
+    _backdate(db, a1, created=live - timedelta(days=21), doing=live - timedelta(days=14), live=live,
+              evaluated=live + timedelta(days=30))
     a2 = actions_core.create_action(
         db, "外卖换用加厚防漏餐盒", topics=[t for t in [packaging] if t], owner="李姐",
         description="汤类和带汁的菜改用带卡扣的加厚餐盒，封口贴封条。")
-    actions_core.move_action(db, a2, "doing", date=story.packaging_action_live - timedelta(days=10))
+    actions_core.move_action(db, a2, "doing")
     actions_core.move_action(db, a2, "live", date=story.packaging_action_live)
     actions_core.move_action(db, a2, "evaluated")
+    live = story.packaging_action_live
+    _backdate(db, a2, created=live - timedelta(days=17), doing=live - timedelta(days=10), live=live,
+              evaluated=live + timedelta(days=31))
     a3 = actions_core.create_action(
         db, "雨天外卖预计送达时间提醒", topics=[t for t in [delivery] if t], owner="王经理",
         description="下雨时在外卖平台上调整预计送达时间，并在小票上致歉。")
     actions_core.move_action(db, a3, "doing")
-    actions_core.create_action(
+    _backdate(db, a3, created=today - timedelta(days=9), doing=today - timedelta(days=6))
+    a4 = actions_core.create_action(
         db, "服务员礼仪培训", topics=[t for t in [service] if t], owner="张店长",
         description="每月一次服务礼仪培训，重点是主动招呼和及时响应呼叫。")
+    _backdate(db, a4, created=today - timedelta(days=3))
+
+
+def _backdate(db, action_id: int, *, created: date, doing: date | None = None, live: date | None = None,
+              evaluated: date | None = None) -> None:
+    """Give the demo's actions the history a real shop would have, not "all created today"."""
+    at = {"created": created, "doing": doing, "live": live, "evaluated": evaluated}
+
+    def stamp(day: date) -> str:
+        return f"{day.isoformat()} {9 + action_id % 3:02d}:{12 + 7 * action_id % 40:02d}:00"
+
+    current = created
+    rows = db.execute("SELECT id, field, new_value FROM action_history WHERE action_id = ? ORDER BY id",
+                      [action_id]).fetchall()
+    with db.atomic():
+        for history_id, fld, new in rows:
+            if fld == "status" and at.get(new):
+                current = at[new]
+            when = live if fld == "live_date" and live else current
+            db.execute("UPDATE action_history SET at = ? WHERE id = ?", [stamp(when), history_id])
+        db.execute("UPDATE actions SET created_at = ?, updated_at = ? WHERE id = ?",
+                   [stamp(created), stamp(current), action_id])
+        if evaluated:
+            db.execute("UPDATE evaluations SET created_at = ? WHERE action_id = ?", [stamp(evaluated), action_id])
