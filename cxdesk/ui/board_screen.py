@@ -638,9 +638,11 @@ class BoardScreen(QWidget):
             item.setData(Qt.DisplayRole, action.title)
             age = action.age_days(today)
             meta = [action.owner] if action.owner else []
-            meta.append(ngettext("{n} day old", "{n} days old", age).format(n=age) if age else _("new today"))
             if action.live_date and action.status in ("live", "evaluated"):
+                # Once live, the go-live date says more than the card's age (and both do not fit).
                 meta.append(_("live {date}").format(date=action.live_date.strftime("%m-%d")))
+            else:
+                meta.append(ngettext("{n} day old", "{n} days old", age).format(n=age) if age else _("new today"))
             item.setData(CARD_ROLE, {
                 "title": action.title, "status": action.status, "topics": _(", ").join(action.topics),
                 "meta": " · ".join(meta), "badge": badge.text if badge else "",
