@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     have_data = (DATA / "online_shopping_9_cats.csv").exists()
     sets = held_out_sets(DATA) if have_data else {}
     if not have_data:
-        print(f"\n(public data not found beside the repository: accuracy on Chinese sets skipped)")
+        print("\n(public data not found beside the repository: accuracy on Chinese sets skipped)")
 
     print("\n== throughput, 2,000 realistic texts, single process")
     rng = np.random.default_rng(7)

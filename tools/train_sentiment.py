@@ -295,7 +295,7 @@ def main(argv=None) -> int:
     weights16 = w.astype(np.float16)
     install(weights16.astype(np.float32), b, a, c)
     results = {}
-    print(f"\nheld-out evaluation (never trained on), label cut 0.5:")
+    print("\nheld-out evaluation (never trained on), label cut 0.5:")
     print(f"{'set':24} {'n':>6} {'true+':>6} {'pred+':>6} {'AUC':>6} {'F1':>6} {'neutral':>7}")
     for name, (texts, y) in tests.items():
         res = S.analyze_texts(texts)

@@ -6,7 +6,7 @@ so every screen selects exactly the same rows for the same filter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 LABELS = ("positive", "neutral", "negative", "unknown")

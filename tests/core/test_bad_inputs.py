@@ -4,9 +4,7 @@ imported with a warning (W). Each test names its row number."""
 from __future__ import annotations
 
 import codecs
-import io
 import zipfile
-from datetime import datetime
 
 import pytest
 

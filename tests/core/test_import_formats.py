@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from cxdesk.core.importers import import_file, sniff_file
-from test_import_fixtures import HEADER, REF, ROWS, rewrite_zip, write_csv, write_html, write_xls, write_xlsx
+from test_import_fixtures import HEADER, REF, ROWS, write_csv, write_html, write_xls, write_xlsx
 
 
 def rows_of(db, source_id):

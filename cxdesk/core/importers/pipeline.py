@@ -16,7 +16,6 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Iterator
 
 from cxdesk.core import storage
