@@ -155,6 +155,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     result = import_file(db, plan, progress, dry_run=args.dry_run)
     if not args.dry_run and not result.already_imported:
         remember_mapping(db, plan)
+    if not args.dry_run:
+        from cxdesk.core import search
+
+        search.catch_up(db, progress)   # the new rows join the search index (analysis would do it too)
 
     # Analysis of the new rows (provided by cxdesk.core.analysis when present).
     analysis = None

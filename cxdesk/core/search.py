@@ -17,6 +17,12 @@ Texts longer than `CHAR_INDEX_LIMIT` characters are indexed for short terms only
 
 Search semantics: terms separated by whitespace must all occur (case-insensitive substring match).
 Soft-deleted rows stay in the index; every query joins through `feedback.deleted` via the filter.
+
+An import does not index its rows inside its own transaction (building the trigram index costs more
+than storing the rows): it lists their ids in `search_backlog`, committed with the rows, and
+`catch_up()` indexes them right after in short transactions of its own. Until then a search still
+finds backlog rows, by a substring scan of just those rows, and the triggers leave them alone, so
+the index is never wrong, even if the app stops in between (the next `catch_up()` finishes the job).
 """
 
 from __future__ import annotations
@@ -37,18 +43,23 @@ _SPACED = (
     "WHERE n <= min(length({col}), " + str(CHAR_INDEX_LIMIT) + ") ORDER BY n))"
 )
 
+_NOT_PENDING = "{id} NOT IN (SELECT id FROM search_backlog)"
 _TRIGGERS = (
     f"""CREATE TRIGGER feedback_search_ai AFTER INSERT ON feedback BEGIN
     INSERT INTO feedback_fts(rowid, text) VALUES (new.id, new.text);
     INSERT INTO feedback_chars(rowid, body) VALUES (new.id, {_SPACED.format(col='new.text')});
 END""",
+    # Rows still in the backlog are not in the index: nothing to take out, and catch_up() indexes
+    # whatever text they have by then.
     f"""CREATE TRIGGER feedback_search_ad AFTER DELETE ON feedback BEGIN
-    INSERT INTO feedback_fts(feedback_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO feedback_fts(feedback_fts, rowid, text) SELECT 'delete', old.id, old.text
+        WHERE {_NOT_PENDING.format(id='old.id')};
     INSERT INTO feedback_chars(feedback_chars, rowid, body)
-        VALUES ('delete', old.id, {_SPACED.format(col='old.text')});
+        SELECT 'delete', old.id, {_SPACED.format(col='old.text')} WHERE {_NOT_PENDING.format(id='old.id')};
+    DELETE FROM search_backlog WHERE id = old.id;
 END""",
     f"""CREATE TRIGGER feedback_search_au AFTER UPDATE OF text ON feedback
-WHEN old.text IS NOT new.text BEGIN
+WHEN old.text IS NOT new.text AND {_NOT_PENDING.format(id='old.id')} BEGIN
     INSERT INTO feedback_fts(feedback_fts, rowid, text) VALUES ('delete', old.id, old.text);
     INSERT INTO feedback_chars(feedback_chars, rowid, body)
         VALUES ('delete', old.id, {_SPACED.format(col='old.text')});
@@ -56,13 +67,16 @@ WHEN old.text IS NOT new.text BEGIN
     INSERT INTO feedback_chars(rowid, body) VALUES (new.id, {_SPACED.format(col='new.text')});
 END""",
 )
-
-
 TRIGGER_NAMES = ("feedback_search_ai", "feedback_search_ad", "feedback_search_au")
+
+
+def _create_backlog(db) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS search_backlog (id INTEGER PRIMARY KEY)")
 
 
 def _migrate_30(db) -> None:
     """Search indexes over feedback text, their triggers, and the browser's default-order index."""
+    _create_backlog(db)
     db.execute("CREATE TABLE search_numbers (n INTEGER PRIMARY KEY)")
     db.execute(
         "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?) "
@@ -108,12 +122,23 @@ def _migrate_31(db) -> None:
     db.execute("INSERT INTO feedback_chars(rowid, body) SELECT f.id, " + _SPACED.format(col="f.text") + " FROM feedback f")
 
 
+def _migrate_51(db) -> None:
+    """The import backlog (rows stored but not yet indexed) and triggers that leave its rows alone."""
+    _create_backlog(db)
+    for name in TRIGGER_NAMES:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for trigger in _TRIGGERS:
+        db.execute(trigger)
+
+
 storage.register_migration(30, _migrate_30)
 storage.register_migration(31, _migrate_31)
+storage.register_migration(51, _migrate_51)
 
 
 def rebuild_index(db) -> None:
     """Re-create both search indexes from the feedback table (after a bulk load with triggers off)."""
+    db.execute("DELETE FROM search_backlog")
     db.execute("INSERT INTO feedback_fts(feedback_fts) VALUES ('rebuild')")
     db.execute("INSERT INTO feedback_chars(feedback_chars) VALUES ('delete-all')")
     db.execute(
@@ -141,48 +166,70 @@ def index_upkeep_suspended(db) -> Iterator[None]:
 
 @contextmanager
 def bulk_load(db) -> Iterator[None]:
-    """Index the rows an import adds in one pass at the end instead of row by row (about twice as
-    fast), staying exact for rows it updates or deletes on the way. Use inside the import's
-    transaction: `with db.atomic(), bulk_load(db): ...`; on an error the rollback undoes it all.
+    """Leave the rows an import adds out of the index: their ids go to `search_backlog` with the rows,
+    and `catch_up()` indexes them after the import's transaction. Use inside that transaction:
+    `with db.atomic(), bulk_load(db): ...`; on an error the rollback undoes the backlog too.
 
-    While it is open, temporary triggers (names inside them resolve to the temp table first) note every row whose text appears, changes or goes; rows
-    that were already indexed leave the index at once (their old text is only known then).
+    Rows that were indexed before and change or go during the import leave the index at once through
+    the permanent triggers (their old text is only known then).
     """
-    top = db.execute("SELECT coalesce(max(id), 0) FROM feedback").fetchone()[0]
-    for name in TRIGGER_NAMES:
-        db.execute(f"DROP TRIGGER IF EXISTS {name}")
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS search_pending (id INTEGER PRIMARY KEY)")
-    db.execute("DELETE FROM temp.search_pending")
-    forget_old = (
-        "INSERT INTO feedback_fts(feedback_fts, rowid, text) SELECT 'delete', old.id, old.text "
-        f"WHERE old.id <= {int(top)} AND old.id NOT IN (SELECT id FROM search_pending); "
-        "INSERT INTO feedback_chars(feedback_chars, rowid, body) SELECT 'delete', old.id, "
-        + _SPACED.format(col="old.text")
-        + f" WHERE old.id <= {int(top)} AND old.id NOT IN (SELECT id FROM search_pending); "
-    )
+    db.execute("DROP TRIGGER IF EXISTS feedback_search_ai")
+    # Names inside a temporary trigger resolve to the main database when temp has no such table.
     db.execute("CREATE TEMP TRIGGER search_bulk_ai AFTER INSERT ON main.feedback BEGIN "
-               "INSERT OR IGNORE INTO search_pending(id) VALUES (new.id); END")
-    db.execute("CREATE TEMP TRIGGER search_bulk_au AFTER UPDATE OF text ON main.feedback "
-               "WHEN old.text IS NOT new.text BEGIN " + forget_old
-               + "INSERT OR IGNORE INTO search_pending(id) VALUES (old.id); END")
-    db.execute("CREATE TEMP TRIGGER search_bulk_ad AFTER DELETE ON main.feedback BEGIN " + forget_old
-               + "INSERT OR IGNORE INTO search_pending(id) VALUES (old.id); END")
+               "INSERT OR IGNORE INTO search_backlog(id) VALUES (new.id); END")
     ok = False
     try:
         yield
         ok = True
     finally:
         if ok:
-            for name in ("search_bulk_ai", "search_bulk_au", "search_bulk_ad"):
-                db.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
-            db.execute("INSERT INTO feedback_fts(rowid, text) SELECT f.id, f.text FROM feedback f "
-                       "WHERE f.id IN (SELECT id FROM temp.search_pending)")
-            db.execute("INSERT INTO feedback_chars(rowid, body) SELECT f.id, " + _SPACED.format(col="f.text")
-                       + " FROM feedback f WHERE f.id IN (SELECT id FROM temp.search_pending)")
-            db.execute("DELETE FROM temp.search_pending")
-            for trigger in _TRIGGERS:
-                db.execute(trigger)
-        # On an error the caller's rollback restores the triggers and drops the temporary ones.
+            db.execute("DROP TRIGGER IF EXISTS temp.search_bulk_ai")
+            db.execute(_TRIGGERS[0])
+        # On an error the caller's rollback restores the trigger and drops the temporary one.
+
+
+def backlog_size(db) -> int:
+    """Rows stored but not yet in the search index."""
+    return db.execute("SELECT count(*) FROM search_backlog").fetchone()[0]
+
+
+def _spaced_python(text):
+    return None if text is None else " ".join(str(text)[:CHAR_INDEX_LIMIT])
+
+
+def catch_up(db, progress=None, *, batch: int = 20_000) -> int:
+    """Index the rows in `search_backlog`, `batch` rows per transaction; returns how many.
+
+    `progress(done, total, message)` may raise `Cancelled`: finished batches stay indexed.
+    """
+    from cxdesk.i18n import _
+
+    total = backlog_size(db)
+    if not total:
+        return 0
+    # The same spacing as the triggers' SQL, done in Python: about three times faster in bulk.
+    db.conn.create_function("cx_search_spaced", 1, _spaced_python, deterministic=True)
+    done = 0
+    while True:
+        if progress is not None:
+            progress(done, total, _("Indexing the new rows for search"))
+        hi = db.execute("SELECT id FROM search_backlog ORDER BY id LIMIT 1 OFFSET ?", [batch - 1]).fetchone()
+        bound = hi[0] if hi else db.execute("SELECT max(id) FROM search_backlog").fetchone()[0]
+        if bound is None:
+            break
+        with db.atomic():
+            chosen = "(SELECT id FROM search_backlog WHERE id <= ?)"
+            db.execute(f"INSERT INTO feedback_fts(rowid, text) SELECT f.id, f.text FROM feedback f WHERE f.id IN {chosen}",
+                       [bound])
+            db.execute("INSERT INTO feedback_chars(rowid, body) SELECT f.id, cx_search_spaced(f.text) FROM feedback f "
+                       f"WHERE f.id IN {chosen}", [bound])
+            n = db.execute("DELETE FROM search_backlog WHERE id <= ?", [bound]).rowcount
+        done += n
+        if hi is None:
+            break
+    if progress is not None:
+        progress(total, total, _("Indexing the new rows for search"))
+    return done
 
 
 def optimize_index(db) -> None:
@@ -235,12 +282,18 @@ def search_clause(query: str, alias: str = "f") -> tuple[str, list]:
     odd_terms = [t for t in terms if len(t) < TRIGRAM_MIN and not _has_token_chars(t)]
     parts: list[str] = []
     params: list = []
+    # Rows still waiting in the import backlog are matched by a substring scan of those rows alone.
+    backlog = ("SELECT b.id FROM search_backlog b JOIN feedback g ON g.id = b.id WHERE "
+               + " AND ".join("g.text LIKE ? ESCAPE '\\'" for _t in terms))
+    backlog_params = [f"%{_escape_like(t)}%" for t in terms]
     if long_terms:
-        parts.append(f"{alias}.id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH ?)")
+        parts.append(f"{alias}.id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH ? UNION ALL {backlog})")
         params.append(" ".join(_fts_string(t) for t in long_terms))
+        params.extend(backlog_params)
     if short_terms:
-        parts.append(f"{alias}.id IN (SELECT rowid FROM feedback_chars WHERE feedback_chars MATCH ?)")
+        parts.append(f"{alias}.id IN (SELECT rowid FROM feedback_chars WHERE feedback_chars MATCH ? UNION ALL {backlog})")
         params.append(" ".join(_fts_string(" ".join(t)) for t in short_terms))
+        params.extend(backlog_params)
     for term in odd_terms:
         parts.append(f"{alias}.text LIKE ? ESCAPE '\\'")
         params.append(f"%{_escape_like(term)}%")

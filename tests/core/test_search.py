@@ -106,13 +106,18 @@ def test_rebuild_gives_the_same_answers(filled):
 def test_spaced_characters_keep_their_order(db):
     spaced = db.execute("SELECT " + search._SPACED.format(col=":t"), {"t": "顺序要对ab"}).fetchone()[0]
     assert spaced == "顺 序 要 对 a b"
+    # catch_up() spaces in Python: the very same text as the triggers' SQL.
+    for text in ("顺序要对ab", "", "物 流\n好😀", "x" * 30):
+        sql = db.execute("SELECT " + search._SPACED.format(col=":t"), {"t": text}).fetchone()[0]
+        assert search._spaced_python(text) == (sql or "")
 
 
 def test_search_clause_shapes():
     assert search.search_clause("   ") == ("1", [])
     sql, params = search.search_clause("物流　质量很好")  # full-width space separates terms
     assert "feedback_fts" in sql and "feedback_chars" in sql
-    assert params[0] == '"质量很好"' and params[1] == '"物 流"'
+    assert params[0] == '"质量很好"' and '"物 流"' in params
+    assert params.count("%物流%") == 2   # backlog rows are matched by a substring scan of just those rows
     where, params = filter_sql(FeedbackFilter(search='say "hi"'))
     assert "feedback_" in where
 
@@ -191,16 +196,55 @@ def test_bulk_load_is_exact_for_inserts_updates_and_deletes(filled):
         db.execute("UPDATE feedback SET text = '再改成态度好' WHERE id = 2")        # twice
         db.execute("UPDATE feedback SET text = '新行也改了 物流' WHERE id = 100")  # new this time
         db.execute("DELETE FROM feedback WHERE id IN (1, 101)")                    # old and new
-    assert found(db, "发货慢") == list(range(102, 130))
-    assert found(db, "物流") == [100]
-    assert found(db, "服务") == [] and found(db, "态度好") == [2]
-    assert found(db, "慢") == [3, *range(102, 130)]
-    for table in ("feedback_fts", "feedback_chars"):
-        db.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+
+    def check():
+        assert found(db, "发货慢") == list(range(102, 130))
+        assert found(db, "物流") == [100]
+        assert found(db, "服务") == [] and found(db, "态度好") == [2]
+        assert found(db, "慢") == [3, *range(102, 130)]
+        assert found(db, "物流 新行") == [100] and found(db, "评论1 慢") == [*range(110, 120)]
+        for table in ("feedback_fts", "feedback_chars"):
+            db.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+
+    # The new rows wait in the backlog (not in the index) and are still found.
+    assert search.backlog_size(db) == 29
+    assert db.execute("SELECT count(*) FROM feedback_fts WHERE feedback_fts MATCH '\"发货慢\"'").fetchone()[0] == 0
+    check()
+    # A backlog row edited or deleted before it is indexed leaves the index untouched.
+    db.execute("UPDATE feedback SET text = '新行也改了 物流' WHERE id = 100")
+    db.execute("UPDATE feedback SET text = '又改 物流' WHERE id = 100")
+    db.execute("UPDATE feedback SET text = '新行也改了 物流' WHERE id = 100")
+    db.execute("INSERT INTO feedback(id, source_id, text, dedup_key) VALUES (150, 1, '临时 物流', 'tmp')")
+    db.execute("DELETE FROM feedback WHERE id = 150")
+    check()
+    calls = []
+    assert search.catch_up(db, lambda d, t, m: calls.append((d, t)), batch=8) == 29
+    assert search.backlog_size(db) == 0 and calls[0] == (0, 29) and calls[-1] == (29, 29)
+    check()
+    assert db.execute("SELECT count(*) FROM feedback_fts WHERE feedback_fts MATCH '\"发货慢\"'").fetchone()[0] == 28
     # Afterwards the permanent triggers keep the index again.
     db.execute("INSERT INTO feedback(id, source_id, text, dedup_key) VALUES (200, 1, '之后的 物流', 'later')")
-    assert found(db, "物流") == [100, 200]
+    assert found(db, "物流") == [100, 200] and search.backlog_size(db) == 0
     assert not db.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall()
+    assert search.catch_up(db) == 0
+
+
+def test_import_leaves_search_to_catch_up_and_analysis_catches_up(db, tmp_path):
+    from cxdesk.core.analysis import analyze
+    from cxdesk.core.importers import import_file, sniff_file
+
+    path = tmp_path / "评价.csv"
+    path.write_text("评价内容,时间\n物流很慢,2024-03-01\n质量很好 物流快,2024-03-02\n一般,2024-03-03\n",
+                    encoding="utf-8")
+    result = import_file(db, sniff_file(path))
+    assert result.imported == 3 and search.backlog_size(db) == 3
+    assert found(db, "物流") == [1, 2] and found(db, "质量很好") == [2]
+    analyze(db)
+    assert search.backlog_size(db) == 0
+    assert found(db, "物流") == [1, 2] and found(db, "质量很好") == [2]
+    assert db.execute("SELECT count(*) FROM feedback_chars WHERE feedback_chars MATCH '\"物 流\"'").fetchone()[0] == 2
+    for table in ("feedback_fts", "feedback_chars"):
+        db.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
 
 
 def test_bulk_load_rolls_back_with_the_import(filled):

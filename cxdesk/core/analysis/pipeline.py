@@ -222,6 +222,10 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     from cxdesk.core.storage import db_path_of, now_text
 
     started = time.perf_counter()
+    # Rows an import stored but did not index for search yet: indexed first (usually right after it).
+    from cxdesk.core import search
+
+    search.catch_up(db, progress)
     progress(0, 1, _("Preparing the analysis"))
     ensure_tables(db)
     installed = ensure_default_topics(db)
