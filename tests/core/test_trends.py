@@ -102,6 +102,13 @@ def test_kpis_compare_with_previous_period(small, use_summary):
     assert k.change("negative_share") == pytest.approx(0.5)
     assert k.change("mean_rating") == pytest.approx(1 - 8 / 3)
     assert trends.kpis(small, FeedbackFilter(), use_summary=use_summary).previous is None
+    # "From a day on" ends at the last day with data and compares with as many days before it.
+    last = trends.data_range(small)[1]
+    open_end = trends.kpis(small, FeedbackFilter(date_from=date(2024, 3, 11)), use_summary=use_summary)
+    closed = trends.kpis(small, FeedbackFilter(date_from=date(2024, 3, 11), date_to=last), use_summary=use_summary)
+    assert open_end.date_to == last and open_end.previous_to == date(2024, 3, 10)
+    assert (open_end.previous_from, open_end.current.total, open_end.previous.total) == (
+        closed.previous_from, closed.current.total, closed.previous.total)
 
 
 @pytest.mark.parametrize("use_summary", [True, False])

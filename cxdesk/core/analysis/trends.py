@@ -709,11 +709,14 @@ def kpis(db, flt: FeedbackFilter = FeedbackFilter(), *, use_summary: bool = True
     against nothing (there is no earlier period) while "last 30 days" compares with the 30 before.
     """
     current = totals(db, flt, use_summary=use_summary)
-    if flt.date_from is None or flt.date_to is None:
+    if flt.date_from is None:
         return Kpis(flt.date_from, flt.date_to, current)
-    pf, pt = previous_period(flt.date_from, flt.date_to)
+    date_to = flt.date_to or data_range(db)[1]
+    if date_to is None or date_to < flt.date_from:
+        return Kpis(flt.date_from, flt.date_to, current)
+    pf, pt = previous_period(flt.date_from, date_to)
     previous = totals(db, flt.with_changes(date_from=pf, date_to=pt), use_summary=use_summary)
-    return Kpis(flt.date_from, flt.date_to, current, pf, pt, previous)
+    return Kpis(flt.date_from, date_to, current, pf, pt, previous)
 
 
 # ---------------------------------------------------------------------------------------------
