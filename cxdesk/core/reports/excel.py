@@ -11,7 +11,6 @@ Excel's cell limit.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import os
 import tempfile
@@ -212,6 +211,34 @@ def _row_height(texts_and_widths) -> float | None:
     if lines <= 1:
         return None
     return LINE_HEIGHT * min(lines, MAX_LINES)
+
+
+_EXCEL_EPOCH_ORDINAL = date(1899, 12, 30).toordinal()   # serial 0 of Excel's 1900 date system
+
+
+def _excel_serial(value) -> float | None:
+    """A stored time `YYYY-MM-DD[ HH:MM[:SS]]` as an Excel date serial, the same number XlsxWriter's
+    write_datetime computes, without building a datetime per row (a million-row detail sheet)."""
+    if value.__class__ is not str or len(value) < 10 or value[4] != "-" or value[7] != "-":
+        when = _as_datetime(value)
+        if when is None:
+            return None
+        delta = when - datetime(1899, 12, 30)
+        return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+    try:
+        days = date(int(value[:4]), int(value[5:7]), int(value[8:10])).toordinal() - _EXCEL_EPOCH_ORDINAL
+        if len(value) == 10:
+            return float(days)
+        if len(value) in (16, 19) and value[10] in " T" and value[13] == ":":
+            seconds = int(value[11:13]) * 3600 + int(value[14:16]) * 60 + (int(value[17:19]) if len(value) == 19 else 0)
+            return days + seconds / 86400
+    except ValueError:
+        return None
+    when = _as_datetime(value)
+    if when is None:
+        return None
+    delta = when - datetime(1899, 12, 30)
+    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
 
 
 def _as_datetime(value) -> datetime | None:
@@ -447,7 +474,10 @@ def _write_details(book: _Book, db, flt: FeedbackFilter, progress: Progress) -> 
     message = _("Writing feedback rows")
     progress(0, max(total, 1), message)
     # Dated rows in time order, then undated ones: two index scans, no sort of a million rows.
-    select = "SELECT f.created_at, f.channel, f.rating, f.label, f.topics, f.text FROM feedback f "
+    # Topics joined by SQLite's own JSON functions; anything that is not a JSON list is shown as stored.
+    select = ("SELECT f.created_at, f.channel, f.rating, f.label, CASE WHEN json_valid(f.topics) "
+              "AND json_type(f.topics) = 'array' THEN (SELECT group_concat(value, '、') FROM json_each(f.topics)) "
+              "ELSE f.topics END, f.text FROM feedback f ")
     cursors = (
         db.execute(f"{select} WHERE {where} AND f.created_at IS NOT NULL ORDER BY f.created_at, f.id", params),
         db.execute(f"{select} WHERE {where} AND f.created_at IS NULL ORDER BY f.id", params),
@@ -461,14 +491,14 @@ def _write_details(book: _Book, db, flt: FeedbackFilter, progress: Progress) -> 
             ws = sheet.ws
             row, in_sheet = 1, 0
         text = text_of(text)
-        topics_text = _topics_text(topics) if topics else ""
+        topics_text = topics if topics.__class__ is str else ("" if topics is None else str(topics))
         if len(text) > text_chars or len(topics_text) > topic_chars or "\n" in text:
             height = _row_height(((text, text_width), (topics_text, topic_width)))
             if height:
                 ws.set_row(row, height)
-        when = _as_datetime(created)
-        if when is not None:
-            ws.write_datetime(row, 0, when, when_fmt)
+        serial = _excel_serial(created) if created else None
+        if serial is not None and serial >= 61:   # Excel's serials are off by one before 1900-03-01
+            ws.write_number(row, 0, serial, when_fmt)
         elif created:
             ws.write_string(row, 0, text_of(created), top)
         if channel:
@@ -495,18 +525,6 @@ def _write_details(book: _Book, db, flt: FeedbackFilter, progress: Progress) -> 
         sheet.ws.autofilter(0, 0, rows_here, 5)
     progress(total, max(total, 1), message)
     return [s.title for s in sheets], written
-
-
-def _topics_text(value) -> str:
-    if not value:
-        return ""
-    try:
-        items = json.loads(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if isinstance(items, list):
-        return "、".join(str(x) for x in items)
-    return str(items)
 
 
 # ---------------------------------------------------------------------------------------------
