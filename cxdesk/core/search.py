@@ -283,7 +283,8 @@ def search_clause(query: str, alias: str = "f") -> tuple[str, list]:
     parts: list[str] = []
     params: list = []
     # Rows still waiting in the import backlog are matched by a substring scan of those rows alone.
-    backlog = ("SELECT b.id FROM search_backlog b JOIN feedback g ON g.id = b.id WHERE "
+    # CROSS JOIN keeps the (small) backlog as the outer loop: never a scan of all texts.
+    backlog = ("SELECT b.id FROM search_backlog b CROSS JOIN feedback g ON g.id = b.id WHERE "
                + " AND ".join("g.text LIKE ? ESCAPE '\\'" for _t in terms))
     backlog_params = [f"%{_escape_like(t)}%" for t in terms]
     if long_terms:
