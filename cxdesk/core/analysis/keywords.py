@@ -46,17 +46,9 @@ def jieba_module():
         from cxdesk.core.storage import cache_dir
 
         jieba.setLogLevel(logging.WARNING)
-        jieba.dt.tmp_dir = str(cache_dir())   # never a shared temp folder, should jieba write anything
+        jieba.dt.tmp_dir = str(cache_dir())
         jieba.dt.cache_file = "jieba.cache"
-        tokenizer = jieba.dt
-        with tokenizer.lock:
-            if not tokenizer.initialized:
-                # Built from the dictionary in Python rather than from jieba's marshal cache:
-                # marshal.load holds the GIL for the whole load (0.5-1.4 s here), which froze the
-                # window while the models loaded in the background. The Python build takes about
-                # as long, but other threads run in between.
-                tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
-                tokenizer.initialized = True
+        jieba.dt.initialize()
         with resources.as_file(_data_path("userdict_zh.txt")) as path:
             jieba.dt.load_userdict(str(path))
         _jieba = jieba
