@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, QUrl, Signal
+from shiboken6 import isValid
 from PySide6.QtGui import QAction, QDesktopServices, QFontMetrics, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QFrame,
                                QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
@@ -613,11 +614,16 @@ class MainWindow(QMainWindow):
         self.task_progress.setRange(0, 0)
         self.task_progress.show()
 
+        # A task may end after this window is gone (closed while it ran): then there is nothing to update.
         def on_progress(done: int, total: int, message: str) -> None:
+            if not isValid(self.task_progress):
+                return
             self.task_progress.setRange(0, max(total, 1))
             self.task_progress.setValue(min(done, max(total, 1)))
 
         def on_ended() -> None:
+            if not (isValid(self.task_label) and isValid(self.ctx)):
+                return
             if not self.ctx.tasks.busy or self.task_label.text() == task.title:
                 self.task_label.hide()
                 self.task_progress.hide()

@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+from shiboken6 import isValid
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 
 from cxdesk.core.errors import CxdeskError
@@ -127,7 +128,8 @@ class TaskRunner(QObject):
 
     def _on_ended(self, task: Task) -> None:
         self._running.discard(task)
-        self.task_ended.emit(task)
+        if isValid(self):   # the runner may be gone already (its window closed while the task ran)
+            self.task_ended.emit(task)
 
     def running(self) -> list[Task]:
         return list(self._running)
