@@ -323,3 +323,23 @@ def test_undated_rows_come_last(db, tmp_path):
     assert result.detail_rows == len(rows) == 40
     assert rows[-1][0] is None and rows[-1][5] == "没有日期的评价"
     assert all(isinstance(r[0], datetime) for r in rows[:-1])
+
+
+def test_detail_cells_keep_markup_lookalikes_and_spaces(db, tmp_path):
+    db.execute("INSERT INTO sources(id, file_name, sha256, imported_at) VALUES (1, 'a', 'x', 'now')")
+    texts = ["<r><t>粗体</t></r>", "  前后有空格 ", "a & b < c > d", "第一行\n第二行", "好😀", "x" * 400]
+    with db.atomic():
+        for i, text in enumerate(texts):
+            db.execute("INSERT INTO feedback(source_id, text, created_at, rating, channel, label, topics, dedup_key) "
+                       "VALUES (1, ?, ?, ?, '美团&饿了么', 'negative', ?, ?)",
+                       [text, f"2024-03-0{i + 1} 12:34:56", 4.5 if i % 2 else 2,
+                        '["物流","包装"]' if i % 2 else None, f"k{i}"])
+    result = excel.build_summary(db, tmp_path / "m.xlsx", FeedbackFilter(), sections=["details"])
+    ws = load_workbook(result.path)["明细"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[5] for r in rows] == texts
+    assert [r[0] for r in rows] == [datetime(2024, 3, i + 1, 12, 34, 56) for i in range(len(texts))]
+    assert [r[2] for r in rows] == [2, 4.5, 2, 4.5, 2, 4.5]
+    assert {r[1] for r in rows} == {"美团&饿了么"} and rows[1][4] == "物流、包装" and rows[0][4] is None
+    assert ws.row_dimensions[7].height > 15    # the long text gets a taller row
+    assert ws.dimensions == "A1:F7"
