@@ -136,6 +136,15 @@ storage.register_migration(31, _migrate_31)
 storage.register_migration(51, _migrate_51)
 
 
+def _backlog_import(db, source_id: int) -> None:
+    """An import's new rows, all at once instead of the insert trigger row by row: they wait in the
+    backlog for `catch_up()`, which indexes them after the import's transaction."""
+    db.execute("INSERT OR IGNORE INTO search_backlog(id) SELECT id FROM feedback WHERE source_id = ?", [source_id])
+
+
+storage.register_bulk_insert("feedback_search_ai", _backlog_import)
+
+
 def rebuild_index(db) -> None:
     """Re-create both search indexes from the feedback table (after a bulk load with triggers off)."""
     db.execute("DELETE FROM search_backlog")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -525,3 +526,82 @@ def check_db(db: sqlite_utils.Database) -> CheckReport:
 def iter_chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk inserts into feedback
+
+# Per-row AFTER INSERT triggers of other areas, and how each area catches up set-wise instead:
+# trigger name -> catch_up(db, source_id) for the rows of one import.
+_BULK_HOOKS: dict[str, Callable[[sqlite_utils.Database, int], None]] = {}
+
+# Rebuilding the secondary indexes after a load beats keeping them row by row once the load is
+# about as large as the table (measured by bench/bench_import.py: about 3x cheaper per row then).
+REBUILD_INDEXES_MIN_ROWS = 20_000
+
+
+def register_bulk_insert(trigger: str, catch_up: Callable[[sqlite_utils.Database, int], None]) -> None:
+    """An area whose trigger `trigger` reacts to each new feedback row offers `catch_up(db, source_id)`,
+    doing the same for all rows of an import at once. `bulk_insert` uses it."""
+    _BULK_HOOKS[trigger] = catch_up
+
+
+class BulkInsert:
+    """What `bulk_insert` hands the importer: it may drop the secondary indexes for a large load."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.source_id: int | None = None
+        self.suspended: dict[str, str] = {}      # trigger name -> its CREATE statement
+        self.dropped: dict[str, str] = {}        # index name -> its CREATE statement
+        self._decided = False
+
+    def expect(self, rows: int) -> None:
+        """About `rows` new rows are coming: when that is large next to the table, drop its secondary
+        (non-unique) indexes now and rebuild them once at the end. Decided once per load."""
+        if self._decided:
+            return
+        self._decided = True
+        existing = self.db.execute("SELECT coalesce(max(id), 0) FROM feedback").fetchone()[0]
+        if rows < REBUILD_INDEXES_MIN_ROWS or rows < existing:
+            return
+        for name, sql in self.db.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'feedback' "
+                "AND sql IS NOT NULL").fetchall():
+            if sql.lstrip().upper().startswith("CREATE UNIQUE"):
+                continue   # it enforces a constraint the load relies on
+            self.db.execute(f'DROP INDEX "{name}"')
+            self.dropped[name] = sql
+
+    def finish(self) -> None:
+        for sql in self.dropped.values():
+            self.db.execute(sql)
+        self.dropped.clear()
+        if self.source_id is not None:
+            for name in self.suspended:
+                _BULK_HOOKS[name](self.db, self.source_id)
+        for sql in self.suspended.values():
+            self.db.execute(sql)
+        self.suspended.clear()
+
+
+@contextmanager
+def bulk_insert(db: sqlite_utils.Database) -> Iterator[BulkInsert]:
+    """Insert many feedback rows of one import fast. Use inside the import's transaction:
+    `with db.atomic(), bulk_insert(db) as bulk:`, set `bulk.source_id`, optionally `bulk.expect(n)`.
+
+    The registered per-row insert triggers are suspended and their areas catch up with set-wise
+    statements over the import's rows at the end; dropped indexes are rebuilt. Update and delete
+    triggers stay. On an error nothing is restored here: the caller's rollback undoes the DDL too.
+    """
+    _load_schema_areas()
+    bulk = BulkInsert(db)
+    if _BULK_HOOKS:
+        names = list(_BULK_HOOKS)
+        for name, sql in db.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'feedback' AND name IN (%s)"
+                % ",".join("?" * len(names)), names).fetchall():
+            db.execute(f'DROP TRIGGER "{name}"')
+            bulk.suspended[name] = sql
+    yield bulk
+    bulk.finish()

@@ -254,3 +254,91 @@ def test_relative_times_from_exports_on_different_days(db, tmp_path):
     import_file(db, sniff_file(first, reference_time=datetime(2024, 3, 10, 15, 30)))
     r = import_file(db, sniff_file(second, reference_time=datetime(2024, 3, 12, 9, 0)))
     assert (r.imported, r.duplicates) == (1, 2)
+
+
+def _schema(db, kind):
+    return {name: sql for name, sql in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = 'feedback' AND sql IS NOT NULL", [kind])}
+
+
+@pytest.fixture()
+def small_batches(monkeypatch):
+    """The bulk path (indexes dropped and rebuilt, insert triggers caught up set-wise) at test size."""
+    from cxdesk.core import storage
+    from cxdesk.core.importers import pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH", 10)
+    monkeypatch.setattr(storage, "REBUILD_INDEXES_MIN_ROWS", 20)
+
+
+def test_large_import_rebuilds_indexes_and_catches_up_search_and_trends(db, tmp_path, small_batches):
+    from cxdesk.core import search, storage
+    from cxdesk.core.analysis import trends
+
+    indexes, triggers = _schema(db, "index"), _schema(db, "trigger")
+    dropped = []
+    original = storage.BulkInsert.finish
+
+    def spy(self):
+        dropped.extend(self.dropped)
+        original(self)
+
+    storage.BulkInsert.finish = spy
+    try:
+        rows = [[f"第{i}条，物流{'很快' if i % 2 else '太慢'}", f"2024-03-{1 + i % 9:02d} 10:00", "5", "淘宝", f"用户{i}", f"B{i}"]
+                for i in range(60)]
+        r = import_file(db, sniff_file(write_xlsx(tmp_path / "big.xlsx", rows=rows), reference_time=REF))
+    finally:
+        storage.BulkInsert.finish = original
+    assert r.imported == 60
+    assert "idx_feedback_browse" in dropped and "sqlite_autoindex_feedback_1" not in dropped
+    assert _schema(db, "index") == indexes and _schema(db, "trigger") == triggers
+    # The search area got every new row in its backlog, the trend area every day.
+    assert search.backlog_size(db) == 60
+    dirty = {d for (d,) in db.execute("SELECT day FROM trend_dirty")}
+    assert {f"2024-03-{d:02d}" for d in range(1, 10)} <= dirty
+    search.catch_up(db)
+    hits = db.execute("SELECT count(*) FROM feedback_fts WHERE feedback_fts MATCH '物流很快'").fetchone()[0]
+    assert hits == 30
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    trends.refresh_summary(db)
+    assert db.execute("SELECT count(*) FROM trend_dirty").fetchone()[0] == 0
+    assert db.execute("SELECT sum(n_pos + n_neu + n_neg + n_unk) FROM trend_daily").fetchone()[0] == 60
+    # The unique key still holds after the load: the same rows again are duplicates.
+    rows2 = rows[:5] + [["新的一条", "2024-03-09 11:00", "4", "淘宝", "新用户", "B999"]]
+    r2 = import_file(db, sniff_file(write_csv(tmp_path / "again.csv", rows=rows2), reference_time=REF))
+    assert (r2.imported, r2.duplicates) == (1, 5)
+
+
+def test_a_failed_large_import_leaves_indexes_and_triggers(db, tmp_path, small_batches):
+    indexes, triggers = _schema(db, "index"), _schema(db, "trigger")
+    rows = [[f"第{i}条评价", "2024-03-01 10:00", "5", "淘宝", f"用户{i}", f"C{i}"] for i in range(60)]
+    plan = sniff_file(write_xlsx(tmp_path / "big.xlsx", rows=rows), reference_time=REF)
+    seen = []
+
+    def progress(done, total, message):
+        seen.append(done)
+        if len(seen) == 4:  # the indexes are gone by now
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        import_file(db, plan, progress)
+    assert count(db) == 0
+    assert _schema(db, "index") == indexes and _schema(db, "trigger") == triggers
+    r = import_file(db, plan, dry_run=True)
+    assert r.imported == 60 and count(db) == 0
+    assert _schema(db, "index") == indexes and _schema(db, "trigger") == triggers
+
+
+def test_small_import_into_a_larger_table_keeps_indexes(db, tmp_path, small_batches):
+    from cxdesk.core import storage
+
+    rows = [[f"第{i}条评价", "2024-03-01 10:00", "5", "淘宝", f"用户{i}", f"D{i}"] for i in range(100)]
+    import_file(db, sniff_file(write_csv(tmp_path / "a.csv", rows=rows), reference_time=REF))
+    with db.atomic(), storage.bulk_insert(db) as bulk:
+        bulk.expect(30)      # 30 new rows next to 100: keeping the indexes is cheaper
+        assert not bulk.dropped
+        bulk.source_id = 1
+    bulk2 = storage.BulkInsert(db)
+    bulk2.expect(5)          # below the minimum for any table
+    assert not bulk2.dropped

@@ -147,6 +147,15 @@ def _ensure_schema(db) -> None:
 
 storage.register_migration(41, _migrate_41)
 
+
+def _dirty_days_of_import(db, source_id: int) -> None:
+    """The insert trigger's work for all rows of an import at once (a bulk insert suspends it)."""
+    db.execute("INSERT OR IGNORE INTO trend_dirty(day) SELECT DISTINCT coalesce(substr(created_at, 1, 10), '') "
+               "FROM feedback WHERE source_id = ?", [source_id])
+
+
+storage.register_bulk_insert("trend_feedback_insert", _dirty_days_of_import)
+
 _MONTHLY_SQL = """
 INSERT INTO trend_topic_monthly(topic_id, month, channel, source_id, n, m_pos, m_neg, neg_only)
 SELECT topic_id, substr(day, 1, 7), channel, source_id, sum(n_pos + n_neu + n_neg + n_unk), sum(m_pos),

@@ -5,7 +5,9 @@ reason, or counted as a duplicate). Identity: the platform's review id when the 
 (`id:<channel>:<id>`), else author + time + text (`ath:` + hash). Rows without an author keep an
 occurrence number in the key, so two anonymous customers writing "好评" at the same minute stay
 two rows, while the same export imported again still adds nothing (BAD_INPUTS #41).
-Rows go in with plain `executemany` inside one `db.atomic()`: all accepted rows or none.
+Rows go in with plain `executemany` inside one `db.atomic()`: all accepted rows or none. A large
+import into a smaller table drops the secondary indexes and rebuilds them at the end, and other
+areas' per-row insert triggers catch up set-wise (`storage.bulk_insert`).
 """
 
 from __future__ import annotations
@@ -179,7 +181,15 @@ def _data_rows(plan: ImportPlan) -> tuple[Iterator[tuple[int, list]], callable]:
         tables = readers.parse_html_tables(text)
         index = plan.sheets.index(plan.sheet) if plan.sheet in plan.sheets else 0
         table = tables[index] if index < len(tables) else []
-        return ((i + 1, r) for i, r in enumerate(table) if i >= start), lambda: 0.5
+        state = {"n": 0}
+
+        def gen_html():
+            for i, r in enumerate(table):
+                state["n"] = i
+                if i >= start:
+                    yield i + 1, r
+
+        return gen_html(), lambda: state["n"] / len(table) if table else 0.0
     csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns), start)
     return iter(csv_rows), lambda: csv_rows.fraction
 
@@ -217,8 +227,8 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
             seconds=_time.perf_counter() - started)
     progress(0, 1000, _("Reading “{file}”").format(file=plan.file_name))
     try:
-        with db.atomic(), _bulk_search_index(db):
-            result = _import_rows(db, plan, progress, dry_run=dry_run)
+        with db.atomic(), storage.bulk_insert(db) as bulk:
+            result = _import_rows(db, plan, progress, bulk, dry_run=dry_run)
             if dry_run:
                 raise _DryRun(result)
     except _DryRun as done:
@@ -234,24 +244,8 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
     return replace(result, seconds=_time.perf_counter() - started)
 
 
-def _bulk_search_index(db):
-    """The search area may index a bulk insert faster than its per-row triggers: if it offers
-    `cxdesk.core.search.bulk_load(db)` (a context manager used inside this transaction), use it."""
-    from contextlib import nullcontext
-
-    try:
-        from cxdesk.core import search
-    except ImportError:
-        return nullcontext()
-    bulk = getattr(search, "bulk_load", None)
-    names = getattr(search, "TRIGGER_NAMES", ())
-    indexed = bool(names) and db.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (%s)" % ",".join("?" * len(names)),
-        list(names)).fetchone()[0] > 0
-    return bulk(db) if callable(bulk) and indexed else nullcontext()
-
-
-def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> ImportResult:
+def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkInsert, *,
+                 dry_run: bool) -> ImportResult:
     conn = db.conn
     now = storage.now_text()
     cur = conn.execute(
@@ -260,7 +254,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
         [plan.file_name, str(plan.path), plan.sha256, plan.file_type, plan.sheet, plan.encoding, plan.delimiter,
          plan.header_row, json.dumps(plan.mapping, ensure_ascii=False),
          plan.reference_time.isoformat(sep=" "), now])
-    source_id = cur.lastrowid
+    source_id = bulk.source_id = cur.lastrowid
     roles = plan.roles
     ncols = min(len(plan.columns), MAX_COLUMNS)
     text_i = roles["text"]
@@ -339,10 +333,12 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
                 continue
             ctrl = ctrl_search(joined) is not None
         else:
-            if _blank(row):
+            # Workbook cells: text, numbers, dates; empty cells are "" or None.
+            joined = "".join([v for v in row if v.__class__ is str])
+            if (not joined or joined.isspace()) and _blank(row):
                 blank += 1
                 continue
-            ctrl = True
+            ctrl = ctrl_search(joined) is not None
         read += 1
         n = len(row)
         if n > ncols and not _blank(row[ncols:]):
@@ -484,6 +480,8 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, *, dry_run: bool) -> 
             batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
                           author, None, extra, key))
         if len(batch) + len(id_batch) >= BATCH:
+            done = fraction()  # decided at the first full batch: how many rows are coming in all?
+            bulk.expect(int(read / done) if done > 0 else read)
             flush()
             progress(int(fraction() * 990), 1000, _("Importing rows"))
     flush()
