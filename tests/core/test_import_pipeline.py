@@ -342,3 +342,26 @@ def test_small_import_into_a_larger_table_keeps_indexes(db, tmp_path, small_batc
     bulk2 = storage.BulkInsert(db)
     bulk2.expect(5)          # below the minimum for any table
     assert not bulk2.dropped
+
+
+def test_import_commit_leaves_the_checkpoint_to_the_next_writer(db, tmp_path):
+    from cxdesk.core import storage
+
+    before = db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    assert before > 0
+    rows = [[f"第{i}条评价" + "很长的内容" * 40, "2024-03-01 10:00", "5", "淘宝", f"用户{i}", f"E{i}"] for i in range(8000)]
+    path = write_csv(tmp_path / "a.csv", rows=rows)
+    file = storage.db_path_of(db)
+    size = file.stat().st_size
+    import_file(db, sniff_file(path, reference_time=REF))
+    # Several megabytes went into the log; the database file itself has not grown yet.
+    assert file.with_name("shop.db-wal").stat().st_size > 4_000_000
+    assert file.stat().st_size - size < 1_000_000
+    assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == before
+    # Durable: another connection sees them; a failed import restores the setting too.
+    other = storage.open_db(storage.db_path_of(db))
+    assert other.execute("SELECT count(*) FROM feedback").fetchone()[0] == 8000
+    other.close()
+    with pytest.raises(NoTextColumnError):
+        import_file(db, sniff_file(path, reference_time=REF).with_changes(roles={"time": 1}))
+    assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == before
