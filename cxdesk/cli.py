@@ -115,6 +115,15 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
     except (KeyboardInterrupt, Cancelled):
         sys.stderr.write(_("Cancelled; nothing was changed.") + "\n")
         return 130
+    except BrokenPipeError:
+        # The reader of the output went away (`cxdesk stats | head`): stop quietly, as a shell
+        # command does; whatever the command stored is already committed.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 141
     except Exception:  # noqa: BLE001 - the owner gets a sentence, the log gets the traceback
         log.exception("unexpected error in command")
         from cxdesk.logs import log_path

@@ -85,3 +85,21 @@ def test_unusable_input_one_sentence_nonzero(tmp_path):
     assert out.returncode == 1 and "--map" in out.stderr
     out = run_cli("--db", str(db), "import", str(write_csv(tmp_path / "b.csv")), "--reference-time", "昨天")
     assert out.returncode == 1 and "昨天" in out.stderr
+
+
+def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
+    """`cxdesk stats | head -1`: the reader leaves early; no "something went wrong", no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "shop.db"
+    assert run_cli("--db", str(db), "import", str(write_csv(tmp_path / "a.csv")), "--reference-time",
+                   REF.isoformat()).returncode == 0
+    env = dict(os.environ, CXDESK_DB=str(db), CXDESK_LANG="en")
+    proc = subprocess.Popen([sys.executable, "-m", "cxdesk", "stats"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    proc.stdout.close()          # nobody reads the output
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "went wrong" not in err
