@@ -500,6 +500,8 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
         from cxdesk.core.errors import EmptyFileError
 
         raise EmptyFileError(_("“{file}” has a header row but no data rows.").format(file=plan.file_name))
+    # Rebuilding indexes and the commit follow; a large import spends a moment there.
+    progress(995, 1000, _("Saving the imported rows"))
 
     warnings = list(plan.warnings)
     sheet_rows = getattr(fraction, "sheet_rows", None)
