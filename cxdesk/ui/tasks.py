@@ -46,6 +46,7 @@ class Task(QRunnable):
         self.signals = TaskSignals()
         self._cancel = threading.Event()
         self._last_emit = 0.0
+        self._last_message: str | None = None
         self.done = threading.Event()
         self.write = True
         # Set by the runner once the GUI thread is back in its event loop, i.e. after the caller of
@@ -65,8 +66,10 @@ class Task(QRunnable):
         if self._cancel.is_set():
             raise Cancelled()
         now = time.monotonic()
-        if now - self._last_emit >= 0.1 or done >= total:
+        # At most ten updates a second, but a new step ("Saving…") always shows.
+        if now - self._last_emit >= 0.1 or done >= total or message != self._last_message:
             self._last_emit = now
+            self._last_message = message
             self.signals.progressed.emit(int(done), int(total), message)
 
     def run(self) -> None:  # worker thread

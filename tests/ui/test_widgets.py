@@ -89,3 +89,17 @@ def test_busy_overlay_covers_parent(qtbot):
     qtbot.waitUntil(lambda: overlay.geometry() == host.rect(), timeout=1000)
     overlay.stop()
     assert not overlay.isVisible()
+
+
+def test_task_progress_is_throttled_but_a_new_step_always_shows(qapp):
+    from cxdesk.ui.tasks import Task
+
+    task = Task(lambda db, progress: None, None)
+    seen = []
+    task.signals.progressed.connect(lambda done, total, message: seen.append((done, total, message)))
+    task._progress(1, 10, "Importing rows")
+    task._progress(2, 10, "Importing rows")        # within 0.1 s of the last update: skipped
+    task._progress(3, 10, "Saving the imported rows")
+    task._progress(10, 10, "Saving the imported rows")
+    assert seen == [(1, 10, "Importing rows"), (3, 10, "Saving the imported rows"),
+                    (10, 10, "Saving the imported rows")]
