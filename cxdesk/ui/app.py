@@ -205,7 +205,7 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     from cxdesk.ui.main_window import preload_screen_module
 
     # The first screen's module (pyqtgraph and all) loads while Qt and the database start up.
-    preload_screen_module(settings.get(settings.LAST_SCREEN))
+    preloading = preload_screen_module(settings.get(settings.LAST_SCREEN))
     lang = set_language(choose_language())
     app = make_application()
     install_qt_translations(app, lang)
@@ -221,12 +221,14 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
         QMessageBox.information(None, "cxdesk", _(
             "“{path}” is already open in another cxdesk window. Switch to that window, or close it first."
         ).format(path=path))
+        _join(preloading)
         return 1
     try:
         open_db(path).close()
     except CxdeskError as exc:
         lock.release()
         QMessageBox.critical(None, "cxdesk", str(exc))
+        _join(preloading)
         return 1
 
     from cxdesk.ui.context import AppContext
@@ -245,7 +247,13 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
         _install_startup_probe(app, window, started, probe)
     code = app.exec()
     lock.release()
+    _join(preloading)
     return int(code)
+
+
+def _join(thread) -> None:
+    if thread is not None:
+        thread.join(15.0)
 
 
 def _install_startup_probe(app: QApplication, window, started: float, mode: str) -> None:

@@ -168,6 +168,7 @@ class ModuleLoader(QObject):
         self.done: set[str] = set()
         self._thread: threading.Thread | None = None
         self._go_on = threading.Event()
+        self._stop = threading.Event()
 
     def start(self, names: list[str]) -> None:
         self._thread = threading.Thread(target=self._run, args=(list(names),), name="cxdesk-screen-imports",
@@ -181,12 +182,16 @@ class ModuleLoader(QObject):
         for i, name in enumerate(names):
             if i == 1:
                 self._go_on.wait(10.0)
+            if self._stop.is_set():
+                return
             try:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - reported when the screen is built on the GUI thread
                 log.exception("background import of %s failed", name)
+            if self._stop.is_set():
+                return
             self.loaded.emit(name)
-        if self.warm_up_analysis:
+        if self.warm_up_analysis and not self._stop.is_set():
             # jieba's dictionary and the sentiment model load in one long step each; done here, in a
             # quiet moment after start-up, so the first import or analysis does not stall the window.
             try:
@@ -195,19 +200,29 @@ class ModuleLoader(QObject):
                 warm_up()
             except Exception:  # noqa: BLE001 - the analysis will load (and report) it when it runs
                 log.exception("warming up the analysis failed")
-            self.warmed.emit()
+            if not self._stop.is_set():
+                self.warmed.emit()
 
     def wait(self, timeout: float = 30.0) -> None:
         self._go_on.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def stop(self, timeout: float = 15.0) -> None:
+        """Before the window goes: no further step starts, and the one running ends first, so the
+        thread never signals a deleted window or runs on while the interpreter shuts down (a crash
+        at exit seen when the window closed right after it was shown)."""
+        self._stop.set()
+        self.wait(timeout)
 
-def preload_screen_module(key: str) -> None:
-    """Start importing the module of screen `key` right away (before the window exists)."""
+
+def preload_screen_module(key: str) -> threading.Thread | None:
+    """Start importing the module of screen `key` right away (before the window exists); join the
+    returned thread before the interpreter exits (a new database opens on another page, and quitting
+    while the import still runs can crash the interpreter's shutdown)."""
     spec = next((s for s in SCREENS if s.key == key), None)
     if spec is None:
-        return
+        return None
 
     def run() -> None:
         try:
@@ -215,7 +230,9 @@ def preload_screen_module(key: str) -> None:
         except Exception:  # noqa: BLE001 - the window reports it when it builds the screen
             pass
 
-    threading.Thread(target=run, name="cxdesk-first-screen", daemon=True).start()
+    thread = threading.Thread(target=run, name="cxdesk-first-screen", daemon=True)
+    thread.start()
+    return thread
 
 
 class LoadingPage(QWidget):
@@ -1039,6 +1056,8 @@ class MainWindow(QMainWindow):
         self.save_state()
         if self.wizard is not None:
             self.wizard.close()
+        if self.loader is not None:
+            self.loader.stop()
         self.ctx.tasks.wait_idle(15000)
         self.ctx.close()
         if self.lock is not None:

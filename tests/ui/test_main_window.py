@@ -439,3 +439,24 @@ def test_learning_with_too_few_ratings_says_so(qtbot, ctx, window):
         pass
     assert window.message_bar.isVisible() and "50" in window.message_bar.text()
     assert "Traceback" not in window.message_bar.text()
+
+
+def test_background_loader_stops_before_the_window_goes(qapp):
+    """Closing the window right after it showed: the loader starts no further step, the analysis
+    warm-up included, and its thread has ended when `stop()` returns."""
+    from cxdesk.ui.main_window import ModuleLoader, preload_screen_module
+
+    loader = ModuleLoader(warm_up_analysis=True)
+    got = []
+    loader.loaded.connect(got.append)
+    loader.warmed.connect(lambda: got.append("warmed"))
+    loader.start(["json", "csv", "cxdesk.core.analysis"])
+    loader.stop()
+    assert not loader._thread.is_alive()
+    qapp.processEvents()
+    assert "warmed" not in got and "csv" not in got
+    thread = preload_screen_module("feedback")
+    assert thread is not None
+    thread.join(30)
+    assert not thread.is_alive()
+    assert preload_screen_module("no such screen") is None
