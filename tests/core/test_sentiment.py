@@ -94,11 +94,42 @@ def test_language_per_row():
     assert langs == ["en", "zh", "en", "zh", "en"]
 
 
-def test_english_uses_vader():
+def test_english_model():
     pos, neg = S.analyze_texts(["Lovely staff and delicious food, highly recommend.",
                                 "Terrible service, the food was cold and the waiter was rude."])
     assert pos.label == "positive" and neg.label == "negative"
     assert pos.lang == neg.lang == "en"
+
+
+def test_english_complaints_without_sentiment_words():
+    # VADER alone scores these 0 (no lexicon word): the English model knows product complaints.
+    texts = ["It stopped working after a week.", "The battery died after a month.",
+             "Waited 40 minutes for a table.", "They sent the wrong size."]
+    assert [r.label for r in S.analyze_texts(texts)] == ["negative"] * 4
+
+
+def test_english_clause_without_opinion_is_neutral():
+    texts = ["We ordered delivery", "I bought this for my son.", "We came here on a Tuesday night."]
+    assert [r.label for r in S.analyze_texts(texts, split_long=False)] == ["neutral"] * 3
+
+
+def test_english_negation():
+    good, not_good = S.score_sentences(["The case is good quality.", "The case is not good quality."])
+    assert good > 0.6 and not_good < 0.4
+
+
+def test_english_long_review_scored_by_sentence():
+    review = ("The screen is bright and the setup took five minutes. "
+              "But after two weeks it stopped charging. Customer support never answered my emails. "
+              "I sent it back and want my money back.")
+    happy = ("Arrived a day early. The screen is bright and the sound is great. "
+             "Battery lasts all day. Setup was easy. Very happy with it.")
+    bad, good = S.analyze_texts([review, happy])
+    assert bad.label == "negative" and good.label == "positive"
+    assert 0.0 < bad.score < 0.4 < 0.6 < good.score < 1.0
+    # The praise in the first sentence is still seen: the review is less negative than its complaints.
+    complaints = S.analyze_texts([review.split(". ", 1)[1]])[0]
+    assert complaints.score < bad.score
 
 
 def test_label_thresholds():
@@ -191,3 +222,6 @@ def test_adapter_shifts_chinese_scores_only():
 def test_warm_up_loads_everything():
     S.warm_up()
     assert S._model is not None and S._vader is not None and S._t2s is not None
+    from cxdesk.core.analysis import english
+
+    assert english._model is not None
