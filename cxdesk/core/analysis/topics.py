@@ -25,7 +25,7 @@ from cxdesk.core.errors import InvalidValueError, NotFoundError
 from cxdesk.i18n import _, language
 
 # Bump when the way topics are assigned changes, so every row gets assigned again.
-ASSIGNMENT_VERSION = "1"
+ASSIGNMENT_VERSION = "2"
 
 GENERAL_TEMPLATE = "通用"
 DEFAULT_BUSINESS = "餐饮"
@@ -331,6 +331,37 @@ def combine_labels(labels: Sequence[str]) -> str:
     return "unknown"
 
 
+def topic_verdicts(mentions: Sequence[ClauseMention]) -> dict[str, tuple[float | None, str]]:
+    """One (score, label) per topic of a whole review: the opinions of all its clauses about the
+    topic added up. "菜很好吃，就是有点咸" is not a complaint about 味道, "菜很难吃，就是有点咸" is.
+    A topic whose clauses could not be scored is unknown."""
+    from cxdesk.core.analysis.clauses import label_of, score_of, value_of
+
+    sums: dict[str, list[float]] = {}
+    for m in mentions:
+        for topic in m.topics:
+            bucket = sums.setdefault(topic, [])
+            if m.score is not None:
+                bucket.append(value_of(m.score))
+    return {topic: ((score_of(sum(values)), label_of(sum(values))) if values else (None, "unknown"))
+            for topic, values in sums.items()}
+
+
+def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
+    """The review's label once its clauses are known: a review the model calls positive that also
+    complains is not counted positive. It is negative when a complaint follows a contrast word
+    (但是, 不过, 就是, 可惜 …) or is the last opinion of the review, and neutral (褒贬不一) otherwise."""
+    if label != "positive":
+        return label
+    opinions = [m for m in mentions if m.label in ("positive", "negative")]
+    complaints = [m for m in opinions if m.label == "negative"]
+    if not complaints:
+        return label
+    if opinions[-1].label == "negative" or any(_CONTRAST_START.match(m.clause) for m in complaints):
+        return "negative"
+    return "neutral"
+
+
 def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
                   scorer: Callable[[list[str]], Sequence[float]] | None = None,
                   labeler: Callable[[float], str] | None = None) -> list[TopicMention]:
@@ -338,8 +369,11 @@ def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
 
     One `(topic, sentence, score, label)` per topic and sentence, built on `analyze_clauses`: the
     label combines the labels of the topic's clauses in that sentence (`combine_labels`), the score
-    is their mean. Without `matcher` the general and restaurant templates are used. A `scorer` and
-    `labeler` (tests, reports without sentiment) score the joined text per topic and sentence instead.
+    is their mean. A complaint outweighed by praise of the same topic elsewhere in the review
+    (`topic_verdicts`) is neutral, so a review complains about a topic exactly when it has a
+    negative mention of it. Without `matcher` the general and restaurant templates are used. A
+    `scorer` and `labeler` (tests, reports without sentiment) score the joined text per topic and
+    sentence instead.
     """
     matcher = matcher if matcher is not None else default_matcher()
     if scorer is not None or labeler is not None:
@@ -355,16 +389,21 @@ def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
         return [TopicMention(matcher.names[i], seg, None if sc is None else float(sc),
                              labeler(sc) if sc is not None else "unknown")
                 for (i, seg), sc in zip(segs, scores)]
+    clauses = analyze_clauses(text, matcher)
+    verdicts = topic_verdicts(clauses)
     out: list[TopicMention] = []
     groups: dict[tuple[str, str], list[ClauseMention]] = {}
-    for mention in analyze_clauses(text, matcher):
+    for mention in clauses:
         for topic in mention.topics:
             groups.setdefault((mention.sentence, topic), []).append(mention)
     for (_sentence, topic), items in groups.items():
         joined = "，".join(m.clause for m in items) if not items[0].clause.isascii() else ", ".join(m.clause for m in items)
         scores = [m.score for m in items if m.score is not None]
         score = sum(scores) / len(scores) if scores else None
-        out.append(TopicMention(topic, joined, score, combine_labels([m.label for m in items])))
+        label = combine_labels([m.label for m in items])
+        if label == "negative" and verdicts[topic][1] != "negative":
+            label = "neutral"
+        out.append(TopicMention(topic, joined, score, label))
     return out
 
 
@@ -710,6 +749,6 @@ __all__ = [
     "TopicMention", "TopicMatcher", "template_label", "resolve_template", "list_topics", "get_topic",
     "install_template", "ensure_default_topics", "add_topic", "rename_topic", "merge_topics", "set_synonyms",
     "set_topic_enabled", "delete_topic", "list_user_words", "add_user_word", "remove_user_word", "topic_stats",
-    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "combine_labels", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
+    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "combine_labels", "topic_verdicts", "review_label", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
     "jieba_words", "set_manual_label", "tag_topic",
 ]
