@@ -88,7 +88,7 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
     sentiment/model_label come back as None.
     """
     from cxdesk.core.analysis import sentiment
-    from cxdesk.core.analysis.text import normalize
+    from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
 
     matcher = _state["matcher"]
     adapter = _state["adapter"]
@@ -98,28 +98,16 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
         base = [(r.lang, r.score, r.label) for r in rows]
     else:
         base = [(lang, None, None) for lang in langs]
-    seg_owner: list[tuple[int, int]] = []
-    seg_text: list[str] = []
-    if matcher:
-        for i, text in enumerate(texts):
-            if base[i][0] not in ("zh", "en"):
-                continue
-            for topic_index, segment in matcher.segments(normalize(text)):
-                seg_owner.append((i, topic_index))
-                seg_text.append(segment)
-    found: list[dict[int, list[float]]] = [dict() for _t in texts]
-    if seg_text:
-        scored = sentiment.analyze_texts(seg_text, adapter, split_long=False)
-        for (i, topic_index), res in zip(seg_owner, scored):
-            bucket = found[i].setdefault(topic_index, [])
-            if res.score is not None:
-                bucket.append(res.score)
+    index = {name: i for i, name in enumerate(matcher.names)}
     out = []
-    for (lang, score, label), topics in zip(base, found):
+    for text, (lang, score, label) in zip(texts, base):
         mentions = []
-        for topic_index, scores in topics.items():
-            mean = sum(scores) / len(scores) if scores else None
-            mentions.append((topic_index, mean, sentiment.label_for(mean)))
+        if lang in ("zh", "en"):
+            clauses = analyze_clauses(text, matcher)
+            for topic, (topic_score, topic_label) in topic_verdicts(clauses).items():
+                mentions.append((index[topic], topic_score, topic_label))
+            if label is not None:
+                label = review_label(label, clauses)
         out.append((lang, score, label, mentions))
     return out
 
@@ -155,9 +143,11 @@ def load_adapter(db):
 
 
 def sentiment_version(adapter) -> str:
+    from cxdesk.core.analysis.clauses import CLAUSE_MODEL
     from cxdesk.core.analysis.sentiment import MODEL_VERSION
 
-    return f"{MODEL_VERSION}+a{getattr(adapter, 'version', None) or '-'}"
+    # The clause model decides mentions and the mixed-review label, so it is part of every row's version.
+    return f"{MODEL_VERSION}+{CLAUSE_MODEL}+a{getattr(adapter, 'version', None) or '-'}"
 
 
 def current_version(db) -> str:

@@ -25,7 +25,7 @@ from cxdesk.core.errors import InvalidValueError, NotFoundError
 from cxdesk.i18n import _, language
 
 # Bump when the way topics are assigned changes, so every row gets assigned again.
-ASSIGNMENT_VERSION = "1"
+ASSIGNMENT_VERSION = "2"
 
 GENERAL_TEMPLATE = "通用"
 DEFAULT_BUSINESS = "餐饮"
@@ -114,6 +114,17 @@ class TopicExample:
 class TopicMention(NamedTuple):
     topic: str
     sentence: str
+    score: float | None
+    label: str
+
+
+class ClauseMention(NamedTuple):
+    """One clause of a text: its sentence, the clause, the topics it is about (named in it, or named
+    just before it in the same sentence), and the clause's own sentiment."""
+
+    sentence: str
+    clause: str
+    topics: tuple[str, ...]
     score: float | None
     label: str
 
@@ -230,6 +241,29 @@ class TopicMatcher:
                     hits.setdefault(i, m.start())
         return [i for i, _pos in sorted(hits.items(), key=lambda kv: kv[1])]
 
+    def clauses(self, sentence: str) -> list[tuple[str, list[int]]]:
+        """Every clause of one sentence with the indexes of the topics it is about.
+
+        A clause that names no topic goes on about the topic named just before it in the same
+        sentence ("服务员很热情，很周到"), for at most `MAX_FOLLOWING_CLAUSES` clauses and never across
+        a contrast ("…，但是东西很差" starts something else).
+        """
+        out: list[tuple[str, list[int]]] = []
+        current: list[int] = []
+        follow = 0
+        for clause in split_clauses(sentence):
+            found = self.find(clause) if self.names else []
+            if found:
+                current, follow = found, 0
+                out.append((clause, found))
+            elif current and follow < MAX_FOLLOWING_CLAUSES and not _CONTRAST_START.match(clause):
+                follow += 1
+                out.append((clause, list(current)))
+            else:
+                current = []
+                out.append((clause, []))
+        return out
+
     def segments(self, text: str) -> list[tuple[int, str]]:
         """(topic index, the text about that topic) per sentence that mentions the topic.
 
@@ -240,22 +274,9 @@ class TopicMatcher:
             return out
         for sentence in split_sentences(text):
             parts: dict[int, list[str]] = {}
-            current: list[int] = []
-            follow = 0
-            for clause in split_clauses(sentence):
-                found = self.find(clause)
-                if found:
-                    for i in found:
-                        parts.setdefault(i, []).append(clause)
-                    current, follow = found, 0
-                elif current and follow < MAX_FOLLOWING_CLAUSES and not _CONTRAST_START.match(clause):
-                    # "服务员很热情，很周到": the clause goes on about the topic just named.
-                    for i in current:
-                        parts[i].append(clause)
-                    follow += 1
-                else:
-                    # A contrast ("…，但是东西很差") or a long run of clauses starts something else.
-                    current = []
+            for clause, found in self.clauses(sentence):
+                for i in found:
+                    parts.setdefault(i, []).append(clause)
             for i, clauses in parts.items():
                 out.append((i, "，".join(clauses) if not clauses[0].isascii() else ", ".join(clauses)))
         return out
@@ -276,29 +297,114 @@ def matcher_for(db) -> TopicMatcher:
     return TopicMatcher((t.name, t.synonyms) for t in list_topics(db) if t.enabled)
 
 
+def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[ClauseMention]:
+    """Every clause of `text` (also those about no topic), with its topics and its own sentiment.
+
+    Without `matcher` the general and restaurant templates are used. A clause that states no opinion
+    ("点了外卖") is neutral; see `clauses.py` for how a clause is scored.
+    """
+    from cxdesk.core.analysis.text import normalize
+
+    matcher = matcher if matcher is not None else default_matcher()
+    units: list[tuple[str, str, tuple[str, ...]]] = []
+    for sentence in split_sentences(normalize(text)):
+        for clause, found in matcher.clauses(sentence):
+            units.append((sentence, clause, tuple(matcher.names[i] for i in found)))
+    if not units:
+        return []
+    from cxdesk.core.analysis import clauses as clause_model
+
+    scored = clause_model.score_clauses([(u[0], u[1]) for u in units])
+    return [ClauseMention(sentence, clause, names, score, label)
+            for (sentence, clause, names), (score, label) in zip(units, scored)]
+
+
+def combine_labels(labels: Sequence[str]) -> str:
+    """The label of several clauses about one topic: negative if any complains, else positive if any
+    praises, else neutral (unknown when none could be scored)."""
+    if "negative" in labels:
+        return "negative"
+    if "positive" in labels:
+        return "positive"
+    if "neutral" in labels:
+        return "neutral"
+    return "unknown"
+
+
+def topic_verdicts(mentions: Sequence[ClauseMention]) -> dict[str, tuple[float | None, str]]:
+    """One (score, label) per topic of a whole review: the opinions of all its clauses about the
+    topic added up. "菜很好吃，就是有点咸" is not a complaint about 味道, "菜很难吃，就是有点咸" is.
+    A topic whose clauses could not be scored is unknown."""
+    from cxdesk.core.analysis.clauses import label_of, score_of, value_of
+
+    sums: dict[str, list[float]] = {}
+    for m in mentions:
+        for topic in m.topics:
+            bucket = sums.setdefault(topic, [])
+            if m.score is not None:
+                bucket.append(value_of(m.score))
+    return {topic: ((score_of(sum(values)), label_of(sum(values))) if values else (None, "unknown"))
+            for topic, values in sums.items()}
+
+
+def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
+    """The review's label once its clauses are known: a review the model calls positive that also
+    complains is not counted positive. It is negative when a complaint follows a contrast word
+    (但是, 不过, 就是, 可惜 …) or is the last opinion of the review, and neutral (褒贬不一) otherwise."""
+    if label != "positive":
+        return label
+    opinions = [m for m in mentions if m.label in ("positive", "negative")]
+    complaints = [m for m in opinions if m.label == "negative"]
+    if not complaints:
+        return label
+    if opinions[-1].label == "negative" or any(_CONTRAST_START.match(m.clause) for m in complaints):
+        return "negative"
+    return "neutral"
+
+
 def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
                   scorer: Callable[[list[str]], Sequence[float]] | None = None,
                   labeler: Callable[[float], str] | None = None) -> list[TopicMention]:
     """The topics a review talks about, each with the text about it and that text's sentiment.
 
-    One `(topic, sentence, score, label)` per topic and sentence. Without `matcher` the general and
-    restaurant templates are used; `scorer`/`labeler` default to the sentiment model.
+    One `(topic, sentence, score, label)` per topic and sentence, built on `analyze_clauses`: the
+    label combines the labels of the topic's clauses in that sentence (`combine_labels`), the score
+    is their mean. A complaint outweighed by praise of the same topic elsewhere in the review
+    (`topic_verdicts`) is neutral, so a review complains about a topic exactly when it has a
+    negative mention of it. Without `matcher` the general and restaurant templates are used. A
+    `scorer` and `labeler` (tests, reports without sentiment) score the joined text per topic and
+    sentence instead.
     """
-    from cxdesk.core.analysis.text import normalize
-
-    matcher = matcher or default_matcher()
-    segs = matcher.segments(normalize(text))
-    if not segs:
-        return []
-    if scorer is None or labeler is None:
+    matcher = matcher if matcher is not None else default_matcher()
+    if scorer is not None or labeler is not None:
         from cxdesk.core.analysis import sentiment
+        from cxdesk.core.analysis.text import normalize
 
+        segs = matcher.segments(normalize(text))
+        if not segs:
+            return []
         scorer = scorer or sentiment.score_sentences
         labeler = labeler or sentiment.label_for
-    scores = list(scorer([s for _i, s in segs]))
-    return [TopicMention(matcher.names[i], seg, None if sc is None else float(sc),
-                         labeler(sc) if sc is not None else "unknown")
-            for (i, seg), sc in zip(segs, scores)]
+        scores = list(scorer([s for _i, s in segs]))
+        return [TopicMention(matcher.names[i], seg, None if sc is None else float(sc),
+                             labeler(sc) if sc is not None else "unknown")
+                for (i, seg), sc in zip(segs, scores)]
+    clauses = analyze_clauses(text, matcher)
+    verdicts = topic_verdicts(clauses)
+    out: list[TopicMention] = []
+    groups: dict[tuple[str, str], list[ClauseMention]] = {}
+    for mention in clauses:
+        for topic in mention.topics:
+            groups.setdefault((mention.sentence, topic), []).append(mention)
+    for (_sentence, topic), items in groups.items():
+        joined = "，".join(m.clause for m in items) if not items[0].clause.isascii() else ", ".join(m.clause for m in items)
+        scores = [m.score for m in items if m.score is not None]
+        score = sum(scores) / len(scores) if scores else None
+        label = combine_labels([m.label for m in items])
+        if label == "negative" and verdicts[topic][1] != "negative":
+            label = "neutral"
+        out.append(TopicMention(topic, joined, score, label))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -643,6 +749,6 @@ __all__ = [
     "TopicMention", "TopicMatcher", "template_label", "resolve_template", "list_topics", "get_topic",
     "install_template", "ensure_default_topics", "add_topic", "rename_topic", "merge_topics", "set_synonyms",
     "set_topic_enabled", "delete_topic", "list_user_words", "add_user_word", "remove_user_word", "topic_stats",
-    "topic_examples", "assign_topics", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
+    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "combine_labels", "topic_verdicts", "review_label", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
     "jieba_words", "set_manual_label", "tag_topic",
 ]

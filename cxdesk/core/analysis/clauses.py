@@ -1,0 +1,254 @@
+"""Sentiment of one clause: positive, neutral or negative, for topic mentions.
+
+The review model reads a whole review well but not a short clause: most clauses state no opinion
+("点了外卖", "我们点了三个菜"), and a character model still gives them a score away from 0.5. So a
+clause is scored by opinion words and rules (`data/clause_lexicon.txt`, reviewed by hand and checked
+against labelled restaurant reviews):
+
+- The clause is cut into words by longest match against the word list (characters it does not know
+  are skipped). Words that only look like opinions (香菜, 好像, 别家, 会员卡) are listed too, so their
+  parts do not count.
+- Praise adds its weight, a complaint subtracts it, a lukewarm word (一般, 还行) counts as an opinion
+  of weight 0. An intensifier just before (很, 非常, 超) multiplies the next opinion.
+- A negator (不, 没有, 不太, 一点也不) flips the next opinion within three words: 不新鲜 and 没有别家好吃
+  are complaints, 不贵 and 没有异味 praise. 不太 and 不是很 flip with less weight.
+- "Too much / not enough" (太, 有点, 偏, 不够) turns a plain adjective into a complaint: 有点咸, 太甜,
+  偏少, 不够辣; praise stays praise (太好吃了).
+- Size words take their sense from the noun before them: 分量大, 性价比高 are praise, 价格高, 噪音大
+  complaints; alone (量, 大) they say nothing.
+- A comparative needs no rule of its own: 比别家好吃 is praise through 好吃, 不如别家 a complaint.
+- A question (吗, 是不是, 难道 …) with a weak opinion is neutral; sarcasm markers (呵呵, 醉了, 服了)
+  are complaint words.
+
+The sum gives the label: >= `PRAISE_FROM` positive, <= -`PRAISE_FROM` negative, between (or no
+opinion word at all) neutral. The score is a logistic of the sum, so 0.5 means no opinion.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from importlib import resources
+from typing import NamedTuple, Sequence
+
+# Bump when the word list or the rules change, so every row gets its mentions again.
+CLAUSE_MODEL = "lex-2"
+
+PRAISE_FROM = 0.6
+SCORE_SLOPE = 1.2
+NEGATION_REACH = 3       # words after a negator that it still flips
+EXCESS_REACH = 3
+ATTRIBUTE_REACH = 4
+QUESTION_LIMIT = 2.5     # a question with a weaker opinion than this is neutral
+
+_lock = threading.Lock()
+_lexicon: dict[str, tuple[str, float]] | None = None
+_longest = 1
+_LATIN = re.compile(r"[a-z][a-z']*")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+ENGLISH_WEIGHT = 3.0
+_OPINION_KINDS = {"+", "-", "=", "adj", "more", "less", "neg", "deg", "ex"}
+_KINDS = {"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less", "good", "bad", "con", "q", "x"}
+
+
+class ClauseScore(NamedTuple):
+    score: float | None
+    label: str
+    contrast: bool      # the clause starts after a contrast word (但是, 不过, 就是 …)
+
+
+def _load() -> dict[str, tuple[str, float]]:
+    global _lexicon, _longest
+    if _lexicon is None:
+        with _lock:
+            if _lexicon is None:
+                table: dict[str, tuple[str, float]] = {}
+                text = (resources.files("cxdesk.core") / "data" / "clause_lexicon.txt").read_text(encoding="utf-8")
+                for line in text.splitlines():
+                    if not line.strip() or line.startswith("#"):
+                        continue
+                    parts = line.split("\t")
+                    word, kind = parts[0].strip(), parts[1].strip()
+                    if kind not in _KINDS:
+                        raise ValueError(f"clause_lexicon.txt: unknown kind {kind!r} for {word!r}")
+                    table[word] = (kind, float(parts[2]) if len(parts) > 2 else 1.0)
+                _longest = max(len(w) for w in table)
+                _lexicon = table
+    return _lexicon
+
+
+def tokens(clause: str) -> list[tuple[str, str, float]]:
+    """(word, kind, weight) of the words of a normalised clause; unknown characters are kind ''."""
+    table = _load()
+    out: list[tuple[str, str, float]] = []
+    text = clause.lower()
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if "a" <= ch <= "z":
+            m = _LATIN.match(text, i)
+            word = m.group(0)
+            kind, weight = table.get(word, ("", 0.0))
+            out.append((word, kind, weight))
+            i = m.end()
+            continue
+        for size in range(min(_longest, n - i), 0, -1):
+            entry = table.get(text[i:i + size])
+            if entry is not None:
+                out.append((text[i:i + size], entry[0], entry[1]))
+                i += size
+                break
+        else:
+            if not ch.isspace():
+                out.append((ch, "", 0.0))
+            i += 1
+    return out
+
+
+# "等了四十分钟", "排队一个多小时": a long wait is a complaint without any opinion word.
+_LONG_WAIT = re.compile(r"(?:等|排队|排了|候)[了着]?(?:将近|快|差不多|足足|整整)?(?:半个|[0-9一二两三四五六七八九十几]+(?:个)?多?(?:个)?)(?:多)?(?:小时|钟头|分钟)")
+WAIT_WEIGHT = 1.2
+
+
+def opinion(clause: str) -> tuple[float, bool, bool, bool]:
+    """(sum, has an opinion, is a question, starts with a contrast) of one normalised clause."""
+    total = 0.0
+    found = question = contrast = False
+    if _LONG_WAIT.search(clause):
+        total, found = -WAIT_WEIGHT, True
+    neg_sign, neg_weight, neg_ttl = 1, 1.0, 0
+    mult, deg_ttl = 1.0, 0
+    excess, ex_ttl = 0.0, 0
+    attribute, attr_ttl = 0, 0
+    first = True
+    from_ex = False
+    words = tokens(clause)
+    for index, (word, kind, weight) in enumerate(words):
+        if kind == "deg" and word == "好" and (index + 1 == len(words) or words[index + 1][1] not in _OPINION_KINDS):
+            kind, weight = "+", 1.0     # 好 is praise unless it intensifies what follows (好吃, 好贵)
+        if kind == "con":
+            if first:
+                contrast = True
+            neg_ttl = deg_ttl = ex_ttl = attr_ttl = 0
+            first = False
+            continue
+        first = False
+        if kind == "neg":
+            neg_sign, neg_weight, neg_ttl = -neg_sign if neg_ttl else -1, weight, NEGATION_REACH
+            continue
+        if kind == "deg":
+            mult, deg_ttl = (mult if deg_ttl else 1.0) * weight, 2
+            continue
+        if kind == "ex":
+            excess, ex_ttl = weight, EXCESS_REACH
+            from_ex = word == "不够"
+            if from_ex:
+                neg_sign, neg_weight, neg_ttl = -1, 1.0, NEGATION_REACH
+            continue
+        if kind == "q":
+            question = True
+            continue
+        value = None
+        if kind in ("+", "-"):
+            value = weight if kind == "+" else -weight
+            if ex_ttl and kind == "-":
+                value *= max(excess, 1.0)
+        elif kind == "=":
+            found = True
+            neg_ttl = deg_ttl = ex_ttl = 0
+            continue
+        elif kind in ("more", "less"):
+            sign = 1 if kind == "more" else -1
+            if attr_ttl:
+                value = float(sign * attribute)
+            elif ex_ttl:
+                value = -excess
+        elif kind == "adj":
+            if ex_ttl:
+                value = -excess
+        elif kind in ("good", "bad"):
+            attribute, attr_ttl = (1 if kind == "good" else -1), ATTRIBUTE_REACH + 1
+            if kind == "bad" and ex_ttl:
+                value = -excess
+        if value is None:
+            neg_ttl = max(neg_ttl - 1, 0)
+            deg_ttl = max(deg_ttl - 1, 0)
+            ex_ttl = max(ex_ttl - 1, 0)
+            attr_ttl = max(attr_ttl - 1, 0)
+            continue
+        if neg_ttl and neg_sign < 0 and not (from_ex and kind not in ("+", "-")):
+            value = -value * neg_weight * (0.7 if value < 0 else 1.0)
+        if deg_ttl:
+            value *= mult
+        total += value
+        found = True
+        neg_ttl = deg_ttl = ex_ttl = 0
+        neg_sign, from_ex = 1, False
+    if not question and clause.rstrip().endswith(("?", "？")):
+        question = True
+    return total, found, question, contrast
+
+
+def score_clause(clause: str) -> ClauseScore:
+    """Score and label of one normalised clause (see the module text)."""
+    if not clause or not clause.strip():
+        return ClauseScore(None, "unknown", False)
+    total, found, question, contrast = opinion(clause)
+    if question and abs(total) < QUESTION_LIMIT:
+        total = 0.0
+    if not found:
+        return ClauseScore(0.5, "neutral", contrast)
+    return ClauseScore(score_of(total), label_of(total), contrast)
+
+
+def label_of(value: float) -> str:
+    """positive / neutral / negative for an opinion sum."""
+    if value >= PRAISE_FROM:
+        return "positive"
+    if value <= -PRAISE_FROM:
+        return "negative"
+    return "neutral"
+
+
+def score_of(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-SCORE_SLOPE * max(min(value, 30.0), -30.0)))
+
+
+def value_of(score: float | None) -> float:
+    """The opinion sum behind a clause score (0 for no score)."""
+    if score is None or score <= 0.0 or score >= 1.0:
+        return 0.0 if score is None else (30.0 if score >= 1.0 else -30.0)
+    return math.log(score / (1.0 - score)) / SCORE_SLOPE
+
+
+def score_clauses(units: Sequence[tuple[str, str]]) -> list[tuple[float | None, str]]:
+    """(score, label) per (sentence, clause) of normalised text; score is the probability of praise.
+
+    Clauses in Latin script (English) are scored by the English method of the review model (VADER's
+    compound c, taken as an opinion sum of `ENGLISH_WEIGHT` * c); the others by the word list.
+    """
+    out: list[tuple[float | None, str] | None] = [None] * len(units)
+    latin: list[int] = []
+    for i, (_sentence, clause) in enumerate(units):
+        if _HAN.search(clause) is None and _LATIN.search(clause.lower()) is not None:
+            latin.append(i)
+            continue
+        result = score_clause(clause)
+        out[i] = (result.score, result.label)
+    if latin:
+        from cxdesk.core.analysis import sentiment
+
+        vader = sentiment._load_vader()
+        for i in latin:
+            compound = vader.polarity_scores(units[i][1])["compound"]
+            value = ENGLISH_WEIGHT * compound
+            if abs(compound) < 0.05:
+                out[i] = (0.5, "neutral")
+            else:
+                out[i] = (score_of(value), label_of(value))
+    return out  # type: ignore[return-value]
+
+
+__all__ = ["CLAUSE_MODEL", "ClauseScore", "score_clause", "score_clauses", "tokens", "opinion", "label_of",
+           "score_of", "value_of"]
