@@ -225,8 +225,8 @@ def value_of(score: float | None) -> float:
 def score_clauses(units: Sequence[tuple[str, str]]) -> list[tuple[float | None, str]]:
     """(score, label) per (sentence, clause) of normalised text; score is the probability of praise.
 
-    Clauses in Latin script (English) are scored by the English method of the review model (VADER's
-    compound c, taken as an opinion sum of `ENGLISH_WEIGHT` * c); the others by the word list.
+    Clauses in Latin script (English) are scored by the English review model
+    (`english.clause_logits`); the others by the word list.
     """
     out: list[tuple[float | None, str] | None] = [None] * len(units)
     latin: list[int] = []
@@ -237,16 +237,14 @@ def score_clauses(units: Sequence[tuple[str, str]]) -> list[tuple[float | None, 
         result = score_clause(clause)
         out[i] = (result.score, result.label)
     if latin:
-        from cxdesk.core.analysis import sentiment
+        # The English review model scores English clauses too (a clause without opinion evidence
+        # stays near 0); its logit z is taken as the opinion sum z / SCORE_SLOPE, so the score is
+        # sigmoid(z) and sums with other clauses like the word list's.
+        from cxdesk.core.analysis import english
 
-        vader = sentiment._load_vader()
-        for i in latin:
-            compound = vader.polarity_scores(units[i][1])["compound"]
-            value = ENGLISH_WEIGHT * compound
-            if abs(compound) < 0.05:
-                out[i] = (0.5, "neutral")
-            else:
-                out[i] = (score_of(value), label_of(value))
+        for i, z in zip(latin, english.clause_logits([units[i][1] for i in latin]).tolist()):
+            value = z / SCORE_SLOPE
+            out[i] = (score_of(value), label_of(value))
     return out  # type: ignore[return-value]
 
 

@@ -253,3 +253,14 @@ def logits(texts: Sequence[str], vader, *, split: bool = True, model: Model | No
     own = np.asarray(owner, dtype=np.int64)
     w = np.clip(words, 1, SENTENCE_WEIGHT_CAP).astype(np.float64)
     return np.bincount(own, weights=z_units * w, minlength=len(texts)) / np.bincount(own, weights=w, minlength=len(texts))
+
+
+def clause_logits(clauses: Sequence[str]):
+    """Logit of each clause scored whole (for topic mentions): no opinion evidence keeps it near 0."""
+    from cxdesk.core.analysis.sentiment import _load_vader
+
+    if not clauses:
+        import numpy as np
+
+        return np.zeros(0)
+    return sentence_logits(list(clauses), _load_vader())[0]
