@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("only feedback from this day on"))
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help=_("only feedback up to this day"))
     p.add_argument("--examples", metavar="TOPIC", help=_("show the latest reviews that mention TOPIC"))
+    p.add_argument("--uncovered", action="store_true",
+                   help=_("list complaints no topic covers, grouped by key phrase, new and growing ones first"))
     p.add_argument("-n", type=int, default=5, metavar="N", help=_("how many examples or keywords (default 5)"))
     p.add_argument("--templates", action="store_true", help=_("list the topic templates"))
     p.add_argument("--install", metavar="TEMPLATE", help=_("add the topics of a template (e.g. 酒店/民宿)"))
@@ -219,6 +221,9 @@ def cmd_topics(args: argparse.Namespace) -> int:
                 print(f"[{e.created_at or '-'}] [{_label_text(e.label)}] {e.text}")
         return 0
 
+    if args.uncovered:
+        return _print_uncovered(db, flt, args)
+
     if edits and args.json:
         print_json({"changes": edits, "analysis": _result_dict(analyzed) if analyzed else None})
         return 0
@@ -245,6 +250,24 @@ def cmd_topics(args: argparse.Namespace) -> int:
     rows = [(s.name, str(s.mentions), f"{s.negative_share:.0%}" if s.mentions else "-", "、".join(s.keywords))
             for s in stats]
     _print_table(header, rows)
+    return 0
+
+
+def _print_uncovered(db, flt, args: argparse.Namespace) -> int:
+    from cxdesk.core.analysis.uncovered import RECENT_DAYS, uncovered_complaints
+
+    found = uncovered_complaints(db, flt)
+    if args.json:
+        print_json([{"phrase": u.phrase, "count": u.count, "recent": u.recent, "examples": list(u.examples)}
+                    for u in found])
+        return 0
+    if not found:
+        print(_("No complaints outside the topics: every complaint of this period names a topic."))
+        return 0
+    header = (_("Complaint"), _("Reviews"), _("Last {n} days").format(n=RECENT_DAYS), _("For example"))
+    rows = [(u.phrase, str(u.count), str(u.recent), " / ".join(u.clauses[:2])) for u in found]
+    _print_table(header, rows)
+    print(_("Make one a topic: cxdesk topics --add PHRASE; or add it to a topic's words with --set-words."))
     return 0
 
 

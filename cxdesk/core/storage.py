@@ -291,6 +291,7 @@ _SCHEMA_MODULES = (
     "cxdesk.core.analysis.store",
     "cxdesk.core.analysis.trends",
     "cxdesk.core.actions",
+    "cxdesk.core.analysis.uncovered",
 )
 
 

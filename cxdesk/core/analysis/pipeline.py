@@ -207,6 +207,7 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     free, else none).
     May raise `Cancelled` from `progress`; finished batches stay written.
     """
+    from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.store import ensure_tables, write_results
     from cxdesk.core.analysis.topics import dictionary_hash, ensure_default_topics, jieba_words, list_topics
     from cxdesk.core.storage import db_path_of, now_text
@@ -240,6 +241,8 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     todo = len(full) + len(topics_only)
     skipped = total_rows - todo
     if not todo:
+        # Complaints no topic covers are read from analysed rows; catch up if a run was cancelled.
+        uncovered.refresh(db, progress)
         return AnalyzeResult(0, skipped, 0, version, time.perf_counter() - started,
                              Changes(topics=True) if installed else NOTHING)
 
@@ -280,6 +283,7 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
             rows = score_batch(texts, langs)
             write(ids, rows, only_topics)
             remaining.popleft()
+    uncovered.refresh(db, progress)
     seconds = time.perf_counter() - started
     log.info("analyzed %d rows (%d skipped) in %.1f s with %d workers", done, skipped, seconds, workers)
     return AnalyzeResult(done, skipped, mentions, version, seconds, Changes(feedback=True, topics=True))

@@ -1,0 +1,414 @@
+"""Complaints no topic covers (还没归类的抱怨): negative clauses that name no topic, grouped by key phrase.
+
+How they are found and counted:
+
+- After each analysis (`refresh`, called by `analyze`), every review the model did not call positive
+  is read clause by clause (`topics.analyze_clauses`). A clause that is negative and about no topic
+  (neither names one nor goes on about one named just before it) is stored with its words
+  (jieba words for Chinese, words for English) in `complaint_clauses`. A review scored again (new
+  model, new topic words) is read again, so a phrase made into a topic leaves the list.
+- A query (`uncovered_complaints`) groups the stored clauses of the period by key phrase. The
+  candidates of a clause are its runs of one to four whole words that hold a word naming something
+  (not a bare verdict such as 差, 失望, terrible, nor a degree word, pronoun, particle or number), with
+  no number, at most one function word inside, and none at either edge (2-8 characters in Chinese). Each clause takes the candidate shared
+  by the most reviews, or a longer one shared by at least half as many (发错货 rather than 发错).
+- `count` is the number of reviews of the period with such a complaint, `recent` how many of them
+  fall in the last 30 days of the period, and growth is `recent` minus the monthly rate of the 90
+  days before. The list is ranked by recent + growth (a complaint that is new and frequent comes
+  first), then by count. Phrases of a single review are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from cxdesk.core import storage
+from cxdesk.core.changes import Changes
+from cxdesk.core.progress import Progress, no_progress
+from cxdesk.i18n import _
+
+# Bump when the way clauses are picked or cut into words changes, so every review is read again.
+UNCOVERED_VERSION = "u1"
+RECENT_DAYS = 30
+BASELINE_DAYS = 90
+MIN_REVIEWS = 2
+MAX_EXAMPLES = 5
+MAX_SPAN_WORDS = 4
+MAX_SPAN_CHARS = 8
+LONGER_SHARE = 0.5        # a longer candidate wins when it is shared by at least this share of the best
+BATCH = 500
+ELIGIBLE_LABELS = ("negative", "neutral")   # a positive review has no complaint clause (see review_label)
+
+
+@dataclass(frozen=True)
+class UncoveredComplaint:
+    phrase: str
+    count: int                     # reviews of the period with a complaint under this phrase
+    recent: int                    # of those, reviews in the last RECENT_DAYS days of the period
+    growth: float                  # recent minus the rate of the BASELINE_DAYS days before, per RECENT_DAYS
+    examples: tuple[int, ...]      # feedback ids, newest first
+    clauses: tuple[str, ...]       # a few of the clauses, as customers wrote them
+
+
+def _migrate_75(db) -> None:
+    db.executescript("""
+        CREATE TABLE IF NOT EXISTS complaint_clauses (
+            feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
+            clause TEXT NOT NULL,
+            words TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS complaint_clauses_feedback ON complaint_clauses(feedback_id);
+        CREATE TABLE IF NOT EXISTS complaint_scan (
+            feedback_id INTEGER PRIMARY KEY REFERENCES feedback(id) ON DELETE CASCADE,
+            version TEXT NOT NULL
+        ) WITHOUT ROWID;
+    """)
+
+
+storage.register_migration(75, _migrate_75)
+
+
+# ---------------------------------------------------------------------------------------------
+# Words of a clause
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z][a-z']*|[0-9]+")
+_NUMBER = re.compile(r"^[0-9０-９.]+$|^[0-9一二两三四五六七八九十百几半]+[个次份件天块元斤点号位只张杯碗盒袋瓶]?$")
+_PUNCT = re.compile(r"^[\W_]+$")
+_NEGATORS_ZH = frozenset("不 没 没有 无 未 别 不太 不够 不是 不能 不会 没法 无法".split())
+_DEGREE_ZH = frozenset("太 很 非常 有点 有些 特别 超 超级 好 真 挺 比较 极 极其 十分 偏 略 巨 贼 最 更 太过 过于 相当 蛮 忒 这么 那么 如此".split())
+# Words that carry no subject of their own: pronouns, particles, conjunctions, time and sequence
+# adverbs, and nouns every review uses (东西, 商家, 体验). They may sit inside a phrase, never at its edge.
+_FUNCTION_ZH = frozenset("""
+    我 我们 你 你们 您 他 他们 她 她们 它 它们 咱 咱们 自己 大家 人家 别人 这 那 这个 那个 这些 那些 这次 那次 这里 那里
+    这边 那边 这种 那种 这样 那样 这家 那家 这家店 一家 哪 哪个 什么 怎么 为什么 为啥 啥 谁
+    的 地 得 了 着 过 吗 呢 吧 啊 呀 哦 噢 喔 嘛 啦 哈 呵 哎 唉 呐 哇 滴 咯 么 嗯 额 呃
+    又 还 都 就 也 才 再 却 竟然 居然 真的 真是 实在 简直 总是 老是 一直 每次 每回 经常 常常 已经 还是 然后 而且
+    并且 但是 但 可是 不过 只是 就是 可惜 唯一 而 和 跟 与 及 或 或者 以及 因为 所以 如果 虽然 尽管 结果 最后 终于
+    感觉 觉得 认为 发现 表示 说 知道 以为 看 看到 看了 算 算是 应该 可能 好像 似乎 估计 一下 一点 有点儿 一些
+    东西 商品 产品 宝贝 商家 店家 卖家 店铺 店 老板 体验 感受 问题 情况 事情 时候 地方 样子 方面 部分
+    是 在 有 被 把 给 让 对 从 到 向 往 于 为 以 比 等 等等 之 其 其他 其它 另外 还有 之前 之后 以后 以前 时 后 前
+""".split())
+# Verdicts without a subject: they say that the customer is unhappy, not about what.
+_GENERIC_ZH = frozenset("""
+    差 很差 太差 真差 超差 好差 差劲 差评 垃圾 太垃圾 坑 坑爹 坑人 失望 很失望 太失望 后悔 糟糕 恶心 无语 呵呵 醉了
+    服了 一般 不行 不好 不满意 烂 太烂 骗人 骗子 上当 上当受骗 黑心 无良 不值 不值得 生气 气死 郁闷 不爽 难受 心塞
+    吐槽 投诉 不推荐 不会再来 再也 再也不 不来 拉黑 避雷 踩雷 劝退 千万别 别买 慎买 慎入 不建议 差差差 不靠谱 离谱
+    太离谱 过分 太过分 无奈 遗憾 可惜 扫兴 闹心 糟心 崩溃 倒霉 晦气 窝火 坑货 麻烦 很麻烦 太麻烦 严重 很严重 不方便
+""".split())
+_NEGATORS_EN = frozenset("not no never n't without nothing".split())
+_GENERIC_EN = frozenset("""
+    bad terrible awful horrible worst poor poorly disappointed disappointing disappointment hate hated waste junk
+    garbage crap sucks sucked useless avoid unhappy upset angry ridiculous pathetic shame sad unacceptable annoying
+    annoyed frustrating frustrated mediocre meh okay ok regret complaint complain complained problem problems issue
+    issues thing things stuff experience place product item order time times star stars review
+""".split())
+# Kinds of the clause word list that say how, not what (一般, 吗, 呵呵, 但是, 很, 不, 太).
+_NOT_SUBJECT_KINDS = frozenset(("+", "=", "neg", "deg", "ex", "q", "x", "con"))
+
+
+def clause_words(clause: str) -> list[str]:
+    """The words of a normalised clause: jieba words for Chinese, lower-case words for English."""
+    text = clause.strip().lower()
+    if _HAN.search(text):
+        from cxdesk.core.analysis.keywords import jieba_module
+
+        return [w.strip() for w in jieba_module().dt.lcut(text) if w.strip() and not _PUNCT.match(w.strip())]
+    return _LATIN_WORD.findall(text.replace("\u2019", "'"))
+
+
+@lru_cache(maxsize=1)
+def _stopwords_en() -> frozenset[str]:
+    from importlib import resources
+
+    text = (resources.files("cxdesk.core") / "data" / "stopwords_en.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip())
+
+
+@lru_cache(maxsize=1)
+def _opinion_words() -> tuple[dict, frozenset[str]]:
+    """Chinese word-list kinds, and the English words VADER counts as praise."""
+    from cxdesk.core.analysis import clauses, sentiment
+
+    zh = {w: kind for w, (kind, _weight) in clauses._load().items()}
+    en = frozenset(w for w, v in sentiment._load_vader().lexicon.items() if v > 0)
+    return zh, en
+
+
+def _kind(word: str) -> str:
+    """content | stop | glue (negator or degree word: may open a phrase, never end it) | generic |
+    number. A phrase needs a content word; generic verdicts (差, 失望, terrible) are not one."""
+    if _NUMBER.match(word) or _PUNCT.match(word):
+        return "number"
+    opinion_zh, praise_en = _opinion_words()
+    if _HAN.search(word):
+        if word in _NEGATORS_ZH or word in _DEGREE_ZH:
+            return "glue"
+        if word in _FUNCTION_ZH:
+            return "stop"
+        if word in _GENERIC_ZH or opinion_zh.get(word) in _NOT_SUBJECT_KINDS:
+            return "generic"
+        return "content"
+    if word in _NEGATORS_EN:
+        return "glue"
+    if word in _stopwords_en() or len(word) < 2:
+        return "stop"
+    if word in _GENERIC_EN or word in praise_en:
+        return "generic"
+    return "content"
+
+
+@lru_cache(maxsize=65536)
+def candidates(words: str) -> tuple[str, ...]:
+    """Key-phrase candidates of a clause given as its space-separated words (see the module text)."""
+    seq = words.split(" ") if words else []
+    kinds = [_kind(w) for w in seq]
+    out: list[str] = []
+    for i in range(len(seq)):
+        if kinds[i] in ("stop", "number"):
+            continue
+        for j in range(i + 1, min(i + MAX_SPAN_WORDS, len(seq)) + 1):
+            span_kinds = kinds[i:j]
+            if "number" in span_kinds:
+                break
+            if span_kinds[-1] in ("stop", "glue") or "content" not in span_kinds or span_kinds.count("stop") > 1:
+                continue
+            han = any(_HAN.search(w) for w in seq[i:j])
+            phrase = "".join(seq[i:j]) if han else " ".join(seq[i:j])
+            if han and not 2 <= len(phrase) <= MAX_SPAN_CHARS:
+                continue
+            if not han and len(phrase) < 3:
+                continue
+            out.append(phrase)
+    return tuple(dict.fromkeys(out))
+
+
+def uncovered_clauses(text: str, matcher=None) -> list[tuple[str, str]]:
+    """(clause, its space-separated words) of each negative clause of `text` that is about no topic."""
+    from cxdesk.core.analysis.topics import analyze_clauses
+
+    out = []
+    for m in analyze_clauses(text or "", matcher):
+        if m.label == "negative" and not m.topics:
+            words = clause_words(m.clause)
+            if words and candidates(" ".join(words)):
+                out.append((m.clause, " ".join(words)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping the stored clauses current
+
+
+def _stale_sql(where: str = "1") -> str:
+    return ("SELECT f.id FROM feedback f LEFT JOIN complaint_scan s ON s.feedback_id = f.id "
+            "WHERE f.analysis_version IS NOT NULL "
+            f"AND (s.version IS NULL OR s.version != f.analysis_version || '+{UNCOVERED_VERSION}') AND {where}")
+
+
+def _prepare_words(db):
+    from cxdesk.core.analysis.keywords import sync_words
+    from cxdesk.core.analysis.topics import jieba_words, matcher_for
+
+    sync_words(jieba_words(db))
+    return matcher_for(db)
+
+
+def _read(db, ids: Sequence[int], matcher) -> dict[int, list[tuple[str, str]]]:
+    marks = ", ".join("?" * len(ids))
+    rows = db.execute(f"SELECT id, text, model_label, lang FROM feedback WHERE id IN ({marks})", list(ids)).fetchall()
+    found: dict[int, list[tuple[str, str]]] = {}
+    for fid, text, label, lang in rows:
+        found[fid] = (uncovered_clauses(text, matcher)
+                      if label in ELIGIBLE_LABELS and lang in ("zh", "en") and text else [])
+    return found
+
+
+def refresh(db, progress: Progress = no_progress) -> int:
+    """Read the reviews analysed since the last call for complaints no topic covers; returns how many.
+
+    Runs in batches, each in its own transaction, so a cancel keeps what was done.
+    """
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'complaint_scan'").fetchone() is None:
+        return 0
+    ids = [r[0] for r in db.execute(_stale_sql()).fetchall()]
+    if not ids:
+        return 0
+    matcher = _prepare_words(db)
+    message = _("Looking for complaints no topic covers")
+    for start in range(0, len(ids), BATCH):
+        progress(start, len(ids), message)
+        chunk = ids[start:start + BATCH]
+        found = _read(db, chunk, matcher)
+        marks = ", ".join("?" * len(chunk))
+        with db.atomic():
+            db.execute(f"DELETE FROM complaint_clauses WHERE feedback_id IN ({marks})", chunk)
+            db.conn.executemany("INSERT INTO complaint_clauses(feedback_id, clause, words) VALUES (?, ?, ?)",
+                                [(fid, clause, words) for fid, items in found.items() for clause, words in items])
+            db.execute(
+                "INSERT OR REPLACE INTO complaint_scan(feedback_id, version) "
+                f"SELECT id, analysis_version || '+{UNCOVERED_VERSION}' FROM feedback WHERE id IN ({marks})", chunk)
+    progress(len(ids), len(ids), message)
+    return len(ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# The list
+
+
+def _rows(db, flt) -> list[tuple[int, str | None, str, str]]:
+    """(feedback id, created_at, clause, words) of the complaints of the reviews `flt` selects: stored
+    ones, and for reviews not read since their last analysis, read now (not stored)."""
+    from cxdesk.core.filters import filter_sql
+
+    where, params = filter_sql(flt)
+    label_sql = f"f.model_label IN ({', '.join('?' * len(ELIGIBLE_LABELS))})"
+    out = [tuple(r) for r in db.execute(
+        "SELECT c.feedback_id, f.created_at, c.clause, c.words FROM complaint_clauses c "
+        "JOIN complaint_scan s ON s.feedback_id = c.feedback_id JOIN feedback f ON f.id = c.feedback_id "
+        f"WHERE s.version = f.analysis_version || '+{UNCOVERED_VERSION}' AND {where}", params).fetchall()]
+    stale = [r[0] for r in db.execute(_stale_sql(f"{where} AND {label_sql}"), [*params, *ELIGIBLE_LABELS]).fetchall()]
+    if stale:
+        matcher = _prepare_words(db)
+        dates = {}
+        for start in range(0, len(stale), BATCH):
+            chunk = stale[start:start + BATCH]
+            marks = ", ".join("?" * len(chunk))
+            dates.update(db.execute(f"SELECT id, created_at FROM feedback WHERE id IN ({marks})", chunk).fetchall())
+            for fid, items in _read(db, chunk, matcher).items():
+                out.extend((fid, dates.get(fid), clause, words) for clause, words in items)
+    return out
+
+
+def _period_end(db, flt) -> date | None:
+    from cxdesk.core.filters import filter_sql
+
+    if flt.date_to:
+        return flt.date_to
+    where, params = filter_sql(flt)
+    last = db.execute(f"SELECT max(f.created_at) FROM feedback f WHERE {where}", params).fetchone()[0]
+    try:
+        return date.fromisoformat(str(last)[:10]) if last else None
+    except ValueError:
+        return None
+
+
+def choose_phrases(clauses: Iterable[tuple[int, str]]) -> list[str]:
+    """The key phrase of each (feedback id, words) clause, chosen against all of them together.
+
+    Segmentation is not always the same ("给我发/错货"), so a Chinese phrase that is a candidate of two
+    reviews or more also counts for every clause whose text contains it.
+    """
+    clauses = list(clauses)
+    reviews: dict[str, set[int]] = defaultdict(set)
+    for fid, words in clauses:
+        for cand in candidates(words):
+            reviews[cand].add(fid)
+    shared = {c for c, fids in reviews.items() if len(fids) >= MIN_REVIEWS and _HAN.search(c)}
+    extended: dict[str, tuple[str, ...]] = {}
+
+    def options(words: str) -> tuple[str, ...]:
+        found = extended.get(words)
+        if found is None:
+            own = candidates(words)
+            extra: list[str] = []
+            if shared and _HAN.search(words):
+                text = words.replace(" ", "")
+                for size in range(2, min(MAX_SPAN_CHARS, len(text)) + 1):
+                    for start in range(len(text) - size + 1):
+                        piece = text[start:start + size]
+                        if piece in shared and piece not in own:
+                            extra.append(piece)
+            found = extended[words] = own + tuple(dict.fromkeys(extra))
+        return found
+
+    for fid, words in clauses:
+        for cand in options(words)[len(candidates(words)):]:
+            reviews[cand].add(fid)
+    out = []
+    for _fid, words in clauses:
+        cands = options(words)
+        if not cands:
+            out.append("")
+            continue
+        best = max(len(reviews[c]) for c in cands)
+        floor = max(min(best, MIN_REVIEWS), LONGER_SHARE * best)
+        pick = max((c for c in cands if len(reviews[c]) >= floor), key=lambda c: (len(c), len(reviews[c])))
+        out.append(pick)
+    return out
+
+
+def uncovered_complaints(db, flt=None, *, limit: int | None = 30) -> list[UncoveredComplaint]:
+    """Complaints no topic covers among the reviews `flt` selects, grouped by key phrase and ranked
+    (see the module text). `limit=None` returns every phrase of two reviews or more."""
+    from cxdesk.core.filters import FeedbackFilter
+
+    flt = flt or FeedbackFilter()
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'complaint_scan'").fetchone() is None:
+        return []
+    end = _period_end(db, flt)
+    period = _rows(db, flt)
+    window: list = []
+    recent_from = baseline_from = None
+    if end is not None:
+        recent_from = (end - timedelta(days=RECENT_DAYS - 1)).isoformat()
+        baseline_from = end - timedelta(days=RECENT_DAYS + BASELINE_DAYS - 1)
+        if flt.date_from is None or flt.date_from > baseline_from:
+            window = _rows(db, flt.with_changes(date_from=baseline_from, date_to=end))
+    in_period = {r[0] for r in period}
+    rows = period + [r for r in window if r[0] not in in_period]
+    phrases = choose_phrases((r[0], r[3]) for r in rows)
+    groups: dict[str, dict] = {}
+    for (fid, created, clause, _words), phrase in zip(rows, phrases):
+        if not phrase:
+            continue
+        g = groups.setdefault(phrase, {"period": {}, "recent": set(), "baseline": set(), "clauses": []})
+        day = (created or "")[:10]
+        if recent_from and day >= recent_from and day <= end.isoformat():
+            g["recent"].add(fid)
+        elif baseline_from and day >= baseline_from.isoformat() and day < recent_from:
+            g["baseline"].add(fid)
+        if fid in in_period:
+            g["period"][fid] = created or ""
+            if clause not in g["clauses"] and len(g["clauses"]) < 3:
+                g["clauses"].append(clause)
+    out = []
+    for phrase, g in groups.items():
+        count = len(g["period"])
+        if count < MIN_REVIEWS:
+            continue
+        recent = len(g["recent"] & set(g["period"]))
+        growth = recent - len(g["baseline"]) * RECENT_DAYS / BASELINE_DAYS
+        newest = sorted(g["period"].items(), key=lambda kv: (kv[1], kv[0]), reverse=True)[:MAX_EXAMPLES]
+        out.append(UncoveredComplaint(phrase, count, recent, round(growth, 2), tuple(fid for fid, _c in newest),
+                                      tuple(g["clauses"])))
+    out.sort(key=lambda u: (-(u.recent + max(u.growth, 0.0)), -u.count, u.phrase))
+    return out if limit is None else out[:limit]
+
+
+# ---------------------------------------------------------------------------------------------
+# One click: a phrase becomes a topic, or a word of one
+
+
+def make_topic(db, phrase: str) -> Changes:
+    """A new topic named after the phrase (the name is its word)."""
+    from cxdesk.core.analysis.topics import add_topic
+
+    return add_topic(db, phrase)
+
+
+def add_to_topic(db, phrase: str, topic: str) -> Changes:
+    """The phrase becomes one more word of an existing topic."""
+    from cxdesk.core.analysis.topics import get_topic, set_synonyms
+
+    current = get_topic(db, topic)
+    return set_synonyms(db, current.name, [*current.synonyms, phrase])
+
+
+__all__ = ["UncoveredComplaint", "uncovered_complaints", "refresh", "uncovered_clauses", "clause_words",
+           "candidates", "choose_phrases", "make_topic", "add_to_topic", "UNCOVERED_VERSION"]
