@@ -88,6 +88,7 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
     sentiment/model_label come back as None.
     """
     from cxdesk.core.analysis import sentiment
+    from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
 
     matcher = _state["matcher"]
@@ -104,6 +105,7 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
         mentions = []
         if lang in ("zh", "en"):
             clauses = analyze_clauses(text, matcher)
+            uncovered.remember(text, clauses)
             for topic, (topic_score, topic_label) in topic_verdicts(clauses).items():
                 mentions.append((index[topic], topic_score, topic_label))
             if label is not None:

@@ -78,7 +78,7 @@ storage.register_migration(75, _migrate_75)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z']*|[0-9]+")
-_NUMBER = re.compile(r"^[0-9０-９.]+$|^[0-9一二两三四五六七八九十百几半]+[个次份件天块元斤点号位只张杯碗盒袋瓶]?$")
+_NUMBER = re.compile(r"^[0-9０-９.]+$|^[0-9一二两三四五六七八九十百几半]+[个次份件天块元斤点号位只张杯碗盒袋瓶箱包根颗条双套]?$")
 _PUNCT = re.compile(r"^[\W_]+$")
 _NEGATORS_ZH = frozenset("不 没 没有 无 未 别 不太 不够 不是 不能 不会 没法 无法".split())
 _DEGREE_ZH = frozenset("太 很 非常 有点 有些 特别 超 超级 好 真 挺 比较 极 极其 十分 偏 略 巨 贼 最 更 太过 过于 相当 蛮 忒 这么 那么 如此".split())
@@ -93,6 +93,11 @@ _FUNCTION_ZH = frozenset("""
     感觉 觉得 认为 发现 表示 说 知道 以为 看 看到 看了 算 算是 应该 可能 好像 似乎 估计 一下 一点 有点儿 一些
     东西 商品 产品 宝贝 商家 店家 卖家 店铺 店 老板 体验 感受 问题 情况 事情 时候 地方 样子 方面 部分
     是 在 有 被 把 给 让 对 从 到 向 往 于 为 以 比 等 等等 之 其 其他 其它 另外 还有 之前 之后 以后 以前 时 后 前
+    个 只 件 次 份 块 斤 箱 盒 袋 瓶 张 条 双 套 把 位 顿 口 回 遍 下 种 样 些 点
+    第一 第一次 一次 这次 上次 下次 每次 开始 起来 根本 看着 看起来 吃起来 用起来 穿起来 简直是
+    买 买了 购买 购物 网购 下单 收到 拿到 到手 消费 消费者 顾客 客人 用户 朋友 家人 孩子 老公 老婆
+    京东 淘宝 天猫 美团 饿了么 大众点评 点评 拼多多 抖音 平台 官方 自营 旗舰店
+    这是 那是 慢慢 不想 一看 中间 似的 买到 令人 让人 使人 感到 变得 显得 有些 以为 原以为 本来 原来
 """.split())
 # Verdicts without a subject: they say that the customer is unhappy, not about what.
 _GENERIC_ZH = frozenset("""
@@ -100,6 +105,8 @@ _GENERIC_ZH = frozenset("""
     服了 一般 不行 不好 不满意 烂 太烂 骗人 骗子 上当 上当受骗 黑心 无良 不值 不值得 生气 气死 郁闷 不爽 难受 心塞
     吐槽 投诉 不推荐 不会再来 再也 再也不 不来 拉黑 避雷 踩雷 劝退 千万别 别买 慎买 慎入 不建议 差差差 不靠谱 离谱
     太离谱 过分 太过分 无奈 遗憾 可惜 扫兴 闹心 糟心 崩溃 倒霉 晦气 窝火 坑货 麻烦 很麻烦 太麻烦 严重 很严重 不方便
+    太坑 不怎么样 令人失望 不敢恭维 垃圾货 不如 还不如 不太好 不好看 难看 可怜 一星 零分 差远了 差很多 上当了
+    太多 太少 太大 太小 有点小 有点大 不够 不足 不好用 不能用 没用 一言难尽 无力吐槽 不想说 最差 最烂 最垃圾
 """.split())
 _NEGATORS_EN = frozenset("not no never n't without nothing".split())
 _GENERIC_EN = frozenset("""
@@ -108,8 +115,8 @@ _GENERIC_EN = frozenset("""
     annoyed frustrating frustrated mediocre meh okay ok regret complaint complain complained problem problems issue
     issues thing things stuff experience place product item order time times star stars review
 """.split())
-# Kinds of the clause word list that say how, not what (一般, 吗, 呵呵, 但是, 很, 不, 太).
-_NOT_SUBJECT_KINDS = frozenset(("+", "=", "neg", "deg", "ex", "q", "x", "con"))
+# Kinds of the clause word list that say how, not what (一般, 吗, 呵呵, 但是, 很, 不, 太, 咸, 高).
+_NOT_SUBJECT_KINDS = frozenset(("+", "=", "neg", "deg", "ex", "q", "x", "con", "adj", "more", "less"))
 
 
 def clause_words(clause: str) -> list[str]:
@@ -188,16 +195,33 @@ def candidates(words: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def uncovered_clauses(text: str, matcher=None) -> list[tuple[str, str]]:
-    """(clause, its space-separated words) of each negative clause of `text` that is about no topic."""
-    from cxdesk.core.analysis.topics import analyze_clauses
+# Clauses the analysis just produced, so `refresh` right after it does not read the texts again
+# (analysis runs one at a time; worker processes keep their own, unused, copy).
+_remembered: dict[str, tuple[str, ...]] = {}
+MAX_REMEMBERED = 200_000
 
+
+def remember(text: str, mentions) -> None:
+    """Keep the uncovered negative clauses of a text `analyze` has just split (see `refresh`)."""
+    if len(_remembered) < MAX_REMEMBERED:
+        _remembered[text] = tuple(m.clause for m in mentions if m.label == "negative" and not m.topics)
+
+
+def uncovered_clauses(text: str, matcher=None, *, reuse: bool = False) -> list[tuple[str, str]]:
+    """(clause, its space-separated words) of each negative clause of `text` that is about no topic.
+
+    `reuse`: take the clauses the analysis of this process just found for the same text, if any
+    (only right after `analyze`, with the same topics)."""
+    found = _remembered.get(text) if reuse else None
+    if found is None:
+        from cxdesk.core.analysis.topics import analyze_clauses
+
+        found = tuple(m.clause for m in analyze_clauses(text or "", matcher) if m.label == "negative" and not m.topics)
     out = []
-    for m in analyze_clauses(text or "", matcher):
-        if m.label == "negative" and not m.topics:
-            words = clause_words(m.clause)
-            if words and candidates(" ".join(words)):
-                out.append((m.clause, " ".join(words)))
+    for clause in found:
+        words = clause_words(clause)
+        if words and candidates(" ".join(words)):
+            out.append((clause, " ".join(words)))
     return out
 
 
@@ -219,12 +243,12 @@ def _prepare_words(db):
     return matcher_for(db)
 
 
-def _read(db, ids: Sequence[int], matcher) -> dict[int, list[tuple[str, str]]]:
+def _read(db, ids: Sequence[int], matcher, reuse: bool = False) -> dict[int, list[tuple[str, str]]]:
     marks = ", ".join("?" * len(ids))
     rows = db.execute(f"SELECT id, text, model_label, lang FROM feedback WHERE id IN ({marks})", list(ids)).fetchall()
     found: dict[int, list[tuple[str, str]]] = {}
     for fid, text, label, lang in rows:
-        found[fid] = (uncovered_clauses(text, matcher)
+        found[fid] = (uncovered_clauses(text, matcher, reuse=reuse)
                       if label in ELIGIBLE_LABELS and lang in ("zh", "en") and text else [])
     return found
 
@@ -232,8 +256,16 @@ def _read(db, ids: Sequence[int], matcher) -> dict[int, list[tuple[str, str]]]:
 def refresh(db, progress: Progress = no_progress) -> int:
     """Read the reviews analysed since the last call for complaints no topic covers; returns how many.
 
-    Runs in batches, each in its own transaction, so a cancel keeps what was done.
+    `analyze` calls it at its end, and the clauses it has just found are used again. Runs in
+    batches, each in its own transaction, so a cancel keeps what was done.
     """
+    try:
+        return _refresh(db, progress)
+    finally:
+        _remembered.clear()
+
+
+def _refresh(db, progress: Progress) -> int:
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'complaint_scan'").fetchone() is None:
         return 0
     ids = [r[0] for r in db.execute(_stale_sql()).fetchall()]
@@ -244,7 +276,7 @@ def refresh(db, progress: Progress = no_progress) -> int:
     for start in range(0, len(ids), BATCH):
         progress(start, len(ids), message)
         chunk = ids[start:start + BATCH]
-        found = _read(db, chunk, matcher)
+        found = _read(db, chunk, matcher, reuse=True)
         marks = ", ".join("?" * len(chunk))
         with db.atomic():
             db.execute(f"DELETE FROM complaint_clauses WHERE feedback_id IN ({marks})", chunk)
@@ -410,5 +442,5 @@ def add_to_topic(db, phrase: str, topic: str) -> Changes:
     return set_synonyms(db, current.name, [*current.synonyms, phrase])
 
 
-__all__ = ["UncoveredComplaint", "uncovered_complaints", "refresh", "uncovered_clauses", "clause_words",
+__all__ = ["UncoveredComplaint", "uncovered_complaints", "refresh", "remember", "uncovered_clauses", "clause_words",
            "candidates", "choose_phrases", "make_topic", "add_to_topic", "UNCOVERED_VERSION"]
