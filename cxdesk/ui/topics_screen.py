@@ -1,5 +1,6 @@
 """The 话题 (topics) screen: the topic dictionary (add, rename, merge, delete, synonyms, on/off), the
-shop's own words, and for each topic its keywords and latest examples.
+shop's own words, for each topic its keywords and latest examples, and the complaints no topic covers
+(还没归类的抱怨), each of which becomes a topic, or a word of one, in one click.
 
 Every edit is one core call from `cxdesk.core.analysis.topics` run as a background task; after edits
 the feedback is re-analysed in the background so the new dictionary takes effect.
@@ -13,7 +14,7 @@ from shiboken6 import isValid
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
+                               QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QMessageBox,
                                QPlainTextEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
@@ -72,8 +73,9 @@ class TopicsScreen(QWidget):
         splitter = QSplitter(Qt.Horizontal, self)
         outer.addWidget(splitter, 1)
 
-        # --- left: topic table and buttons
-        left = QWidget(splitter)
+        # --- left: topic table and buttons, and below them the complaints no topic covers
+        left_split = QSplitter(Qt.Vertical, splitter)
+        left = QWidget(left_split)
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
         self.table = QTableWidget(0, 4, left)
@@ -101,6 +103,33 @@ class TopicsScreen(QWidget):
         self.analysis_label = QLabel("", left)
         self.analysis_label.setWordWrap(True)
         left_lay.addWidget(self.analysis_label)
+
+        self.uncovered_box = QGroupBox(_("Complaints no topic covers"), left_split)
+        self.uncovered_box.setToolTip(_(
+            "Negative remarks that name none of your topics, grouped by their key phrase; new and growing "
+            "ones first. Make one a topic, or add it to a topic's words, so it is counted from now on."))
+        unc_lay = QVBoxLayout(self.uncovered_box)
+        unc_lay.setContentsMargins(6, 6, 6, 6)
+        self.uncovered_table = QTableWidget(0, 5, self.uncovered_box)
+        self.uncovered_table.setHorizontalHeaderLabels(
+            [_("Complaint"), _("Reviews"), _("Last {n} days").format(n=30), "", ""])
+        self.uncovered_table.setSelectionMode(QAbstractItemView.NoSelection)
+        self.uncovered_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.uncovered_table.verticalHeader().setVisible(False)
+        self.uncovered_table.setAlternatingRowColors(True)
+        self.uncovered_table.setWordWrap(False)
+        uheader = self.uncovered_table.horizontalHeader()
+        uheader.setSectionResizeMode(0, QHeaderView.Stretch)
+        for col in (1, 2, 3, 4):
+            uheader.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        unc_lay.addWidget(self.uncovered_table, 1)
+        self.uncovered_empty = QLabel(_("Every complaint names one of your topics."), self.uncovered_box)
+        self.uncovered_empty.setStyleSheet("color: palette(dark);")
+        self.uncovered_empty.hide()
+        unc_lay.addWidget(self.uncovered_empty)
+        self.uncovered: list = []        # UncoveredComplaint, in the order shown
+        left_split.setStretchFactor(0, 3)
+        left_split.setStretchFactor(1, 2)
 
         # --- right: details of one topic, and the shop's own words
         right = QWidget(splitter)
@@ -201,7 +230,10 @@ class TopicsScreen(QWidget):
         def work(db, progress):
             from cxdesk.core.analysis import topics
 
-            return topics.list_topics(db), topics.topic_stats(db, keywords=False), topics.list_user_words(db)
+            from cxdesk.core.analysis.uncovered import uncovered_complaints
+
+            return (topics.list_topics(db), topics.topic_stats(db, keywords=False), topics.list_user_words(db),
+                    uncovered_complaints(db))
 
         task = self.ctx.run_task(work, write=False, title=_("Loading topics"))
         task.signals.finished.connect(lambda result, g=generation: self._on_loaded(g, result))
@@ -212,7 +244,7 @@ class TopicsScreen(QWidget):
             return  # the screen was closed while the task ran
         if generation != self._generation:
             return
-        all_topics, stats, words = result
+        all_topics, stats, words, uncovered = result
         self._loaded_once = True
         selected = self._pending_select if self._pending_select is not None else self.selected_names()
         self._pending_select = None
@@ -246,8 +278,36 @@ class TopicsScreen(QWidget):
         self.user_words.clear()
         for w in words:
             self.user_words.addItem(w)
+        self._show_uncovered(uncovered)
         self._update_buttons()
         self.refreshed.emit()
+
+    def _show_uncovered(self, found: list) -> None:
+        self.uncovered = list(found)
+        table = self.uncovered_table
+        table.setRowCount(0)
+        for u in self.uncovered:
+            row = table.rowCount()
+            table.insertRow(row)
+            item = QTableWidgetItem(u.phrase)
+            item.setData(Qt.UserRole, u.phrase)
+            item.setToolTip("\n".join(u.clauses))
+            table.setItem(row, 0, item)
+            for col, value in ((1, u.count), (2, u.recent)):
+                cell = QTableWidgetItem()
+                cell.setData(Qt.DisplayRole, int(value))
+                cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                table.setItem(row, col, cell)
+            make = QPushButton(_("Make a topic"), table)
+            make.setToolTip(_("A new topic named “{phrase}”").format(phrase=u.phrase))
+            make.clicked.connect(lambda _checked=False, p=u.phrase: self.make_topic_of(p))
+            table.setCellWidget(row, 3, make)
+            add = QPushButton(_("Add to topic…"), table)
+            add.setToolTip(_("“{phrase}” becomes one more word of a topic you pick").format(phrase=u.phrase))
+            add.clicked.connect(lambda _checked=False, p=u.phrase, b=add: self._ask_add_to_topic(p, b))
+            table.setCellWidget(row, 4, add)
+        table.setVisible(bool(self.uncovered))
+        self.uncovered_empty.setVisible(not self.uncovered)
 
     # ---------------------------------------------------------------- selection and details
 
@@ -450,7 +510,31 @@ class TopicsScreen(QWidget):
 
         return self._edit(fn, None)
 
+    def make_topic_of(self, phrase: str):
+        """A complaint no topic covers becomes a topic of its own."""
+        from cxdesk.core.analysis import uncovered
+
+        return self._edit(lambda db: uncovered.make_topic(db, phrase), [phrase],
+                          _("“{phrase}” is now a topic; the feedback is read again.").format(phrase=phrase))
+
+    def add_phrase_to_topic(self, phrase: str, topic: str):
+        """A complaint no topic covers becomes one more word of `topic`."""
+        from cxdesk.core.analysis import uncovered
+
+        return self._edit(lambda db: uncovered.add_to_topic(db, phrase, topic), [topic],
+                          _("“{phrase}” is now a word of “{topic}”; the feedback is read again.").format(
+                              phrase=phrase, topic=topic))
+
     # ---------------------------------------------------------------- dialogs around the edits
+
+    def _ask_add_to_topic(self, phrase: str, button: QPushButton) -> None:
+        menu = QMenu(self)
+        for name in sorted(n for n, t in self.topics.items() if t.enabled):
+            menu.addAction(name, lambda n=name: self.add_phrase_to_topic(phrase, n))
+        if menu.isEmpty():
+            self.message_bar.show_error(_("There are no topics yet; make the phrase a topic instead."))
+            return
+        menu.exec(button.mapToGlobal(button.rect().bottomLeft()))
 
     def _ask_add(self) -> None:
         name, ok = QInputDialog.getText(self, _("New topic"), _("Name of the topic, e.g. 上菜速度:"))

@@ -362,17 +362,17 @@ def choose_phrases(clauses: Iterable[tuple[int, str]]) -> list[str]:
     for fid, words in clauses:
         for cand in options(words)[len(candidates(words)):]:
             reviews[cand].add(fid)
-    out = []
-    for _fid, words in clauses:
+    sizes = {c: len(fids) for c, fids in reviews.items()}
+    picks: dict[str, str] = {}
+    for words in {w for _fid, w in clauses}:
         cands = options(words)
         if not cands:
-            out.append("")
+            picks[words] = ""
             continue
-        best = max(len(reviews[c]) for c in cands)
+        best = max(sizes[c] for c in cands)
         floor = max(min(best, MIN_REVIEWS), LONGER_SHARE * best)
-        pick = max((c for c in cands if len(reviews[c]) >= floor), key=lambda c: (len(c), len(reviews[c])))
-        out.append(pick)
-    return out
+        picks[words] = max((c for c in cands if sizes[c] >= floor), key=lambda c: (len(c), sizes[c]))
+    return [picks[words] for _fid, words in clauses]
 
 
 def uncovered_complaints(db, flt=None, *, limit: int | None = 30) -> list[UncoveredComplaint]:
@@ -390,8 +390,10 @@ def uncovered_complaints(db, flt=None, *, limit: int | None = 30) -> list[Uncove
     if end is not None:
         recent_from = (end - timedelta(days=RECENT_DAYS - 1)).isoformat()
         baseline_from = end - timedelta(days=RECENT_DAYS + BASELINE_DAYS - 1)
-        if flt.date_from is None or flt.date_from > baseline_from:
+        if flt.date_from is not None and flt.date_from > baseline_from:   # the months before are outside
             window = _rows(db, flt.with_changes(date_from=baseline_from, date_to=end))
+    end_day = end.isoformat() if end else ""
+    baseline_day = baseline_from.isoformat() if baseline_from else ""
     in_period = {r[0] for r in period}
     rows = period + [r for r in window if r[0] not in in_period]
     phrases = choose_phrases((r[0], r[3]) for r in rows)
@@ -401,9 +403,9 @@ def uncovered_complaints(db, flt=None, *, limit: int | None = 30) -> list[Uncove
             continue
         g = groups.setdefault(phrase, {"period": {}, "recent": set(), "baseline": set(), "clauses": []})
         day = (created or "")[:10]
-        if recent_from and day >= recent_from and day <= end.isoformat():
+        if recent_from and recent_from <= day <= end_day:
             g["recent"].add(fid)
-        elif baseline_from and day >= baseline_from.isoformat() and day < recent_from:
+        elif baseline_day and baseline_day <= day < recent_from:
             g["baseline"].add(fid)
         if fid in in_period:
             g["period"][fid] = created or ""
