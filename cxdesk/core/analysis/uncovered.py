@@ -107,6 +107,7 @@ _GENERIC_ZH = frozenset("""
     太离谱 过分 太过分 无奈 遗憾 可惜 扫兴 闹心 糟心 崩溃 倒霉 晦气 窝火 坑货 麻烦 很麻烦 太麻烦 严重 很严重 不方便
     太坑 不怎么样 令人失望 不敢恭维 垃圾货 不如 还不如 不太好 不好看 难看 可怜 一星 零分 差远了 差很多 上当了
     太多 太少 太大 太小 有点小 有点大 不够 不足 不好用 不能用 没用 一言难尽 无力吐槽 不想说 最差 最烂 最垃圾
+    希望 希望改进 改进 改善 建议 加油 注意 提高 努力
 """.split())
 _NEGATORS_EN = frozenset("not no never n't without nothing".split())
 _GENERIC_EN = frozenset("""
