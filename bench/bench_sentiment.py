@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from train_sentiment import evaluate, held_out_sets  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = next((base / "shared" / "data" for base in (ROOT.parent, ROOT.parent.parent)
+             if (base / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
 ENGLISH = ROOT / "bench" / "data" / "english_reviews.csv"
 
 

@@ -18,6 +18,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Sequence
 
 MODEL_ID = "en-wordlr-1"
@@ -74,7 +75,9 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 17)
 def _hash(s: str, bits: int) -> int:
+    """FNV-1a of the UTF-8 bytes, mixed and cut to `bits` (stable across processes, unlike hash())."""
     h = 1469598103934665603
     for b in s.encode("utf-8"):
         h = ((h ^ b) * 1099511628211) & _MASK
