@@ -35,7 +35,7 @@ from importlib import resources
 from typing import NamedTuple, Sequence
 
 # Bump when the word list or the rules change, so every row gets its mentions again.
-CLAUSE_MODEL = "lex-3"
+CLAUSE_MODEL = "lex-4"
 
 PRAISE_FROM = 0.6
 SCORE_SLOPE = 1.2
@@ -113,6 +113,19 @@ def tokens(clause: str) -> list[tuple[str, str, float]]:
 # "等了四十分钟", "排队一个多小时": a long wait is a complaint without any opinion word.
 _LONG_WAIT = re.compile(r"(?:等|排队|排了|候)[了着]?(?:将近|快|差不多|足足|整整)?(?:半个|[0-9一二两三四五六七八九十几]+(?:个)?多?(?:个)?)(?:多)?(?:小时|钟头|分钟)")
 WAIT_WEIGHT = 1.2
+
+
+_LEAD_KINDS = frozenset({"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less"})
+_LEAD_CHARS = "也都还就又而并且再更很太"
+
+
+def starts_with_opinion(clause: str) -> bool:
+    """True if the clause states no opinion, or states it before any other word (很周到, 也不错)."""
+    words = tokens(clause)
+    if not any(kind in ("+", "-", "=", "adj", "more", "less") for _w, kind, _x in words):
+        return True
+    word, kind, _weight = words[0]
+    return kind in _LEAD_KINDS or word[0] in _LEAD_CHARS
 
 
 def opinion(clause: str) -> tuple[float, bool, bool, bool]:

@@ -150,6 +150,14 @@ _CONTRAST_START = re.compile(r"^(?:但是|但|可是|不过|然而|只是|可惜
 MAX_FOLLOWING_CLAUSES = 2
 
 
+def continues(clause: str) -> bool:
+    """True if a clause without topic words can go on about the topic before it: it states no
+    opinion, or its opinion comes first (很周到, 也不错, 不太新鲜)."""
+    from cxdesk.core.analysis.clauses import starts_with_opinion
+
+    return starts_with_opinion(clause)
+
+
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
 
@@ -246,7 +254,8 @@ class TopicMatcher:
 
         A clause that names no topic goes on about the topic named just before it in the same
         sentence ("服务员很热情，很周到"), for at most `MAX_FOLLOWING_CLAUSES` clauses and never across
-        a contrast ("…，但是东西很差" starts something else).
+        a contrast ("…，但是东西很差" starts something else), and only if it has no subject of its
+        own before its opinion ("价钱蛮贵的，刺身拼盘不错" is not about the price twice).
         """
         out: list[tuple[str, list[int]]] = []
         current: list[int] = []
@@ -256,7 +265,8 @@ class TopicMatcher:
             if found:
                 current, follow = found, 0
                 out.append((clause, found))
-            elif current and follow < MAX_FOLLOWING_CLAUSES and not _CONTRAST_START.match(clause):
+            elif (current and follow < MAX_FOLLOWING_CLAUSES and not _CONTRAST_START.match(clause)
+                  and continues(clause)):
                 follow += 1
                 out.append((clause, list(current)))
             else:
