@@ -398,12 +398,20 @@ def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None
     return out
 
 
+SHORT_REVIEW = 20   # characters: up to this, a review's clauses decide its label
+
+
 def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
-    """The review's label once its clauses are known: a review the model calls positive that also
-    complains (a negative clause) is not counted positive. It is negative when the complaints weigh
-    at least as much as the praise, a complaint after a contrast word (但是, 不过, 就是, 可惜 …)
-    counting twice, and neutral (褒贬不一) otherwise."""
-    if label != "positive":
+    """The review's label once its clauses are known (the review's score stays the model's).
+
+    - A review the model calls positive that also complains (a negative clause) is mixed (褒贬不一)
+      and not counted positive: negative when its complaints weigh at least as much as its praise,
+      a complaint after a contrast word (但是, 不过, 就是, 可惜 …) counting twice, else neutral.
+    - A short review (up to `SHORT_REVIEW` characters) is judged by its clauses: without any opinion
+      ("点了外卖") it is neutral; with praise only ("这家味道实在太香") it is positive, with
+      complaints only negative. A character model reads short texts poorly; the clauses do not.
+    """
+    if label not in ("positive", "neutral", "negative"):
         return label
     from cxdesk.core.analysis.clauses import value_of
 
@@ -414,7 +422,14 @@ def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
             complaints += -value * (2.0 if _CONTRAST_START.match(m.clause) else 1.0)
         elif m.label == "positive":
             praise += value
-    if complaints == 0.0:
+    if sum(len(m.clause) for m in mentions) <= SHORT_REVIEW:
+        if complaints == 0.0 and praise == 0.0 and all(m.label == "neutral" for m in mentions):
+            return "neutral"
+        if complaints == 0.0 and praise > 0.0:
+            return "positive"
+        if praise == 0.0 and complaints > 0.0:
+            return "negative"
+    if label != "positive" or complaints == 0.0:
         return label
     return "negative" if complaints >= praise else "neutral"
 
@@ -810,6 +825,6 @@ __all__ = [
     "TopicMention", "TopicMatcher", "template_label", "resolve_template", "list_topics", "get_topic",
     "install_template", "ensure_default_topics", "add_topic", "rename_topic", "merge_topics", "set_synonyms",
     "set_topic_enabled", "delete_topic", "list_user_words", "add_user_word", "remove_user_word", "topic_stats",
-    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "combine_labels", "topic_verdicts", "review_label", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
+    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "combine_labels", "topic_verdicts", "review_label", "SHORT_REVIEW", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
     "jieba_words", "set_manual_label", "tag_topic",
 ]
