@@ -335,18 +335,6 @@ def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[Clau
             for (sentence, clause, names), (score, label) in zip(units, scored)]
 
 
-def combine_labels(labels: Sequence[str]) -> str:
-    """The label of several clauses about one topic: negative if any complains, else positive if any
-    praises, else neutral (unknown when none could be scored)."""
-    if "negative" in labels:
-        return "negative"
-    if "positive" in labels:
-        return "positive"
-    if "neutral" in labels:
-        return "neutral"
-    return "unknown"
-
-
 # How the clauses about one topic in one review add up (`topic_verdicts`); tuned on labelled
 # restaurant reviews, see bench/bench_topics.py.
 COMPLAINT_FROM = 0.6        # the complaints about a topic must weigh at least this
@@ -440,8 +428,8 @@ def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
     """The topics a review talks about, each with the text about it and that text's sentiment.
 
     One `(topic, sentence, score, label)` per topic and sentence, built on `analyze_clauses`: the
-    label combines the labels of the topic's clauses in that sentence (`combine_labels`), the score
-    is their mean. A complaint outweighed by praise of the same topic elsewhere in the review
+    label weighs the topic's clauses in that sentence as `topic_verdicts` does, the score is their
+    mean. A complaint outweighed by praise of the same topic elsewhere in the review
     (`topic_verdicts`, which also reads the review model's score of the whole text) is neutral, so
     a review complains about a topic exactly when it has a negative mention of it. Without `matcher` the general and restaurant templates are used. A
     `scorer` and `labeler` (tests, reports without sentiment) score the joined text per topic and
@@ -476,7 +464,7 @@ def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
         joined = "，".join(m.clause for m in items) if not items[0].clause.isascii() else ", ".join(m.clause for m in items)
         scores = [m.score for m in items if m.score is not None]
         score = sum(scores) / len(scores) if scores else None
-        label = combine_labels([m.label for m in items])
+        label = topic_verdicts(items)[topic][1]
         if label == "negative" and verdicts[topic][1] != "negative":
             label = "neutral"
         out.append(TopicMention(topic, joined, score, label))
@@ -825,6 +813,6 @@ __all__ = [
     "TopicMention", "TopicMatcher", "template_label", "resolve_template", "list_topics", "get_topic",
     "install_template", "ensure_default_topics", "add_topic", "rename_topic", "merge_topics", "set_synonyms",
     "set_topic_enabled", "delete_topic", "list_user_words", "add_user_word", "remove_user_word", "topic_stats",
-    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "combine_labels", "topic_verdicts", "review_label", "SHORT_REVIEW", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
+    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "topic_verdicts", "review_label", "SHORT_REVIEW", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
     "jieba_words", "set_manual_label", "tag_topic",
 ]
