@@ -33,6 +33,9 @@ COMPONENTS = (
     Component("defusedxml", "defusedxml", "PSF License", "https://github.com/tiran/defusedxml"),
     Component("platformdirs", "platformdirs", "MIT", "https://github.com/platformdirs/platformdirs"),
     Component("NumPy", "numpy", "BSD-3-Clause", "https://numpy.org/"),
+    # Labelled restaurant reviews the clause word list and the topic verdict thresholds were tuned on.
+    Component("AI Challenger 2018 Dianping reviews (tuning of clause sentiment)", "", "Research data, no licence",
+              "https://github.com/brightmart/sentiment_analysis_fine_grain"),
 )
 
 

@@ -189,3 +189,30 @@ def test_no_worker_processes_on_a_busy_machine(db, monkeypatch):
     monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (8.0, 8.0, 8.0), raising=False)
     monkeypatch.setattr(pipeline, "_run_parallel", lambda *a, **k: pytest.fail("workers started"))
     assert analyze(db).scored == 5
+
+
+def test_mixed_and_short_reviews_are_counted_by_their_label_in_stats(tmp_path, capsys):
+    from cxdesk.cli import main
+    from cxdesk.core.analysis.clauses import CLAUSE_MODEL
+    from cxdesk.core.analysis.pipeline import current_version
+
+    path = tmp_path / "shop.db"
+    db = open_db(path)
+    ids = add_rows(db, ["性价比高，包装严实，但是鱼不新鲜",          # positive words, but the fish: negative
+                        "菜很好吃，服务热情，环境也不错，价格有点贵",  # mixed: neutral
+                        "菜很好吃，服务也很好",                      # positive
+                        "点了外卖",                                  # no opinion: neutral
+                        "这家味道实在太香"])                          # praise only: positive
+    analyze(db)
+    assert CLAUSE_MODEL in current_version(db)   # a new clause model analyses every row again
+    labels = [row(db, i)["label"] for i in ids]
+    assert labels == ["negative", "neutral", "positive", "neutral", "positive"]
+    assert row(db, ids[0])["sentiment"] > 0.6    # the review's score stays the model's
+    assert mentions(db, ids[0])["食材新鲜"] == "negative"
+    assert mentions(db, ids[3]) == {"外卖配送": "neutral"}
+    db.close()
+    assert main(["--lang", "zh_CN", "stats", "--db", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["by_label"] == {"positive": 2, "neutral": 2, "negative": 1, "unknown": 0}
+    topics = {t["topic"]: t for t in data["topics"]}
+    assert topics["食材新鲜"]["negative"] == 1 and topics["外卖配送"]["negative"] == 0

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from cxdesk.core.analysis import topics as T
+from cxdesk.core.analysis.store import LABELS
 from cxdesk.core.errors import InvalidValueError, NotFoundError
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.core.storage import now_text, set_setting
@@ -291,3 +292,62 @@ def test_tag_topic_and_manual_label(db):
     assert db.execute("SELECT manual_label, label FROM feedback WHERE id = ?", [a]).fetchone() == (None, "neutral")
     with pytest.raises(InvalidValueError):
         set_manual_label(db, [a], "angry")
+
+
+# --- clause sentiment in topic mentions (real model) -----------------------------------------
+
+
+def labels_of(text, matcher=None):
+    out: dict[str, list[str]] = {}
+    for m in T.assign_topics(text, matcher):
+        out.setdefault(m.topic, []).append(m.label)
+    return out
+
+
+def test_assign_topics_keeps_its_tuple_and_labels():
+    found = T.assign_topics("菜很好吃但是服务太慢")
+    assert [(m.topic, m.label) for m in found] == [("味道", "positive"), ("服务", "negative")]
+    topic, sentence, score, label = found[1]
+    assert sentence == "但是服务太慢" and 0.0 < score < 0.5 and label in LABELS
+
+
+def test_issue_examples_of_mentions():
+    assert labels_of("这家味道实在太香") == {"味道": ["positive"]}
+    assert labels_of("感觉比别家的好吃") == {"味道": ["positive"]}
+    assert labels_of("点了外卖") == {"外卖配送": ["neutral"]}
+    # 菜品 in "送饮料菜品啥的" is not about taste, and there is no opinion in it
+    assert labels_of("又送饮料菜品啥的") == {}
+    mixed = labels_of("性价比高，包装严实，但是鱼不新鲜")
+    assert mixed["食材新鲜"] == ["negative"] and mixed["价格"] == ["positive"]
+
+
+def test_a_complaint_outweighed_by_praise_of_the_same_topic_is_no_complaint():
+    assert labels_of("菜很好吃，招牌鱼必点，就是有点咸")["味道"] == ["positive"]
+    assert labels_of("菜很难吃，就是有点咸")["味道"] == ["negative"]
+    verdicts = T.topic_verdicts(T.analyze_clauses("菜很好吃。就是有点咸。"))
+    assert verdicts["味道"][1] == "positive"
+
+
+def test_a_glowing_review_needs_a_stronger_complaint():
+    weak = T.analyze_clauses("有点贵")
+    assert T.topic_verdicts(weak, 0.7)["价格"][1] == "negative"
+    assert T.topic_verdicts(weak, 0.9999)["价格"][1] == "neutral"
+
+
+def test_a_wait_belongs_to_the_topic_named_before_it():
+    assert "上菜速度" not in labels_of("外卖送得太慢了，等了一个多小时")
+    assert labels_of("外卖送得太慢了，等了一个多小时")["外卖配送"] == ["negative"]
+    assert labels_of("等了一个多小时才上菜")["上菜速度"] == ["negative"]
+
+
+@pytest.mark.parametrize("model_label, text, expected", [
+    ("positive", "性价比高，包装严实，但是鱼不新鲜", "negative"),          # the complaint is the point
+    ("positive", "菜很好吃，服务热情，环境也不错，价格有点贵", "neutral"),  # mixed: 褒贬不一
+    ("positive", "菜很好吃，服务热情，环境也不错", "positive"),
+    ("negative", "这家味道实在太香", "positive"),                          # short: its clauses decide
+    ("negative", "点了外卖", "neutral"),
+    ("negative", "菜很难吃，服务也差", "negative"),
+    ("unknown", "👍", "unknown"),
+])
+def test_review_label_of_mixed_and_short_reviews(model_label, text, expected):
+    assert T.review_label(model_label, T.analyze_clauses(text)) == expected

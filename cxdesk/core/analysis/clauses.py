@@ -18,7 +18,9 @@ against labelled restaurant reviews):
   complaints; alone (量, 大) they say nothing.
 - A comparative needs no rule of its own: 比别家好吃 is praise through 好吃, 不如别家 a complaint.
 - A question (吗, 是不是, 难道 …) with a weak opinion is neutral; sarcasm markers (呵呵, 醉了, 服了)
-  are complaint words.
+  are complaint words. Hearsay and what-if (听说, 都说, 如果, 以为, 担心) make the clause neutral:
+  it is not the writer's own opinion.
+- A long wait (等了四十分钟, 排队一个多小时) is a complaint without any opinion word.
 
 The sum gives the label: >= `PRAISE_FROM` positive, <= -`PRAISE_FROM` negative, between (or no
 opinion word at all) neutral. The score is a logistic of the sum, so 0.5 means no opinion.
@@ -33,13 +35,15 @@ from importlib import resources
 from typing import NamedTuple, Sequence
 
 # Bump when the word list or the rules change, so every row gets its mentions again.
-CLAUSE_MODEL = "lex-2"
+CLAUSE_MODEL = "lex-4"
 
 PRAISE_FROM = 0.6
 SCORE_SLOPE = 1.2
-NEGATION_REACH = 3       # words after a negator that it still flips
+NEGATION_REACH = 4       # words after a negator that it still flips
+LONG_NEGATORS = frozenset({"没有", "没", "无", "毫无", "并没有", "从没", "从来没有"})
+LONG_NEGATION_REACH = 8  # 没有 negates a thing further on: 没有网上说的那些问题
 EXCESS_REACH = 3
-ATTRIBUTE_REACH = 4
+ATTRIBUTE_REACH = 1      # a size word right after its noun (degree words between are fine)
 QUESTION_LIMIT = 2.5     # a question with a weaker opinion than this is neutral
 
 _lock = threading.Lock()
@@ -49,7 +53,7 @@ _LATIN = re.compile(r"[a-z][a-z']*")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 ENGLISH_WEIGHT = 3.0
 _OPINION_KINDS = {"+", "-", "=", "adj", "more", "less", "neg", "deg", "ex"}
-_KINDS = {"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less", "good", "bad", "con", "q", "x"}
+_KINDS = {"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less", "good", "bad", "con", "q", "x", "irr"}
 
 
 class ClauseScore(NamedTuple):
@@ -111,10 +115,23 @@ _LONG_WAIT = re.compile(r"(?:等|排队|排了|候)[了着]?(?:将近|快|差不
 WAIT_WEIGHT = 1.2
 
 
+_LEAD_KINDS = frozenset({"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less"})
+_LEAD_CHARS = "也都还就又而并且再更很太"
+
+
+def starts_with_opinion(clause: str) -> bool:
+    """True if the clause states no opinion, or states it before any other word (很周到, 也不错)."""
+    words = tokens(clause)
+    if not any(kind in ("+", "-", "=", "adj", "more", "less") for _w, kind, _x in words):
+        return True
+    word, kind, _weight = words[0]
+    return kind in _LEAD_KINDS or word[0] in _LEAD_CHARS
+
+
 def opinion(clause: str) -> tuple[float, bool, bool, bool]:
     """(sum, has an opinion, is a question, starts with a contrast) of one normalised clause."""
     total = 0.0
-    found = question = contrast = False
+    found = question = contrast = hearsay = False
     if _LONG_WAIT.search(clause):
         total, found = -WAIT_WEIGHT, True
     neg_sign, neg_weight, neg_ttl = 1, 1.0, 0
@@ -135,7 +152,8 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
             continue
         first = False
         if kind == "neg":
-            neg_sign, neg_weight, neg_ttl = -neg_sign if neg_ttl else -1, weight, NEGATION_REACH
+            neg_sign, neg_weight = -neg_sign if neg_ttl else -1, weight
+            neg_ttl = LONG_NEGATION_REACH if word in LONG_NEGATORS else NEGATION_REACH
             continue
         if kind == "deg":
             mult, deg_ttl = (mult if deg_ttl else 1.0) * weight, 2
@@ -148,6 +166,9 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
             continue
         if kind == "q":
             question = True
+            continue
+        if kind == "irr":
+            hearsay = True
             continue
         value = None
         if kind in ("+", "-"):
@@ -187,6 +208,8 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
         neg_sign, from_ex = 1, False
     if not question and clause.rstrip().endswith(("?", "？")):
         question = True
+    if hearsay:
+        total = 0.0
     return total, found, question, contrast
 
 

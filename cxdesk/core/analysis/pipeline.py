@@ -80,12 +80,14 @@ def _worker_init(setup: _Setup) -> None:
     _prepare(setup)
 
 
-def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None = None) -> list[tuple]:
+def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None = None,
+                scores: Sequence[float | None] | None = None) -> list[tuple]:
     """Score one batch with the prepared dictionaries.
 
     Returns `(lang, sentiment, model_label, [(topic_index, score, label), ...])` per text. With
-    `langs` (topics only), the row's sentiment is not computed again: `lang` is taken as given and
-    sentiment/model_label come back as None.
+    `langs` (topics only), the row's sentiment is not computed again: `lang` (and `scores`, the
+    stored review scores that topic verdicts read) are taken as given and sentiment/model_label come
+    back as None.
     """
     from cxdesk.core.analysis import sentiment
     from cxdesk.core.analysis import uncovered
@@ -99,14 +101,15 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
         base = [(r.lang, r.score, r.label) for r in rows]
     else:
         base = [(lang, None, None) for lang in langs]
+    review_scores = [b[1] for b in base] if langs is None else list(scores or [None] * len(texts))
     index = {name: i for i, name in enumerate(matcher.names)}
     out = []
-    for text, (lang, score, label) in zip(texts, base):
+    for text, (lang, score, label), review_score in zip(texts, base, review_scores):
         mentions = []
         if lang in ("zh", "en"):
             clauses = analyze_clauses(text, matcher)
             uncovered.remember(text, clauses)
-            for topic, (topic_score, topic_label) in topic_verdicts(clauses).items():
+            for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score).items():
                 mentions.append((index[topic], topic_score, topic_label))
             if label is not None:
                 label = review_label(label, clauses)
@@ -114,8 +117,8 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
     return out
 
 
-def _score_in_worker(texts: list[str], langs: list[str] | None) -> list[tuple]:
-    return score_batch(texts, langs)
+def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None) -> list[tuple]:
+    return score_batch(texts, langs, scores)
 
 
 def warm_up() -> None:
@@ -193,10 +196,12 @@ def _strip_adapter(adapter):
     return replace(adapter, info={k: v for k, v in adapter.info.items() if k != "_dense"})
 
 
-def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], list[str], list[str] | None]:
+def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], list[str], list[str] | None, list | None]:
     marks = ", ".join("?" * len(ids))
-    rows = db.execute(f"SELECT id, text, lang FROM feedback WHERE id IN ({marks}) ORDER BY id", list(ids)).fetchall()
-    return [r[0] for r in rows], [r[1] or "" for r in rows], ([r[2] or "none" for r in rows] if with_lang else None)
+    rows = db.execute(f"SELECT id, text, lang, sentiment FROM feedback WHERE id IN ({marks}) ORDER BY id",
+                      list(ids)).fetchall()
+    return ([r[0] for r in rows], [r[1] or "" for r in rows], ([r[2] or "none" for r in rows] if with_lang else None),
+            ([r[3] for r in rows] if with_lang else None))
 
 
 def analyze(db, progress: Progress = no_progress, *, force: bool = False, workers: int | None = None,
@@ -281,8 +286,8 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
         _prepare(setup)
         while remaining:
             ids, only_topics = remaining[0]
-            ids, texts, langs = _fetch(db, ids, only_topics)
-            rows = score_batch(texts, langs)
+            ids, texts, langs, scores = _fetch(db, ids, only_topics)
+            rows = score_batch(texts, langs, scores)
             write(ids, rows, only_topics)
             remaining.popleft()
     uncovered.refresh(db, progress)
@@ -313,8 +318,8 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
         while remaining or in_flight:
             while remaining and len(in_flight) < workers * 2:
                 job = remaining.popleft()
-                ids, texts, langs = _fetch(db, job[0], job[1])
-                in_flight.append((job, ids, pool.submit(_score_in_worker, texts, langs)))
+                ids, texts, langs, scores = _fetch(db, job[0], job[1])
+                in_flight.append((job, ids, pool.submit(_score_in_worker, texts, langs, scores)))
             ready = [item for item in in_flight if item[2].done()]
             workers_ready = workers_ready or bool(ready)
             for item in ready:
@@ -334,9 +339,9 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
                 if not prepared:
                     _prepare(setup)
                     prepared = True
-                ids, texts, langs = _fetch(db, job[0], job[1])
+                ids, texts, langs, scores = _fetch(db, job[0], job[1])
                 try:
-                    rows = score_batch(texts, langs)
+                    rows = score_batch(texts, langs, scores)
                 except BaseException:
                     remaining.append(job)
                     raise

@@ -146,8 +146,18 @@ _CLAUSE_SEP = re.compile(
 )
 
 
+# Words that name a topic only when no other topic was named just before them in the sentence.
+_CONTEXT_WORDS = re.compile("等了|等了好久|等了半天|久等")
 _CONTRAST_START = re.compile(r"^(?:但是|但|可是|不过|然而|只是|可惜|却|就是|唯一|除了|but\b|however\b|although\b|though\b|except\b)", re.IGNORECASE)
 MAX_FOLLOWING_CLAUSES = 2
+
+
+def continues(clause: str) -> bool:
+    """True if a clause without topic words can go on about the topic before it: it states no
+    opinion, or its opinion comes first (很周到, 也不错, 不太新鲜)."""
+    from cxdesk.core.analysis.clauses import starts_with_opinion
+
+    return starts_with_opinion(clause)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -246,17 +256,23 @@ class TopicMatcher:
 
         A clause that names no topic goes on about the topic named just before it in the same
         sentence ("服务员很热情，很周到"), for at most `MAX_FOLLOWING_CLAUSES` clauses and never across
-        a contrast ("…，但是东西很差" starts something else).
+        a contrast ("…，但是东西很差" starts something else), and only if it has no subject of its
+        own before its opinion ("价钱蛮贵的，刺身拼盘不错" is not about the price twice).
         """
         out: list[tuple[str, list[int]]] = []
         current: list[int] = []
         follow = 0
         for clause in split_clauses(sentence):
             found = self.find(clause) if self.names else []
+            if (found and current and follow < MAX_FOLLOWING_CLAUSES and _CONTEXT_WORDS.search(clause)
+                    and not self.find(_CONTEXT_WORDS.sub("，", clause))):
+                # "外卖送得太慢了，等了一个多小时": the wait is the delivery's, not the kitchen's.
+                found = []
             if found:
                 current, follow = found, 0
                 out.append((clause, found))
-            elif current and follow < MAX_FOLLOWING_CLAUSES and not _CONTRAST_START.match(clause):
+            elif (current and follow < MAX_FOLLOWING_CLAUSES and not _CONTRAST_START.match(clause)
+                  and continues(clause)):
                 follow += 1
                 out.append((clause, list(current)))
             else:
@@ -319,47 +335,91 @@ def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[Clau
             for (sentence, clause, names), (score, label) in zip(units, scored)]
 
 
-def combine_labels(labels: Sequence[str]) -> str:
-    """The label of several clauses about one topic: negative if any complains, else positive if any
-    praises, else neutral (unknown when none could be scored)."""
-    if "negative" in labels:
-        return "negative"
-    if "positive" in labels:
-        return "positive"
-    if "neutral" in labels:
-        return "neutral"
-    return "unknown"
+# How the clauses about one topic in one review add up (`topic_verdicts`); tuned on labelled
+# restaurant reviews, see bench/bench_topics.py.
+COMPLAINT_FROM = 0.6        # the complaints about a topic must weigh at least this
+COMPLAINT_OVER_PRAISE = 2.0  # ... and at least twice the praise of the same topic
+GLOWING_LOGIT = 4.0         # a review the review model scores above this logit (p > 0.98) is glowing:
+GLOWING_SLOPE = 1.0         # ... per logit above it, a complaint must weigh this much more
 
 
-def topic_verdicts(mentions: Sequence[ClauseMention]) -> dict[str, tuple[float | None, str]]:
-    """One (score, label) per topic of a whole review: the opinions of all its clauses about the
-    topic added up. "菜很好吃，就是有点咸" is not a complaint about 味道, "菜很难吃，就是有点咸" is.
-    A topic whose clauses could not be scored is unknown."""
-    from cxdesk.core.analysis.clauses import label_of, score_of, value_of
+def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None = None
+                   ) -> dict[str, tuple[float | None, str]]:
+    """One (score, label) per topic of a whole review, from all its clauses about the topic.
 
+    Complaints and praise are added up apart. The topic is negative when its complaints weigh at
+    least `COMPLAINT_FROM` and at least twice its praise ("菜很好吃，招牌鱼必点，就是有点咸" is not a
+    complaint about 味道, "菜很难吃，就是有点咸" is), positive when praise outweighs complaints by
+    `COMPLAINT_FROM`, else neutral; unknown when no clause could be scored. In a glowing review
+    (`review_score`, the review model's probability, above p = 0.98) a mild aside is not a
+    complaint: the bar rises by `GLOWING_SLOPE` per logit above `GLOWING_LOGIT`.
+    """
+    import math
+
+    from cxdesk.core.analysis.clauses import score_of, value_of
+
+    bar = COMPLAINT_FROM
+    if review_score is not None and 0.0 < review_score < 1.0:
+        bar += GLOWING_SLOPE * max(0.0, math.log(review_score / (1.0 - review_score)) - GLOWING_LOGIT)
+    elif review_score is not None and review_score >= 1.0:
+        bar += GLOWING_SLOPE * 10.0
     sums: dict[str, list[float]] = {}
     for m in mentions:
         for topic in m.topics:
             bucket = sums.setdefault(topic, [])
             if m.score is not None:
                 bucket.append(value_of(m.score))
-    return {topic: ((score_of(sum(values)), label_of(sum(values))) if values else (None, "unknown"))
-            for topic, values in sums.items()}
+    out: dict[str, tuple[float | None, str]] = {}
+    for topic, values in sums.items():
+        if not values:
+            out[topic] = (None, "unknown")
+            continue
+        complaints = -sum(v for v in values if v < 0)
+        praise = sum(v for v in values if v > 0)
+        if complaints >= bar and complaints >= COMPLAINT_OVER_PRAISE * praise:
+            label = "negative"
+        elif praise - complaints >= COMPLAINT_FROM:
+            label = "positive"
+        else:
+            label = "neutral"
+        out[topic] = (score_of(praise - complaints), label)
+    return out
+
+
+SHORT_REVIEW = 20   # characters: up to this, a review's clauses decide its label
 
 
 def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
-    """The review's label once its clauses are known: a review the model calls positive that also
-    complains is not counted positive. It is negative when a complaint follows a contrast word
-    (但是, 不过, 就是, 可惜 …) or is the last opinion of the review, and neutral (褒贬不一) otherwise."""
-    if label != "positive":
+    """The review's label once its clauses are known (the review's score stays the model's).
+
+    - A review the model calls positive that also complains (a negative clause) is mixed (褒贬不一)
+      and not counted positive: negative when its complaints weigh at least as much as its praise,
+      a complaint after a contrast word (但是, 不过, 就是, 可惜 …) counting twice, else neutral.
+    - A short review (up to `SHORT_REVIEW` characters) is judged by its clauses: without any opinion
+      ("点了外卖") it is neutral; with praise only ("这家味道实在太香") it is positive, with
+      complaints only negative. A character model reads short texts poorly; the clauses do not.
+    """
+    if label not in ("positive", "neutral", "negative"):
         return label
-    opinions = [m for m in mentions if m.label in ("positive", "negative")]
-    complaints = [m for m in opinions if m.label == "negative"]
-    if not complaints:
+    from cxdesk.core.analysis.clauses import value_of
+
+    complaints = praise = 0.0
+    for m in mentions:
+        value = value_of(m.score)
+        if m.label == "negative":
+            complaints += -value * (2.0 if _CONTRAST_START.match(m.clause) else 1.0)
+        elif m.label == "positive":
+            praise += value
+    if sum(len(m.clause) for m in mentions) <= SHORT_REVIEW:
+        if complaints == 0.0 and praise == 0.0 and all(m.label == "neutral" for m in mentions):
+            return "neutral"
+        if complaints == 0.0 and praise > 0.0:
+            return "positive"
+        if praise == 0.0 and complaints > 0.0:
+            return "negative"
+    if label != "positive" or complaints == 0.0:
         return label
-    if opinions[-1].label == "negative" or any(_CONTRAST_START.match(m.clause) for m in complaints):
-        return "negative"
-    return "neutral"
+    return "negative" if complaints >= praise else "neutral"
 
 
 def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
@@ -368,10 +428,10 @@ def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
     """The topics a review talks about, each with the text about it and that text's sentiment.
 
     One `(topic, sentence, score, label)` per topic and sentence, built on `analyze_clauses`: the
-    label combines the labels of the topic's clauses in that sentence (`combine_labels`), the score
-    is their mean. A complaint outweighed by praise of the same topic elsewhere in the review
-    (`topic_verdicts`) is neutral, so a review complains about a topic exactly when it has a
-    negative mention of it. Without `matcher` the general and restaurant templates are used. A
+    label weighs the topic's clauses in that sentence as `topic_verdicts` does, the score is their
+    mean. A complaint outweighed by praise of the same topic elsewhere in the review
+    (`topic_verdicts`, which also reads the review model's score of the whole text) is neutral, so
+    a review complains about a topic exactly when it has a negative mention of it. Without `matcher` the general and restaurant templates are used. A
     `scorer` and `labeler` (tests, reports without sentiment) score the joined text per topic and
     sentence instead.
     """
@@ -390,7 +450,11 @@ def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
                              labeler(sc) if sc is not None else "unknown")
                 for (i, seg), sc in zip(segs, scores)]
     clauses = analyze_clauses(text, matcher)
-    verdicts = topic_verdicts(clauses)
+    if not clauses:
+        return []
+    from cxdesk.core.analysis import sentiment
+
+    verdicts = topic_verdicts(clauses, sentiment.analyze_texts([text])[0].score)
     out: list[TopicMention] = []
     groups: dict[tuple[str, str], list[ClauseMention]] = {}
     for mention in clauses:
@@ -400,7 +464,7 @@ def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
         joined = "，".join(m.clause for m in items) if not items[0].clause.isascii() else ", ".join(m.clause for m in items)
         scores = [m.score for m in items if m.score is not None]
         score = sum(scores) / len(scores) if scores else None
-        label = combine_labels([m.label for m in items])
+        label = topic_verdicts(items)[topic][1]
         if label == "negative" and verdicts[topic][1] != "negative":
             label = "neutral"
         out.append(TopicMention(topic, joined, score, label))
@@ -749,6 +813,6 @@ __all__ = [
     "TopicMention", "TopicMatcher", "template_label", "resolve_template", "list_topics", "get_topic",
     "install_template", "ensure_default_topics", "add_topic", "rename_topic", "merge_topics", "set_synonyms",
     "set_topic_enabled", "delete_topic", "list_user_words", "add_user_word", "remove_user_word", "topic_stats",
-    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "combine_labels", "topic_verdicts", "review_label", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
+    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "topic_verdicts", "review_label", "SHORT_REVIEW", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
     "jieba_words", "set_manual_label", "tag_topic",
 ]

@@ -1,0 +1,102 @@
+"""Clause sentiment: opinion words and rules give each clause positive, neutral or negative."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxdesk.core.analysis import clauses as C
+from cxdesk.core.analysis import topics as T
+
+
+def label(text: str) -> str:
+    return C.score_clause(text).label
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the issue's examples
+    ("这家味道实在太香", "positive"),
+    ("感觉比别家的好吃", "positive"),
+    ("点了外卖", "neutral"),
+    ("我们点了三个菜", "neutral"),
+    ("又送饮料菜品啥的", "neutral"),
+    ("但是鱼不新鲜", "negative"),
+    # negation
+    ("不好吃", "negative"),
+    ("一点也不好吃", "negative"),
+    ("服务员态度不太好", "negative"),
+    ("没有别家好吃", "negative"),
+    ("价格也不贵", "positive"),
+    ("没有异味", "positive"),
+    ("没有任何问题", "positive"),
+    ("网上说的那些问题都没有", "neutral"),
+    ("味道不错", "positive"),
+    # degree, too much / not enough
+    ("太好吃了", "positive"),
+    ("有点咸", "negative"),
+    ("偏甜", "negative"),
+    ("不够辣", "negative"),
+    ("不够新鲜", "negative"),
+    # size words take their sense from the noun
+    ("分量很大", "positive"),
+    ("性价比很高", "positive"),
+    ("价格偏高", "negative"),
+    ("店面不大", "negative"),
+    ("噪音大", "negative"),
+    # lukewarm, questions, hearsay, waits
+    ("味道一般", "neutral"),
+    ("好吃吗？", "neutral"),
+    ("听说很难吃", "neutral"),
+    ("如果再便宜点就好了", "neutral"),
+    ("等了四十分钟", "negative"),
+    ("排队一个多小时", "negative"),
+    # words that only look like opinions
+    ("香菜放多了", "neutral"),
+    ("好像是新开的", "neutral"),
+    ("办了会员卡", "neutral"),
+])
+def test_clause_labels(text, expected):
+    assert label(text) == expected
+
+
+def test_scores_are_probabilities_with_half_for_no_opinion():
+    assert C.score_clause("点了外卖").score == 0.5
+    assert C.score_clause("非常好吃").score > C.score_clause("好吃").score > 0.5
+    assert C.score_clause("难吃").score < 0.5
+    assert C.score_clause("").label == "unknown"
+    assert C.score_clause("但是鱼不新鲜").contrast is True
+
+
+def test_value_round_trips_through_the_score():
+    for value in (-3.0, -0.6, 0.0, 1.5):
+        assert C.value_of(C.score_of(value)) == pytest.approx(value)
+    assert C.value_of(None) == 0.0
+
+
+def test_english_clauses_are_scored_by_the_english_method():
+    (rude, fine, plain) = C.score_clauses([("", "the staff were rude"), ("", "the food was great"),
+                                          ("", "we ordered two dishes")])
+    assert rude[1] == "negative" and fine[1] == "positive" and plain[1] == "neutral"
+
+
+def test_analyze_clauses_returns_every_clause_with_its_topics():
+    found = T.analyze_clauses("点了外卖，菜很好吃。老板人很好，就是有点贵")
+    assert [m.clause for m in found] == ["点了外卖", "菜很好吃", "老板人很好", "就是有点贵"]
+    assert all(isinstance(m, T.ClauseMention) for m in found)
+    first, taste, boss, price = found
+    assert first.topics == ("外卖配送",) and first.label == "neutral"
+    assert taste.topics == ("味道",) and taste.label == "positive"
+    assert boss.topics == ("服务",) and boss.label == "positive"
+    assert price.topics == ("价格",) and price.label == "negative"
+    sentence, clause, topics, score, lab = price   # a plain 5-tuple
+    assert sentence == "老板人很好，就是有点贵" and 0.0 < score < 0.5
+
+
+def test_clauses_that_match_no_topic_are_kept():
+    found = T.analyze_clauses("发错货了，客服也不回", T.TopicMatcher([("物流", ["快递"])]))
+    assert [(m.clause, m.topics, m.label) for m in found] == [
+        ("发错货了", (), "negative"), ("客服也不回", (), "neutral")]
+
+
+def test_traditional_text_is_converted_first():
+    (m,) = T.analyze_clauses("這家味道實在太香")
+    assert m.topics == ("味道",) and m.label == "positive"
