@@ -8,9 +8,10 @@ How they are found and counted:
   (jieba words for Chinese, words for English) in `complaint_clauses`. A review scored again (new
   model, new topic words) is read again, so a phrase made into a topic leaves the list.
 - A query (`uncovered_complaints`) groups the stored clauses of the period by key phrase. The
-  candidates of a clause are its runs of one to four whole words that hold a word naming something
+  candidates of a clause are its runs of one to five whole words that hold a word naming something
   (not a bare verdict such as 差, 失望, terrible, nor a degree word, pronoun, particle or number), with
-  no number, at most one function word inside, and none at either edge (2-8 characters in Chinese). Each clause takes the candidate shared
+  no number, at most one function word inside, none at the start and at the end only where the
+  clause ends (汤汁漏得到处都是; never a particle such as 了) (2-8 characters in Chinese). Each clause takes the candidate shared
   by the most reviews, or a longer one shared by at least half as many (发错货 rather than 发错).
 - `count` is the number of reviews of the period with such a complaint, `recent` how many of them
   fall in the last 30 days of the period, and growth is `recent` minus the monthly rate of the 90
@@ -38,7 +39,7 @@ RECENT_DAYS = 30
 BASELINE_DAYS = 90
 MIN_REVIEWS = 2
 MAX_EXAMPLES = 5
-MAX_SPAN_WORDS = 4
+MAX_SPAN_WORDS = 5
 MAX_SPAN_CHARS = 8
 LONGER_SHARE = 0.5        # a longer candidate wins when it is shared by at least this share of the best
 BATCH = 500
@@ -98,6 +99,7 @@ _FUNCTION_ZH = frozenset("""
     买 买了 购买 购物 网购 下单 收到 拿到 到手 消费 消费者 顾客 客人 用户 朋友 家人 孩子 老公 老婆
     京东 淘宝 天猫 美团 饿了么 大众点评 点评 拼多多 抖音 平台 官方 自营 旗舰店
     这是 那是 慢慢 不想 一看 中间 似的 买到 令人 让人 使人 感到 变得 显得 有些 以为 原以为 本来 原来
+    全是 都是 反正 里面 外面 上面 下面 个人 整个 其中 有的 有些 偶尔
 """.split())
 # Verdicts without a subject: they say that the customer is unhappy, not about what.
 _GENERIC_ZH = frozenset("""
@@ -107,8 +109,9 @@ _GENERIC_ZH = frozenset("""
     太离谱 过分 太过分 无奈 遗憾 可惜 扫兴 闹心 糟心 崩溃 倒霉 晦气 窝火 坑货 麻烦 很麻烦 太麻烦 严重 很严重 不方便
     太坑 不怎么样 令人失望 不敢恭维 垃圾货 不如 还不如 不太好 不好看 难看 可怜 一星 零分 差远了 差很多 上当了
     太多 太少 太大 太小 有点小 有点大 不够 不足 不好用 不能用 没用 一言难尽 无力吐槽 不想说 最差 最烂 最垃圾
-    希望 希望改进 改进 改善 建议 加油 注意 提高 努力
+    希望 希望改进 改进 改善 建议 加油 注意 提高 努力 再也不会 再也不买 不会再买
 """.split())
+_PARTICLES = frozenset("的 地 得 了 着 过 吗 呢 吧 啊 呀 哦 噢 喔 嘛 啦 哈 呵 哎 唉 呐 哇 滴 咯 么 嗯 额 呃".split())
 _NEGATORS_EN = frozenset("not no never n't without nothing".split())
 _GENERIC_EN = frozenset("""
     bad terrible awful horrible worst poor poorly disappointed disappointing disappointment hate hated waste junk
@@ -184,7 +187,16 @@ def candidates(words: str) -> tuple[str, ...]:
             span_kinds = kinds[i:j]
             if "number" in span_kinds:
                 break
-            if span_kinds[-1] in ("stop", "glue") or "content" not in span_kinds or span_kinds.count("stop") > 1:
+            if "content" not in span_kinds or span_kinds[-1] == "glue":
+                continue
+            # A function word may end a phrase only where the clause ends (汤汁漏得到处都是), never
+            # mid-clause, and a sentence-final particle (了, 啊) never.
+            at_end = all(w in _PARTICLES for w in seq[j:])
+            if not at_end and _HAN.search(seq[j - 1]) and all(k == "stop" for k in kinds[j:]):
+                continue    # "汤汁漏得到处" of 汤汁漏得到处都是: the clause goes on, so it is a fragment
+            if span_kinds[-1] == "stop" and (not at_end or seq[j - 1] in _PARTICLES or not _HAN.search(seq[j - 1])):
+                continue
+            if span_kinds[:-1].count("stop") > 1:
                 continue
             han = any(_HAN.search(w) for w in seq[i:j])
             phrase = "".join(seq[i:j]) if han else " ".join(seq[i:j])
