@@ -32,3 +32,10 @@ def test_model_file_matches_features():
     info = E.model_info()
     assert info["model"] == E.MODEL_ID and tuple(info["dense"]) == E.DENSE
     assert info["training_data"]["en_labelled_sentences_3000"] == 3000
+
+
+def test_product_phrases_vader_does_not_know():
+    assert E.praise_count("Exactly as described and I would buy it again") == 2
+    assert E.praise_count("It was not as described") == 0
+    assert E.complaint_count("It was not as described") == 1
+    assert E.complaint_count("Don't buy this, save your money") == 2

@@ -4,8 +4,11 @@ A text is cut into words (lower case, `n't` split off, digits folded). Words aft
 no, never, n't, without, hardly …) up to the next punctuation, at most `NEGATION_SCOPE` words, get a
 `!` mark, so "good" and "not good" are different features. Features are word unigrams and bigrams,
 hashed into 2**`HASH_BITS` buckets and scaled by 1/sqrt(their count), plus VADER's compound, pos
-and neg scores of the text. The weights were learnt by `tools/train_english.py` from the UCI
-"Sentiment Labelled Sentences" (Kotzias et al., KDD 2015; CC BY 4.0) and ship as package data.
+and neg scores of the text and counts of product and service complaint and praise phrases VADER
+does not know (`complaint_count`, `praise_count`). The weights were learnt by
+`tools/train_english.py` from the UCI "Sentiment Labelled Sentences" (Kotzias et al., KDD 2015;
+CC BY 4.0) and ship as package data. A sentence without opinion evidence stays near 0.5
+(`sentence_logits`), so a clause such as "we ordered delivery" is neutral.
 
 Reviews of several sentences are scored sentence by sentence; the review's logit is the mean of
 its sentences' logits (each weighted by its word count, capped) so a long review neither saturates
@@ -21,10 +24,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
 
-MODEL_ID = "en-wordlr-1"
+MODEL_ID = "en-wordlr-2"
 HASH_BITS = 18
 NEGATION_SCOPE = 3
-DENSE = ("vader_compound", "vader_pos", "vader_neg", "complaint_words")
+DENSE = ("vader_compound", "vader_pos", "vader_neg", "complaint_words", "praise_words")
 # Sentences with more words than this weigh no more than this in a review's mean.
 SENTENCE_WEIGHT_CAP = 12
 _HASH_MULT = 0x9E3779B97F4A7C15
@@ -111,23 +114,48 @@ _COMPLAINT = re.compile(
     r"(?:does|did|do|is|was|would|will|could|can)(?:n't| ?not) (?:work|charge|turn on|fit|last|hold|stay|connect)|"
     r"won't (?:work|charge|turn on|fit|last|hold|stay|connect)|"
     r"refund(?:ed)?|return(?:ed|ing)?|money back|sen[dt] (?:it|them|this) back|"
-    r"too (?:small|big|large|short|long|loud|salty|sweet|expensive|much|little|slow|hot|tight|thin))\b")
+    r"too (?:small|big|large|short|long|loud|salty|sweet|expensive|much|little|slow|hot|tight|thin)|"
+    r"runs (?:small|large|big)|fell apart|falls apart|came apart|ripped|torn|cheaply made|poor quality|"
+    r"not as (?:described|pictured|advertised|expected)|false advertising|misleading|knock ?off|counterfeit|"
+    r"fake|scam|buyer beware|stay away|save your money|(?:don't|do not|wouldn't|would not) (?:buy|recommend|bother)|"
+    r"not worth|(?:one|1|zero|0) stars?|dead on arrival|doa|after (?:a|one|two|three|a few) (?:days?|weeks?|months?|uses?))\b")
+
+# Praise of products and service that VADER's lexicon misses ("as described", "would buy again").
+_PRAISE = re.compile(
+    r"\b(?:as (?:described|pictured|advertised|expected)|no (?:complaints?|problems?|issues?)|"
+    r"(?:buy|order|purchase) (?:it |this |them )?again|(?:five|5) stars?|worth (?:every penny|the money|the price)|"
+    r"does the job|does what it|works (?:well|fine|perfectly|great)|arrived (?:on time|early|quickly)|"
+    r"fast (?:shipping|delivery)|quick (?:shipping|delivery)|exceeded|sturdy|durable|well made|holds up|"
+    r"comfortable|fits (?:well|perfectly|great)|true to size|good value|great value|bang for)\b")
 
 
-def complaint_count(text: str) -> int:
-    """Complaint words of a text that are not negated ("not late" does not count), at most 3."""
+_NEGATED = re.compile(r"\b(?:not|no|never|n't|without)\s+(?:\w+\s+)?$")
+
+
+def _count(pattern: re.Pattern, text: str) -> int:
+    """Matches of `pattern` that are not negated ("not late" does not count), at most 3."""
+    low = text.lower().replace("\u2019", "'")
     hits = 0
-    for m in _COMPLAINT.finditer(text.lower().replace("\u2019", "'")):
-        before = text[max(0, m.start() - 12):m.start()].lower()
-        if re.search(r"\b(?:not|no|never|n't|without)\s+(?:\w+\s+)?$", before):
+    for m in pattern.finditer(low):
+        if _NEGATED.search(low[max(0, m.start() - 12):m.start()]):
             continue
         hits += 1
     return min(hits, 3)
 
 
+def complaint_count(text: str) -> int:
+    """Complaint words of a text that are not negated ("not late" does not count), at most 3."""
+    return _count(_COMPLAINT, text)
+
+
+def praise_count(text: str) -> int:
+    """Praise phrases VADER misses, not negated ("not as described" is no praise), at most 3."""
+    return _count(_PRAISE, text)
+
+
 def vader_features(vader, text: str) -> tuple[float, ...]:
     s = vader.polarity_scores(text)
-    return s["compound"], s["pos"], s["neg"], float(complaint_count(text))
+    return s["compound"], s["pos"], s["neg"], float(complaint_count(text)), float(praise_count(text))
 
 
 def design(texts: Sequence[str], vader, bits: int = HASH_BITS):
@@ -230,7 +258,7 @@ def sentence_logits(sentences: Sequence[str], vader, model: Model | None = None,
     if not gate:
         return z + model.bias, words
     word_part = np.bincount(rows[~dense], weights=contrib[~dense], minlength=n)[:n]
-    evidence_cols = dense & (vals != 0) & (cols != (1 << model.bits))  # pos, neg or complaint words
+    evidence_cols = dense & (vals != 0) & (cols != (1 << model.bits))  # pos, neg, complaint or praise words
     evidence = (np.bincount(rows[evidence_cols], minlength=n)[:n] > 0) | (np.abs(word_part) >= STRONG_WORDS)
     return np.where(evidence, z, NEUTRAL_SQUEEZE * np.tanh(z)), words
 

@@ -19,8 +19,8 @@ How a row is scored (`analyze_texts`):
    `LONG_TEXT` characters are scored sentence by sentence and the sentence logits are averaged,
    weighted by their length. `tools/train_sentiment.py` rebuilds it.
 4. English (`cxdesk.core.analysis.english`): a logistic regression over hashed words and word pairs
-   (negation scope marked) plus VADER's compound, pos and neg scores and a count of complaint words
-   ("stopped working", "arrived late"), learnt from 3,000 labelled review sentences (UCI, Kotzias et
+   (negation scope marked) plus VADER's compound, pos and neg scores and counts of complaint and
+   praise phrases VADER does not know ("stopped working", "as described"), learnt from 3,000 labelled review sentences (UCI, Kotzias et
    al. 2015). A text without any opinion evidence stays in the neutral band. Reviews of several
    sentences are scored by sentence and the logits averaged (weighted by words, capped).
 
@@ -44,7 +44,7 @@ from typing import Any, Iterable, Sequence
 # The Chinese model file and its features (in model.json; shop adapters are tied to it).
 ZH_MODEL = "zh-ngram-2"
 # How Latin-script rows are scored (the English model's id; it uses VADER 3.3.2's scores).
-EN_METHOD = "en-wordlr-1"
+EN_METHOD = "en-wordlr-2"
 # Which rows count as the customer's words at all (noise, platform placeholders).
 TEXT_RULES = "r2"
 # Changes whenever the model, the English method, the rules or the thresholds change (stored
