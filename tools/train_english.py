@@ -182,7 +182,7 @@ def main(argv=None) -> int:
                         values=model.weights[nz].astype(np.float32), bias=np.float64(model.bias))
     meta = {
         "model": E.MODEL_ID,
-        "kind": "logistic regression over hashed word unigrams and bigrams (negation scope marked) plus VADER's compound, pos and neg",
+        "kind": "logistic regression over hashed word unigrams and bigrams (negation scope marked) plus VADER's compound, pos and neg and counts of complaint and praise phrases",
         "hash_bits": E.HASH_BITS,
         "dense": list(E.DENSE),
         "negation_scope": E.NEGATION_SCOPE,
