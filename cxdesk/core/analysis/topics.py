@@ -387,14 +387,16 @@ def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None
 
 
 SHORT_REVIEW = 20   # characters: up to this, a review's clauses decide its label
+MIXED_NEGATIVE = 1.5  # a mixed review is negative when its complaints weigh this many times its praise
 
 
 def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
     """The review's label once its clauses are known (the review's score stays the model's).
 
     - A review the model calls positive that also complains (a negative clause) is mixed (褒贬不一)
-      and not counted positive: negative when its complaints weigh at least as much as its praise,
-      a complaint after a contrast word (但是, 不过, 就是, 可惜 …) counting twice, else neutral.
+      and not counted positive: negative when its complaints weigh at least `MIXED_NEGATIVE` times
+      its praise, a complaint after a contrast word (但是, 不过, 就是, 可惜 …) counting twice, else
+      neutral.
     - A short review (up to `SHORT_REVIEW` characters) is judged by its clauses: without any opinion
       ("点了外卖") it is neutral; with praise only ("这家味道实在太香") it is positive, with
       complaints only negative. A character model reads short texts poorly; the clauses do not.
@@ -419,7 +421,7 @@ def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
             return "negative"
     if label != "positive" or complaints == 0.0:
         return label
-    return "negative" if complaints >= praise else "neutral"
+    return "negative" if complaints >= MIXED_NEGATIVE * praise else "neutral"
 
 
 def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
