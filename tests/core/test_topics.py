@@ -351,3 +351,12 @@ def test_a_wait_belongs_to_the_topic_named_before_it():
 ])
 def test_review_label_of_mixed_and_short_reviews(model_label, text, expected):
     assert T.review_label(model_label, T.analyze_clauses(text)) == expected
+
+
+def test_one_dish_flaw_in_a_positive_review_is_no_complaint_about_the_food():
+    clauses = T.analyze_clauses("鱼有点咸")
+    assert T.topic_verdicts(clauses)["味道"][1] == "negative"
+    assert T.topic_verdicts(clauses, 0.3)["味道"][1] == "negative"
+    assert T.topic_verdicts(clauses, 0.8)["味道"][1] == "neutral"
+    service = T.analyze_clauses("服务员态度很差")
+    assert T.topic_verdicts(service, 0.8)["服务"][1] == "negative"

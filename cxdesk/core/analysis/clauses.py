@@ -49,6 +49,7 @@ QUESTION_LIMIT = 2.5     # a question with a weaker opinion than this is neutral
 _lock = threading.Lock()
 _lexicon: dict[str, tuple[str, float]] | None = None
 _longest = 1
+_lengths: dict[str, tuple[int, ...]] = {}   # first character -> lengths of the words it starts, longest first
 _LATIN = re.compile(r"[a-z][a-z']*")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 ENGLISH_WEIGHT = 3.0
@@ -78,6 +79,11 @@ def _load() -> dict[str, tuple[str, float]]:
                         raise ValueError(f"clause_lexicon.txt: unknown kind {kind!r} for {word!r}")
                     table[word] = (kind, float(parts[2]) if len(parts) > 2 else 1.0)
                 _longest = max(len(w) for w in table)
+                lengths: dict[str, set[int]] = {}
+                for w in table:
+                    lengths.setdefault(w[0], set()).add(len(w))
+                _lengths.clear()
+                _lengths.update({ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()})
                 _lexicon = table
     return _lexicon
 
@@ -97,7 +103,9 @@ def tokens(clause: str) -> list[tuple[str, str, float]]:
             out.append((word, kind, weight))
             i = m.end()
             continue
-        for size in range(min(_longest, n - i), 0, -1):
+        for size in _lengths.get(ch, ()):
+            if size > n - i:
+                continue
             entry = table.get(text[i:i + size])
             if entry is not None:
                 out.append((text[i:i + size], entry[0], entry[1]))
@@ -193,10 +201,14 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
             if kind == "bad" and ex_ttl:
                 value = -excess
         if value is None:
-            neg_ttl = max(neg_ttl - 1, 0)
-            deg_ttl = max(deg_ttl - 1, 0)
-            ex_ttl = max(ex_ttl - 1, 0)
-            attr_ttl = max(attr_ttl - 1, 0)
+            if neg_ttl:
+                neg_ttl -= 1
+            if deg_ttl:
+                deg_ttl -= 1
+            if ex_ttl:
+                ex_ttl -= 1
+            if attr_ttl:
+                attr_ttl -= 1
             continue
         if neg_ttl and neg_sign < 0 and not (from_ex and kind not in ("+", "-")):
             value = -value * neg_weight * (0.7 if value < 0 else 1.0)

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # Each worker needs about a second of CPU to start (Python, numpy, jieba's dictionary, the model),
 # and the parent scores batches itself meanwhile; below this many rows the workers cannot win that back
-# (bench/bench_analyze.py: 10k rows/s per core, +1.9 CPU seconds for two workers).
+# (bench/bench_analyze.py: 4-10k rows/s per core, +1.9 CPU seconds for two workers).
 PARALLEL_MIN_ROWS = 50_000
 # A frozen app must call multiprocessing.freeze_support() first thing, or every spawned worker
 # would start the whole app again; its entry point sets this once it has done so.

@@ -341,6 +341,9 @@ COMPLAINT_FROM = 0.6        # the complaints about a topic must weigh at least t
 COMPLAINT_OVER_PRAISE = 2.0  # ... and at least twice the praise of the same topic
 GLOWING_LOGIT = 4.0         # a review the review model scores above this logit (p > 0.98) is glowing:
 GLOWING_SLOPE = 1.0         # ... per logit above it, a complaint must weigh this much more
+# Topics about the product as a whole, where a review weighs many items (dishes): one item's flaw
+# (鱼有点咸) in a review the model finds positive is no complaint about the food.
+WHOLE_PRODUCT_TOPICS = frozenset({"味道"})
 
 
 def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None = None
@@ -352,7 +355,9 @@ def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None
     complaint about 味道, "菜很难吃，就是有点咸" is), positive when praise outweighs complaints by
     `COMPLAINT_FROM`, else neutral; unknown when no clause could be scored. In a glowing review
     (`review_score`, the review model's probability, above p = 0.98) a mild aside is not a
-    complaint: the bar rises by `GLOWING_SLOPE` per logit above `GLOWING_LOGIT`.
+    complaint: the bar rises by `GLOWING_SLOPE` per logit above `GLOWING_LOGIT`. A topic about the
+    product as a whole (`WHOLE_PRODUCT_TOPICS`, 味道) is a complaint only in a review the model
+    does not find positive (score <= 0.5): one dish's flaw is not a complaint about the food.
     """
     import math
 
@@ -376,7 +381,8 @@ def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None
             continue
         complaints = -sum(v for v in values if v < 0)
         praise = sum(v for v in values if v > 0)
-        if complaints >= bar and complaints >= COMPLAINT_OVER_PRAISE * praise:
+        if (complaints >= bar and complaints >= COMPLAINT_OVER_PRAISE * praise
+                and not (topic in WHOLE_PRODUCT_TOPICS and review_score is not None and review_score > 0.5)):
             label = "negative"
         elif praise - complaints >= COMPLAINT_FROM:
             label = "positive"
@@ -387,14 +393,16 @@ def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None
 
 
 SHORT_REVIEW = 20   # characters: up to this, a review's clauses decide its label
+MIXED_NEGATIVE = 1.5  # a mixed review is negative when its complaints weigh this many times its praise
 
 
 def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
     """The review's label once its clauses are known (the review's score stays the model's).
 
     - A review the model calls positive that also complains (a negative clause) is mixed (褒贬不一)
-      and not counted positive: negative when its complaints weigh at least as much as its praise,
-      a complaint after a contrast word (但是, 不过, 就是, 可惜 …) counting twice, else neutral.
+      and not counted positive: negative when its complaints weigh at least `MIXED_NEGATIVE` times
+      its praise, a complaint after a contrast word (但是, 不过, 就是, 可惜 …) counting twice, else
+      neutral.
     - A short review (up to `SHORT_REVIEW` characters) is judged by its clauses: without any opinion
       ("点了外卖") it is neutral; with praise only ("这家味道实在太香") it is positive, with
       complaints only negative. A character model reads short texts poorly; the clauses do not.
@@ -419,7 +427,7 @@ def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
             return "negative"
     if label != "positive" or complaints == 0.0:
         return label
-    return "negative" if complaints >= praise else "neutral"
+    return "negative" if complaints >= MIXED_NEGATIVE * praise else "neutral"
 
 
 def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
