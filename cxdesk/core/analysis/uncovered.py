@@ -210,14 +210,14 @@ def candidates(words: str) -> tuple[str, ...]:
 
 # Clauses the analysis just produced, so `refresh` right after it does not read the texts again
 # (analysis runs one at a time; worker processes keep their own, unused, copy).
-_remembered: dict[str, tuple[str, ...]] = {}
+_remembered: dict[int, tuple[str, ...]] = {}      # hash(text) -> its uncovered negative clauses
 MAX_REMEMBERED = 200_000
 
 
 def remember(text: str, mentions) -> None:
     """Keep the uncovered negative clauses of a text `analyze` has just split (see `refresh`)."""
     if len(_remembered) < MAX_REMEMBERED:
-        _remembered[text] = tuple(m.clause for m in mentions if m.label == "negative" and not m.topics)
+        _remembered[hash(text)] = tuple(m.clause for m in mentions if m.label == "negative" and not m.topics)
 
 
 def uncovered_clauses(text: str, matcher=None, *, reuse: bool = False) -> list[tuple[str, str]]:
@@ -225,7 +225,7 @@ def uncovered_clauses(text: str, matcher=None, *, reuse: bool = False) -> list[t
 
     `reuse`: take the clauses the analysis of this process just found for the same text, if any
     (only right after `analyze`, with the same topics)."""
-    found = _remembered.get(text) if reuse else None
+    found = _remembered.get(hash(text)) if reuse else None
     if found is None:
         from cxdesk.core.analysis.topics import analyze_clauses
 
