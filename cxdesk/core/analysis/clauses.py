@@ -10,8 +10,9 @@ against labelled restaurant reviews):
   parts do not count.
 - Praise adds its weight, a complaint subtracts it, a lukewarm word (一般, 还行) counts as an opinion
   of weight 0. An intensifier just before (很, 非常, 超) multiplies the next opinion.
-- A negator (不, 没有, 不太, 一点也不) flips the next opinion within three words: 不新鲜 and 没有别家好吃
-  are complaints, 不贵 and 没有异味 praise. 不太 and 不是很 flip with less weight.
+- A negator (不, 没有, 不太, 一点也不) flips the next opinion within four words (没有: eight, as in
+  没有网上说的那些问题): 不新鲜 and 没有别家好吃 are complaints, 不贵 and 没有异味 praise. 不太 and
+  不是很 flip with less weight.
 - "Too much / not enough" (太, 有点, 偏, 不够) turns a plain adjective into a complaint: 有点咸, 太甜,
   偏少, 不够辣; praise stays praise (太好吃了).
 - Size words take their sense from the noun before them: 分量大, 性价比高 are praise, 价格高, 噪音大
@@ -35,7 +36,7 @@ from importlib import resources
 from typing import NamedTuple, Sequence
 
 # Bump when the word list or the rules change, so every row gets its mentions again.
-CLAUSE_MODEL = "lex-4"
+CLAUSE_MODEL = "lex-5"
 
 PRAISE_FROM = 0.6
 SCORE_SLOPE = 1.2
