@@ -925,8 +925,13 @@ def next_step(ev: Evaluation) -> str:
     text = _("Collect {time} more feedback, or about {rows} rows, to tell a {effect} drop apart.").format(
         time=_span(st.more_days), rows=f"{max(st.more_rows, 1):,}", effect=effect)
     if st.window_days > ev.window_days:
-        text += " " + _("Then compare {days} days before and after go-live.").format(days=st.window_days)
+        text += _join(text) + _("Then compare {days} days before and after go-live.").format(days=st.window_days)
     return text
+
+
+def _join(text: str) -> str:
+    """Between two sentences: nothing after a Chinese full stop, a space after an English one."""
+    return "" if text.endswith(("。", "！", "？", "）")) else " "
 
 
 def _format_chance(p: float) -> str:
