@@ -5,7 +5,7 @@
 without ratings), and goes through the normal import and analysis. The story it tells is true to the
 numbers: summer delivery peaks, a Spring Festival rush, a two-week spike of delivery complaints, one
 improvement that clearly worked (faster serving), one with no clear change (new packaging boxes), and
-one live for a week that is still collecting feedback (rainy-day delivery notices).
+one live for ten days that is still collecting feedback (service training).
 """
 
 from __future__ import annotations
@@ -384,14 +384,13 @@ def _create_actions(db, story: DemoStory, actions_core) -> None:
         db, "雨天外卖预计送达时间提醒", topics=[t for t in [delivery] if t], owner="王经理",
         description="下雨时在外卖平台上调整预计送达时间，并在小票上致歉。")
     actions_core.move_action(db, a3, "doing")
-    # Still collecting: live for a week, so its after-period has weeks to run.
-    actions_core.move_action(db, a3, "live", date=today - timedelta(days=7))
-    _backdate(db, a3, created=today - timedelta(days=16), doing=today - timedelta(days=12),
-              live=today - timedelta(days=7))
+    _backdate(db, a3, created=today - timedelta(days=9), doing=today - timedelta(days=6))
     a4 = actions_core.create_action(
         db, "服务员礼仪培训", topics=[t for t in [service] if t], owner="张店长",
         description="每月一次服务礼仪培训，重点是主动招呼和及时响应呼叫。")
-    _backdate(db, a4, created=today - timedelta(days=3))
+    # Still collecting: live for ten days, so its after-period has weeks to run.
+    actions_core.move_action(db, a4, "live", date=today - timedelta(days=10))
+    _backdate(db, a4, created=today - timedelta(days=24), live=today - timedelta(days=10))
 
 
 def _backdate(db, action_id: int, *, created: date, doing: date | None = None, live: date | None = None,

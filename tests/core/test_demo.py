@@ -59,10 +59,10 @@ def test_demo_actions_one_worked_one_did_not_one_collecting(demo_db):
     assert speed.status == "evaluated" and boxes.status == "evaluated"
     assert evaluate_action(demo_db, speed.id, today=date(2026, 6, 15)).verdict == "improved"
     assert evaluate_action(demo_db, boxes.id, today=date(2026, 6, 15)).verdict == "no_significant_change"
-    # The third is live for a week: still collecting, with the day it can be evaluated.
-    rain = next(a for t, a in actions.items() if "雨天" in t)
-    early = evaluate_action(demo_db, rain.id, today=date(2026, 6, 15))
-    assert rain.status == "live" and early.verdict == "insufficient_data"
-    assert early.reason == "after_window_incomplete" and early.complete_on == date(2026, 7, 6)
+    # The third is live for ten days: still collecting, with the day it can be evaluated.
+    training = next(a for t, a in actions.items() if "培训" in t)
+    early = evaluate_action(demo_db, training.id, today=date(2026, 6, 15))
+    assert training.status == "live" and early.verdict == "insufficient_data"
+    assert early.reason == "after_window_incomplete" and early.complete_on == date(2026, 7, 3)
     snapshots = demo_db.execute("SELECT verdict FROM evaluations ORDER BY action_id").fetchall()
     assert [v for (v,) in snapshots] == ["improved", "no_significant_change"]
