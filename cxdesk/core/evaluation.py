@@ -794,7 +794,7 @@ def _badge(verdict: str, before: float | None, after: float | None, complete_on:
     if verdict == "insufficient_data" and complete_on:
         text = _("can be evaluated from {date}").format(date=complete_on.strftime("%m-%d"))
     elif before is not None and after is not None:
-        text = f"{format_pct(before)} → {format_pct(after)}"
+        text = f"{format_pct(before)}→{format_pct(after)}"
         if before > 0:
             text += _(" ({change})").format(change=format_relative(after / before - 1))
     else:

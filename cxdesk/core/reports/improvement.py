@@ -260,9 +260,8 @@ def _day(value) -> date | None:
 
 
 def _focus(text: str, keywords: tuple[str, ...], topics: tuple[str, ...], matcher) -> str:
-    """A long review cut to its sentences about the keyword or topic."""
-    if len(text) <= QUOTE_CHARS:
-        return text
+    """The part of a review about the keyword or topic, so praise of the food does not end up under
+    “what you told us about waiting” (the whole review when no part is found)."""
     from cxdesk.core.analysis.topics import split_sentences
 
     sentences = split_sentences(text)
@@ -274,9 +273,10 @@ def _focus(text: str, keywords: tuple[str, ...], topics: tuple[str, ...], matche
             mentions = assign_topics(text, matcher, scorer=lambda segs: [None] * len(segs),
                                      labeler=lambda _s: "unknown")
             parts = list(dict.fromkeys(m.sentence for m in mentions if m.topic in topics))
-        except Exception:  # noqa: BLE001 - a quote is a nicety; the start of the text will do
+        except Exception:  # noqa: BLE001 - a quote is a nicety; the whole text will do
             parts = []
-    return "。".join(parts) if parts else text
+    focused = "，".join(parts)
+    return focused if len(focused) >= 4 else text
 
 
 def _negative_about_keyword(texts: list[str], keywords: tuple[str, ...]) -> list[bool]:
