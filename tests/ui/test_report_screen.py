@@ -160,3 +160,31 @@ def test_pdf_refused_without_a_chinese_font(qapp, tmp_path, monkeypatch):
     assert "中文字体" in err.value.message and not target.exists()
     # Text without Chinese still prints with the default font.
     assert pdf.html_to_pdf("<p>We heard you</p>", tmp_path / "en.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_keeps_headings_with_the_text_after_them(qapp):
+    """Whatever the text above, a heading never stays alone at the foot of a page."""
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QTextDocument
+
+    from cxdesk.ui.pdf import keep_headings_with_next
+
+    moved = 0
+    for n in range(20, 60, 3):
+        doc = QTextDocument()
+        doc.setHtml("".join(f"<p>Line {i} of the text above.</p>" for i in range(n))
+                    + "<h2>What we did</h2><h3>In place since May</h3><p>First line.</p><p>Second line.</p>")
+        doc.setPageSize(QSizeF(500, 400))
+        moved += keep_headings_with_next(doc)
+        height = doc.pageSize().height()
+        layout = doc.documentLayout()
+        block = doc.begin()
+        while block.isValid():
+            nxt = block.next()
+            if block.blockFormat().headingLevel() and nxt.isValid():
+                top = layout.blockBoundingRect(block).top()
+                line = nxt.layout().lineAt(0)
+                below = layout.blockBoundingRect(nxt).top() + line.y() + line.height()
+                assert int(top // height) == int((below - 1) // height), (n, block.text())
+            block = nxt
+    assert moved > 0   # some of these layouts did put a heading at the foot of a page

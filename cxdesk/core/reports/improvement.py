@@ -525,20 +525,18 @@ p { margin: 4px 0 8px 0; font-size: 11pt; }
          font-size: 11pt; }
 .result { font-size: 12pt; font-weight: bold; color: #1c5b2c; }
 .result-flat { font-size: 12pt; font-weight: bold; color: #52677d; }
-table.block { width: 100%; border-collapse: collapse; }
 table.chart td { font-size: 10pt; padding: 2px 4px; }
 .thanks { margin-top: 20px; font-size: 12pt; }
 """
 
 
 def _block(inner: str) -> str:
-    """Content kept on one page: a heading never stays behind at the bottom of a page.
+    """A section: a heading and the content it introduces, kept together in a browser.
 
-    Qt's text engine (used for the PDF) moves a table row that does not fit to the next page, and
-    browsers honour `break-inside: avoid`; one-cell tables give both the keep-with-next they lack.
+    The PDF printer keeps every heading with the line after it (`ui.pdf.keep_headings_with_next`), so
+    no heading is left alone at the foot of a page there either.
     """
-    return ('<table class="block" width="100%" cellspacing="0" cellpadding="0" style="break-inside: avoid; '
-            f'page-break-inside: avoid"><tr><td>{inner}</td></tr></table>')
+    return f'<div class="block" style="break-inside: avoid; page-break-inside: avoid">{inner}</div>'
 
 
 def _chart(story: ActionStory, colour: str) -> str:
