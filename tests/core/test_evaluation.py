@@ -335,3 +335,17 @@ def test_daily_series_has_no_part_window_values(db, planted):
     assert all(v is None for v in s.control_rate[:first + s.smooth_days - 1])
     assert s.topic_rate[first + s.smooth_days - 1] is not None
     assert s.last_day == A1
+
+
+def test_a_tiny_steady_control_does_not_hide_a_real_change():
+    # A broad topic (服务) leaves few rows outside it: 7 and 4 negative ones cannot tell a season apart,
+    # so the plain, significant fall counts. A control as large as the topic, moving the same way, does.
+    before = ev.window_stats(B0, B1, total=500, topic_negative=101, control_total=146, control_negative=7)
+    after = ev.window_stats(A0, A1, total=500, topic_negative=73, control_total=147, control_negative=4)
+    c = ev.compare_windows(before, after, today=LATER, last_data=A1)
+    assert c.p_value < 0.05 and c.did.ratio_ci95[1] > 1
+    assert (c.verdict, c.reason) == ("improved", "significant")
+    before = ev.window_stats(B0, B1, total=500, topic_negative=101, control_total=300, control_negative=150)
+    after = ev.window_stats(A0, A1, total=500, topic_negative=73, control_total=300, control_negative=110)
+    c = ev.compare_windows(before, after, today=LATER, last_data=A1)
+    assert (c.verdict, c.reason) == ("no_significant_change", "control_moved")

@@ -302,6 +302,30 @@ def _negative_about_keyword(texts: list[str], keywords: tuple[str, ...]) -> list
     return verdict
 
 
+def _negative_about_topics(texts: list[str], topics: tuple[str, ...], matcher) -> list[bool]:
+    """Whether the clauses of each text that name one of `topics` read negative (the sentiment model).
+
+    A text with no clause naming the topic is judged whole.
+    """
+    from cxdesk.core.analysis.sentiment import label_for, score_sentences
+    from cxdesk.core.analysis.topics import split_clauses, split_sentences
+
+    wanted = {i for i, name in enumerate(getattr(matcher, "names", ())) if name in topics}
+    units: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        clauses = [c for sentence in split_sentences(text) for c in split_clauses(sentence)]
+        about = [c for c in clauses if wanted and wanted & set(matcher.find(c))] if matcher is not None else []
+        for c in about or [text]:
+            units.append(c)
+            owner.append(i)
+    verdict = [False] * len(texts)
+    for i, score in zip(owner, score_sentences(units) if units else []):
+        if label_for(score) == "negative":
+            verdict[i] = True
+    return verdict
+
+
 def quote_candidates(db, action, start: date, end: date, *, limit: int = QUOTE_CANDIDATES,
                      matcher=None) -> tuple[Quote, ...]:
     """Quotes from `start`..`end` (inclusive) that mention the action's keyword or topic negatively.
@@ -324,21 +348,29 @@ def quote_candidates(db, action, start: date, end: date, *, limit: int = QUOTE_C
         rows += [r for r, ok in zip(found, keep) if ok]
     if action.topics:
         marks = ", ".join("?" * len(action.topics))
-        rows += db.execute(
+        topic_rows = db.execute(
             "SELECT f.id, f.text, f.created_at, coalesce(f.channel, '') FROM feedback f "
             "JOIN feedback_topics ft ON ft.feedback_id = f.id JOIN topics t ON t.id = ft.topic_id "
             f"WHERE t.name IN ({marks}) AND ft.label = 'negative' AND f.deleted = 0 "
             "AND f.created_at >= ? AND f.created_at < ? "
             "GROUP BY f.id ORDER BY min(coalesce(ft.sentiment, f.sentiment, 0.5)), f.id LIMIT 200",
             [*action.topics, lo, hi]).fetchall()
+        # The mention is labelled negative; the part quoted must read negative too (a review that
+        # praises the waiters in one clause and grumbles about parking in the next is no quote).
+        topic_rows = [r for r in topic_rows if r[1] and not has_insult(r[1])]
+        focused = [_focus(" ".join(r[1].split()), tuple(action.keywords), tuple(action.topics), matcher)
+                   for r in topic_rows]
+        keep = _negative_about_topics(focused, tuple(action.topics), matcher)
+        rows += [(*r, f) for r, f, ok in zip(topic_rows, focused, keep) if ok]
     rows.sort(key=lambda r: r[0] not in linked)   # stable: keyword rows stay before topic rows
     out: list[Quote] = []
     seen: set[str] = set()
-    for fid, text, created, channel in rows:
+    for fid, text, created, channel, *part in rows:
         raw = " ".join((text or "").split())
         if not raw or has_insult(raw):
             continue
-        short = _short(mask_personal(_focus(raw, tuple(action.keywords), tuple(action.topics), matcher)))
+        part_text = part[0] if part else _focus(raw, tuple(action.keywords), tuple(action.topics), matcher)
+        short = _short(mask_personal(part_text))
         short = short.lstrip("=+-@ ")   # never start like a formula
         if len(short) < 4 or short in seen:
             continue
