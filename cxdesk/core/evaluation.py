@@ -7,8 +7,8 @@ expected count is below 5). All other feedback is the control: the difference-in
 the ratio scale (topic's after/before ratio divided by the control's), because a season or a promotion
 moves rates proportionally, and a 3-point rise means little for a 5% topic but much for a 40% one.
 The verdict needs the plain difference to be significant and the difference-in-differences to agree,
-unless the control is too small to tell (fewer negative rows than the topic) and did not move the same
-way (p ≥ 0.2).
+unless the control is too small to tell (fewer negative rows than the topic) and did not clearly move
+the same way (p ≥ 0.05).
 
 The metric has one name everywhere (`metric_name`: “关于上菜速度的差评 占全部反馈”). When the verdict is
 “no clear change” or “not enough data”, `settle_estimate` works out from the power of the test how much
@@ -34,7 +34,7 @@ Z95 = 1.959963984540054
 Z80 = 0.8416212335729143    # one-sided z for 80% power
 POWER = 0.8
 ALPHA = 0.05
-CONTROL_ALPHA = 0.2     # other feedback counts as having moved below this p-value
+CONTROL_ALPHA = 0.05    # other feedback counts as having moved below this p-value
 MIN_ROWS = 30           # feedback rows needed in each window
 MIN_EVENTS = 10         # negative topic mentions needed in both windows together
 DATA_GAP_DAYS = 3       # the newest feedback may be this much older than the after-window's end
@@ -591,9 +591,9 @@ def compare_windows(before: WindowStats, after: WindowStats, *, today: date,
             did_down, did_up = down, up
         # The difference-in-differences guards against a season or a promotion that moved everything.
         # It is asked for when the control can tell (it holds at least as many negative rows as the
-        # topic) or when other feedback did move the same way (at a loose 20% level). A control of a
-        # handful of rows that stayed put cannot tell anything: its wide interval would only hide a
-        # real change (a broad topic leaves few rows outside it).
+        # topic) or when other feedback did move the same way significantly. A control of a handful of
+        # rows that did not clearly move cannot tell anything: its wide interval would only hide a real
+        # change (a broad topic leaves few rows outside it).
         control_p, _test = compare_proportions(c1, m1, c2, m2) if m1 and m2 else (1.0, "none")
         informative = (c1 + c2) >= (x1 + x2)
         if not (informative or (control_p < CONTROL_ALPHA and control_diff < 0)):

@@ -109,9 +109,15 @@ def test_keyword_action_quotes_only_negative_mentions_of_the_keyword(shop):
         ("菜太油了", "2024-03-22 12:00:00", "negative", None, None),
         ("还是很咸，难吃", "2024-04-20 12:00:00", "negative", None, None),
     ])
+    (long,) = _add_rows(db, [("第二次来了，环境不错，服务员也很热情，点了招牌菜和几个小炒，上菜挺快，可惜这次的"
+                              "小炒黄牛肉做得太咸了，喝了好几杯水，希望后厨注意一下，下次再来看看有没有改进，毕竟离家很近也方便", "2024-03-23 12:00:00", "negative",
+                              None, None)])
     aid = create_action(db, "少放盐", keywords=["咸"], live_date=LIVE)
     story = build_improvement_report(db, [aid]).stories[0]
-    assert [q.feedback_id for q in story.candidates] == [salty]
+    assert [q.feedback_id for q in story.candidates] == [salty, long]
+    # A long review is cut to the part about the keyword, and the keyword stays in the quote.
+    assert all("咸" in q.text and len(q.text) <= 70 for q in story.candidates)
+    assert "环境不错" not in story.candidates[1].text
     assert story.metric == "关于“咸”的差评 占全部反馈"
 
 

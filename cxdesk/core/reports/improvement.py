@@ -261,21 +261,40 @@ def _day(value) -> date | None:
 
 def _focus(text: str, keywords: tuple[str, ...], topics: tuple[str, ...], matcher) -> str:
     """The part of a review about the keyword or topic, so praise of the food does not end up under
-    “what you told us about waiting” (the whole review when no part is found)."""
-    from cxdesk.core.analysis.topics import split_sentences
+    “what you told us about waiting”: the sentences naming it, cut to their clauses naming it when
+    long, and to a window around the keyword at most (the whole review when no part is found)."""
+    from cxdesk.core.analysis.topics import split_clauses, split_sentences
 
     sentences = split_sentences(text)
-    parts = [s for s in sentences if any(k in s for k in keywords)]
+    wanted = {i for i, name in enumerate(getattr(matcher, "names", ())) if name in topics}
+
+    def names_it(part: str) -> bool:
+        if any(k in part for k in keywords):
+            return True
+        return bool(matcher is not None and wanted and wanted & set(matcher.find(part)))
+
+    parts = [x for x in sentences if any(k in x for k in keywords)]
     if not parts and matcher is not None and topics:
         from cxdesk.core.analysis.topics import assign_topics
 
         try:
+            # The topic's own segments (a clause and what follows it); their sentiment is not needed.
             mentions = assign_topics(text, matcher, scorer=lambda segs: [None] * len(segs),
                                      labeler=lambda _s: "unknown")
             parts = list(dict.fromkeys(m.sentence for m in mentions if m.topic in topics))
         except Exception:  # noqa: BLE001 - a quote is a nicety; the whole text will do
             parts = []
     focused = "，".join(parts)
+    if len(focused) > QUOTE_CHARS:
+        clauses = [c for x in parts for c in split_clauses(x) if names_it(c)]
+        if clauses:
+            focused = "，".join(clauses)
+    for k in keywords:
+        at = focused.find(k)
+        if len(focused) > QUOTE_CHARS and at >= 0:
+            start = max(0, min(at - QUOTE_CHARS // 2, len(focused) - QUOTE_CHARS + 2))
+            focused = ("…" if start else "") + focused[start:start + QUOTE_CHARS - 2]
+            break
     return focused if len(focused) >= 4 else text
 
 
