@@ -86,3 +86,23 @@ def test_bad_input_gives_one_sentence(tmp_path):
     assert out.returncode == 1 and "主题或关键词" in out.stderr and "Traceback" not in out.stderr
     out = run_cli("action", "add", "--title", "少放盐", "--keyword", "咸", "--live-date", "2024-06-01", env=env)
     assert out.returncode == 0 and not out.stderr
+
+
+def test_evaluate_while_the_after_period_is_empty_shows_no_changes(tmp_path):
+    from cxdesk.core.storage import open_db
+
+    path = tmp_path / "shop.db"
+    _db_with_data(path)
+    db = open_db(path)
+    db.execute("DELETE FROM feedback WHERE created_at >= ?", [f"{LIVE} 00:00:00"])
+    db.close()
+    env = {"CXDESK_DB": str(path)}
+    aid = run_cli("action", "add", "--title", "换快递", "--topic", "物流", "--live-date", LIVE.isoformat(),
+                  env=env).stdout.strip()
+    out = run_cli("evaluate", aid, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "数据不足" in out.stdout and "还没有反馈" in out.stdout
+    assert "变化：" not in out.stdout and "−800" not in out.stdout and "百分点之间" not in out.stdout
+    assert "下一步：" in out.stdout
+    data = json.loads(run_cli("evaluate", aid, "--json", env=env).stdout)
+    assert data["difference"] is None and data["did"] is None and data["after"]["total"] == 0
