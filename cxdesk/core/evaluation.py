@@ -949,8 +949,6 @@ def _join(text: str) -> str:
 
 
 def _format_chance(p: float) -> str:
-    if p < 0.001:
-        return _("less than 0.1%")
     return f"{p * 100:.1f}%" if p < 0.1 else f"{p * 100:.0f}%"
 
 
@@ -962,8 +960,10 @@ def detail_lines(ev: Evaluation) -> list[str]:
     lines = [
         _("With 95% confidence, the change is between {low} and {high} percentage points.").format(
             low=format_pp(ev.ci95[0]), high=format_pp(ev.ci95[1])),
-        _("If the action had no effect at all, a change this large would still turn up by chance {chance} of the time.").format(
-            chance=_format_chance(ev.p_value)),
+        (_("If the action had no effect at all, a change this large would turn up by chance less than 0.1% of the time.")
+         if ev.p_value < 0.001 else
+         _("If the action had no effect at all, a change this large would still turn up by chance {chance} of the time.").format(
+             chance=_format_chance(ev.p_value))),
         _("{metric}: {before} → {after}.").format(
             metric=topic_metric_name(ev.topics, ev.keywords), before=format_pct(ev.before.topic_negative_share),
             after=format_pct(ev.after.topic_negative_share)),
