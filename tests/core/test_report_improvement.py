@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html.parser
+from datetime import date
 
 import pytest
 
@@ -41,6 +42,8 @@ def test_story_of_a_live_action_uses_the_evaluation(shop):
     assert all(q.text in {"上菜太慢了，等了四十分钟", "点完菜半天不上，催了好几次", "出餐太慢，饿得不行"} for q in story.quotes)
     assert "降到了" in story.result and f"{ev.after.negative_rate * 100:.1f}%" in story.result and "减少了" in story.result
     assert story.owner_note   # the evaluation's own sentence
+    d = date.fromisoformat(snap.created_at[:10])
+    assert f"数字来自我们 {d.year}年{d.month}月{d.day}日 的评估" in render_html(report)
     # Built again with the same feedback: the same saved evaluation, no new one.
     again = build_improvement_report(db, [a1]).stories[0]
     assert again.evaluation_id == snap.id and len(list_snapshots(db, a1)) == 1

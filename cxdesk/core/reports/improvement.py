@@ -653,7 +653,7 @@ def render_html(report: ImprovementReport) -> str:
             changed.append(_chart(story, accent))
         css = "result" if story.verdict == "improved" else "result-flat"
         changed.append(f'<p class="{css}">{e(story.result)}</p>')
-        if story.evaluated_at and story.verdict in ("improved", "worsened"):
+        if story.evaluated_at and story.before is not None:
             changed.append(f'<p class="sub">{e(_("Numbers from our evaluation of {date}.").format(date=_long_date(_day(story.evaluated_at) or report.generated.date())))}</p>')
         parts.append(_block("".join(changed)))
     closing = _("Please keep telling us what you think. Every review is read.")
