@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--logo", metavar="IMAGE", help=_("logo image (PNG or JPEG) printed on the improvement report"))
     p.add_argument("--colour", "--color", dest="colour", metavar="#RRGGBB",
                    help=_("accent colour of the improvement report, e.g. #1f3b57"))
+    p.add_argument("--window", type=int, metavar="DAYS",
+                   help=_("with --action: days in each evaluation window (default: the saved evaluation's, else 28)"))
+    p.add_argument("--lag", type=int, metavar="DAYS",
+                   help=_("with --action: days after go-live left out (default: the saved evaluation's, else 0)"))
     p.add_argument("--quote", dest="quotes", action="append", type=int, default=None, metavar="FEEDBACK_ID",
                    help=_("print only these quotes (feedback row numbers; repeatable; default: the first three)"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
@@ -120,7 +124,7 @@ def _improvement(args: argparse.Namespace, out: Path, suffix: str) -> int:
         raise ReportWriteError(_("The folder “{folder}” does not exist.").format(folder=out.parent))
     chosen = {aid: args.quotes for aid in args.actions} if args.quotes is not None else None
     report = build_improvement_report(db, args.actions, shop_name=args.shop, quotes=chosen, logo=args.logo,
-                                      colour=args.colour)
+                                      colour=args.colour, window_days=args.window, lag_days=args.lag)
     if suffix == ".txt":
         out.write_text(announcement_text(report) + "\n", encoding="utf-8")
     elif suffix == ".json":

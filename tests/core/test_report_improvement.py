@@ -196,6 +196,13 @@ def test_report_json_equals_evaluate_json(shop, tmp_path):
     for q in a["quotes"]:
         assert ev["before"]["start"] <= q["created_at"][:10] <= ev["before"]["end"]
         assert set(q) == {"feedback_id", "text", "created_at"}
+    # Another window: the report follows it, and still equals evaluate --json with that window.
+    ev14 = json.loads(run_cli("--db", db_path, "evaluate", str(a1), "--window", "14", "--json").stdout)
+    out = run_cli("--db", db_path, "report", "--action", str(a1), "--window", "14", "--out", str(target))
+    assert out.returncode == 0, out.stderr
+    (a,) = json.loads(target.read_text(encoding="utf-8"))["actions"]
+    assert a["before"] == {k: ev14["before"][k] for k in ("start", "end", "total", "topic_negative", "negative_rate")}
+    assert a["after"]["total"] == ev14["after"]["total"] and a["verdict"] == ev14["verdict"]
 
 
 def test_action_not_live_yet_and_unknown_ids(shop):

@@ -212,12 +212,13 @@ class SavedEvaluation:
     result: dict
 
 
-def report_evaluation(db, action, *, save: bool = True, today: date | None = None) -> SavedEvaluation | None:
+def report_evaluation(db, action, *, save: bool = True, today: date | None = None,
+                      window_days: int | None = None, lag_days: int | None = None) -> SavedEvaluation | None:
     """The evaluation a report shows for a live or evaluated action.
 
     The latest saved evaluation when the feedback still gives the same numbers; otherwise a fresh one
-    with the same window and lag, saved as a new dated snapshot (`save=False`: not saved, for a preview).
-    None for an action not live yet or one with nothing to measure.
+    with the same window and lag (or the ones given), saved as a new dated snapshot (`save=False`: not
+    saved, for a preview). None for an action not live yet or one with nothing to measure.
     """
     from cxdesk.core import evaluation
     from cxdesk.core.errors import CxdeskError
@@ -225,7 +226,11 @@ def report_evaluation(db, action, *, save: bool = True, today: date | None = Non
     if action.live_date is None or action.status not in ("live", "evaluated"):
         return None
     snaps = evaluation.list_snapshots(db, action.id)
-    window, lag = (snaps[0].window_days, snaps[0].lag_days) if snaps else (28, 0)
+    if window_days is not None or lag_days is not None:
+        window, lag = (window_days or 28, lag_days or 0)
+        snaps = [sn for sn in snaps if (sn.window_days, sn.lag_days) == (window, lag)]
+    else:
+        window, lag = (snaps[0].window_days, snaps[0].lag_days) if snaps else (28, 0)
     try:
         fresh = evaluation.evaluate_action(db, action.id, window, lag, today=today)
     except CxdeskError:
@@ -457,13 +462,16 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
                              quotes: dict[int, Iterable[int]] | None = None, save: bool = True,
                              logo: str | Path | None = None, colour: str | None = None,
                              customers_told: dict[int, int] | None = None,
-                             today: date | None = None) -> ImprovementReport:
+                             today: date | None = None, window_days: int | None = None,
+                             lag_days: int | None = None) -> ImprovementReport:
     """Content of the customer report for the chosen actions (in the order given).
 
     `quotes`: per action id, the feedback ids of the quotes the owner picked (default: the first three
     candidates). `save`: store a fresh evaluation when the saved one is out of date (False for a
     preview). `logo`, `colour`: the shop's look (default: the saved settings). `customers_told`: per
-    action, how many complaining customers were told of the change, printed when given.
+    action, how many complaining customers were told of the change, printed when given (the hook for
+    the customer loop, which is not counted yet). `window_days`, `lag_days`: evaluate with these
+    instead of the latest saved evaluation's.
     """
     from cxdesk.core import actions as actions_core
     from cxdesk.core import evaluation
@@ -482,7 +490,7 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
     stories = []
     for action_id in dict.fromkeys(ids):
         action = actions_core.get_action(db, action_id)   # NotFoundError names the id
-        saved = report_evaluation(db, action, save=save, today=today)
+        saved = report_evaluation(db, action, save=save, today=today, window_days=window_days, lag_days=lag_days)
         res = saved.result if saved else {}
         before = Window.from_json(res.get("before"))
         after = Window.from_json(res.get("after"))
