@@ -178,6 +178,13 @@ def bench_calibration(seeds: int) -> None:
     print(f"  power to detect a halving at 30 events per window: "
           f"{results['halving, 30 events per window'][1]['improved'] / seeds:.1%}; "
           f"at 60 events: {results['halving, 60 events per window'][1]['improved'] / seeds:.1%}")
+    # The “what would settle it” estimate shown to the owner comes from this power formula: beside the
+    # measured rates it shows how well it predicts them (the verdict also needs the control to agree).
+    for name in ("halving, 30 events per window", "halving, 60 events per window"):
+        n, pb, pa = SCENARIOS[name][:3]
+        print(f"  power the owner's estimate predicts for {name!r}: "
+              f"{evaluation.power_of_test(pb, 1 - pa / pb, n):.1%} (rows for 80%: "
+              f"{evaluation.rows_for_power(pb, 1 - pa / pb):,} per window, here {n:,})")
 
 
 def main() -> int:

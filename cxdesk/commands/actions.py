@@ -54,6 +54,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     a.add_argument("--description", help=_("details"))
     a.add_argument("--topic", action="append", metavar="TOPIC",
                    help=_("topic the action targets (repeat for more; replaces the current ones)"))
+    a.add_argument("--keyword", action="append", metavar="WORD",
+                   help=_("also count feedback containing this word (repeat for more; replaces the current ones)"))
     a.add_argument("--live-date", metavar="DATE", help=_("go-live date, e.g. 2024-03-05"))
     a.set_defaults(func=cmd_edit)
 
@@ -74,11 +76,18 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 def cmd_add(args: argparse.Namespace) -> int:
     from cxdesk.core.actions import create_action
 
+    import sys
+
+    from cxdesk.core.actions import needs_target_warning
+
     db = open_database(args)
     action_id = create_action(db, args.title, topics=args.topic, owner=args.owner, description=args.description,
                               keywords=args.keyword, channels=args.channel, feedback_ids=args.feedback,
                               live_date=args.live_date)
     print(action_id)
+    warning = needs_target_warning(args.topic, args.keyword)
+    if warning:
+        print(warning, file=sys.stderr)
     return 0
 
 
@@ -179,7 +188,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
     fields = {name: value for name, value in (("title", args.title), ("owner", args.owner),
                                               ("description", args.description), ("topics", args.topic),
-                                              ("live_date", args.live_date)) if value is not None}
+                                              ("keywords", args.keyword), ("live_date", args.live_date))
+              if value is not None}
     db = open_database(args)
     changes = update_action(db, args.id, **fields)
     print(_("Saved.") if changes.any() else _("Nothing changed."))
@@ -196,8 +206,8 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from cxdesk.core.evaluation import (evaluate_action, format_pct, format_pp, plain_verdict,
-                                        snapshot_evaluation, verdict_name)
+    from cxdesk.core.evaluation import (detail_lines, evaluate_action, format_pct, format_relative, next_step,
+                                        plain_verdict, snapshot_evaluation, topic_metric_name, verdict_name)
 
     db = open_database(args)
     run = snapshot_evaluation if args.save else evaluate_action
@@ -206,16 +216,28 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print_json(ev.to_json())
         return 0
     print(f"#{ev.action_id} {ev.title}: {verdict_name(ev.verdict)}")
-    print(plain_verdict(ev))
+    print("  " + _("Metric: {metric}").format(metric=ev.metric))
     for name, w in ((_("Before"), ev.before), (_("After"), ev.after)):
-        print("  " + _("{name} {start} – {end}: {total} feedback, {mentions} mention the topic, {negative} negative ({rate})").format(
-            name=name, start=w.start.isoformat(), end=w.end.isoformat(), total=w.total, mentions=w.topic_mentions,
-            negative=w.topic_negative, rate=format_pct(w.negative_rate)))
-    print("  " + _("Difference {diff} percentage points (95% CI {low} to {high}), p = {p:.3g}").format(
-        diff=format_pp(ev.difference), low=format_pp(ev.ci95[0]), high=format_pp(ev.ci95[1]), p=ev.p_value))
-    print("  " + _("Other feedback: negative {before} → {after}").format(
-        before=format_pct(ev.before.control_rate), after=format_pct(ev.after.control_rate)))
-    if ev.did is not None:
-        print("  " + _("Beyond the change in other feedback: {est} percentage points (95% CI {low} to {high})").format(
-            est=format_pp(ev.did.estimate), low=format_pp(ev.did.ci95[0]), high=format_pp(ev.did.ci95[1])))
+        if w.total:
+            line = _("{name} {start} – {end}: {negative} of {total} feedback rows ({rate})").format(
+                name=name, start=w.start.isoformat(), end=w.end.isoformat(), total=w.total,
+                negative=w.topic_negative, rate=format_pct(w.negative_rate))
+        else:
+            line = _("{name} {start} – {end}: no feedback yet").format(
+                name=name, start=w.start.isoformat(), end=w.end.isoformat())
+        print("  " + line)
+    if ev.comparable:
+        print("  " + _("Change: {before} → {after} ({change})").format(
+            before=format_pct(ev.before.negative_rate), after=format_pct(ev.after.negative_rate),
+            change=format_relative(ev.relative_change)))
+        print("  " + _("{metric}: {before} → {after}").format(
+            metric=topic_metric_name(ev.topics, ev.keywords), before=format_pct(ev.before.topic_negative_share),
+            after=format_pct(ev.after.topic_negative_share)))
+    print(_("Why: {text}").format(text=plain_verdict(ev)))
+    print(_("Next: {text}").format(text=next_step(ev)))
+    print(_("Details:"))
+    for line in detail_lines(ev):
+        print("  · " + line)
+    if args.save:
+        print(_("Saved as a dated evaluation."))
     return 0

@@ -1,7 +1,7 @@
 """`cxdesk report`: the Excel summary, or the improvement report for chosen actions (HTML, PDF or text).
 
     cxdesk report --out 汇总.xlsx [--from 2024-03-01] [--to 2024-03-31] [--granularity week|month] [--json]
-    cxdesk report --action 3 [--action 5 ...] --out 改进报告.pdf|.html|.txt
+    cxdesk report --action 3 [--action 5 ...] --out 改进报告.pdf|.html|.txt|.json
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         "report", parents=[parent],
         help=_("write the Excel summary, or the improvement report for chosen actions"),
         description=_("Without --action: the Excel summary workbook (.xlsx). With --action: the customer report "
-                      "on those actions as .pdf, .html, or .txt (the short announcement text)."))
-    p.add_argument("--out", metavar="FILE", required=True, help=_("file to write (.xlsx, or with --action .pdf/.html/.txt)"))
+                      "on those actions as .pdf, .html, .txt (the short announcement text) or .json (the same content as data)."))
+    p.add_argument("--out", metavar="FILE", required=True, help=_("file to write (.xlsx, or with --action .pdf/.html/.txt/.json)"))
     p.add_argument("--from", dest="date_from", metavar="DATE", help=_("first day to include (YYYY-MM-DD)"))
     p.add_argument("--to", dest="date_to", metavar="DATE", help=_("last day to include (YYYY-MM-DD)"))
     p.add_argument("--granularity", choices=("week", "month"), default="week",
@@ -33,6 +33,15 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--action", dest="actions", action="append", type=int, default=[], metavar="ID",
                    help=_("improvement report for this action (repeatable)"))
     p.add_argument("--shop", metavar="NAME", help=_("shop name printed on the improvement report"))
+    p.add_argument("--logo", metavar="IMAGE", help=_("logo image (PNG or JPEG) printed on the improvement report"))
+    p.add_argument("--colour", "--color", dest="colour", metavar="#RRGGBB",
+                   help=_("accent colour of the improvement report, e.g. #1f3b57"))
+    p.add_argument("--window", type=int, metavar="DAYS",
+                   help=_("with --action: days in each evaluation window (default: the saved evaluation's, else 28)"))
+    p.add_argument("--lag", type=int, metavar="DAYS",
+                   help=_("with --action: days after go-live left out (default: the saved evaluation's, else 0)"))
+    p.add_argument("--quote", dest="quotes", action="append", type=int, default=None, metavar="FEEDBACK_ID",
+                   help=_("print only these quotes (feedback row numbers; repeatable; default: the first three)"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_report)
 
@@ -68,8 +77,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     suffix = out.suffix.lower()
     if args.actions:
-        if suffix not in (".pdf", ".html", ".htm", ".txt"):
-            raise InvalidValueError(_("With --action the report is written as .pdf, .html or .txt, not “{name}”.").format(
+        if suffix not in (".pdf", ".html", ".htm", ".txt", ".json"):
+            raise InvalidValueError(_("With --action the report is written as .pdf, .html, .txt or .json, not “{name}”.").format(
                 name=out.name))
         return _improvement(args, out, suffix)
     if suffix != ".xlsx":
@@ -103,16 +112,23 @@ def _summary(args: argparse.Namespace, out: Path) -> int:
 
 
 def _improvement(args: argparse.Namespace, out: Path, suffix: str) -> int:
-    from cxdesk.core.reports.improvement import announcement_text, build_improvement_report, render_html
+    import json
+
+    from cxdesk.core.reports.improvement import (announcement_text, build_improvement_report, render_html,
+                                                 report_json)
 
     db = open_database(args)
-    report = build_improvement_report(db, args.actions, shop_name=args.shop)
     if not out.parent.is_dir():
         from cxdesk.core.reports.excel import ReportWriteError
 
         raise ReportWriteError(_("The folder “{folder}” does not exist.").format(folder=out.parent))
+    chosen = {aid: args.quotes for aid in args.actions} if args.quotes is not None else None
+    report = build_improvement_report(db, args.actions, shop_name=args.shop, quotes=chosen, logo=args.logo,
+                                      colour=args.colour, window_days=args.window, lag_days=args.lag)
     if suffix == ".txt":
         out.write_text(announcement_text(report) + "\n", encoding="utf-8")
+    elif suffix == ".json":
+        out.write_text(json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     elif suffix in (".html", ".htm"):
         out.write_text(render_html(report), encoding="utf-8")
     else:
@@ -122,6 +138,10 @@ def _improvement(args: argparse.Namespace, out: Path, suffix: str) -> int:
                     "announcement": announcement_text(report)})
     else:
         print(_("Improvement report written to {path}.").format(path=out))
+        for s in report.stories:
+            if s.evaluated_at:
+                print("  " + _("#{id} {title}: numbers from the evaluation saved {at}.").format(
+                    id=s.id, title=s.title, at=s.evaluated_at))
     return 0
 
 

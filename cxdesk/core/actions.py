@@ -190,6 +190,22 @@ def parse_date(value) -> date | None:
     raise InvalidValueError(_("Cannot read the date “{value}”; write it like 2024-03-05.").format(value=value))
 
 
+def needs_target_warning(topics, keywords) -> str | None:
+    """The warning for an action with neither a topic nor a keyword (its effect cannot be measured)."""
+    if _clean_list(topics) or _clean_list(keywords):
+        return None
+    return _("This action has no topic and no keyword, so its effect cannot be measured. "
+             "Tick a topic or type a keyword before it goes live.")
+
+
+def _check_ready(status: str, topics, keywords) -> None:
+    """A live or evaluated action must name what it changes: a topic or a keyword (an idea may not yet)."""
+    if status in ("live", "evaluated") and not (_clean_list(topics) or _clean_list(keywords)):
+        raise InvalidValueError(_("An action needs a topic or a keyword before it goes live, "
+                                  "otherwise its effect cannot be measured. Add one, or keep it under “{todo}”.").format(
+            todo=status_name("todo")))
+
+
 def _today() -> date:
     return date.today()
 
@@ -413,6 +429,7 @@ def create_action(db, title: str, *, topics=(), owner: str = "", description: st
     }
     if values["status"] in ("live", "evaluated") and values["live_date"] is None:
         values["live_date"] = date.today()
+    _check_ready(values["status"], values["topics"], values["keywords"])
     now = storage.now_text()
     with db.atomic():
         position = db.execute("SELECT coalesce(max(position), -1) + 1 FROM actions WHERE status = ?",
@@ -447,6 +464,9 @@ def update_action(db, action_id: int, **fields) -> Changes:
         changed = {f: v for f, v in new.items() if _current(action, f) != v}
         if not changed:
             return Changes()
+        if {"status", "topics", "keywords"} & set(changed):
+            _check_ready(changed.get("status", action.status), changed.get("topics", action.topics),
+                         changed.get("keywords", action.keywords))
         now = storage.now_text()
         change = _next_change_id(db)
         for field, value in changed.items():
@@ -591,3 +611,54 @@ def undo_last_change(db, action_id: int) -> Changes:
 def actions_for_feedback(db, feedback_id: int) -> list[int]:
     return [r[0] for r in db.execute(
         "SELECT action_id FROM action_feedback WHERE feedback_id = ? ORDER BY action_id", [int(feedback_id)])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Proposing an action from feedback rows
+
+
+SHARED_SHARE = 0.5      # a topic is proposed when at least this share of the rows mention it
+MAX_PROPOSED_TOPICS = 3
+
+
+def propose_action(db, feedback_ids, search: str = "") -> dict:
+    """Prefill for “new action” from chosen feedback rows and the search that found them.
+
+    Topics: those most of the rows share (mentioned by at least half of them, at most three, most
+    shared first), so one row about delivery does not tick 外卖配送 for four rows about 太咸. Keywords:
+    the words of the search, which is what the owner was looking for. Returns title, topics, keywords,
+    feedback_ids and description.
+    """
+    ids = list(_clean_ids(feedback_ids))[:2000]
+    words = [w for w in re.split(r"\s+", (search or "").strip()) if w]
+    if len(words) > 1:
+        words = [w for w in words if len(w) > 1] or words
+    keywords = tuple(dict.fromkeys(w.strip("\"'“”") for w in words if w.strip("\"'“”")))
+    counts: dict[str, int] = {}
+    texts: list[str] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ", ".join("?" * len(chunk))
+        for (name, n) in db.execute(
+                "SELECT t.name, count(DISTINCT ft.feedback_id) FROM feedback_topics ft JOIN topics t ON t.id = ft.topic_id "
+                f"WHERE ft.feedback_id IN ({marks}) AND t.enabled = 1 GROUP BY t.name", chunk):
+            counts[name] = counts.get(name, 0) + n
+        if len(texts) < 5:
+            texts += [r[0] for r in db.execute(
+                f"SELECT text FROM feedback WHERE id IN ({marks}) AND deleted = 0 ORDER BY id LIMIT 5", chunk)]
+    n = len(ids)
+    shared = sorted((name for name, c in counts.items() if n and c / n >= SHARED_SHARE),
+                    key=lambda name: (-counts[name], name))[:MAX_PROPOSED_TOPICS]
+    if keywords:
+        title = _("Fix “{word}”").format(word=" ".join(keywords))
+    elif shared:
+        title = _("Improve {topic}").format(topic=shared[0])
+    elif texts:
+        title = _("Follow up: {text}").format(text=" ".join(texts[0].split())[:20])
+    else:
+        title = ""
+    description = ""
+    if texts:
+        description = _("Customers said:") + "\n" + "\n".join("· " + " ".join(t.split())[:80] for t in texts[:5])
+    return {"title": title, "topics": tuple(shared), "keywords": keywords, "feedback_ids": tuple(ids),
+            "description": description}

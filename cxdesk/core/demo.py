@@ -4,7 +4,8 @@
 (大众点评 and 美团外卖 spreadsheets, a 饿了么 CSV in GBK, a WeChat survey on a 1–10 scale, 抖音 comments
 without ratings), and goes through the normal import and analysis. The story it tells is true to the
 numbers: summer delivery peaks, a Spring Festival rush, a two-week spike of delivery complaints, one
-improvement that worked (faster serving) and one that did not (new packaging boxes).
+improvement that clearly worked (faster serving), one with no clear change (new packaging boxes), and
+one live for ten days that is still collecting feedback (service training).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ _CHANNELS = (
 
 # Probability that a row mentions an aspect and that the mention is negative, before the story's events.
 _BASE = {
-    "taste": (0.55, 0.13), "speed": (0.16, 0.50), "service": (0.22, 0.22), "environment": (0.14, 0.22),
+    "taste": (0.55, 0.13), "speed": (0.30, 0.50), "service": (0.22, 0.22), "environment": (0.14, 0.22),
     "price": (0.14, 0.35), "delivery": (0.45, 0.25), "packaging": (0.24, 0.32),
 }
 
@@ -134,7 +135,7 @@ def _aspect_odds(aspect: str, day: date, channel: _Channel, story: DemoStory) ->
     if aspect in ("speed", "environment") and channel.delivery:
         return 0.0, 0.0
     if aspect == "speed" and day >= story.speed_action_live:
-        negative = 0.16  # more waiters at peak hours, a new kitchen order flow
+        negative = 0.05  # more waiters at peak hours, a new kitchen order flow
     if aspect == "delivery" and story.spike_start <= day < story.spike_start + timedelta(days=14):
         mention, negative = 0.90, 0.90  # rainy weeks, riders short
     if aspect == "packaging" and day >= story.packaging_action_live:
@@ -179,6 +180,9 @@ def generate_rows(today: date | None = None, seed: int = 7) -> tuple[DemoStory, 
                 text, score = rng.choice(_ENGLISH)
             elif roll < 0.04:
                 text, score = rng.choice(list(_TRADITIONAL.items()))
+                if "上菜" in text and (day >= story.speed_action_live or channel.delivery):
+                    # Slow serving is a dine-in complaint, and it became rare once the action went live.
+                    text, score = "味道很好，紅燒肉肥而不膩", 1
             elif roll < 0.05:
                 text = rng.choice(["👍👍👍", "好", "。。。", "666"])
             else:
@@ -384,7 +388,9 @@ def _create_actions(db, story: DemoStory, actions_core) -> None:
     a4 = actions_core.create_action(
         db, "服务员礼仪培训", topics=[t for t in [service] if t], owner="张店长",
         description="每月一次服务礼仪培训，重点是主动招呼和及时响应呼叫。")
-    _backdate(db, a4, created=today - timedelta(days=3))
+    # Still collecting: live for ten days, so its after-period has weeks to run.
+    actions_core.move_action(db, a4, "live", date=today - timedelta(days=10))
+    _backdate(db, a4, created=today - timedelta(days=24), live=today - timedelta(days=10))
 
 
 def _backdate(db, action_id: int, *, created: date, doing: date | None = None, live: date | None = None,

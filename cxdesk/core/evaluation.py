@@ -6,7 +6,13 @@ negatively (a busy week does not fake a change). The difference after − before
 expected count is below 5). All other feedback is the control: the difference-in-differences is taken on
 the ratio scale (topic's after/before ratio divided by the control's), because a season or a promotion
 moves rates proportionally, and a 3-point rise means little for a 5% topic but much for a 40% one.
-The verdict needs both the plain difference and the difference-in-differences to agree.
+The verdict needs the plain difference to be significant and the difference-in-differences to agree,
+unless the control is too small to tell (fewer negative rows than the topic) and did not clearly move
+the same way (p ≥ 0.05).
+
+The metric has one name everywhere (`metric_name`: “关于上菜速度的差评 占全部反馈”). When the verdict is
+“no clear change” or “not enough data”, `settle_estimate` works out from the power of the test how much
+more feedback would tell a given drop apart, so the owner knows what to wait for.
 
 One SQL pass grouped by day feeds both the windows and the daily chart, so a million-row database is
 evaluated in well under a second.
@@ -22,10 +28,13 @@ from datetime import date, timedelta
 from cxdesk.core import storage
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.filters import day_start
-from cxdesk.i18n import _
+from cxdesk.i18n import _, ngettext
 
 Z95 = 1.959963984540054
+Z80 = 0.8416212335729143    # one-sided z for 80% power
+POWER = 0.8
 ALPHA = 0.05
+CONTROL_ALPHA = 0.05    # other feedback counts as having moved below this p-value
 MIN_ROWS = 30           # feedback rows needed in each window
 MIN_EVENTS = 10         # negative topic mentions needed in both windows together
 DATA_GAP_DAYS = 3       # the newest feedback may be this much older than the after-window's end
@@ -147,14 +156,42 @@ class WindowStats:
 
 @dataclass(frozen=True)
 class DiD:
-    estimate: float                  # after-rate minus what it would be had the topic followed the control
-    ci95: tuple[float, float]
+    """The topic's change beyond the change in all other feedback, on the ratio scale.
+
+    `relative` is read as a percentage: −0.4 = the topic's rate fell 40% more than other feedback moved.
+    It can never go below −100%, and its interval is the ratio's interval, so it never reads as
+    hundreds of “points”.
+    """
     ratio: float                     # ratio of ratios; 1 = same change as everything else
     ratio_ci95: tuple[float, float]
 
+    @property
+    def relative(self) -> float:
+        return self.ratio - 1.0
+
+    @property
+    def relative_ci95(self) -> tuple[float, float]:
+        return self.ratio_ci95[0] - 1.0, self.ratio_ci95[1] - 1.0
+
     def to_json(self) -> dict:
-        return {"estimate": round(self.estimate, 6), "ci95": [round(v, 6) for v in self.ci95],
-                "ratio": round(self.ratio, 6), "ratio_ci95": [round(v, 6) for v in self.ratio_ci95]}
+        return {"ratio": round(self.ratio, 6), "ratio_ci95": [round(v, 6) for v in self.ratio_ci95],
+                "relative": round(self.relative, 6), "relative_ci95": [round(v, 6) for v in self.relative_ci95]}
+
+
+@dataclass(frozen=True)
+class Settle:
+    """What would settle an open question: rows per period for 80% power to tell `effect` apart."""
+    effect: float                    # the relative drop to tell apart, e.g. 0.3 = a 30% drop
+    rows_needed: int                 # feedback rows per period (before and after alike)
+    rows_per_day: float              # the shop's usual volume, from the before-period
+    more_rows: int                   # rows the after-period still lacks
+    more_days: int                   # days of feedback still to collect from today
+    window_days: int                 # the period length that holds `rows_needed` rows
+
+    def to_json(self) -> dict:
+        return {"effect": round(self.effect, 3), "rows_needed": self.rows_needed,
+                "rows_per_day": round(self.rows_per_day, 2), "more_rows": self.more_rows,
+                "more_days": self.more_days, "window_days": self.window_days}
 
 
 @dataclass(frozen=True)
@@ -182,7 +219,7 @@ class Evaluation:
     last_data: date | None           # newest feedback in the database
     before: WindowStats
     after: WindowStats
-    difference: float                # after − before of negative_rate
+    difference: float                # after − before of negative_rate (0 while a window is empty)
     ci95: tuple[float, float]
     p_value: float
     test: str                        # z|fisher|none
@@ -191,34 +228,62 @@ class Evaluation:
     did: DiD | None
     examples_before: tuple[Example, ...] = field(default=())
     examples_after: tuple[Example, ...] = field(default=())
+    keywords: tuple[str, ...] = field(default=())
+    settle: Settle | None = None     # with no clear change / not enough data: what would settle it
+
+    @property
+    def comparable(self) -> bool:
+        """Both windows hold feedback, so a change can be stated at all."""
+        return self.before.total > 0 and self.after.total > 0
+
+    @property
+    def relative_change(self) -> float | None:
+        """after/before − 1 of the metric (−0.47 = 47% fewer), None when it cannot be said."""
+        if not self.comparable or self.before.negative_rate <= 0:
+            return None
+        return self.after.negative_rate / self.before.negative_rate - 1.0
+
+    @property
+    def metric(self) -> str:
+        return metric_name(self.topics, self.keywords)
 
     def to_json(self) -> dict:
+        ok = self.comparable
+        rel = self.relative_change
         return {
             "action_id": self.action_id,
             "title": self.title,
             "topics": list(self.topics),
+            "keywords": list(self.keywords),
+            "metric": self.metric,
+            "topic_metric": topic_metric_name(self.topics, self.keywords),
             "live_date": self.live_date.isoformat(),
             "window_days": self.window_days,
             "lag_days": self.lag_days,
             "evaluated_on": self.today.isoformat(),
             "verdict": self.verdict,
+            "verdict_name": verdict_name(self.verdict),
             "reason": self.reason,
             "complete_on": self.complete_on.isoformat() if self.complete_on else None,
             "last_data": self.last_data.isoformat() if self.last_data else None,
             "before": self.before.to_json(),
             "after": self.after.to_json(),
-            "difference": round(self.difference, 6),
-            "ci95": [round(v, 6) for v in self.ci95],
-            "p_value": float(f"{self.p_value:.6g}"),
+            "difference": round(self.difference, 6) if ok else None,
+            "relative_change": round(rel, 6) if rel is not None else None,
+            "ci95": [round(v, 6) for v in self.ci95] if ok else None,
+            "p_value": float(f"{self.p_value:.6g}") if ok else None,
             "test": self.test,
-            "control": {"difference": round(self.control_difference, 6),
-                        "ci95": [round(v, 6) for v in self.control_ci95],
+            "control": {"difference": round(self.control_difference, 6) if ok else None,
+                        "ci95": [round(v, 6) for v in self.control_ci95] if ok else None,
                         "before_rate": round(self.before.control_rate, 6),
-                        "after_rate": round(self.after.control_rate, 6)},
+                        "after_rate": round(self.after.control_rate, 6) if ok else None},
             "did": self.did.to_json() if self.did else None,
+            "settle": self.settle.to_json() if self.settle else None,
             "examples": {"before": [asdict(e) for e in self.examples_before],
                          "after": [asdict(e) for e in self.examples_after]},
             "sentence": plain_verdict(self),
+            "next_step": next_step(self),
+            "details": detail_lines(self),
         }
 
 
@@ -233,6 +298,7 @@ class Series:
     topic_rate: tuple[float | None, ...]      # rolling topic_negative / total
     control_rate: tuple[float | None, ...]    # rolling control_negative / control_total
     smooth_days: int
+    last_day: date | None = None              # newest day with data shown (the after-period may run on)
 
 
 @dataclass(frozen=True)
@@ -248,12 +314,14 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Badge:
-    """The small before/after mark on a board card."""
+    """The verdict chip and the change in the named metric on a board card."""
     verdict: str
     before_rate: float | None
     after_rate: float | None
     complete_on: date | None
-    text: str
+    text: str                        # the change, e.g. “4.9% → 2.6%（−47%）” or “06-29 起可评估”
+    chip: str = ""                   # 有改善 / 变差 / 没有明显变化 / 数据不足
+    metric: str = ""                 # the metric's name, for the card's tooltip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,6 +504,14 @@ def _last_data(db) -> date | None:
         return None
 
 
+def _first_data(db) -> date | None:
+    row = db.execute("SELECT min(created_at) FROM feedback WHERE deleted = 0").fetchone()
+    try:
+        return date.fromisoformat(row[0][:10]) if row and row[0] else None
+    except ValueError:
+        return None
+
+
 def windows(live_date: date, window_days: int, lag_days: int) -> tuple[tuple[date, date], tuple[date, date]]:
     """(before_start, before_end), (after_start, after_end); days inclusive."""
     before = (live_date - timedelta(days=window_days), live_date - timedelta(days=1))
@@ -495,10 +571,7 @@ def compare_windows(before: WindowStats, after: WindowStats, *, today: date,
     did = None
     if n1 and n2 and m1 and m2 and (c1 + c2) > 0 and (x1 + x2) > 0:
         ratio, rlo, rhi = ratio_did(x1, n1, x2, n2, c1, m1, c2, m2)
-        # What the after-rate would have been had the topic moved like everything else.
-        base = ((x1 + 0.5) / (n1 + 1)) * ((c2 + 0.5) / (m2 + 1)) / ((c1 + 0.5) / (m1 + 1))
-        did = DiD(estimate=base * (ratio - 1), ci95=(base * (rlo - 1), base * (rhi - 1)), ratio=ratio,
-                  ratio_ci95=(rlo, rhi))
+        did = DiD(ratio=ratio, ratio_ci95=(rlo, rhi))
 
     complete_on = None
     if after.end >= today:
@@ -516,6 +589,17 @@ def compare_windows(before: WindowStats, after: WindowStats, *, today: date,
             did_down, did_up = did.ratio_ci95[1] < 1, did.ratio_ci95[0] > 1
         else:
             did_down, did_up = down, up
+        # The difference-in-differences guards against a season or a promotion that moved everything.
+        # It is asked for when the control can tell (it holds at least as many negative rows as the
+        # topic) or when other feedback did move the same way significantly. A control of a handful of
+        # rows that did not clearly move cannot tell anything: its wide interval would only hide a real
+        # change (a broad topic leaves few rows outside it).
+        control_p, _test = compare_proportions(c1, m1, c2, m2) if m1 and m2 else (1.0, "none")
+        informative = (c1 + c2) >= (x1 + x2)
+        if not (informative or (control_p < CONTROL_ALPHA and control_diff < 0)):
+            did_down = True
+        if not (informative or (control_p < CONTROL_ALPHA and control_diff > 0)):
+            did_up = True
         if down and did_down:
             verdict, reason = "improved", "significant"
         elif up and did_up:
@@ -531,15 +615,81 @@ def _judge(db, action, mentions: list[_Mention], before: WindowStats, after: Win
            today: date) -> Evaluation:
     last = _last_data(db)
     c = compare_windows(before, after, today=today, last_data=last)
+    settle = None
+    if c.verdict in ("no_significant_change", "insufficient_data") and c.reason != "no_recent_data":
+        settle = settle_estimate(before, after, window_days=window_days, today=min(today, last or today))
     return Evaluation(
-        action_id=action.id, title=action.title, topics=action.topics or action.keywords,
+        action_id=action.id, title=action.title, topics=tuple(action.topics),
         live_date=action.live_date, window_days=window_days, lag_days=lag_days, today=today,
         verdict=c.verdict, reason=c.reason, complete_on=c.complete_on, last_data=last,
         before=before, after=after, difference=c.difference, ci95=c.ci95, p_value=c.p_value, test=c.test,
         control_difference=c.control_difference, control_ci95=c.control_ci95, did=c.did,
         examples_before=_examples(db, mentions, before.start, before.end),
         examples_after=_examples(db, mentions, after.start, min(after.end, today)),
+        keywords=tuple(action.keywords), settle=settle,
     )
+
+
+def rows_for_power(p_before: float, effect: float, *, z_alpha: float = Z95, z_power: float = Z80) -> int | None:
+    """Rows per period for the two-sided 5% test to find a drop of `effect` (relative) with 80% power.
+
+    The usual sample size of two proportions (Fleiss): n = (zα·√(2p̄q̄) + zβ·√(p1q1 + p2q2))² / (p1 − p2)².
+    None when there is nothing to drop from (no negative feedback before) or no drop asked for.
+    """
+    if not 0 < p_before < 1 or not 0 < effect < 1:
+        return None
+    p1, p2 = p_before, p_before * (1 - effect)
+    pbar = (p1 + p2) / 2
+    top = z_alpha * math.sqrt(2 * pbar * (1 - pbar)) + z_power * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    return math.ceil((top / (p1 - p2)) ** 2)
+
+
+def power_of_test(p_before: float, effect: float, n: int, *, z_alpha: float = Z95) -> float:
+    """Chance that the two-sided 5% test finds a drop of `effect` (relative) with `n` rows per period."""
+    if n <= 0 or not 0 < p_before < 1 or not 0 < effect < 1:
+        return 0.0
+    p1, p2 = p_before, p_before * (1 - effect)
+    pbar = (p1 + p2) / 2
+    se0 = math.sqrt(2 * pbar * (1 - pbar) / n)
+    se1 = math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
+    zval = (abs(p1 - p2) - z_alpha * se0) / se1
+    return 0.5 * math.erfc(-zval / math.sqrt(2))
+
+
+def _effect_to_settle(before: WindowStats, after: WindowStats) -> float:
+    """The drop to aim at: the one seen (20–60%, rounded to tens) when it is a drop, else 30%."""
+    if after.total and before.negative_rate > 0:
+        seen = 1 - after.negative_rate / before.negative_rate
+        if seen > 0:
+            return round(min(0.6, max(0.2, seen)), 1)
+    return 0.3
+
+
+def settle_estimate(before: WindowStats, after: WindowStats, *, window_days: int, today: date) -> Settle | None:
+    """How much more feedback would tell a drop of the metric apart, from the power of the test.
+
+    The shop's usual volume is read from the before-period. The after-period needs `rows_needed` rows;
+    what it holds now (or will hold when its days are over) is subtracted. None when it cannot be said:
+    no feedback before go-live, or no negative feedback about the topic before it.
+    """
+    if before.total <= 0 or before.topic_negative <= 0:
+        return None
+    effect = _effect_to_settle(before, after)
+    need = rows_for_power(before.negative_rate, effect)
+    if need is None:
+        return None
+    per_day = before.total / max(1, (before.end - before.start).days + 1)
+    have = after.total
+    more_rows = max(0, need - have)
+    # Days from today: the after-period's own days still to come count, then whatever more is needed.
+    days_left = max(0, (after.end - today).days)
+    expected = have + per_day * days_left
+    more_days = days_left + (math.ceil((need - expected) / per_day) if expected < need else 0)
+    if more_rows == 0:
+        more_days = 0 if after.end < today else days_left
+    window = max(window_days, math.ceil(need / per_day))
+    return Settle(effect=effect, rows_needed=need, rows_per_day=per_day, more_rows=more_rows,
+                  more_days=more_days, window_days=window)
 
 
 def daily_series(db, action_id: int, window_days: int = 28, lag_days: int = 0, smooth_days: int = 7,
@@ -563,17 +713,23 @@ def daily_series(db, action_id: int, window_days: int = 28, lag_days: int = 0, s
     ctot = [r.total - r.mentions for r in rows]
     cneg = [r.all_negative - r.mention_negative_label for r in rows]
 
+    first_data = _first_data(db)
+    # A rolling rate only where its whole window lies inside the data: a part-window at either end
+    # would start the line with a false spike or drop it to zero.
+    full = [i >= smooth_days - 1 and first_data is not None and span[i - smooth_days + 1] >= first_data
+            for i in range(len(span))]
+
     def rolling(num: list[int], den: list[int]) -> tuple[float | None, ...]:
         out = []
         for i in range(len(num)):
-            lo = max(0, i - smooth_days + 1)
-            d = sum(den[lo:i + 1])
+            lo = i - smooth_days + 1
+            d = sum(den[lo:i + 1]) if full[i] else 0
             out.append(sum(num[lo:i + 1]) / d if d else None)
         return tuple(out)
 
     return Series(days=tuple(span), total=tuple(total), topic_negative=tuple(neg), control_total=tuple(ctot),
                   control_negative=tuple(cneg), topic_rate=rolling(neg, total), control_rate=rolling(cneg, ctot),
-                  smooth_days=smooth_days)
+                  smooth_days=smooth_days, last_day=span[-1] if span else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,13 +740,30 @@ def snapshot_evaluation(db, action_id: int, window_days: int = 28, lag_days: int
                         today: date | None = None) -> Evaluation:
     """Evaluate and store the result as a dated snapshot in `evaluations`."""
     result = evaluate_action(db, action_id, window_days, lag_days, today=today)
+    save_evaluation(db, result)
+    return result
+
+
+def save_evaluation(db, result: Evaluation) -> Snapshot:
+    """Store an evaluation already made as a dated snapshot; returns the snapshot."""
+    data = result.to_json()
+    created = storage.now_text()
     with db.atomic():
-        db.execute(
+        cur = db.execute(
             "INSERT INTO evaluations(action_id, created_at, window_days, lag_days, verdict, result) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [result.action_id, storage.now_text(), result.window_days, result.lag_days, result.verdict,
-             json.dumps(result.to_json(), ensure_ascii=False)])
-    return result
+            [result.action_id, created, result.window_days, result.lag_days, result.verdict,
+             json.dumps(data, ensure_ascii=False)])
+    return Snapshot(cur.lastrowid, result.action_id, created, result.window_days, result.lag_days,
+                    result.verdict, data)
+
+
+def same_numbers(a: dict, b: dict) -> bool:
+    """Whether two evaluation results (as JSON) say the same: verdict, windows and their counts."""
+    keys = ("start", "end", "total", "topic_negative", "topic_mentions", "control_total", "control_negative")
+    return (a.get("verdict") == b.get("verdict")
+            and all((a.get(side) or {}).get(k) == (b.get(side) or {}).get(k) for side in ("before", "after")
+                    for k in keys))
 
 
 def list_snapshots(db, action_id: int) -> list[Snapshot]:
@@ -608,35 +781,39 @@ def list_snapshots(db, action_id: int) -> list[Snapshot]:
 
 
 def badge_for(db, action, today: date | None = None) -> Badge | None:
-    """Before/after mark for a live or evaluated card (the latest snapshot for evaluated ones)."""
+    """Verdict chip and change for a live or evaluated card (the latest snapshot for evaluated ones)."""
     if action.status not in ("live", "evaluated") or action.live_date is None:
         return None
+    metric = metric_name(action.topics, action.keywords)
     if action.status == "evaluated":
         snaps = list_snapshots(db, action.id)
         if snaps:
             res = snaps[0].result
             complete = res.get("complete_on")
+            after = res.get("after", {})
             return _badge(snaps[0].verdict, res.get("before", {}).get("negative_rate"),
-                          res.get("after", {}).get("negative_rate"),
-                          date.fromisoformat(complete) if complete else None)
+                          after.get("negative_rate") if after.get("total") else None,
+                          date.fromisoformat(complete) if complete else None, res.get("metric") or metric)
     try:
         ev = evaluate_action(db, action.id, today=today)
     except InvalidValueError:
         return None
-    return _badge(ev.verdict, ev.before.negative_rate, ev.after.negative_rate if ev.complete_on is None else None,
-                  ev.complete_on)
+    return _badge(ev.verdict, ev.before.negative_rate if ev.before.total else None,
+                  ev.after.negative_rate if ev.comparable and ev.complete_on is None else None,
+                  ev.complete_on, ev.metric)
 
 
-def _badge(verdict: str, before: float | None, after: float | None, complete_on: date | None) -> Badge:
-    if verdict == "insufficient_data":
-        text = (_("data from {date}").format(date=complete_on.strftime("%m-%d")) if complete_on
-                else _("not enough data"))
+def _badge(verdict: str, before: float | None, after: float | None, complete_on: date | None,
+           metric: str = "") -> Badge:
+    if verdict == "insufficient_data" and complete_on:
+        text = _("can be evaluated from {date}").format(date=complete_on.strftime("%m-%d"))
     elif before is not None and after is not None:
-        arrow = {"improved": "↓", "worsened": "↑"}.get(verdict, "→")
-        text = f"{before * 100:.1f}% {arrow} {after * 100:.1f}%"
+        text = f"{format_pct(before)}→{format_pct(after)}"
+        if before > 0:
+            text += _(" ({change})").format(change=format_relative(after / before - 1))
     else:
-        text = verdict_name(verdict)
-    return Badge(verdict, before, after, complete_on, text)
+        text = ""
+    return Badge(verdict, before, after, complete_on, text, verdict_name(verdict), metric)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -644,18 +821,36 @@ def _badge(verdict: str, before: float | None, after: float | None, complete_on:
 
 
 def verdict_name(verdict: str) -> str:
+    """The verdict chip: 有改善 / 变差 / 没有明显变化 / 数据不足."""
     return {
         "improved": _("Improved"),
         "worsened": _("Worse"),
         "no_significant_change": _("No clear change"),
-        "insufficient_data": _("Not enough data yet"),
+        "insufficient_data": _("Not enough data"),
     }.get(verdict, verdict)
 
 
+def subject_text(topics, keywords=()) -> str:
+    """What an action is about, in words: 上菜速度、“咸”."""
+    parts = list(topics) + [_("“{word}”").format(word=k) for k in keywords]
+    return _(", ").join(parts)
+
+
+def metric_name(topics, keywords=()) -> str:
+    """The one name of the metric, the same on every screen, the CLI and the Excel summary."""
+    return _("Negative feedback about {subject} as a share of all feedback").format(
+        subject=subject_text(topics, keywords))
+
+
+def topic_metric_name(topics, keywords=()) -> str:
+    """The topic's own negative share, shown beside the metric."""
+    return _("Negative share within feedback about {subject}").format(subject=subject_text(topics, keywords))
+
+
 def format_pp(value: float) -> str:
-    """Percentage points with one decimal and a true minus sign."""
-    text = f"{value * 100:.1f}"
-    if text in ("-0.0", "0.0"):
+    """Percentage points with one decimal, a true minus sign and a plus sign on rises."""
+    text = f"{value * 100:+.1f}"
+    if text in ("-0.0", "+0.0"):
         return "0.0"
     return text.replace("-", "−")
 
@@ -664,37 +859,122 @@ def format_pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
+def format_relative(value: float | None, cap: float = 3.0) -> str:
+    """A relative change as a signed percentage (−47%, +12%); rises beyond `cap` are said as “over +300%”."""
+    if value is None:
+        return "–"
+    if value > cap:
+        return _("over {value}").format(value=f"+{cap * 100:.0f}%")
+    text = f"{value * 100:+.0f}%"
+    if text in ("-0%", "+0%"):
+        return "0%"
+    return text.replace("-", "−")
+
+
 def topics_text(topics) -> str:
     return _(", ").join(topics)
 
 
+def _span(days: int) -> str:
+    if days >= 14:
+        weeks = round(days / 7)
+        return ngettext("about {n} week", "about {n} weeks", weeks).format(n=weeks)
+    return ngettext("about {n} day", "about {n} days", days).format(n=max(1, days))
+
+
 def plain_verdict(ev: Evaluation) -> str:
-    """One sentence for the owner, e.g. 上线后“物流”差评占比从 12.4% 降到 6.1%（95% 置信区间 −8.9 至 −3.7 个百分点），改善显著."""
-    topic = topics_text(ev.topics)
+    """One sentence of why the verdict is what it is, in words a shop owner reads."""
+    subject = subject_text(ev.topics, ev.keywords)
     if ev.verdict == "insufficient_data":
         if ev.reason == "after_window_incomplete":
-            return _("Not enough data yet: the period after go-live runs until {end}; it can be evaluated from {date}.").format(
-                end=ev.after.end.isoformat(), date=ev.complete_on.isoformat() if ev.complete_on else "")
+            return _("The period after go-live runs until {end}, so it is too early to compare.").format(
+                end=ev.after.end.isoformat())
         if ev.reason == "no_recent_data":
             if ev.last_data is None:
-                return _("Not enough data yet: there is no feedback in the database.")
-            return _("Not enough data yet: the newest feedback is from {last}, but the period after go-live runs until {end}. Import newer feedback first.").format(
+                return _("There is no feedback in the database yet.")
+            return _("The newest feedback is from {last}, but the period after go-live runs until {end}.").format(
                 last=ev.last_data.isoformat(), end=ev.after.end.isoformat())
         if ev.reason == "too_few_rows":
-            return _("Not enough data: only {before} feedback rows before go-live and {after} after (at least {min} each are needed).").format(
+            return _("There are only {before} feedback rows before go-live and {after} after; at least {min} each are needed.").format(
                 before=ev.before.total, after=ev.after.total, min=MIN_ROWS)
-        return _("Not enough data: only {n} negative mentions of “{topic}” in both periods together (at least {min} are needed).").format(
-            n=ev.before.topic_negative + ev.after.topic_negative, topic=topic, min=MIN_EVENTS)
-    values = dict(topic=topic, before=format_pct(ev.before.negative_rate), after=format_pct(ev.after.negative_rate),
-                  low=format_pp(ev.ci95[0]), high=format_pp(ev.ci95[1]))
+        return _("Both periods together hold only {n} negative mentions of {subject}; at least {min} are needed.").format(
+            n=ev.before.topic_negative + ev.after.topic_negative, subject=subject, min=MIN_EVENTS)
+    values = dict(metric=ev.metric, before=format_pct(ev.before.negative_rate),
+                  after=format_pct(ev.after.negative_rate), change=format_relative(ev.relative_change))
     if ev.verdict == "improved":
-        return _("After go-live, negative “{topic}” feedback fell from {before} to {after} of all feedback (95% confidence interval {low} to {high} percentage points): a clear improvement.").format(**values)
+        return _("{metric} fell from {before} to {after} ({change}): more than normal ups and downs, and other feedback did not move the same way.").format(**values)
     if ev.verdict == "worsened":
-        return _("After go-live, negative “{topic}” feedback rose from {before} to {after} of all feedback (95% confidence interval {low} to {high} percentage points): clearly worse.").format(**values)
-    first = _("After go-live, negative “{topic}” feedback went from {before} to {after} of all feedback (95% confidence interval {low} to {high} percentage points): no clear change, this can be normal ups and downs.").format(**values)
+        return _("{metric} rose from {before} to {after} ({change}): more than normal ups and downs.").format(**values)
     if ev.reason == "control_moved":
-        first = _("After go-live, negative “{topic}” feedback went from {before} to {after} of all feedback (95% confidence interval {low} to {high} percentage points), but other feedback changed in the same way at the same time, so this is not counted as the effect of the action.").format(**values)
-    return first
+        return _("{metric} went from {before} to {after} ({change}), but other feedback changed the same way at the same time (a season or a promotion, say), so this is not counted as the action's effect.").format(**values)
+    return _("{metric} went from {before} to {after} ({change}); a change this size is within normal ups and downs, so it cannot yet be called the action's effect.").format(**values)
+
+
+def next_step(ev: Evaluation) -> str:
+    """What the owner does next; for an open question, how much more feedback would settle it."""
+    if ev.verdict == "improved":
+        return _("Keep doing it, and evaluate again in a month or two to see that the effect lasts. You can tell your customers in a report.")
+    if ev.verdict == "worsened":
+        return _("Read the negative feedback since go-live to find out why, and consider changing or undoing the action.")
+    if ev.reason == "no_recent_data":
+        return _("Import the feedback up to {end}, then evaluate again.").format(end=ev.after.end.isoformat())
+    subject = subject_text(ev.topics, ev.keywords)
+    st = ev.settle
+    if st is None:
+        if ev.before.total == 0:
+            return _("There is no feedback from before go-live to compare with: import it first.")
+        return _("There was no negative feedback about {subject} before go-live, so there is nothing to reduce; link the action to another topic or keyword.").format(
+            subject=subject)
+    effect = f"{st.effect * 100:.0f}%"
+    if ev.reason == "after_window_incomplete" and ev.complete_on:
+        first = _("Evaluate again from {date}.").format(date=ev.complete_on.isoformat())
+        if st.window_days <= ev.window_days:
+            return first
+    if st.window_days > 366:
+        return _("At about {per_day} feedback rows a day it would take more than a year to tell a {effect} drop apart; a narrower keyword, or a more frequent complaint, can be measured sooner.").format(
+            per_day=f"{st.rows_per_day:.0f}", effect=effect)
+    if st.more_days == 0 and st.more_rows == 0:
+        return _("There is already enough feedback to tell a {effect} drop apart; the change seen is smaller than that, so the action may have had little effect.").format(
+            effect=effect)
+    text = _("Collect {time} more feedback, or about {rows} rows, to tell a {effect} drop apart.").format(
+        time=_span(st.more_days), rows=f"{max(st.more_rows, 1):,}", effect=effect)
+    if st.window_days > ev.window_days:
+        text += _join(text) + _("Then compare {days} days before and after go-live.").format(days=st.window_days)
+    return text
+
+
+def _join(text: str) -> str:
+    """Between two sentences: nothing after a Chinese full stop, a space after an English one."""
+    return "" if text.endswith(("。", "！", "？", "）")) else " "
+
+
+def _format_chance(p: float) -> str:
+    return f"{p * 100:.1f}%" if p < 0.1 else f"{p * 100:.0f}%"
+
+
+def detail_lines(ev: Evaluation) -> list[str]:
+    """The statistics behind the verdict (interval, chance, comparison), each in a plain sentence."""
+    if not ev.comparable:
+        return [_("There is no feedback in one of the two periods yet, so there are no numbers to compare.")]
+    subject = subject_text(ev.topics, ev.keywords)
+    lines = [
+        _("With 95% confidence, the change is between {low} and {high} percentage points.").format(
+            low=format_pp(ev.ci95[0]), high=format_pp(ev.ci95[1])),
+        (_("If the action had no effect at all, a change this large would turn up by chance less than 0.1% of the time.")
+         if ev.p_value < 0.001 else
+         _("If the action had no effect at all, a change this large would still turn up by chance {chance} of the time.").format(
+             chance=_format_chance(ev.p_value))),
+        _("{metric}: {before} → {after}.").format(
+            metric=topic_metric_name(ev.topics, ev.keywords), before=format_pct(ev.before.topic_negative_share),
+            after=format_pct(ev.after.topic_negative_share)),
+        _("Other feedback (not about {subject}) was negative {before} before and {after} after.").format(
+            subject=subject, before=format_pct(ev.before.control_rate), after=format_pct(ev.after.control_rate)),
+    ]
+    if ev.did is not None:
+        lo, hi = ev.did.relative_ci95
+        lines.append(_("Taking out the change in other feedback, {subject} changed {change} (with 95% confidence between {low} and {high}).").format(
+            subject=subject, change=format_relative(ev.did.relative), low=format_relative(lo), high=format_relative(hi)))
+    return lines
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ class CardDelegate(QStyledItemDelegate):
         title_h = int(tfm.lineSpacing() * 1.3) * lines
         lines = 1 + (1 if card.get("topics") else 0)
         total = self.PAD * 2 + title_h + self.GAP + line * lines + 6
-        if card.get("badge"):
+        if card.get("chip"):
             total += line + 4 + self.GAP
         return title_h, line, total
 
@@ -118,17 +118,23 @@ class CardDelegate(QStyledItemDelegate):
         painter.drawText(QRect(inner.left(), y, inner.width(), line), flags,
                          fm.elidedText(card.get("meta", ""), Qt.ElideRight, inner.width()))
         y += line + self.GAP
-        badge = card.get("badge")
-        if badge:
+        chip = card.get("chip")
+        if chip:
+            # The verdict chip, then the change in the named metric beside it.
             bg, fg = _VERDICT_COLOURS.get(card.get("verdict"), ("#eeeeee", "#444444"))
-            width = min(fm.horizontalAdvance(badge) + 16, inner.width())
-            badge_rect = QRect(inner.left(), y, width, line + 2)
+            width = min(fm.horizontalAdvance(chip) + 16, inner.width())
+            chip_rect = QRect(inner.left(), y, width, line + 2)
             painter.setPen(Qt.NoPen)
             painter.setBrush(QColor(bg))
-            painter.drawRoundedRect(badge_rect, 4, 4)
+            painter.drawRoundedRect(chip_rect, 4, 4)
             painter.setPen(QColor(fg))
-            painter.drawText(badge_rect, Qt.AlignCenter | Qt.TextDontClip,
-                             fm.elidedText(badge, Qt.ElideRight, width - 8))
+            painter.drawText(chip_rect, Qt.AlignCenter | Qt.TextDontClip, fm.elidedText(chip, Qt.ElideRight, width - 8))
+            change = card.get("badge", "")
+            rest = inner.width() - width - 6
+            if change and rest > 20:
+                painter.setPen(QColor("#333333"))
+                painter.drawText(QRect(chip_rect.right() + 6, y, rest, line + 2), Qt.AlignLeft | Qt.AlignVCenter,
+                                 fm.elidedText(change, Qt.ElideRight, rest))
         if option.state & QStyle.State_HasFocus and not selected:
             painter.setPen(QPen(pal.highlight().color(), 1, Qt.DotLine))
             painter.setBrush(Qt.NoBrush)
@@ -313,7 +319,15 @@ class ActionEditor(QDialog):
         if self.feedback_ids:
             n = len(self.feedback_ids)
             form.addRow(_("Examples"), QLabel(ngettext("{n} feedback row", "{n} feedback rows", n).format(n=n), self))
+        self.warning_label = QLabel(self)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #7a4b00; background: #fff4e0; padding: 4px; border-radius: 4px")
+        self.warning_label.hide()
+        self.topic_list.itemChanged.connect(lambda _i: self._update_warning())
+        self.keywords_edit.textChanged.connect(lambda _t: self._update_warning())
+        self.status_combo.currentIndexChanged.connect(lambda _i: self._update_warning())
         self.error_label = QLabel(self)
+        self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #9b1c1c")
         self.error_label.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel, self)
@@ -339,9 +353,20 @@ class ActionEditor(QDialog):
                 item.setFlags(Qt.ItemIsEnabled)
             layout.addWidget(QLabel(_("History"), self))
             layout.addWidget(self.history_list)
+        layout.addWidget(self.warning_label)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         self.title_edit.setFocus()
+        self._update_warning()
+
+    def _update_warning(self) -> None:
+        """While an idea, no topic and no keyword is a warning; once live it is refused on Save."""
+        from cxdesk.core.actions import needs_target_warning
+
+        v = self.values()
+        text = needs_target_warning(v["topics"], v["keywords"])
+        self.warning_label.setText(text or "")
+        self.warning_label.setVisible(bool(text))
 
     def values(self) -> dict:
         topics = [self.topic_list.item(i).text() for i in range(self.topic_list.count())
@@ -368,6 +393,13 @@ class ActionEditor(QDialog):
         if v["status"] in ("live", "evaluated") and v["live_date"] is None:
             self._error(_("A live action needs its go-live date."))
             return
+        if v["status"] in ("live", "evaluated"):
+            from cxdesk.core.actions import needs_target_warning
+
+            if needs_target_warning(v["topics"], v["keywords"]):
+                self._error(_("Tick a topic or type a keyword before the action goes live, or keep it under “{todo}” "
+                              "for now.").format(todo=status_name("todo")))
+                return
         self.accept()
 
     def _error(self, text: str) -> None:
@@ -646,13 +678,15 @@ class BoardScreen(QWidget):
             item.setData(CARD_ROLE, {
                 "title": action.title, "status": action.status, "topics": _(", ").join(action.topics),
                 "meta": " · ".join(meta), "badge": badge.text if badge else "",
-                "verdict": badge.verdict if badge else "",
+                "chip": badge.chip if badge else "", "verdict": badge.verdict if badge else "",
             })
             tip = [action.title]
             if action.description:
                 tip.append(action.description)
             if badge is not None:
-                tip.append(badge.text)
+                tip.append(f"{badge.chip}  {badge.metric}: {badge.text}" if badge.text else badge.chip)
+            if not action.topics and not action.keywords:
+                tip.append(_("No topic or keyword yet: its effect cannot be measured."))
             item.setToolTip("\n".join(tip))
         self._update_titles()
         if selected is not None:
@@ -783,7 +817,15 @@ class BoardScreen(QWidget):
         values = {"title": "", "topics": (), "status": "todo"}
         if prefill is None and self.topic_filter.currentData():
             values["topics"] = (self.topic_filter.currentData(),)   # the topic the owner is looking at
-        values.update({k: v for k, v in (prefill or {}).items() if v is not None})
+        prefill = dict(prefill or {})
+        if "search" in prefill or (prefill.get("feedback_ids") and not prefill.get("topics")):
+            # Rows from the feedback screen: propose the topics they share and the search word.
+            from cxdesk.core.actions import propose_action
+
+            proposal = propose_action(self.ctx.read_db(), prefill.get("feedback_ids") or (),
+                                      prefill.pop("search", "") or "")
+            prefill = {**proposal, **{k: v for k, v in prefill.items() if v}}
+        values.update({k: v for k, v in prefill.items() if v is not None})
         values["topics"] = tuple(values.get("topics") or ())
         values["feedback_ids"] = tuple(int(i) for i in values.get("feedback_ids") or ())
         dialog = self._editor(values)

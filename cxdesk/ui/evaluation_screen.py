@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QGridLayout,
                                QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from cxdesk.core.changes import Changes
 from cxdesk.i18n import _
@@ -85,6 +86,9 @@ class EvaluationView(QWidget):
         controls.addWidget(self.save_button)
         self.title_label.setWordWrap(True)
 
+        self.metric_label = QLabel(self)
+        self.metric_label.setWordWrap(True)
+        self.metric_label.setStyleSheet("color: #444")
         self.verdict_label = QLabel(self)
         self.verdict_label.setWordWrap(True)
         self.verdict_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -92,6 +96,19 @@ class EvaluationView(QWidget):
         vfont = self.verdict_label.font()
         vfont.setPointSizeF(vfont.pointSizeF() * 1.15)
         self.verdict_label.setFont(vfont)
+        # The statistics, in plain sentences, folded away until asked for.
+        self.details_button = QToolButton(self)
+        self.details_button.setText(_("More detail"))
+        self.details_button.setCheckable(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.RightArrow)
+        self.details_button.setAutoRaise(True)
+        self.details_button.toggled.connect(self._on_details_toggled)
+        self.details_label = QLabel(self)
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.details_label.setStyleSheet("color: #444; padding-left: 18px")
+        self.details_label.hide()
 
         pg.setConfigOptions(antialias=True)
         self.plot = pg.PlotWidget(axisItems={"bottom": DayAxis(orientation="bottom")})
@@ -103,7 +120,9 @@ class EvaluationView(QWidget):
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setPen(pg.mkPen("#555"))
             self.plot.getAxis(axis).setTextPen(pg.mkPen("#333"))
-        self.legend = self.plot.addLegend(offset=(-10, 5))
+        # The legend sits under the chart, so it never covers a line or a label.
+        self.legend_label = QLabel(self)
+        self.legend_label.setWordWrap(True)
 
         self.table = QTableWidget(0, 3, self)
         self.table.setHorizontalHeaderLabels([_("Before"), _("After"), _("Change")])
@@ -144,8 +163,13 @@ class EvaluationView(QWidget):
             lst.setAlternatingRowColors(True)
             lst.itemDoubleClicked.connect(self._on_example_clicked)
 
+        chart = QWidget(self)
+        cl = QVBoxLayout(chart)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.plot, 1)
+        cl.addWidget(self.legend_label)
         upper = QSplitter(Qt.Horizontal, self)
-        upper.addWidget(self.plot)
+        upper.addWidget(chart)
         upper.addWidget(numbers)
         upper.setStretchFactor(0, 3)
         upper.setStretchFactor(1, 2)
@@ -160,8 +184,11 @@ class EvaluationView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.message_bar)
         layout.addWidget(self.title_label)
+        layout.addWidget(self.metric_label)
         layout.addLayout(controls)
         layout.addWidget(self.verdict_label)
+        layout.addWidget(self.details_button)
+        layout.addWidget(self.details_label)
         layout.addWidget(split, 1)
         self._set_enabled(False)
         if action_id is not None:
@@ -244,64 +271,81 @@ class EvaluationView(QWidget):
     def _clear(self) -> None:
         self.evaluation = self.series = None
         self.title_label.setText("")
+        self.metric_label.setText("")
+        self.details_label.setText("")
         self.verdict_label.setText("")
         self.verdict_label.setStyleSheet("")
         self.table.setRowCount(0)
         self.stats_label.setText("")
         self.plot.clear()
+        self.legend_label.setText("")
         self.before_examples.clear()
         self.after_examples.clear()
         self._set_enabled(False)
 
-    def _show_verdict(self, ev) -> None:
-        from cxdesk.core.evaluation import plain_verdict, topics_text
+    def _on_details_toggled(self, on: bool) -> None:
+        self.details_button.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
+        self.details_label.setVisible(on)
 
-        self.title_label.setText(_("{title} (live since {date}; topics: {topics})").format(
-            title=ev.title, date=ev.live_date.isoformat(), topics=topics_text(ev.topics)))
+    def _show_verdict(self, ev) -> None:
+        from cxdesk.core.evaluation import next_step, plain_verdict, topic_metric_name
+
+        self.title_label.setText(_("{title} (live since {date})").format(title=ev.title, date=ev.live_date.isoformat()))
+        self.metric_label.setText(_("Measured: {metric}; beside it: {topic_metric}").format(
+            metric=ev.metric, topic_metric=topic_metric_name(ev.topics, ev.keywords)))
         bg, fg = _VERDICT_STYLE.get(ev.verdict, ("#f0f0f0", "#333"))
         self.verdict_label.setStyleSheet(
             f"QLabel {{ background: {bg}; color: {fg}; border-radius: 6px; }}")
-        sentence = html.escape(plain_verdict(ev))
-        if ev.verdict == "insufficient_data":   # the sentence already starts with "not enough data"
-            self.verdict_label.setText(sentence)
-        else:
-            self.verdict_label.setText(f"<b>{html.escape(_verdict_name(ev.verdict))}</b>　{sentence}")
+        chip = html.escape(_verdict_name(ev.verdict))
+        self.verdict_label.setText(
+            f"<b>{chip}</b>　{html.escape(plain_verdict(ev))}<br>"
+            f"<b>{html.escape(_('Next step:'))}</b> {html.escape(next_step(ev))}")
 
     def _show_table(self, ev) -> None:
-        from cxdesk.core.evaluation import format_pct, format_pp
+        from cxdesk.core.evaluation import detail_lines, format_pct, format_pp, format_relative
 
         b, a = ev.before, ev.after
+        has_after = a.total > 0
 
         def num(v):
             return "–" if v is None else f"{v:.2f}"
 
-        def rate(w, value, n=None):
-            return format_pct(value) if (w.total if n is None else n) else "–"
+        def rate(value, n):
+            return format_pct(value) if n else "–"
 
         def delta(x, y, fmt):
-            return "–" if x is None or y is None else fmt(y - x)
+            return "–" if x is None or y is None or not has_after else fmt(y - x)
 
+        def count_change(x, y):
+            return f"{y - x:+d}".replace("-", "−") if has_after else "–"
+
+        def points(v):
+            return _("{pp} points").format(pp=format_pp(v))
+
+        after_dates = f"{a.start.month}/{a.start.day}–{a.end.month}/{a.end.day}"
+        if ev.reason == "after_window_incomplete":
+            after_dates += " " + _("(running)")
+        metric_change = "–"
+        if ev.comparable:
+            metric_change = points(ev.difference)
+            if ev.relative_change is not None:
+                metric_change += f"（{format_relative(ev.relative_change)}）"
         rows = [
-            (_("Dates"), f"{b.start.month}/{b.start.day}–{b.end.month}/{b.end.day}",
-             f"{a.start.month}/{a.start.day}–{a.end.month}/{a.end.day}", ""),
-            (_("All feedback"), str(b.total), str(a.total), f"{a.total - b.total:+d}"),
-            (_("Mention the topic"), str(b.topic_mentions), str(a.topic_mentions),
-             f"{a.topic_mentions - b.topic_mentions:+d}"),
-            (_("Negative mentions"), str(b.topic_negative), str(a.topic_negative),
-             f"{a.topic_negative - b.topic_negative:+d}"),
-            (_("Negative share of all feedback"), rate(b, b.negative_rate), rate(a, a.negative_rate),
-             _("{pp} points").format(pp=format_pp(ev.difference)) if b.total and a.total else "–"),
+            (_("Dates"), f"{b.start.month}/{b.start.day}–{b.end.month}/{b.end.day}", after_dates, ""),
+            (ev.metric, rate(b.negative_rate, b.total), rate(a.negative_rate, a.total), metric_change),
+            (_("All feedback"), str(b.total), str(a.total) if has_after else "–", count_change(b.total, a.total)),
+            (_("Negative mentions"), str(b.topic_negative), str(a.topic_negative) if has_after else "–",
+             count_change(b.topic_negative, a.topic_negative)),
+            (_("Mention the topic"), str(b.topic_mentions), str(a.topic_mentions) if has_after else "–",
+             count_change(b.topic_mentions, a.topic_mentions)),
             (_("Negative share within the topic"), format_pct(b.topic_negative_share),
-             format_pct(a.topic_negative_share),
-             delta(b.topic_negative_share, a.topic_negative_share, lambda v: _("{pp} points").format(pp=format_pp(v)))),
-            (_("Mean sentiment (0–1)"), num(b.mean_sentiment), num(a.mean_sentiment),
-             delta(b.mean_sentiment, a.mean_sentiment, lambda v: f"{v:+.2f}")),
-            (_("Mean rating"), num(b.mean_rating), num(a.mean_rating),
-             delta(b.mean_rating, a.mean_rating, lambda v: f"{v:+.2f}")),
-            (_("Other feedback: negative share"), rate(b, b.control_rate, b.control_total),
-             rate(a, a.control_rate, a.control_total),
-             _("{pp} points").format(pp=format_pp(ev.control_difference))
-             if b.control_total and a.control_total else "–"),
+             format_pct(a.topic_negative_share) if has_after else "–",
+             delta(b.topic_negative_share, a.topic_negative_share, points)),
+            (_("Mean rating"), num(b.mean_rating), num(a.mean_rating) if has_after else "–",
+             delta(b.mean_rating, a.mean_rating, lambda v: f"{v:+.2f}".replace("-", "−"))),
+            (_("Other feedback: negative share"), rate(b.control_rate, b.control_total),
+             rate(a.control_rate, a.control_total),
+             points(ev.control_difference) if b.control_total and a.control_total else "–"),
         ]
         self.table.setRowCount(len(rows))
         self.table.setVerticalHeaderLabels([r[0] for r in rows])
@@ -309,7 +353,7 @@ class EvaluationView(QWidget):
             for j, text in enumerate(row[1:]):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignCenter)
-                if i == 4:
+                if i == 1:
                     f = item.font()
                     f.setBold(True)
                     item.setFont(f)
@@ -318,59 +362,80 @@ class EvaluationView(QWidget):
         height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + sum(
             self.table.rowHeight(i) for i in range(self.table.rowCount()))
         self.table.setFixedHeight(height)
-        if not (b.total and a.total):
-            self.stats_label.setText("")
-            return
-        parts = [_("95% confidence interval of the change: {low} to {high} points; {p}.").format(
-            low=format_pp(ev.ci95[0]), high=format_pp(ev.ci95[1]), p=_format_p(ev.p_value))]
-        if ev.did is not None:
-            parts.append(_("Compared with the change in other feedback: {est} points (95% interval {low} to {high}).").format(
-                est=format_pp(ev.did.estimate), low=format_pp(ev.did.ci95[0]), high=format_pp(ev.did.ci95[1])))
+        self.details_label.setText("\n".join("· " + line for line in detail_lines(ev)))
         saved = getattr(self, "snapshots", None) or []
         if saved:
             lines = [_("{date} {verdict} ({days} days each side)").format(
                 date=sn.created_at[:10], verdict=_verdict_name(sn.verdict), days=sn.window_days) for sn in saved[:3]]
-            parts.append(_("Saved results: {items}").format(items="; ".join(lines)))
-        self.stats_label.setText("\n".join(parts))
+            self.stats_label.setText(_("Saved results: {items}").format(items="; ".join(lines)))
+        else:
+            self.stats_label.setText("")
 
     def _show_plot(self, ev, series) -> None:
+        import numpy as np
+
         self.plot.clear()
-        self.legend.clear()
         xs = [_ts(d) for d in series.days]
         b0, b1 = _ts(ev.before.start), _ts(ev.before.end) + 86400
         a0, a1 = _ts(ev.after.start), _ts(ev.after.end) + 86400
-        for lo, hi, colour in ((b0, b1, (70, 120, 200, 40)), (a0, a1, (40, 160, 90, 40))):
-            region = pg.LinearRegionItem((lo, hi), movable=False, brush=pg.mkBrush(*colour),
-                                         pen=pg.mkPen(None))
+        # The after-period up to the newest feedback is solid; days still to come are hatched.
+        seen = min(a1, _ts(series.last_day) + 86400) if series.last_day else a0
+        seen = max(seen, a0)
+        spans = [(b0, b1, pg.mkBrush(70, 120, 200, 40)), (a0, seen, pg.mkBrush(40, 160, 90, 40))]
+        if seen < a1:
+            spans.append((seen, a1, pg.mkBrush(40, 160, 90, 60, style=Qt.BDiagPattern)))
+        for lo, hi, brush in spans:
+            if hi <= lo:
+                continue
+            region = pg.LinearRegionItem((lo, hi), movable=False, brush=brush, pen=pg.mkPen(None))
             region.setZValue(-10)
             self.plot.addItem(region)
 
         def pct(values):
-            import numpy as np
-
             return np.array([np.nan if v is None else v * 100 for v in values], dtype=float)
 
-        self.plot.plot(xs, pct(series.topic_rate), pen=pg.mkPen(TOPIC_COLOUR, width=2.5), connect="finite",
-                       name=_("“{topic}” negative share ({n}-day average)").format(
-                           topic=_topics(ev), n=series.smooth_days))
-        self.plot.plot(xs, pct(series.control_rate), pen=pg.mkPen(CONTROL_COLOUR, width=1.5, style=Qt.DashLine),
+        topic = pct(series.topic_rate)
+        control = pct(series.control_rate)
+        self.plot.plot(xs, topic, pen=pg.mkPen(TOPIC_COLOUR, width=2.5), connect="finite",
+                       name=_("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days))
+        self.plot.plot(xs, control, pen=pg.mkPen(CONTROL_COLOUR, width=1.5, style=Qt.DashLine),
                        connect="finite", name=_("Other feedback (comparison)"))
-        for (lo, hi), rate in (((b0, b1), ev.before.negative_rate), ((a0, a1), ev.after.negative_rate)):
-            self.plot.plot([lo, hi], [rate * 100, rate * 100], pen=pg.mkPen(TOPIC_COLOUR, width=1, style=Qt.DotLine))
+        means = [((b0, b1), ev.before.negative_rate, ev.before.total)]
+        if ev.after.total:
+            means.append(((a0, seen), ev.after.negative_rate, ev.after.total))
+        for (lo, hi), rate, n in means:
+            if n:
+                self.plot.plot([lo, hi], [rate * 100, rate * 100], pen=pg.mkPen(TOPIC_COLOUR, width=1, style=Qt.DotLine))
+        legend = [f"<span style='color:{TOPIC_COLOUR}'>━━</span> " + html.escape(
+                      _("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days)),
+                  f"<span style='color:{CONTROL_COLOUR}'>╍╍</span> " + html.escape(_("Other feedback (comparison)")),
+                  f"<span style='color:{TOPIC_COLOUR}'>┈┈</span> " + html.escape(_("average of the period"))]
+        if seen < a1:
+            legend.append("<span style='color:#2f9a5a'>▨</span> " + html.escape(_("days still to come")))
+        self.legend_label.setText("　".join(legend))
+        values = [v for v in np.concatenate([topic, control]) if not np.isnan(v)]
+        top = max(values + [r * 100 for (_x, r, n) in means if n] or [10.0])
+        ceiling = top * 1.35 if top > 0 else 10.0
+        self.plot.setXRange(xs[0] if xs else b0, max(xs[-1] + 86400 if xs else a1, a1), padding=0.01)
+        self.plot.setYRange(0, ceiling, padding=0)
+        # Labels sit in the headroom above the data, so they never hide a line.
+        label_y = ceiling * 0.87   # above the lines
         live = pg.InfiniteLine(pos=_ts(ev.live_date), angle=90, movable=False,
-                               pen=pg.mkPen("#222", width=1.5, style=Qt.DashLine),
-                               label=_("go-live"), labelOpts={"position": 0.04, "color": "#222"})
+                               pen=pg.mkPen("#222", width=1.5, style=Qt.DashLine))
         self.plot.addItem(live)
-        for x, text in ((b0, _("before")), (a0, _("after"))):
-            label = pg.TextItem(text, color="#555", anchor=(0, 0))
-            label.setPos(x, 0)
+        # (x, text, colour, anchor, y): the go-live date sits just left of its line, one row above the
+        # period names, so neither covers the other nor a line.
+        live_x = _ts(ev.live_date)
+        marks = [(live_x - 3600 * 6, _("go-live {date}").format(date=ev.live_date.strftime("%m-%d")), "#222", (1, 0),
+                  ceiling * 0.95),
+                 (b0 + 3600 * 6, _("before"), "#555", (0, 0), label_y), (a0 + 3600 * 6, _("after"), "#555", (0, 0), label_y)]
+        if seen < a1:
+            marks.append((seen + 3600 * 6, _("still collecting until {date}").format(date=ev.after.end.strftime("%m-%d")),
+                          "#1e6b35", (0, 0), ceiling * 0.95))
+        for x, text, colour, anchor, y in marks:
+            label = pg.TextItem(text, color=colour, anchor=anchor, fill=pg.mkBrush(255, 255, 255, 220))
+            label.setPos(x, y)
             self.plot.addItem(label)
-        self.plot.enableAutoRange()
-        top = max([v for v in list(series.topic_rate) + list(series.control_rate) if v is not None] or [0.1])
-        self.plot.setYRange(0, top * 100 * 1.4, padding=0)   # headroom for the legend and labels
-        for item in self.plot.items():
-            if isinstance(item, pg.TextItem):
-                item.setPos(item.pos().x(), top * 100 * 1.38)
 
     def _show_examples(self, ev) -> None:
         for lst, rows, title, text in (
@@ -398,20 +463,10 @@ class EvaluationView(QWidget):
             self.ctx.open_feedback_requested.emit(FeedbackFilter(ids=(int(fid),)))
 
 
-def _topics(ev) -> str:
-    from cxdesk.core.evaluation import topics_text
-
-    return topics_text(ev.topics)
-
-
 def _verdict_name(verdict: str) -> str:
     from cxdesk.core.evaluation import verdict_name
 
     return verdict_name(verdict)
-
-
-def _format_p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 class EvaluationDialog(QDialog):

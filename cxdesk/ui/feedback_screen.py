@@ -8,7 +8,6 @@ the app-wide `data_changed` arrives.
 from __future__ import annotations
 
 import html
-from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -764,19 +763,11 @@ class FeedbackScreen(QWidget):
         self.export_finished.emit(result)
 
     def create_action_from_selection(self) -> dict | None:
-        rows = fb.fetch_rows(self.ctx.read_db(), self.selected_ids()[:2000])
-        if not rows:
+        """Ask the board for a new action from the selected rows and the current search word."""
+        ids = self.selected_ids()[:2000]
+        if not ids:
             return None
-        topics = Counter(t for r in rows for t in r.topics)
-        top = [t for t, _n in topics.most_common(3)]
-        if top:
-            title = _("Improve {topic}").format(topic=top[0])
-        else:
-            snippet = " ".join(rows[0].text.split())[:20]
-            title = _("Follow up: {text}").format(text=snippet)
-        examples = "\n".join("· " + " ".join(r.text.split())[:80] for r in rows[:5])
-        prefill = {"feedback_ids": [r.id for r in rows], "title": title, "topics": top,
-                   "description": _("Customers said:") + "\n" + examples}
+        prefill = {"feedback_ids": list(ids), "search": self.search_edit.text().strip()}
         self.ctx.create_action_requested.emit(prefill)
         return prefill
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import QFont, QFontDatabase, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtGui import (QFont, QFontDatabase, QPageLayout, QPageSize, QPdfWriter, QTextCursor, QTextDocument,
+                           QTextFormat)
 
 from cxdesk.core.errors import CxdeskError
 from cxdesk.i18n import _
@@ -35,6 +36,42 @@ def cjk_font_family() -> str | None:
 
 def _has_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def keep_headings_with_next(doc: QTextDocument) -> int:
+    """Move a heading left alone at the foot of a page to the next page, with the text it introduces.
+
+    Qt's text engine has no keep-with-next: after layout, a heading whose next line lands on a later
+    page gets a page break before it; repeated until nothing moves. Returns how many headings moved.
+    """
+    height = doc.pageSize().height()
+    layout = doc.documentLayout()
+    moved = 0
+    for _round in range(50):
+        changed = False
+        block = doc.begin()
+        while block.isValid():
+            nxt = block.next()
+            fmt = block.blockFormat()
+            if fmt.headingLevel() and nxt.isValid() and fmt.pageBreakPolicy() == QTextFormat.PageBreak_Auto:
+                top = layout.blockBoundingRect(block).top()
+                line = nxt.layout().lineAt(0) if nxt.layout().lineCount() else None
+                below = layout.blockBoundingRect(nxt).top() + (line.y() + line.height() if line else 0)
+                if int(top // height) != int((below - 1) // height):
+                    # A run of headings (h2 then h3) moves as one: the break goes before the first.
+                    first = block
+                    while first.previous().isValid() and first.previous().blockFormat().headingLevel():
+                        first = first.previous()
+                    fmt = first.blockFormat()
+                    fmt.setPageBreakPolicy(QTextFormat.PageBreak_AlwaysBefore)
+                    QTextCursor(first).setBlockFormat(fmt)
+                    moved += 1
+                    changed = True
+                    break   # the layout below has changed: measure again
+            block = nxt
+        if not changed:
+            break
+    return moved
 
 
 def html_to_pdf(html: str, path: Path | str, *, title: str = "") -> Path:
@@ -65,6 +102,7 @@ def html_to_pdf(html: str, path: Path | str, *, title: str = "") -> Path:
     doc.documentLayout().setPaintDevice(writer)
     doc.setHtml(html)
     doc.setPageSize(QSizeF(writer.pageLayout().paintRectPixels(writer.resolution()).size()))
+    keep_headings_with_next(doc)
     doc.print_(writer)
     del writer  # QPdfWriter finishes the file when it is destroyed
     if not target.exists() or target.stat().st_size == 0:

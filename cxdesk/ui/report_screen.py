@@ -13,10 +13,10 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSplitter, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSplitter,
+                               QTextBrowser, QVBoxLayout, QWidget)
 
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.core.reports.excel import SECTION_NAMES, SECTIONS
@@ -45,6 +45,12 @@ def _when_ended(widget: QWidget, task, handler) -> None:
         QTimer.singleShot(0, widget, once)
 
 
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text or "")
+
+
 def _safe_file_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_") or "report"
 
@@ -60,6 +66,10 @@ class ReportScreen(QWidget):
         self._preview_again = False
         self.last_path: Path | None = None
         self.last_announcement = ""
+        self.last_report = None                 # the report the preview shows (numbers, quotes)
+        self.quote_choice: dict[int, set[int]] = {}   # per action: the quotes the owner ticked
+        self.logo_path = ""
+        self.colour = ""
 
         self.message_bar = MessageBar(self)
         title = QLabel(_("Reports"), self)
@@ -108,6 +118,22 @@ class ReportScreen(QWidget):
         self.shop_edit = QLineEdit(story_box)
         self.shop_edit.setPlaceholderText(_("Shop name printed on the report"))
         self.shop_edit.editingFinished.connect(self._schedule_preview)
+        self.logo_button = QPushButton(_("Logo…"), story_box)
+        self.logo_button.setToolTip(_("An image file (PNG or JPEG) printed at the top of the report"))
+        self.logo_button.clicked.connect(self._on_logo_clicked)
+        self.logo_clear = QPushButton(_("No logo"), story_box)
+        self.logo_clear.clicked.connect(lambda: self.set_logo(""))
+        self.colour_button = QPushButton(_("Colour…"), story_box)
+        self.colour_button.clicked.connect(self._on_colour_clicked)
+        self.numbers_label = QLabel(story_box)
+        self.numbers_label.setWordWrap(True)
+        self.numbers_label.setTextFormat(Qt.RichText)
+        self.numbers_label.setStyleSheet("QLabel { background: #f6f8fa; border: 1px solid #dde3ea; border-radius: 4px; "
+                                         "padding: 6px; }")
+        self.quote_list = QListWidget(story_box)
+        self.quote_list.setWordWrap(True)
+        self.quote_list.setToolTip(_("Tick the customer quotes to print; untick any you would rather not show"))
+        self.quote_list.itemChanged.connect(self._on_quote_toggled)
         self.pdf_button = QPushButton(_("Save as PDF…"), story_box)
         self.html_button = QPushButton(_("Save as web page…"), story_box)
         self.copy_button = QPushButton(_("Copy announcement text"), story_box)
@@ -125,6 +151,16 @@ class ReportScreen(QWidget):
         shop_row.addWidget(QLabel(_("Shop name"), story_box))
         shop_row.addWidget(self.shop_edit, 1)
         left.addLayout(shop_row)
+        look_row = QHBoxLayout()
+        look_row.addWidget(self.logo_button)
+        look_row.addWidget(self.logo_clear)
+        look_row.addWidget(self.colour_button)
+        look_row.addStretch(1)
+        left.addLayout(look_row)
+        left.addWidget(QLabel(_("Numbers in the report (from the saved evaluation)"), story_box))
+        left.addWidget(self.numbers_label)
+        left.addWidget(QLabel(_("Customer quotes"), story_box))
+        left.addWidget(self.quote_list, 1)
         buttons = QHBoxLayout()
         for b in (self.pdf_button, self.html_button, self.copy_button):
             buttons.addWidget(b)
@@ -187,6 +223,13 @@ class ReportScreen(QWidget):
         self.action_list.blockSignals(False)
         if not self.shop_edit.text():
             self.shop_edit.setText(str(get_setting(db, "shop_name", "") or ""))
+        from cxdesk.core.reports.improvement import COLOUR_KEY, DEFAULT_COLOUR, LOGO_KEY
+
+        if not self.logo_path:
+            self.logo_path = str(get_setting(db, LOGO_KEY, "") or "")
+        if not self.colour:
+            self.colour = str(get_setting(db, COLOUR_KEY, "") or DEFAULT_COLOUR)
+        self._show_look()
         self._update_buttons()
         self._schedule_preview()
 
@@ -230,6 +273,8 @@ class ReportScreen(QWidget):
         # Another shop's database: its own name and actions (data_changed then reloads).
         self.shop_edit.clear()
         self.action_list.clear()
+        self.quote_choice.clear()
+        self.logo_path = self.colour = ""
 
     def _on_actions_changed(self, _item) -> None:
         self._update_buttons()
@@ -303,18 +348,102 @@ class ReportScreen(QWidget):
         if path is not None:
             self.export_story(path, kind)
 
-    def _story_task(self):
-        from cxdesk.core.reports.improvement import announcement_text, build_improvement_report, render_html
+    # ---------------------------------------------------------------- the shop's look and the quotes
+
+    def _show_look(self) -> None:
+        name = Path(self.logo_path).name if self.logo_path else ""
+        self.logo_button.setText(_("Logo: {name}").format(name=name) if name else _("Logo…"))
+        self.logo_clear.setEnabled(bool(self.logo_path))
+        colour = self.colour or "#1f3b57"
+        self.colour_button.setStyleSheet(f"QPushButton {{ border-left: 14px solid {colour}; padding: 3px 8px; }}")
+
+    def _on_logo_clicked(self) -> None:
+        path, _sel = QFileDialog.getOpenFileName(self, _("Choose the shop's logo"), str(self._folder()),
+                                                 _("Images (*.png *.jpg *.jpeg *.gif *.bmp)"))
+        if path:
+            self.set_logo(path)
+
+    def set_logo(self, path: str) -> None:
+        self.logo_path = str(path or "")
+        self._show_look()
+        self._schedule_preview()
+
+    def _on_colour_clicked(self) -> None:
+        colour = QColorDialog.getColor(QColor(self.colour or "#1f3b57"), self, _("Colour of the report"))
+        if colour.isValid():
+            self.set_colour(colour.name())
+
+    def set_colour(self, colour: str) -> None:
+        self.colour = colour
+        self._show_look()
+        self._schedule_preview()
+
+    def _quotes_arg(self) -> dict[int, list[int]]:
+        return {aid: sorted(ids) for aid, ids in self.quote_choice.items()}
+
+    def _on_quote_toggled(self, item: QListWidgetItem) -> None:
+        aid, fid = item.data(Qt.UserRole)
+        chosen = self.quote_choice.setdefault(aid, set())
+        if item.checkState() == Qt.Checked:
+            chosen.add(fid)
+        else:
+            chosen.discard(fid)
+        self._schedule_preview()
+
+    def _show_report_facts(self, report) -> None:
+        """The numbers and the quotes of the report, as the owner checks them before export."""
+        from cxdesk.core.evaluation import format_pct, format_relative, verdict_name
+
+        lines = []
+        for s in report.stories:
+            head = f"<b>{html_escape(s.title)}</b>"
+            if s.before is None:
+                lines.append(head + "：" + html_escape(_("not live yet, no numbers")))
+                continue
+            when = (_("evaluation saved {at}").format(at=s.evaluated_at[:16]) if s.evaluation_id
+                    else _("evaluated now; saved with the export"))
+            after = (f"{format_pct(s.after.negative_rate)}（{s.after.topic_negative}/{s.after.total}）"
+                     if s.after else _("no feedback yet"))
+            change = f" {format_relative(s.relative_change)}" if s.relative_change is not None else ""
+            lines.append(
+                f"{head}：{html_escape(verdict_name(s.verdict))} · {html_escape(s.metric)} "
+                f"{format_pct(s.before.negative_rate)}（{s.before.topic_negative}/{s.before.total}）→ {after}{change}"
+                f"<br><span style='color:#6b7785'>{html_escape(when)}</span>")
+        self.numbers_label.setText("<br>".join(lines))
+        self.quote_list.blockSignals(True)
+        self.quote_list.clear()
+        for s in report.stories:
+            printed = {q.feedback_id for q in s.quotes}
+            if s.id not in self.quote_choice:
+                self.quote_choice[s.id] = set(printed)
+            if not s.candidates:
+                item = QListWidgetItem(_("{title}: no quote from the period before go-live is about it and negative").format(
+                    title=s.title), self.quote_list)
+                item.setFlags(Qt.NoItemFlags)
+            for q in s.candidates:
+                item = QListWidgetItem(f"{s.title[:12]} · {q.created_at[:10]}  “{q.text}”", self.quote_list)
+                item.setData(Qt.UserRole, (s.id, q.feedback_id))
+                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                item.setCheckState(Qt.Checked if q.feedback_id in printed else Qt.Unchecked)
+        self.quote_list.blockSignals(False)
+
+    def _story_task(self, save: bool = True):
+        from cxdesk.core.reports.improvement import (COLOUR_KEY, LOGO_KEY, announcement_text, build_improvement_report,
+                                                     render_html)
         from cxdesk.core.storage import get_setting, set_setting
 
         ids = self.chosen_actions()
         shop = self._shop_name()
+        quotes, logo, colour = self._quotes_arg(), self.logo_path, self.colour or None
 
         def run(db, progress):
             progress(0, 1, _("Preparing the report"))
-            if shop != (get_setting(db, "shop_name", "") or ""):
-                set_setting(db, "shop_name", shop)
-            report = build_improvement_report(db, ids, shop_name=shop)
+            report = build_improvement_report(db, ids, shop_name=shop, quotes=quotes, save=save, logo=logo or "",
+                                              colour=colour)
+            if save:
+                for key, value in (("shop_name", shop), (LOGO_KEY, logo), (COLOUR_KEY, colour or "")):
+                    if value != (get_setting(db, key, "") or ""):
+                        set_setting(db, key, value)
             return report, render_html(report), announcement_text(report)
 
         return run
@@ -328,6 +457,8 @@ class ReportScreen(QWidget):
         def done(result) -> None:
             report, page, announcement = result
             self.last_announcement = announcement
+            self.last_report = report
+            self._show_report_facts(report)
             try:
                 if kind == "pdf":
                     from cxdesk.ui.pdf import html_to_pdf
@@ -365,18 +496,13 @@ class ReportScreen(QWidget):
         """Show the report as customers will see it (computed off the GUI thread)."""
         if not self.chosen_actions():
             self.preview.setHtml(f"<p style='color:#6b7785'>{_('Tick one or more actions to see the report here.')}</p>")
+            self.numbers_label.setText("")
+            self.quote_list.clear()
             return
         if self._preview_task is not None:
             self._preview_again = True
             return
-        from cxdesk.core.reports.improvement import build_improvement_report, render_html
-
-        ids, shop = self.chosen_actions(), self._shop_name()
-
-        def run(db, progress):
-            return render_html(build_improvement_report(db, ids, shop_name=shop))
-
-        task = self.ctx.run_task(run, write=False, title=_("Preparing the report"))
+        task = self.ctx.run_task(self._story_task(save=False), write=False, title=_("Preparing the report"))
         self._preview_task = task
         _when_ended(self, task, self._on_preview_ended)
 
@@ -385,7 +511,10 @@ class ReportScreen(QWidget):
         if task.error:
             self.message_bar.show_error(task.error)
         elif task.result is not None and self.chosen_actions():
-            self.preview.setHtml(task.result)
+            report, page, _announcement = task.result
+            self.last_report = report
+            self._show_report_facts(report)
+            self.preview.setHtml(page)
         if self._preview_again:
             self._preview_again = False
             self._schedule_preview()

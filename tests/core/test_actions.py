@@ -153,3 +153,34 @@ def test_action_from_alert_marks_the_alert(shop):
     assert shop.execute("SELECT action_id FROM alerts WHERE id = ?", [alert]).fetchone()[0] is None
     actions.restore_action(shop, snap)
     assert shop.execute("SELECT action_id FROM alerts WHERE id = ?", [alert]).fetchone()[0] == aid
+
+
+def test_proposal_from_rows_found_by_a_search(shop):
+    db = shop
+    now = "2024-05-02 10:00:00"
+    ids = []
+    texts = ["菜太咸了", "太咸了，外卖也慢", "汤太咸，分量少", "太咸，齁得慌"]
+    for i, text in enumerate(texts, 10):
+        db.execute("INSERT INTO feedback(id, source_id, text, created_at, dedup_key) VALUES (?, 1, ?, ?, ?)",
+                   [i, text, now, f"s{i}"])
+        ids.append(i)
+    tid = dict(db.execute("SELECT name, id FROM topics").fetchall())
+    # Three of four rows mention 口味; one each mentions 物流 and 包装.
+    for fid, name in ((10, "口味"), (11, "口味"), (11, "物流"), (12, "口味"), (12, "包装")):
+        db.execute("INSERT INTO feedback_topics(feedback_id, topic_id, label) VALUES (?, ?, 'negative')", [fid, tid[name]])
+    p = actions.propose_action(db, ids, "太咸")
+    assert p["topics"] == ("口味",) and p["keywords"] == ("太咸",)
+    assert p["title"] == "改进：太咸" and p["feedback_ids"] == tuple(ids)
+    assert "菜太咸了" in p["description"]
+    # Without a search: only the shared topic; a multi-word search keeps its longer words.
+    assert actions.propose_action(db, ids)["keywords"] == ()
+    assert actions.propose_action(db, ids, "咸 外卖")["keywords"] == ("外卖",)
+    # The proposal is savable as ready for evaluation; without topic and keyword only as an idea.
+    aid = actions.create_action(db, p["title"], topics=p["topics"], keywords=p["keywords"], live_date="2024-05-03")
+    assert actions.get_action(db, aid).status == "live"
+    assert actions.needs_target_warning((), ()) and actions.needs_target_warning((), ("咸",)) is None
+    idea = actions.create_action(db, "想法")
+    with pytest.raises(InvalidValueError, match="主题或关键词"):
+        actions.move_action(db, idea, "live")
+    with pytest.raises(InvalidValueError, match="主题或关键词"):
+        actions.update_action(db, aid, keywords=(), topics=())

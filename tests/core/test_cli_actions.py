@@ -39,11 +39,13 @@ def test_action_lifecycle_and_evaluate(tmp_path):
     assert result["verdict"] == "improved"
     assert result["before"]["total"] == 800 and result["after"]["total"] == 800
     assert result["ci95"][0] < result["difference"] < result["ci95"][1] < 0
-    assert result["did"]["ci95"][1] < 0
+    assert -1 < result["did"]["relative_ci95"][0] < result["did"]["relative_ci95"][1] < 0
+    assert result["metric"] == "关于物流的差评 占全部反馈" and result["verdict_name"] == "有改善"
 
     out = run_cli("evaluate", str(aid), "--window", "14", "--lag", "7", env=env)
     assert out.returncode == 0, out.stderr
-    assert "上线后“物流”差评占比从" in out.stdout
+    assert "指标：关于物流的差评 占全部反馈" in out.stdout and "下一步：" in out.stdout
+    assert "有 95% 的把握，变化在 −" in out.stdout
 
     out = run_cli("action", "move", str(aid), "evaluated", "--lang", "en", env=env)
     assert "Evaluated" in out.stdout
@@ -77,3 +79,30 @@ def test_bad_input_gives_one_sentence(tmp_path):
     assert out.returncode == 1 and "上线日期" in out.stderr
     out = run_cli("action", "add", "--title", "x", "--topic", "物流", "--live-date", "2024-02-30", env=env)
     assert out.returncode == 1 and "2024-02-30" in out.stderr
+    # An idea may lack a topic and a keyword (a warning); going live needs one (one sentence).
+    out = run_cli("action", "add", "--title", "想法", env=env)
+    assert out.returncode == 0 and "无法评估效果" in out.stderr
+    out = run_cli("action", "move", out.stdout.strip(), "live", env=env)
+    assert out.returncode == 1 and "主题或关键词" in out.stderr and "Traceback" not in out.stderr
+    out = run_cli("action", "add", "--title", "少放盐", "--keyword", "咸", "--live-date", "2024-06-01", env=env)
+    assert out.returncode == 0 and not out.stderr
+
+
+def test_evaluate_while_the_after_period_is_empty_shows_no_changes(tmp_path):
+    from cxdesk.core.storage import open_db
+
+    path = tmp_path / "shop.db"
+    _db_with_data(path)
+    db = open_db(path)
+    db.execute("DELETE FROM feedback WHERE created_at >= ?", [f"{LIVE} 00:00:00"])
+    db.close()
+    env = {"CXDESK_DB": str(path)}
+    aid = run_cli("action", "add", "--title", "换快递", "--topic", "物流", "--live-date", LIVE.isoformat(),
+                  env=env).stdout.strip()
+    out = run_cli("evaluate", aid, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "数据不足" in out.stdout and "还没有反馈" in out.stdout
+    assert "变化：" not in out.stdout and "−800" not in out.stdout and "百分点之间" not in out.stdout
+    assert "下一步：" in out.stdout
+    data = json.loads(run_cli("evaluate", aid, "--json", env=env).stdout)
+    assert data["difference"] is None and data["did"] is None and data["after"]["total"] == 0

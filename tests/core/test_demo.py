@@ -48,7 +48,7 @@ def test_demo_database_has_every_part(demo_db):
     assert db.execute("SELECT count(*) FROM feedback_topics").fetchone()[0] > n
 
 
-def test_demo_actions_one_worked_one_did_not(demo_db):
+def test_demo_actions_one_worked_one_did_not_one_collecting(demo_db):
     from cxdesk.core.actions import list_actions
     from cxdesk.core.evaluation import evaluate_action
 
@@ -59,5 +59,10 @@ def test_demo_actions_one_worked_one_did_not(demo_db):
     assert speed.status == "evaluated" and boxes.status == "evaluated"
     assert evaluate_action(demo_db, speed.id, today=date(2026, 6, 15)).verdict == "improved"
     assert evaluate_action(demo_db, boxes.id, today=date(2026, 6, 15)).verdict == "no_significant_change"
-    snapshots = demo_db.execute("SELECT count(*) FROM evaluations").fetchone()[0]
-    assert snapshots >= 2
+    # The third is live for ten days: still collecting, with the day it can be evaluated.
+    training = next(a for t, a in actions.items() if "培训" in t)
+    early = evaluate_action(demo_db, training.id, today=date(2026, 6, 15))
+    assert training.status == "live" and early.verdict == "insufficient_data"
+    assert early.reason == "after_window_incomplete" and early.complete_on == date(2026, 7, 3)
+    snapshots = demo_db.execute("SELECT verdict FROM evaluations ORDER BY action_id").fetchall()
+    assert [v for (v,) in snapshots] == ["improved", "no_significant_change"]

@@ -86,7 +86,9 @@ def test_drag_to_live_then_open_evaluation(board, ctx, qtbot):
     a = _status(ctx, aid)
     assert a.status == "live" and a.live_date == LIVE
     card = board.columns["live"].item_for(aid).data(Qt.UserRole + 2)
-    assert card["verdict"] == "improved" and "↓" in card["badge"]
+    assert card["verdict"] == "improved" and card["chip"] == "有改善"
+    assert card["badge"].startswith("12.") and "→" in card["badge"] and "（−" in card["badge"]
+    assert "关于物流的差评 占全部反馈" in board.columns["live"].item_for(aid).toolTip()
 
     board.select_action(aid)
     with qtbot.waitSignal(board.evaluation_opened, timeout=5000) as opened:
@@ -96,8 +98,15 @@ def test_drag_to_live_then_open_evaluation(board, ctx, qtbot):
     view = dialog.view
     qtbot.waitUntil(lambda: view.evaluation is not None, timeout=10_000)
     assert view.evaluation.verdict == "improved"
-    assert "改善显著" in view.verdict_label.text()
-    assert view.table.item(4, 0).text().endswith("%")
+    assert "有改善" in view.verdict_label.text() and "下一步" in view.verdict_label.text()
+    assert "关于物流的差评 占全部反馈" in view.metric_label.text()
+    assert view.table.verticalHeaderItem(1).text() == "关于物流的差评 占全部反馈"
+    assert view.table.item(1, 0).text().endswith("%") and view.table.item(1, 2).text().startswith("−")
+    # The statistics stay folded until asked for, in plain words.
+    assert not view.details_label.isVisibleTo(view)
+    qtbot.mouseClick(view.details_button, Qt.LeftButton)
+    assert view.details_label.isVisibleTo(view) and "有 95% 的把握" in view.details_label.text()
+    assert "个百分点" in view.details_label.text() and "p =" not in view.details_label.text()
     assert view.before_examples.count() >= 1 and view.after_examples.count() >= 1
     assert len(view.series.days) > 56
     # a longer window recomputes
@@ -190,3 +199,55 @@ def test_status_change_in_editor_is_a_move(board, ctx, qtbot):
     qtbot.waitUntil(lambda: board.columns["doing"].item_for(aid) is not None and board._load_task is None,
                     timeout=10_000)
     assert _status(ctx, aid).status == "doing"
+
+
+def test_new_action_from_searched_rows_proposes_shared_topics_and_the_search_word(board, ctx, qtbot):
+    from cxdesk.core.storage import open_db
+
+    db = open_db(ctx.db_path)
+    rows = [r[0] for r in db.execute(
+        "SELECT f.id FROM feedback f JOIN feedback_topics ft ON ft.feedback_id = f.id LIMIT 4").fetchall()]
+    db.close()
+    # What the feedback screen sends: the rows and the search word, nothing else.
+    ctx.create_action_requested.emit({"feedback_ids": rows, "search": "太慢"})
+    editor = board._dialogs[0]
+    checked = [editor.topic_list.item(i).text() for i in range(editor.topic_list.count())
+               if editor.topic_list.item(i).checkState() == Qt.Checked]
+    assert checked == ["物流"] and editor.keywords_edit.text() == "太慢"
+    assert editor.title_edit.text() == "改进：太慢" and not editor.warning_label.isVisibleTo(editor)
+    editor.reject()
+
+
+def test_editor_warns_without_topic_or_keyword_and_refuses_it_live(board, ctx, qtbot):
+    editor = board.new_action({"title": "想法"})
+    assert editor.warning_label.isVisibleTo(editor) and "无法评估效果" in editor.warning_label.text()
+    editor.keywords_edit.setText("咸")
+    assert not editor.warning_label.isVisibleTo(editor)
+    editor.keywords_edit.setText("")
+    # As an idea it may be saved (a warning, not a wall) ...
+    with qtbot.waitSignal(board.action_created, timeout=10_000) as created:
+        editor._on_accept()
+    qtbot.waitUntil(lambda: board.columns["todo"].item_for(created.args[0]) is not None and board._load_task is None,
+                    timeout=10_000)
+    # ... but not as live: one sentence, the dialog stays open.
+    editor = board.new_action({"title": "想法二"})
+    editor.status_combo.setCurrentIndex(editor.status_combo.findData("live"))
+    editor.live_check.setChecked(True)
+    editor._on_accept()
+    assert editor.error_label.isVisibleTo(editor) and "勾选一个主题或填写关键词" in editor.error_label.text()
+    assert editor.result() == 0
+    editor.reject()
+
+
+def test_board_card_screenshot_shows_chip_and_change(board, ctx, qtbot, tmp_path):
+    aid = board.ids["courier"]
+    board.move_card(aid, "live")
+    qtbot.waitUntil(lambda: board.columns["live"].item_for(aid) is not None and board._load_task is None,
+                    timeout=10_000)
+    for size in ((1366, 768), (1920, 1080)):
+        board.resize(*size)
+        image = board.grab()
+        assert image.save(str(tmp_path / f"board-{size[0]}.png"))
+        col = board.columns["live"]
+        rect = col.visualItemRect(col.item_for(aid))
+        assert rect.height() > 60 and rect.width() > 150

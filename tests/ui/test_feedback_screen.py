@@ -227,7 +227,7 @@ def test_create_action_from_selection(screen, ctx, qtbot):
     with qtbot.waitSignal(ctx.create_action_requested, timeout=2000) as blocker:
         screen.create_action_action.trigger()
     prefill = blocker.args[0]
-    assert prefill["feedback_ids"] == ids and prefill["title"]
+    assert prefill == {"feedback_ids": ids, "search": "物流"}   # the board proposes topics and keyword
 
 
 def test_first_rows_at_once_then_the_rest(ctx, qtbot, qtmodeltester, monkeypatch):

@@ -160,3 +160,89 @@ def test_pdf_refused_without_a_chinese_font(qapp, tmp_path, monkeypatch):
     assert "中文字体" in err.value.message and not target.exists()
     # Text without Chinese still prints with the default font.
     assert pdf.html_to_pdf("<p>We heard you</p>", tmp_path / "en.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_keeps_headings_with_the_text_after_them(qapp):
+    """Whatever the text above, a heading never stays alone at the foot of a page."""
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QTextDocument
+
+    from cxdesk.ui.pdf import keep_headings_with_next
+
+    moved = 0
+    for n in range(20, 60, 3):
+        doc = QTextDocument()
+        doc.setHtml("".join(f"<p>Line {i} of the text above.</p>" for i in range(n))
+                    + "<h2>What we did</h2><h3>In place since May</h3><p>First line.</p><p>Second line.</p>")
+        doc.setPageSize(QSizeF(500, 400))
+        moved += keep_headings_with_next(doc)
+        height = doc.pageSize().height()
+        layout = doc.documentLayout()
+        block = doc.begin()
+        while block.isValid():
+            nxt = block.next()
+            if block.blockFormat().headingLevel() and nxt.isValid():
+                top = layout.blockBoundingRect(block).top()
+                line = nxt.layout().lineAt(0)
+                below = layout.blockBoundingRect(nxt).top() + line.y() + line.height()
+                assert int(top // height) == int((below - 1) // height), (n, block.text())
+            block = nxt
+    assert moved > 0   # some of these layouts did put a heading at the foot of a page
+
+
+def test_numbers_and_quotes_shown_before_export_and_the_owner_picks_quotes(screen, qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from cxdesk.core.evaluation import list_snapshots
+    from cxdesk.core.storage import open_db
+
+    a1, _a2 = screen.info["actions"]
+    qtbot.waitUntil(lambda: screen.last_report is not None and screen._preview_task is None, timeout=30_000)
+    story = screen.last_report.stories[0]
+    # The numbers the report will print, shown with where they come from; the preview saved nothing.
+    text = screen.numbers_label.text()
+    assert "有改善" in text and "关于上菜速度的差评 占全部反馈" in text
+    assert f"{story.before.topic_negative}/{story.before.total}" in text and "导出时一并保存" in text
+    db = open_db(screen.ctx.db_path)
+    assert list_snapshots(db, a1) == []
+    # Every candidate quote is listed; the first three are ticked. Untick one: it leaves the preview.
+    assert screen.quote_list.count() == len(story.candidates) >= 3
+    ticked = [screen.quote_list.item(i) for i in range(screen.quote_list.count())
+              if screen.quote_list.item(i).checkState() == Qt.Checked]
+    assert len(ticked) == 3
+    dropped = ticked[0].data(Qt.UserRole)[1]
+    ticked[0].setCheckState(Qt.Unchecked)
+    qtbot.waitUntil(lambda: screen._preview_task is None and screen.last_report is not None
+                    and dropped not in {q.feedback_id for q in screen.last_report.stories[0].quotes}, timeout=30_000)
+    # The export saves the evaluation it states, and prints only the ticked quotes.
+    path = tmp_path / "r.html"
+    screen.export_story(path, "html")
+    _wait(qtbot, screen)
+    (snap,) = list_snapshots(db, a1)
+    db.close()
+    page = path.read_text(encoding="utf-8")
+    assert snap.created_at[:16] in screen.numbers_label.text()
+    kept = [q for q in screen.last_report.stories[0].quotes]
+    assert len(kept) == 2 and all(q.text in page for q in kept)
+    assert screen.last_report.stories[0].evaluation_id == snap.id
+
+
+def test_logo_and_colour_reach_the_report(screen, qtbot, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    logo = tmp_path / "logo.png"
+    image = QImage(40, 20, QImage.Format_RGB32)
+    image.fill(QColor("#b5452b"))
+    assert image.save(str(logo))
+    screen.set_logo(str(logo))
+    screen.set_colour("#b5452b")
+    path = tmp_path / "r.html"
+    qtbot.waitUntil(lambda: screen._preview_task is None, timeout=30_000)
+    screen.export_story(path, "html")
+    _wait(qtbot, screen)
+    page = path.read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in page and "#b5452b" in page
+    assert "logo.png" in screen.logo_button.text()
+    for size in ((1366, 768), (1920, 1080)):
+        screen.resize(*size)
+        assert screen.grab().save(str(tmp_path / f"report-{size[0]}.png"))

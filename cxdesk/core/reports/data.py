@@ -241,7 +241,7 @@ def evaluation_for(db, action) -> EvaluationView | None:
     return EvaluationView(
         verdict_code=verdict,
         verdict=evaluation.verdict_name(verdict),
-        measure=_("Negative mentions of its topics, share of all feedback"),
+        measure=result.get("metric") or evaluation.metric_name(action.topics, action.keywords),
         before=before.get("negative_rate"),
         after=after.get("negative_rate") if known else None,
         change=result.get("difference") if known else None,
