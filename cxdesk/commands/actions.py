@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cxdesk.cli import open_database, print_json
+from cxdesk.commands.common import open_database, print_json
 from cxdesk.i18n import _
 
 

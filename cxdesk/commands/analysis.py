@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import date
 
-from cxdesk.cli import open_database, print_json
+from cxdesk.commands.common import open_database, print_json
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.i18n import _, ngettext
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cxdesk.cli import EXIT_ERROR, open_database, print_json
+from cxdesk.commands.common import EXIT_ERROR, open_database, print_json
 from cxdesk.i18n import _
 
 
@@ -160,22 +160,18 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         search.catch_up(db, progress)   # the new rows join the search index (analysis would do it too)
 
-    # Analysis of the new rows (provided by cxdesk.core.analysis when present).
     analysis = None
     if not args.dry_run and not args.no_analyze and (result.imported or result.updated):
-        try:
-            from cxdesk.core.analysis import analyze
-        except ImportError:
-            analyze = None
-        if analyze is not None:
-            analysis = analyze(db, progress)
+        from cxdesk.core.analysis import analyze
+
+        analysis = analyze(db, progress)
 
     if args.json:
         out = result.to_json()
         out.update(delimiter=plan.delimiter, columns=plan.columns, reference_time=plan.reference_time.isoformat(sep=" "),
                    header_signature=plan.header_signature, encodings_possible=plan.encodings_possible)
         if analysis is not None:
-            out["analysis"] = {"scored": getattr(analysis, "scored", None), "version": getattr(analysis, "version", None)}
+            out["analysis"] = {"scored": analysis.scored, "version": analysis.version}
         print_json(out)
         return 0
     for line in describe_plan(plan):
@@ -189,8 +185,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for w in result.warnings:
         print("  " + _("Note: {warning}").format(warning=w))
     if analysis is not None:
-        scored = getattr(analysis, "scored", 0)
-        print(_("Analyzed {n} rows (sentiment and topics).").format(n=scored))
+        print(_("Analyzed {n} rows (sentiment and topics).").format(n=analysis.scored))
     if result.source_id and not result.already_imported and not args.dry_run and (result.imported or result.updated):
         print(_("To take this import back: cxdesk undo-import {id}").format(id=result.source_id))
     return 0

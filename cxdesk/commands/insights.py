@@ -6,7 +6,7 @@ import argparse
 import unicodedata
 from datetime import date
 
-from cxdesk.cli import open_database, print_json
+from cxdesk.commands.common import open_database, print_json
 from cxdesk.i18n import _, ngettext
 
 

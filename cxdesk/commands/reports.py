@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cxdesk.cli import open_database, print_json
+from cxdesk.commands.common import open_database, print_json
 from cxdesk.i18n import _
 
 
@@ -116,29 +116,12 @@ def _improvement(args: argparse.Namespace, out: Path, suffix: str) -> int:
     elif suffix in (".html", ".htm"):
         out.write_text(render_html(report), encoding="utf-8")
     else:
-        _write_pdf(render_html(report), out, report.title)
+        from cxdesk.render.pdf import write_pdf
+
+        write_pdf(render_html(report), out, title=report.title)
     if args.json:
         print_json({"path": str(out), "actions": [s.id for s in report.stories],
                     "announcement": announcement_text(report)})
     else:
         print(_("Improvement report written to {path}.").format(path=out))
     return 0
-
-
-def _write_pdf(html: str, out: Path, title: str) -> None:
-    """Qt renders the PDF; the CLI brings up an offscreen QGuiApplication just for this."""
-    import os
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    try:
-        from PySide6.QtGui import QGuiApplication
-    except ImportError as exc:
-        from cxdesk.core.errors import CxdeskError
-
-        raise CxdeskError(_("PDF needs the Qt libraries, which cannot be loaded ({reason}). Write .html instead.").format(
-            reason=exc)) from exc
-    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0] if sys.argv else "cxdesk"])
-    from cxdesk.ui.pdf import html_to_pdf
-
-    html_to_pdf(html, out, title=title)
-    del app
