@@ -417,7 +417,7 @@ class RowCounts:
     waiting: int   # of those, rows not analyzed yet
 
 
-def count_rows(db) -> RowCounts:
+def status_counts(db) -> RowCounts:
     """How many rows there are and how many of them still wait for the analysis."""
     row = db.execute(
         "SELECT count(*), coalesce(sum(analyzed_at IS NULL), 0) FROM feedback WHERE deleted = 0").fetchone()

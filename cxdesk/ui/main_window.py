@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QFontMetrics, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QDialog, QFileDialog, QFrame, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QDialog, QFrame, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from cxdesk.core.feedback import has_feedback
@@ -20,23 +20,21 @@ from cxdesk.i18n import _
 from cxdesk.ui import settings
 from cxdesk.ui.analysis_menu import AnalysisMenuMixin
 from cxdesk.ui.context import AppContext
-from cxdesk.ui.database_menu import DATABASE_SUFFIXES, DatabaseMenuMixin
-from cxdesk.ui.preload import ModuleLoader, preload_screen_module  # noqa: F401 - used by app.py and tests
-from cxdesk.ui.screens import SCREENS, ScreenSpec  # noqa: F401 - ScreenSpec for tests
+from cxdesk.ui.database_menu import DatabaseMenuMixin
+from cxdesk.ui.import_entry import ImportEntryMixin
+from cxdesk.ui.preload import ModuleLoader
+from cxdesk.ui.screens import SCREENS
 from cxdesk.ui.status_bar import StatusBarMixin
 from cxdesk.ui.widgets.message_bar import MessageBar
 from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, SettingsDialog, app_icon
 
 log = logging.getLogger("cxdesk.ui.main_window")
 
-IMPORT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".txt", ".html", ".htm")
-
-
 # ---------------------------------------------------------------------------------------------
 # The window
 
 
-class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, QMainWindow):
+class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEntryMixin, QMainWindow):
     status_refreshed = Signal(int, int)   # rows, rows waiting for analysis
     screen_shown = Signal(str)            # key of the screen now visible
     wizard_opened = Signal(object)        # the ImportWizard
@@ -232,7 +230,6 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, QMainWind
         if row < 0 or row >= len(self.specs):
             return
         key = self.specs[row].key
-        spec = self.specs[row]
         self._waiting_for = None
         if self.row_count == 0 and key in ("dashboard", "feedback", "topics"):
             self.stack.setCurrentWidget(self.welcome)
@@ -273,8 +270,6 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, QMainWind
             key = "dashboard" if "dashboard" in self.screen_keys() else key
         self.show_screen(key)
 
-    # ------------------------------------------------------------------ status bar
-
     # ------------------------------------------------------------------ signals from the context
 
     def _on_data_changed(self, changes) -> None:
@@ -311,87 +306,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, QMainWind
     def _on_create_action(self, prefill: dict) -> None:
         self._forward_once("board", self.ctx.create_action_requested, prefill)
 
-    # ------------------------------------------------------------------ import
-
-    def _last_folder(self) -> str:
-        folder = settings.get(settings.LAST_FOLDER)
-        if folder and Path(folder).is_dir():
-            return folder
-        return str(Path.home())
-
-    def _remember_folder(self, path: str | Path) -> None:
-        settings.set(settings.LAST_FOLDER, str(Path(path).parent))
-
-    def open_import(self, path: str | Path | None = None):
-        """Open the import wizard on `path` (asks for a file when None); returns the wizard or None."""
-        if path is None:
-            filters = ";;".join([
-                _("Spreadsheets and text tables") + " (" + " ".join("*" + s for s in IMPORT_SUFFIXES) + ")",
-                _("All files") + " (*)",
-            ])
-            chosen, _sel = QFileDialog.getOpenFileName(self, _("Import a feedback file"), self._last_folder(), filters)
-            if not chosen:
-                return None
-            path = chosen
-        path = Path(path)
-        if path.name.startswith("~$"):
-            self.message_bar.show_warning(_(
-                "“{name}” is a temporary file Excel makes while a workbook is open. Please import the workbook "
-                "itself (the file without “~$”).").format(name=path.name))
-            return None
-        self._remember_folder(path)
-        from cxdesk.ui.import_screen import ImportWizard
-
-        if self.wizard is not None:
-            running = self.wizard.task is not None and not self.wizard.task.done.is_set()
-            if running and self.wizard.pages.currentIndex() == self.wizard.PAGE_RUN:
-                self.message_bar.show_warning(_("Please wait until the current task has finished."))
-                self.wizard.raise_()
-                return None
-            self.wizard.close()
-        wizard = ImportWizard(self.ctx, path, self)
-        wizard.setAttribute(Qt.WA_DeleteOnClose)
-        wizard.destroyed.connect(lambda *_a: setattr(self, "wizard", None))
-        self.wizard = wizard
-        wizard.open()
-        self.wizard_opened.emit(wizard)
-        return wizard
-
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if self._dropped_path(event) is not None:
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if self._dropped_path(event) is not None:
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
-        path = self._dropped_path(event)
-        if path is None:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        # Open after the drop finishes, so the source application is not left waiting.
-        if path.suffix.lower() in DATABASE_SUFFIXES:
-            QTimer.singleShot(0, lambda: self.open_database(path))
-        else:
-            QTimer.singleShot(0, lambda: self.open_import(path))
-
-    @staticmethod
-    def _dropped_path(event) -> Path | None:
-        mime = event.mimeData()
-        if mime is None or not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile():
-                p = Path(url.toLocalFile())
-                if p.is_file():
-                    return p
-        return None
-
-    # ------------------------------------------------------------------ databases
+    # ------------------------------------------------------------------ settings, about, log
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self)

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton
 from shiboken6 import isValid
 
-from cxdesk.core.feedback import RowCounts, count_rows
+from cxdesk.core.feedback import RowCounts, status_counts
 from cxdesk.i18n import _, ngettext
 from cxdesk.ui.window_parts import display_path
 
@@ -46,7 +46,7 @@ class StatusBarMixin:
             self._status_again = True
             return
 
-        task = self.ctx.run_task(lambda db, progress: count_rows(db), write=False, title="status")
+        task = self.ctx.run_task(lambda db, progress: status_counts(db), write=False, title="status")
         self._status_task = task
         task.signals.finished.connect(self._on_status_counted)
         task.signals.ended.connect(self._on_status_task_ended)

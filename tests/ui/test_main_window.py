@@ -287,7 +287,9 @@ def test_broken_screen_does_not_take_window_down(qtbot, ctx, monkeypatch):
 
     module.BrokenScreen = BrokenScreen
     monkeypatch.setitem(sys.modules, "cxdesk.ui._broken_screen", module)
-    monkeypatch.setattr(mw, "SCREENS", (mw.ScreenSpec("broken", "Reports", lambda: BrokenScreen),))
+    from cxdesk.ui.screens import ScreenSpec
+
+    monkeypatch.setattr(mw, "SCREENS", (ScreenSpec("broken", "Reports", lambda: BrokenScreen),))
     win = mw.MainWindow(ctx)
     qtbot.addWidget(win)
     seed(ctx, 1)
