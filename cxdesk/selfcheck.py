@@ -128,7 +128,7 @@ def run_self_check(out: Callable[[str], None] | None = None) -> int:
         return f"{result.scored} rows scored"
 
     def evaluation() -> str:
-        from cxdesk.core.actions import create_action, move_action
+        from cxdesk.core.actions import EVALUATION_WINDOW_DAYS, create_action, move_action
         from cxdesk.core.evaluation import evaluate_action
 
         db = state["db"]
@@ -138,7 +138,7 @@ def run_self_check(out: Callable[[str], None] | None = None) -> int:
             raise AssertionError("no topic mentions after analysis")
         action_id = create_action(db, "自检措施", topics=[topic[0]])
         move_action(db, action_id, "live", date=today - timedelta(days=60))
-        ev = evaluate_action(db, action_id, window_days=28)
+        ev = evaluate_action(db, action_id, window_days=EVALUATION_WINDOW_DAYS)
         state["action_id"] = action_id
         return f"topic {topic[0]}: verdict {ev.verdict}"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cxdesk.commands.common import open_database, print_json
+from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.i18n import _
 
 
@@ -63,7 +64,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
     p = sub.add_parser("evaluate", parents=[parent], help=_("did an action work? compare before and after go-live"))
     p.add_argument("id", type=int, metavar="ID")
-    p.add_argument("--window", type=int, default=28, metavar="DAYS", help=_("days in each window (default 28)"))
+    p.add_argument("--window", type=int, default=EVALUATION_WINDOW_DAYS, metavar="DAYS",
+                   help=_("days in each window (default {n})").format(n=EVALUATION_WINDOW_DAYS))
     p.add_argument("--lag", type=int, default=0, metavar="DAYS",
                    help=_("days after go-live to leave out while the change settles (default 0)"))
     p.add_argument("--save", action="store_true", help=_("store the result as a dated snapshot"))

@@ -6,9 +6,9 @@ import argparse
 import dataclasses
 import sys
 import time
-from datetime import date
 
 from cxdesk.commands.common import open_database, print_json
+from cxdesk.core.formatting import parse_day
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.i18n import _, ngettext
 
@@ -117,16 +117,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_day(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidValueError(
-            _("{option}: “{value}” is not a date like 2024-03-05.").format(option=option, value=value)) from None
-
-
 def _edit_topics(db, args: argparse.Namespace) -> list[str]:
     """Apply the editing options; returns one sentence per change made."""
     from cxdesk.core.analysis import topics as T
@@ -181,7 +171,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
     from cxdesk.core.filters import FeedbackFilter
 
     db = open_database(args)
-    flt = FeedbackFilter(date_from=_parse_day(args.date_from, "--from"), date_to=_parse_day(args.date_to, "--to"))
+    flt = FeedbackFilter(date_from=parse_day(args.date_from, "--from"), date_to=parse_day(args.date_to, "--to"))
 
     if args.templates:
         data = [{"name": name, "label": T.template_label(name), "topics": list(topics)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import unicodedata
-from datetime import date
 
 from cxdesk.commands.common import open_database, print_json
+from cxdesk.core.formatting import parse_day, percent
 from cxdesk.i18n import _, ngettext
 
 
@@ -32,19 +32,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_alerts)
 
 
-def _parse_day(value: str | None, option: str) -> date | None:
-    from cxdesk.core.errors import InvalidValueError
-
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidValueError(
-            _("{option}: “{value}” is not a date; write it as YYYY-MM-DD, e.g. 2024-03-05.").format(
-                option=option, value=value)) from None
-
-
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -53,10 +40,6 @@ def _cell(text: str, width: int, left: bool = False) -> str:
     """Pad to a terminal width where Chinese characters take two columns."""
     pad = " " * max(0, width - _width(text))
     return text + pad if left else pad + text
-
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{x * 100:.1f}%"
 
 
 def _num(x: float | None, nd: int = 2) -> str:
@@ -68,8 +51,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from cxdesk.core.errors import InvalidValueError
     from cxdesk.core.filters import FeedbackFilter
 
-    date_from = _parse_day(args.date_from, "--from")
-    date_to = _parse_day(args.date_to, "--to")
+    date_from = parse_day(args.date_from, "--from")
+    date_to = parse_day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
         raise InvalidValueError(_("--from {start} is after --to {end}.").format(start=date_from, end=date_to))
     flt = FeedbackFilter(date_from=date_from, date_to=date_to, channels=tuple(args.channel),
@@ -121,12 +104,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
           + ngettext("{n} import", "{n} imports", sources).format(n=sources))
     print(_("Positive {pos}, neutral {neu}, negative {neg}, unknown {unk}; negative share {share} "
             "(of rows with a known sentiment); mean rating {rating}.").format(
-        pos=c.positive, neu=c.neutral, neg=c.negative, unk=c.unknown, share=_pct(c.negative_share),
+        pos=c.positive, neu=c.neutral, neg=c.negative, unk=c.unknown, share=percent(c.negative_share),
         rating=_num(c.mean_rating)))
     if by_channel:
         print(_("By channel:"))
         for name, cc in by_channel.items():
-            print(f"  {name or _('(no channel)')}: {cc.total}  ({_('negative')} {_pct(cc.negative_share)})")
+            print(f"  {name or _('(no channel)')}: {cc.total}  ({_('negative')} {percent(cc.negative_share)})")
     if tr.buckets:
         head = {"day": _("Day"), "week": _("Week of"), "month": _("Month")}[args.by]
         print()
@@ -138,7 +121,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             ci = k.negative_ci
             ci_text = "" if ci is None else f"{ci[0] * 100:.0f}–{ci[1] * 100:.0f}%"
             print(_cell(label, 12, left=True) + "".join(_cell(str(v), 9) for v in (k.total, k.positive, k.neutral, k.negative))
-                  + _cell(_pct(k.negative_share), 11) + "  " + _cell(ci_text, 15, left=True) + _cell(_num(k.mean_rating), 7))
+                  + _cell(percent(k.negative_share), 11) + "  " + _cell(ci_text, 15, left=True) + _cell(_num(k.mean_rating), 7))
     if tr.undated:
         print(ngettext("{n} row has no date and is not in the table.",
                        "{n} rows have no date and are not in the table.", tr.undated).format(n=tr.undated))

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
 from cxdesk.commands.common import open_database, print_json
+from cxdesk.core.formatting import parse_day
 from cxdesk.i18n import _
 
 
@@ -35,18 +35,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--shop", metavar="NAME", help=_("shop name printed on the improvement report"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_report)
-
-
-def _parse_day(value: str | None, option: str) -> date | None:
-    from cxdesk.core.errors import InvalidValueError
-
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidValueError(_("{option}: “{value}” is not a date like 2024-03-31.").format(
-            option=option, value=value)) from None
 
 
 def _progress_printer():
@@ -82,8 +70,8 @@ def _summary(args: argparse.Namespace, out: Path) -> int:
     from cxdesk.core.filters import FeedbackFilter
     from cxdesk.core.reports.excel import build_summary
 
-    date_from = _parse_day(args.date_from, "--from")
-    date_to = _parse_day(args.date_to, "--to")
+    date_from = parse_day(args.date_from, "--from")
+    date_to = parse_day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
     flt = FeedbackFilter(date_from=date_from, date_to=date_to, channels=tuple(args.channel))
