@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cxdesk.commands.common import open_database, print_json
+from cxdesk.commands.common import open_database, print_items, print_json
 from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.i18n import _
 
@@ -89,11 +89,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     db = open_database(args)
     items = list_actions(db, status=args.status, topic=args.topic, owner=args.owner)
-    if args.json:
-        print_json([a.to_json() for a in items])
-        return 0
-    if not items:
-        print(_("No actions yet. Add one with: cxdesk action add --title TITLE --topic TOPIC"))
+    if print_items(args, items, lambda a: a.to_json(),
+                   _("No actions yet. Add one with: cxdesk action add --title TITLE --topic TOPIC")):
         return 0
     for status in STATUSES:
         group = [a for a in items if a.status == status]

@@ -7,22 +7,18 @@ import dataclasses
 import sys
 import time
 
-from cxdesk.commands.common import open_database, print_json
+from cxdesk.commands.common import add_command, open_database, print_json
 from cxdesk.core.formatting import parse_day
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.i18n import _, ngettext
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("analyze", parents=[parent],
-                       help=_("score sentiment and topics of feedback not yet analyzed"))
+    p = add_command(sub, parent, "analyze", cmd_analyze, _("score sentiment and topics of feedback not yet analyzed"))
     p.add_argument("--force", action="store_true", help=_("analyze every row again, even rows already analyzed"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("topics", parents=[parent],
-                       help=_("show topics with mentions, negative share and keywords; edit the topic dictionary"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p = add_command(sub, parent, "topics", cmd_topics,
+                    _("show topics with mentions, negative share and keywords; edit the topic dictionary"))
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("only feedback from this day on"))
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help=_("only feedback up to this day"))
     p.add_argument("--examples", metavar="TOPIC", help=_("show the latest reviews that mention TOPIC"))
@@ -45,12 +41,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--add-word", metavar="WORD", help=_("add a shop word (product, dish) that must stay whole"))
     p.add_argument("--remove-word", metavar="WORD", help=_("remove a shop word"))
     p.add_argument("--no-analyze", action="store_true", help=_("after an edit, do not analyze again right away"))
-    p.set_defaults(func=cmd_topics)
 
-    p = sub.add_parser("learn", parents=[parent],
-                       help=_("adapt the sentiment model to this shop from ratings and corrections, then analyze again"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_learn)
+    p = add_command(sub, parent, "learn", cmd_learn,
+                    _("adapt the sentiment model to this shop from ratings and corrections, then analyze again"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cxdesk.commands.common import EXIT_ERROR, open_database, print_json
+from cxdesk.commands.common import EXIT_ERROR, add_command, open_database, print_items, print_json
 from cxdesk.i18n import _
 
 
@@ -26,18 +26,14 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("sources", parents=[parent], help=_("list imported files"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_sources)
+    p = add_command(sub, parent, "sources", cmd_sources, _("list imported files"))
 
     p = sub.add_parser("undo-import", parents=[parent], help=_("remove exactly the rows of one import"))
     p.add_argument("source_id", metavar="ID", type=int, help=_("the import number shown by “cxdesk sources”"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_undo_import)
 
-    p = sub.add_parser("check", parents=[parent], help=_("check the database and report in plain words"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_check)
+    p = add_command(sub, parent, "check", cmd_check, _("check the database and report in plain words"))
 
     p = sub.add_parser("backup", parents=[parent], help=_("write a backup copy of the database"))
     p.add_argument("--out", metavar="FILE", help=_("where to write the copy (default: the backups folder)"))
@@ -196,11 +192,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
     db = open_database(args)
     sources = list_sources(db)
-    if args.json:
-        print_json([s.to_json() for s in sources])
-        return 0
-    if not sources:
-        print(_("Nothing has been imported yet."))
+    if print_items(args, sources, lambda s: s.to_json(), _("Nothing has been imported yet.")):
         return 0
     for s in sources:
         state = _("undone {when}").format(when=s.undone_at) if s.undone_at else _("{n} rows").format(n=s.live_rows)

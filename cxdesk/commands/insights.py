@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import unicodedata
 
-from cxdesk.commands.common import open_database, print_json
+from cxdesk.commands.common import open_database, print_items, print_json
 from cxdesk.core.formatting import parse_day, percent
 from cxdesk.i18n import _, ngettext
 
@@ -145,11 +145,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if args.run or not alerts.alerts_are_current(db):
         alerts.run_alerts(db)  # also when data changed since the last check (e.g. an import from the CLI)
     found = alerts.list_alerts(db, include_dismissed=args.all)
-    if args.json:
-        print_json([a.to_dict() for a in found])
-        return 0
-    if not found:
-        print(_("No rising complaints right now."))
+    if print_items(args, found, lambda a: a.to_dict(), _("No rising complaints right now.")):
         return 0
     for a in found:
         mark = _(" (dismissed)") if a.dismissed else ""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from cxdesk.core import feedback as fb
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import _, ngettext
+from cxdesk.ui import theme
 from cxdesk.ui.feedback_edits import FeedbackEditsMixin
 from cxdesk.ui.feedback_filters import LABEL_CHOICES, RATING_CHOICES, FeedbackFiltersMixin
 from cxdesk.ui.feedback_view import SentimentChipDelegate, detail_html
@@ -64,7 +65,7 @@ class FeedbackScreen(FeedbackFiltersMixin, FeedbackEditsMixin, QWidget):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setContentsMargins(*(theme.PAGE_MARGIN,) * 4)
         layout.setSpacing(6)
         self.message_bar = MessageBar(self)
         layout.addWidget(self.message_bar)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QDialog, QFrame, QListWidget, QListWidgetItem, QM
 
 from cxdesk.core.feedback import has_feedback
 from cxdesk.i18n import _
-from cxdesk.ui import settings
+from cxdesk.ui import settings, theme
 from cxdesk.ui.analysis_menu import AnalysisMenuMixin
 from cxdesk.ui.context import AppContext
 from cxdesk.ui.database_menu import DatabaseMenuMixin
@@ -104,7 +104,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self.nav.setFrameShape(QFrame.NoFrame)
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setStyleSheet(
-            "#Navigation { font-size: 15px; padding-top: 10px; outline: 0; }"
+            f"#Navigation {{ font-size: {theme.NAV_FONT_PX}px; padding-top: 10px; outline: 0; }}"
             "#Navigation::item { padding: 10px 14px; border-radius: 6px; margin: 2px 6px; }"
             "#Navigation::item:selected { background: palette(highlight); color: palette(highlighted-text); }"
         )
@@ -114,7 +114,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
             self.nav.addItem(item)
         # Wide enough for the longest label in this language (English ones are longer than 改进看板).
         nav_font = self.nav.font()
-        nav_font.setPixelSize(15)
+        nav_font.setPixelSize(theme.NAV_FONT_PX)
         metrics = QFontMetrics(nav_font)
         longest = max((metrics.horizontalAdvance(_(spec.label)) for spec in self.specs), default=60)
         self.nav_width = min(max(150, longest + 64), 260)

@@ -7,6 +7,7 @@ by a plain import inside a function: a module missing from a build fails loudly 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 from cxdesk.i18n import N_
@@ -19,49 +20,32 @@ class ScreenSpec:
     load: Callable[[], type]   # imports the screen's module and returns the screen's class
 
 
-def _trends() -> type:
-    from cxdesk.ui.trends_screen import TrendsScreen
-
-    return TrendsScreen
-
-
-def _feedback() -> type:
-    from cxdesk.ui.feedback_screen import FeedbackScreen
-
-    return FeedbackScreen
-
-
-def _topics() -> type:
-    from cxdesk.ui.topics_screen import TopicsScreen
-
-    return TopicsScreen
-
-
-def _board() -> type:
-    from cxdesk.ui.board_screen import BoardScreen
-
-    return BoardScreen
-
-
-def _evaluation() -> type:
-    from cxdesk.ui.evaluation_screen import EvaluationScreen
-
-    return EvaluationScreen
-
-
-def _reports() -> type:
-    from cxdesk.ui.report_screen import ReportScreen
-
-    return ReportScreen
+def _screen_class(key: str) -> type:
+    """Import the module of screen `key` and return its class (a plain import per screen)."""
+    if key == "dashboard":
+        from cxdesk.ui.trends_screen import TrendsScreen as screen
+    elif key == "feedback":
+        from cxdesk.ui.feedback_screen import FeedbackScreen as screen
+    elif key == "topics":
+        from cxdesk.ui.topics_screen import TopicsScreen as screen
+    elif key == "board":
+        from cxdesk.ui.board_screen import BoardScreen as screen
+    elif key == "evaluation":
+        from cxdesk.ui.evaluation_screen import EvaluationScreen as screen
+    elif key == "reports":
+        from cxdesk.ui.report_screen import ReportScreen as screen
+    else:
+        raise KeyError(key)
+    return screen
 
 
 SCREENS: tuple[ScreenSpec, ...] = (
-    ScreenSpec("dashboard", N_("Overview"), _trends),
-    ScreenSpec("feedback", N_("Feedback"), _feedback),
-    ScreenSpec("topics", N_("Topics"), _topics),
-    ScreenSpec("board", N_("Improvement board"), _board),
-    ScreenSpec("evaluation", N_("Evaluation"), _evaluation),
-    ScreenSpec("reports", N_("Reports"), _reports),
+    ScreenSpec("dashboard", N_("Overview"), partial(_screen_class, "dashboard")),
+    ScreenSpec("feedback", N_("Feedback"), partial(_screen_class, "feedback")),
+    ScreenSpec("topics", N_("Topics"), partial(_screen_class, "topics")),
+    ScreenSpec("board", N_("Improvement board"), partial(_screen_class, "board")),
+    ScreenSpec("evaluation", N_("Evaluation"), partial(_screen_class, "evaluation")),
+    ScreenSpec("reports", N_("Reports"), partial(_screen_class, "reports")),
 )
 
 

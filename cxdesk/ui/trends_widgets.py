@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from cxdesk.i18n import _
 from cxdesk.ui import theme
+from cxdesk.ui.widgets.layouts import centered
 
 
 class KpiCard(QFrame):
@@ -67,14 +68,6 @@ class EmptyState(QWidget):
         self.button.setDefault(True)
         self.button.clicked.connect(self.import_requested)
         lay.addWidget(title)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(text)
-        row.addStretch(1)
-        lay.addLayout(row)
-        row2 = QHBoxLayout()
-        row2.addStretch(1)
-        row2.addWidget(self.button)
-        row2.addStretch(1)
-        lay.addLayout(row2)
+        lay.addLayout(centered(text))
+        lay.addLayout(centered(self.button))
         lay.addStretch(3)

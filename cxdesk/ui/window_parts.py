@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 from cxdesk.i18n import _
 from cxdesk.ui import settings
 from cxdesk.ui.widgets.message_bar import MessageBar
+from cxdesk.ui.widgets.layouts import centered
 
 
 def display_path(path: Path) -> str:
@@ -80,11 +81,7 @@ class FirstRunPanel(QWidget):
         inner.addWidget(text)
         inner.addLayout(buttons)
         inner.addWidget(hint)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(card, 3)
-        row.addStretch(1)
-        outer.addLayout(row)
+        outer.addLayout(centered(card, 3))
         outer.addStretch(3)
         self.import_button.clicked.connect(self.import_requested)
         self.demo_button.clicked.connect(self.demo_requested)

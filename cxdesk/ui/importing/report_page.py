@@ -13,6 +13,7 @@ from cxdesk.core.importers import ImportResult
 from cxdesk.i18n import _, ngettext
 from cxdesk.ui import settings, theme
 from cxdesk.ui.importing.preview_model import RejectedRowsModel, write_rejected
+from cxdesk.ui.widgets.layouts import centered
 
 
 class ReportPageMixin:
@@ -35,20 +36,12 @@ class ReportPageMixin:
         self.run_cancel.clicked.connect(self.cancel_task)
         v.addWidget(self.run_title)
         v.addWidget(self.run_message)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.run_progress, 3)
-        row.addStretch(1)
-        v.addLayout(row)
+        v.addLayout(centered(self.run_progress, 3))
         self.run_note = QLabel(_("Cancelling the import leaves the database exactly as it was."), page)
         self.run_note.setAlignment(Qt.AlignCenter)
         self.run_note.setEnabled(False)
         v.addWidget(self.run_note)
-        row2 = QHBoxLayout()
-        row2.addStretch(1)
-        row2.addWidget(self.run_cancel)
-        row2.addStretch(1)
-        v.addLayout(row2)
+        v.addLayout(centered(self.run_cancel))
         v.addStretch(2)
         return page
 
