@@ -262,18 +262,11 @@ def cmd_learn(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     result = _run_analyze(db)
-    if dataclasses.is_dataclass(learned):
-        learned_data = {k: v for k, v in dataclasses.asdict(learned).items() if _plain(v)}
-    elif isinstance(learned, dict):
-        learned_data = learned
-    else:
-        learned_data = {"result": learned}
     if args.json:
+        learned_data = {k: v for k, v in dataclasses.asdict(learned).items() if _plain(v)}
         print_json({"learn": learned_data, "analysis": _result_dict(result)})
         return 0
-    message = getattr(learned, "message", None) or learned_data.get("message")
-    if message:
-        print(message)
+    print(learned.message)
     print(_analyze_sentence(result))
     return 0
 

@@ -266,7 +266,7 @@ def _install_startup_probe(app: QApplication, window, started: float, mode: str)
     reported = []
 
     def screen_ready(_key: str = "") -> None:
-        if not reported and getattr(window, "loading_page", None) is not window.stack.currentWidget():
+        if not reported and window.loading_page is not window.stack.currentWidget():
             reported.append(True)
             sys.stdout.write(f"CXDESK_SCREEN_READY {time.time():.6f}\n")
             sys.stdout.flush()
@@ -274,7 +274,7 @@ def _install_startup_probe(app: QApplication, window, started: float, mode: str)
     window.screen_shown.connect(screen_ready)
 
     def tick() -> None:
-        if window.stack.currentWidget() is not getattr(window, "loading_page", None):
+        if window.stack.currentWidget() is not window.loading_page:
             screen_ready()
         sys.stdout.write(f"CXDESK_RESPONSIVE {time.time():.6f} {time.perf_counter() - started:.6f}\n")
         sys.stdout.flush()

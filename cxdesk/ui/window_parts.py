@@ -27,14 +27,9 @@ def display_path(path: Path) -> str:
 
 
 def app_icon() -> QIcon:
-    try:
-        ref = resources.files("cxdesk.ui") / "resources" / "cxdesk.png"
-        if ref.is_file():
-            with resources.as_file(ref) as path:
-                return QIcon(str(path))
-    except (FileNotFoundError, ModuleNotFoundError, TypeError):
-        pass
-    return QIcon()
+    """The window icon, shipped inside the package."""
+    with resources.as_file(resources.files("cxdesk.ui") / "resources" / "cxdesk.png") as path:
+        return QIcon(str(path))
 
 
 
