@@ -161,7 +161,7 @@ def wizard_run(folder: Path, n: int, naive: bool) -> dict:
 
     from cxdesk.core.storage import open_db
     from cxdesk.ui.context import AppContext
-    from cxdesk.ui.import_screen import ImportWizard
+    from cxdesk.ui.importing import ImportWizard
 
     sub = Path(tempfile.mkdtemp(dir=folder))
     csv_path = write_csv(sub / "导入.csv", n, seed=21, encoding="gb18030")

@@ -8,31 +8,18 @@ traceback on the terminal.
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from cxdesk import __version__
-from cxdesk.i18n import _, language_from_env, set_language
+from cxdesk.commands import COMMAND_MODULES
+from cxdesk.commands.common import EXIT_ERROR
+from cxdesk.i18n import _, language_from_argv, language_from_env, set_language
 
 log = logging.getLogger("cxdesk")
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-
-# Each module has `register(subparsers, common_parent)`; a command sets `func(args) -> int`.
-COMMAND_MODULES = (
-    "cxdesk.commands.data",
-    "cxdesk.commands.analysis",
-    "cxdesk.commands.insights",
-    "cxdesk.commands.actions",
-    "cxdesk.commands.reports",
-)
 
 
 def ensure_streams() -> None:
@@ -45,10 +32,6 @@ def ensure_streams() -> None:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
-
-
-def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def common_options(suppress: bool) -> argparse.ArgumentParser:
@@ -74,32 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("check that models, import, analysis and reports work, then exit"))
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
     parent = common_options(suppress=True)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in COMMAND_MODULES:
         module.register(sub, parent)
     return parser
-
-
-def _pre_scan_lang(argv: Sequence[str]) -> str | None:
-    """The language must be set before the parser is built, so its help is translated."""
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
-
-
-def open_database(args: argparse.Namespace):
-    """The database named by --db (or CXDESK_DB, or the default), opened and migrated."""
-    from cxdesk.core.storage import open_db
-
-    return open_db(Path(args.db).expanduser() if getattr(args, "db", None) else None)
 
 
 def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -138,7 +98,7 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
 def main(argv: Sequence[str] | None = None) -> int:
     ensure_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
-    set_language(_pre_scan_lang(argv) or language_from_env())
+    set_language(language_from_argv(argv) or language_from_env())
     from cxdesk.logs import setup_logging
 
     setup_logging()
@@ -158,11 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_window(args: argparse.Namespace) -> int:
-    try:
-        from cxdesk.ui.app import run_app
-    except ImportError as exc:
-        sys.stderr.write(_("The window cannot start: {reason}").format(reason=exc) + "\n")
-        return EXIT_ERROR
+    from cxdesk.ui.app import run_app
+
     return run_app(db_path=Path(args.db) if args.db else None, demo=args.demo)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import os
 from importlib import resources
+from typing import Sequence
 
 SUPPORTED_LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
@@ -65,6 +66,17 @@ def language() -> str:
 
 def language_from_env() -> str:
     return normalize_language(os.environ.get("CXDESK_LANG") or DEFAULT_LANGUAGE)
+
+
+def language_from_argv(argv: Sequence[str]) -> str | None:
+    """`--lang X` or `--lang=X` on a command line, read before any parser is built (so its help and
+    the window's first words are already in that language); None when not given."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 def _(message: str) -> str:

@@ -63,32 +63,18 @@ def _write_inputs(folder: Path, today: date) -> tuple[Path, Path]:
     return csv_path, xlsx_path
 
 
-def run_self_check(out: Callable[[str], None] | None = None) -> int:
-    out = out or (lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen") if not os.environ.get("DISPLAY") and sys.platform.startswith("linux") else None
-    failures = 0
-    state: dict = {}
-    tmp = tempfile.TemporaryDirectory(prefix="cxdesk-selfcheck-")
-    folder = Path(tmp.name)
-    os.environ.setdefault("CXDESK_DATA_DIR", str(folder / "data"))
-    today = date.today()
+class _Checks:
+    """The steps of the self-check; each returns a line of detail or raises."""
 
-    def step(name: str, fn: Callable[[], str]) -> None:
-        nonlocal failures
-        start = time.perf_counter()
-        try:
-            detail = fn()
-            out(f"OK   {name:<28} {1000 * (time.perf_counter() - start):8.0f} ms  {detail}")
-        except Exception as exc:  # noqa: BLE001 - a self-check reports every failure and goes on
-            failures += 1
-            out(f"FAIL {name:<28} {1000 * (time.perf_counter() - start):8.0f} ms  {type(exc).__name__}: {exc}")
-            for line in traceback.format_exc().splitlines():
-                out("     " + line)
+    def __init__(self, folder: Path, today: date) -> None:
+        self.folder = folder
+        self.today = today
+        self.state: dict = {}
 
-    def versions() -> str:
+    def versions(self) -> str:
         return ", ".join(f"{k} {v}" for k, v in _versions().items())
 
-    def sentiment() -> str:
+    def sentiment(self) -> str:
         from cxdesk.core.analysis.sentiment import analyze_texts
 
         res = analyze_texts(["菜很好吃，服务也很热情", "The food was cold and the waiter was rude."])
@@ -97,7 +83,7 @@ def run_self_check(out: Callable[[str], None] | None = None) -> int:
             raise AssertionError(f"unexpected labels {labels}")
         return f"zh {res[0].score:.2f} ({res[0].lang}), en {res[1].score:.2f} ({res[1].lang})"
 
-    def segment() -> str:
+    def segment(self) -> str:
         from cxdesk.core.analysis.topics import assign_topics
 
         found = assign_topics("菜很好吃但是服务太慢")
@@ -105,13 +91,13 @@ def run_self_check(out: Callable[[str], None] | None = None) -> int:
             raise AssertionError("no topics found in a sentence that names two")
         return ", ".join(f"{t[0]}:{t[3]}" for t in found)
 
-    def imports() -> str:
+    def imports(self) -> str:
         from cxdesk.core.importers import import_file, sniff_file
         from cxdesk.core.storage import open_db
 
-        csv_path, xlsx_path = _write_inputs(folder, today)
-        db = open_db(folder / "selfcheck.db")
-        state["db"] = db
+        csv_path, xlsx_path = _write_inputs(self.folder, self.today)
+        db = open_db(self.folder / "selfcheck.db")
+        self.state["db"] = db
         counts = []
         for path in (csv_path, xlsx_path):
             plan = sniff_file(path)
@@ -121,46 +107,46 @@ def run_self_check(out: Callable[[str], None] | None = None) -> int:
                 raise AssertionError(f"{path.name}: imported {result.imported}, expected 60")
         return "; ".join(counts)
 
-    def analysis() -> str:
+    def analysis(self) -> str:
         from cxdesk.core.analysis import analyze
 
-        result = analyze(state["db"])
+        result = analyze(self.state["db"])
         return f"{result.scored} rows scored"
 
-    def evaluation() -> str:
-        from cxdesk.core.actions import create_action, move_action
+    def evaluation(self) -> str:
+        from cxdesk.core.actions import EVALUATION_WINDOW_DAYS, create_action, move_action
         from cxdesk.core.evaluation import evaluate_action
 
-        db = state["db"]
+        db = self.state["db"]
         topic = db.execute("SELECT t.name FROM topics t JOIN feedback_topics ft ON ft.topic_id = t.id "
                            "GROUP BY t.name ORDER BY count(*) DESC LIMIT 1").fetchone()
         if topic is None:
             raise AssertionError("no topic mentions after analysis")
         action_id = create_action(db, "自检措施", topics=[topic[0]])
-        move_action(db, action_id, "live", date=today - timedelta(days=60))
-        ev = evaluate_action(db, action_id, window_days=28)
-        state["action_id"] = action_id
+        move_action(db, action_id, "live", date=self.today - timedelta(days=60))
+        ev = evaluate_action(db, action_id, window_days=EVALUATION_WINDOW_DAYS)
+        self.state["action_id"] = action_id
         return f"topic {topic[0]}: verdict {ev.verdict}"
 
-    def report() -> str:
+    def report(self) -> str:
         from openpyxl import load_workbook
 
         from cxdesk.core.filters import FeedbackFilter
         from cxdesk.core.reports.excel import build_summary
 
-        path = folder / "summary.xlsx"
-        build_summary(state["db"], path, FeedbackFilter())
+        path = self.folder / "summary.xlsx"
+        build_summary(self.state["db"], path, FeedbackFilter())
         wb = load_workbook(path, read_only=True)
         return f"{len(wb.sheetnames)} sheets, {path.stat().st_size // 1024} KB"
 
-    def window() -> str:
+    def window(self) -> str:
         from PySide6.QtWidgets import QApplication
 
         from cxdesk.ui.context import AppContext
         from cxdesk.ui.main_window import MainWindow
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
-        ctx = AppContext(folder / "selfcheck.db")
+        ctx = AppContext(self.folder / "selfcheck.db")
         win = MainWindow(ctx)
         win.resize(1200, 800)
         win.show()
@@ -168,22 +154,51 @@ def run_self_check(out: Callable[[str], None] | None = None) -> int:
         image = win.grab()
         if image.isNull() or image.width() < 100:
             raise AssertionError("the window could not be drawn")
-        shot = folder / "window.png"
+        shot = self.folder / "window.png"
         image.save(str(shot))
         win.close()
         ctx.tasks.wait_idle(10000)
         ctx.close()
         return f"{image.width()}x{image.height()} on {app.platformName()}"
 
+    def steps(self) -> tuple[tuple[str, Callable[[], str]], ...]:
+        return (("versions", self.versions), ("sentiment model", self.sentiment),
+                ("topics and segmentation", self.segment), ("import GBK CSV and xlsx", self.imports),
+                ("analysis", self.analysis), ("action evaluation", self.evaluation), ("Excel report", self.report),
+                ("main window", self.window))
+
+
+def _run_step(out: Callable[[str], None], name: str, fn: Callable[[], str]) -> bool:
+    """Run one step and print OK or FAIL with its time; True if it passed."""
+    start = time.perf_counter()
+    try:
+        detail = fn()
+        out(f"OK   {name:<28} {1000 * (time.perf_counter() - start):8.0f} ms  {detail}")
+        return True
+    except Exception as exc:  # noqa: BLE001 - a self-check reports every failure and goes on
+        out(f"FAIL {name:<28} {1000 * (time.perf_counter() - start):8.0f} ms  {type(exc).__name__}: {exc}")
+        for line in traceback.format_exc().splitlines():
+            out("     " + line)
+        return False
+
+
+def run_self_check(out: Callable[[str], None] | None = None) -> int:
+    out = out or (lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen") if not os.environ.get("DISPLAY") and sys.platform.startswith("linux") else None
+    failures = 0
+    tmp = tempfile.TemporaryDirectory(prefix="cxdesk-selfcheck-")
+    folder = Path(tmp.name)
+    os.environ.setdefault("CXDESK_DATA_DIR", str(folder / "data"))
+    checks = _Checks(folder, date.today())
+    state = checks.state
+
     out(f"cxdesk self-check, {datetime.now():%Y-%m-%d %H:%M:%S}")
-    for name, fn in (("versions", versions), ("sentiment model", sentiment), ("topics and segmentation", segment),
-                     ("import GBK CSV and xlsx", imports), ("analysis", analysis), ("action evaluation", evaluation),
-                     ("Excel report", report), ("main window", window)):
+    for name, fn in checks.steps():
         if name in ("analysis", "action evaluation", "Excel report") and "db" not in state:
             out(f"SKIP {name:<28} (import failed)")
             failures += 1
             continue
-        step(name, fn)
+        failures += not _run_step(out, name, fn)
     if "db" in state:
         state["db"].close()
     try:

@@ -74,7 +74,7 @@ def has_cjk_font() -> bool:
     import subprocess
 
     probe = ("from PySide6.QtGui import QGuiApplication; app = QGuiApplication([]); "
-             "from cxdesk.ui.pdf import cjk_font_family; print(cjk_font_family() or '')")
+             "from cxdesk.render.pdf import cjk_font_family; print(cjk_font_family() or '')")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
     return bool(out.stdout.strip())

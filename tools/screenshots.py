@@ -2,9 +2,8 @@
 
     python tools/screenshots.py [--lang zh_CN|en] [--out resources/screenshots] [--size 1280x800]
 
-Runs offscreen on a fresh demo database in a temporary data folder (the demo generator when it is
-installed, else a generated feedback file imported and analyzed), so nothing of the real user data is
-touched or shown.
+Runs offscreen on a fresh demo database in a temporary data folder (a generated feedback file is also
+used to show the import wizard), so nothing of the real user data is touched or shown.
 """
 
 from __future__ import annotations
@@ -55,26 +54,11 @@ def write_sample_csv(path: Path, n: int = 600, seed: int = 3) -> Path:
     return path
 
 
-def build_database(path: Path, sample: Path) -> str:
-    try:
-        from cxdesk.core.demo import create_demo_db
-    except ModuleNotFoundError as exc:
-        if exc.name != "cxdesk.core.demo":
-            raise
-    else:
-        create_demo_db(path)
-        return "demo"
-    from cxdesk.core.analysis import analyze
-    from cxdesk.core.importers import import_file, sniff_file
-    from cxdesk.core.storage import open_db
+def build_database(path: Path) -> str:
+    from cxdesk.core.demo import create_demo_db
 
-    db = open_db(path)
-    try:
-        import_file(db, sniff_file(sample))
-        analyze(db)
-    finally:
-        db.close()
-    return "imported sample"
+    create_demo_db(path)
+    return "demo"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     # 2. Every screen on a database with data.
     db_path = work / "小满私房菜.db"
     started = time.perf_counter()
-    how = build_database(db_path, sample)
+    how = build_database(db_path)
     print(f"database: {how} in {time.perf_counter() - started:.1f} s")
     ctx = AppContext(db_path)
     window = MainWindow(ctx)

@@ -1,1 +1,9 @@
-"""Sub-commands of the `cxdesk` CLI, one module per area; each only parses arguments and prints."""
+"""Sub-commands of the `cxdesk` CLI, one module per area; each only parses arguments and prints.
+
+Each module has `register(subparsers, common_parent)`; a command sets `func(args) -> int`. The list is
+written out here once: a module missing from a build fails at start-up instead of dropping commands.
+"""
+
+from cxdesk.commands import actions, analysis, data, insights, reports
+
+COMMAND_MODULES = (data, analysis, insights, actions, reports)

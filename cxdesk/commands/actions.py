@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cxdesk.cli import open_database, print_json
+from cxdesk.commands.common import open_database, print_items, print_json
+from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.i18n import _
 
 
@@ -65,7 +66,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
     p = sub.add_parser("evaluate", parents=[parent], help=_("did an action work? compare before and after go-live"))
     p.add_argument("id", type=int, metavar="ID")
-    p.add_argument("--window", type=int, default=28, metavar="DAYS", help=_("days in each window (default 28)"))
+    p.add_argument("--window", type=int, default=EVALUATION_WINDOW_DAYS, metavar="DAYS",
+                   help=_("days in each window (default {n})").format(n=EVALUATION_WINDOW_DAYS))
     p.add_argument("--lag", type=int, default=0, metavar="DAYS",
                    help=_("days after go-live to leave out while the change settles (default 0)"))
     p.add_argument("--save", action="store_true", help=_("store the result as a dated snapshot"))
@@ -96,11 +98,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     db = open_database(args)
     items = list_actions(db, status=args.status, topic=args.topic, owner=args.owner)
-    if args.json:
-        print_json([a.to_json() for a in items])
-        return 0
-    if not items:
-        print(_("No actions yet. Add one with: cxdesk action add --title TITLE --topic TOPIC"))
+    if print_items(args, items, lambda a: a.to_json(),
+                   _("No actions yet. Add one with: cxdesk action add --title TITLE --topic TOPIC")):
         return 0
     for status in STATUSES:
         group = [a for a in items if a.status == status]

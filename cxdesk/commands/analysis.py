@@ -6,23 +6,19 @@ import argparse
 import dataclasses
 import sys
 import time
-from datetime import date
 
-from cxdesk.cli import open_database, print_json
+from cxdesk.commands.common import add_command, open_database, print_json
+from cxdesk.core.formatting import parse_day
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.i18n import _, ngettext
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("analyze", parents=[parent],
-                       help=_("score sentiment and topics of feedback not yet analyzed"))
+    p = add_command(sub, parent, "analyze", cmd_analyze, _("score sentiment and topics of feedback not yet analyzed"))
     p.add_argument("--force", action="store_true", help=_("analyze every row again, even rows already analyzed"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("topics", parents=[parent],
-                       help=_("show topics with mentions, negative share and keywords; edit the topic dictionary"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p = add_command(sub, parent, "topics", cmd_topics,
+                    _("show topics with mentions, negative share and keywords; edit the topic dictionary"))
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("only feedback from this day on"))
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help=_("only feedback up to this day"))
     p.add_argument("--examples", metavar="TOPIC", help=_("show the latest reviews that mention TOPIC"))
@@ -47,12 +43,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--add-word", metavar="WORD", help=_("add a shop word (product, dish) that must stay whole"))
     p.add_argument("--remove-word", metavar="WORD", help=_("remove a shop word"))
     p.add_argument("--no-analyze", action="store_true", help=_("after an edit, do not analyze again right away"))
-    p.set_defaults(func=cmd_topics)
 
-    p = sub.add_parser("learn", parents=[parent],
-                       help=_("adapt the sentiment model to this shop from ratings and corrections, then analyze again"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_learn)
+    p = add_command(sub, parent, "learn", cmd_learn,
+                    _("adapt the sentiment model to this shop from ratings and corrections, then analyze again"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,16 +112,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_day(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidValueError(
-            _("{option}: “{value}” is not a date like 2024-03-05.").format(option=option, value=value)) from None
-
-
 def _edit_topics(db, args: argparse.Namespace) -> list[str]:
     """Apply the editing options; returns one sentence per change made."""
     from cxdesk.core.analysis import topics as T
@@ -183,7 +166,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
     from cxdesk.core.filters import FeedbackFilter
 
     db = open_database(args)
-    flt = FeedbackFilter(date_from=_parse_day(args.date_from, "--from"), date_to=_parse_day(args.date_to, "--to"))
+    flt = FeedbackFilter(date_from=parse_day(args.date_from, "--from"), date_to=parse_day(args.date_to, "--to"))
 
     if args.templates:
         data = [{"name": name, "label": T.template_label(name), "topics": list(topics)}
@@ -302,18 +285,11 @@ def cmd_learn(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     result = _run_analyze(db)
-    if dataclasses.is_dataclass(learned):
-        learned_data = {k: v for k, v in dataclasses.asdict(learned).items() if _plain(v)}
-    elif isinstance(learned, dict):
-        learned_data = learned
-    else:
-        learned_data = {"result": learned}
     if args.json:
+        learned_data = {k: v for k, v in dataclasses.asdict(learned).items() if _plain(v)}
         print_json({"learn": learned_data, "analysis": _result_dict(result)})
         return 0
-    message = getattr(learned, "message", None) or learned_data.get("message")
-    if message:
-        print(message)
+    print(learned.message)
     print(_analyze_sentence(result))
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cxdesk.cli import EXIT_ERROR, open_database, print_json
+from cxdesk.commands.common import EXIT_ERROR, add_command, open_database, print_items, print_json
 from cxdesk.i18n import _
 
 
@@ -26,18 +26,14 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("sources", parents=[parent], help=_("list imported files"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_sources)
+    p = add_command(sub, parent, "sources", cmd_sources, _("list imported files"))
 
     p = sub.add_parser("undo-import", parents=[parent], help=_("remove exactly the rows of one import"))
     p.add_argument("source_id", metavar="ID", type=int, help=_("the import number shown by “cxdesk sources”"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_undo_import)
 
-    p = sub.add_parser("check", parents=[parent], help=_("check the database and report in plain words"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_check)
+    p = add_command(sub, parent, "check", cmd_check, _("check the database and report in plain words"))
 
     p = sub.add_parser("backup", parents=[parent], help=_("write a backup copy of the database"))
     p.add_argument("--out", metavar="FILE", help=_("where to write the copy (default: the backups folder)"))
@@ -160,22 +156,18 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         search.catch_up(db, progress)   # the new rows join the search index (analysis would do it too)
 
-    # Analysis of the new rows (provided by cxdesk.core.analysis when present).
     analysis = None
     if not args.dry_run and not args.no_analyze and (result.imported or result.updated):
-        try:
-            from cxdesk.core.analysis import analyze
-        except ImportError:
-            analyze = None
-        if analyze is not None:
-            analysis = analyze(db, progress)
+        from cxdesk.core.analysis import analyze
+
+        analysis = analyze(db, progress)
 
     if args.json:
         out = result.to_json()
         out.update(delimiter=plan.delimiter, columns=plan.columns, reference_time=plan.reference_time.isoformat(sep=" "),
                    header_signature=plan.header_signature, encodings_possible=plan.encodings_possible)
         if analysis is not None:
-            out["analysis"] = {"scored": getattr(analysis, "scored", None), "version": getattr(analysis, "version", None)}
+            out["analysis"] = {"scored": analysis.scored, "version": analysis.version}
         print_json(out)
         return 0
     for line in describe_plan(plan):
@@ -189,8 +181,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for w in result.warnings:
         print("  " + _("Note: {warning}").format(warning=w))
     if analysis is not None:
-        scored = getattr(analysis, "scored", 0)
-        print(_("Analyzed {n} rows (sentiment and topics).").format(n=scored))
+        print(_("Analyzed {n} rows (sentiment and topics).").format(n=analysis.scored))
     if result.source_id and not result.already_imported and not args.dry_run and (result.imported or result.updated):
         print(_("To take this import back: cxdesk undo-import {id}").format(id=result.source_id))
     return 0
@@ -201,11 +192,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
     db = open_database(args)
     sources = list_sources(db)
-    if args.json:
-        print_json([s.to_json() for s in sources])
-        return 0
-    if not sources:
-        print(_("Nothing has been imported yet."))
+    if print_items(args, sources, lambda s: s.to_json(), _("Nothing has been imported yet.")):
         return 0
     for s in sources:
         state = _("undone {when}").format(when=s.undone_at) if s.undone_at else _("{n} rows").format(n=s.live_rows)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import unicodedata
-from datetime import date
 
-from cxdesk.cli import open_database, print_json
+from cxdesk.commands.common import open_database, print_items, print_json
+from cxdesk.core.formatting import decimal, parse_day, percent
 from cxdesk.i18n import _, ngettext
 
 
@@ -32,19 +32,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_alerts)
 
 
-def _parse_day(value: str | None, option: str) -> date | None:
-    from cxdesk.core.errors import InvalidValueError
-
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidValueError(
-            _("{option}: “{value}” is not a date; write it as YYYY-MM-DD, e.g. 2024-03-05.").format(
-                option=option, value=value)) from None
-
-
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -55,12 +42,19 @@ def _cell(text: str, width: int, left: bool = False) -> str:
     return text + pad if left else pad + text
 
 
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{x * 100:.1f}%"
-
-
-def _num(x: float | None, nd: int = 2) -> str:
-    return "–" if x is None else f"{x:.{nd}f}"
+def _print_periods(tr, by: str) -> None:
+    """One line per day, week or month: counts, negative share with its interval, mean rating."""
+    head = {"day": _("Day"), "week": _("Week of"), "month": _("Month")}[by]
+    print()
+    print(_cell(head, 12, left=True) + "".join(_cell(h, 9) for h in (_("Rows"), _("Positive"), _("Neutral"), _("Negative")))
+          + _cell(_("Neg. share"), 11) + "  " + _cell(_("95% interval"), 15, left=True) + _cell(_("Rating"), 7))
+    for b in tr.buckets:
+        k = b.counts
+        label = b.start.strftime("%Y-%m") if by == "month" else b.start.isoformat()
+        ci = k.negative_ci
+        ci_text = "" if ci is None else f"{ci[0] * 100:.0f}–{ci[1] * 100:.0f}%"
+        print(_cell(label, 12, left=True) + "".join(_cell(str(v), 9) for v in (k.total, k.positive, k.neutral, k.negative))
+              + _cell(percent(k.negative_share), 11) + "  " + _cell(ci_text, 15, left=True) + _cell(decimal(k.mean_rating), 7))
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -68,8 +62,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from cxdesk.core.errors import InvalidValueError
     from cxdesk.core.filters import FeedbackFilter
 
-    date_from = _parse_day(args.date_from, "--from")
-    date_to = _parse_day(args.date_to, "--to")
+    date_from = parse_day(args.date_from, "--from")
+    date_to = parse_day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
         raise InvalidValueError(_("--from {start} is after --to {end}.").format(start=date_from, end=date_to))
     flt = FeedbackFilter(date_from=date_from, date_to=date_to, channels=tuple(args.channel),
@@ -97,7 +91,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
             "total": all_counts.total,
             "by_channel": {k: v.total for k, v in by_channel.items()},
             "by_month": by_month_counts,
-            "by_label": {k: getattr(all_counts, k) for k in ("positive", "neutral", "negative", "unknown")},
+            "by_label": {"positive": all_counts.positive, "neutral": all_counts.neutral,
+                         "negative": all_counts.negative, "unknown": all_counts.unknown},
             "rated": all_counts.rating_n,
             "average_rating": None if all_counts.mean_rating is None else round(all_counts.mean_rating, 2),
             "sources": sources,
@@ -121,24 +116,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
           + ngettext("{n} import", "{n} imports", sources).format(n=sources))
     print(_("Positive {pos}, neutral {neu}, negative {neg}, unknown {unk}; negative share {share} "
             "(of rows with a known sentiment); mean rating {rating}.").format(
-        pos=c.positive, neu=c.neutral, neg=c.negative, unk=c.unknown, share=_pct(c.negative_share),
-        rating=_num(c.mean_rating)))
+        pos=c.positive, neu=c.neutral, neg=c.negative, unk=c.unknown, share=percent(c.negative_share),
+        rating=decimal(c.mean_rating)))
     if by_channel:
         print(_("By channel:"))
         for name, cc in by_channel.items():
-            print(f"  {name or _('(no channel)')}: {cc.total}  ({_('negative')} {_pct(cc.negative_share)})")
+            print(f"  {name or _('(no channel)')}: {cc.total}  ({_('negative')} {percent(cc.negative_share)})")
     if tr.buckets:
-        head = {"day": _("Day"), "week": _("Week of"), "month": _("Month")}[args.by]
-        print()
-        print(_cell(head, 12, left=True) + "".join(_cell(h, 9) for h in (_("Rows"), _("Positive"), _("Neutral"), _("Negative")))
-              + _cell(_("Neg. share"), 11) + "  " + _cell(_("95% interval"), 15, left=True) + _cell(_("Rating"), 7))
-        for b in tr.buckets:
-            k = b.counts
-            label = b.start.strftime("%Y-%m") if args.by == "month" else b.start.isoformat()
-            ci = k.negative_ci
-            ci_text = "" if ci is None else f"{ci[0] * 100:.0f}–{ci[1] * 100:.0f}%"
-            print(_cell(label, 12, left=True) + "".join(_cell(str(v), 9) for v in (k.total, k.positive, k.neutral, k.negative))
-                  + _cell(_pct(k.negative_share), 11) + "  " + _cell(ci_text, 15, left=True) + _cell(_num(k.mean_rating), 7))
+        _print_periods(tr, args.by)
     if tr.undated:
         print(ngettext("{n} row has no date and is not in the table.",
                        "{n} rows have no date and are not in the table.", tr.undated).format(n=tr.undated))
@@ -162,11 +147,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if args.run or not alerts.alerts_are_current(db):
         alerts.run_alerts(db)  # also when data changed since the last check (e.g. an import from the CLI)
     found = alerts.list_alerts(db, include_dismissed=args.all)
-    if args.json:
-        print_json([a.to_dict() for a in found])
-        return 0
-    if not found:
-        print(_("No rising complaints right now."))
+    if print_items(args, found, lambda a: a.to_dict(), _("No rising complaints right now.")):
         return 0
     for a in found:
         mark = _(" (dismissed)") if a.dismissed else ""

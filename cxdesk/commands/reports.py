@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
-from cxdesk.cli import open_database, print_json
+from cxdesk.commands.common import open_database, print_json
+from cxdesk.core.formatting import parse_day
 from cxdesk.i18n import _
 
 
@@ -44,18 +44,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                    help=_("print only these quotes (feedback row numbers; repeatable; default: the first three)"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_report)
-
-
-def _parse_day(value: str | None, option: str) -> date | None:
-    from cxdesk.core.errors import InvalidValueError
-
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidValueError(_("{option}: “{value}” is not a date like 2024-03-31.").format(
-            option=option, value=value)) from None
 
 
 def _progress_printer():
@@ -91,8 +79,8 @@ def _summary(args: argparse.Namespace, out: Path) -> int:
     from cxdesk.core.filters import FeedbackFilter
     from cxdesk.core.reports.excel import build_summary
 
-    date_from = _parse_day(args.date_from, "--from")
-    date_to = _parse_day(args.date_to, "--to")
+    date_from = parse_day(args.date_from, "--from")
+    date_to = parse_day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
     flt = FeedbackFilter(date_from=date_from, date_to=date_to, channels=tuple(args.channel))
@@ -132,7 +120,9 @@ def _improvement(args: argparse.Namespace, out: Path, suffix: str) -> int:
     elif suffix in (".html", ".htm"):
         out.write_text(render_html(report), encoding="utf-8")
     else:
-        _write_pdf(render_html(report), out, report.title)
+        from cxdesk.render.pdf import write_pdf
+
+        write_pdf(render_html(report), out, title=report.title)
     if args.json:
         print_json({"path": str(out), "actions": [s.id for s in report.stories],
                     "announcement": announcement_text(report)})
@@ -143,22 +133,3 @@ def _improvement(args: argparse.Namespace, out: Path, suffix: str) -> int:
                 print("  " + _("#{id} {title}: numbers from the evaluation saved {at}.").format(
                     id=s.id, title=s.title, at=s.evaluated_at))
     return 0
-
-
-def _write_pdf(html: str, out: Path, title: str) -> None:
-    """Qt renders the PDF; the CLI brings up an offscreen QGuiApplication just for this."""
-    import os
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    try:
-        from PySide6.QtGui import QGuiApplication
-    except ImportError as exc:
-        from cxdesk.core.errors import CxdeskError
-
-        raise CxdeskError(_("PDF needs the Qt libraries, which cannot be loaded ({reason}). Write .html instead.").format(
-            reason=exc)) from exc
-    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0] if sys.argv else "cxdesk"])
-    from cxdesk.ui.pdf import html_to_pdf
-
-    html_to_pdf(html, out, title=title)
-    del app

@@ -19,6 +19,9 @@ from cxdesk.i18n import N_, _
 
 STATUSES = ("todo", "doing", "live", "evaluated", "dropped")
 
+# Days compared before and after an action's go-live, unless the owner chooses otherwise.
+EVALUATION_WINDOW_DAYS = 28
+
 # Board column names; `status_name(code)` translates them where they are shown.
 STATUS_NAMES = {
     "todo": N_("To do"),

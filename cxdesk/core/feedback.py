@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from cxdesk.core import storage
+from cxdesk.core.analysis.store import set_manual_label, tag_topic
 from cxdesk.core.changes import Changes
 from cxdesk.core.errors import InvalidValueError, NotFoundError
 from cxdesk.core.filters import LABELS, FeedbackFilter, filter_sql
@@ -303,22 +304,7 @@ def correct_label(db, ids: Iterable[int], label: str | None) -> Changes:
     """Store the owner's sentiment for rows (None removes the correction; the model's label returns)."""
     if label is not None and label not in LABELS:
         raise InvalidValueError(_("“{label}” is not a sentiment label.").format(label=label))
-    ids = [int(i) for i in ids]
-    try:
-        from cxdesk.core.analysis.store import set_manual_label  # the analysis area owns this write
-    except ImportError:
-        set_manual_label = None
-    if set_manual_label is not None:
-        result = set_manual_label(db, ids, label)
-        return result if isinstance(result, Changes) else Changes(feedback=True, topics=True)
-    with db.atomic():
-        for chunk in _id_chunks(ids):
-            db.execute(
-                f"UPDATE feedback SET manual_label = ?, label = COALESCE(?, model_label) "
-                f"WHERE id IN ({', '.join('?' * len(chunk))})",
-                [label, label, *chunk],
-            )
-    return Changes(feedback=True, topics=True)
+    return set_manual_label(db, ids, label)
 
 
 def rows_with_topic(db, ids: Iterable[int], topic: str) -> set[int]:
@@ -336,46 +322,7 @@ def tag_rows(db, ids: Iterable[int], topic: str, remove: bool = False) -> Change
     topic = (topic or "").strip()
     if not topic:
         raise InvalidValueError(_("Please enter a topic name."))
-    ids = [int(i) for i in ids]
-    try:
-        from cxdesk.core.analysis.store import tag_topic
-    except ImportError:
-        tag_topic = None
-    if tag_topic is not None:
-        result = tag_topic(db, ids, topic, remove=remove)
-        return result if isinstance(result, Changes) else Changes(feedback=True, topics=True)
-    now = storage.now_text()
-    with db.atomic():
-        row = db.execute("SELECT id FROM topics WHERE name = ?", [topic]).fetchone()
-        if row is None:
-            if remove:
-                return Changes()
-            db.execute("INSERT INTO topics(name, created_at, updated_at) VALUES (?, ?, ?)", [topic, now, now])
-            row = db.execute("SELECT id FROM topics WHERE name = ?", [topic]).fetchone()
-        topic_id = int(row[0])
-        for chunk in _id_chunks(ids):
-            marks = ", ".join("?" * len(chunk))
-            if remove:
-                db.execute(f"DELETE FROM feedback_topics WHERE topic_id = ? AND feedback_id IN ({marks})",
-                           [topic_id, *chunk])
-            else:
-                db.execute(
-                    f"INSERT OR IGNORE INTO feedback_topics(feedback_id, topic_id, sentiment, label, manual) "
-                    f"SELECT id, ?, sentiment, label, 1 FROM feedback WHERE id IN ({marks})",
-                    [topic_id, *chunk],
-                )
-            _refresh_topic_cache(db, chunk)
-    return Changes(feedback=True, topics=True)
-
-
-def _refresh_topic_cache(db, ids: Sequence[int]) -> None:
-    """`feedback.topics` is the display copy of a row's topic names."""
-    db.execute(
-        "UPDATE feedback SET topics = (SELECT json_group_array(name) FROM (SELECT t.name AS name FROM "
-        "feedback_topics ft JOIN topics t ON t.id = ft.topic_id WHERE ft.feedback_id = feedback.id "
-        f"ORDER BY t.name)) WHERE id IN ({', '.join('?' * len(ids))})",
-        list(ids),
-    )
+    return tag_topic(db, ids, topic, remove=remove)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,3 +405,25 @@ def export_rows(db, flt: FeedbackFilter, path: Path | str, progress: Progress = 
     finally:
         tmp.unlink(missing_ok=True)
     return ExportResult(path, total)
+
+
+# ---------------------------------------------------------------------------------------------
+# Counts for the window's status bar
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    total: int     # rows not deleted
+    waiting: int   # of those, rows not analyzed yet
+
+
+def status_counts(db) -> RowCounts:
+    """How many rows there are and how many of them still wait for the analysis."""
+    row = db.execute(
+        "SELECT count(*), coalesce(sum(analyzed_at IS NULL), 0) FROM feedback WHERE deleted = 0").fetchone()
+    return RowCounts(total=int(row[0]), waiting=int(row[1]))
+
+
+def has_feedback(db) -> bool:
+    """True once the database holds at least one row that is not deleted."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM feedback WHERE deleted = 0)").fetchone()[0] == 1

@@ -33,11 +33,10 @@ _hook_busy = False
 
 def choose_language(argv: list[str] | None = None) -> str:
     """`--lang` on the command line, else `CXDESK_LANG`, else the language saved in Settings, else zh_CN."""
-    from cxdesk.cli import _pre_scan_lang
-    from cxdesk.i18n import normalize_language
+    from cxdesk.i18n import language_from_argv, normalize_language
     from cxdesk.ui import settings
 
-    explicit = _pre_scan_lang(list(sys.argv[1:] if argv is None else argv))
+    explicit = language_from_argv(list(sys.argv[1:] if argv is None else argv))
     if explicit:
         return normalize_language(explicit)
     if os.environ.get("CXDESK_LANG"):
@@ -174,7 +173,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setStyle("Fusion")
     apply_palette(app)
     QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: apply_palette(app))
-    from cxdesk.ui.main_window import app_icon
+    from cxdesk.ui.window_parts import app_icon
 
     app.setWindowIcon(app_icon())
     return app
@@ -202,7 +201,7 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     setup_logging()
     install_excepthook()
     from cxdesk.ui import settings
-    from cxdesk.ui.main_window import preload_screen_module
+    from cxdesk.ui.preload import preload_screen_module
 
     # The first screen's module (pyqtgraph and all) loads while Qt and the database start up.
     preloading = preload_screen_module(settings.get(settings.LAST_SCREEN))
@@ -267,7 +266,7 @@ def _install_startup_probe(app: QApplication, window, started: float, mode: str)
     reported = []
 
     def screen_ready(_key: str = "") -> None:
-        if not reported and getattr(window, "loading_page", None) is not window.stack.currentWidget():
+        if not reported and window.loading_page is not window.stack.currentWidget():
             reported.append(True)
             sys.stdout.write(f"CXDESK_SCREEN_READY {time.time():.6f}\n")
             sys.stdout.flush()
@@ -275,7 +274,7 @@ def _install_startup_probe(app: QApplication, window, started: float, mode: str)
     window.screen_shown.connect(screen_ready)
 
     def tick() -> None:
-        if window.stack.currentWidget() is not getattr(window, "loading_page", None):
+        if window.stack.currentWidget() is not window.loading_page:
             screen_ready()
         sys.stdout.write(f"CXDESK_RESPONSIVE {time.time():.6f} {time.perf_counter() - started:.6f}\n")
         sys.stdout.flush()

@@ -461,7 +461,7 @@ class ReportScreen(QWidget):
             self._show_report_facts(report)
             try:
                 if kind == "pdf":
-                    from cxdesk.ui.pdf import html_to_pdf
+                    from cxdesk.render.pdf import html_to_pdf
 
                     html_to_pdf(page, path, title=report.title)
                 else:

@@ -1,15 +1,21 @@
-"""The core must never pull in Qt: it runs headless, from the CLI and in worker processes."""
+"""The core and the CLI must never pull in Qt: they run headless, from the CLI and in worker processes.
+
+(`cxdesk report … --out FILE.pdf` loads Qt's text engine from `cxdesk.render` only when it prints.)
+"""
 
 import pkgutil
 import subprocess
 import sys
 
+import cxdesk.commands
 import cxdesk.core
 
 
-def test_core_imports_no_qt():
+def test_core_and_commands_import_no_qt():
     modules = [m.name for m in pkgutil.walk_packages(cxdesk.core.__path__, "cxdesk.core.")]
-    modules += ["cxdesk.cli", "cxdesk.i18n"]
+    commands = [m.name for m in pkgutil.walk_packages(cxdesk.commands.__path__, "cxdesk.commands.")]
+    assert {"cxdesk.commands.data", "cxdesk.commands.reports"} <= set(commands)
+    modules += commands + ["cxdesk.commands", "cxdesk.cli", "cxdesk.i18n"]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

@@ -287,3 +287,37 @@ def test_clicking_a_header_sorts(screen, qtbot):
     qtbot.mouseClick(header.viewport(), Qt.LeftButton, pos=pos)
     assert screen.model.row_at(0).rating != first
     assert {screen.model.row_at(0).rating, first} == {1, 5}
+
+
+def test_selection_is_cleared_when_the_filter_or_search_changes(screen, ctx, qtbot):
+    """Delete, tag and correct act only on rows the owner can see selected."""
+    ids = select_first(screen, 2)
+    assert screen.selection_label.text() == "已选 2 条" and screen.delete_action.isEnabled()
+    # A search that finds nothing: an empty list, nothing selected, nothing to act on.
+    with qtbot.waitSignal(screen.reloaded, timeout=3000):
+        type_chinese(screen.search_edit, "没有这样的评价")
+    assert screen.model.total() == 0
+    assert screen.selected_ids() == [] and screen.selection_label.text() == ""
+    for action in (screen.delete_action, screen.tag_action, screen.copy_action, screen.create_action_action):
+        assert not action.isEnabled()
+    assert not screen.correct_button.isEnabled()
+    screen.delete_selected()
+    screen.correct_selected("positive")
+    screen.tag_selected("物流")
+    assert ctx.undo_stack.count() == 0
+    # Back to every row: the earlier selection does not come back behind the owner's back.
+    with qtbot.waitSignal(screen.reloaded, timeout=3000):
+        screen.search_edit.clear()
+    assert screen.model.total() == 250 and all(screen.model.row_of(i) >= 0 for i in ids)
+    assert screen.selected_ids() == [] and screen.selection_label.text() == ""
+    assert not screen.delete_action.isEnabled()
+    # A filter box that still shows the selected rows clears the selection too.
+    ids = select_first(screen, 1)
+    label = screen.model.row_at(screen.model.row_of(ids[0])).label
+    screen.label_combo.setCurrentIndex(screen.label_combo.findData(label))
+    assert screen.model.row_of(ids[0]) >= 0
+    assert screen.selected_ids() == [] and not screen.delete_action.isEnabled()
+    assert screen.selection_label.text() == ""
+    db = check_db(ctx)
+    assert db.execute("SELECT count(*) FROM feedback WHERE deleted = 0").fetchone()[0] == 250
+    db.close()

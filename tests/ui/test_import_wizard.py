@@ -55,7 +55,7 @@ def count_where(ctx, sql: str):
 
 @pytest.fixture
 def open_wizard(qtbot, ctx):
-    from cxdesk.ui.import_screen import ImportWizard
+    from cxdesk.ui.importing import ImportWizard
 
     made = []
 
@@ -77,7 +77,7 @@ def wait_preview(qtbot, wizard, timeout=15000):
 
 
 def column_texts(wizard, column: int) -> list[str]:
-    from cxdesk.ui.import_screen import RawValueRole
+    from cxdesk.ui.importing import RawValueRole
 
     model = wizard.preview_model
     return [model.index(r, column).data(RawValueRole) for r in range(model.rowCount())]
@@ -117,7 +117,7 @@ def test_gbk_csv_with_changed_encoding_and_roles(qtbot, ctx, tmp_path, open_wiza
     assert "author" not in wizard.plan.roles
 
     # Times show how they were read; the unreadable one carries its reason.
-    from cxdesk.ui.import_screen import ParsedRole, ParseErrorRole
+    from cxdesk.ui.importing import ParsedRole, ParseErrorRole
 
     model = wizard.preview_model
     time_col = wizard.plan.roles["time"]
@@ -227,7 +227,7 @@ def test_report_export_and_view_new_rows(qtbot, ctx, tmp_path, open_wizard):
 def test_formula_like_values_stay_text_in_exports(tmp_path):
     from openpyxl import load_workbook
 
-    from cxdesk.ui.import_screen import write_rejected
+    from cxdesk.ui.importing import write_rejected
 
     rows = [(3, "评价内容", "=HYPERLINK(\"http://x\")", "原因"), (4, "评分", "-5分", "不是评分")]
     sheet = load_workbook(write_rejected(tmp_path / "r.xlsx", rows)).active
@@ -259,7 +259,7 @@ def test_import_undo_and_redo(qtbot, ctx, tmp_path, open_wizard):
 def test_header_row_and_reference_time(qtbot, ctx, tmp_path, open_wizard):
     from datetime import datetime
 
-    from cxdesk.ui.import_screen import ParsedRole
+    from cxdesk.ui.importing import ParsedRole
 
     path = tmp_path / "带标题.csv"
     path.write_text("店铺评价导出\n时间,内容\n昨天 10:21,很好吃\n3小时前,服务一般\n", encoding="utf-8")
@@ -277,7 +277,7 @@ def test_header_row_and_reference_time(qtbot, ctx, tmp_path, open_wizard):
 
 
 def test_preview_models_pass_modeltester(qtbot, qtmodeltester, ctx, tmp_path, open_wizard):
-    from cxdesk.ui.import_screen import RejectedRowsModel
+    from cxdesk.ui.importing import RejectedRowsModel
 
     wizard = open_wizard(write_gbk_csv(tmp_path / "模型.csv", n=120))
     wait_preview(qtbot, wizard)
@@ -286,8 +286,11 @@ def test_preview_models_pass_modeltester(qtbot, qtmodeltester, ctx, tmp_path, op
         model.fetchMore()
     assert model.rowCount() == 49  # the importer previews the first 50 lines of the file
     qtmodeltester.check(model)
-    qtmodeltester.check(RejectedRowsModel([(2, "a", "b", "c"), {"row": 3, "column": "x", "value": None,
-                                                                  "reason": "r"}]))
+    from cxdesk.core.importers import RejectedRow
+
+    rejected = RejectedRowsModel([RejectedRow(2, "a", "b", "c"), RejectedRow(3, "x", "", "r")])
+    qtmodeltester.check(rejected)
+    assert rejected.rows() == [(2, "a", "b", "c"), (3, "x", "", "r")]
 
 
 def test_sheet_chooser_reads_the_chosen_sheet(qtbot, ctx, tmp_path, open_wizard):

@@ -65,19 +65,13 @@ def test_empty_database_shows_first_run_panel(window):
     assert window.row_count == 0
     assert window.stack.currentWidget() is window.welcome
     assert window.welcome.import_button.isVisible()
-    from cxdesk.ui.main_window import demo_available
-
-    assert window.welcome.demo_button.isVisibleTo(window) == demo_available()
+    assert window.welcome.demo_button.isVisibleTo(window)
     assert window.rows_label.text().replace("共", "").strip() == "0 条"
     assert str(window.ctx.db_path) == window.path_label.text()
 
 
-def test_navigation_lists_only_installed_screens(window):
-    import importlib.util
-
-    from cxdesk.ui.main_window import SCREENS
-
-    expected = [s.key for s in SCREENS if importlib.util.find_spec(s.module) is not None]
+def test_navigation_lists_every_screen(window):
+    expected = ["dashboard", "feedback", "topics", "board", "evaluation", "reports"]
     assert window.screen_keys() == expected
     labels = {"dashboard": "概览", "feedback": "反馈", "topics": "主题", "board": "改进看板", "reports": "报告",
               "evaluation": "效果评估"}
@@ -92,21 +86,22 @@ def test_status_and_screens_after_data_arrives(qtbot, ctx, window):
     assert window.rows_label.text().replace("共", "").strip() == "7 条"
     assert window.analysis_label.text() == "7 条待分析"
     assert window.analyze_button.isVisibleTo(window)
-    if window.screen_keys():
-        key = window.screen_keys()[0]
-        window.show_screen(key)
-        assert window.stack.currentWidget() is window.screens[key]
+    from cxdesk.ui.trends_screen import TrendsScreen
+
+    window.show_screen("dashboard")
+    assert isinstance(window.screens["dashboard"], TrendsScreen)
+    assert window.stack.currentWidget() is window.screens["dashboard"]
 
 
 def test_open_feedback_request_switches_screen(qtbot, ctx, window):
     from cxdesk.core.filters import FeedbackFilter
+    from cxdesk.ui.feedback_screen import FeedbackScreen
 
-    if "feedback" not in window.screen_keys():
-        pytest.skip("feedback screen not installed")
     seed(ctx, 3)
     with qtbot.waitSignal(window.screen_shown, timeout=5000) as blocker:
         ctx.open_feedback_requested.emit(FeedbackFilter(sources=(1,)))
     assert blocker.args == ["feedback"]
+    assert isinstance(window.screens["feedback"], FeedbackScreen)
     assert window.stack.currentWidget() is window.screens["feedback"]
 
 
@@ -237,7 +232,7 @@ def test_geometry_and_splitter_remembered(qtbot, ctx):
 def test_settings_dialog_saves_language(qtbot, window, monkeypatch):
     from cxdesk.ui import settings
     from cxdesk.ui.app import choose_language
-    from cxdesk.ui.main_window import SettingsDialog
+    from cxdesk.ui.window_parts import SettingsDialog
 
     dialog = SettingsDialog(window)
     qtbot.addWidget(dialog)
@@ -292,8 +287,9 @@ def test_broken_screen_does_not_take_window_down(qtbot, ctx, monkeypatch):
 
     module.BrokenScreen = BrokenScreen
     monkeypatch.setitem(sys.modules, "cxdesk.ui._broken_screen", module)
-    monkeypatch.setattr(mw, "available_screens", lambda: [mw.ScreenSpec("broken", "Reports", "cxdesk.ui._broken_screen",
-                                                                         "BrokenScreen")])
+    from cxdesk.ui.screens import ScreenSpec
+
+    monkeypatch.setattr(mw, "SCREENS", (ScreenSpec("broken", "Reports", lambda: BrokenScreen),))
     win = mw.MainWindow(ctx)
     qtbot.addWidget(win)
     seed(ctx, 1)
@@ -309,8 +305,7 @@ def test_background_imports_show_screen_when_loaded(qtbot, ctx):
     win = MainWindow(ctx, background_imports=True)
     win.confirm_quit = False
     qtbot.addWidget(win)
-    if not win.screen_keys():
-        pytest.skip("no screens installed")
+    assert len(win.screen_keys()) == 6
     key = win.current_screen_key()
     with qtbot.waitSignal(win.screen_shown, timeout=30000, check_params_cb=lambda k: k in win.screens):
         win.show()
@@ -334,8 +329,7 @@ def test_english_window(qtbot, ctx):
     qtbot.addWidget(win)
     assert win.welcome.import_button.text() == "Import a file…"
     assert win.menuBar().actions()[0].text() == "&File"
-    if "dashboard" in win.screen_keys():
-        assert win.nav.item(0).text() == "Overview"
+    assert win.nav.item(0).text() == "Overview"
 
 
 def test_palette_and_excepthook(qapp, monkeypatch, tmp_path):
@@ -366,10 +360,6 @@ def test_palette_and_excepthook(qapp, monkeypatch, tmp_path):
 
 
 def test_demo_button_opens_demo_database(qtbot, ctx, window):
-    from cxdesk.ui.main_window import demo_available
-
-    if not demo_available():
-        pytest.skip("demo generator not installed")
     with qtbot.waitSignal(ctx.database_changed, timeout=120000):
         qtbot.mouseClick(window.welcome.demo_button, Qt.LeftButton)
     assert ctx.db_path.name == "cxdesk-demo.db"
@@ -444,13 +434,14 @@ def test_learning_with_too_few_ratings_says_so(qtbot, ctx, window):
 def test_background_loader_stops_before_the_window_goes(qapp):
     """Closing the window right after it showed: the loader starts no further step, the analysis
     warm-up included, and its thread has ended when `stop()` returns."""
-    from cxdesk.ui.main_window import ModuleLoader, preload_screen_module
+    from cxdesk.ui.preload import ModuleLoader, preload_screen_module
+    from cxdesk.ui.screens import ScreenSpec
 
     loader = ModuleLoader(warm_up_analysis=True)
     got = []
     loader.loaded.connect(got.append)
     loader.warmed.connect(lambda: got.append("warmed"))
-    loader.start(["json", "csv", "cxdesk.core.analysis"])
+    loader.start([ScreenSpec(name, name, lambda name=name: __import__(name)) for name in ("json", "csv", "cxdesk.core.analysis")])
     loader.stop()
     assert not loader._thread.is_alive()
     qapp.processEvents()

@@ -151,7 +151,7 @@ def test_failure_goes_to_the_message_bar(screen, qtbot, tmp_path):
 
 
 def test_pdf_refused_without_a_chinese_font(qapp, tmp_path, monkeypatch):
-    from cxdesk.ui import pdf
+    from cxdesk.render import pdf
 
     monkeypatch.setattr(pdf, "cjk_font_family", lambda: None)
     target = tmp_path / "空白.pdf"
@@ -167,7 +167,7 @@ def test_pdf_keeps_headings_with_the_text_after_them(qapp):
     from PySide6.QtCore import QSizeF
     from PySide6.QtGui import QTextDocument
 
-    from cxdesk.ui.pdf import keep_headings_with_next
+    from cxdesk.render.pdf import keep_headings_with_next
 
     moved = 0
     for n in range(20, 60, 3):

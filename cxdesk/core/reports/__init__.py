@@ -7,6 +7,7 @@ and `improvement.render_html` / `improvement.announcement_text` turn it into a p
 
 from __future__ import annotations
 
+from cxdesk.core.actions import STATUS_NAMES  # noqa: F401 - action statuses, named once in core.actions
 from cxdesk.i18n import N_
 
 # Sentiment labels as the owner reads them (translated where shown).
@@ -15,13 +16,4 @@ LABEL_NAMES = {
     "neutral": N_("Neutral"),
     "negative": N_("Negative"),
     "unknown": N_("Unknown"),
-}
-
-# Action statuses as the board shows them.
-STATUS_NAMES = {
-    "todo": N_("To do"),
-    "doing": N_("In progress"),
-    "live": N_("Live"),
-    "evaluated": N_("Evaluated"),
-    "dropped": N_("Dropped"),
 }

@@ -6,22 +6,11 @@ Nothing here computes a statistic of its own: KPIs, trends and topic ranking com
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _
-
-
-def _optional(name: str):
-    """A core module of another area, or None while it is not there (the report then leaves it out)."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,8 +198,9 @@ def _day(value) -> date | None:
 
 def evaluation_for(db, action) -> EvaluationView | None:
     """The action's latest saved evaluation, or a fresh one for a live action (None before go-live)."""
-    evaluation = _optional("cxdesk.core.evaluation")
-    if evaluation is None or action.live_date is None or action.status not in ("live", "evaluated"):
+    from cxdesk.core import evaluation
+
+    if action.live_date is None or action.status not in ("live", "evaluated"):
         return None
     result: dict | None = None
     evaluated_at: datetime | None = None
@@ -281,9 +271,8 @@ class AlertRow:
 
 def alerts(db, flt: FeedbackFilter) -> list[AlertRow]:
     """Stored alerts (dismissed ones too) whose period overlaps the report's dates."""
-    alerts_core = _optional("cxdesk.core.analysis.alerts")
-    if alerts_core is None:
-        return []
+    from cxdesk.core.analysis import alerts as alerts_core
+
     titles = {r[0]: r[1] for r in db.execute("SELECT id, title FROM actions")}
     out = []
     for a in alerts_core.list_alerts(db, include_dismissed=True):

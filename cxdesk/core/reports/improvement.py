@@ -592,7 +592,7 @@ table.chart td { font-size: 10pt; padding: 2px 4px; }
 def _block(inner: str) -> str:
     """A section: a heading and the content it introduces, kept together in a browser.
 
-    The PDF printer keeps every heading with the line after it (`ui.pdf.keep_headings_with_next`), so
+    The PDF printer keeps every heading with the line after it (`render.pdf.keep_headings_with_next`), so
     no heading is left alone at the foot of a page there either.
     """
     return f'<div class="block" style="break-inside: avoid; page-break-inside: avoid">{inner}</div>'

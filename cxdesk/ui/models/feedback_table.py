@@ -19,7 +19,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from cxdesk.core import feedback as fb
 from cxdesk.core.filters import FeedbackFilter
-from cxdesk.i18n import N_, _
+from cxdesk.i18n import _
 
 RAW_ROLE = Qt.UserRole + 1      # the column's raw value (str, float, tuple of topics, None)
 ID_ROLE = Qt.UserRole + 2       # the row's feedback id
@@ -40,14 +40,10 @@ FIRST_ROWS = 400                # ids fetched up front; more arrive through the 
 MAX_PAGES = 40                  # at most 8,000 rows cached
 TEXT_PREVIEW = 200              # characters of text shown in the cell; the detail pane has it all
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("created_at", N_("Time")),
-    ("channel", N_("Channel")),
-    ("rating", N_("Rating")),
-    ("label", N_("Sentiment")),
-    ("topics", N_("Topics")),
-    ("text", N_("Feedback text")),
-)
+# The browser's columns, with the same titles as the export's.
+COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (key, title) for key, title in fb.EXPORT_COLUMNS
+    if key in ("created_at", "channel", "rating", "label", "topics", "text"))
 COLUMN_KEYS = tuple(key for key, _title in COLUMNS)
 
 

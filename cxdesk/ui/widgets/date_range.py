@@ -80,6 +80,11 @@ class DateRangePicker(QWidget):
     def today(self) -> date:
         return self._today or date.today()
 
+    def set_today(self, day: date | None) -> None:
+        """The day the presets count back from ("last 90 days" of historical data ends at its newest day);
+        None is the real today. Call `set_preset` afterwards to apply it."""
+        self._today = day
+
     def range(self) -> tuple[date | None, date | None]:
         return self._range
 

@@ -11,14 +11,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStyle, QToolButton, QWidget
 
 from cxdesk.i18n import _
-
-# Background/foreground pairs readable on light and dark palettes alike.
-_KIND_COLOURS = {
-    "error": ("#fdecea", "#8a1c12", "#e0a39b"),
-    "warning": ("#fff4e0", "#7a4b00", "#e7c27a"),
-    "info": ("#e8f1fd", "#12406f", "#9dbfe6"),
-    "success": ("#e9f6ec", "#1c5b2c", "#9fd1ad"),
-}
+from cxdesk.ui import theme
 
 
 class MessageBar(QFrame):
@@ -103,7 +96,7 @@ class MessageBar(QFrame):
         self.icon_label.setPixmap(self.style().standardIcon(icons[kind]).pixmap(size, size))
         self.text_label.setText(text)
         self.setAccessibleName(text)
-        bg, fg, border = _KIND_COLOURS[kind]
+        bg, fg, border = theme.MESSAGE[kind]   # readable on light and dark palettes alike
         pal = self.palette()
         pal.setColor(QPalette.Window, QColor(bg))
         pal.setColor(QPalette.WindowText, QColor(fg))

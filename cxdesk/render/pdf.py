@@ -2,15 +2,18 @@
 
 Used by the report screen and by `cxdesk report --action … --out FILE.pdf`. A CJK font is chosen
 explicitly, so Chinese text never falls back to empty boxes on a machine whose default font lacks it.
+Lives outside `ui/` so that the CLI can print a PDF without loading the window's code.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import (QFont, QFontDatabase, QPageLayout, QPageSize, QPdfWriter, QTextCursor, QTextDocument,
-                           QTextFormat)
+from PySide6.QtGui import (QFont, QFontDatabase, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextCursor,
+                           QTextDocument, QTextFormat)
 
 from cxdesk.core.errors import CxdeskError
 from cxdesk.i18n import _
@@ -109,3 +112,15 @@ def html_to_pdf(html: str, path: Path | str, *, title: str = "") -> Path:
         raise PdfWriteError(_("Cannot write “{path}”: the file is open in another program or the folder is read-only.").format(
             path=target))
     return target
+
+
+def write_pdf(html: str, path: Path | str, *, title: str = "") -> Path:
+    """`html_to_pdf` from a program without a window (the CLI): brings up an offscreen
+    QGuiApplication for the fonts and the text engine when none is running."""
+    if QGuiApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0] if sys.argv else "cxdesk"])
+    try:
+        return html_to_pdf(html, path, title=title)
+    finally:
+        del app

@@ -1,0 +1,112 @@
+"""The main window's status bar: database path, row counts, analysis state and the running task."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton
+from shiboken6 import isValid
+
+from cxdesk.core.feedback import RowCounts, status_counts
+from cxdesk.i18n import _, ngettext
+from cxdesk.ui.window_parts import display_path
+
+
+class StatusBarMixin:
+    """Part of MainWindow (needs `ctx`, `row_count`, `pending_count`, `_analysis_task`, `run_analysis`,
+    `_apply_empty_state` and the `status_refreshed` signal)."""
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.path_label = QLabel(self)
+        self.path_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.rows_label = QLabel(self)
+        self.analysis_label = QLabel(self)
+        self.analyze_button = QToolButton(self)
+        self.analyze_button.setText(_("Analyze now"))
+        self.analyze_button.setAutoRaise(True)
+        self.analyze_button.hide()
+        self.analyze_button.clicked.connect(self.run_analysis)
+        self.task_label = QLabel(self)
+        self.task_progress = QProgressBar(self)
+        self.task_progress.setFixedWidth(140)
+        self.task_progress.setMaximumHeight(16)
+        self.task_progress.setTextVisible(False)
+        self.task_label.hide()
+        self.task_progress.hide()
+        sb.addWidget(self.path_label, 1)
+        sb.addPermanentWidget(self.task_label)
+        sb.addPermanentWidget(self.task_progress)
+        sb.addPermanentWidget(self.rows_label)
+        sb.addPermanentWidget(self.analysis_label)
+        sb.addPermanentWidget(self.analyze_button)
+
+    def refresh_status(self) -> None:
+        """Count rows and rows waiting for analysis in a read task; updates the status bar."""
+        if self._status_task is not None:
+            self._status_again = True
+            return
+
+        task = self.ctx.run_task(lambda db, progress: status_counts(db), write=False, title="status")
+        self._status_task = task
+        task.signals.finished.connect(self._on_status_counted)
+        task.signals.ended.connect(self._on_status_task_ended)
+
+    def _on_status_task_ended(self) -> None:
+        self._status_task = None
+        if self._status_again:
+            self._status_again = False
+            self.refresh_status()
+
+    def _on_status_counted(self, counts: RowCounts) -> None:
+        total, pending = counts.total, counts.waiting
+        was_empty = self.row_count == 0
+        self.row_count = total
+        self.pending_count = pending
+        self.rows_label.setText(ngettext("{n} row", "{n} rows", total).format(n=f"{total:,}"))
+        self._update_analysis_label()
+        if was_empty != (total == 0):
+            self._apply_empty_state(total == 0)
+        self.status_refreshed.emit(total, pending)
+
+    def _update_analysis_label(self) -> None:
+        running = self._analysis_task is not None
+        if running:
+            self.analysis_label.setText(_("Analyzing…"))
+            self.analyze_button.hide()
+        elif self.pending_count:
+            self.analysis_label.setText(ngettext("{n} row not analyzed yet", "{n} rows not analyzed yet",
+                                                 self.pending_count).format(n=f"{self.pending_count:,}"))
+            self.analyze_button.show()
+        else:
+            self.analysis_label.setText(_("All analyzed") if self.row_count else "")
+            self.analyze_button.hide()
+
+    def _update_path_label(self) -> None:
+        self.path_label.setText(display_path(self.ctx.db_path))
+        self.path_label.setToolTip(_("Database: {path}").format(path=self.ctx.db_path))
+        self.setWindowTitle(f"cxdesk — {self.ctx.db_path.stem}")
+
+    def _on_task_started(self, task) -> None:
+        if not task.title or task.title == "status":
+            return
+        self.task_label.setText(task.title)
+        self.task_label.show()
+        self.task_progress.setRange(0, 0)
+        self.task_progress.show()
+
+        # A task may end after this window is gone (closed while it ran): then there is nothing to update.
+        def on_progress(done: int, total: int, message: str) -> None:
+            if not isValid(self.task_progress):
+                return
+            self.task_progress.setRange(0, max(total, 1))
+            self.task_progress.setValue(min(done, max(total, 1)))
+
+        def on_ended() -> None:
+            if not (isValid(self.task_label) and isValid(self.ctx)):
+                return
+            if not self.ctx.tasks.busy or self.task_label.text() == task.title:
+                self.task_label.hide()
+                self.task_progress.hide()
+
+        task.signals.progressed.connect(on_progress)
+        task.signals.ended.connect(on_ended)

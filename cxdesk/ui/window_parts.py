@@ -1,0 +1,130 @@
+"""Smaller pieces of the main window: the first-run panel, stand-in pages, the settings dialog, its icon."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import Signal, Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from cxdesk.i18n import _
+from cxdesk.ui import settings
+from cxdesk.ui.widgets.message_bar import MessageBar
+from cxdesk.ui.widgets.layouts import centered
+
+
+def display_path(path: Path) -> str:
+    """A path as the owner reads it: `~/…` inside the home folder."""
+    path = Path(path)
+    try:
+        return str(Path("~") / path.resolve().relative_to(Path.home().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        return str(path)
+
+
+
+def app_icon() -> QIcon:
+    """The window icon, shipped inside the package."""
+    with resources.as_file(resources.files("cxdesk.ui") / "resources" / "cxdesk.png") as path:
+        return QIcon(str(path))
+
+
+
+class FirstRunPanel(QWidget):
+    """Shown instead of the screens while the database holds no feedback."""
+
+    import_requested = Signal()
+    demo_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.addStretch(2)
+        card = QFrame(self)
+        card.setObjectName("FirstRunCard")
+        card.setFrameShape(QFrame.StyledPanel)
+        card.setMaximumWidth(560)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(36, 30, 36, 30)
+        inner.setSpacing(14)
+        title = QLabel(_("Welcome to cxdesk"), card)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.7)
+        font.setBold(True)
+        title.setFont(font)
+        text = QLabel(_(
+            "Bring in the customer feedback you already have — review exports, shop back-end reports, "
+            "survey results or your own Excel sheet. cxdesk reads it, finds how customers feel and what "
+            "they talk about, and helps you decide what to improve."), card)
+        text.setWordWrap(True)
+        hint = QLabel(_("You can also drag an Excel or CSV file onto this window."), card)
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        buttons = QHBoxLayout()
+        self.import_button = QPushButton(_("Import a file…"), card)
+        self.import_button.setDefault(True)
+        self.import_button.setMinimumHeight(36)
+        self.demo_button = QPushButton(_("Open demo data"), card)
+        self.demo_button.setMinimumHeight(36)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        inner.addWidget(title)
+        inner.addWidget(text)
+        inner.addLayout(buttons)
+        inner.addWidget(hint)
+        outer.addLayout(centered(card, 3))
+        outer.addStretch(3)
+        self.import_button.clicked.connect(self.import_requested)
+        self.demo_button.clicked.connect(self.demo_requested)
+
+
+class LoadingPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        label = QLabel(_("Opening…"), self)
+        label.setAlignment(Qt.AlignCenter)
+        label.setEnabled(False)
+        layout.addWidget(label)
+
+
+class ScreenErrorPage(QWidget):
+    """Stands in for a screen that failed to load, so the rest of the window keeps working."""
+
+    def __init__(self, message: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        bar = MessageBar(self)
+        bar.show_error(message)
+        layout.addWidget(bar)
+        layout.addStretch(1)
+
+
+class SettingsDialog(QDialog):
+    LANGUAGES = (("zh_CN", "简体中文"), ("en", "English"))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Settings"))
+        form = QFormLayout(self)
+        self.language_combo = QComboBox(self)
+        for code, name in self.LANGUAGES:
+            self.language_combo.addItem(name, code)
+        current = settings.ui_language()
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(current)))
+        form.addRow(_("Language:"), self.language_combo)
+        note = QLabel(_("A new language applies the next time cxdesk starts."), self)
+        note.setWordWrap(True)
+        form.addRow(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def accept(self) -> None:
+        settings.set(settings.LANGUAGE, self.language_combo.currentData())
+        super().accept()
