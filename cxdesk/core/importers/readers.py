@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -62,7 +63,13 @@ def _refuse(path: Path, problem: str) -> UnreadableFileError:
 def detect_file(path: Path) -> FileFacts:
     """Look at the bytes, decide the reader, refuse unsafe or unusable files with one sentence."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
+        # A pipe or device would block the read forever or look empty: only regular files are tables.
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise _refuse(path, _("it is not an ordinary file (a pipe, socket or device). Save the data as a file first."))
         with path.open("rb") as fh:
             head = fh.read(65536)
     except FileNotFoundError:
@@ -87,7 +94,9 @@ def detect_file(path: Path) -> FileFacts:
         if head.startswith(magic):
             raise _refuse(path, _("it is {kind}, not a table. Export it as .xlsx or .csv.").format(kind=kind))
     bom = None
-    if head.startswith(codecs.BOM_UTF8):
+    if head.startswith(codecs.BOM_UTF32_LE) or head.startswith(codecs.BOM_UTF32_BE):
+        bom = "utf-32"  # before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one
+    elif head.startswith(codecs.BOM_UTF8):
         bom = "utf-8-sig"
     elif head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
         bom = "utf-16"
@@ -110,8 +119,11 @@ def detect_file(path: Path) -> FileFacts:
 
 
 def _peek_text(head: bytes, bom: str | None) -> str:
-    if bom == "utf-16":
-        return head.decode("utf-16", errors="replace")
+    if bom in ("utf-16", "utf-32"):
+        return head[:len(head) - len(head) % 4].decode(bom, errors="replace")
+    guess = utf32_without_bom(head[:4096])
+    if guess:
+        return head[:4096].decode(guess, errors="replace")
     if head[:4096].count(b"\x00") > 256:
         for enc in ("utf-16-le", "utf-16-be"):
             t = head[:4096].decode(enc, errors="replace")
@@ -120,9 +132,31 @@ def _peek_text(head: bytes, bom: str | None) -> str:
     return head.decode("utf-8", errors="replace")
 
 
+def utf32_without_bom(sample: bytes) -> str | None:
+    """"utf-32-le"/"utf-32-be" when the bytes are text with three NULs in every four (ASCII in UTF-32)."""
+    sample = sample[:len(sample) - len(sample) % 4]
+    if len(sample) < 16 or sample.count(b"\x00") < len(sample) // 2:
+        return None
+    lanes = [sample[i::4].count(b"\x00") for i in range(4)]
+    quarter = len(sample) // 4
+    if lanes[3] == quarter and lanes[2] >= quarter * 0.9 and lanes[0] < quarter:
+        enc = "utf-32-le"
+    elif lanes[0] == quarter and lanes[1] >= quarter * 0.9 and lanes[3] < quarter:
+        enc = "utf-32-be"
+    else:
+        return None
+    try:
+        sample.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    return enc
+
+
 def _looks_binary(head: bytes) -> bool:
     sample = head[:8192]
     if not sample:
+        return False
+    if utf32_without_bom(sample):
         return False
     nul = sample.count(b"\x00")
     if nul > len(sample) // 4:
@@ -572,18 +606,30 @@ def _xml_unescape(s: str) -> str:
 # HTML tables ("xls" exports of many Chinese platforms)
 
 
+def _span(value) -> int:
+    value = str(value or "1").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 1000 else 1
+
+
 class _TableParser(HTMLParser):
+    """Tables as grids: a cell spanning rows (`rowspan`, a shop name beside all its reviews) is
+    repeated in each row it covers, so the cells after it stay in their columns; a cell spanning
+    columns (`colspan`) keeps its text in the first column and leaves the others empty."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[list[list[str]]] = []
-        self._stack: list[list[list[str]]] = []
+        # One entry per open table: its rows, and the cells still to come from rowspans above
+        # (column -> (rows left, text)).
+        self._stack: list[tuple[list[list[str]], dict[int, list]]] = []
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
-        self._span = 1
+        self._colspan = self._rowspan = 1
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
-            self._stack.append([])
+            self._finish_row()
+            self._stack.append(([], {}))
         elif tag == "tr" and self._stack:
             self._finish_row()
             self._row = []
@@ -592,8 +638,8 @@ class _TableParser(HTMLParser):
                 self._row = []
             self._finish_cell()
             self._cell = []
-            span = dict(attrs).get("colspan") or "1"
-            self._span = int(span) if str(span).isdigit() and 0 < int(span) < 1000 else 1
+            d = dict(attrs)
+            self._colspan, self._rowspan = _span(d.get("colspan")), _span(d.get("rowspan"))
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
 
@@ -604,32 +650,56 @@ class _TableParser(HTMLParser):
             self._finish_row()
         elif tag == "table" and self._stack:
             self._finish_row()
-            self.tables.append(self._stack.pop())
+            self.tables.append(self._stack.pop()[0])
 
     def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
 
+    def _fill_spanned(self) -> None:
+        """Put the cells of rowspans from above into the current row where they belong."""
+        pending = self._stack[-1][1]
+        row = self._row
+        while len(row) in pending:
+            col = len(row)
+            left, text, width = pending[col]
+            row.append(text)
+            row.extend([""] * (width - 1))
+            if left <= 1:
+                del pending[col]
+            else:
+                pending[col] = [left - 1, text, width]
+
     def _finish_cell(self):
-        if self._cell is not None and self._row is not None:
+        if self._cell is not None and self._row is not None and self._stack:
+            self._fill_spanned()
             text = "".join(self._cell).strip()
+            col = len(self._row)
             self._row.append(text)
             # A header cell spanning columns applies to each of them (BAD_INPUTS #12).
-            self._row.extend([""] * (self._span - 1))
+            self._row.extend([""] * (self._colspan - 1))
+            if self._rowspan > 1:
+                self._stack[-1][1][col] = [self._rowspan - 1, text, self._colspan]
         self._cell = None
-        self._span = 1
+        self._colspan = self._rowspan = 1
 
     def _finish_row(self):
         self._finish_cell()
         if self._row is not None and self._stack:
-            self._stack[-1].append(self._row)
+            pending = self._stack[-1][1]
+            # Spanned cells at the end of the row (or the whole row) come from above too.
+            while pending and max(pending) >= len(self._row):
+                self._fill_spanned()
+                if max(pending, default=-1) >= len(self._row) and len(self._row) not in pending:
+                    self._row.append("")
+            self._stack[-1][0].append(self._row)
         self._row = None
 
     def close(self):
         super().close()
         while self._stack:
             self._finish_row()
-            self.tables.append(self._stack.pop())
+            self.tables.append(self._stack.pop()[0])
 
 
 def parse_html_tables(text: str) -> list[list[list[str]]]:
@@ -663,19 +733,35 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
-def swallowed_lines(row: list[str], delimiter: str, columns: int) -> bool:
-    """True when a field holds several whole CSV lines: an unclosed quote ate them (BAD_INPUTS #23).
+_RX_ROW_VALUE = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}.*|\d{1,2}[-/]\d{1,2}[-/]\d{2,4}.*|\d{1,2}月\d{1,2}日.*"
+    r"|[+-]?\d+(?:\.\d+)?\s*(?:分|星|%)?|[★☆]{1,10}|\d{1,2}:\d\d(?::\d\d)?")
 
-    Python's csv module reports no error then; it keeps reading into one field.
+
+def _looks_like_row(line: str, delimiter: str, columns: int) -> bool:
+    """A physical line that splits into about as many cells as the header, one of them a date or number."""
+    parts = line.split(delimiter)
+    if len(parts) < 2 or not (columns - 1 <= len(parts) <= columns + 1):
+        return False
+    return any(_RX_ROW_VALUE.fullmatch(p.strip().strip('"')) for p in parts)
+
+
+def swallowed_lines(row: list[str], delimiter: str, columns: int) -> bool:
+    """True when a field holds whole CSV lines: an unclosed quote ate them (BAD_INPUTS #23).
+
+    Python's csv module reports no error then; it keeps reading into one field, up to the next
+    quotation mark or the end of the file. A line break inside a real review is common; a line
+    inside it that splits into the table's cells with a date or number among them is not.
     """
-    need = max(1, columns - 1)
+    if columns < 2:
+        return False
     for value in row:
-        if "\n" not in value:
+        if "\n" not in value and "\r" not in value:
             continue
-        lines = value.split("\n")
+        lines = value.splitlines()
         if len(lines) > 1000:
             return True
-        if sum(1 for ln in lines[1:] if ln.count(delimiter) >= need) >= 3:
+        if delimiter in value and any(_looks_like_row(ln, delimiter, columns) for ln in lines):
             return True
     return False
 
@@ -713,14 +799,18 @@ class CsvRows:
         try:
             delim, columns, skip = self.delimiter, self.columns, self.skip
             n = 0
+            row: list[str] = []
             for row in reader:
                 n += 1
                 now = reader.line_num
-                if now - line > 3 and swallowed_lines(row, delim, columns):
+                if now - line > 1 and swallowed_lines(row, delim, columns):
                     raise unclosed_quote_error(self.path, line + 1)
                 line = now
                 if n > skip:
                     yield n, row
+            # A quote opened on the last line runs to the end of the file within one line.
+            if row and any(v.endswith(("\n", "\r")) for v in row) and swallowed_lines(row, delim, columns):
+                raise unclosed_quote_error(self.path, line)
         except UnicodeDecodeError:
             bad = _first_bad_line(self.path, self.encoding)
             raise UnreadableFileError(
