@@ -314,8 +314,9 @@ def test_28_to_32_dates(db, tmp_path):
             ["j", "上周"], ["k", "时间不详"]]
     path = write_csv(tmp_path / "日期.csv", header=["评论", "时间"], rows=rows)
     r = import_file(db, sniff_file(path, reference_time=REF))
-    assert (r.imported, r.rejected_total) == (10, 1)
-    assert (r.rejected[0].row, r.rejected[0].value) == (12, "时间不详")
+    # Nothing is dropped for its time: an unreadable or implausible time leaves the review undated.
+    assert (r.imported, r.rejected_total) == (11, 0)
+    assert [(x.row, x.value) for x in r.notes] == [(10, "2030-01-01"), (12, "时间不详")]
     got = dict(db.execute("SELECT text, created_at FROM feedback"))
     assert got["a"] == "2024-03-05 14:02:00"
     assert got["b"] == "2024-03-05 14:02:00"
@@ -324,10 +325,12 @@ def test_28_to_32_dates(db, tmp_path):
     assert got["f"] == "2024-03-09 10:21:00"
     assert got["g"] == "2024-03-10 12:30:00"
     assert got["h"] == "2024-03-05 00:00:00"
-    assert got["i"] == "2030-01-01 00:00:00"          # kept, flagged
-    assert any("1 个时间晚于导出时间" in w for w in r.warnings)
+    assert got["i"] is None and got["k"] is None      # kept, undated, listed
+    assert any("没有日期" in w and "时间不详" in w for w in r.warnings), r.warnings
+    assert any("2030-01-01" in w for w in r.warnings), r.warnings
     raw = dict(db.execute("SELECT text, time_raw FROM feedback"))
     assert raw["c"] == "2024年3月5日"
+    assert (raw["i"], raw["k"]) == ("2030-01-01", "时间不详")
     precision = dict(db.execute("SELECT text, time_precision FROM feedback"))
     assert (precision["g"], precision["j"], precision["c"]) == ("hour", "week", "day")
 
@@ -336,10 +339,10 @@ def test_33_ratings(db, tmp_path):
     rows = [["a", "５"], ["b", "4.5分"], ["c", "五星"], ["d", "★★★★☆"], ["e", "好评"], ["f", "差评"], ["g", "4/5"],
             ["h", "七星"]]
     r = import_file(db, sniff_file(write_csv(tmp_path / "评分.csv", header=["评论", "评分"], rows=rows)))
-    assert (r.imported, r.rejected_total) == (7, 1)
-    assert r.rejected[0].value == "七星"
+    assert (r.imported, r.rejected_total) == (8, 0)
+    assert [(x.row, x.value) for x in r.notes] == [(9, "七星")]
     got = dict(db.execute("SELECT text, rating FROM feedback"))
-    assert got == {"a": 5.0, "b": 4.5, "c": 5.0, "d": 4.0, "e": 5.0, "f": 1.0, "g": 4.0}
+    assert got == {"a": 5.0, "b": 4.5, "c": 5.0, "d": 4.0, "e": 5.0, "f": 1.0, "g": 4.0, "h": None}
     assert dict(db.execute("SELECT text, rating_raw FROM feedback"))["d"] == "★★★★☆"
 
 

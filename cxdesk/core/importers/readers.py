@@ -378,6 +378,53 @@ def _sheet_member(zf: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def exact_number_texts(path: Path, file_type: str, sheet: str, column: int) -> dict[int, str]:
+    """Row number (from 1) -> a numeric cell's text as saved in the sheet, for one column of an xlsx.
+
+    Long order numbers saved as numbers (by a program; Excel keeps only 15 digits) have more digits
+    than a float holds; the sheet XML still has them all. Empty for other file types.
+    """
+    if file_type != "xlsx":
+        return {}
+    import xml.etree.ElementTree as ET
+
+    want = _column_letters(column)
+    out: dict[int, str] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = _sheet_member(zf, sheet)
+            if member is None:
+                return out
+            with zf.open(member) as fh:
+                ref = None
+                for event, el in ET.iterparse(fh, events=("start", "end")):
+                    tag = _local(el.tag)
+                    if event == "start":
+                        if tag == "c":
+                            r = el.get("r") or ""
+                            t = el.get("t") or "n"
+                            ref = r if t == "n" and r.rstrip("0123456789") == want else None
+                        continue
+                    if tag == "v" and ref is not None and el.text:
+                        digits = ref[len(want):]
+                        if digits.isdigit():
+                            out[int(digits)] = el.text.strip()
+                    elif tag == "row":
+                        el.clear()
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ET.ParseError):
+        return out
+    return out
+
+
 def count_formulas_without_values(path: Path, sheet: str) -> int:
     """Formulas saved without a computed result (files written by scripts) read as empty cells."""
     try:
