@@ -19,6 +19,7 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Iterator
 
 from cxdesk.core import storage
@@ -36,6 +37,7 @@ MAX_TEXT = 50_000              # characters stored per review (BAD_INPUTS #24)
 MAX_REJECTED_KEPT = 10_000     # rejected rows listed in the result; all are counted
 MAX_REJECTED_STORED = 1_000    # rejected rows kept in sources.report
 MAX_COLUMNS = 512              # columns beyond this are ignored with a warning (#10)
+MAX_ANON_IDS = 200_000         # id rows without a real author whose content key is remembered
 
 _RX_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _RX_ISO_MINUTE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?$")
@@ -340,19 +342,22 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
 
     def fall_back(r: tuple) -> None:
         """A row whose id cannot be its identity joins the rows identified by their content."""
-        batch.append(r[:12] + (content_key(r[9], r[3], r[4], r[5], r[2]),))
+        batch.append(r[:12] + (r[13],))
 
     # With no review ids in the database yet, id rows need no lookup: conflicts can only be repeats
     # within this file (the first import of a platform export, the common case).
+    # Rows stored under their content before (an id that was mangled or shared then) are found by
+    # that content key too.
     has_ids = conn.execute(
-        "SELECT 1 FROM feedback WHERE dedup_key >= 'id:' AND dedup_key < 'id;' LIMIT 1").fetchone() is not None
+        "SELECT 1 FROM feedback WHERE dedup_key >= 'id:' AND dedup_key < 'id;' LIMIT 1").fetchone() is not None \
+        or conn.execute("SELECT 1 FROM feedback WHERE dedup_key >= 'ath:' AND dedup_key < 'ath;' LIMIT 1").fetchone() is not None
 
     def flush() -> None:
         if id_batch:
             if has_ids:
                 _flush_ids(conn, id_batch, source_id, counts, ids, fall_back)
             else:
-                added = conn.executemany(_INSERT, id_batch).rowcount
+                added = conn.executemany(_INSERT, [r[:13] for r in id_batch]).rowcount
                 counts["imported"] += added
                 if added < len(id_batch):
                     _sort_repeats(conn, id_batch, source_id, counts, ids, fall_back)
@@ -534,19 +539,23 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                     ex["_more"] = more
             if ex:
                 extra = json.dumps(ex, ensure_ascii=False)
+        ckey = content_key(author, created, precision, time_raw, text)
         if ext_id and not weak_id:
+            id_key = f"id:{channel or ''}:{ext_id}"
+            if len(ids.anon_keys) < MAX_ANON_IDS and is_placeholder_author(author):
+                ids.anon_keys[id_key] = ckey   # numbered by its place in the file; not recomputable
             id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
-                             author, ext_id, extra, f"id:{channel or ''}:{ext_id}"))
+                             author, ext_id, extra, id_key, ckey))
         else:
             batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
-                          author, ext_id, extra, content_key(author, created, precision, time_raw, text)))
+                          author, ext_id, extra, ckey))
         if len(batch) + len(id_batch) >= BATCH:
             done = fraction()  # decided at the first full batch: how many rows are coming in all?
             bulk.expect(int(read / done) if done > 0 else read)
             flush()
             progress(int(fraction() * 990), 1000, _("Importing rows"))
     flush()
-    _settle_ids(conn, source_id, counts, ids, fall_back, content_key)
+    _settle_ids(conn, source_id, counts, ids, fall_back)
     flush()
     counts["read"], counts["blank"] = read, blank
 
@@ -680,6 +689,7 @@ _PLACEHOLDER_AUTHORS = frozenset(
         "anonymous", "anonymous user", "guest", "unknown", "deleted user", "用户", "买家", "客户", "顾客"))
 
 
+@lru_cache(maxsize=65536)
 def is_placeholder_author(author: str | None) -> bool:
     """True for names that platforms give to anyone (匿名用户, 用户已注销) or masks such as `a***`, `张**`."""
     if author is None:
@@ -713,6 +723,7 @@ class _IdState:
         self.other_author = 0
         self.conflicted: set[str] = set()         # id keys shared by different reviews in this file
         self.pending: dict[str, tuple] = {}       # id key -> the row whose text would replace an older one
+        self.anon_keys: dict[str, str] = {}       # id key -> content key, for rows without a real author
 
     def conflict(self, key: str, r: tuple, fall_back) -> None:
         if self.conflict_example is None:
@@ -755,11 +766,15 @@ def _flush_ids(conn, rows: list[tuple], source_id: int, counts: dict, ids: _IdSt
     """Rows with a platform id: new ones are inserted, same text is a duplicate, edited text replaces
     the old one at the end of the import, if the id proved trustworthy in the whole file."""
     existing = _fetch(conn, list({r[12] for r in rows}))
+    by_content = _fetch(conn, list({r[13] for r in rows if r[12] not in existing}))
     fresh = []
     local: dict[str, tuple] = {}
     for r in rows:
         key = r[12]
         old = existing.get(key)
+        if old is None and r[13] in by_content and by_content[r[13]][6] != source_id:
+            counts["dups"] += 1   # stored before under its content (its id was not trusted then)
+            continue
         if old is None:
             first = local.get(key)
             if first is None:
@@ -800,20 +815,19 @@ def _flush_ids(conn, rows: list[tuple], source_id: int, counts: dict, ids: _IdSt
             continue
         ids.pending[key] = r
     if fresh:
-        added = conn.executemany(_INSERT, fresh).rowcount
+        added = conn.executemany(_INSERT, [r[:13] for r in fresh]).rowcount
         counts["imported"] += added
         counts["dups"] += len(fresh) - added
 
 
-def _settle_ids(conn, source_id: int, counts: dict, ids: _IdState, fall_back, content_key) -> None:
+def _settle_ids(conn, source_id: int, counts: dict, ids: _IdState, fall_back) -> None:
     """End of the file: apply the edits of trustworthy ids (keeping the previous version,
     BAD_INPUTS #42); a review stored under an id that turned out shared is identified by its content."""
     now = storage.now_text()
     for key, r in ids.pending.items():
         old = _fetch(conn, [key]).get(key)
         if old is None:
-            conn.execute(_INSERT, r)
-            counts["imported"] += 1
+            counts["imported"] += conn.execute(_INSERT, r[:13]).rowcount
             continue
         conn.execute(
             "INSERT INTO feedback_versions(feedback_id, text, rating, rating_raw, source_id, replaced_at, replaced_by_source) "
@@ -833,12 +847,19 @@ def _settle_ids(conn, source_id: int, counts: dict, ids: _IdState, fall_back, co
             "WHERE dedup_key = ? AND source_id = ?", [key, source_id]).fetchone()
         if rec is None:
             continue
-        new_key = content_key(rec[1], rec[2], rec[3], rec[4], rec[5])
-        if conn.execute("UPDATE OR IGNORE feedback SET dedup_key = ? WHERE id = ?", [new_key, rec[0]]).rowcount == 0:
-            # The same review was imported before under its content: this copy is a duplicate.
-            conn.execute("DELETE FROM feedback WHERE id = ?", [rec[0]])
-            counts["imported"] -= 1
-            counts["dups"] += 1
+        new_key = ids.anon_keys.get(key) or _plain_content_key(rec[1], rec[2], rec[3], rec[4], rec[5])
+        if new_key is not None:
+            # Should the content key be taken (the same text came again without an id), the row
+            # keeps its id key: the rows of this import have no search entries yet to delete.
+            conn.execute("UPDATE OR IGNORE feedback SET dedup_key = ? WHERE id = ?", [new_key, rec[0]])
+
+
+def _plain_content_key(author, created, precision, time_raw, text) -> str | None:
+    """The content key of a row with a real author (rows without one are numbered in file order)."""
+    if author is None or is_placeholder_author(author):
+        return None
+    tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
+    return "ath:" + hashlib.blake2b(f"{author}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest().hex()
 
 
 # ------------------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "big5", "utf-16", "utf-16-le", "ut
 # ends with a word ("评论时间") is a stronger hint than one merely containing it ("时间评论").
 _KEYWORDS: dict[str, tuple[str, ...]] = {
     "id": ("评论id", "评价id", "评论编号", "评价编号", "留言id", "反馈id", "反馈编号", "工单号", "工单编号",
-           "id", "reviewid", "commentid", "feedbackid", "ticketid", "ticket"),
+           "订单号", "订单编号", "订单id", "id", "reviewid", "commentid", "feedbackid", "ticketid", "ticket",
+           "orderid", "orderno"),
     "time": ("时间", "日期", "评论时间", "评价时间", "发布时间", "创建时间", "提交时间", "留言时间", "反馈时间",
              "发表时间", "下单时间", "日期时间", "date", "time", "datetime", "timestamp", "createdat", "created",
              "createtime", "submitted", "posted", "postedat", "reviewdate", "commentdate", "创建日期"),
