@@ -543,7 +543,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
         if ext_id and not weak_id:
             id_key = f"id:{channel or ''}:{ext_id}"
             if len(ids.anon_keys) < MAX_ANON_IDS and is_placeholder_author(author):
-                ids.anon_keys[id_key] = ckey   # numbered by its place in the file; not recomputable
+                ids.anon_keys.setdefault(id_key, ckey)   # numbered by its place in the file
             id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
                              author, ext_id, extra, id_key, ckey))
         else:
@@ -724,6 +724,7 @@ class _IdState:
         self.conflicted: set[str] = set()         # id keys shared by different reviews in this file
         self.pending: dict[str, tuple] = {}       # id key -> the row whose text would replace an older one
         self.anon_keys: dict[str, str] = {}       # id key -> content key, for rows without a real author
+        self.matched_by_content: dict[str, tuple] = {}   # id key -> first row of it found by its content
 
     def conflict(self, key: str, r: tuple, fall_back) -> None:
         if self.conflict_example is None:
@@ -768,18 +769,23 @@ def _flush_ids(conn, rows: list[tuple], source_id: int, counts: dict, ids: _IdSt
     existing = _fetch(conn, list({r[12] for r in rows}))
     by_content = _fetch(conn, list({r[13] for r in rows if r[12] not in existing}))
     fresh = []
-    local: dict[str, tuple] = {}
+    local = ids.matched_by_content
+    fresh_keys: set[str] = set()
     for r in rows:
         key = r[12]
         old = existing.get(key)
         if old is None and r[13] in by_content and by_content[r[13]][6] != source_id:
-            counts["dups"] += 1   # stored before under its content (its id was not trusted then)
+            # Stored before under its content (its id was not trusted then); later rows with this
+            # id are compared with this one, as with a row stored now.
+            counts["dups"] += 1
+            local.setdefault(key, r)
             continue
         if old is None:
             first = local.get(key)
             if first is None:
                 local[key] = r
                 fresh.append(r)
+                fresh_keys.add(key)
             elif _same_content(first[2], first[9], first[3], first[5], r):
                 counts["dups"] += 1
             else:
@@ -803,7 +809,9 @@ def _flush_ids(conn, rows: list[tuple], source_id: int, counts: dict, ids: _IdSt
         if key in ids.conflicted:
             ids.conflict(key, r, fall_back)
             continue
-        if old[2] == r[2] and (r[6] is None or old[3] == r[6]):
+        if old[2] == r[2]:
+            # The same text is the same review; an edit changes the text (a rating alone differing
+            # between two exports is not taken as an edit, as it is not within one file either).
             counts["dups"] += 1
             continue
         a, b = old[8], r[9]
@@ -814,6 +822,8 @@ def _flush_ids(conn, rows: list[tuple], source_id: int, counts: dict, ids: _IdSt
             fall_back(r)
             continue
         ids.pending[key] = r
+    for key in fresh_keys:
+        del local[key]  # stored now: the next batches find them in the table
     if fresh:
         added = conn.executemany(_INSERT, [r[:13] for r in fresh]).rowcount
         counts["imported"] += added
@@ -847,7 +857,9 @@ def _settle_ids(conn, source_id: int, counts: dict, ids: _IdState, fall_back) ->
             "WHERE dedup_key = ? AND source_id = ?", [key, source_id]).fetchone()
         if rec is None:
             continue
-        new_key = ids.anon_keys.get(key) or _plain_content_key(rec[1], rec[2], rec[3], rec[4], rec[5])
+        # The stored row is the first of its id in the file; without a real author, that first
+        # row's numbered content key was kept when it was read.
+        new_key = _plain_content_key(rec[1], rec[2], rec[3], rec[4], rec[5]) or ids.anon_keys.get(key)
         if new_key is not None:
             # Should the content key be taken (the same text came again without an id), the row
             # keeps its id key: the rows of this import have no search entries yet to delete.
