@@ -304,3 +304,34 @@ def test_bom_of_utf32_comes_before_utf16():
     assert codecs.BOM_UTF32_LE.startswith(codecs.BOM_UTF16_LE)
     assert utf32_without_bom("评论,时间\n".encode("utf-16-le")) is None
     assert utf32_without_bom("评论,时间\n好,2024\n".encode("utf-32-le")) == "utf-32-le"
+
+
+# Databases from before ------------------------------------------------------------------------
+
+def test_migration_rekeys_placeholder_authors_and_mangled_ids(tmp_path):
+    """Rows stored with the old keys (placeholder author inside the key; a mangled id as the key)
+    are found by the next export of the same reviews after the upgrade."""
+    import hashlib
+
+    from cxdesk.core.storage import open_db
+
+    path = tmp_path / "old.db"
+    db = open_db(path)
+
+    def old_key(author, tkey, text):
+        return "ath:" + hashlib.blake2b(f"{author}\x1f{tkey}\x1f{text}".encode(), digest_size=16).digest().hex()
+
+    with db.atomic():
+        db.execute("INSERT INTO sources(id, file_name, sha256, imported_at) VALUES (1, 'old.csv', 'x', '2024-03-10')")
+        for row, (text, author, ext) in enumerate([("好评", "匿名用户", None), ("菜凉了", "小王", "1.23457E+17")], 2):
+            key = old_key(author, "2024-03-01", text) if ext is None else f"id::{ext}"
+            db.execute("INSERT INTO feedback(source_id, source_row, text, created_at, time_precision, time_raw, "
+                       "author, external_id, dedup_key) VALUES (1, ?, ?, '2024-03-01 00:00:00', 'day', '2024-03-01', "
+                       "?, ?, ?)", [row, text, author, ext, key])
+    db.execute("PRAGMA user_version = 60")
+    db.conn.close()
+    db = open_db(path)
+    rows = [["好评", "2024-03-01", "5", "匿名用户", ""], ["菜凉了", "2024-03-01", "1", "小王", "1.23457E+17"],
+            ["新的", "2024-03-02", "4", "小李", "1.23457E+17"]]
+    r = imp(db, write_csv(tmp_path / "new.csv", header=H, rows=rows))
+    assert (r.imported, r.duplicates) == (1, 2)

@@ -72,6 +72,40 @@ def _migrate_60(db) -> None:
 storage.register_migration(60, _migrate_60)
 
 
+def _migrate_80(db) -> None:
+    # Rows imported before identity was made trustworthy: a placeholder author (匿名用户, a***) was
+    # part of the content key, and Excel-mangled ids (1.23457E+17) were keys themselves. Give them
+    # the keys an import computes now, so another export of the same reviews finds them.
+    conn = db.conn if hasattr(db, "conn") else db
+    placeholders = [a for (a,) in conn.execute("SELECT DISTINCT author FROM feedback WHERE author IS NOT NULL")
+                    if is_placeholder_author(a)]
+    rows = []
+    for i in range(0, len(placeholders), 500):
+        chunk = placeholders[i:i + 500]
+        rows += conn.execute(
+            "SELECT id, author, created_at, time_precision, time_raw, text, dedup_key, source_id, source_row "
+            "FROM feedback WHERE dedup_key LIKE 'ath:%%' AND author IN (%s)" % ",".join("?" * len(chunk)),
+            chunk).fetchall()
+    rows += [r for r in conn.execute(
+        "SELECT id, author, created_at, time_precision, time_raw, text, dedup_key, source_id, source_row, "
+        "external_id FROM feedback WHERE dedup_key LIKE 'id:%' AND external_id IS NOT NULL") if looks_mangled_id(r[9])]
+    rows.sort(key=lambda r: (r[7] or 0, r[8] or 0, r[0]))
+    for r in rows:
+        key = _plain_content_key(r[1], r[2], r[3], r[4], r[5] or "")
+        if key is None:
+            tkey = r[2] if r[3] in ("second", "minute") else (r[2][:10] if r[2] else r[4] or "")
+            base = "ath:" + hashlib.blake2b(f"\x1f{tkey}\x1f{r[5] or ''}".encode("utf-8"), digest_size=16).digest().hex()
+            n = 0
+            key = base
+            while conn.execute("SELECT 1 FROM feedback WHERE dedup_key = ?", [key]).fetchone():
+                n += 1
+                key = f"{base}:{n}"
+        conn.execute("UPDATE OR IGNORE feedback SET dedup_key = ? WHERE id = ?", [key, r[0]])
+
+
+storage.register_migration(80, _migrate_80)
+
+
 @dataclass(frozen=True)
 class RejectedRow:
     row: int          # 1-based row number in the file
