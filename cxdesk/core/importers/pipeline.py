@@ -19,7 +19,6 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Iterator
 
 from cxdesk.core import storage
@@ -358,11 +357,11 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             return None
         return s or None
 
-    def content_key(author: str | None, created, precision, time_raw, text: str) -> str:
+    def content_key(who: str | None, created, precision, time_raw, text: str) -> str:
+        """`who` is the author, or None for none or a placeholder."""
         # Coarse times ("3小时前", "2天前") come out differently from exports made on different
         # days; their calendar day is the part two exports agree on.
         tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
-        who = None if author is None or is_placeholder_author(author) else author
         digest = blake(f"{who or ''}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest()
         if who is None:
             # Without a real author, identical reviews are told apart by their order in the file:
@@ -376,7 +375,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
 
     def fall_back(r: tuple) -> None:
         """A row whose id cannot be its identity joins the rows identified by their content."""
-        batch.append(r[:12] + (r[13],))
+        batch.append(r[:12] + (r[13] or _plain_content_key(r[9], r[3], r[4], r[5], r[2]),))
 
     # With no review ids in the database yet, id rows need no lookup: conflicts can only be repeats
     # within this file (the first import of a platform export, the common case).
@@ -573,10 +572,16 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                     ex["_more"] = more
             if ex:
                 extra = json.dumps(ex, ensure_ascii=False)
-        ckey = content_key(author, created, precision, time_raw, text)
+        anonymous = author is None or is_placeholder_author(author)
+        if ext_id and not weak_id and not anonymous and not has_ids:
+            # A first import of ids: the content key of such a row is needed only if its id turns
+            # out shared, and it does not depend on the other rows; made then.
+            ckey = None
+        else:
+            ckey = content_key(None if anonymous else author, created, precision, time_raw, text)
         if ext_id and not weak_id:
             id_key = f"id:{channel or ''}:{ext_id}"
-            if len(ids.anon_keys) < MAX_ANON_IDS and is_placeholder_author(author):
+            if anonymous and len(ids.anon_keys) < MAX_ANON_IDS:
                 ids.anon_keys.setdefault(id_key, ckey)   # numbered by its place in the file
             id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
                              author, ext_id, extra, id_key, ckey))
@@ -723,21 +728,24 @@ _PLACEHOLDER_AUTHORS = frozenset(
         "anonymous", "anonymous user", "guest", "unknown", "deleted user", "用户", "买家", "客户", "顾客"))
 
 
-@lru_cache(maxsize=65536)
 def is_placeholder_author(author: str | None) -> bool:
     """True for names that platforms give to anyone (匿名用户, 用户已注销) or masks such as `a***`, `张**`."""
     if author is None:
         return True
-    s = unicodedata.normalize("NFKC", author).strip().lower()
+    s = author.strip()
     if not s or s in _PLACEHOLDER_AUTHORS:
         return True
+    if not s.isascii() and not unicodedata.is_normalized("NFKC", s):
+        s = unicodedata.normalize("NFKC", s).strip()   # full-width ＊, compatibility forms
     if "*" in s:
         return len(s.replace("*", "").strip()) <= 4
-    return False
+    return s.lower() in _PLACEHOLDER_AUTHORS
 
 
 def looks_mangled_id(value: str) -> bool:
     """An id Excel turned into a float: `1.23457E+17`, or 16+ digits ending in the zeros Excel pads with."""
+    if len(value) < 16 and "e" not in value and "E" not in value:
+        return False
     if _RX_FLOAT_ID.fullmatch(value):
         return True
     digits = value.lstrip("+-")
