@@ -335,3 +335,12 @@ def test_migration_rekeys_placeholder_authors_and_mangled_ids(tmp_path):
             ["新的", "2024-03-02", "4", "小李", "1.23457E+17"]]
     r = imp(db, write_csv(tmp_path / "new.csv", header=H, rows=rows))
     assert (r.imported, r.duplicates) == (1, 2)
+
+
+def test_an_id_with_the_stored_text_and_another_text_in_one_file_replaces_nothing(db, tmp_path):
+    imp(db, write_csv(tmp_path / "a.csv", header=H, rows=[["菜凉了", "2024-03-01", "1", "王先生", "K1"]]))
+    for name, rows in (("b.csv", [["菜凉了", "2024-03-01", "1", "王先生", "K1"], ["好吃", "2024-03-02", "5", "王先生", "K1"]]),
+                       ("c.csv", [["不错", "2024-03-03", "4", "王先生", "K1"], ["菜凉了", "2024-03-01", "1", "王先生", "K1"]])):
+        r = imp(db, write_csv(tmp_path / name, header=H, rows=rows))
+        assert (r.imported, r.updated, r.duplicates) == (1, 0, 1), name
+    assert sorted(t for (t,) in rows_of(db, "text")) == sorted(["菜凉了", "好吃", "不错"])

@@ -315,7 +315,9 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     mapped = set(roles.values())
     extra_cols = [(i, columns[i]) for i in range(ncols) if i not in mapped]
     ref = plan.reference_time
-    future_limit = ref + timedelta(days=1)
+    # A time more than a day after both the export and today cannot be a review's (9999-12-31);
+    # today counts too, so a file with a wrong modification time loses no dates.
+    future_limit = max(ref, datetime.now().replace(microsecond=0)) + timedelta(days=1)
     day_first, epoch1904, scale = plan.day_first, plan.epoch1904, plan.rating_scale
     cell_text = readers.cell_text
     errors_set = readers.ERROR_VALUES
@@ -466,7 +468,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                     time_raw = raw if raw.__class__ is str else cell_text(raw)
                     if hit[2]:
                         note("time_implausible", rownum, time_i, raw,
-                             _("before 2000 or more than a day after the export"))
+                             _("before 2000 or more than a day in the future"))
                     else:
                         created, precision = hit[0], hit[1]
         # Rating: the same; a half star below the scale counts as its lowest rating.
@@ -682,8 +684,8 @@ def _warn_kept(warnings: list[str], kept: dict[str, list]) -> None:
                 "{n} times could not be read (first: row {row}, “{value}”); the reviews were kept without a date.", n)
         elif kind == "time_implausible":
             text = ngettext(
-                "{n} time lies before 2000 or more than a day after the export (row {row}: “{value}”); the review was kept without a date and the original value is kept.",
-                "{n} times lie before 2000 or more than a day after the export (first: row {row}, “{value}”); the reviews were kept without a date and the original values are kept.", n)
+                "{n} time lies before 2000 or more than a day in the future (row {row}: “{value}”); the review was kept without a date and the original value is kept.",
+                "{n} times lie before 2000 or more than a day in the future (first: row {row}, “{value}”); the reviews were kept without a date and the original values are kept.", n)
         elif kind == "rating":
             text = ngettext(
                 "{n} rating could not be read or is outside the scale (row {row}: “{value}”); the review was kept without a rating.",
@@ -767,6 +769,24 @@ class _IdState:
         self.pending: dict[str, tuple] = {}       # id key -> the row whose text would replace an older one
         self.anon_keys: dict[str, str] = {}       # id key -> content key, for rows without a real author
         self.matched_by_content: dict[str, tuple] = {}   # id key -> first row of it found by its content
+        self.unchanged: bytearray | None = None
+
+    # Ids met in this file with the text already stored, in a bit set (1 MB whatever the file's
+    # size): a later row of the id with another text is then another review, not an edit. A false
+    # hit only keeps an edit as a new review.
+    _BITS = 1 << 23
+
+    def mark_unchanged(self, key: str) -> None:
+        if self.unchanged is None:
+            self.unchanged = bytearray(self._BITS >> 3)
+        h = hash(key) & (self._BITS - 1)
+        self.unchanged[h >> 3] |= 1 << (h & 7)
+
+    def was_unchanged(self, key: str) -> bool:
+        if self.unchanged is None:
+            return False
+        h = hash(key) & (self._BITS - 1)
+        return bool(self.unchanged[h >> 3] & (1 << (h & 7)))
 
     def conflict(self, key: str, r: tuple, fall_back) -> None:
         if self.conflict_example is None:
@@ -843,18 +863,25 @@ def _flush_ids(conn, rows: list[tuple], source_id: int, counts: dict, ids: _IdSt
         if wait is not None:
             if _same_content(wait[2], wait[9], wait[3], wait[5], r):
                 counts["dups"] += 1
+                continue
+            # The id carries two texts in this file: not an edit. The stored review is one of
+            # them or neither; the other texts are other reviews.
+            del ids.pending[key]
+            ids.conflict(key, wait, fall_back)
+            if old[2] == r[2]:
+                counts["dups"] += 1
             else:
-                del ids.pending[key]
-                ids.conflict(key, wait, fall_back)
                 ids.conflict(key, r, fall_back)
-            continue
-        if key in ids.conflicted:
-            ids.conflict(key, r, fall_back)
             continue
         if old[2] == r[2]:
             # The same text is the same review; an edit changes the text (a rating alone differing
             # between two exports is not taken as an edit, as it is not within one file either).
             counts["dups"] += 1
+            ids.mark_unchanged(key)
+            continue
+        if key in ids.conflicted or ids.was_unchanged(key):
+            # This file also has the stored text under this id: another review, not an edit.
+            ids.conflict(key, r, fall_back)
             continue
         a, b = old[8], r[9]
         if a and b and not is_placeholder_author(a) and not is_placeholder_author(b) and \
