@@ -144,31 +144,30 @@ def _check(template: Path, example) -> None:
 
 
 def _check_in(db, folder: Path, roles, rows, kind, encoding, spans) -> None:
-    if True:  # noqa: SIM108 - keeps the steps below at one level
-        path, expected = _write(folder, roles, rows, kind, encoding, spans)
-        try:
-            plan = sniff_file(path, reference_time=REF, header_row=0)
-            plan = plan.with_changes(roles={r: i for i, r in enumerate(roles)})
-            result = import_file(db, plan)
-        except CxdeskError as exc:
-            message = str(exc)
-            assert message and "Traceback" not in message and len(message.splitlines()) == 1, message
-            assert check_db(db).ok
-            return
-        assert result.imported + result.updated + result.duplicates + result.rejected_total == result.rows_read
-        if not result.already_imported:
-            assert result.rows_read == expected, (result.rows_read, expected, result.warnings)
+    path, expected = _write(folder, roles, rows, kind, encoding, spans)
+    try:
+        plan = sniff_file(path, reference_time=REF, header_row=0)
+        plan = plan.with_changes(roles={r: i for i, r in enumerate(roles)})
+        result = import_file(db, plan)
+    except CxdeskError as exc:
+        message = str(exc)
+        assert message and "Traceback" not in message and len(message.splitlines()) == 1, message
         assert check_db(db).ok
-        if kind in ("csv", "tsv") and not result.already_imported:
-            # The same rows in another file (one more line break): nothing new, nothing replaced.
-            again = folder / f"again.{kind}"
-            plain = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(encoding, encoding)
-            again.write_bytes(path.read_bytes() + "\r\n".encode(plain))
-            plan2 = sniff_file(again, reference_time=REF, header_row=0).with_changes(
-                roles={r: i for i, r in enumerate(roles)})
-            second = import_file(db, plan2)
-            assert (second.imported, second.updated) == (0, 0), second.warnings
-            assert second.duplicates + second.rejected_total == second.rows_read == result.rows_read
+        return
+    assert result.imported + result.updated + result.duplicates + result.rejected_total == result.rows_read
+    if not result.already_imported:
+        assert result.rows_read == expected, (result.rows_read, expected, result.warnings)
+    assert check_db(db).ok
+    if kind in ("csv", "tsv") and not result.already_imported:
+        # The same rows in another file (one more line break): nothing new, nothing replaced.
+        again = folder / f"again.{kind}"
+        plain = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(encoding, encoding)
+        again.write_bytes(path.read_bytes() + "\r\n".encode(plain))
+        plan2 = sniff_file(again, reference_time=REF, header_row=0).with_changes(
+            roles={r: i for i, r in enumerate(roles)})
+        second = import_file(db, plan2)
+        assert (second.imported, second.updated) == (0, 0), second.warnings
+        assert second.duplicates + second.rejected_total == second.rows_read == result.rows_read
 
 
 _COMMON = dict(deadline=None, derandomize=True, database=None,

@@ -1,8 +1,8 @@
 """Zero silent loss on import (issue 13, the file side): every review of a real export is kept, and a
 file that cannot be used is refused in one sentence. Each case writes its own small file.
 
-Bad-input catalogue for this module (the rest of ../shared BAD_INPUTS.md is in test_bad_inputs.py,
-one test per row number there):
+The whole bad-input catalogue is tests/data/BAD_INPUTS.md (rows 1–46 are tested in
+test_bad_inputs.py, one test per row number); the cases of this module (rows 47–56 there):
 
 | input | what cxdesk does |
 |---|---|
