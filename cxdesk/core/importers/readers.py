@@ -782,7 +782,8 @@ class _CountingReader(io.RawIOBase):
 
 _RX_ROW_VALUE = re.compile(
     r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}.*|\d{1,2}[-/]\d{1,2}[-/]\d{2,4}.*|\d{1,2}月\d{1,2}日.*"
-    r"|[+-]?\d+(?:\.\d+)?\s*(?:分|星|%)?|[★☆]{1,10}|\d{1,2}:\d\d(?::\d\d)?")
+    r"|[+-]?\d+(?:\.\d+)?\s*(?:分|星|%)?|[★☆]{1,10}|\d{1,2}:\d\d(?::\d\d)?"
+    r"|(?:今天|昨天|前天|刚刚|上周|上个?月)\s*(?:\d{1,2}:\d\d)?|\d+\s*(?:秒钟?|分钟|个?小时|天|周|个?星期|个月)前")
 
 
 def _looks_like_row(line: str, delimiter: str, columns: int) -> bool:
@@ -793,12 +794,14 @@ def _looks_like_row(line: str, delimiter: str, columns: int) -> bool:
     return any(_RX_ROW_VALUE.fullmatch(p.strip().strip('"')) for p in parts)
 
 
-def swallowed_lines(row: list[str], delimiter: str, columns: int) -> bool:
+def swallowed_lines(row: list[str], delimiter: str, columns: int, *, at_end: bool = False) -> bool:
     """True when a field holds whole CSV lines: an unclosed quote ate them (BAD_INPUTS #23).
 
     Python's csv module reports no error then; it keeps reading into one field, up to the next
-    quotation mark or the end of the file. A line break inside a real review is common; a line
-    inside it that splits into the table's cells with a date or number among them is not.
+    quotation mark or the end of the file (`at_end`: this is the file's last record). A line break
+    inside a real review is common; lines inside it that split into the table's cells (with a date
+    or number among them, or all of several lines) are not, nor is a last field that runs to the
+    end of the file with a line break.
     """
     if columns < 2:
         return False
@@ -808,7 +811,17 @@ def swallowed_lines(row: list[str], delimiter: str, columns: int) -> bool:
         lines = value.splitlines()
         if len(lines) > 1000:
             return True
-        if delimiter in value and any(_looks_like_row(ln, delimiter, columns) for ln in lines):
+        if delimiter not in value:
+            continue
+        if any(_looks_like_row(ln, delimiter, columns) for ln in lines):
+            return True
+        filled = [ln for ln in lines if ln.strip()]
+        rowlike = [ln for ln in filled if ln.count(delimiter) == columns - 1]
+        if at_end and value.endswith(("\n", "\r")) and rowlike:
+            return True
+        if len(row) < columns and rowlike:
+            return True  # a record short of cells whose one cell holds a row's worth of them
+        if len(rowlike) >= (2 if columns > 2 else 3) and len(rowlike) == len(filled):
             return True
     return False
 
@@ -856,7 +869,7 @@ class CsvRows:
                 if n > skip:
                     yield n, row
             # A quote opened on the last line runs to the end of the file within one line.
-            if row and any(v.endswith(("\n", "\r")) for v in row) and swallowed_lines(row, delim, columns):
+            if row and any(v.endswith(("\n", "\r")) for v in row) and swallowed_lines(row, delim, columns, at_end=True):
                 raise unclosed_quote_error(self.path, line)
         except UnicodeDecodeError:
             bad = _first_bad_line(self.path, self.encoding)

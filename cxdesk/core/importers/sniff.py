@@ -567,7 +567,9 @@ def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None,
     if not complete:
         cut = text.rfind("\n")
         text = text[:cut + 1] if cut > 0 else text
-    if enc.startswith(("utf-16", "utf-32")) and delimiter is None and "\t" in text[:4096]:
+    if enc.startswith(("utf-16", "utf-32")) and delimiter is None and "\t" in text[:4096].split("\n", 1)[0]:
+        # Excel's "Unicode text" is tab-separated: a tab in the header line says so (a tab inside
+        # a quoted review further down does not).
         delim = "\t"
     else:
         delim = delimiter or detect_delimiter(text)
@@ -586,7 +588,7 @@ def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None,
                 break
         else:
             if complete and rows and any(v.endswith(("\n", "\r")) for v in rows[-1]) \
-                    and readers.swallowed_lines(rows[-1], delim, width):
+                    and readers.swallowed_lines(rows[-1], delim, width, at_end=True):
                 raise readers.unclosed_quote_error(path, last_line)
     except csv.Error as exc:
         raise UnreadableFileError(_("Cannot import “{file}”: line {line} cannot be read as CSV ({reason}).").format(
