@@ -344,3 +344,12 @@ def test_an_id_with_the_stored_text_and_another_text_in_one_file_replaces_nothin
         r = imp(db, write_csv(tmp_path / name, header=H, rows=rows))
         assert (r.imported, r.updated, r.duplicates) == (1, 0, 1), name
     assert sorted(t for (t,) in rows_of(db, "text")) == sorted(["菜凉了", "好吃", "不错"])
+
+
+def test_preview_marks_the_times_the_import_leaves_empty(tmp_path):
+    from cxdesk.core.importers import preview_rows
+
+    path = write_csv(tmp_path / "预览.csv", header=H, rows=[["好", "2024-03-01", "5", "甲", ""], ["差", "9999-12-31", "1", "乙", ""]])
+    rows = preview_rows(sniff_file(path, reference_time=REF))
+    assert (rows[0].time, rows[0].time_error) == ("2024-03-01 00:00:00", None)
+    assert rows[1].time is None and "2000" in rows[1].time_error

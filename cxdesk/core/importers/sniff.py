@@ -17,7 +17,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -728,6 +728,10 @@ def preview_rows(plan: ImportPlan, n: int = PREVIEW_ROWS) -> list[PreviewRow]:
                 parsed = parse_time(raw[plan.roles["time"]], plan.reference_time, day_first=plan.day_first,
                                     epoch1904=plan.epoch1904)
                 t = parsed.text() if parsed else None
+                latest = max(plan.reference_time, datetime.now()) + timedelta(days=1)
+                if parsed and not (datetime(2000, 1, 1) <= parsed.value <= latest):
+                    # The import keeps such a review without a date; the preview says why.
+                    t, terr = None, _("before 2000 or more than a day in the future")
             except TimeParseError as exc:
                 terr = exc.reason
         if "rating" in plan.roles and plan.roles["rating"] < len(raw):
