@@ -353,3 +353,9 @@ def test_preview_marks_the_times_the_import_leaves_empty(tmp_path):
     rows = preview_rows(sniff_file(path, reference_time=REF))
     assert (rows[0].time, rows[0].time_error) == ("2024-03-01 00:00:00", None)
     assert rows[1].time is None and "2000" in rows[1].time_error
+
+
+def test_anonymous_reviews_with_their_own_ids_are_not_called_possible_duplicates(db, tmp_path):
+    rows = [["好评", "2024-03-01", "5", "匿名用户", f"M{i}"] for i in range(3)]
+    r = imp(db, write_csv(tmp_path / "有号.csv", header=H, rows=rows))
+    assert r.imported == 3 and not any("可能重复" in w for w in r.warnings), r.warnings

@@ -359,7 +359,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             return None
         return s or None
 
-    def content_key(who: str | None, created, precision, time_raw, text: str) -> str:
+    def content_key(who: str | None, created, precision, time_raw, text: str, *, has_id: bool = False) -> str:
         """`who` is the author, or None for none or a placeholder."""
         # Coarse times ("3小时前", "2天前") come out differently from exports made on different
         # days; their calendar day is the part two exports agree on.
@@ -370,7 +370,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             # three 匿名用户 writing "好评" the same day stay three, the same file again adds none.
             seen = anon_seen.get(digest, 0)
             anon_seen[digest] = seen + 1
-            if seen:
+            if seen and not has_id:   # rows with their own ids are told apart by them
                 counts["anon_repeat"] += 1
             return "ath:" + digest.hex() + (f":{seen}" if seen else "")
         return "ath:" + digest.hex()
@@ -580,7 +580,8 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             # out shared, and it does not depend on the other rows; made then.
             ckey = None
         else:
-            ckey = content_key(None if anonymous else author, created, precision, time_raw, text)
+            ckey = content_key(None if anonymous else author, created, precision, time_raw, text,
+                               has_id=bool(ext_id and not weak_id))
         if ext_id and not weak_id:
             id_key = f"id:{channel or ''}:{ext_id}"
             if anonymous and len(ids.anon_keys) < MAX_ANON_IDS:
