@@ -267,11 +267,24 @@ def test_22_mixed_encodings_name_the_line(db, tmp_path):
 
 
 def test_23_unclosed_quote(tmp_path):
+    # In a file that quotes (a multi-line review), an unpaired quote is refused naming its line.
+    lines = ["评论,时间,评分", '"很好\n下次再来",2024-03-01,5', '"没有闭合的引号,2024-03-02,4'] + \
+        [f"第{i}条,2024-03-03,{i % 5 + 1}" for i in range(20)]
+    path = tmp_path / "引号.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused(path, "第 4 行", "引号")
+
+
+def test_23_unclosed_quote_in_a_file_that_never_quotes(db, tmp_path):
+    # Without any quoting in the file, the quote is part of a review: every line is kept as a row.
     lines = ["评论,时间,评分", "很好,2024-03-01,5", '"没有闭合的引号,2024-03-02,4'] + \
         [f"第{i}条,2024-03-03,{i % 5 + 1}" for i in range(20)]
     path = tmp_path / "引号.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    refused(path, "第 3 行", "引号")
+    r = import_file(db, sniff_file(path))
+    assert (r.rows_read, r.imported) == (22, 22)
+    assert texts(db, r.source_id)[1] == '"没有闭合的引号'
+    assert any("引号没有配对" in w for w in r.warnings)
 
 
 def test_24_huge_field(db, tmp_path):

@@ -207,9 +207,11 @@ def test_html_rowspan_and_colspan_are_expanded(db, tmp_path):
 
 @pytest.mark.parametrize("tail", [1, 2, 3])
 def test_unclosed_quote_near_the_end_is_refused_with_its_line(tmp_path, tail):
-    lines = ["评论,时间,评分"] + [f"第{i}条,2024-03-{i + 1:02d} 10:00,{1 + i % 5}" for i in range(8)]
-    bad = len(lines) - tail          # 0-based index of the line that opens the quote
-    lines[bad] = '"' + lines[bad]
+    # The file quotes its multi-line reviews, so an unpaired quote cannot be read as text.
+    lines = ["评论,时间,评分", '"第一行\n第二行",2024-03-01 09:00,5'] + [
+        f"第{i}条,2024-03-{i + 1:02d} 10:00,{1 + i % 5}" for i in range(8)]
+    bad = len(lines) - tail + 1      # 0-based index (counting the two lines of the quoted review)
+    lines[bad - 1] = '"' + lines[bad - 1]
     path = tmp_path / f"引号{tail}.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(UnreadableFileError) as info:
@@ -220,15 +222,28 @@ def test_unclosed_quote_near_the_end_is_refused_with_its_line(tmp_path, tail):
     assert f"第 {bad + 1} 行" in str(info.value) and path.name in str(info.value)
 
 
+@pytest.mark.parametrize("tail", [1, 2, 3])
+def test_unclosed_quote_near_the_end_of_a_file_that_never_quotes_keeps_every_row(db, tmp_path, tail):
+    lines = ["评论,时间,评分"] + [f"第{i}条,2024-03-{i + 1:02d} 10:00,{1 + i % 5}" for i in range(8)]
+    bad = len(lines) - tail
+    lines[bad] = '"' + lines[bad]
+    path = tmp_path / f"引号{tail}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = imp(db, path)
+    assert r.imported == 8 and any("引号" in w for w in r.warnings)
+    assert db.execute("SELECT count(*) FROM feedback WHERE text LIKE '\"%'").fetchone()[0] == 1
+
+
 def test_unclosed_quote_mid_file_is_refused(tmp_path, db):
-    lines = ["评论,时间,评分"] + [f"第{i}条,2024-03-{i + 1:02d} 10:00,{1 + i % 5}" for i in range(80)]
-    lines[70] = '"' + lines[70]
-    lines[72] = '"第71条",2024-03-02 10:00,2'  # the next quote closes it two lines later
+    lines = ["评论,时间,评分", '"多行\n评价",2024-03-01 09:00,5'] + [
+        f"第{i}条,2024-03-{i % 28 + 1:02d} 10:00,{1 + i % 5}" for i in range(80)]
+    lines[71] = '"' + lines[71]
+    lines[73] = '"第71条",2024-03-02 10:00,2'  # the next quote closes it two lines later
     path = tmp_path / "中间引号.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(UnreadableFileError) as info:
         import_file(db, sniff_file(path, reference_time=REF))
-    assert "第 71 行" in str(info.value)
+    assert "第 73 行" in str(info.value)
     assert db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
 
 
@@ -359,3 +374,20 @@ def test_anonymous_reviews_with_their_own_ids_are_not_called_possible_duplicates
     rows = [["好评", "2024-03-01", "5", "匿名用户", f"M{i}"] for i in range(3)]
     r = imp(db, write_csv(tmp_path / "有号.csv", header=H, rows=rows))
     assert r.imported == 3 and not any("可能重复" in w for w in r.warnings), r.warnings
+
+
+@pytest.mark.parametrize("far", [False, True])
+def test_a_file_that_never_quotes_is_read_line_by_line(db, tmp_path, far):
+    """A review that starts with a quotation mark in a file without CSV quoting (a hand-made or
+    tool export): the rows are recovered, not refused, and the quote stays in the text. `far`: the
+    quote lies beyond the part of the file the preview reads."""
+    filler = [f"第{i}条，还不错,2024-03-01 10:00,4" for i in range(40000 if far else 3)]
+    lines = ["评论,时间,评分"] + filler + ['"好吃！但是贵,2024-03-02 10:00,3', "一般,2024-03-03 10:00,3",
+                                           "送餐慢,2024-03-04 10:00,2"]
+    path = tmp_path / "无引号.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = imp(db, path)
+    assert r.rows_read == len(lines) - 1 and r.imported == len(lines) - 1
+    assert any("引号" in w for w in r.warnings), r.warnings
+    texts = [t for (t,) in db.execute("SELECT text FROM feedback ORDER BY id DESC LIMIT 3")]
+    assert texts == ["送餐慢", "一般", '"好吃！但是贵']

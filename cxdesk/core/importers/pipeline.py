@@ -238,7 +238,8 @@ def _data_rows(plan: ImportPlan) -> tuple[Iterator[tuple[int, list]], callable]:
                     yield i + 1, r
 
         return gen_html(), lambda: state["n"] / len(table) if table else 0.0
-    csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns), start)
+    csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns), start,
+                               quote_none=plan.quote_none)
     return iter(csv_rows), lambda: csv_rows.fraction
 
 
@@ -275,10 +276,26 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
             seconds=_time.perf_counter() - started)
     progress(0, 1000, _("Reading “{file}”").format(file=plan.file_name))
     try:
-        with storage.checkpoint_deferred(db), db.atomic(), storage.bulk_insert(db) as bulk:
-            result = _import_rows(db, plan, progress, bulk, dry_run=dry_run)
-            if dry_run:
-                raise _DryRun(result)
+        try:
+            with storage.checkpoint_deferred(db), db.atomic(), storage.bulk_insert(db) as bulk:
+                result = _import_rows(db, plan, progress, bulk, dry_run=dry_run)
+                if dry_run:
+                    raise _DryRun(result)
+        except readers.UnclosedQuoteError:
+            # Found past the preview: a file that does not quote at all is read line by line
+            # (everything above was rolled back); any other file is refused, naming the line.
+            if plan.file_type != "csv" or plan.quote_none or not readers.file_lines_are_rows(
+                    plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns)):
+                raise
+            from dataclasses import replace as _replace
+
+            plan = _replace(plan, quote_none=True, warnings=list(plan.warnings) + [_(
+                "Quotation marks in “{file}” do not pair up; they were read as part of the text, one line per row.").format(
+                file=plan.file_name)])
+            with storage.checkpoint_deferred(db), db.atomic(), storage.bulk_insert(db) as bulk:
+                result = _import_rows(db, plan, progress, bulk, dry_run=dry_run)
+                if dry_run:
+                    raise _DryRun(result)
     except _DryRun as done:
         result = done.args[0]
     except sqlite3.Error as exc:

@@ -826,16 +826,46 @@ def swallowed_lines(row: list[str], delimiter: str, columns: int, *, at_end: boo
     return False
 
 
-def unclosed_quote_error(path: Path, line: int) -> UnreadableFileError:
-    return UnreadableFileError(
+class UnclosedQuoteError(UnreadableFileError):
+    """A quotation mark that is never closed would merge the lines after it into one cell."""
+
+
+def unclosed_quote_error(path: Path, line: int) -> UnclosedQuoteError:
+    return UnclosedQuoteError(
         _("Cannot import “{file}”: a quotation mark opened on line {line} is never closed, so the rest of the file would run into one cell. Fix that line and import again.").format(
             file=path.name, line=line))
+
+
+def lines_are_rows(text_lines, delimiter: str, columns: int) -> bool:
+    """True when every line, taken as it is, splits into the table's cells: the file does not
+    quote at all (a quotation mark is part of a review), so it can be read line by line."""
+    if columns < 2:
+        return False
+    seen = 0
+    for line in text_lines:
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if line.count(delimiter) != columns - 1:
+            return False
+        seen += 1
+    return seen > 0
+
+
+def file_lines_are_rows(path: Path, encoding: str, delimiter: str, columns: int) -> bool:
+    try:
+        with open(path, encoding=encoding, errors="strict", newline="") as fh:
+            return lines_are_rows((ln.lstrip("\ufeff") for ln in fh), delimiter, columns)
+    except (UnicodeDecodeError, OSError, LookupError):
+        return False
 
 
 class CsvRows:
     """Iterate the records of a delimited text file, decoding strictly; `fraction` tracks progress."""
 
-    def __init__(self, path: Path, encoding: str, delimiter: str, columns: int = 1, skip: int = 0) -> None:
+    def __init__(self, path: Path, encoding: str, delimiter: str, columns: int = 1, skip: int = 0, *,
+                 quote_none: bool = False) -> None:
+        self.quote_none = quote_none   # quotation marks are text: one line is one record
         self.path = path
         self.encoding = encoding
         self.delimiter = delimiter
@@ -854,10 +884,13 @@ class CsvRows:
         self._counter = _CountingReader(raw)
         buffered = io.BufferedReader(self._counter, buffer_size=1 << 20)
         text = io.TextIOWrapper(buffered, encoding=self.encoding, errors="strict", newline="")
-        reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', doublequote=True, strict=False)
+        if self.quote_none:
+            reader = csv.reader(text, delimiter=self.delimiter, quoting=csv.QUOTE_NONE, strict=False)
+        else:
+            reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', doublequote=True, strict=False)
         line = 0
         try:
-            delim, columns, skip = self.delimiter, self.columns, self.skip
+            delim, columns, skip = self.delimiter, (1 if self.quote_none else self.columns), self.skip
             n = 0
             row: list[str] = []
             for row in reader:

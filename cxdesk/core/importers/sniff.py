@@ -82,6 +82,7 @@ class ImportPlan:
     hidden_sheets: list[str] = field(default_factory=list)
     size: int = 0
     preview_values: list[list] = field(default_factory=list, repr=False, compare=False)
+    quote_none: bool = False            # a CSV whose quotation marks are text (they do not pair up)
 
     @property
     def header_signature(self) -> str:
@@ -507,7 +508,7 @@ def guess_roles(columns: list[str], data: list[list], *, reference: datetime, ep
 def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None, delimiter: str | None,
                   sheet: str | None) -> dict:
     out: dict = {"encoding": None, "delimiter": None, "sheets": [], "sheet": None, "hidden": [],
-                 "rows": [], "possible": [], "warnings": []}
+                 "rows": [], "possible": [], "warnings": [], "quote_none": False}
     if facts.file_type in ("xlsx", "xls"):
         infos = readers.workbook_sheets(path)
         usable = [s for s in infos if not s.chart]
@@ -573,7 +574,25 @@ def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None,
         delim = "\t"
     else:
         delim = delimiter or detect_delimiter(text)
-    rows = []
+    try:
+        rows = _preview_records(path, text, delim, complete)
+    except readers.UnclosedQuoteError:
+        # A file that does not quote at all, with a quotation mark inside a review: each line is
+        # one row. Anything else with an unpaired quote is refused, naming the line.
+        first = text.split("\n", 1)[0]
+        if not readers.lines_are_rows(text.splitlines(), delim, first.count(delim) + 1):
+            raise
+        rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim, quoting=csv.QUOTE_NONE)]
+        rows = rows[:PREVIEW_ROWS]
+        out["quote_none"] = True
+        out["warnings"].append(_("Quotation marks in “{file}” do not pair up; they were read as part of the text, one line per row.").format(
+            file=path.name))
+    out.update(encoding=enc, delimiter=delim, possible=possible or [enc], rows=rows)
+    return out
+
+
+def _preview_records(path: Path, text: str, delim: str, complete: bool) -> list[list[str]]:
+    rows: list[list[str]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     width = 1
     try:
@@ -593,8 +612,7 @@ def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None,
     except csv.Error as exc:
         raise UnreadableFileError(_("Cannot import “{file}”: line {line} cannot be read as CSV ({reason}).").format(
             file=path.name, line=reader.line_num, reason=exc)) from None
-    out.update(encoding=enc, delimiter=delim, possible=possible or [enc], rows=rows)
-    return out
+    return rows
 
 
 def _html_encoding(path: Path, facts: readers.FileFacts) -> str:
@@ -655,7 +673,7 @@ def _sniff(path: Path, *, encoding=None, sheet=None, header_row=None, reference_
         reference_time = reference_time.astimezone().replace(tzinfo=None)
     info = _read_preview(path, facts, encoding=encoding, delimiter=delimiter, sheet=sheet)
     rows = info["rows"]
-    warnings = list(facts.warnings)
+    warnings = list(facts.warnings) + info["warnings"]
     if not any(any(not _is_blank(v) for v in r) for r in rows):
         raise EmptyFileError(_("“{file}” has no data rows.").format(file=path.name))
     if header_row is None:
@@ -693,7 +711,7 @@ def _sniff(path: Path, *, encoding=None, sheet=None, header_row=None, reference_
         header_row=header_row, columns=columns, roles=roles, reference_time=reference_time.replace(microsecond=0),
         raw_preview=[[readers.cell_text(v) for v in r] for r in rows], warnings=warnings,
         encodings_possible=info["possible"], epoch1904=facts.epoch1904, day_first=day_first, rating_scale=scale,
-        hidden_sheets=info["hidden"], size=size, preview_values=rows,
+        hidden_sheets=info["hidden"], size=size, preview_values=rows, quote_none=info["quote_none"],
     )
 
 
