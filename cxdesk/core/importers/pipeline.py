@@ -614,7 +614,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             flush()
             progress(int(fraction() * 990), 1000, _("Importing rows"))
     flush()
-    _settle_ids(conn, source_id, counts, ids, fall_back)
+    _settle_ids(conn, source_id, counts, ids)
     flush()
     counts["read"], counts["blank"] = read, blank
 
@@ -917,7 +917,7 @@ def _flush_ids(conn, rows: list[tuple], source_id: int, counts: dict, ids: _IdSt
         counts["dups"] += len(fresh) - added
 
 
-def _settle_ids(conn, source_id: int, counts: dict, ids: _IdState, fall_back) -> None:
+def _settle_ids(conn, source_id: int, counts: dict, ids: _IdState) -> None:
     """End of the file: apply the edits of trustworthy ids (keeping the previous version,
     BAD_INPUTS #42); a review stored under an id that turned out shared is identified by its content."""
     now = storage.now_text()
