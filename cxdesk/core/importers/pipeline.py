@@ -740,12 +740,13 @@ def _warn_ids(warnings: list[str], ids: "_IdState", column: str) -> None:
 EARLIEST_TIME = "2000-01-01"          # a review time before this is a placeholder (0001-01-01, 1900-01-00)
 _EXACT_FLOAT = float(2 ** 53)          # above this a float no longer holds every integer exactly
 _NO_ID = frozenset({"0", "-", "--", "—", "/", "null", "none", "n/a", "na", "nan", "无", "空", "暂无"})
-_RX_FLOAT_ID = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+_RX_FLOAT_ID = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
 _PLACEHOLDER_AUTHORS = frozenset(
     normalize for normalize in (
         "匿名", "匿名用户", "匿名买家", "匿名客户", "匿名顾客", "匿名网友", "用户已注销", "已注销", "注销用户", "该用户已注销",
         "账号已注销", "未知", "未知用户", "游客", "访客", "无", "暂无", "-", "--", "—", "null", "none", "n/a",
-        "anonymous", "anonymous user", "guest", "unknown", "deleted user", "用户", "买家", "客户", "顾客"))
+        "anonymous", "anonymous user", "guest", "unknown", "deleted user", "用户", "买家", "客户", "顾客",
+        "淘宝用户", "天猫用户", "京东用户", "美团用户", "饿了么用户", "抖音用户", "点评用户", "微信用户", "匿名评价"))
 
 
 def is_placeholder_author(author: str | None) -> bool:
