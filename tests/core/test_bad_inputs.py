@@ -213,10 +213,12 @@ def test_15_error_cells_are_missing(db, tmp_path):
     rows = [["不错", "#N/A", "5"], ["#REF!", "2024-03-01", "#DIV/0!"], ["好", "2024-03-02", "4"]]
     path = write_csv(tmp_path / "错误值.csv", header=["评论", "时间", "评分"], rows=rows)
     r = import_file(db, sniff_file(path, reference_time=REF))
-    assert (r.imported, r.rejected_total) == (3, 0)
-    assert any("3 个单元格" in w for w in r.warnings)
+    # The row whose text is an error cell has no review text: listed as not imported.
+    assert (r.imported, r.rejected_total) == (2, 1)
+    assert (r.rejected[0].row, r.rejected[0].value) == (3, "#REF!")
+    assert any("2 个单元格" in w for w in r.warnings)
     got = db.execute("SELECT text, created_at, rating FROM feedback ORDER BY source_row").fetchall()
-    assert got == [("不错", None, 5.0), ("", "2024-03-01 00:00:00", None), ("好", "2024-03-02 00:00:00", 4.0)]
+    assert got == [("不错", None, 5.0), ("好", "2024-03-02 00:00:00", 4.0)]
 
 
 def test_16_messy_header_names(tmp_path):
@@ -374,9 +376,10 @@ def test_34_35_38_empty_emoji_and_formula_like_text(db, tmp_path):
     rows = [["", "5"], ["👍👍", "5"], ["=HYPERLINK(\"http://x\")", "1"], ["+86 138 0000 0000", "3"], ["-5分", "2"],
             ["@客服 你好", "4"]]
     r = import_file(db, sniff_file(write_csv(tmp_path / "文本.csv", header=["评论", "评分"], rows=rows)))
-    assert r.imported == 6
-    assert texts(db, r.source_id) == ["", "👍👍", "=HYPERLINK(\"http://x\")", "+86 138 0000 0000", "-5分", "@客服 你好"]
-    assert any("无文本" in w for w in r.warnings)
+    # A row without review text is the one row that is not imported: listed with its reason.
+    assert (r.imported, r.rejected_total) == (5, 1)
+    assert (r.rejected[0].row, r.rejected[0].column) == (2, "评论") and "文字" in r.rejected[0].reason
+    assert texts(db, r.source_id) == ["👍👍", "=HYPERLINK(\"http://x\")", "+86 138 0000 0000", "-5分", "@客服 你好"]
 
 
 # 40–46 --------------------------------------------------------------------------------------

@@ -343,7 +343,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     rejected: list[RejectedRow] = []
     notes: list[RejectedRow] = []
     counts = {"read": 0, "imported": 0, "updated": 0, "dups": 0, "rejected": 0, "blank": 0, "ctrl": 0,
-              "long": 0, "errors": 0, "ragged": 0, "anon_repeat": 0, "no_text": 0, "wide": 0}
+              "long": 0, "errors": 0, "ragged": 0, "anon_repeat": 0, "wide": 0}
     # Fields left empty (or mapped) so that the review itself is kept: kind -> [count, first example].
     kept: dict[str, list] = {}
     time_cache: dict = {}
@@ -354,6 +354,11 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     ids = _IdState()
     rows_iter, fraction = _data_rows(plan)
     exact_numbers: dict[int, str] | None = None
+
+    def reject(rownum: int, col: int, value, reason: str) -> None:
+        counts["rejected"] += 1
+        if len(rejected) < MAX_REJECTED_KEPT:
+            rejected.append(RejectedRow(rownum, columns[col], cell_text(value)[:200], reason))
 
     def note(kind: str, rownum: int, col: int, value, reason: str) -> None:
         entry = kept.get(kind)
@@ -444,6 +449,23 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
         n = len(row)
         if n > ncols and not _blank(row[ncols:]):
             counts["ragged"] += 1
+        # Text: the one field a review cannot do without.
+        value = row[text_i] if text_i < n else None
+        if value is None or value == "":
+            text = ""
+        elif not ctrl and value.__class__ is str:
+            text = value.strip()
+            if text in errors_set:
+                counts["errors"] += 1
+                text = ""
+        else:
+            text = clean(value, ctrl) or ""
+        if not text:
+            reject(rownum, text_i, value, _("no review text"))
+            continue
+        if len(text) > MAX_TEXT:
+            counts["long"] += 1
+            text = text[:MAX_TEXT]
         # Time: a time that cannot be read or cannot be true leaves the review undated, never dropped.
         created = precision = time_raw = None
         if time_i is not None and time_i < n:
@@ -455,17 +477,17 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                         # The common export form `2024-03-05 14:02[:33]`: no need for the cascade.
                         try:
                             fromiso(raw)
-                            text = raw[:10] + " " + raw[11:16] + (raw[16:19] if len(raw) == 19 else ":00")
-                            hit = (text, "second" if len(raw) == 19 else "minute",
-                                   text > future_text or text < EARLIEST_TIME)
+                            when = raw[:10] + " " + raw[11:16] + (raw[16:19] if len(raw) == 19 else ":00")
+                            hit = (when, "second" if len(raw) == 19 else "minute",
+                                   when > future_text or when < EARLIEST_TIME)
                         except ValueError:
                             hit = None
                     if hit is None:
                         try:
                             parsed = parse_time(raw, ref, day_first=day_first, epoch1904=epoch1904)
                             if parsed:
-                                text = parsed.text()
-                                hit = (text, parsed.precision, text > future_text or text < EARLIEST_TIME)
+                                when = parsed.text()
+                                hit = (when, parsed.precision, when > future_text or when < EARLIEST_TIME)
                             else:
                                 hit = ("", None, False)
                         except TimeParseError as exc:
@@ -516,22 +538,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                         rating_raw = raw if raw.__class__ is str else cell_text(raw)
                         if hit[1]:
                             note("rating_below", rownum, rating_i, raw, _("below the lowest rating; counted as 1"))
-        # Text and the rest
-        value = row[text_i] if text_i < n else None
-        if value is None or value == "":
-            text = ""
-        elif not ctrl and value.__class__ is str:
-            text = value.strip()
-            if text in errors_set:
-                counts["errors"] += 1
-                text = ""
-        else:
-            text = clean(value, ctrl) or ""
-        if not text:
-            counts["no_text"] += 1
-        elif len(text) > MAX_TEXT:
-            counts["long"] += 1
-            text = text[:MAX_TEXT]
+        # The rest
         channel = author = ext_id = None
         if channel_i is not None and channel_i < n:
             value = row[channel_i]
@@ -687,10 +694,6 @@ def _warn(warnings: list[str], c: dict, ncols: int) -> None:
             "{n} row repeats the text and time of another row without a real author (empty, 匿名用户 or a masked name); it was kept as a possible duplicate.",
             "{n} rows repeat the text and time of another row without a real author (empty, 匿名用户 or a masked name); they were kept as possible duplicates.",
             c["anon_repeat"]).format(n=c["anon_repeat"]))
-    if c["no_text"]:
-        warnings.append(ngettext("{n} row has no text; it was kept and marked “no text”.",
-                                 "{n} rows have no text; they were kept and marked “no text”.",
-                                 c["no_text"]).format(n=c["no_text"]))
 
 
 def _warn_kept(warnings: list[str], kept: dict[str, list]) -> None:
