@@ -782,7 +782,7 @@ class _CountingReader(io.RawIOBase):
 
 _RX_ROW_VALUE = re.compile(
     r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}.*|\d{1,2}[-/]\d{1,2}[-/]\d{2,4}.*|\d{1,2}月\d{1,2}日.*"
-    r"|[+-]?\d+(?:\.\d+)?\s*(?:分|星|%)?|[★☆]{1,10}|\d{1,2}:\d\d(?::\d\d)?"
+    r"|[+-]?\d+(?:\.\d+)?\s*(?:分|星|%)?|\d+(?:\.\d+)?\s*/\s*\d+|[★☆]{1,10}|\d{1,2}:\d\d(?::\d\d)?"
     r"|(?:今天|昨天|前天|刚刚|上周|上个?月)\s*(?:\d{1,2}:\d\d)?|\d+\s*(?:秒钟?|分钟|个?小时|天|周|个?星期|个月)前")
 
 
@@ -819,11 +819,42 @@ def swallowed_lines(row: list[str], delimiter: str, columns: int, *, at_end: boo
         rowlike = [ln for ln in filled if ln.count(delimiter) == columns - 1]
         if at_end and value.endswith(("\n", "\r")) and rowlike:
             return True
-        if len(row) < columns and rowlike:
-            return True  # a record short of cells whose one cell holds a row's worth of them
+        if len(row) != columns and rowlike:
+            return True  # a record with the wrong number of cells, one of them holding a row's worth
         if len(rowlike) >= (2 if columns > 2 else 3) and len(rowlike) == len(filled):
             return True
     return False
+
+
+def holds_row_like_lines(row: list[str], delimiter: str, columns: int) -> bool:
+    """A cell with line breaks and a line in it with as many delimiters as a row has."""
+    for value in row:
+        if ("\n" in value or "\r" in value) and delimiter in value:
+            if any(ln.count(delimiter) == columns - 1 for ln in value.splitlines()):
+                return True
+    return False
+
+
+class _LineRecords:
+    """Records of a file that does not quote line breaks: each physical line is one record,
+    read as CSV when its quotation marks pair up, else split at the delimiter as it stands."""
+
+    def __init__(self, text, delimiter: str, columns: int) -> None:
+        self._text, self._delimiter, self._columns = text, delimiter, columns
+        self.line_num = 0
+
+    def __iter__(self):
+        delimiter, columns = self._delimiter, self._columns
+        for physical in self._text:
+            self.line_num += 1
+            line = physical.rstrip("\r\n")
+            if not line.strip():
+                yield []
+                continue
+            row = next(csv.reader([line], delimiter=delimiter, strict=False), [])
+            if len(row) != columns and line.count(delimiter) == columns - 1:
+                row = line.split(delimiter)
+            yield row
 
 
 class UnclosedQuoteError(UnreadableFileError):
@@ -846,7 +877,8 @@ def lines_are_rows(text_lines, delimiter: str, columns: int) -> bool:
         line = line.rstrip("\r\n")
         if not line.strip():
             continue
-        if line.count(delimiter) != columns - 1:
+        if line.count(delimiter) != columns - 1 and \
+                len(next(csv.reader([line], delimiter=delimiter, strict=False), [])) != columns:
             return False
         seen += 1
     return seen > 0
@@ -885,7 +917,7 @@ class CsvRows:
         buffered = io.BufferedReader(self._counter, buffer_size=1 << 20)
         text = io.TextIOWrapper(buffered, encoding=self.encoding, errors="strict", newline="")
         if self.quote_none:
-            reader = csv.reader(text, delimiter=self.delimiter, quoting=csv.QUOTE_NONE, strict=False)
+            reader = _LineRecords(text, self.delimiter, self.columns)
         else:
             reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', doublequote=True, strict=False)
         line = 0
@@ -893,11 +925,19 @@ class CsvRows:
             delim, columns, skip = self.delimiter, (1 if self.quote_none else self.columns), self.skip
             n = 0
             row: list[str] = []
+            checked_lines = False
             for row in reader:
                 n += 1
                 now = reader.line_num
-                if now - line > 1 and swallowed_lines(row, delim, columns):
-                    raise unclosed_quote_error(self.path, line + 1)
+                if now - line > 1 and columns > 1:
+                    if swallowed_lines(row, delim, columns):
+                        raise unclosed_quote_error(self.path, line + 1)
+                    if holds_row_like_lines(row, delim, columns) and not checked_lines:
+                        # Lines that could be rows inside one cell: if every line of the file is
+                        # a row on its own, a stray quotation mark made this cell.
+                        checked_lines = True
+                        if file_lines_are_rows(self.path, self.encoding, delim, columns):
+                            raise unclosed_quote_error(self.path, line + 1)
                 line = now
                 if n > skip:
                     yield n, row

@@ -582,8 +582,8 @@ def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None,
         first = text.split("\n", 1)[0]
         if not readers.lines_are_rows(text.splitlines(), delim, first.count(delim) + 1):
             raise
-        rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim, quoting=csv.QUOTE_NONE)]
-        rows = rows[:PREVIEW_ROWS]
+        width = first.count(delim) + 1
+        rows = [r for r in readers._LineRecords(io.StringIO(text, newline=""), delim, width)][:PREVIEW_ROWS]
         out["quote_none"] = True
         out["warnings"].append(_("Quotation marks in “{file}” do not pair up; they were read as part of the text, one line per row.").format(
             file=path.name))
@@ -600,6 +600,9 @@ def _preview_records(path: Path, text: str, delim: str, complete: bool) -> list[
         for row in reader:
             width = max(width, len(row)) if len(rows) < 5 else width
             if reader.line_num - last_line > 1 and readers.swallowed_lines(row, delim, width):
+                raise readers.unclosed_quote_error(path, last_line + 1)
+            if reader.line_num - last_line > 1 and width > 1 and readers.holds_row_like_lines(row, delim, width) \
+                    and readers.lines_are_rows(text.splitlines(), delim, width):
                 raise readers.unclosed_quote_error(path, last_line + 1)
             last_line = reader.line_num
             rows.append(row)
