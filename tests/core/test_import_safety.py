@@ -392,3 +392,15 @@ def test_a_file_that_never_quotes_is_read_line_by_line(db, tmp_path, far):
     assert any("引号" in w for w in r.warnings), r.warnings
     texts = [t for (t,) in db.execute("SELECT text FROM feedback ORDER BY id DESC LIMIT 3")]
     assert texts == ["送餐慢", "一般", '"好吃！但是贵']
+
+
+def test_stray_quote_closed_by_a_later_quoted_cell_keeps_every_row(db, tmp_path):
+    # Found by the fuzzer: the stray quote is closed by the quotes of a later cell, so the csv
+    # module merges two rows into one cell without reaching the end of the file.
+    lines = ["评价内容,评价时间"] + ["好评,2024-03-01 10:00"] * 9 + ['"好评,下个月吧', "好评,下个月吧",
+                                                            '"他说""还行""",2024-03-01 10:00', "好评,2024-03-02 10:00"]
+    path = tmp_path / "后面的引号.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    r = imp(db, path)
+    assert r.rows_read == 13 and any("引号" in w for w in r.warnings)
+    assert ('"好评',) in rows_of(db, "text") and ('他说"还行"',) in rows_of(db, "text")
