@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cxdesk.commands.common import EXIT_ERROR, add_command, open_database, print_items, print_json
+from cxdesk.commands.common import EXIT_ERROR, EXIT_USAGE, add_command, open_database, print_items, print_json
 from cxdesk.i18n import _
 
 
@@ -83,21 +83,42 @@ def _column_index(plan, ref: str) -> int:
         file=plan.file_name, column=ref, names="、".join(plan.columns)))
 
 
-def _apply_maps(plan, maps: list[str]):
-    from cxdesk.core.errors import InvalidValueError
+class _UsageError(Exception):
+    """Arguments that cannot work together; the command prints the sentence and exits with 2."""
+
+
+def _parse_maps(maps: list[str]) -> list[tuple[str, str]]:
+    """(role, column) pairs from --map ROLE=COLUMN, checked before any file is read."""
     from cxdesk.core.importers import ROLES
 
-    if not maps:
-        return plan
-    roles = dict(plan.roles)
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
     for item in maps:
         role, sep, column = item.partition("=")
         role = role.strip().lower()
         if not sep or role not in ROLES:
-            raise InvalidValueError(_("--map expects ROLE=COLUMN with ROLE one of: {roles}.").format(roles=", ".join(ROLES)))
+            raise _UsageError(_("--map “{value}”: expected ROLE=COLUMN with ROLE one of: {roles}.").format(
+                value=item, roles=", ".join(ROLES)))
+        if role in seen:
+            raise _UsageError(_("--map gives the role “{role}” twice; give each role once.").format(role=role))
+        seen.add(role)
+        out.append((role, column.strip()))
+    return out
+
+
+def _apply_maps(plan, maps: list[tuple[str, str]]):
+    if not maps:
+        return plan
+    roles = dict(plan.roles)
+    chosen: dict[int, str] = {}
+    for role, column in maps:
         roles.pop(role, None)
-        if column.strip():
-            idx = _column_index(plan, column.strip())
+        if column:
+            idx = _column_index(plan, column)
+            if idx in chosen:
+                raise _UsageError(_("--map puts “{first}” and “{second}” on the same column “{column}”; a column can have one role only.").format(
+                    first=chosen[idx], second=role, column=plan.columns[idx]))
+            chosen[idx] = role
             roles = {r: i for r, i in roles.items() if i != idx}
             roles[role] = idx
     return plan.with_changes(roles=roles)
@@ -126,6 +147,14 @@ def _terminal_progress():
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        return _cmd_import(args)
+    except _UsageError as exc:
+        sys.stderr.write(str(exc) + "\n")
+        return EXIT_USAGE
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
     from datetime import datetime
     from pathlib import Path
 
@@ -142,11 +171,15 @@ def cmd_import(args: argparse.Namespace) -> int:
                 value=args.reference_time)) from None
     header_row = None
     if args.header_row is not None:
+        if args.header_row < 0:
+            raise _UsageError(_("--header-row {n}: give the row number of the header, from 1 (or 0 when the file has no header row).").format(
+                n=args.header_row))
         header_row = args.header_row - 1 if args.header_row > 0 else -1
+    maps = _parse_maps(args.map)
     db = open_database(args)
     plan = sniff_file(Path(args.file).expanduser(), sheet=args.sheet, encoding=args.encoding,
                       header_row=header_row, reference_time=reference, db=db)
-    plan = _apply_maps(plan, args.map)
+    plan = _apply_maps(plan, maps)
     progress = (None if args.json else _terminal_progress()) or no_progress
     result = import_file(db, plan, progress, dry_run=args.dry_run)
     if not args.dry_run and not result.already_imported:
@@ -178,6 +211,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             row=r.row, column=r.column, value=r.value, reason=r.reason))
     if result.rejected_total > 20:
         print("  " + _("… and {n} more rejected rows (see --json).").format(n=result.rejected_total - 20))
+    for r in result.notes[:20]:
+        print("  " + _("Row {row}, column “{column}”, value “{value}”: {reason}; the review was kept.").format(
+            row=r.row, column=r.column, value=r.value, reason=r.reason))
+    if len(result.notes) > 20:
+        print("  " + _("… and {n} more such rows (see --json).").format(n=len(result.notes) - 20))
     for w in result.warnings:
         print("  " + _("Note: {warning}").format(warning=w))
     if analysis is not None:

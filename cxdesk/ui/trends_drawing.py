@@ -171,11 +171,15 @@ class TrendsDrawingMixin:
             self.alert_list.addItem(item)
         self._on_alert_selected(self.alert_list.currentRow())
         d = self.dashboard
+        text = ""
         if d.data_from and d.data_to:
             text = _("Data from {first} to {last}; {n} rows in total.").format(first=d.data_from, last=d.data_to,
                                                                              n=f"{d.total_rows:,}")
-            if d.trend.undated:
-                text += " " + ngettext("{n} row without a date is counted in the cards but not in the chart.",
-                                         "{n} rows without a date are counted in the cards but not in the chart.",
-                                         d.trend.undated).format(n=d.trend.undated)
+        if d.trend.undated:
+            # Also when no row has a date at all: the owner learns why the chart is empty.
+            text += (" " if text else "") + ngettext(
+                "{n} row without a date is counted in the cards but not in the chart.",
+                "{n} rows without a date are counted in the cards but not in the chart.",
+                d.trend.undated).format(n=d.trend.undated)
+        if text:
             self.status_label.setText(text)

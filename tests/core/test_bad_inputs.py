@@ -213,10 +213,12 @@ def test_15_error_cells_are_missing(db, tmp_path):
     rows = [["不错", "#N/A", "5"], ["#REF!", "2024-03-01", "#DIV/0!"], ["好", "2024-03-02", "4"]]
     path = write_csv(tmp_path / "错误值.csv", header=["评论", "时间", "评分"], rows=rows)
     r = import_file(db, sniff_file(path, reference_time=REF))
-    assert (r.imported, r.rejected_total) == (3, 0)
-    assert any("3 个单元格" in w for w in r.warnings)
+    # The row whose text is an error cell has no review text: listed as not imported.
+    assert (r.imported, r.rejected_total) == (2, 1)
+    assert (r.rejected[0].row, r.rejected[0].value) == (3, "#REF!")
+    assert any("2 个单元格" in w for w in r.warnings)
     got = db.execute("SELECT text, created_at, rating FROM feedback ORDER BY source_row").fetchall()
-    assert got == [("不错", None, 5.0), ("", "2024-03-01 00:00:00", None), ("好", "2024-03-02 00:00:00", 4.0)]
+    assert got == [("不错", None, 5.0), ("好", "2024-03-02 00:00:00", 4.0)]
 
 
 def test_16_messy_header_names(tmp_path):
@@ -267,11 +269,24 @@ def test_22_mixed_encodings_name_the_line(db, tmp_path):
 
 
 def test_23_unclosed_quote(tmp_path):
+    # In a file that quotes (a multi-line review), an unpaired quote is refused naming its line.
+    lines = ["评论,时间,评分", '"很好\n下次再来",2024-03-01,5', '"没有闭合的引号,2024-03-02,4'] + \
+        [f"第{i}条,2024-03-03,{i % 5 + 1}" for i in range(20)]
+    path = tmp_path / "引号.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused(path, "第 4 行", "引号")
+
+
+def test_23_unclosed_quote_in_a_file_that_never_quotes(db, tmp_path):
+    # Without any quoting in the file, the quote is part of a review: every line is kept as a row.
     lines = ["评论,时间,评分", "很好,2024-03-01,5", '"没有闭合的引号,2024-03-02,4'] + \
         [f"第{i}条,2024-03-03,{i % 5 + 1}" for i in range(20)]
     path = tmp_path / "引号.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    refused(path, "第 3 行", "引号")
+    r = import_file(db, sniff_file(path))
+    assert (r.rows_read, r.imported) == (22, 22)
+    assert texts(db, r.source_id)[1] == '"没有闭合的引号'
+    assert any("引号没有配对" in w for w in r.warnings)
 
 
 def test_24_huge_field(db, tmp_path):
@@ -314,8 +329,9 @@ def test_28_to_32_dates(db, tmp_path):
             ["j", "上周"], ["k", "时间不详"]]
     path = write_csv(tmp_path / "日期.csv", header=["评论", "时间"], rows=rows)
     r = import_file(db, sniff_file(path, reference_time=REF))
-    assert (r.imported, r.rejected_total) == (10, 1)
-    assert (r.rejected[0].row, r.rejected[0].value) == (12, "时间不详")
+    # Nothing is dropped for its time: an unreadable or implausible time leaves the review undated.
+    assert (r.imported, r.rejected_total) == (11, 0)
+    assert [(x.row, x.value) for x in r.notes] == [(10, "2030-01-01"), (12, "时间不详")]
     got = dict(db.execute("SELECT text, created_at FROM feedback"))
     assert got["a"] == "2024-03-05 14:02:00"
     assert got["b"] == "2024-03-05 14:02:00"
@@ -324,10 +340,12 @@ def test_28_to_32_dates(db, tmp_path):
     assert got["f"] == "2024-03-09 10:21:00"
     assert got["g"] == "2024-03-10 12:30:00"
     assert got["h"] == "2024-03-05 00:00:00"
-    assert got["i"] == "2030-01-01 00:00:00"          # kept, flagged
-    assert any("1 个时间晚于导出时间" in w for w in r.warnings)
+    assert got["i"] is None and got["k"] is None      # kept, undated, listed
+    assert any("没有日期" in w and "时间不详" in w for w in r.warnings), r.warnings
+    assert any("2030-01-01" in w for w in r.warnings), r.warnings
     raw = dict(db.execute("SELECT text, time_raw FROM feedback"))
     assert raw["c"] == "2024年3月5日"
+    assert (raw["i"], raw["k"]) == ("2030-01-01", "时间不详")
     precision = dict(db.execute("SELECT text, time_precision FROM feedback"))
     assert (precision["g"], precision["j"], precision["c"]) == ("hour", "week", "day")
 
@@ -336,10 +354,10 @@ def test_33_ratings(db, tmp_path):
     rows = [["a", "５"], ["b", "4.5分"], ["c", "五星"], ["d", "★★★★☆"], ["e", "好评"], ["f", "差评"], ["g", "4/5"],
             ["h", "七星"]]
     r = import_file(db, sniff_file(write_csv(tmp_path / "评分.csv", header=["评论", "评分"], rows=rows)))
-    assert (r.imported, r.rejected_total) == (7, 1)
-    assert r.rejected[0].value == "七星"
+    assert (r.imported, r.rejected_total) == (8, 0)
+    assert [(x.row, x.value) for x in r.notes] == [(9, "七星")]
     got = dict(db.execute("SELECT text, rating FROM feedback"))
-    assert got == {"a": 5.0, "b": 4.5, "c": 5.0, "d": 4.0, "e": 5.0, "f": 1.0, "g": 4.0}
+    assert got == {"a": 5.0, "b": 4.5, "c": 5.0, "d": 4.0, "e": 5.0, "f": 1.0, "g": 4.0, "h": None}
     assert dict(db.execute("SELECT text, rating_raw FROM feedback"))["d"] == "★★★★☆"
 
 
@@ -358,9 +376,10 @@ def test_34_35_38_empty_emoji_and_formula_like_text(db, tmp_path):
     rows = [["", "5"], ["👍👍", "5"], ["=HYPERLINK(\"http://x\")", "1"], ["+86 138 0000 0000", "3"], ["-5分", "2"],
             ["@客服 你好", "4"]]
     r = import_file(db, sniff_file(write_csv(tmp_path / "文本.csv", header=["评论", "评分"], rows=rows)))
-    assert r.imported == 6
-    assert texts(db, r.source_id) == ["", "👍👍", "=HYPERLINK(\"http://x\")", "+86 138 0000 0000", "-5分", "@客服 你好"]
-    assert any("无文本" in w for w in r.warnings)
+    # A row without review text is the one row that is not imported: listed with its reason.
+    assert (r.imported, r.rejected_total) == (5, 1)
+    assert (r.rejected[0].row, r.rejected[0].column) == (2, "评论") and "文字" in r.rejected[0].reason
+    assert texts(db, r.source_id) == ["👍👍", "=HYPERLINK(\"http://x\")", "+86 138 0000 0000", "-5分", "@客服 你好"]
 
 
 # 40–46 --------------------------------------------------------------------------------------

@@ -34,9 +34,10 @@ def test_import_text_output_in_both_languages(tmp_path):
     path = write_csv(tmp_path / "a.csv", rows=rows)
     zh = run_cli("--db", str(db), "import", str(path), "--dry-run", NO_ANALYZE)
     assert zh.returncode == 0, zh.stderr
-    assert "试运行" in zh.stdout and "未导入 1 行" in zh.stdout and "下辈子" in zh.stdout
+    # The unreadable time leaves that review undated; it is listed, not rejected.
+    assert "试运行" in zh.stdout and "未导入 0 行" in zh.stdout and "下辈子" in zh.stdout
     en = run_cli("import", str(path), "--lang", "en", "--db", str(db), NO_ANALYZE)
-    assert "4 new" in en.stdout and "1 rejected" in en.stdout and "Row 6" in en.stdout
+    assert "5 new" in en.stdout and "0 rejected" in en.stdout and "Row 6" in en.stdout and "kept" in en.stdout
     en_env = run_cli("--db", str(db), "sources", env={"CXDESK_LANG": "en"})
     assert "a.csv" in en_env.stdout and "imported" in en_env.stdout
 
@@ -81,8 +82,17 @@ def test_unusable_input_one_sentence_nonzero(tmp_path):
         assert out.returncode == 1
         assert path.name in out.stderr and word in out.stderr
         assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
-    out = run_cli("--db", str(db), "import", str(write_csv(tmp_path / "a.csv")), "--map", "colour=评分")
-    assert out.returncode == 1 and "--map" in out.stderr
+    # Wrong usage (README: exit 2), one sentence each, nothing imported.
+    csv_path = write_csv(tmp_path / "a.csv")
+    for args, words in ((["--map", "colour=评分"], ["--map", "colour"]),
+                        (["--header-row", "-1"], ["--header-row", "-1"]),
+                        (["--map", "text=1", "--map", "time=1"], ["text", "time", "一列只能有一个角色"]),
+                        (["--map", "text=1", "--map", "text=2"], ["text"])):
+        out = run_cli("--db", str(db), "import", str(csv_path), *args)
+        assert out.returncode == 2, (args, out.stderr)
+        assert all(w in out.stderr for w in words), out.stderr
+        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert "a.csv" not in run_cli("--db", str(db), "sources").stdout
     out = run_cli("--db", str(db), "import", str(write_csv(tmp_path / "b.csv")), "--reference-time", "昨天")
     assert out.returncode == 1 and "昨天" in out.stderr
 

@@ -137,19 +137,24 @@ def test_cancel_rolls_back_everything(db, tmp_path):
     assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
 
 
-def test_rejected_rows_reported_not_dropped(db, tmp_path):
+def test_unreadable_fields_keep_the_review_and_are_reported(db, tmp_path):
     rows = [["好", "2024-03-01 10:00", "5"], ["坏", "下个月吧", "1"], ["一般", "2024-03-02", "很难说"],
             ["还行", "", ""], ["差", "2024-02-30", "2"]]
     path = write_csv(tmp_path / "bad.csv", header=["评论", "时间", "评分"], rows=rows)
     r = import_file(db, sniff_file(path, reference_time=REF))
-    assert (r.rows_read, r.imported, r.rejected_total) == (5, 2, 3)
-    assert [(x.row, x.column, x.value) for x in r.rejected] == [
+    assert (r.rows_read, r.imported, r.rejected_total) == (5, 5, 0)
+    assert [(x.row, x.column, x.value) for x in r.notes] == [
         (3, "时间", "下个月吧"), (4, "评分", "很难说"), (6, "时间", "2024-02-30")]
-    assert all(x.reason for x in r.rejected)
+    assert all(x.reason for x in r.notes)
     js = r.to_json()
-    assert js["rejected"][0] == {"row": 3, "column": "时间", "value": "下个月吧", "reason": r.rejected[0].reason}
+    assert js["notes"][0] == {"row": 3, "column": "时间", "value": "下个月吧", "reason": r.notes[0].reason}
     report = db.execute("SELECT report FROM sources WHERE id=?", [r.source_id]).fetchone()[0]
     assert "下个月吧" in report
+    got = {t: (c, tr, ra, rr) for t, c, tr, ra, rr in db.execute(
+        "SELECT text, created_at, time_raw, rating, rating_raw FROM feedback")}
+    assert got["坏"] == (None, "下个月吧", 1.0, "1")
+    assert got["一般"] == ("2024-03-02 00:00:00", "2024-03-02", None, "很难说")
+    assert got["差"] == (None, "2024-02-30", 2.0, "2")
 
 
 def test_no_text_column(db, tmp_path):

@@ -191,3 +191,38 @@ def test_topic_hover_text_has_exact_numbers(ctx, qtbot, screen):
     assert r.name in text and f"{r.negative_mentions}" in text and f"{r.impact * 100:.1f}" in text
     scene_pt = screen.topic_plot.getViewBox().mapViewToScene(QPointF(0.1, 0))
     assert screen.topic_index_at(scene_pt) == 0
+
+
+def test_overview_says_how_many_reviews_have_no_date(ctx, qtbot, screen, tmp_path):
+    """Reviews whose time could not be read are imported undated: counted in the cards, not in the
+    chart, and the overview says how many there are."""
+    from datetime import datetime
+
+    from cxdesk.core.importers import import_file, sniff_file
+
+    path = tmp_path / "评价.csv"
+    path.write_text("评论,时间,评分\n上菜快,2024-03-01 10:00,5\n太咸了,9999-12-31,1\n一般,时间不详,3\n"
+                    "环境好,0001-01-01,4\n", encoding="utf-8")
+    db = open_db(ctx.db_path)
+    result = import_file(db, sniff_file(path, reference_time=datetime(2024, 3, 10)))
+    db.close()
+    assert result.imported == 4
+    load(qtbot, screen)
+    assert screen.dashboard.trend.undated == 3
+    assert sum(b.counts.total for b in screen.dashboard.trend.buckets) == 1
+    assert "3 条反馈没有日期" in screen.status_label.text(), screen.status_label.text()
+
+
+def test_overview_when_no_review_has_a_date(ctx, qtbot, screen, tmp_path):
+    from datetime import datetime
+
+    from cxdesk.core.importers import import_file, sniff_file
+
+    path = tmp_path / "无日期.csv"
+    path.write_text("评论,时间\n上菜快,不详\n太咸了,9999-12-31\n", encoding="utf-8")
+    db = open_db(ctx.db_path)
+    import_file(db, sniff_file(path, reference_time=datetime(2024, 3, 10)))
+    db.close()
+    load(qtbot, screen)
+    assert screen.dashboard.kpis.current.total == 2
+    assert "2 条反馈没有日期" in screen.status_label.text(), screen.status_label.text()

@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterator
@@ -35,6 +36,7 @@ MAX_TEXT = 50_000              # characters stored per review (BAD_INPUTS #24)
 MAX_REJECTED_KEPT = 10_000     # rejected rows listed in the result; all are counted
 MAX_REJECTED_STORED = 1_000    # rejected rows kept in sources.report
 MAX_COLUMNS = 512              # columns beyond this are ignored with a warning (#10)
+MAX_ANON_IDS = 200_000         # id rows without a real author whose content key is remembered
 
 _RX_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _RX_ISO_MINUTE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?$")
@@ -69,6 +71,40 @@ def _migrate_60(db) -> None:
 storage.register_migration(60, _migrate_60)
 
 
+def _migrate_80(db) -> None:
+    # Rows imported before identity was made trustworthy: a placeholder author (匿名用户, a***) was
+    # part of the content key, and Excel-mangled ids (1.23457E+17) were keys themselves. Give them
+    # the keys an import computes now, so another export of the same reviews finds them.
+    conn = db.conn if hasattr(db, "conn") else db
+    placeholders = [a for (a,) in conn.execute("SELECT DISTINCT author FROM feedback WHERE author IS NOT NULL")
+                    if is_placeholder_author(a)]
+    rows = []
+    for i in range(0, len(placeholders), 500):
+        chunk = placeholders[i:i + 500]
+        rows += conn.execute(
+            "SELECT id, author, created_at, time_precision, time_raw, text, dedup_key, source_id, source_row "
+            "FROM feedback WHERE dedup_key LIKE 'ath:%%' AND author IN (%s)" % ",".join("?" * len(chunk)),
+            chunk).fetchall()
+    rows += [r for r in conn.execute(
+        "SELECT id, author, created_at, time_precision, time_raw, text, dedup_key, source_id, source_row, "
+        "external_id FROM feedback WHERE dedup_key LIKE 'id:%' AND external_id IS NOT NULL") if looks_mangled_id(r[9])]
+    rows.sort(key=lambda r: (r[7] or 0, r[8] or 0, r[0]))
+    for r in rows:
+        key = _plain_content_key(r[1], r[2], r[3], r[4], r[5] or "")
+        if key is None:
+            tkey = r[2] if r[3] in ("second", "minute") else (r[2][:10] if r[2] else r[4] or "")
+            base = "ath:" + hashlib.blake2b(f"\x1f{tkey}\x1f{r[5] or ''}".encode("utf-8"), digest_size=16).digest().hex()
+            n = 0
+            key = base
+            while conn.execute("SELECT 1 FROM feedback WHERE dedup_key = ?", [key]).fetchone():
+                n += 1
+                key = f"{base}:{n}"
+        conn.execute("UPDATE OR IGNORE feedback SET dedup_key = ? WHERE id = ?", [key, r[0]])
+
+
+storage.register_migration(80, _migrate_80)
+
+
 @dataclass(frozen=True)
 class RejectedRow:
     row: int          # 1-based row number in the file
@@ -101,6 +137,8 @@ class ImportResult:
     dry_run: bool = False
     rejected_total: int = 0
     seconds: float = 0.0
+    # Rows kept with a field left empty or mapped (time, rating): row, column, original value, why.
+    notes: list[RejectedRow] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -118,6 +156,7 @@ class ImportResult:
             "rejected": [r.to_json() for r in self.rejected],
             "rejected_total": self.rejected_total,
             "warnings": self.warnings,
+            "notes": [r.to_json() for r in self.notes],
             "already_imported": self.already_imported,
             "previous_import": self.previous_import,
             "dry_run": self.dry_run,
@@ -199,7 +238,8 @@ def _data_rows(plan: ImportPlan) -> tuple[Iterator[tuple[int, list]], callable]:
                     yield i + 1, r
 
         return gen_html(), lambda: state["n"] / len(table) if table else 0.0
-    csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns), start)
+    csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns), start,
+                               quote_none=plan.quote_none)
     return iter(csv_rows), lambda: csv_rows.fraction
 
 
@@ -236,10 +276,26 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
             seconds=_time.perf_counter() - started)
     progress(0, 1000, _("Reading “{file}”").format(file=plan.file_name))
     try:
-        with storage.checkpoint_deferred(db), db.atomic(), storage.bulk_insert(db) as bulk:
-            result = _import_rows(db, plan, progress, bulk, dry_run=dry_run)
-            if dry_run:
-                raise _DryRun(result)
+        try:
+            with storage.checkpoint_deferred(db), db.atomic(), storage.bulk_insert(db) as bulk:
+                result = _import_rows(db, plan, progress, bulk, dry_run=dry_run)
+                if dry_run:
+                    raise _DryRun(result)
+        except readers.UnclosedQuoteError:
+            # Found past the preview: a file that does not quote at all is read line by line
+            # (everything above was rolled back); any other file is refused, naming the line.
+            if plan.file_type != "csv" or plan.quote_none or not readers.file_lines_are_rows(
+                    plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns)):
+                raise
+            from dataclasses import replace as _replace
+
+            plan = _replace(plan, quote_none=True, warnings=list(plan.warnings) + [_(
+                "Quotation marks in “{file}” do not pair up; they were read as part of the text, one line per row.").format(
+                file=plan.file_name)])
+            with storage.checkpoint_deferred(db), db.atomic(), storage.bulk_insert(db) as bulk:
+                result = _import_rows(db, plan, progress, bulk, dry_run=dry_run)
+                if dry_run:
+                    raise _DryRun(result)
     except _DryRun as done:
         result = done.args[0]
     except sqlite3.Error as exc:
@@ -276,26 +332,43 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     mapped = set(roles.values())
     extra_cols = [(i, columns[i]) for i in range(ncols) if i not in mapped]
     ref = plan.reference_time
-    future_limit = ref + timedelta(days=1)
+    # A time more than a day after both the export and today cannot be a review's (9999-12-31);
+    # today counts too, so a file with a wrong modification time loses no dates.
+    future_limit = max(ref, datetime.now().replace(microsecond=0)) + timedelta(days=1)
     day_first, epoch1904, scale = plan.day_first, plan.epoch1904, plan.rating_scale
     cell_text = readers.cell_text
     errors_set = readers.ERROR_VALUES
     blake = hashlib.blake2b
 
     rejected: list[RejectedRow] = []
+    notes: list[RejectedRow] = []
     counts = {"read": 0, "imported": 0, "updated": 0, "dups": 0, "rejected": 0, "blank": 0, "ctrl": 0,
-              "long": 0, "errors": 0, "ragged": 0, "future": 0, "anon_repeat": 0, "no_text": 0, "wide": 0}
+              "long": 0, "errors": 0, "ragged": 0, "anon_repeat": 0, "wide": 0}
+    # Fields left empty (or mapped) so that the review itself is kept: kind -> [count, first example].
+    kept: dict[str, list] = {}
     time_cache: dict = {}
     rating_cache: dict = {}
     anon_seen: dict[bytes, int] = {}
     batch: list[tuple] = []
     id_batch: list[tuple] = []
+    ids = _IdState()
     rows_iter, fraction = _data_rows(plan)
+    exact_numbers: dict[int, str] | None = None
 
     def reject(rownum: int, col: int, value, reason: str) -> None:
         counts["rejected"] += 1
         if len(rejected) < MAX_REJECTED_KEPT:
             rejected.append(RejectedRow(rownum, columns[col], cell_text(value)[:200], reason))
+
+    def note(kind: str, rownum: int, col: int, value, reason: str) -> None:
+        entry = kept.get(kind)
+        value = value if value.__class__ is str else cell_text(value)
+        if entry is None:
+            kept[kind] = [1, rownum, value[:60]]
+        else:
+            entry[0] += 1
+        if len(notes) < MAX_REJECTED_KEPT:
+            notes.append(RejectedRow(rownum, columns[col], value[:200], reason))
 
     def clean(value, ctrl: bool) -> str | None:
         s = value if value.__class__ is str else cell_text(value)
@@ -308,25 +381,49 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             return None
         return s or None
 
+    def content_key(who: str | None, created, precision, time_raw, text: str, *, has_id: bool = False) -> str:
+        """`who` is the author, or None for none or a placeholder."""
+        # Coarse times ("3小时前", "2天前") come out differently from exports made on different
+        # days; their calendar day is the part two exports agree on.
+        tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
+        digest = blake(f"{who or ''}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest()
+        if who is None:
+            # Without a real author, identical reviews are told apart by their order in the file:
+            # three 匿名用户 writing "好评" the same day stay three, the same file again adds none.
+            seen = anon_seen.get(digest, 0)
+            anon_seen[digest] = seen + 1
+            if seen and not has_id:   # rows with their own ids are told apart by them
+                counts["anon_repeat"] += 1
+            return "ath:" + digest.hex() + (f":{seen}" if seen else "")
+        return "ath:" + digest.hex()
+
+    def fall_back(r: tuple) -> None:
+        """A row whose id cannot be its identity joins the rows identified by their content."""
+        batch.append(r[:12] + (r[13] or _plain_content_key(r[9], r[3], r[4], r[5], r[2]),))
+
     # With no review ids in the database yet, id rows need no lookup: conflicts can only be repeats
     # within this file (the first import of a platform export, the common case).
+    # Rows stored under their content before (an id that was mangled or shared then) are found by
+    # that content key too.
     has_ids = conn.execute(
-        "SELECT 1 FROM feedback WHERE dedup_key >= 'id:' AND dedup_key < 'id;' LIMIT 1").fetchone() is not None
+        "SELECT 1 FROM feedback WHERE dedup_key >= 'id:' AND dedup_key < 'id;' LIMIT 1").fetchone() is not None \
+        or conn.execute("SELECT 1 FROM feedback WHERE dedup_key >= 'ath:' AND dedup_key < 'ath;' LIMIT 1").fetchone() is not None
 
     def flush() -> None:
+        if id_batch:
+            if has_ids:
+                _flush_ids(conn, id_batch, source_id, counts, ids, fall_back)
+            else:
+                added = conn.executemany(_INSERT, [r[:13] for r in id_batch]).rowcount
+                counts["imported"] += added
+                if added < len(id_batch):
+                    _sort_repeats(conn, id_batch, source_id, counts, ids, fall_back)
+            id_batch.clear()
         if batch:
             added = conn.executemany(_INSERT, batch).rowcount
             counts["imported"] += added
             counts["dups"] += len(batch) - added
             batch.clear()
-        if id_batch:
-            if has_ids:
-                _flush_ids(conn, id_batch, source_id, now, counts)
-            else:
-                added = conn.executemany(_INSERT, id_batch).rowcount
-                counts["imported"] += added
-                counts["dups"] += len(id_batch) - added
-            id_batch.clear()
 
     text_rows = plan.file_type in ("csv", "html")
     future_text = future_limit.isoformat(sep=" ")
@@ -352,64 +449,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
         n = len(row)
         if n > ncols and not _blank(row[ncols:]):
             counts["ragged"] += 1
-        # Time
-        created = precision = time_raw = None
-        if time_i is not None and time_i < n:
-            raw = row[time_i]
-            if raw is not None and raw != "":
-                hit = time_cache.get(raw)
-                if hit is None:
-                    if raw.__class__ is str and iso_min(raw):
-                        # The common export form `2024-03-05 14:02[:33]`: no need for the cascade.
-                        try:
-                            fromiso(raw)
-                            text = raw[:10] + " " + raw[11:16] + (raw[16:19] if len(raw) == 19 else ":00")
-                            hit = (text, "second" if len(raw) == 19 else "minute", text > future_text)
-                        except ValueError:
-                            hit = None
-                    if hit is None:
-                        try:
-                            parsed = parse_time(raw, ref, day_first=day_first, epoch1904=epoch1904)
-                            hit = (parsed.text(), parsed.precision, parsed.value > future_limit) if parsed else ("", None, False)
-                        except TimeParseError as exc:
-                            hit = exc
-                    if len(time_cache) > 100_000:
-                        time_cache.clear()
-                    time_cache[raw] = hit
-                if hit.__class__ is TimeParseError:
-                    if not (raw.__class__ is str and raw.strip() in errors_set):
-                        reject(rownum, time_i, raw, hit.reason)
-                        continue
-                    counts["errors"] += 1
-                elif hit[0]:
-                    created, precision = hit[0], hit[1]
-                    if hit[2]:
-                        counts["future"] += 1
-                    time_raw = raw if raw.__class__ is str else cell_text(raw)
-        # Rating
-        rating = rating_raw = None
-        if rating_i is not None and rating_i < n:
-            raw = row[rating_i]
-            if raw is not None and raw != "":
-                hit = rating_cache.get(raw)
-                if hit is None:
-                    try:
-                        pr = parse_rating(raw, scale)
-                        hit = (pr.value if pr else None,)
-                    except RatingParseError as exc:
-                        hit = exc
-                    if len(rating_cache) < 10_000:
-                        rating_cache[raw] = hit
-                if hit.__class__ is RatingParseError:
-                    if not (raw.__class__ is str and raw.strip() in errors_set):
-                        reject(rownum, rating_i, raw, hit.reason)
-                        continue
-                    counts["errors"] += 1
-                else:
-                    rating = hit[0]
-                    if rating is not None:
-                        rating_raw = raw if raw.__class__ is str else cell_text(raw)
-        # Text and the rest
+        # Text: the one field a review cannot do without.
         value = row[text_i] if text_i < n else None
         if value is None or value == "":
             text = ""
@@ -421,10 +461,84 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
         else:
             text = clean(value, ctrl) or ""
         if not text:
-            counts["no_text"] += 1
-        elif len(text) > MAX_TEXT:
+            reject(rownum, text_i, value, _("no review text"))
+            continue
+        if len(text) > MAX_TEXT:
             counts["long"] += 1
             text = text[:MAX_TEXT]
+        # Time: a time that cannot be read or cannot be true leaves the review undated, never dropped.
+        created = precision = time_raw = None
+        if time_i is not None and time_i < n:
+            raw = row[time_i]
+            if raw is not None and raw != "":
+                hit = time_cache.get(raw)
+                if hit is None:
+                    if raw.__class__ is str and iso_min(raw):
+                        # The common export form `2024-03-05 14:02[:33]`: no need for the cascade.
+                        try:
+                            fromiso(raw)
+                            when = raw[:10] + " " + raw[11:16] + (raw[16:19] if len(raw) == 19 else ":00")
+                            hit = (when, "second" if len(raw) == 19 else "minute",
+                                   when > future_text or when < EARLIEST_TIME)
+                        except ValueError:
+                            hit = None
+                    if hit is None:
+                        try:
+                            parsed = parse_time(raw, ref, day_first=day_first, epoch1904=epoch1904)
+                            if parsed:
+                                when = parsed.text()
+                                hit = (when, parsed.precision, when > future_text or when < EARLIEST_TIME)
+                            else:
+                                hit = ("", None, False)
+                        except TimeParseError as exc:
+                            hit = exc
+                        except (ValueError, OverflowError):
+                            hit = TimeParseError(_("not a date or time cxdesk understands"))
+                    if len(time_cache) > 100_000:
+                        time_cache.clear()
+                    time_cache[raw] = hit
+                if hit.__class__ is TimeParseError:
+                    if raw.__class__ is str and raw.strip() in errors_set:
+                        counts["errors"] += 1
+                    else:
+                        time_raw = raw if raw.__class__ is str else cell_text(raw)
+                        note("time", rownum, time_i, raw, hit.reason)
+                elif hit[0]:
+                    time_raw = raw if raw.__class__ is str else cell_text(raw)
+                    if hit[2]:
+                        note("time_implausible", rownum, time_i, raw,
+                             _("before 2000 or more than a day in the future"))
+                    else:
+                        created, precision = hit[0], hit[1]
+        # Rating: the same; a half star below the scale counts as its lowest rating.
+        rating = rating_raw = None
+        if rating_i is not None and rating_i < n:
+            raw = row[rating_i]
+            if raw is not None and raw != "":
+                hit = rating_cache.get(raw)
+                if hit is None:
+                    try:
+                        pr = parse_rating(raw, scale)
+                        hit = (pr.value if pr else None, pr.below_scale if pr else False)
+                    except RatingParseError as exc:
+                        hit = exc
+                    except (ValueError, OverflowError):
+                        hit = RatingParseError(_("not a rating"))
+                    if len(rating_cache) < 10_000:
+                        rating_cache[raw] = hit
+                if hit.__class__ is RatingParseError:
+                    if raw.__class__ is str and raw.strip() in errors_set:
+                        counts["errors"] += 1
+                    else:
+                        rating_raw = raw if raw.__class__ is str else cell_text(raw)
+                        note("rating", rownum, rating_i, raw, hit.reason)
+                else:
+                    rating = hit[0]
+                    if rating is not None:
+                        rating_raw = raw if raw.__class__ is str else cell_text(raw)
+                        if hit[1]:
+                            note("rating_below", rownum, rating_i, raw, _("below the lowest rating; counted as 1"))
+        # The rest
         channel = author = ext_id = None
         if channel_i is not None and channel_i < n:
             value = row[channel_i]
@@ -446,9 +560,15 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                         author = None
                 else:
                     author = clean(value, ctrl)
+        weak_id = False
         if id_i is not None and id_i < n:
             value = row[id_i]
             if value is not None and value != "":
+                if value.__class__ is float and abs(value) >= _EXACT_FLOAT:
+                    # A long number in a workbook: its exact digits are in the sheet, not in the float.
+                    if exact_numbers is None:
+                        exact_numbers = readers.exact_number_texts(plan.path, plan.file_type, plan.sheet, id_i)
+                    value = exact_numbers.get(rownum, cell_text(value))
                 if not ctrl and value.__class__ is str:
                     ext_id = value.strip() or None
                     if ext_id in errors_set:
@@ -456,6 +576,14 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                         ext_id = None
                 else:
                     ext_id = clean(value, ctrl)
+                if ext_id is not None:
+                    if ext_id.lower() in _NO_ID:
+                        ext_id = None
+                    elif looks_mangled_id(ext_id):
+                        weak_id = True
+                        ids.mangled += 1
+                        if ids.mangled_example is None:
+                            ids.mangled_example = ext_id
         extra = None
         if extra_cols or n > ncols:
             ex = {}
@@ -470,29 +598,30 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                     ex["_more"] = more
             if ex:
                 extra = json.dumps(ex, ensure_ascii=False)
-        if ext_id:
-            id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
-                             author, ext_id, extra, f"id:{channel or ''}:{ext_id}"))
+        anonymous = author is None or is_placeholder_author(author)
+        if ext_id and not weak_id and not anonymous and not has_ids:
+            # A first import of ids: the content key of such a row is needed only if its id turns
+            # out shared, and it does not depend on the other rows; made then.
+            ckey = None
         else:
-            # Coarse times ("3小时前", "2天前") come out differently from exports made on different
-            # days; their calendar day is the part two exports agree on.
-            tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
-            digest = blake(f"{author or ''}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest()
-            if author is None:
-                seen = anon_seen.get(digest, 0)
-                anon_seen[digest] = seen + 1
-                if seen:
-                    counts["anon_repeat"] += 1
-                key = "ath:" + digest.hex() + (f":{seen}" if seen else "")
-            else:
-                key = "ath:" + digest.hex()
+            ckey = content_key(None if anonymous else author, created, precision, time_raw, text,
+                               has_id=bool(ext_id and not weak_id))
+        if ext_id and not weak_id:
+            id_key = f"id:{channel or ''}:{ext_id}"
+            if anonymous and len(ids.anon_keys) < MAX_ANON_IDS:
+                ids.anon_keys.setdefault(id_key, ckey)   # numbered by its place in the file
+            id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
+                             author, ext_id, extra, id_key, ckey))
+        else:
             batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
-                          author, None, extra, key))
+                          author, ext_id, extra, ckey))
         if len(batch) + len(id_batch) >= BATCH:
             done = fraction()  # decided at the first full batch: how many rows are coming in all?
             bulk.expect(int(read / done) if done > 0 else read)
             flush()
             progress(int(fraction() * 990), 1000, _("Importing rows"))
+    flush()
+    _settle_ids(conn, source_id, counts, ids)
     flush()
     counts["read"], counts["blank"] = read, blank
 
@@ -520,10 +649,12 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                 "{n} formula cells have no computed result (the file was saved by a program, not Excel); they were read as empty.",
                 formulas).format(n=formulas))
     _warn(warnings, counts, len(plan.columns))
+    _warn_kept(warnings, kept)
+    _warn_ids(warnings, ids, columns[id_i] if id_i is not None else "")
 
     rejected_total = counts["rejected"]
     report = {"rejected": [r.to_json() for r in rejected[:MAX_REJECTED_STORED]], "rejected_total": rejected_total,
-              "warnings": warnings}
+              "warnings": warnings, "notes": [r.to_json() for r in notes[:MAX_REJECTED_STORED]]}
     conn.execute(
         "UPDATE sources SET rows_read=?, imported=?, updated=?, duplicates=?, rejected=?, report=? WHERE id=?",
         [counts["read"], counts["imported"], counts["updated"], counts["dups"], rejected_total,
@@ -535,7 +666,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
         rows_read=counts["read"], imported=counts["imported"], updated=counts["updated"],
         duplicates=counts["dups"], rejected=rejected, warnings=warnings,
         changes=Changes(feedback=changed, sources=True) if not dry_run else NOTHING,
-        dry_run=dry_run, rejected_total=rejected_total)
+        dry_run=dry_run, rejected_total=rejected_total, notes=notes)
 
 
 def _warn(warnings: list[str], c: dict, ncols: int) -> None:
@@ -558,40 +689,247 @@ def _warn(warnings: list[str], c: dict, ncols: int) -> None:
                                  c["ragged"]).format(n=c["ragged"]))
     if ncols > MAX_COLUMNS:
         warnings.append(_("Only the first {n} columns were read.").format(n=MAX_COLUMNS))
-    if c["future"]:
-        warnings.append(ngettext("{n} time lies in the future; please check it.",
-                                 "{n} times lie in the future; please check them.", c["future"]).format(n=c["future"]))
     if c["anon_repeat"]:
         warnings.append(ngettext(
-            "{n} row repeats the text and time of another row without an author; it was kept as a possible duplicate.",
-            "{n} rows repeat the text and time of another row without an author; they were kept as possible duplicates.",
+            "{n} row repeats the text and time of another row without a real author (empty, 匿名用户 or a masked name); it was kept as a possible duplicate.",
+            "{n} rows repeat the text and time of another row without a real author (empty, 匿名用户 or a masked name); they were kept as possible duplicates.",
             c["anon_repeat"]).format(n=c["anon_repeat"]))
-    if c["no_text"]:
-        warnings.append(ngettext("{n} row has no text; it was kept and marked “no text”.",
-                                 "{n} rows have no text; they were kept and marked “no text”.",
-                                 c["no_text"]).format(n=c["no_text"]))
 
 
-def _flush_ids(conn, rows: list[tuple], source_id: int, now: str, counts: dict) -> None:
-    """Rows with a platform id: new ones are inserted, same text is a duplicate, edited text updates."""
-    existing: dict[str, tuple] = {}
-    keys = list({r[12] for r in rows})
+def _warn_kept(warnings: list[str], kept: dict[str, list]) -> None:
+    """One sentence per kind of field that was left empty so that its review could be kept."""
+    for kind, (n, row, value) in kept.items():
+        if kind == "time":
+            text = ngettext(
+                "{n} time could not be read (row {row}: “{value}”); the review was kept without a date.",
+                "{n} times could not be read (first: row {row}, “{value}”); the reviews were kept without a date.", n)
+        elif kind == "time_implausible":
+            text = ngettext(
+                "{n} time lies before 2000 or more than a day in the future (row {row}: “{value}”); the review was kept without a date and the original value is kept.",
+                "{n} times lie before 2000 or more than a day in the future (first: row {row}, “{value}”); the reviews were kept without a date and the original values are kept.", n)
+        elif kind == "rating":
+            text = ngettext(
+                "{n} rating could not be read or is outside the scale (row {row}: “{value}”); the review was kept without a rating.",
+                "{n} ratings could not be read or are outside the scale (first: row {row}, “{value}”); the reviews were kept without a rating.", n)
+        else:
+            text = ngettext(
+                "{n} rating lies below one star (row {row}: “{value}”, a half star); it was counted as 1 star and the original value is kept.",
+                "{n} ratings lie below one star (first: row {row}, “{value}”, half stars); they were counted as 1 star and the original values are kept.", n)
+        warnings.append(text.format(n=n, row=row, value=value))
+
+
+def _warn_ids(warnings: list[str], ids: "_IdState", column: str) -> None:
+    if ids.mangled:
+        warnings.append(ngettext(
+            "The “{column}” column looks changed by Excel ({n} value such as “{value}” lost its digits), so it cannot tell reviews apart: those rows were deduplicated by their content (author, time and text).",
+            "The “{column}” column looks changed by Excel ({n} values such as “{value}” lost their digits), so it cannot tell reviews apart: those rows were deduplicated by their content (author, time and text).",
+            ids.mangled).format(column=column, n=ids.mangled, value=ids.mangled_example))
+    if ids.conflicts:
+        warnings.append(ngettext(
+            "{n} row has the same “{column}” as another row (“{value}”) but a different text, time or author; both were kept and deduplicated by their content.",
+            "{n} rows have the same “{column}” as another row (first: “{value}”) but a different text, time or author; all were kept and deduplicated by their content.",
+            ids.conflicts).format(column=column, n=ids.conflicts, value=ids.conflict_example))
+    if ids.other_author:
+        warnings.append(ngettext(
+            "{n} row has the “{column}” of a review imported before but another author; it was kept as a new review instead of replacing that one.",
+            "{n} rows have the “{column}” of reviews imported before but another author; they were kept as new reviews instead of replacing those.",
+            ids.other_author).format(column=column, n=ids.other_author))
+
+
+# ------------------------------------------------------------------------------------------
+# Identity
+
+
+EARLIEST_TIME = "2000-01-01"          # a review time before this is a placeholder (0001-01-01, 1900-01-00)
+_EXACT_FLOAT = float(2 ** 53)          # above this a float no longer holds every integer exactly
+_NO_ID = frozenset({"0", "-", "--", "—", "/", "null", "none", "n/a", "na", "nan", "无", "空", "暂无"})
+_RX_FLOAT_ID = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
+_PLACEHOLDER_AUTHORS = frozenset(
+    normalize for normalize in (
+        "匿名", "匿名用户", "匿名买家", "匿名客户", "匿名顾客", "匿名网友", "用户已注销", "已注销", "注销用户", "该用户已注销",
+        "账号已注销", "未知", "未知用户", "游客", "访客", "无", "暂无", "-", "--", "—", "null", "none", "n/a",
+        "anonymous", "anonymous user", "guest", "unknown", "deleted user", "用户", "买家", "客户", "顾客",
+        "淘宝用户", "天猫用户", "京东用户", "美团用户", "饿了么用户", "抖音用户", "点评用户", "微信用户", "匿名评价"))
+
+
+def is_placeholder_author(author: str | None) -> bool:
+    """True for names that platforms give to anyone (匿名用户, 用户已注销) or masks such as `a***`, `张**`."""
+    if author is None:
+        return True
+    s = author.strip()
+    if not s or s in _PLACEHOLDER_AUTHORS:
+        return True
+    if not s.isascii() and not unicodedata.is_normalized("NFKC", s):
+        s = unicodedata.normalize("NFKC", s).strip()   # full-width ＊, compatibility forms
+    if "*" in s:
+        return len(s.replace("*", "").strip()) <= 4
+    return s.lower() in _PLACEHOLDER_AUTHORS
+
+
+def looks_mangled_id(value: str) -> bool:
+    """An id Excel turned into a float: `1.23457E+17`, or 16+ digits ending in the zeros Excel pads with."""
+    if len(value) < 16 and "e" not in value and "E" not in value:
+        return False
+    if _RX_FLOAT_ID.fullmatch(value):
+        return True
+    digits = value.lstrip("+-")
+    if len(digits) >= 16 and digits.isdigit() and digits.isascii() and not digits[15:].strip("0"):
+        return True
+    return False
+
+
+class _IdState:
+    """What the rows with a platform id told about that id column during one import."""
+
+    def __init__(self) -> None:
+        self.mangled = 0
+        self.mangled_example: str | None = None
+        self.conflicts = 0
+        self.conflict_example: str | None = None
+        self.other_author = 0
+        self.conflicted: set[str] = set()         # id keys shared by different reviews in this file
+        self.pending: dict[str, tuple] = {}       # id key -> the row whose text would replace an older one
+        self.anon_keys: dict[str, str] = {}       # id key -> content key, for rows without a real author
+        self.matched_by_content: dict[str, tuple] = {}   # id key -> first row of it found by its content
+        self.unchanged: bytearray | None = None
+
+    # Ids met in this file with the text already stored, in a bit set (1 MB whatever the file's
+    # size): a later row of the id with another text is then another review, not an edit. A false
+    # hit only keeps an edit as a new review.
+    _BITS = 1 << 23
+
+    def mark_unchanged(self, key: str) -> None:
+        if self.unchanged is None:
+            self.unchanged = bytearray(self._BITS >> 3)
+        h = hash(key) & (self._BITS - 1)
+        self.unchanged[h >> 3] |= 1 << (h & 7)
+
+    def was_unchanged(self, key: str) -> bool:
+        if self.unchanged is None:
+            return False
+        h = hash(key) & (self._BITS - 1)
+        return bool(self.unchanged[h >> 3] & (1 << (h & 7)))
+
+    def conflict(self, key: str, r: tuple, fall_back) -> None:
+        if self.conflict_example is None:
+            self.conflict_example = r[10]
+        self.conflicts += 1
+        self.conflicted.add(key)
+        fall_back(r)
+
+
+def _same_content(text, author, created, time_raw, r: tuple) -> bool:
+    return text == r[2] and (author or None) == (r[9] or None) and (created or time_raw) == (r[3] or r[5])
+
+
+def _fetch(conn, keys: list[str]) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
-        q = "SELECT dedup_key, id, text, rating, rating_raw, created_at, source_id FROM feedback WHERE dedup_key IN (%s)" % (
-            ",".join("?" * len(chunk)))
+        q = ("SELECT dedup_key, id, text, rating, rating_raw, created_at, source_id, source_row, author, time_raw "
+             "FROM feedback WHERE dedup_key IN (%s)" % ",".join("?" * len(chunk)))
         for rec in conn.execute(q, chunk):
-            existing[rec[0]] = rec
-    fresh = []
+            out[rec[0]] = rec
+    return out
+
+
+def _sort_repeats(conn, rows: list[tuple], source_id: int, counts: dict, ids: _IdState, fall_back) -> None:
+    """After a plain insert of id rows: the rows it skipped are either repeats of a review of this
+    file (duplicates) or another review under the same id (kept, identified by content)."""
+    stored = _fetch(conn, list({r[12] for r in rows}))
     for r in rows:
-        old = existing.get(r[12])
-        if old is None:
-            fresh.append(r)
-            continue
-        if old[6] == source_id or (old[2] == r[2] and (r[6] is None or old[3] == r[6])):
+        old = stored.get(r[12])
+        if old is None or (old[6] == source_id and old[7] == r[1]):
+            continue  # this row is the one stored
+        if _same_content(old[2], old[8], old[5], old[9], r):
             counts["dups"] += 1
+        else:
+            ids.conflict(r[12], r, fall_back)
+
+
+def _flush_ids(conn, rows: list[tuple], source_id: int, counts: dict, ids: _IdState, fall_back) -> None:
+    """Rows with a platform id: new ones are inserted, same text is a duplicate, edited text replaces
+    the old one at the end of the import, if the id proved trustworthy in the whole file."""
+    existing = _fetch(conn, list({r[12] for r in rows}))
+    by_content = _fetch(conn, list({r[13] for r in rows if r[12] not in existing}))
+    fresh = []
+    local = ids.matched_by_content
+    fresh_keys: set[str] = set()
+    for r in rows:
+        key = r[12]
+        old = existing.get(key)
+        if old is None and r[13] in by_content and by_content[r[13]][6] != source_id:
+            # Stored before under its content (its id was not trusted then); later rows with this
+            # id are compared with this one, as with a row stored now.
+            counts["dups"] += 1
+            local.setdefault(key, r)
             continue
-        # Same review id, edited text or rating: keep the previous version (BAD_INPUTS #42).
+        if old is None:
+            first = local.get(key)
+            if first is None:
+                local[key] = r
+                fresh.append(r)
+                fresh_keys.add(key)
+            elif _same_content(first[2], first[9], first[3], first[5], r):
+                counts["dups"] += 1
+            else:
+                ids.conflict(key, r, fall_back)
+            continue
+        if old[6] == source_id:
+            if _same_content(old[2], old[8], old[5], old[9], r):
+                counts["dups"] += 1
+            else:
+                ids.conflict(key, r, fall_back)
+            continue
+        wait = ids.pending.get(key)
+        if wait is not None:
+            if _same_content(wait[2], wait[9], wait[3], wait[5], r):
+                counts["dups"] += 1
+                continue
+            # The id carries two texts in this file: not an edit. The stored review is one of
+            # them or neither; the other texts are other reviews.
+            del ids.pending[key]
+            ids.conflict(key, wait, fall_back)
+            if old[2] == r[2]:
+                counts["dups"] += 1
+            else:
+                ids.conflict(key, r, fall_back)
+            continue
+        if old[2] == r[2]:
+            # The same text is the same review; an edit changes the text (a rating alone differing
+            # between two exports is not taken as an edit, as it is not within one file either).
+            counts["dups"] += 1
+            ids.mark_unchanged(key)
+            continue
+        if key in ids.conflicted or ids.was_unchanged(key):
+            # This file also has the stored text under this id: another review, not an edit.
+            ids.conflict(key, r, fall_back)
+            continue
+        a, b = old[8], r[9]
+        if a and b and not is_placeholder_author(a) and not is_placeholder_author(b) and \
+                unicodedata.normalize("NFKC", a).strip() != unicodedata.normalize("NFKC", b).strip():
+            # Another customer under the same number: not an edit of that review.
+            ids.other_author += 1
+            fall_back(r)
+            continue
+        ids.pending[key] = r
+    for key in fresh_keys:
+        del local[key]  # stored now: the next batches find them in the table
+    if fresh:
+        added = conn.executemany(_INSERT, [r[:13] for r in fresh]).rowcount
+        counts["imported"] += added
+        counts["dups"] += len(fresh) - added
+
+
+def _settle_ids(conn, source_id: int, counts: dict, ids: _IdState) -> None:
+    """End of the file: apply the edits of trustworthy ids (keeping the previous version,
+    BAD_INPUTS #42); a review stored under an id that turned out shared is identified by its content."""
+    now = storage.now_text()
+    for key, r in ids.pending.items():
+        old = _fetch(conn, [key]).get(key)
+        if old is None:
+            counts["imported"] += conn.execute(_INSERT, r[:13]).rowcount
+            continue
         conn.execute(
             "INSERT INTO feedback_versions(feedback_id, text, rating, rating_raw, source_id, replaced_at, replaced_by_source) "
             "VALUES (?,?,?,?,?,?,?)", [old[1], old[2], old[3], old[4], old[6], now, source_id])
@@ -602,12 +940,29 @@ def _flush_ids(conn, rows: list[tuple], source_id: int, now: str, counts: dict) 
             "analyzed_at=NULL WHERE id=?",
             [r[2], r[6], r[7], r[3], r[4], r[5], old[1]])
         conn.execute("DELETE FROM feedback_topics WHERE feedback_id=? AND manual=0", [old[1]])
-        existing[r[12]] = (old[0], old[1], r[2], r[6], r[7], r[3], source_id)
         counts["updated"] += 1
-    if fresh:
-        added = conn.executemany(_INSERT, fresh).rowcount
-        counts["imported"] += added
-        counts["dups"] += len(fresh) - added
+    ids.pending.clear()
+    for key in sorted(ids.conflicted):
+        rec = conn.execute(
+            "SELECT id, author, created_at, time_precision, time_raw, text FROM feedback "
+            "WHERE dedup_key = ? AND source_id = ?", [key, source_id]).fetchone()
+        if rec is None:
+            continue
+        # The stored row is the first of its id in the file; without a real author, that first
+        # row's numbered content key was kept when it was read.
+        new_key = _plain_content_key(rec[1], rec[2], rec[3], rec[4], rec[5]) or ids.anon_keys.get(key)
+        if new_key is not None:
+            # Should the content key be taken (the same text came again without an id), the row
+            # keeps its id key: the rows of this import have no search entries yet to delete.
+            conn.execute("UPDATE OR IGNORE feedback SET dedup_key = ? WHERE id = ?", [new_key, rec[0]])
+
+
+def _plain_content_key(author, created, precision, time_raw, text) -> str | None:
+    """The content key of a row with a real author (rows without one are numbered in file order)."""
+    if author is None or is_placeholder_author(author):
+        return None
+    tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
+    return "ath:" + hashlib.blake2b(f"{author}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest().hex()
 
 
 # ------------------------------------------------------------------------------------------

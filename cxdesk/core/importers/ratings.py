@@ -37,6 +37,7 @@ _RX_STARS_PREFIX = re.compile(r"^(?:星级|评分|打分|rating|score)\s*[:：]?
 class ParsedRating:
     value: float     # 1..5
     scale: str       # "5" | "10" | "100" | "words" | "stars"
+    below_scale: bool = False   # a half star under the lowest rating (Meituan's `0.5分`), counted as 1
 
 
 class RatingParseError(ValueError):
@@ -53,6 +54,14 @@ def _to_five(number: float, scale: str) -> float:
     return round(1.0 + (number - lo) * 4.0 / (hi - lo), 2)
 
 
+def _rated(number: float, scale: str, kind: str | None = None) -> ParsedRating:
+    lo = SCALES[scale][0]
+    if lo == 1.0 and 0.0 < number < lo:
+        # Platforms that allow half stars give `0.5分`: the lowest rating, not a broken value.
+        return ParsedRating(1.0, kind or scale, below_scale=True)
+    return ParsedRating(_to_five(number, scale), kind or scale)
+
+
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
@@ -66,7 +75,7 @@ def parse_rating(value, scale: str = "5") -> ParsedRating | None:
     if isinstance(value, (int, float)):
         if value != value:
             return None
-        return ParsedRating(_to_five(float(value), scale), scale)
+        return _rated(float(value), scale)
     s = str(value).strip()
     if not s:
         return None
@@ -84,29 +93,29 @@ def parse_rating(value, scale: str = "5") -> ParsedRating | None:
         total = filled + empty if filled + empty > 5 else 5
         if filled == 0:
             raise RatingParseError(_("no filled stars"))
-        return ParsedRating(_to_five(float(filled), "10" if total == 10 else "5"), "stars")
+        return _rated(float(filled), "10" if total == 10 else "5", "stars")
     m = _RX_NUM.match(s)
     if m:
         number = float(m.group(1))
         unit = (m.group(2) or "").lower()
         if unit in ("星", "颗星") or unit.startswith("star"):
-            return ParsedRating(_to_five(number, "5"), "5")
+            return _rated(number, "5")
         if unit == "%":
-            return ParsedRating(_to_five(number, "100"), "100")
-        return ParsedRating(_to_five(number, scale), scale)
+            return _rated(number, "100")
+        return _rated(number, scale)
     m = _RX_FRACTION.match(s)
     if m:
         number, top = float(m.group(1)), float(m.group(2))
         if top <= 0 or number > top:
             raise RatingParseError(_("not a rating"))
         if top == 5:
-            return ParsedRating(_to_five(number, "5"), "5")
+            return _rated(number, "5")
         if top == 10:
-            return ParsedRating(_to_five(number, "10"), "10")
-        return ParsedRating(_to_five(number * 100.0 / top, "100"), "100")
+            return _rated(number, "10")
+        return _rated(number * 100.0 / top, "100")
     m = _RX_CN.match(s)
     if m:
-        return ParsedRating(_to_five(float(_CN_DIGITS[m.group(1)]), "5"), "5")
+        return _rated(float(_CN_DIGITS[m.group(1)]), "5")
     raise RatingParseError(_("not a rating"))
 
 

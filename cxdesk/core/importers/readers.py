@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -62,7 +63,13 @@ def _refuse(path: Path, problem: str) -> UnreadableFileError:
 def detect_file(path: Path) -> FileFacts:
     """Look at the bytes, decide the reader, refuse unsafe or unusable files with one sentence."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
+        # A pipe or device would block the read forever or look empty: only regular files are tables.
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise _refuse(path, _("it is not an ordinary file (a pipe, socket or device). Save the data as a file first."))
         with path.open("rb") as fh:
             head = fh.read(65536)
     except FileNotFoundError:
@@ -87,7 +94,9 @@ def detect_file(path: Path) -> FileFacts:
         if head.startswith(magic):
             raise _refuse(path, _("it is {kind}, not a table. Export it as .xlsx or .csv.").format(kind=kind))
     bom = None
-    if head.startswith(codecs.BOM_UTF8):
+    if head.startswith(codecs.BOM_UTF32_LE) or head.startswith(codecs.BOM_UTF32_BE):
+        bom = "utf-32"  # before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one
+    elif head.startswith(codecs.BOM_UTF8):
         bom = "utf-8-sig"
     elif head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
         bom = "utf-16"
@@ -110,8 +119,11 @@ def detect_file(path: Path) -> FileFacts:
 
 
 def _peek_text(head: bytes, bom: str | None) -> str:
-    if bom == "utf-16":
-        return head.decode("utf-16", errors="replace")
+    if bom in ("utf-16", "utf-32"):
+        return head[:len(head) - len(head) % 4].decode(bom, errors="replace")
+    guess = utf32_without_bom(head[:4096])
+    if guess:
+        return head[:4096].decode(guess, errors="replace")
     if head[:4096].count(b"\x00") > 256:
         for enc in ("utf-16-le", "utf-16-be"):
             t = head[:4096].decode(enc, errors="replace")
@@ -120,9 +132,31 @@ def _peek_text(head: bytes, bom: str | None) -> str:
     return head.decode("utf-8", errors="replace")
 
 
+def utf32_without_bom(sample: bytes) -> str | None:
+    """"utf-32-le"/"utf-32-be" when the bytes are text with three NULs in every four (ASCII in UTF-32)."""
+    sample = sample[:len(sample) - len(sample) % 4]
+    if len(sample) < 16 or sample.count(b"\x00") < len(sample) // 2:
+        return None
+    lanes = [sample[i::4].count(b"\x00") for i in range(4)]
+    quarter = len(sample) // 4
+    if lanes[3] == quarter and lanes[2] >= quarter * 0.9 and lanes[0] < quarter:
+        enc = "utf-32-le"
+    elif lanes[0] == quarter and lanes[1] >= quarter * 0.9 and lanes[3] < quarter:
+        enc = "utf-32-be"
+    else:
+        return None
+    try:
+        sample.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    return enc
+
+
 def _looks_binary(head: bytes) -> bool:
     sample = head[:8192]
     if not sample:
+        return False
+    if utf32_without_bom(sample):
         return False
     nul = sample.count(b"\x00")
     if nul > len(sample) // 4:
@@ -342,6 +376,53 @@ def _sheet_member(zf: zipfile.ZipFile, sheet: str) -> str | None:
             target = t.group(1)
             return target.lstrip("/") if target.startswith("/") else "xl/" + target
     return None
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def exact_number_texts(path: Path, file_type: str, sheet: str, column: int) -> dict[int, str]:
+    """Row number (from 1) -> a numeric cell's text as saved in the sheet, for one column of an xlsx.
+
+    Long order numbers saved as numbers (by a program; Excel keeps only 15 digits) have more digits
+    than a float holds; the sheet XML still has them all. Empty for other file types.
+    """
+    if file_type != "xlsx":
+        return {}
+    import xml.etree.ElementTree as ET
+
+    want = _column_letters(column)
+    out: dict[int, str] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = _sheet_member(zf, sheet)
+            if member is None:
+                return out
+            with zf.open(member) as fh:
+                ref = None
+                for event, el in ET.iterparse(fh, events=("start", "end")):
+                    tag = _local(el.tag)
+                    if event == "start":
+                        if tag == "c":
+                            r = el.get("r") or ""
+                            t = el.get("t") or "n"
+                            ref = r if t == "n" and r.rstrip("0123456789") == want else None
+                        continue
+                    if tag == "v" and ref is not None and el.text:
+                        digits = ref[len(want):]
+                        if digits.isdigit():
+                            out[int(digits)] = el.text.strip()
+                    elif tag == "row":
+                        el.clear()
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ET.ParseError):
+        return out
+    return out
 
 
 def count_formulas_without_values(path: Path, sheet: str) -> int:
@@ -572,18 +653,30 @@ def _xml_unescape(s: str) -> str:
 # HTML tables ("xls" exports of many Chinese platforms)
 
 
+def _span(value) -> int:
+    value = str(value or "1").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 1000 else 1
+
+
 class _TableParser(HTMLParser):
+    """Tables as grids: a cell spanning rows (`rowspan`, a shop name beside all its reviews) is
+    repeated in each row it covers, so the cells after it stay in their columns; a cell spanning
+    columns (`colspan`) keeps its text in the first column and leaves the others empty."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[list[list[str]]] = []
-        self._stack: list[list[list[str]]] = []
+        # One entry per open table: its rows, and the cells still to come from rowspans above
+        # (column -> (rows left, text)).
+        self._stack: list[tuple[list[list[str]], dict[int, list]]] = []
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
-        self._span = 1
+        self._colspan = self._rowspan = 1
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
-            self._stack.append([])
+            self._finish_row()
+            self._stack.append(([], {}))
         elif tag == "tr" and self._stack:
             self._finish_row()
             self._row = []
@@ -592,8 +685,8 @@ class _TableParser(HTMLParser):
                 self._row = []
             self._finish_cell()
             self._cell = []
-            span = dict(attrs).get("colspan") or "1"
-            self._span = int(span) if str(span).isdigit() and 0 < int(span) < 1000 else 1
+            d = dict(attrs)
+            self._colspan, self._rowspan = _span(d.get("colspan")), _span(d.get("rowspan"))
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
 
@@ -604,32 +697,56 @@ class _TableParser(HTMLParser):
             self._finish_row()
         elif tag == "table" and self._stack:
             self._finish_row()
-            self.tables.append(self._stack.pop())
+            self.tables.append(self._stack.pop()[0])
 
     def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
 
+    def _fill_spanned(self) -> None:
+        """Put the cells of rowspans from above into the current row where they belong."""
+        pending = self._stack[-1][1]
+        row = self._row
+        while len(row) in pending:
+            col = len(row)
+            left, text, width = pending[col]
+            row.append(text)
+            row.extend([""] * (width - 1))
+            if left <= 1:
+                del pending[col]
+            else:
+                pending[col] = [left - 1, text, width]
+
     def _finish_cell(self):
-        if self._cell is not None and self._row is not None:
+        if self._cell is not None and self._row is not None and self._stack:
+            self._fill_spanned()
             text = "".join(self._cell).strip()
+            col = len(self._row)
             self._row.append(text)
             # A header cell spanning columns applies to each of them (BAD_INPUTS #12).
-            self._row.extend([""] * (self._span - 1))
+            self._row.extend([""] * (self._colspan - 1))
+            if self._rowspan > 1:
+                self._stack[-1][1][col] = [self._rowspan - 1, text, self._colspan]
         self._cell = None
-        self._span = 1
+        self._colspan = self._rowspan = 1
 
     def _finish_row(self):
         self._finish_cell()
         if self._row is not None and self._stack:
-            self._stack[-1].append(self._row)
+            pending = self._stack[-1][1]
+            # Spanned cells at the end of the row (or the whole row) come from above too.
+            while pending and max(pending) >= len(self._row):
+                self._fill_spanned()
+                if max(pending, default=-1) >= len(self._row) and len(self._row) not in pending:
+                    self._row.append("")
+            self._stack[-1][0].append(self._row)
         self._row = None
 
     def close(self):
         super().close()
         while self._stack:
             self._finish_row()
-            self.tables.append(self._stack.pop())
+            self.tables.append(self._stack.pop()[0])
 
 
 def parse_html_tables(text: str) -> list[list[list[str]]]:
@@ -663,33 +780,124 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
-def swallowed_lines(row: list[str], delimiter: str, columns: int) -> bool:
-    """True when a field holds several whole CSV lines: an unclosed quote ate them (BAD_INPUTS #23).
+_RX_ROW_VALUE = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}.*|\d{1,2}[-/]\d{1,2}[-/]\d{2,4}.*|\d{1,2}月\d{1,2}日.*"
+    r"|[+-]?\d+(?:\.\d+)?\s*(?:分|星|%)?|\d+(?:\.\d+)?\s*/\s*\d+|[★☆]{1,10}|\d{1,2}:\d\d(?::\d\d)?"
+    r"|(?:今天|昨天|前天|刚刚|上周|上个?月)\s*(?:\d{1,2}:\d\d)?|\d+\s*(?:秒钟?|分钟|个?小时|天|周|个?星期|个月)前")
 
-    Python's csv module reports no error then; it keeps reading into one field.
+
+def _looks_like_row(line: str, delimiter: str, columns: int) -> bool:
+    """A physical line that splits into about as many cells as the header, one of them a date or number."""
+    parts = line.split(delimiter)
+    if len(parts) < 2 or not (columns - 1 <= len(parts) <= columns + 1):
+        return False
+    return any(_RX_ROW_VALUE.fullmatch(p.strip().strip('"')) for p in parts)
+
+
+def swallowed_lines(row: list[str], delimiter: str, columns: int, *, at_end: bool = False) -> bool:
+    """True when a field holds whole CSV lines: an unclosed quote ate them (BAD_INPUTS #23).
+
+    Python's csv module reports no error then; it keeps reading into one field, up to the next
+    quotation mark or the end of the file (`at_end`: this is the file's last record). A line break
+    inside a real review is common; lines inside it that split into the table's cells (with a date
+    or number among them, or all of several lines) are not, nor is a last field that runs to the
+    end of the file with a line break.
     """
-    need = max(1, columns - 1)
+    if columns < 2:
+        return False
     for value in row:
-        if "\n" not in value:
+        if "\n" not in value and "\r" not in value:
             continue
-        lines = value.split("\n")
+        lines = value.splitlines()
         if len(lines) > 1000:
             return True
-        if sum(1 for ln in lines[1:] if ln.count(delimiter) >= need) >= 3:
+        if delimiter not in value:
+            continue
+        if any(_looks_like_row(ln, delimiter, columns) for ln in lines):
+            return True
+        filled = [ln for ln in lines if ln.strip()]
+        rowlike = [ln for ln in filled if ln.count(delimiter) == columns - 1]
+        if at_end and value.endswith(("\n", "\r")) and rowlike:
+            return True
+        if len(row) != columns and rowlike:
+            return True  # a record with the wrong number of cells, one of them holding a row's worth
+        if len(rowlike) >= (2 if columns > 2 else 3) and len(rowlike) == len(filled):
             return True
     return False
 
 
-def unclosed_quote_error(path: Path, line: int) -> UnreadableFileError:
-    return UnreadableFileError(
+def holds_row_like_lines(row: list[str], delimiter: str, columns: int) -> bool:
+    """A cell with line breaks and a line in it with as many delimiters as a row has."""
+    for value in row:
+        if ("\n" in value or "\r" in value) and delimiter in value:
+            if any(ln.count(delimiter) == columns - 1 for ln in value.splitlines()):
+                return True
+    return False
+
+
+class _LineRecords:
+    """Records of a file that does not quote line breaks: each physical line is one record,
+    read as CSV when its quotation marks pair up, else split at the delimiter as it stands."""
+
+    def __init__(self, text, delimiter: str, columns: int) -> None:
+        self._text, self._delimiter, self._columns = text, delimiter, columns
+        self.line_num = 0
+
+    def __iter__(self):
+        delimiter, columns = self._delimiter, self._columns
+        for physical in self._text:
+            self.line_num += 1
+            line = physical.rstrip("\r\n")
+            if not line.strip():
+                yield []
+                continue
+            row = next(csv.reader([line], delimiter=delimiter, strict=False), [])
+            if len(row) != columns and line.count(delimiter) == columns - 1:
+                row = line.split(delimiter)
+            yield row
+
+
+class UnclosedQuoteError(UnreadableFileError):
+    """A quotation mark that is never closed would merge the lines after it into one cell."""
+
+
+def unclosed_quote_error(path: Path, line: int) -> UnclosedQuoteError:
+    return UnclosedQuoteError(
         _("Cannot import “{file}”: a quotation mark opened on line {line} is never closed, so the rest of the file would run into one cell. Fix that line and import again.").format(
             file=path.name, line=line))
+
+
+def lines_are_rows(text_lines, delimiter: str, columns: int) -> bool:
+    """True when every line, taken as it is, splits into the table's cells: the file does not
+    quote at all (a quotation mark is part of a review), so it can be read line by line."""
+    if columns < 2:
+        return False
+    seen = 0
+    for line in text_lines:
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if line.count(delimiter) != columns - 1 and \
+                len(next(csv.reader([line], delimiter=delimiter, strict=False), [])) != columns:
+            return False
+        seen += 1
+    return seen > 0
+
+
+def file_lines_are_rows(path: Path, encoding: str, delimiter: str, columns: int) -> bool:
+    try:
+        with open(path, encoding=encoding, errors="strict", newline="") as fh:
+            return lines_are_rows((ln.lstrip("\ufeff") for ln in fh), delimiter, columns)
+    except (UnicodeDecodeError, OSError, LookupError):
+        return False
 
 
 class CsvRows:
     """Iterate the records of a delimited text file, decoding strictly; `fraction` tracks progress."""
 
-    def __init__(self, path: Path, encoding: str, delimiter: str, columns: int = 1, skip: int = 0) -> None:
+    def __init__(self, path: Path, encoding: str, delimiter: str, columns: int = 1, skip: int = 0, *,
+                 quote_none: bool = False) -> None:
+        self.quote_none = quote_none   # quotation marks are text: one line is one record
         self.path = path
         self.encoding = encoding
         self.delimiter = delimiter
@@ -708,19 +916,34 @@ class CsvRows:
         self._counter = _CountingReader(raw)
         buffered = io.BufferedReader(self._counter, buffer_size=1 << 20)
         text = io.TextIOWrapper(buffered, encoding=self.encoding, errors="strict", newline="")
-        reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', doublequote=True, strict=False)
+        if self.quote_none:
+            reader = _LineRecords(text, self.delimiter, self.columns)
+        else:
+            reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', doublequote=True, strict=False)
         line = 0
         try:
-            delim, columns, skip = self.delimiter, self.columns, self.skip
+            delim, columns, skip = self.delimiter, (1 if self.quote_none else self.columns), self.skip
             n = 0
+            row: list[str] = []
+            checked_lines = False
             for row in reader:
                 n += 1
                 now = reader.line_num
-                if now - line > 3 and swallowed_lines(row, delim, columns):
-                    raise unclosed_quote_error(self.path, line + 1)
+                if now - line > 1 and columns > 1:
+                    if swallowed_lines(row, delim, columns):
+                        raise unclosed_quote_error(self.path, line + 1)
+                    if holds_row_like_lines(row, delim, columns) and not checked_lines:
+                        # Lines that could be rows inside one cell: if every line of the file is
+                        # a row on its own, a stray quotation mark made this cell.
+                        checked_lines = True
+                        if file_lines_are_rows(self.path, self.encoding, delim, columns):
+                            raise unclosed_quote_error(self.path, line + 1)
                 line = now
                 if n > skip:
                     yield n, row
+            # A quote opened on the last line runs to the end of the file within one line.
+            if row and any(v.endswith(("\n", "\r")) for v in row) and swallowed_lines(row, delim, columns, at_end=True):
+                raise unclosed_quote_error(self.path, line)
         except UnicodeDecodeError:
             bad = _first_bad_line(self.path, self.encoding)
             raise UnreadableFileError(

@@ -17,7 +17,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,13 +31,14 @@ from cxdesk.i18n import _, ngettext
 ROLES = ("text", "time", "rating", "channel", "author", "id")
 PREVIEW_ROWS = 50
 SAMPLE_BYTES = 1 << 20
-ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "big5", "utf-16", "utf-16-le", "utf-16-be")
+ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "big5", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "cp932", "cp949")
 
 # Header words per role, compared after NFKC, lower-casing and removing spaces. A header that
 # ends with a word ("评论时间") is a stronger hint than one merely containing it ("时间评论").
 _KEYWORDS: dict[str, tuple[str, ...]] = {
     "id": ("评论id", "评价id", "评论编号", "评价编号", "留言id", "反馈id", "反馈编号", "工单号", "工单编号",
-           "id", "reviewid", "commentid", "feedbackid", "ticketid", "ticket"),
+           "订单号", "订单编号", "订单id", "id", "reviewid", "commentid", "feedbackid", "ticketid", "ticket",
+           "orderid", "orderno"),
     "time": ("时间", "日期", "评论时间", "评价时间", "发布时间", "创建时间", "提交时间", "留言时间", "反馈时间",
              "发表时间", "下单时间", "日期时间", "date", "time", "datetime", "timestamp", "createdat", "created",
              "createtime", "submitted", "posted", "postedat", "reviewdate", "commentdate", "创建日期"),
@@ -81,6 +82,7 @@ class ImportPlan:
     hidden_sheets: list[str] = field(default_factory=list)
     size: int = 0
     preview_values: list[list] = field(default_factory=list, repr=False, compare=False)
+    quote_none: bool = False            # a CSV whose quotation marks are text (they do not pair up)
 
     @property
     def header_signature(self) -> str:
@@ -225,10 +227,73 @@ def _decode_sample(data: bytes, encoding: str, *, complete: bool) -> str | None:
         return None
 
 
+# Characters that make up much of any Chinese text (from word frequencies); Korean or Japanese bytes
+# read as GB18030 give rare characters instead.
+_FREQUENT_HANZI = frozenset(
+    "一是人了不在有大中国和为这上他个地年来我会以到时要出的生学说道民家子也成行下们于后就发自之对得主长可过天作"
+    "分方用多你着部能市等业全里工公经本都而高政法面门动日进区事代那去心小同北定开产前其军还然起种所如现理机体表力"
+    "好外与文当两实重新三么只山水关明从化平建又制南内西没此将员名手最东头者月间无安看见各城十相但已些正口通想度加"
+    "第她合院物性战由位常点海意场武使次二向治因立数样身情入原问把路被并利石老教万知级量任江及应省资委务元美特期世"
+    "湖回系比气汉总展电科金先声提品设或义王社很统处四首共马形己儿司太目基领队直计别女权话少流命至报米给打变果书清"
+    "活几州华解议更称程今决张导术府才保交放管结师便走达族反再题色五京河接条规式县白它改风光运信受什组听布百济党指"
+    "论强做取技黄神选记斯真却职号界件花类何眼兵传带空干农边据集联古广完质阳难增历史专官每住商即步认车台林必死游举"
+    "线言皇土团收考求德叫近备研争非具李众连调感转笑革该持始英克士尔让拉思根格造较际亲单朝红型价校约器字段周亚深候"
+    "则功属积快图火千准究往极育装许参半令吃观鱼精办像帝八复影告远群包整构料随划算象容示投势热值夫网望源息语股铁断"
+    "派速怎需片爱律纪支早况病境证编味错太慢差评送货服务态度满意喜欢推荐便宜贵菜店")
+# Hangul syllables that make up much of any Korean text.
+_FREQUENT_HANGUL = frozenset(
+    "이다는에의가을고하지요서기도로리사은어한자를아나수있시대내니게해보정만라없주국면네부제거들인구상우것장습일전"
+    "여적생학성데으께었였세마무음식맛좋너늦배달또올말짜점평뷰분안그저더잘않했겠같죠까봐와과중물번위때비경동미후오소"
+    "개모문연원신각관결실방공입계간날두러려며명발본새싸쓰야영외용운월유재조좀진차처체초추친타통트편품피필합행현화확회")
+
+
+def _share(text: str, pick, frequent: frozenset) -> tuple[int, float]:
+    chars = [ch for ch in text if pick(ch)]
+    return len(chars), (sum(1 for ch in chars if ch in frequent) / len(chars) if chars else 0.0)
+
+
+def _is_hanzi(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _is_hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+def _japanese_or_korean(sample: bytes, *, complete: bool) -> str | None:
+    """cp932 (Shift-JIS) or cp949 (EUC-KR) when the bytes are clearly Japanese or Korean text.
+
+    Both decode as GB18030 "successfully" into nonsense (BAD_INPUTS #18, #21): Japanese is told by
+    its kana, Korean by its frequent syllables, and either only when the GB18030 reading does not
+    look like Chinese.
+    """
+    gb = _decode_sample(sample, "gb18030", complete=complete)
+    if gb is not None:
+        n, frequent = _share(gb[:20000], _is_hanzi, _FREQUENT_HANZI)
+        if n >= 4 and frequent >= 0.3:
+            return None
+    ja = _decode_sample(sample, "cp932", complete=complete)
+    if ja is not None:
+        wide = [ch for ch in ja[:20000] if ord(ch) > 127]
+        kana = sum(1 for ch in wide if "\u3041" <= ch <= "\u30ff")
+        if wide and kana >= 2 and kana >= 0.2 * len(wide):
+            return "cp932"
+    ko = _decode_sample(sample, "cp949", complete=complete)
+    if ko is not None:
+        n, frequent = _share(ko[:20000], _is_hangul, _FREQUENT_HANGUL)
+        wide = sum(1 for ch in ko[:20000] if ord(ch) > 127)
+        if n >= 2 and n >= 0.6 * wide and frequent >= 0.4:
+            return "cp949"
+    return None
+
+
 def detect_encoding(sample: bytes, *, complete: bool, bom: str | None = None) -> tuple[str, list[str]]:
     """The encoding to use and the ones that decode the sample at all, best first."""
     if bom:
         return bom, [bom]
+    utf32 = readers.utf32_without_bom(sample[:4096])
+    if utf32:
+        return utf32, [utf32]
     if sample.count(b"\x00") > len(sample) // 4:
         even, odd = sample[0::2].count(b"\x00"), sample[1::2].count(b"\x00")
         guess = "utf-16-le" if odd > even else "utf-16-be"
@@ -237,6 +302,9 @@ def detect_encoding(sample: bytes, *, complete: bool, bom: str | None = None) ->
         others = [e for e in ("gb18030", "big5") if not sample.isascii()
                   and _decode_sample(sample, e, complete=complete) is not None]
         return "utf-8", ["utf-8", *others]
+    other = _japanese_or_korean(sample, complete=complete)
+    if other:
+        return other, [other, "gb18030", "big5"]
     scored = []
     for enc in ("gb18030", "big5"):
         text = _decode_sample(sample, enc, complete=complete)
@@ -440,7 +508,7 @@ def guess_roles(columns: list[str], data: list[list], *, reference: datetime, ep
 def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None, delimiter: str | None,
                   sheet: str | None) -> dict:
     out: dict = {"encoding": None, "delimiter": None, "sheets": [], "sheet": None, "hidden": [],
-                 "rows": [], "possible": [], "warnings": []}
+                 "rows": [], "possible": [], "warnings": [], "quote_none": False}
     if facts.file_type in ("xlsx", "xls"):
         infos = readers.workbook_sheets(path)
         usable = [s for s in infos if not s.chart]
@@ -500,28 +568,54 @@ def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None,
     if not complete:
         cut = text.rfind("\n")
         text = text[:cut + 1] if cut > 0 else text
-    if enc.startswith("utf-16") and delimiter is None and "\t" in text[:4096]:
+    if enc.startswith(("utf-16", "utf-32")) and delimiter is None and "\t" in text[:4096].split("\n", 1)[0]:
+        # Excel's "Unicode text" is tab-separated: a tab in the header line says so (a tab inside
+        # a quoted review further down does not).
         delim = "\t"
     else:
         delim = delimiter or detect_delimiter(text)
-    rows = []
+    try:
+        rows = _preview_records(path, text, delim, complete)
+    except readers.UnclosedQuoteError:
+        # A file that does not quote at all, with a quotation mark inside a review: each line is
+        # one row. Anything else with an unpaired quote is refused, naming the line.
+        first = text.split("\n", 1)[0]
+        if not readers.lines_are_rows(text.splitlines(), delim, first.count(delim) + 1):
+            raise
+        width = first.count(delim) + 1
+        rows = [r for r in readers._LineRecords(io.StringIO(text, newline=""), delim, width)][:PREVIEW_ROWS]
+        out["quote_none"] = True
+        out["warnings"].append(_("Quotation marks in “{file}” do not pair up; they were read as part of the text, one line per row.").format(
+            file=path.name))
+    out.update(encoding=enc, delimiter=delim, possible=possible or [enc], rows=rows)
+    return out
+
+
+def _preview_records(path: Path, text: str, delim: str, complete: bool) -> list[list[str]]:
+    rows: list[list[str]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     width = 1
     try:
         last_line = 0
         for row in reader:
             width = max(width, len(row)) if len(rows) < 5 else width
-            if reader.line_num - last_line > 3 and readers.swallowed_lines(row, delim, width):
+            if reader.line_num - last_line > 1 and readers.swallowed_lines(row, delim, width):
+                raise readers.unclosed_quote_error(path, last_line + 1)
+            if reader.line_num - last_line > 1 and width > 1 and readers.holds_row_like_lines(row, delim, width) \
+                    and readers.lines_are_rows(text.splitlines(), delim, width):
                 raise readers.unclosed_quote_error(path, last_line + 1)
             last_line = reader.line_num
             rows.append(row)
             if len(rows) >= PREVIEW_ROWS:
                 break
+        else:
+            if complete and rows and any(v.endswith(("\n", "\r")) for v in rows[-1]) \
+                    and readers.swallowed_lines(rows[-1], delim, width, at_end=True):
+                raise readers.unclosed_quote_error(path, last_line)
     except csv.Error as exc:
         raise UnreadableFileError(_("Cannot import “{file}”: line {line} cannot be read as CSV ({reason}).").format(
             file=path.name, line=reader.line_num, reason=exc)) from None
-    out.update(encoding=enc, delimiter=delim, possible=possible or [enc], rows=rows)
-    return out
+    return rows
 
 
 def _html_encoding(path: Path, facts: readers.FileFacts) -> str:
@@ -582,7 +676,7 @@ def _sniff(path: Path, *, encoding=None, sheet=None, header_row=None, reference_
         reference_time = reference_time.astimezone().replace(tzinfo=None)
     info = _read_preview(path, facts, encoding=encoding, delimiter=delimiter, sheet=sheet)
     rows = info["rows"]
-    warnings = list(facts.warnings)
+    warnings = list(facts.warnings) + info["warnings"]
     if not any(any(not _is_blank(v) for v in r) for r in rows):
         raise EmptyFileError(_("“{file}” has no data rows.").format(file=path.name))
     if header_row is None:
@@ -605,6 +699,11 @@ def _sniff(path: Path, *, encoding=None, sheet=None, header_row=None, reference_
     roles = guess_roles(columns, data, reference=reference_time, epoch1904=facts.epoch1904)
     if "text" not in roles:
         warnings.append(_("No column looks like the feedback text; choose it in the preview."))
+    language = {"cp932": _("Japanese (Shift-JIS)"), "cp949": _("Korean (EUC-KR)"),
+                "utf-32": "UTF-32", "utf-32-le": "UTF-32", "utf-32-be": "UTF-32"}.get(info["encoding"] or "")
+    if language:
+        warnings.append(_("The text is in {encoding} encoding and was read as such; check the preview.").format(
+            encoding=language))
     if info["hidden"]:
         warnings.append(_("Hidden sheets: {names}.").format(names="、".join(info["hidden"])))
     derived = _derived(data, roles)
@@ -615,7 +714,7 @@ def _sniff(path: Path, *, encoding=None, sheet=None, header_row=None, reference_
         header_row=header_row, columns=columns, roles=roles, reference_time=reference_time.replace(microsecond=0),
         raw_preview=[[readers.cell_text(v) for v in r] for r in rows], warnings=warnings,
         encodings_possible=info["possible"], epoch1904=facts.epoch1904, day_first=day_first, rating_scale=scale,
-        hidden_sheets=info["hidden"], size=size, preview_values=rows,
+        hidden_sheets=info["hidden"], size=size, preview_values=rows, quote_none=info["quote_none"],
     )
 
 
@@ -650,6 +749,10 @@ def preview_rows(plan: ImportPlan, n: int = PREVIEW_ROWS) -> list[PreviewRow]:
                 parsed = parse_time(raw[plan.roles["time"]], plan.reference_time, day_first=plan.day_first,
                                     epoch1904=plan.epoch1904)
                 t = parsed.text() if parsed else None
+                latest = max(plan.reference_time, datetime.now()) + timedelta(days=1)
+                if parsed and not (datetime(2000, 1, 1) <= parsed.value <= latest):
+                    # The import keeps such a review without a date; the preview says why.
+                    t, terr = None, _("before 2000 or more than a day in the future")
             except TimeParseError as exc:
                 terr = exc.reason
         if "rating" in plan.roles and plan.roles["rating"] < len(raw):

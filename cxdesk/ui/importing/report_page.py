@@ -143,11 +143,16 @@ class ReportPageMixin:
                 shown=len(rejected), total=rejected_total))
         self.report_details.setText("\n".join(lines))
         self.report_details.setVisible(bool(lines))
-        self.rejected_model.set_rows(rejected)
+        # Rows kept with a time or rating left empty are listed too, after the rows not imported.
+        listed = rejected + list(result.notes)
+        self.rejected_title.setText(_("Rows that were not imported, and why:") if rejected
+                                    else _("Reviews kept with a time or rating left empty, and why:"))
+        self.export_button.setText(_("Save rejected rows…") if rejected else _("Save this list…"))
+        self.rejected_model.set_rows(listed)
         self.rejected_view.resizeColumnsToContents()
         for w in (self.rejected_title, self.rejected_view, self.export_button):
-            w.setVisible(bool(rejected))
-        self.report_spacer.setVisible(not rejected)
+            w.setVisible(bool(listed))
+        self.report_spacer.setVisible(not listed)
         self.undo_button.setVisible(self.command is not None)
         self.undo_button.setEnabled(self.command is not None)
         self.view_button.setEnabled(imported > 0 and result.source_id is not None)
