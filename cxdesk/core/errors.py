@@ -37,3 +37,15 @@ class NotFoundError(CxdeskError):
 
 class InvalidValueError(CxdeskError):
     """An argument from the owner (date, status, name) is not valid."""
+
+
+class ReadOnlyDatabaseError(DatabaseError):
+    """The database sits in a read-only place: reading works, this change cannot be made."""
+
+
+class DamagedDatabaseError(DatabaseError):
+    """SQLite reports damaged pages: numbers from this file cannot be trusted."""
+
+
+class PartlyDoneError(CxdeskError):
+    """The main work was committed but a follow-up step failed (it finishes next time)."""
