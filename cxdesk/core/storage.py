@@ -633,6 +633,16 @@ def _live_files(db_path: Path) -> set[Path]:
     return {base, *(base.with_name(base.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
 
 
+def integrity_summary(rows: list[str]) -> str:
+    """SQLite's integrity-check lines as one short phrase: how many problems, the first one."""
+    problems = [line for row in rows for line in str(row).splitlines() if line.strip() and not line.startswith("***")]
+    if not problems:
+        return ""
+    if len(problems) == 1:
+        return problems[0]
+    return _("{n} problems, the first: {first}").format(n=len(problems) if len(problems) < 20 else "20+", first=problems[0])
+
+
 def file_integrity(path: Path) -> tuple[bool, str]:
     """Open a database file read-only and run SQLite's integrity check; (passed, first problems)."""
     from urllib.parse import quote
@@ -645,7 +655,7 @@ def file_integrity(path: Path) -> tuple[bool, str]:
     try:
         rows = [r[0] for r in conn.execute("PRAGMA integrity_check(20)").fetchall()]
         if rows != ["ok"]:
-            return False, "; ".join(rows[:5])
+            return False, integrity_summary(rows)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return True, ""
     except sqlite3.Error as exc:
@@ -696,6 +706,8 @@ def make_backup(db: sqlite_utils.Database, db_path: Path | None = None, *, reaso
     if refuse_damaged is None:
         refuse_damaged = reason == "manual"
     if target is None:
+        if is_read_only(db):
+            raise ReadOnlyDatabaseError(read_only_sentence(db_path, getattr(db, "read_only_reason", "")))
         folder = backup_dir(db_path)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -878,7 +890,7 @@ def restore_backup(db_path: Path, backup: Path) -> RestoreResult:
     """Put `backup` in place of the database at `db_path`, keeping the current file aside.
 
     The backup must pass its integrity check. The current database (and its -wal) is renamed to
-    `<name>.damaged-<time>` (kept, never deleted); the backup is copied beside it and moved into
+    `<name>.before-restore-<time>` (kept, never deleted); the backup is copied beside it and moved into
     place in one step, then opened (and migrated if it is older).
     """
     import shutil
@@ -914,7 +926,7 @@ def restore_backup(db_path: Path, backup: Path) -> RestoreResult:
     kept: Path | None = None
     try:
         if db_path.exists():
-            kept = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
+            kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
             os.replace(db_path, kept)
             for suffix in ("-wal", "-shm", "-journal"):
                 side = db_path.with_name(db_path.name + suffix)
@@ -965,7 +977,8 @@ def check_db(db: sqlite_utils.Database) -> CheckReport:
         rows = [str(exc)]
     if rows != ["ok"]:
         ok = False
-        messages.append(_("The database file is damaged: {details}").format(details="; ".join(rows[:5])))
+        messages.append(_("The database file is damaged ({details}); its numbers cannot be trusted.").format(
+            details=integrity_summary(rows)))
     try:
         fk = db.execute("PRAGMA foreign_key_check").fetchall()
     except sqlite3.DatabaseError:
@@ -983,7 +996,7 @@ def check_db(db: sqlite_utils.Database) -> CheckReport:
     except sqlite3.DatabaseError as exc:
         if ok:
             ok = False
-            messages.append(_("The database file is damaged: {details}").format(details=exc))
+            messages.append(_("The database file is damaged ({details}); its numbers cannot be trusted.").format(details=exc))
     version = schema_version(db)
     if ok:
         messages.append(

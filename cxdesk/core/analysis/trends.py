@@ -511,12 +511,15 @@ def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None
 
 
 def _try_refresh(db) -> bool:
-    """Refresh if possible; False if another writer is busy (the caller then counts directly)."""
+    """Refresh if possible; False if another writer is busy or the database is read-only (the caller
+    then counts directly)."""
+    if getattr(db, "read_only", False):
+        return summary_is_current(db)
     try:
         refresh_summary(db, busy_ms=500)
         return True
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if "locked" in str(exc) or "busy" in str(exc) or "readonly" in str(exc):
             return False
         raise
 
