@@ -181,7 +181,10 @@ def cmd_topics(args: argparse.Namespace) -> int:
     from cxdesk.core.filters import FeedbackFilter
 
     db = open_database(args)
-    flt = FeedbackFilter(date_from=_parse_day(args.date_from, "--from"), date_to=_parse_day(args.date_to, "--to"))
+    date_from, date_to = _parse_day(args.date_from, "--from"), _parse_day(args.date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidValueError(_("--from {start} is after --to {end}.").format(start=date_from, end=date_to))
+    flt = FeedbackFilter(date_from=date_from, date_to=date_to)
 
     if args.templates:
         data = [{"name": name, "label": T.template_label(name), "topics": list(topics)}

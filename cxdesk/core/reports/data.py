@@ -10,6 +10,7 @@ import importlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from cxdesk.core.bounds import clamp_stored_day
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _
 
@@ -202,7 +203,7 @@ class EvaluationView:
 
 def _day(value) -> date | None:
     try:
-        return date.fromisoformat(str(value)[:10]) if value else None
+        return clamp_stored_day(value)
     except ValueError:
         return None
 

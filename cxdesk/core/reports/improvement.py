@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
+from cxdesk.core.bounds import clamp_stored_day
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.core.reports import data as report_data
@@ -83,7 +84,7 @@ def _short(text: str, limit: int = QUOTE_CHARS) -> str:
 
 def _day(value) -> date | None:
     try:
-        return date.fromisoformat(str(value)[:10]) if value else None
+        return clamp_stored_day(value)
     except ValueError:
         return None
 
