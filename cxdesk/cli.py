@@ -129,30 +129,10 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
         return 141
     except Exception as exc:  # noqa: BLE001 - the owner gets a sentence, the log gets the traceback
         log.exception("unexpected error in command")
+        from cxdesk.core.errors import unexpected_error_sentence
+
         sys.stderr.write(unexpected_error_sentence(exc) + "\n")
         return EXIT_ERROR
-
-
-def unexpected_error_sentence(exc: BaseException) -> str:
-    """What an error nobody planned for tells the owner: SQLite's and the system's words in plain
-    sentences with what to do, else what to try and where the log is."""
-    import errno
-    import sqlite3
-
-    from cxdesk.logs import log_path
-
-    if isinstance(exc, sqlite3.Error) or isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS):
-        from cxdesk.core.storage import explain_sqlite_error
-
-        text = str(explain_sqlite_error(exc))
-        return text + " " + _("Details are in the log: {path}").format(path=log_path())
-    if isinstance(exc, MemoryError):
-        return _("cxdesk ran out of memory. Close other programs and try again, or work on a smaller file or period. Details are in the log: {path}").format(path=log_path())
-    if isinstance(exc, OSError):
-        return _("A file could not be read or written ({reason}). Check that the drive is connected, the file is not open in another program and there is free space, then try again. Details are in the log: {path}").format(
-            reason=exc.strerror or exc, path=log_path())
-    return _("Something went wrong inside cxdesk; nothing was lost that was already saved. Try again; if it happens again, run “cxdesk check” and send the log file to whoever supports you: {path}").format(
-        path=log_path())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -180,6 +180,8 @@ def cmd_topics(args: argparse.Namespace) -> int:
     from cxdesk.core.analysis import topics as T
     from cxdesk.core.filters import FeedbackFilter
 
+    from cxdesk.core.storage import is_read_only
+
     db = open_database(args)
     date_from, date_to = _parse_day(args.date_from, "--from"), _parse_day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
@@ -208,6 +210,8 @@ def cmd_topics(args: argparse.Namespace) -> int:
     analyzed = None
     if edits and not args.no_analyze:
         analyzed = _run_analyze(db)
+    elif not edits and is_read_only(db):
+        sys.stderr.write(_("The database is read-only, so feedback not analyzed yet is not in these figures.") + "\n")
     elif not edits:
         analyzed = _run_analyze(db)  # figures must reflect every row; cheap when nothing is pending
 

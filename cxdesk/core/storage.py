@@ -452,6 +452,7 @@ def open_db(path: Path | str | None = None, *, create: bool = True, read_only: b
     db_path = Path(path) if path is not None else default_db_path()
     memory = str(db_path) == ":memory:"
     reason = ""
+    decide = read_only is None
     if not memory:
         if not db_path.exists() and not create:
             raise DatabaseError(_("Database “{path}” does not exist.").format(path=db_path))
@@ -482,7 +483,7 @@ def open_db(path: Path | str | None = None, *, create: bool = True, read_only: b
         except sqlite3.OperationalError as exc:
             # The file system said yes but SQLite was refused (a read-only bind mount, a locked-down
             # share, a file system that ignores permission bits): try again read-only.
-            if memory or read_only is not None or not db_path.exists() or not (
+            if memory or not decide or not db_path.exists() or not (
                     _is_read_only_error(exc) or "unable to open" in str(exc).lower()):
                 raise
             reason = _("writing was refused")
@@ -735,6 +736,8 @@ def make_backup(db: sqlite_utils.Database, db_path: Path | None = None, *, reaso
         dest = sqlite3.connect(str(partial))
         try:
             db.conn.backup(dest)
+            # A standalone copy: no -wal/-shm beside it (the copied header says WAL otherwise).
+            dest.execute("PRAGMA journal_mode = DELETE")
         finally:
             dest.close()
     except (sqlite3.Error, OSError) as exc:
@@ -752,10 +755,11 @@ def make_backup(db: sqlite_utils.Database, db_path: Path | None = None, *, reaso
         ) from exc
     ok, details = file_integrity(partial)
     if not ok and refuse_damaged:
-        try:
-            partial.unlink()
-        except OSError:
-            pass
+        for leftover in (partial, *(partial.with_name(partial.name + x) for x in ("-wal", "-shm", "-journal"))):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
         raise DamagedDatabaseError(
             _("The database is damaged, so no backup was written (it would only copy the damage): {details}. Run “cxdesk restore” to go back to a good backup.").format(
                 details=details), details=details)

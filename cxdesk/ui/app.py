@@ -122,14 +122,9 @@ def install_excepthook() -> None:
             return
         _hook_busy = True
         try:
-            from cxdesk.core.errors import CxdeskError
-            from cxdesk.logs import log_path
+            from cxdesk.core.errors import unexpected_error_sentence
 
-            if isinstance(exc, CxdeskError):
-                text = str(exc)
-            else:
-                text = _("Something went wrong inside cxdesk. Details were written to the log: {path}").format(
-                    path=log_path())
+            text = unexpected_error_sentence(exc)
             box = QMessageBox(QMessageBox.Warning, "cxdesk", text, QMessageBox.Ok,
                               QApplication.activeWindow())
             box.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -212,7 +207,7 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     log.info("cxdesk %s starting (language %s)", __version__, lang)
 
     from cxdesk.core.errors import CxdeskError
-    from cxdesk.core.storage import open_db
+    from cxdesk.core.storage import is_read_only, open_db, read_only_sentence
     from cxdesk.ui.instance_lock import DatabaseLock
 
     path = _resolve_db_path(db_path)
@@ -223,8 +218,12 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
         ).format(path=path))
         _join(preloading)
         return 1
+    read_only_note = ""
     try:
-        open_db(path).close()
+        probe = open_db(path)
+        if is_read_only(probe):
+            read_only_note = read_only_sentence(path, probe.read_only_reason)
+        probe.close()
     except CxdeskError as exc:
         lock.release()
         QMessageBox.critical(None, "cxdesk", str(exc))
@@ -239,6 +238,9 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     ctx = AppContext(path)
     window = MainWindow(ctx, lock=lock, background_imports=True)
     window.show()
+    if read_only_note:
+        # A USB stick or shared drive: everything can be looked at; changes would fail one by one.
+        window.message_bar.show_warning(read_only_note)
     if demo:
         QTimer.singleShot(0, window.open_demo)
     probe = os.environ.get("CXDESK_STARTUP_PROBE")
