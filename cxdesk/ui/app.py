@@ -207,7 +207,6 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     log.info("cxdesk %s starting (language %s)", __version__, lang)
 
     from cxdesk.core.errors import CxdeskError
-    from cxdesk.core.storage import is_read_only, open_db, read_only_sentence
     from cxdesk.ui.instance_lock import DatabaseLock
 
     path = _resolve_db_path(db_path)
@@ -218,12 +217,8 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
         ).format(path=path))
         _join(preloading)
         return 1
-    read_only_note = ""
     try:
-        probe = open_db(path)
-        if is_read_only(probe):
-            read_only_note = read_only_sentence(path, probe.read_only_reason)
-        probe.close()
+        note = read_only_note(path)
     except CxdeskError as exc:
         lock.release()
         QMessageBox.critical(None, "cxdesk", str(exc))
@@ -238,9 +233,9 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     ctx = AppContext(path)
     window = MainWindow(ctx, lock=lock, background_imports=True)
     window.show()
-    if read_only_note:
+    if note:
         # A USB stick or shared drive: everything can be looked at; changes would fail one by one.
-        window.message_bar.show_warning(read_only_note)
+        window.message_bar.show_warning(note)
     if demo:
         QTimer.singleShot(0, window.open_demo)
     probe = os.environ.get("CXDESK_STARTUP_PROBE")
@@ -251,6 +246,18 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     lock.release()
     _join(preloading)
     return int(code)
+
+
+def read_only_note(path: Path) -> str:
+    """Open (create, migrate) the database once before the window; the sentence to show when it
+    could only be opened read-only, else "". Raises CxdeskError when it cannot be used at all."""
+    from cxdesk.core.storage import is_read_only, open_db, read_only_sentence
+
+    db = open_db(path)
+    try:
+        return read_only_sentence(path, db.read_only_reason) if is_read_only(db) else ""
+    finally:
+        db.close()
 
 
 def _join(thread) -> None:
