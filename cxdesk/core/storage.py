@@ -559,6 +559,24 @@ def explain_sqlite_error(exc: BaseException, path=None) -> DatabaseError:
     return DatabaseError(msg.format(path=path), details=repr(exc))
 
 
+def plain_sqlite_reason(exc: BaseException) -> str:
+    """SQLite's words as a short phrase for inside a sentence ("… could not be written (REASON) …")."""
+    text = str(exc).lower()
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "full" in text:
+        return _("the disk is full")
+    if "locked" in text or "busy" in text:
+        return _("another cxdesk window or command was writing to it for too long")
+    if _is_read_only_error(exc):
+        return _("the database is in a read-only place")
+    if "i/o error" in text:
+        return _("the disk reported an error; check that the drive is still connected")
+    if is_damage_error(exc):
+        return _("the database is damaged; run “cxdesk check”")
+    if "unable to open" in text:
+        return _("the database file cannot be opened")
+    return str(exc)
+
+
 def damaged_sentence(path) -> str:
     return _("The database “{path}” is damaged (SQLite reports damaged pages), so its numbers cannot be trusted. Run “cxdesk restore” to see the backups and go back to the newest good one; the damaged file is kept aside.").format(path=path)
 
