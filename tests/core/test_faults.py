@@ -600,3 +600,45 @@ def test_a_locked_database_is_a_sentence(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert rc == 1
     assert "is busy: another cxdesk window or command is writing to it" in err
+
+
+_FULL_DISK = textwrap.dedent("""
+    set -u
+    mount -t tmpfs -o size=1200k tmpfs "$1" || exit 99
+    cd "$1"
+    for c in "$@"; do
+        [ "$c" = "$1" ] && continue
+        echo "=== $c"
+        eval "$PY -m cxdesk --lang en --db shop.db $c" 2>&1
+        echo "rc=$?"
+    done
+""")
+
+
+@pytest.mark.skipif(not _have_unshare(), reason="needs Linux user and mount namespaces (unshare -rm)")
+def test_a_full_disk_during_an_import_loses_nothing_and_says_so(tmp_path):
+    """A real small file system (1.2 MB) that fills up during the second import."""
+    small = tmp_path / "small"
+    small.mkdir()
+    first = write_reviews(tmp_path / "first.csv", 3)
+    big = write_reviews(tmp_path / "big.csv", 3000, seed=4)
+    script = tmp_path / "full.sh"
+    script.write_text(_FULL_DISK, encoding="utf-8")
+    env = dict(os.environ, PY=sys.executable, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    commands = [f"import {first} --no-analyze", f"import {big}", "check", "stats --json"]
+    out = subprocess.run(["unshare", "-rm", "bash", str(script), str(small), *commands],
+                         capture_output=True, text=True, encoding="utf-8", env=env, timeout=300)
+    if out.returncode == 99:
+        pytest.skip("cannot mount a small file system here")
+    blocks = []
+    for block in out.stdout.split("=== ")[1:]:
+        _head, _, rest = block.partition("\n")
+        body, _, rc = rest.rpartition("rc=")
+        blocks.append((int(rc), body))
+    assert len(blocks) == 4, out.stdout + out.stderr
+    (rc1, first_out), (rc2, big_out), (rc3, check_out), (rc4, stats_out) = blocks
+    assert rc1 == 0, first_out
+    assert rc2 == 1 and "the disk is full" in big_out and "nothing from “big.csv” was imported" in big_out, big_out
+    assert "Traceback" not in big_out and len(big_out.strip().splitlines()) == 1
+    assert rc3 == 0 and "3 feedback rows" in check_out, check_out
+    assert rc4 == 0 and json.loads(stats_out)["total"] == 3
