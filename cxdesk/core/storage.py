@@ -407,6 +407,10 @@ def connect(path: Path | str, *, read_only: bool = False, immutable: bool = Fals
         uri = "file:" + quote(Path(path).resolve().as_posix()) + ("?immutable=1" if immutable else "?mode=ro")
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     else:
+        try:
+            new_file = str(path) != ":memory:" and (not Path(path).exists() or Path(path).stat().st_size == 0)
+        except OSError:
+            new_file = False
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -414,7 +418,7 @@ def connect(path: Path | str, *, read_only: bool = False, immutable: bool = Fals
         # SQLite answers with the old mode when it cannot switch right now (another process is
         # creating the same new file): ask again for a moment. Network folders may refuse WAL for
         # good; the default rollback journal is still safe there, so it is left as it is.
-        deadline = time.monotonic() + 5.0
+        deadline = time.monotonic() + (5.0 if new_file else 0.0)
         while str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() != "wal" \
                 and time.monotonic() < deadline:
             time.sleep(0.05)
