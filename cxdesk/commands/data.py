@@ -7,9 +7,12 @@ import logging
 import sys
 
 from cxdesk.cli import EXIT_ERROR, open_database, print_json
-from cxdesk.i18n import _, ngettext
+from cxdesk.i18n import N_, _, ngettext
 
 log = logging.getLogger("cxdesk")
+
+# Why a backup was written (the last part of its file name), as `cxdesk restore` lists it.
+BACKUP_REASONS = {"manual": N_("by hand"), "migrate": N_("before an upgrade"), "undo-import": N_("before an undo")}
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -96,9 +99,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cxdesk.core.errors import DatabaseError
-    from cxdesk.core.storage import _live_files, make_backup
+    from cxdesk.core.storage import live_files, make_backup
 
-    if args.out and Path(args.out).expanduser().resolve() in _live_files(_db_path(args).resolve()):
+    if args.out and Path(args.out).expanduser().resolve() in live_files(_db_path(args).resolve()):
         raise DatabaseError(_("“{path}” is the live database (or one of its working files); a backup cannot be written onto it. Choose another file name.").format(
             path=args.out))
     db = open_database(args)
@@ -127,7 +130,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(_("Backups of “{path}”, newest first:").format(path=db_path))
         for i, b in enumerate(backups, 1):
             state = {True: _("passed its check"), False: _("DAMAGED"), None: _("not checked")}[b.ok]
-            print(f"  {i:>2}. {b.created:%Y-%m-%d %H:%M:%S}  {b.reason:<12} {b.size / 1e6:8.1f} MB  {state}")
+            reason = _(BACKUP_REASONS[b.reason]) if b.reason in BACKUP_REASONS else b.reason
+            print(f"  {i:>2}. {b.created:%Y-%m-%d %H:%M:%S}  {b.size / 1e6:8.1f} MB  {state:<16} {reason}")
         good = next((i for i, b in enumerate(backups, 1) if b.ok), None)
         if good is not None:
             print(_("To go back to one: cxdesk restore NUMBER (the newest good one is {n}); the current file is kept aside.").format(n=good))
@@ -136,7 +140,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if choice.isdigit() and not Path(choice).exists():
         n = int(choice)
         if not 1 <= n <= len(backups):
-            raise DatabaseError(ngettext_backups(len(backups), n))
+            raise DatabaseError(_no_such_backup(len(backups), n))
         source = backups[n - 1].path
     else:
         source = Path(choice).expanduser()
@@ -153,9 +157,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def ngettext_backups(count: int, asked: int) -> str:
-    from cxdesk.i18n import ngettext
-
+def _no_such_backup(count: int, asked: int) -> str:
     if count == 0:
         return _("There are no backups to restore.")
     return ngettext("There is {count} backup; {asked} is not one of its numbers.",
@@ -248,14 +250,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     plan = _apply_maps(plan, args.map)
     progress = (None if args.json else _terminal_progress()) or no_progress
     result = import_file(db, plan, progress, dry_run=args.dry_run)
-    if not args.dry_run and not result.already_imported:
-        remember_mapping(db, plan)
     # The rows are committed now. What follows (search index, analysis) catches up on the next
     # import or `cxdesk analyze`; a failure there (disk full, cancelled) must not read as a failed import.
     analysis = None
     unfinished = None
     if not args.dry_run:
         try:
+            if not result.already_imported:
+                remember_mapping(db, plan)
             from cxdesk.core import search
 
             search.catch_up(db, progress)   # the new rows join the search index (analysis would do it too)

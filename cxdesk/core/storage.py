@@ -654,7 +654,8 @@ class Backup:
                 "reason": self.reason, "ok": self.ok, "size": self.size}
 
 
-def _live_files(db_path: Path) -> set[Path]:
+def live_files(db_path: Path) -> set[Path]:
+    """The database file and its working files (-wal, -shm, -journal): never a backup target."""
     base = db_path.resolve()
     return {base, *(base.with_name(base.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
 
@@ -751,7 +752,7 @@ def make_backup(db: sqlite_utils.Database, db_path: Path | None = None, *, reaso
             resolved = target.resolve()
         except OSError:
             resolved = target
-        if resolved in _live_files(db_path):
+        if resolved in live_files(db_path):
             raise DatabaseError(_("“{path}” is the live database (or one of its working files); a backup cannot be written onto it. Choose another file name.").format(path=target))
         if target.is_dir():
             raise DatabaseError(_("“{path}” is a folder; give the backup a file name, e.g. {example}.").format(
@@ -943,7 +944,7 @@ def restore_backup(db_path: Path, backup: Path) -> RestoreResult:
     backup = Path(backup)
     if not backup.is_file():
         raise DatabaseError(_("There is no backup “{path}”.").format(path=backup))
-    if backup.resolve() in _live_files(db_path):
+    if backup.resolve() in live_files(db_path):
         raise DatabaseError(_("“{path}” is the live database itself, not a backup.").format(path=backup))
     reason = _place_is_read_only(db_path)
     if reason:
