@@ -245,6 +245,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.header_row is not None:
         header_row = args.header_row - 1 if args.header_row > 0 else -1
     db = open_database(args)
+    if not args.dry_run:
+        db.require_writable()   # say so before reading a large file for nothing
     plan = sniff_file(Path(args.file).expanduser(), sheet=args.sheet, encoding=args.encoding,
                       header_row=header_row, reference_time=reference, db=db)
     plan = _apply_maps(plan, args.map)
