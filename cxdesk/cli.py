@@ -98,11 +98,21 @@ def _pre_scan_lang(argv: Sequence[str]) -> str | None:
     return None
 
 
-def open_database(args: argparse.Namespace):
-    """The database named by --db (or CXDESK_DB, or the default), opened and migrated."""
-    from cxdesk.core.storage import open_db
+def open_database(args: argparse.Namespace, *, verify: bool = True):
+    """The database named by --db (or CXDESK_DB, or the default), opened and migrated.
 
-    return open_db(Path(args.db).expanduser() if getattr(args, "db", None) else None)
+    With `verify`, a damaged file is refused in one sentence before any numbers come from it.
+    """
+    from cxdesk.core.storage import open_db, verify_not_damaged
+
+    db = open_db(Path(args.db).expanduser() if getattr(args, "db", None) else None)
+    if verify:
+        try:
+            verify_not_damaged(db)
+        except BaseException:
+            db.close()
+            raise
+    return db
 
 
 def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

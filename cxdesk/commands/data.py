@@ -70,7 +70,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from cxdesk.core.storage import check_db
 
     try:
-        db = open_database(args)
+        db = open_database(args, verify=False)   # the check below says what is damaged
     except ReadOnlyDatabaseError:
         raise
     except DatabaseError as exc:

@@ -520,6 +520,66 @@ def _open(db_path: Path, *, read_only: bool) -> Database:
     return db
 
 
+# Files up to this size get SQLite's quick check before a command shows numbers from them (once per
+# change of the file, remembered in the cache folder); larger ones rely on SQLite's own errors.
+QUICK_CHECK_MAX_BYTES = 400_000_000
+QUICK_CHECKS_FILE = "quick-checks.json"
+
+
+def _file_key(path: Path) -> list | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key = [st.st_size, st.st_mtime_ns]
+    wal = path.with_name(path.name + "-wal")
+    try:
+        wst = wal.stat()
+        key += [wst.st_size, wst.st_mtime_ns]
+    except OSError:
+        pass
+    return key
+
+
+def verify_not_damaged(db: sqlite_utils.Database) -> None:
+    """Raise `DamagedDatabaseError` if SQLite's quick check finds damaged pages.
+
+    Damage in pages a command does not happen to read would otherwise go unnoticed while it prints
+    numbers. The check runs once per change of the file (sizes and times of the file and its -wal).
+    """
+    path = db_path_of(db)
+    if path is None:
+        return
+    key = _file_key(path)
+    if key is None or key[0] > QUICK_CHECK_MAX_BYTES:
+        return
+    store = cache_dir() / QUICK_CHECKS_FILE
+    try:
+        known = json.loads(store.read_text(encoding="utf-8"))
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    name = str(path.resolve())
+    if known.get(name) == key:
+        return
+    try:
+        rows = [r[0] for r in db.execute("PRAGMA quick_check(5)").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        rows = [str(exc)]
+    if rows != ["ok"]:
+        raise DamagedDatabaseError(damaged_sentence(path), details="; ".join(map(str, rows)))
+    known[name] = key
+    if len(known) > 200:
+        known = dict(list(known.items())[-100:])
+    try:
+        tmp = store.with_name(f"{store.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known), encoding="utf-8")
+        os.replace(tmp, store)
+    except OSError:
+        pass
+
+
 def is_read_only(db: sqlite_utils.Database) -> bool:
     return bool(getattr(db, "read_only", False))
 
