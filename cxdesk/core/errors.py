@@ -47,10 +47,6 @@ class DamagedDatabaseError(DatabaseError):
     """SQLite reports damaged pages: numbers from this file cannot be trusted."""
 
 
-class PartlyDoneError(CxdeskError):
-    """The main work was committed but a follow-up step failed (it finishes next time)."""
-
-
 def unexpected_error_sentence(exc: BaseException) -> str:
     """What an error nobody planned for tells the owner (CLI and the window's last-resort hook):
     SQLite's and the system's words as plain sentences with what to do, else what to try and where

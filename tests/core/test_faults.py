@@ -285,6 +285,22 @@ def test_stats_on_a_damaged_database_says_so_instead_of_numbers(tmp_path):
     assert "is damaged" in out.stderr and "cxdesk restore" in out.stderr
 
 
+def test_damage_in_pages_stats_does_not_read_is_still_reported(tmp_path):
+    """`stats` answers from summary tables; two damaged pages of the feedback table must still stop it."""
+    db_path = make_shop(tmp_path / "shop.db")
+    first = run_cli("--db", str(db_path), "--lang", "en", "stats", "--json")
+    assert first.returncode == 0 and json.loads(first.stdout)["total"] == 2000
+    pages, size = feedback_pages(db_path)
+    with open(db_path, "r+b") as fh:
+        for page in pages[3:5]:
+            fh.seek((page - 1) * size + 16)
+            fh.write(bytes(random.Random(page).getrandbits(8) for _ in range(size - 32)))
+    out = run_cli("--db", str(db_path), "--lang", "en", "stats", "--json")
+    no_traceback(out)
+    assert out.returncode == 1 and out.stdout == ""
+    assert "is damaged" in out.stderr
+
+
 def test_backup_refuses_a_damaged_database(tmp_path):
     db_path = make_shop(tmp_path / "shop.db")
     damage(db_path)
