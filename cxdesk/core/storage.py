@@ -979,6 +979,26 @@ def _window_has_open(db_path: Path) -> bool:
     return pid != os.getpid()
 
 
+def _writer_active(db_path: Path) -> bool:
+    """True if another connection holds the write lock (an import running in another process)."""
+    if not db_path.exists():
+        return False
+    from urllib.parse import quote
+
+    conn = None
+    try:
+        conn = sqlite3.connect("file:" + quote(db_path.resolve().as_posix()) + "?mode=rw", uri=True,
+                               timeout=2.0, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.Error as exc:
+        return _is_busy(exc)
+    finally:
+        if conn is not None:
+            conn.close()
+
+
 def window_lock_path(db_path: Path) -> Path:
     """Where a window's lock file for `db_path` lives (one window per database)."""
     import hashlib
@@ -1011,6 +1031,8 @@ def restore_backup(db_path: Path, backup: Path) -> RestoreResult:
         raise ReadOnlyDatabaseError(read_only_sentence(db_path, reason))
     if _window_has_open(db_path):
         raise DatabaseError(_("“{path}” is open in a cxdesk window. Close the window, then restore again.").format(path=db_path))
+    if _writer_active(db_path):
+        raise DatabaseError(_("Another cxdesk command is writing to “{path}” right now. Wait until it has finished, then restore again.").format(path=db_path))
     ok, details = file_integrity(backup)
     if not ok:
         raise DamagedDatabaseError(_("The backup “{path}” is damaged too ({details}); choose an older one from “cxdesk restore”.").format(

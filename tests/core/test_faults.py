@@ -340,6 +340,23 @@ def test_restore_lists_backups_and_brings_back_a_good_one(tmp_path):
     assert check.returncode == 0 and "2000 feedback rows" in check.stdout
 
 
+def test_restore_waits_for_no_one_and_refuses_while_another_process_writes(tmp_path):
+    db_path = make_shop(tmp_path / "shop.db", 100)
+    db = storage.open_db(db_path)
+    backup = storage.make_backup(db, reason="manual")
+    db.close()
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db_path), "8"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(DatabaseError) as err:
+            storage.restore_backup(db_path, backup)
+        assert "writing to" in str(err.value) or "正在写入" in str(err.value)
+        assert not list(tmp_path.glob("shop.db.before-restore-*"))
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
 def test_thinning_never_removes_the_newest_good_backup(tmp_path):
     db_path = make_shop(tmp_path / "shop.db", 1500)
     db = storage.open_db(db_path)
