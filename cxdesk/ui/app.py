@@ -236,6 +236,7 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     if note:
         # A USB stick or shared drive: everything can be looked at; changes would fail one by one.
         window.message_bar.show_warning(note)
+    watch_read_only(window, ctx)
     if demo:
         QTimer.singleShot(0, window.open_demo)
     probe = os.environ.get("CXDESK_STARTUP_PROBE")
@@ -258,6 +259,22 @@ def read_only_note(path: Path) -> str:
         return read_only_sentence(path, db.read_only_reason) if is_read_only(db) else ""
     finally:
         db.close()
+
+
+def watch_read_only(window, ctx) -> None:
+    """When the window switches to another database (File → Open database…), say so again if that
+    one can only be read."""
+    from cxdesk.core.errors import CxdeskError
+
+    def changed(path) -> None:
+        try:
+            note = read_only_note(Path(path))
+        except CxdeskError:
+            return   # the switch itself reports a database that cannot be used
+        if note:
+            window.message_bar.show_warning(note)
+
+    ctx.database_changed.connect(changed)
 
 
 def _join(thread) -> None:

@@ -54,3 +54,27 @@ def test_window_opens_read_only_with_a_message_bar(qtbot, ctx, tmp_path, read_on
     assert "read-only place" in win.message_bar.text()
     assert "went wrong" not in win.message_bar.text()
     set_language("zh_CN")
+
+
+def test_switching_to_a_read_only_database_says_so(qtbot, ctx, tmp_path, monkeypatch):
+    from cxdesk.core import storage
+    from cxdesk.i18n import set_language
+    from cxdesk.ui.app import watch_read_only
+    from cxdesk.ui.main_window import MainWindow
+
+    set_language("en")
+    other = tmp_path / "usb" / "shop.db"
+    other.parent.mkdir()
+    storage.open_db(other).close()
+    win = MainWindow(ctx)
+    win.confirm_quit = False
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.status_refreshed, timeout=10000):
+        win.show()
+    watch_read_only(win, ctx)
+    assert not win.message_bar.isVisible()
+    monkeypatch.setattr(storage, "_place_is_read_only",
+                        lambda path: "the drive is mounted read-only" if "usb" in str(path) else "")
+    assert win.open_database(other)
+    assert win.message_bar.isVisible() and "read-only place" in win.message_bar.text()
+    set_language("zh_CN")
