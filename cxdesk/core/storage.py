@@ -604,6 +604,8 @@ def explain_sqlite_error(exc: BaseException, path=None) -> DatabaseError:
     """SQLite's own words ("database is locked", "disk I/O error", ...) as one sentence with what to do."""
     path = path if path is not None else os.environ.get("CXDESK_DB") or default_db_path()
     text = str(exc).lower()
+    if "i/o error" in text and _disk_nearly_full(Path(path)):
+        text = "database or disk is full"   # a full disk often shows up as an I/O error on the -shm/-wal
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "database or disk is full" in text:
         msg = _("The disk holding “{path}” is full. Free some space (empty the recycle bin, remove large files) and try again; what was saved before is safe.")
     elif "locked" in text or "busy" in text:
@@ -624,6 +626,15 @@ def explain_sqlite_error(exc: BaseException, path=None) -> DatabaseError:
         msg = _("The database “{path}” could not be used: {reason}. Run “cxdesk check” to see whether it is damaged.")
         return DatabaseError(msg.format(path=path, reason=exc), details=repr(exc))
     return DatabaseError(msg.format(path=path), details=repr(exc))
+
+
+def _disk_nearly_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(Path(path).resolve().parent).free < 1_000_000
+    except OSError:
+        return False
 
 
 def plain_sqlite_reason(exc: BaseException) -> str:

@@ -675,3 +675,34 @@ def test_a_full_disk_during_an_import_loses_nothing_and_says_so(tmp_path):
     assert "Traceback" not in big_out and len(big_out.strip().splitlines()) == 1
     assert rc3 == 0 and "3 feedback rows" in check_out, check_out
     assert rc4 == 0 and json.loads(stats_out)["total"] == 3
+
+
+def test_an_io_error_on_a_full_disk_is_called_a_full_disk(monkeypatch):
+    from cxdesk.i18n import set_language
+
+    set_language("en")
+    monkeypatch.setattr(storage, "_disk_nearly_full", lambda _path: True)
+    err = storage.explain_sqlite_error(sqlite3.OperationalError("disk I/O error"), "shop.db")
+    assert "is full" in str(err)
+    monkeypatch.setattr(storage, "_disk_nearly_full", lambda _path: False)
+    err = storage.explain_sqlite_error(sqlite3.OperationalError("disk I/O error"), "shop.db")
+    assert "still connected" in str(err)
+    set_language("zh_CN")
+
+
+def test_a_log_that_cannot_be_written_prints_no_traceback(tmp_path, capsys):
+    import logging
+
+    from cxdesk import logs
+
+    handler = logs._QuietFileHandler(tmp_path / "cxdesk.log")
+    handler.stream.close()   # as when the disk is full or the folder went read-only
+    logger = logging.getLogger("cxdesk.test-quiet-log")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.error("something")
+    finally:
+        logger.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert "Logging error" not in err and "Traceback" not in err
