@@ -150,6 +150,23 @@ def test_two_imports_at_once_into_a_new_database_both_succeed(tmp_path):
     assert storage.check_db(db).ok
 
 
+def test_two_imports_at_once_into_an_existing_database_both_succeed(tmp_path):
+    db_path = make_shop(tmp_path / "shop.db", 500)
+    a = write_reviews(tmp_path / "a.csv", 1500, seed=11, tag="丙")
+    b = write_reviews(tmp_path / "b.csv", 1500, seed=12, tag="丁")
+    env = dict(os.environ, CXDESK_LANG="en", PYTHONIOENCODING="utf-8")
+    procs = [subprocess.Popen([sys.executable, "-m", "cxdesk", "--db", str(db_path), "import", str(f), "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env,
+                              cwd=ROOT) for f in (a, b)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+        assert json.loads(out)["imported"] == 1500
+    db = storage.open_db(db_path)
+    assert db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 3500
+    assert storage.check_db(db).ok
+
+
 _HOLDER = textwrap.dedent("""
     import sqlite3, sys, time
     conn = sqlite3.connect(sys.argv[1], isolation_level=None)
