@@ -21,6 +21,10 @@ from cxdesk.i18n import _, language_from_argv, language_from_env, set_language
 
 log = logging.getLogger("cxdesk")
 
+# Exit codes (README "Exit codes", defined in commands/common.py): 0 done (also when an import was
+# saved but its analysis or search index must finish next time: a note says so), 1 refused or failed
+# with a sentence, 2 wrong arguments, 130 cancelled, 141 output pipe closed.
+
 
 def ensure_streams() -> None:
     """A windowed build on Windows has no console: sys.stdout/stderr are None there."""
@@ -84,14 +88,11 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
         except (OSError, ValueError, AttributeError):
             pass
         return 141
-    except Exception:  # noqa: BLE001 - the owner gets a sentence, the log gets the traceback
+    except Exception as exc:  # noqa: BLE001 - the owner gets a sentence, the log gets the traceback
         log.exception("unexpected error in command")
-        from cxdesk.logs import log_path
+        from cxdesk.core.errors import unexpected_error_sentence
 
-        sys.stderr.write(
-            _("Something went wrong inside cxdesk. Details were written to the log: {path}").format(path=log_path())
-            + "\n"
-        )
+        sys.stderr.write(unexpected_error_sentence(exc) + "\n")
         return EXIT_ERROR
 
 

@@ -165,8 +165,13 @@ def cmd_topics(args: argparse.Namespace) -> int:
     from cxdesk.core.analysis import topics as T
     from cxdesk.core.filters import FeedbackFilter
 
+    from cxdesk.core.storage import is_read_only
+
     db = open_database(args)
-    flt = FeedbackFilter(date_from=parse_day(args.date_from, "--from"), date_to=parse_day(args.date_to, "--to"))
+    date_from, date_to = parse_day(args.date_from, "--from"), parse_day(args.date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidValueError(_("--from {start} is after --to {end}.").format(start=date_from, end=date_to))
+    flt = FeedbackFilter(date_from=date_from, date_to=date_to)
 
     if args.templates:
         data = [{"name": name, "label": T.template_label(name), "topics": list(topics)}
@@ -190,6 +195,8 @@ def cmd_topics(args: argparse.Namespace) -> int:
     analyzed = None
     if edits and not args.no_analyze:
         analyzed = _run_analyze(db)
+    elif not edits and is_read_only(db):
+        sys.stderr.write(_("The database is read-only, so feedback not analyzed yet is not in these figures.") + "\n")
     elif not edits:
         analyzed = _run_analyze(db)  # figures must reflect every row; cheap when nothing is pending
 

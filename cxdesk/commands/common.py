@@ -19,11 +19,21 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def open_database(args: argparse.Namespace):
-    """The database named by --db (or CXDESK_DB, or the default), opened and migrated."""
-    from cxdesk.core.storage import open_db
+def open_database(args: argparse.Namespace, *, verify: bool = True):
+    """The database named by --db (or CXDESK_DB, or the default), opened and migrated.
 
-    return open_db(Path(args.db).expanduser() if args.db else None)
+    With `verify`, a damaged file is refused in one sentence before any numbers come from it.
+    """
+    from cxdesk.core.storage import open_db, verify_not_damaged
+
+    db = open_db(Path(args.db).expanduser() if args.db else None)
+    if verify:
+        try:
+            verify_not_damaged(db)
+        except BaseException:
+            db.close()
+            raise
+    return db
 
 
 def add_command(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser, name: str, func: Callable,

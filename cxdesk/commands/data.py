@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from cxdesk.commands.common import EXIT_ERROR, EXIT_USAGE, add_command, open_database, print_items, print_json
-from cxdesk.i18n import _
+from cxdesk.i18n import N_, _, ngettext
+
+log = logging.getLogger("cxdesk")
+
+# Why a backup was written (the last part of its file name), as `cxdesk restore` lists it.
+BACKUP_REASONS = {"manual": N_("by hand"), "migrate": N_("before an upgrade"), "undo-import": N_("before an undo")}
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -39,11 +45,43 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--out", metavar="FILE", help=_("where to write the copy (default: the backups folder)"))
     p.set_defaults(func=cmd_backup)
 
+    p = sub.add_parser("restore", parents=[parent],
+                       help=_("list the backups with their dates and checks, or go back to one"))
+    p.add_argument("backup", metavar="BACKUP", nargs="?",
+                   help=_("number from the list (1 = newest) or a backup file; without it the backups are listed"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p.set_defaults(func=cmd_restore)
+
+
+def _db_path(args: argparse.Namespace):
+    from pathlib import Path
+
+    from cxdesk.core.storage import default_db_path
+
+    return Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from cxdesk.core.errors import DamagedDatabaseError, DatabaseError, ReadOnlyDatabaseError
     from cxdesk.core.storage import check_db
 
-    db = open_database(args)
+    try:
+        db = open_database(args, verify=False)   # the check below says what is damaged
+    except ReadOnlyDatabaseError:
+        raise
+    except DatabaseError as exc:
+        # The file cannot even be opened: that is the check's answer, with what to do.
+        if not isinstance(exc, DamagedDatabaseError) and not _db_path(args).exists():
+            raise
+        messages = [str(exc)]
+        if not isinstance(exc, DamagedDatabaseError):
+            messages.append(_("Run “cxdesk restore” to see the backups and go back to a good one."))
+        if args.json:
+            print_json({"ok": False, "messages": messages, "counts": {}})
+        else:
+            for line in messages:
+                print(line)
+        return EXIT_ERROR
     report = check_db(db)
     if args.json:
         print_json({"ok": report.ok, "messages": report.messages, "counts": report.counts})
@@ -56,12 +94,71 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from cxdesk.core.storage import make_backup
+    from cxdesk.core.errors import DatabaseError
+    from cxdesk.core.storage import live_files, make_backup
 
-    db = open_database(args)
+    if args.out and Path(args.out).expanduser().resolve() in live_files(_db_path(args).resolve()):
+        raise DatabaseError(_("“{path}” is the live database (or one of its working files); a backup cannot be written onto it. Choose another file name.").format(
+            path=args.out))
+    db = open_database(args, verify=False)   # make_backup checks the copy and refuses damage itself
     target = make_backup(db, reason="manual", target=Path(args.out) if args.out else None)
-    print(_("Backup written to {path}").format(path=target))
+    print(_("Backup written to {path}; it passed its integrity check.").format(path=target))
     return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cxdesk.core.errors import DatabaseError
+    from cxdesk.core.storage import backup_dir, list_backups, restore_backup
+
+    db_path = _db_path(args)
+    folder = backup_dir(db_path)
+    backups = list_backups(folder, db_path.stem, check=True) if folder.is_dir() else []
+    if not args.backup:
+        if args.json:
+            print_json({"database": str(db_path), "backups": [
+                dict(b.to_json(), number=i) for i, b in enumerate(backups, 1)]})
+            return 0
+        if not backups:
+            print(_("There are no backups of “{path}” yet (they are kept in “{folder}”).").format(path=db_path, folder=folder))
+            return 0
+        print(_("Backups of “{path}”, newest first:").format(path=db_path))
+        for i, b in enumerate(backups, 1):
+            state = {True: _("passed its check"), False: _("DAMAGED"), None: _("not checked")}[b.ok]
+            reason = _(BACKUP_REASONS[b.reason]) if b.reason in BACKUP_REASONS else b.reason
+            print(f"  {i:>2}. {b.created:%Y-%m-%d %H:%M:%S}  {b.size / 1e6:8.1f} MB  {state:<16} {reason}")
+        good = next((i for i, b in enumerate(backups, 1) if b.ok), None)
+        if good is not None:
+            print(_("To go back to one: cxdesk restore NUMBER (the newest good one is {n}); the current file is kept aside.").format(n=good))
+        return 0
+    choice = args.backup.strip()
+    if choice.isdigit() and not Path(choice).exists():
+        n = int(choice)
+        if not 1 <= n <= len(backups):
+            raise DatabaseError(_no_such_backup(len(backups), n))
+        source = backups[n - 1].path
+    else:
+        source = Path(choice).expanduser()
+    result = restore_backup(db_path, source)
+    if args.json:
+        print_json({"restored_from": str(result.restored_from), "database": str(result.database),
+                    "kept_aside": str(result.damaged_kept) if result.damaged_kept else None,
+                    "feedback": result.feedback})
+        return 0
+    print(_("Restored “{db}” from the backup “{backup}”: {n} feedback rows.").format(
+        db=result.database, backup=result.restored_from.name, n=result.feedback))
+    if result.damaged_kept:
+        print(_("The previous file was kept as “{path}”.").format(path=result.damaged_kept))
+    return 0
+
+
+def _no_such_backup(count: int, asked: int) -> str:
+    if count == 0:
+        return _("There are no backups to restore.")
+    return ngettext("There is {count} backup; {asked} is not one of its numbers.",
+                    "There are {count} backups, numbered 1 to {count}; {asked} is not one of them.", count).format(
+        count=count, asked=asked)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,30 +274,39 @@ def _cmd_import(args: argparse.Namespace) -> int:
         header_row = args.header_row - 1 if args.header_row > 0 else -1
     maps = _parse_maps(args.map)
     db = open_database(args)
+    if not args.dry_run:
+        db.require_writable()   # say so before reading a large file for nothing
     plan = sniff_file(Path(args.file).expanduser(), sheet=args.sheet, encoding=args.encoding,
                       header_row=header_row, reference_time=reference, db=db)
     plan = _apply_maps(plan, maps)
     progress = (None if args.json else _terminal_progress()) or no_progress
     result = import_file(db, plan, progress, dry_run=args.dry_run)
-    if not args.dry_run and not result.already_imported:
-        remember_mapping(db, plan)
-    if not args.dry_run:
-        from cxdesk.core import search
-
-        search.catch_up(db, progress)   # the new rows join the search index (analysis would do it too)
-
+    # The rows are committed now. What follows (search index, analysis) catches up on the next
+    # import or `cxdesk analyze`; a failure there (disk full, cancelled) must not read as a failed import.
     analysis = None
-    if not args.dry_run and not args.no_analyze and (result.imported or result.updated):
-        from cxdesk.core.analysis import analyze
+    unfinished = None
+    if not args.dry_run:
+        try:
+            if not result.already_imported:
+                remember_mapping(db, plan)
+            from cxdesk.core import search
 
-        analysis = analyze(db, progress)
+            search.catch_up(db, progress)   # the new rows join the search index (analysis would do it too)
+            if not args.no_analyze and (result.imported or result.updated):
+                from cxdesk.core.analysis import analyze
 
+                analysis = analyze(db, progress)
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the import itself succeeded
+            log.warning("follow-up after import %s failed", result.source_id, exc_info=True)
+            unfinished = _after_import_failure(result, exc)
     if args.json:
         out = result.to_json()
         out.update(delimiter=plan.delimiter, columns=plan.columns, reference_time=plan.reference_time.isoformat(sep=" "),
                    header_signature=plan.header_signature, encodings_possible=plan.encodings_possible)
         if analysis is not None:
             out["analysis"] = {"scored": analysis.scored, "version": analysis.version}
+        if unfinished:
+            out["unfinished"] = unfinished
         print_json(out)
         return 0
     for line in describe_plan(plan):
@@ -222,7 +328,32 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(_("Analyzed {n} rows (sentiment and topics).").format(n=analysis.scored))
     if result.source_id and not result.already_imported and not args.dry_run and (result.imported or result.updated):
         print(_("To take this import back: cxdesk undo-import {id}").format(id=result.source_id))
+    if unfinished:
+        sys.stderr.write(unfinished + "\n")
     return 0
+
+
+def _after_import_failure(result, exc: BaseException) -> str:
+    """One sentence for a failure after the rows were committed: they are safe, the rest comes later."""
+    import errno
+    import sqlite3
+
+    from cxdesk.core.progress import Cancelled
+    from cxdesk.core.storage import explain_sqlite_error
+
+    n = result.imported + result.updated
+    saved = ngettext("{n} row was imported; the analysis will finish next time (the next import or “cxdesk analyze”).",
+                     "{n} rows were imported; the analysis will finish next time (the next import or “cxdesk analyze”).",
+                     n).format(n=n)
+    if isinstance(exc, (KeyboardInterrupt, Cancelled)):
+        return saved + " " + _("The analysis was cancelled.")
+    if isinstance(exc, sqlite3.Error) or isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS):
+        return saved + " " + str(explain_sqlite_error(exc))
+    if isinstance(exc, OSError):
+        return saved + " " + _("Reason: {reason}.").format(reason=exc.strerror or exc)
+    from cxdesk.logs import log_path
+
+    return saved + " " + _("Details are in the log: {path}").format(path=log_path())
 
 
 def cmd_sources(args: argparse.Namespace) -> int:

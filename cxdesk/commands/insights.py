@@ -144,7 +144,14 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         alerts.dismiss_alert(db, args.dismiss)
         if not args.json:
             print(_("Alert {id} dismissed.").format(id=args.dismiss))
-    if args.run or not alerts.alerts_are_current(db):
+    from cxdesk.core.storage import is_read_only
+
+    if is_read_only(db):
+        if args.run:
+            db.require_writable()
+        if not alerts.alerts_are_current(db) and not args.json:
+            print(_("The database is read-only, so these are the alerts from the last check; newer data was not looked at."))
+    elif args.run or not alerts.alerts_are_current(db):
         alerts.run_alerts(db)  # also when data changed since the last check (e.g. an import from the CLI)
     found = alerts.list_alerts(db, include_dismissed=args.all)
     if print_items(args, found, lambda a: a.to_dict(), _("No rising complaints right now.")):

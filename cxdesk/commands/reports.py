@@ -82,7 +82,9 @@ def _summary(args: argparse.Namespace, out: Path) -> int:
     date_from = parse_day(args.date_from, "--from")
     date_to = parse_day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
-        date_from, date_to = date_to, date_from
+        from cxdesk.core.errors import InvalidValueError
+
+        raise InvalidValueError(_("--from {start} is after --to {end}.").format(start=date_from, end=date_to))
     flt = FeedbackFilter(date_from=date_from, date_to=date_to, channels=tuple(args.channel))
     from cxdesk.core.reports.excel import SECTIONS
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from cxdesk.core.bounds import clamp_day, clamp_stored_day
 from cxdesk.core import storage
 from cxdesk.core.changes import Changes
 from cxdesk.core.errors import InvalidValueError, NotFoundError
@@ -170,7 +171,12 @@ _DATE_PATTERNS = (
 
 
 def parse_date(value) -> date | None:
-    """`None`/'' -> None; a date, datetime or text such as 2024-03-05, 2024/3/5, 2024年3月5日."""
+    """`None`/'' -> None; a date, datetime or text such as 2024-03-05, 2024/3/5, 2024年3月5日, moved
+    into sane bounds (a go-live of 9999-12-31 must not break evaluations and reports)."""
+    return clamp_day(_parse_date(value))
+
+
+def _parse_date(value) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -273,7 +279,7 @@ def _row_to_action(db, row) -> Action:
         "SELECT feedback_id FROM action_feedback WHERE action_id = ? ORDER BY feedback_id", [aid]))
     return Action(
         id=aid, title=title, description=description or "", owner=owner or "", status=status,
-        live_date=date.fromisoformat(live_date) if live_date else None,
+        live_date=clamp_stored_day(live_date),
         keywords=tuple(_loads_list(keywords)), channels=tuple(_loads_list(channels)),
         topics=topics, feedback_ids=fids, position=position or 0,
         created_at=created_at, updated_at=updated_at,
@@ -578,7 +584,7 @@ def _from_text(field: str, text):
     if field in _LIST_FIELDS:
         return _loads_list(text)
     if field == "live_date":
-        return date.fromisoformat(text)
+        return clamp_stored_day(text)
     if field == "position":
         return int(text)
     return text

@@ -25,6 +25,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
+from cxdesk.core.bounds import latest
 from cxdesk.core import storage
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.filters import day_start
@@ -497,7 +498,8 @@ def _examples(db, mentions: list[_Mention], start: date, end: date) -> tuple[Exa
 
 
 def _last_data(db) -> date | None:
-    row = db.execute("SELECT max(created_at) FROM feedback WHERE deleted = 0").fetchone()
+    row = db.execute("SELECT max(created_at) FROM feedback WHERE deleted = 0 AND created_at <= ?",
+                     [latest().isoformat() + "~"]).fetchone()
     try:
         return date.fromisoformat(row[0][:10]) if row and row[0] else None
     except ValueError:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from cxdesk.core.bounds import clamp_day
+
 LABELS = ("positive", "neutral", "negative", "unknown")
 
 
@@ -25,6 +27,13 @@ class FeedbackFilter:
     search: str = ""                       # full-text search (Chinese-aware, see core.search)
     ids: tuple[int, ...] = ()              # explicit rows (e.g. an action's examples)
     include_deleted: bool = False
+
+    def __post_init__(self) -> None:
+        # Typed or stored dates such as 9999-12-31 must never break a query, chart or report.
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, clamp_day(value))
 
     def with_changes(self, **changes) -> "FeedbackFilter":
         return replace(self, **changes)

@@ -121,14 +121,9 @@ def install_excepthook() -> None:
             return
         _hook_busy = True
         try:
-            from cxdesk.core.errors import CxdeskError
-            from cxdesk.logs import log_path
+            from cxdesk.core.errors import unexpected_error_sentence
 
-            if isinstance(exc, CxdeskError):
-                text = str(exc)
-            else:
-                text = _("Something went wrong inside cxdesk. Details were written to the log: {path}").format(
-                    path=log_path())
+            text = unexpected_error_sentence(exc)
             box = QMessageBox(QMessageBox.Warning, "cxdesk", text, QMessageBox.Ok,
                               QApplication.activeWindow())
             box.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -211,7 +206,6 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     log.info("cxdesk %s starting (language %s)", __version__, lang)
 
     from cxdesk.core.errors import CxdeskError
-    from cxdesk.core.storage import open_db
     from cxdesk.ui.instance_lock import DatabaseLock
 
     path = _resolve_db_path(db_path)
@@ -223,7 +217,7 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
         _join(preloading)
         return 1
     try:
-        open_db(path).close()
+        note = read_only_note(path)
     except CxdeskError as exc:
         lock.release()
         QMessageBox.critical(None, "cxdesk", str(exc))
@@ -238,6 +232,10 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     ctx = AppContext(path)
     window = MainWindow(ctx, lock=lock, background_imports=True)
     window.show()
+    if note:
+        # A USB stick or shared drive: everything can be looked at; changes would fail one by one.
+        window.message_bar.show_warning(note)
+    watch_read_only(window, ctx)
     if demo:
         QTimer.singleShot(0, window.open_demo)
     probe = os.environ.get("CXDESK_STARTUP_PROBE")
@@ -248,6 +246,34 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     lock.release()
     _join(preloading)
     return int(code)
+
+
+def read_only_note(path: Path) -> str:
+    """Open (create, migrate) the database once before the window; the sentence to show when it
+    could only be opened read-only, else "". Raises CxdeskError when it cannot be used at all."""
+    from cxdesk.core.storage import is_read_only, open_db, read_only_sentence
+
+    db = open_db(path)
+    try:
+        return read_only_sentence(path, db.read_only_reason) if is_read_only(db) else ""
+    finally:
+        db.close()
+
+
+def watch_read_only(window, ctx) -> None:
+    """When the window switches to another database (File → Open database…), say so again if that
+    one can only be read."""
+    from cxdesk.core.errors import CxdeskError
+
+    def changed(path) -> None:
+        try:
+            note = read_only_note(Path(path))
+        except CxdeskError:
+            return   # the switch itself reports a database that cannot be used
+        if note:
+            window.message_bar.show_warning(note)
+
+    ctx.database_changed.connect(changed)
 
 
 def _join(thread) -> None:

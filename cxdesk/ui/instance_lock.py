@@ -7,23 +7,18 @@ are taken over because QLockFile checks whether the owning process still runs.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile
 
-from cxdesk.core.storage import data_dir
+from cxdesk.core.storage import window_lock_path
 
 
 def lock_path_for(db_path: Path) -> Path:
-    try:
-        key = str(Path(db_path).resolve())
-    except OSError:
-        key = str(db_path)
-    digest = hashlib.sha1(key.casefold().encode("utf-8")).hexdigest()[:16]
-    folder = data_dir() / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{Path(db_path).stem[:40]}-{digest}.lock"
+    """The lock file is named in core, so `cxdesk restore` can tell whether a window has the database open."""
+    path = window_lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 class DatabaseLock:

@@ -87,12 +87,11 @@ class Task(QRunnable):
             log.info("task %s failed: %s %s", self.title, exc, exc.details)
             self.error = str(exc)
             self.signals.failed.emit(str(exc))
-        except Exception:  # noqa: BLE001 - the owner gets a sentence, the log the traceback
+        except Exception as exc:  # noqa: BLE001 - the owner gets a sentence, the log the traceback
             log.error("task %s crashed:\n%s", self.title, traceback.format_exc())
-            from cxdesk.logs import log_path
+            from cxdesk.core.errors import unexpected_error_sentence
 
-            self.error = _("Something went wrong inside cxdesk. Details were written to the log: {path}").format(
-                path=log_path())
+            self.error = unexpected_error_sentence(exc)
             self.signals.failed.emit(self.error)
         else:
             self.signals.finished.emit(self.result)

@@ -319,7 +319,8 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             from cxdesk.core.analysis import alerts, trends
 
             dash = trends.dashboard(db, flt, granularity, progress=progress)
-            current = dash.total_rows == 0 or alerts.alerts_are_current(db)
+            # A read-only database cannot store a new check; the window's bar already says why.
+            current = dash.total_rows == 0 or getattr(db, "read_only", False) or alerts.alerts_are_current(db)
             return dash, alerts.list_alerts(db), current
 
         task = self.ctx.run_task(work, write=False, title=_("Updating the overview"))

@@ -18,6 +18,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 
+from cxdesk.core.bounds import clamp_day
 from cxdesk.core import storage
 from cxdesk.core.analysis import trends
 from cxdesk.core.changes import Changes
@@ -274,7 +275,7 @@ def find_spikes(db, *, as_of: date | None = None, settings: AlertSettings | None
     first, last = trends.data_range(db)
     if last is None:
         return []
-    as_of = as_of or last
+    as_of = clamp_day(as_of or last)
     week_start = as_of - timedelta(days=as_of.weekday())
     covered = (as_of - week_start).days + 1  # days of the latest week so far
     earliest = week_start - timedelta(weeks=settings.baseline_weeks)

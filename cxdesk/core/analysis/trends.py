@@ -26,6 +26,7 @@ from typing import Iterator, Sequence
 
 from cxdesk.core import storage
 from cxdesk.core.errors import InvalidValueError
+from cxdesk.core.bounds import EARLIEST, add_days, day_or_none, latest
 from cxdesk.core.filters import FeedbackFilter, filter_sql
 from cxdesk.core.progress import Progress, no_progress
 from cxdesk.i18n import _
@@ -511,12 +512,15 @@ def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None
 
 
 def _try_refresh(db) -> bool:
-    """Refresh if possible; False if another writer is busy (the caller then counts directly)."""
+    """Refresh if possible; False if another writer is busy or the database is read-only (the caller
+    then counts directly)."""
+    if getattr(db, "read_only", False):
+        return summary_is_current(db)
     try:
         refresh_summary(db, busy_ms=500)
         return True
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if "locked" in str(exc) or "busy" in str(exc) or "readonly" in str(exc):
             return False
         raise
 
@@ -655,22 +659,24 @@ def trend(db, flt: FeedbackFilter = FeedbackFilter(), granularity: str = "week",
     undated = 0
     by_start: dict[date, Counts] = {}
     for row in rows:
-        day = row[0]
         c = _counts(row[1:])
-        if not day:
-            undated += c.total
-            continue
-        try:
-            d = date.fromisoformat(day)
-        except ValueError:
+        d = day_or_none(row[0])   # no date, unreadable, or an implausible 0001-01-01 / 9999-12-31
+        if d is None:
             undated += c.total
             continue
         key = bucket_start(d, granularity)
         by_start[key] = by_start.get(key, Counts()) + c
     if fill_gaps and by_start:
-        first = bucket_start(flt.date_from, granularity) if flt.date_from else min(by_start)
-        last = bucket_start(flt.date_to, granularity) if flt.date_to else max(by_start)
-        first, last = min(first, min(by_start)), max(last, max(by_start))
+        # The quiet periods between the data, and out to the filter's ends, but not across years
+        # before the first row nor past today (`--from 2000-01-01 --to 9999-12-31`).
+        data_first, data_last = min(by_start), max(by_start)
+        first, last = data_first, data_last
+        if flt.date_from:
+            first = min(first, max(bucket_start(flt.date_from, granularity),
+                                   bucket_start(add_days(data_first, -366), granularity)))
+        if flt.date_to:
+            last = max(last, min(bucket_start(flt.date_to, granularity),
+                                 bucket_start(max(date.today(), data_last), granularity)))
         cur = first
         while cur <= last:
             by_start.setdefault(cur, Counts())
@@ -814,12 +820,15 @@ def topic_filter(flt: FeedbackFilter, topic: str, *, negative_only: bool = True)
 
 
 def data_range(db) -> tuple[date | None, date | None]:
-    """First and last day with (non-deleted) feedback."""
+    """First and last day with (non-deleted) feedback, leaving out implausible dates (0001, 9999)."""
+    lo, hi = EARLIEST.isoformat(), latest().isoformat() + "~"
     if _try_refresh(db):
-        row = db.execute("SELECT min(day), max(day) FROM trend_daily WHERE day <> ''").fetchone()
+        row = db.execute("SELECT min(day), max(day) FROM trend_daily WHERE day <> '' AND day >= ? AND day <= ?",
+                         [lo, hi]).fetchone()
     else:
         row = db.execute("SELECT min(created_at), max(created_at) FROM feedback "
-                         "WHERE deleted = 0 AND created_at IS NOT NULL").fetchone()
+                         "WHERE deleted = 0 AND created_at IS NOT NULL AND created_at >= ? AND created_at <= ?",
+                         [lo, hi]).fetchone()
     if not row or row[0] is None:
         return None, None
     try:

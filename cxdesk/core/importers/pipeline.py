@@ -302,7 +302,7 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
         # Disk full, a read-only folder, a database locked by another program (BAD_INPUTS #44).
         raise DatabaseError(
             _("The database could not be written ({reason}); nothing from “{file}” was imported.").format(
-                reason=exc, file=plan.file_name), details=repr(exc)) from exc
+                reason=storage.plain_sqlite_reason(exc), file=plan.file_name), details=repr(exc)) from exc
     progress(1000, 1000, _("Import finished"))
     from dataclasses import replace
 

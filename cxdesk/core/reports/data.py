@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from cxdesk.core.bounds import clamp_stored_day
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _
 
@@ -191,7 +192,7 @@ class EvaluationView:
 
 def _day(value) -> date | None:
     try:
-        return date.fromisoformat(str(value)[:10]) if value else None
+        return clamp_stored_day(value)
     except ValueError:
         return None
 

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
+from cxdesk.core.bounds import clamp_stored_day
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.filters import FeedbackFilter, day_start
 from cxdesk.core.storage import get_setting
@@ -259,7 +260,7 @@ def _short(text: str, limit: int = QUOTE_CHARS) -> str:
 
 def _day(value) -> date | None:
     try:
-        return date.fromisoformat(str(value)[:10]) if value else None
+        return clamp_stored_day(value)
     except ValueError:
         return None
 
