@@ -493,7 +493,7 @@ def test_a_read_only_mount_every_reading_command_works(tmp_path):
     src.mkdir()
     ro.mkdir()
     make_shop(src / "shop.db", 200)
-    assert run_cli("--db", str(src / "shop.db"), "action", "add", "--title", "上菜提速", "--live-date",
+    assert run_cli("--db", str(src / "shop.db"), "action", "add", "--title", "上菜提速", "--keyword", "上菜", "--live-date",
                    "2024-06-01").returncode == 0
     assert not (src / "shop.db-shm").exists()
     report = tmp_path / "report.xlsx"
