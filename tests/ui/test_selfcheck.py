@@ -1,4 +1,4 @@
-"""`cxdesk --self-check`: every step runs for real; a failed step exits non-zero, a slow one only warns."""
+"""`cxdesk --self-check` and `--version`: every step runs for real; a failed step exits non-zero, a slow one only warns."""
 
 from __future__ import annotations
 
@@ -66,3 +66,15 @@ def test_version_comes_from_the_package(flag, capsys):
         main([flag])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.strip() == f"cxdesk {__version__}"
+
+
+def test_about_box_shows_the_package_version(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from cxdesk import __version__
+    from cxdesk.ui.about import AboutDialog
+
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any(f"cxdesk {__version__}" in text for text in texts), texts
