@@ -177,6 +177,74 @@ def test_linux_tarball_refuses_a_missing_build(tmp_path):
         make_tarball(tmp_path / "nothing", tmp_path / "out", "1.0.0")
 
 
+def _bundle_filter():
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        import bundle_filter
+    finally:
+        sys.path.pop(0)
+    return bundle_filter
+
+
+@pytest.mark.parametrize("dest", [
+    "PySide6/Qt/lib/libQt6Core.so.6", "PySide6/Qt/lib/libQt6Widgets.so.6", "PySide6/Qt/lib/libicudata.so.73",
+    "PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/plugins/platforms/libqwayland.so",
+    "PySide6/Qt/plugins/platforms/libqoffscreen.so", "PySide6/Qt/plugins/platforms/qwindows.dll",
+    "PySide6/Qt/plugins/platforms/libqcocoa.dylib",
+    "PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so",
+    "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so", "PySide6/Qt/plugins/imageformats/libqjpeg.so",
+    "PySide6/Qt/plugins/iconengines/libqsvgicon.so", "PySide6/Qt/plugins/styles/qmodernwindowsstyle.dll",
+    "libpython3.11.so.1.0", "libsqlite3.so.0", "libstdc++.so.6", "numpy.libs/libscipy_openblas64_-32a4b2a6.so",
+])
+def test_bundle_keeps_what_the_app_loads(dest):
+    assert _bundle_filter().wanted_binary(dest)
+
+
+@pytest.mark.parametrize("dest", [
+    "PySide6/Qt/lib/libQt6Quick.so.6", "PySide6/Qt/lib/libQt6Qml.so.6", "PySide6/Qt/lib/libQt6Network.so.6",
+    "PySide6/Qt/lib/libQt6Pdf.so.6", "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6", "Qt6Quick.dll",
+    "PySide6/Qt/plugins/platforms/libqeglfs.so", "PySide6/Qt/plugins/platforms/libqlinuxfb.so",
+    "PySide6/Qt/plugins/platformthemes/libqgtk3.so", "PySide6/Qt/plugins/sqldrivers/libqsqlite.so",
+    "PySide6/Qt/plugins/tls/libqopensslbackend.so", "PySide6/Qt/plugins/generic/libqtuiotouchplugin.so",
+    "PySide6/Qt/plugins/imageformats/libqtiff.so", "jieba/lac_small/model.pdparams",
+])
+def test_bundle_leaves_out_what_the_app_never_loads(dest):
+    assert not _bundle_filter().wanted_binary(dest)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the system libraries left out are Linux's")
+@pytest.mark.parametrize("dest", ["libX11.so.6", "libglib-2.0.so.0", "libfontconfig.so.1", "libgtk-3.so.0",
+                                  "libkrb5.so.3", "libjpeg.so.62"])
+def test_linux_bundle_uses_the_systems_own_desktop_libraries(dest):
+    assert not _bundle_filter().wanted_binary(dest)
+
+
+def test_filter_leaves_no_link_to_a_file_left_out():
+    bf = _bundle_filter()
+    binaries = [("PySide6/Qt/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY"),
+                ("PySide6/Qt/lib/libQt6Network.so.6", "/x/libQt6Network.so.6", "BINARY")]
+    datas = [("libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6", "SYMLINK"),
+             ("libQt6Network.so.6", "PySide6/Qt/lib/libQt6Network.so.6", "SYMLINK"),
+             ("PySide6/Qt/translations/qtbase_zh_CN.qm", "/x/qtbase_zh_CN.qm", "DATA"),
+             ("PySide6/Qt/translations/qtbase_de.qm", "/x/qtbase_de.qm", "DATA"),
+             ("numpy/_core/tests/data/x.csv", "/x/x.csv", "DATA"),
+             ("jieba/dict.txt", "/x/dict.txt", "DATA")]
+    pure = [("numpy", "/x", "PYMODULE"), ("numpy._core.tests.test_api", "/x", "PYMODULE"),
+            ("pyqtgraph", "/x", "PYMODULE")]
+    b, d, p = bf.filter_toc(binaries, datas, pure)
+    assert [e[0] for e in b] == ["PySide6/Qt/lib/libQt6Core.so.6"]
+    assert [e[0] for e in d] == ["libQt6Core.so.6", "PySide6/Qt/translations/qtbase_zh_CN.qm", "jieba/dict.txt"]
+    assert [e[0] for e in p] == ["numpy", "pyqtgraph"]
+
+
+def test_spec_uses_the_filter_and_build_holds_the_ceiling():
+    spec = (ROOT / "packaging" / "cxdesk.spec").read_text(encoding="utf-8")
+    assert "filter_toc(a.binaries, a.datas, a.pure)" in spec
+    assert '"pyqtgraph.opengl"' in spec
+    build = (ROOT / "packaging" / "build.py").read_text(encoding="utf-8")
+    assert "MAX_SIZE_MB = 180" in build and "def largest_parts" in build
+
+
 @pytest.mark.slow
 def test_build_and_self_check():
     pytest.importorskip("PyInstaller")
