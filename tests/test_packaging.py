@@ -253,3 +253,39 @@ def test_build_and_self_check():
     print(proc.stdout[-6000:])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "self-check passed" in proc.stdout
+
+
+def test_spec_runs_and_hands_the_filtered_lists_to_the_bundle(monkeypatch):
+    """Execute cxdesk.spec with PyInstaller's build classes replaced by recorders (no build)."""
+    pytest.importorskip("PyInstaller")
+    from cxdesk import __version__
+
+    made: dict = {}
+
+    class Analysis:
+        def __init__(self, scripts, **kw):
+            made["analysis"] = kw
+            self.binaries = [("PySide6/Qt/lib/libQt6Core.so.6", "/x/a", "BINARY"),
+                             ("PySide6/Qt/lib/libQt6Quick.so.6", "/x/b", "BINARY")]
+            self.datas = [("libQt6Quick.so.6", "PySide6/Qt/lib/libQt6Quick.so.6", "SYMLINK")]
+            self.pure = [("numpy.tests.test_x", "/x", "PYMODULE"), ("cxdesk", "/x", "PYMODULE")]
+            self.scripts = []
+
+    def record(kind):
+        def make(*args, **kw):
+            made.setdefault(kind, []).append((args, kw))
+            return kind
+        return make
+
+    spec = ROOT / "packaging" / "cxdesk.spec"
+    namespace = {"SPECPATH": str(spec.parent), "Analysis": Analysis, "PYZ": record("PYZ"), "EXE": record("EXE"),
+                 "COLLECT": record("COLLECT"), "BUNDLE": record("BUNDLE"), "__file__": str(spec)}
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    exec(compile(spec.read_text(encoding="utf-8"), str(spec), "exec"), namespace)
+    assert namespace["VERSION"] == __version__
+    assert "PySide6.QtNetwork" in made["analysis"]["excludes"]
+    args, kw = made["COLLECT"][0]
+    binaries, datas = args[-2], args[-1]
+    assert [e[0] for e in binaries] == ["PySide6/Qt/lib/libQt6Core.so.6"] and datas == []
+    assert made["PYZ"][0][0][0] == [("cxdesk", "/x", "PYMODULE")]
+    assert kw["upx"] is False
