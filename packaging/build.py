@@ -5,8 +5,8 @@
 
 Prints the bundle size and its ten largest parts, the bundle's `--self-check`, and the cold start to a
 shown window of the bundle beside the same start from source (`python -m cxdesk`) measured in this run.
-Exits non-zero if the build, the self-check or the size ceiling fails; a slow start is only a warning
-(a busy build machine is not a broken app). The self-check and the start-up probe run the built app in a
+Exits non-zero if the build or the self-check fails or the bundle is over 250 MB; a bundle over the
+180 MB target and a slow start are printed, not failed (a busy build machine is not a broken app). The self-check and the start-up probe run the built app in a
 clean environment (no virtual environment on PATH, no PYTHONPATH) with Qt offscreen.
 """
 
@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "build" / "dist"
 WORK = ROOT / "build" / "work"
-MAX_SIZE_MB = 180
+MAX_SIZE_MB = 180      # the target for the Linux bundle: printed as met or not
+HARD_LIMIT_MB = 250    # a bundle above this fails the build on any system
 SLOW_START_S = 1.5
 
 
@@ -164,10 +165,11 @@ def main() -> int:
     source_s = cold_start([sys.executable, "-m", "cxdesk"], source=True)
     print(f"cold start to window: bundle {start_s:.2f} s, source {source_s:.2f} s (median of 3 each; "
           f"ratio {start_s / source_s:.2f})")
-    size_ok = size_mb <= MAX_SIZE_MB
-    print(f"floors: size <= {MAX_SIZE_MB} MB: {'ok' if size_ok else 'FAIL'}; "
-          f"start <= {SLOW_START_S} s: {'ok' if start_s <= SLOW_START_S else 'WARN (slow, not a failure)'}; "
-          f"self-check: {'ok' if ok else 'FAIL'}")
+    size_ok = size_mb <= HARD_LIMIT_MB
+    target = "ok" if size_mb <= MAX_SIZE_MB else f"over by {size_mb - MAX_SIZE_MB:.1f} MB"
+    print(f"floors: size <= {MAX_SIZE_MB} MB (target): {target}; size <= {HARD_LIMIT_MB} MB: "
+          f"{'ok' if size_ok else 'FAIL'}; start <= {SLOW_START_S} s: "
+          f"{'ok' if start_s <= SLOW_START_S else 'WARN (slow, not a failure)'}; self-check: {'ok' if ok else 'FAIL'}")
     return 0 if ok and size_ok else 1
 
 
