@@ -289,3 +289,15 @@ def test_spec_runs_and_hands_the_filtered_lists_to_the_bundle(monkeypatch):
     assert [e[0] for e in binaries] == ["PySide6/Qt/lib/libQt6Core.so.6"] and datas == []
     assert made["PYZ"][0][0][0] == [("cxdesk", "/x", "PYMODULE")]
     assert kw["upx"] is False
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a bash script")
+@pytest.mark.parametrize("args", [["app"], ["notarize", "cxdesk.dmg"]])
+def test_macos_signing_is_skipped_with_a_notice_without_secrets(args):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MACOS_", "APPLE_"))}
+    env["GITHUB_ACTIONS"] = "true"
+    proc = subprocess.run(["bash", str(ROOT / "packaging" / "sign_macos.sh"), *args], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("::notice::macOS ") and "skipped" in proc.stdout
