@@ -5,8 +5,9 @@ Used by cxdesk.spec on the Analysis lists; plain functions on paths, so tests ca
 
 from __future__ import annotations
 
+import posixpath
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 LINUX = sys.platform.startswith("linux")
 
@@ -84,16 +85,23 @@ def wanted_binary(dest: str) -> bool:
 
 def filter_toc(binaries: list, datas: list, pure: list) -> tuple[list, list, list]:
     """PyInstaller's (dest, source, typecode) lists without the parts above. A symlink (PyInstaller
-    puts them among the data) goes when the library it points to goes, so none is left dangling."""
-    binaries = [e for e in binaries if wanted_binary(e[0])]
-    kept = {e[0] for e in binaries} | {e[0] for e in datas if e[2] != "SYMLINK"}
-    datas = [e for e in datas
-             if wanted_data(e[0]) and (e[2] != "SYMLINK" or (wanted_binary(e[0]) and _link_target(e) in kept))]
+    puts them among the data) goes when the file it points to was left out, so none dangles; links to
+    anything else (a folder inside a macOS framework, say) stay."""
+    kept_binaries = [e for e in binaries if wanted_binary(e[0])]
+    kept_datas = [e for e in datas if e[2] != "SYMLINK" and wanted_data(e[0])]
+    dropped = ({_norm(e[0]) for e in binaries} | {_norm(e[0]) for e in datas if e[2] != "SYMLINK"}) - \
+        {_norm(e[0]) for e in kept_binaries + kept_datas}
+    links = [e for e in datas if e[2] == "SYMLINK" and wanted_binary(e[0]) and wanted_data(e[0])
+             and _link_target(e) not in dropped]
     # Test packages (numpy.tests, numpy._core.tests, ...) are not part of the app.
     pure = [e for e in pure if ".tests" not in e[0] and not e[0].startswith("tests.") and not e[0].endswith(".conftest")]
-    return binaries, datas, pure
+    return kept_binaries, [e for e in datas if e in kept_datas or e in links], pure
+
+
+def _norm(dest: str) -> str:
+    return posixpath.normpath(str(dest).replace("\\", "/"))
 
 
 def _link_target(entry: tuple) -> str:
     """The bundle path a SYMLINK entry points to (its source is relative to the link's folder)."""
-    return str(PurePosixPath(entry[0]).parent / entry[1]).removeprefix("./")
+    return _norm(posixpath.join(posixpath.dirname(_norm(entry[0])), str(entry[1]).replace("\\", "/")))

@@ -237,6 +237,18 @@ def test_filter_leaves_no_link_to_a_file_left_out():
     assert [e[0] for e in p] == ["numpy", "pyqtgraph"]
 
 
+def test_filter_keeps_links_inside_macos_frameworks():
+    bf = _bundle_filter()
+    fw = "PySide6/Qt/lib/QtCore.framework"
+    binaries = [(f"{fw}/Versions/A/QtCore", "/x/QtCore", "BINARY")]
+    datas = [(f"{fw}/Versions/Current", "A", "SYMLINK"),                 # a link to a folder
+             (f"{fw}/QtCore", "Versions/Current/QtCore", "SYMLINK"),
+             (f"{fw}/Resources", "Versions/Current/Resources", "SYMLINK"),
+             ("QtCore", f"{fw}/Versions/A/../A/QtCore", "SYMLINK")]
+    b, d, _ = bf.filter_toc(binaries, datas, [])
+    assert b == binaries and d == datas
+
+
 def test_spec_uses_the_filter_and_build_holds_the_ceiling():
     spec = (ROOT / "packaging" / "cxdesk.spec").read_text(encoding="utf-8")
     assert "filter_toc(a.binaries, a.datas, a.pure)" in spec
