@@ -162,7 +162,8 @@ def test_linux_tarball_keeps_executable_bits_and_symlinks(tmp_path):
         assert link.issym() and link.linkname == "libfoo.so.1"
         assert all(m.uid == 0 and m.uname == "" for m in members.values())
         unpacked = tmp_path / "unpacked"
-        tar.extractall(unpacked, filter="tar")
+        # extraction filters arrived in 3.11.4 (Debian 12 ships 3.11.2)
+        tar.extractall(unpacked, **({"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}))
     proc = subprocess.run([str(unpacked / "cxdesk-9.8.7" / "cxdesk")], capture_output=True, text=True)
     assert proc.stdout == "ok\n"
 
