@@ -3,8 +3,11 @@
     python packaging/build.py            # build + check
     python packaging/build.py --no-build # check an existing build
 
-Exits non-zero if the build or any check fails. The self-check and the start-up probe run the built
-app in a clean environment (no virtual environment on PATH, no PYTHONPATH) with Qt offscreen.
+Prints the bundle size and its ten largest parts, the bundle's `--self-check`, and the cold start to a
+shown window of the bundle beside the same start from source (`python -m cxdesk`) measured in this run.
+Exits non-zero if the build or the self-check fails or the bundle is over 250 MB; a bundle over the
+180 MB target and a slow start are printed, not failed (a busy build machine is not a broken app). The self-check and the start-up probe run the built app in a
+clean environment (no virtual environment on PATH, no PYTHONPATH) with Qt offscreen.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "build" / "dist"
 WORK = ROOT / "build" / "work"
+MAX_SIZE_MB = 180      # the target for the Linux bundle: printed as met or not
+HARD_LIMIT_MB = 250    # a bundle above this fails the build on any system
+SLOW_START_S = 1.5
 
 
 def app_dir() -> Path:
@@ -42,6 +48,20 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def largest_parts(root: Path, count: int = 10) -> list[tuple[int, str]]:
+    """The biggest parts of the bundle: a file, or a package folder under _internal/ (numpy, PySide6/Qt/lib
+    counted file by file below PySide6/Qt so that one big library shows by name)."""
+    internal = next((p for p in (root / "_internal", root / "Contents" / "Frameworks") if p.is_dir()), root)
+    sizes: dict[str, int] = {}
+    for path in internal.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        rel = path.relative_to(internal).parts
+        key = "/".join(rel[:4]) if rel[:2] == ("PySide6", "Qt") else rel[0]
+        sizes[key] = sizes.get(key, 0) + path.stat().st_size
+    return sorted(((size, name) for name, size in sizes.items()), reverse=True)[:count]
+
+
 def clean_env(data_dir: Path) -> dict[str, str]:
     keep = ("SYSTEMROOT", "TEMP", "TMP", "HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA", "LANG", "TMPDIR")
     env = {k: v for k, v in os.environ.items() if k in keep}
@@ -52,6 +72,27 @@ def clean_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+def strip_debug_info(root: Path) -> int:
+    """Linux: drop debug sections from the bundled shared libraries (libpython alone carries ~17 MB).
+    --strip-debug keeps every symbol. Left alone: the executables (their archive is appended to them)
+    and numpy's OpenBLAS (a strip breaks its page-aligned segments). Returns the bytes saved."""
+    strip = shutil.which("strip")
+    if not sys.platform.startswith("linux") or strip is None:
+        return 0
+    saved = 0
+    for path in root.rglob("*"):
+        if (path.is_symlink() or not path.is_file() or "numpy.libs" in path.parts
+                or not (path.suffix == ".so" or ".so." in path.name)):
+            continue
+        with path.open("rb") as fh:
+            if fh.read(4) != b"\x7fELF":
+                continue
+        before = path.stat().st_size
+        if subprocess.run([strip, "--strip-debug", str(path)], capture_output=True).returncode == 0:
+            saved += before - path.stat().st_size
+    return saved
+
+
 def build() -> None:
     cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", str(DIST),
            "--workpath", str(WORK), str(ROOT / "packaging" / "cxdesk.spec")]
@@ -59,6 +100,9 @@ def build() -> None:
     start = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT)
     print(f"build took {time.perf_counter() - start:.0f} s")
+    saved = strip_debug_info(app_dir())
+    if saved:
+        print(f"debug sections stripped: {saved / 1e6:.1f} MB")
 
 
 def self_check(exe: Path) -> bool:
@@ -68,22 +112,26 @@ def self_check(exe: Path) -> bool:
         print(proc.stdout)
         if proc.returncode != 0:
             print(proc.stderr[-4000:])
-        written = [p for p in app_dir().rglob("*") if p.stat().st_mtime > time.time() - 5 and p.suffix in (".cache", ".db", ".log")]
+        written = [p for p in app_dir().rglob("*") if p.suffix in (".cache", ".db", ".log") and not p.is_symlink()
+                   and p.stat().st_mtime > time.time() - 5]
         if written:
             print("the app wrote inside its own folder:", written)
             return False
         return proc.returncode == 0
 
 
-def cold_start(exe: Path, runs: int = 3) -> float:
-    """Seconds from launching the built app until its shown window first serves the event loop (median)."""
+def cold_start(cmd: list[str], runs: int = 3, source: bool = False) -> float:
+    """Seconds from launching the app until its shown window first serves the event loop (median)."""
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="cxdesk-start-") as tmp:
             env = clean_env(Path(tmp))
+            if source:   # the yardstick: the same start from the checkout, with this interpreter
+                env["PATH"] = os.environ.get("PATH", "")
+                env["PYTHONPATH"] = str(ROOT)
             env["CXDESK_STARTUP_PROBE"] = "1"   # report the first event-loop tick after show(), then quit
             start = time.time()
-            proc = subprocess.run([str(exe)], env=env, cwd=tmp, capture_output=True, text=True, timeout=120)
+            proc = subprocess.run(cmd, env=env, cwd=tmp, capture_output=True, text=True, timeout=120)
             ticks = [line.split() for line in proc.stdout.splitlines() if line.startswith("CXDESK_RESPONSIVE ")]
             if proc.returncode != 0 or not ticks:
                 print(proc.stdout[-2000:], proc.stderr[-2000:])
@@ -103,14 +151,26 @@ def main() -> int:
     exe = executable(cli=True)
     if not exe.exists():
         raise SystemExit(f"no built app at {exe}")
+    dangling = [p for p in app_dir().rglob("*") if p.is_symlink() and not p.exists()]
+    if dangling:
+        print("links to files left out of the bundle:", *dangling, sep="\n  ")
+        return 1
     size_mb = folder_size(app_dir()) / 1e6
     print(f"bundle size: {size_mb:.1f} MB ({app_dir().name})")
+    print("ten largest parts:")
+    for size, name in largest_parts(app_dir()):
+        print(f"  {size / 1e6:7.1f} MB  {name}")
     ok = self_check(exe)
-    start_s = cold_start(executable(cli=False))
-    print(f"cold start to window: {start_s:.2f} s (median of 3)")
-    print(f"floors: size <= 250 MB: {'ok' if size_mb <= 250 else 'FAIL'}; start <= 3 s: {'ok' if start_s <= 3 else 'FAIL'};"
-          f" self-check: {'ok' if ok else 'FAIL'}")
-    return 0 if ok and size_mb <= 250 else 1
+    start_s = cold_start([str(executable(cli=False))])
+    source_s = cold_start([sys.executable, "-m", "cxdesk"], source=True)
+    print(f"cold start to window: bundle {start_s:.2f} s, source {source_s:.2f} s (median of 3 each; "
+          f"ratio {start_s / source_s:.2f})")
+    size_ok = size_mb <= HARD_LIMIT_MB
+    target = "ok" if size_mb <= MAX_SIZE_MB else f"over by {size_mb - MAX_SIZE_MB:.1f} MB"
+    print(f"floors: size <= {MAX_SIZE_MB} MB (target): {target}; size <= {HARD_LIMIT_MB} MB: "
+          f"{'ok' if size_ok else 'FAIL'}; start <= {SLOW_START_S} s: "
+          f"{'ok' if start_s <= SLOW_START_S else 'WARN (slow, not a failure)'}; self-check: {'ok' if ok else 'FAIL'}")
+    return 0 if ok and size_ok else 1
 
 
 def _has_pyinstaller() -> bool:
