@@ -171,6 +171,15 @@ def pending_count(db, *, include_deleted: bool = False) -> int:
     return db.execute(sql, [current_version(db)]).fetchone()[0]
 
 
+def stale_count(db) -> int:
+    """Rows analysed before with another sentiment or clause model than the current one (after an
+    upgrade, or after learning from ratings): `analyze` scores them again. Rows never analysed and
+    rows whose only change is the topic words are not counted."""
+    prefix = sentiment_version(load_adapter(db)) + "|"
+    return db.execute("SELECT count(*) FROM feedback WHERE deleted = 0 AND analysis_version IS NOT NULL "
+                      "AND instr(analysis_version, ?) != 1", [prefix]).fetchone()[0]
+
+
 # ---------------------------------------------------------------------------------------------
 # The run
 
