@@ -149,10 +149,12 @@ def load_adapter(db):
 
 def sentiment_version(adapter) -> str:
     from cxdesk.core.analysis.clauses import CLAUSE_MODEL
+    from cxdesk.core.analysis.mentions import MENTION_MODEL
     from cxdesk.core.analysis.sentiment import MODEL_VERSION
 
-    # The clause model decides mentions and the mixed-review label, so it is part of every row's version.
-    return f"{MODEL_VERSION}+{CLAUSE_MODEL}+a{getattr(adapter, 'version', None) or '-'}"
+    # The clause and mention models decide mentions and the mixed-review label, so they are part of
+    # every row's version.
+    return f"{MODEL_VERSION}+{CLAUSE_MODEL}{MENTION_MODEL}+a{getattr(adapter, 'version', None) or '-'}"
 
 
 def current_version(db) -> str:
