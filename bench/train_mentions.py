@@ -111,7 +111,7 @@ def main() -> None:
     cv = cross_validate(feats, y, review)
     print("5-fold cross-validation on the tuning split, 3 seeds: threshold  P / R / F1")
     for t, (p, r, f) in cv.items():
-        print(f"  {t:.2f}  {p:.2f} / {r:.2f} / {f:.2f}")
+        print(f"  {t:.2f}  {p:.3f} / {r:.3f} / {f:.3f}")
     best = max(cv, key=lambda t: cv[t][2])
     print(f"threshold {best:.2f}")
     if args.cv_only:

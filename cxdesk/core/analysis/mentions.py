@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import threading
 import zlib
+from functools import lru_cache
 from importlib import resources
 from typing import Sequence
 
@@ -56,26 +57,36 @@ def threshold() -> float:
     return _load()["threshold"]
 
 
-def _grams(text: str, sizes: Sequence[int]) -> set[str]:
-    out: set[str] = set()
-    for n in sizes:
-        for i in range(len(text) - n + 1):
-            out.add(text[i:i + n])
-    return out
+@lru_cache(maxsize=16384)
+def _clause_grams(clause: str) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    """The clause's distinct character 1-3-grams and 2-3-grams, as UTF-8 bytes."""
+    def grams(sizes: Sequence[int]) -> tuple[bytes, ...]:
+        out: set[str] = set()
+        for n in sizes:
+            for i in range(len(clause) - n + 1):
+                out.add(clause[i:i + n])
+        return tuple(g.encode("utf-8") for g in out)
+
+    return grams((1, 2, 3)), grams((2, 3))
 
 
-def features(topic: str, mentions: Sequence, review_score: float | None, lexicon_label: str | None,
-             *, topic_specific: bool = True) -> dict[int, float]:
-    """Hashed features of (review, topic). `mentions` are the review's `ClauseMention`s,
-    `lexicon_label` the word-list verdict for the topic (None when no clause names it)."""
+@lru_cache(maxsize=4096)
+def _crc(prefix: str) -> int:
+    return zlib.crc32(prefix.encode("utf-8"))
+
+
+def _feature_list(topic: str, mentions: Sequence, review_score: float | None, lexicon_label: str | None,
+                  topic_specific: bool) -> tuple[list[int], list[float]]:
+    """Weight indexes and values of the features; an index may repeat (its values add up)."""
     from cxdesk.core.analysis.clauses import value_of
     from cxdesk.core.analysis.topics import _CONTRAST_START
 
-    f: dict[int, float] = {}
+    keys: list[int] = []
+    vals: list[float] = []
 
     def add(key: str, value: float = 1.0) -> None:
-        k = zlib.crc32(key.encode("utf-8")) % DIM
-        f[k] = f.get(k, 0.0) + value
+        keys.append(_crc(key) % DIM)
+        vals.append(value)
 
     add("bias")
     add("t:" + topic)
@@ -103,15 +114,31 @@ def features(topic: str, mentions: Sequence, review_score: float | None, lexicon
             add("contrastneg")
     other = -sum(v for v in (value_of(m.score) for m in mentions if not m.topics and m.score is not None) if v < 0)
     add("ocomp", min(other, 4.0) / 2)
+    # The hash of prefix + gram is the CRC of the gram continued from the prefix's CRC.
+    crc = zlib.crc32
+    start = _crc("m:")
     for m in mine:
-        for g in _grams(m.clause, (1, 2, 3)):
-            add("m:" + g, 0.5)
+        grams = _clause_grams(m.clause)[0]
+        keys.extend(crc(g, start) % DIM for g in grams)
+        vals.extend([0.5] * len(grams))
     if topic_specific:
+        start = _crc(f"c:{topic}:")
         for m in mentions:
             if m.topics and topic not in m.topics:
                 continue
-            for g in _grams(m.clause, (2, 3)):
-                add(f"c:{topic}:{g}", 0.5)
+            grams = _clause_grams(m.clause)[1]
+            keys.extend(crc(g, start) % DIM for g in grams)
+            vals.extend([0.5] * len(grams))
+    return keys, vals
+
+
+def features(topic: str, mentions: Sequence, review_score: float | None, lexicon_label: str | None,
+             *, topic_specific: bool = True) -> dict[int, float]:
+    """Hashed features of (review, topic). `mentions` are the review's `ClauseMention`s,
+    `lexicon_label` the word-list verdict for the topic (None when no clause names it)."""
+    f: dict[int, float] = {}
+    for k, v in zip(*_feature_list(topic, mentions, review_score, lexicon_label, topic_specific)):
+        f[k] = f.get(k, 0.0) + v
     return f
 
 
@@ -119,9 +146,8 @@ def complaint_probability(topic: str, mentions: Sequence, review_score: float | 
                           lexicon_label: str | None) -> float:
     """Probability that the review complains about `topic` (see the module text)."""
     model = _load()
-    f = features(topic, mentions, review_score, lexicon_label, topic_specific=topic in model["topics"])
-    w = model["w"]
-    s = sum(w[k] * v for k, v in f.items())
+    keys, vals = _feature_list(topic, mentions, review_score, lexicon_label, topic in model["topics"])
+    s = float(model["w"][np.array(keys, dtype=np.int64)] @ np.array(vals))
     return 1.0 / (1.0 + math.exp(-max(min(s, 30.0), -30.0)))
 
 
