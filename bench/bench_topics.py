@@ -1,7 +1,8 @@
 """Topic mentions against human labels: the clause model beside the previous model, in the same run.
 
     python bench/bench_topics.py                    # held-out split, 5-star share, AUC, throughput
-    python bench/bench_topics.py --split tune       # the split the word lists were tuned on
+    python bench/bench_topics.py --split tune       # the split the word lists were tuned on and the
+                                                    # mention model learned from (in-sample figures)
     python bench/bench_topics.py --data DIR         # where the public data lives (default ../shared/data)
 
 Figures, each printed for the current code and for the previous model (the code at `--baseline`,
