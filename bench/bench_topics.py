@@ -1,7 +1,8 @@
 """Topic mentions against human labels: the clause model beside the previous model, in the same run.
 
     python bench/bench_topics.py                    # held-out split, 5-star share, AUC, throughput
-    python bench/bench_topics.py --split tune       # the split the word lists were tuned on
+    python bench/bench_topics.py --split tune       # the split the word lists were tuned on and the
+                                                    # mention model learned from (in-sample figures)
     python bench/bench_topics.py --data DIR         # where the public data lives (default ../shared/data)
 
 Figures, each printed for the current code and for the previous model (the code at `--baseline`,
@@ -27,7 +28,8 @@ default the commit before the clause model, unpacked with `git archive` and run 
    general and e-commerce topics (a 5-star review rarely complains; a high share means false alarms).
 4. Review-level AUC (the review score, not mentions) on the JD reviews (4-5 vs 1-2 stars) and on a
    sample of online_shopping_9_cats.csv.
-5. Clause scoring throughput against stock SnowNLP on the same clauses.
+5. Clause scoring throughput against stock SnowNLP on the same clauses, and the cost of the mention
+   model (topic verdicts per review with and without it) beside SnowNLP scoring the same reviews.
 """
 
 from __future__ import annotations
@@ -259,6 +261,26 @@ def main() -> None:
     snow = len(sample) / (time.perf_counter() - start)
     print(f"\nClause scoring throughput ({len(units)} clauses): this code {ours:,.0f} clauses/s, "
           f"stock SnowNLP {snow:,.0f} clauses/s, {ours / snow:.0f}x")
+
+    # The mention model runs once per review and topic, after the clauses are scored.
+    from cxdesk.core.analysis.topics import analyze_clauses, topic_verdicts
+
+    review_scores = sentiment.score_texts(texts)
+    analysed = [analyze_clauses(t) for t in texts]
+    timings = {}
+    for learned in (False, True):
+        start = time.perf_counter()
+        for _ in range(3):
+            for c, sc in zip(analysed, review_scores):
+                topic_verdicts(c, sc, learned=learned)
+        timings[learned] = 3 * len(texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for t in texts[:200]:
+        SnowNLP(t).sentiments
+    snow_reviews = 200 / (time.perf_counter() - start)
+    print(f"Topic verdicts per review ({len(texts)} reviews, clauses already scored): with the mention model "
+          f"{timings[True]:,.0f} reviews/s, word list only {timings[False]:,.0f} reviews/s; "
+          f"stock SnowNLP scores {snow_reviews:,.0f} whole reviews/s")
 
 
 if __name__ == "__main__":

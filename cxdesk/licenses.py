@@ -33,8 +33,9 @@ COMPONENTS = (
     Component("defusedxml", "defusedxml", "PSF License", "https://github.com/tiran/defusedxml"),
     Component("platformdirs", "platformdirs", "MIT", "https://github.com/platformdirs/platformdirs"),
     Component("NumPy", "numpy", "BSD-3-Clause", "https://numpy.org/"),
-    # Labelled restaurant reviews the clause word list and the topic verdict thresholds were tuned on.
-    Component("AI Challenger 2018 Dianping reviews (tuning of clause sentiment)", "", "Research data, no licence",
+    # Labelled restaurant reviews the clause word list and thresholds were tuned on and the mention model
+    # (data/mention_model.npz) learned from.
+    Component("AI Challenger 2018 Dianping reviews (clause sentiment, mention model)", "", "Research data, no licence",
               "https://github.com/brightmart/sentiment_analysis_fine_grain"),
 )
 

@@ -415,13 +415,17 @@ def export_rows(db, flt: FeedbackFilter, path: Path | str, progress: Progress = 
 class RowCounts:
     total: int     # rows not deleted
     waiting: int   # of those, rows not analyzed yet
+    stale: int = 0  # of those, rows analyzed with an older model (see `pipeline.stale_count`)
 
 
 def status_counts(db) -> RowCounts:
-    """How many rows there are and how many of them still wait for the analysis."""
+    """How many rows there are, how many still wait for the analysis, and how many were analysed
+    with an older model."""
+    from cxdesk.core.analysis.pipeline import stale_count
+
     row = db.execute(
         "SELECT count(*), coalesce(sum(analyzed_at IS NULL), 0) FROM feedback WHERE deleted = 0").fetchone()
-    return RowCounts(total=int(row[0]), waiting=int(row[1]))
+    return RowCounts(total=int(row[0]), waiting=int(row[1]), stale=int(stale_count(db)) if row[0] else 0)
 
 
 def has_feedback(db) -> bool:

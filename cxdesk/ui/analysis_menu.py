@@ -42,8 +42,17 @@ class AnalysisMenuMixin:
         self._update_analysis_label()
         task.signals.finished.connect(lambda _r: self.ctx.notify(Changes(feedback=True, topics=True, alerts=True)))
         task.signals.failed.connect(self.message_bar.show_error)
+        task.signals.cancelled.connect(self._on_analysis_cancelled)
         task.signals.ended.connect(self._on_analysis_ended)
         return task
+
+    def stop_analysis(self) -> None:
+        """Cancel the running analysis; finished batches stay written, the rest waits for the next run."""
+        if self._analysis_task is not None:
+            self._analysis_task.cancel()
+
+    def _on_analysis_cancelled(self) -> None:
+        self.message_bar.show_info(_("Analysis stopped. Rows not analyzed yet wait for “Analyze now”."))
 
     def learn_from_ratings(self):
         """Learn the shop's adapter from rated and corrected rows, then analyze again; returns the task.
@@ -122,6 +131,8 @@ class AnalysisMenuMixin:
             _("Back to the shipped sentiment model: {n} rows were analyzed again.").format(n=result.scored))
 
     def _on_analysis_ended(self) -> None:
-        self._analysis_task = None
+        task, self._analysis_task = self._analysis_task, None
+        if task is not None and not task.is_cancelled and task.error is None:
+            self.stale_count = 0   # until the next counts arrive: every row has the current model now
         self._update_analysis_label()
         self.refresh_status()

@@ -51,6 +51,8 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self.wizard = None
         self.row_count: int | None = None
         self.pending_count = 0
+        self.stale_count = 0
+        self._reanalysis_due = True   # analyse rows of an older model again once the first counts arrive
         self._status_task = None
         self._status_again = False
         self._analysis_task = None
@@ -281,6 +283,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         settings.set(settings.LAST_DATABASE, str(path))
         settings.add_recent_database(Path(path))
         self.row_count = None
+        self._reanalysis_due = True
         self._apply_empty_state(self._database_is_empty())
 
     def _forward_once(self, key: str, signal, value) -> None:

@@ -12,8 +12,9 @@ from cxdesk.ui.window_parts import display_path
 
 
 class StatusBarMixin:
-    """Part of MainWindow (needs `ctx`, `row_count`, `pending_count`, `_analysis_task`, `run_analysis`,
-    `_apply_empty_state` and the `status_refreshed` signal)."""
+    """Part of MainWindow (needs `ctx`, `row_count`, `pending_count`, `stale_count`, `_analysis_task`,
+    `_learn_task`, `_reanalysis_due`, `run_analysis`, `stop_analysis`, `message_bar`, `_apply_empty_state`
+    and the `status_refreshed` signal)."""
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
@@ -26,6 +27,12 @@ class StatusBarMixin:
         self.analyze_button.setAutoRaise(True)
         self.analyze_button.hide()
         self.analyze_button.clicked.connect(self.run_analysis)
+        self.stop_analysis_button = QToolButton(self)
+        self.stop_analysis_button.setText(_("Stop"))
+        self.stop_analysis_button.setToolTip(_("Stop the analysis; rows analyzed so far keep their results"))
+        self.stop_analysis_button.setAutoRaise(True)
+        self.stop_analysis_button.hide()
+        self.stop_analysis_button.clicked.connect(self.stop_analysis)
         self.task_label = QLabel(self)
         self.task_progress = QProgressBar(self)
         self.task_progress.setFixedWidth(140)
@@ -39,6 +46,7 @@ class StatusBarMixin:
         sb.addPermanentWidget(self.rows_label)
         sb.addPermanentWidget(self.analysis_label)
         sb.addPermanentWidget(self.analyze_button)
+        sb.addPermanentWidget(self.stop_analysis_button)
 
     def refresh_status(self) -> None:
         """Count rows and rows waiting for analysis in a read task; updates the status bar."""
@@ -62,20 +70,44 @@ class StatusBarMixin:
         was_empty = self.row_count == 0
         self.row_count = total
         self.pending_count = pending
+        self.stale_count = counts.stale
         self.rows_label.setText(ngettext("{n} row", "{n} rows", total).format(n=f"{total:,}"))
         self._update_analysis_label()
         if was_empty != (total == 0):
             self._apply_empty_state(total == 0)
+        if self._reanalysis_due:
+            # Once per opened database: rows analysed by an older model are analysed again at once,
+            # so every screen counts the current model's mentions without the owner asking.
+            self._reanalysis_due = False
+            if counts.stale and self._analysis_task is None and self._learn_task is None:
+                task = self.run_analysis()
+                task.signals.finished.connect(self._on_reanalysed)
+                self.message_bar.show_info(ngettext(
+                    "cxdesk analyzes {n} row again with its new model; the screens update when it is done.",
+                    "cxdesk analyzes {n} rows again with its new model; the screens update when it is done.",
+                    counts.stale).format(n=f"{counts.stale:,}"))
         self.status_refreshed.emit(total, pending)
+
+    def _on_reanalysed(self, result) -> None:
+        scored = getattr(result, "scored", 0)
+        self.message_bar.show_success(ngettext(
+            "{n} row was analyzed again with the new model.", "{n} rows were analyzed again with the new model.",
+            scored).format(n=f"{scored:,}"))
 
     def _update_analysis_label(self) -> None:
         running = self._analysis_task is not None
+        self.stop_analysis_button.setVisible(running)
         if running:
             self.analysis_label.setText(_("Analyzing…"))
             self.analyze_button.hide()
         elif self.pending_count:
             self.analysis_label.setText(ngettext("{n} row not analyzed yet", "{n} rows not analyzed yet",
                                                  self.pending_count).format(n=f"{self.pending_count:,}"))
+            self.analyze_button.show()
+        elif self.stale_count:
+            self.analysis_label.setText(ngettext("{n} row analyzed with an older model",
+                                                 "{n} rows analyzed with an older model",
+                                                 self.stale_count).format(n=f"{self.stale_count:,}"))
             self.analyze_button.show()
         else:
             self.analysis_label.setText(_("All analyzed") if self.row_count else "")

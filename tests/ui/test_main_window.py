@@ -451,3 +451,87 @@ def test_background_loader_stops_before_the_window_goes(qapp):
     thread.join(30)
     assert not thread.is_alive()
     assert preload_screen_module("no such screen") is None
+
+
+def _analysed_by_an_older_model(ctx, n: int) -> None:
+    """A database from before an upgrade: analysed rows whose version names an older clause model."""
+    from cxdesk.core.analysis import analyze
+    from cxdesk.core.analysis.pipeline import stale_count
+    from cxdesk.core.storage import open_db
+
+    seed(ctx, n)
+    db = open_db(ctx.db_path)
+    try:
+        analyze(db)
+        db.execute("UPDATE feedback SET analysis_version = 'old-model+lex-0+a-|t0' WHERE id % 2 = 0")
+        db.commit()
+        assert stale_count(db) == n // 2
+    finally:
+        db.close()
+
+
+def test_opening_a_database_of_an_older_model_analyses_it_again(qtbot, ctx):
+    from cxdesk.core.analysis.pipeline import current_version, stale_count
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui.main_window import MainWindow
+
+    _analysed_by_an_older_model(ctx, 8)
+    win = MainWindow(ctx)
+    win.confirm_quit = False
+    qtbot.addWidget(win)
+    seen = []
+
+    def on_counts(_total, _waiting):
+        # Right after the first counts: the analysis runs, the owner sees it and can stop it.
+        if not seen:
+            seen.append((win._analysis_task, win.stop_analysis_button.isVisibleTo(win), win.analysis_label.text(),
+                         win.message_bar.text()))
+
+    win.status_refreshed.connect(on_counts)
+    win.show()
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    task, stop_visible, label, message = seen[0]
+    assert task is not None and stop_visible and label == "正在分析…" and "4 条" in message
+    qtbot.waitUntil(lambda: win._analysis_task is None, timeout=60_000)
+    assert not task.is_cancelled and task.error is None
+    qtbot.waitUntil(lambda: win.analysis_label.text() == "全部已分析", timeout=10_000)
+    assert "4 条" in win.message_bar.text() and "新模型" in win.message_bar.text()
+    assert not win.stop_analysis_button.isVisibleTo(win)
+    db = open_db(ctx.db_path)
+    try:
+        assert stale_count(db) == 0
+        assert {r[0] for r in db.execute("SELECT analysis_version FROM feedback")} == {current_version(db)}
+    finally:
+        db.close()
+    # Once per opened database: a later status refresh does not start it again.
+    win.refresh_status()
+    qtbot.waitUntil(lambda: win._status_task is None, timeout=10_000)
+    assert win._analysis_task is None
+
+
+def test_reanalysis_on_open_can_be_stopped(qtbot, ctx):
+    from PySide6.QtCore import Qt
+
+    from cxdesk.ui.main_window import MainWindow
+
+    _analysed_by_an_older_model(ctx, 8)
+    win = MainWindow(ctx)
+    win.confirm_quit = False
+    qtbot.addWidget(win)
+    started = []
+
+    def stop_at_once(_total, _waiting):
+        # The first counts start the analysis; the owner presses Stop before it gets anywhere.
+        if win._analysis_task is not None and not started:
+            started.append(win._analysis_task)
+            qtbot.mouseClick(win.stop_analysis_button, Qt.LeftButton)
+
+    win.status_refreshed.connect(stop_at_once)
+    win.show()
+    qtbot.waitUntil(lambda: bool(started), timeout=10_000)
+    qtbot.waitUntil(lambda: win._analysis_task is None, timeout=30_000)
+    assert started[0].is_cancelled
+    qtbot.waitUntil(lambda: win._status_task is None, timeout=10_000)
+    assert "停止" in win.message_bar.text()
+    qtbot.waitUntil(lambda: win.analysis_label.text() == "4 条用旧模型分析", timeout=10_000)
+    assert win.analyze_button.isVisibleTo(win)

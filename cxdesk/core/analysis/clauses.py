@@ -36,7 +36,7 @@ from importlib import resources
 from typing import NamedTuple, Sequence
 
 # Bump when the word list or the rules change, so every row gets its mentions again.
-CLAUSE_MODEL = "lex-5"
+CLAUSE_MODEL = "lex-6"
 
 PRAISE_FROM = 0.6
 SCORE_SLOPE = 1.2
@@ -120,7 +120,7 @@ def tokens(clause: str) -> list[tuple[str, str, float]]:
 
 
 # "等了四十分钟", "排队一个多小时": a long wait is a complaint without any opinion word.
-_LONG_WAIT = re.compile(r"(?:等|排队|排了|候)[了着]?(?:将近|快|差不多|足足|整整)?(?:半个|[0-9一二两三四五六七八九十几]+(?:个)?多?(?:个)?)(?:多)?(?:小时|钟头|分钟)")
+_LONG_WAIT = re.compile(r"(?:等|排队|排了|候)[了着]?[有就]?(?:将近|快|差不多|足足|整整)?(?:半个|[0-9一二两三四五六七八九十几]+(?:个)?多?(?:个)?)(?:多)?(?:小时|钟头|分钟)")
 WAIT_WEIGHT = 1.2
 
 

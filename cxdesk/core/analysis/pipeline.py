@@ -149,10 +149,12 @@ def load_adapter(db):
 
 def sentiment_version(adapter) -> str:
     from cxdesk.core.analysis.clauses import CLAUSE_MODEL
+    from cxdesk.core.analysis.mentions import MENTION_MODEL
     from cxdesk.core.analysis.sentiment import MODEL_VERSION
 
-    # The clause model decides mentions and the mixed-review label, so it is part of every row's version.
-    return f"{MODEL_VERSION}+{CLAUSE_MODEL}+a{getattr(adapter, 'version', None) or '-'}"
+    # The clause and mention models decide mentions and the mixed-review label, so they are part of
+    # every row's version.
+    return f"{MODEL_VERSION}+{CLAUSE_MODEL}{MENTION_MODEL}+a{getattr(adapter, 'version', None) or '-'}"
 
 
 def current_version(db) -> str:
@@ -169,6 +171,15 @@ def pending_count(db, *, include_deleted: bool = False) -> int:
     if not include_deleted:
         sql += " AND deleted = 0"
     return db.execute(sql, [current_version(db)]).fetchone()[0]
+
+
+def stale_count(db) -> int:
+    """Rows analysed before with another sentiment or clause model than the current one (after an
+    upgrade, or after learning from ratings): `analyze` scores them again. Rows never analysed and
+    rows whose only change is the topic words are not counted."""
+    prefix = sentiment_version(load_adapter(db)) + "|"
+    return db.execute("SELECT count(*) FROM feedback WHERE deleted = 0 AND analysis_version IS NOT NULL "
+                      "AND instr(analysis_version, ?) != 1", [prefix]).fetchone()[0]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -346,8 +346,38 @@ GLOWING_SLOPE = 1.0         # ... per logit above it, a complaint must weigh thi
 WHOLE_PRODUCT_TOPICS = frozenset({"味道"})
 
 
-def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None = None
-                   ) -> dict[str, tuple[float | None, str]]:
+def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None = None, *,
+                   learned: bool = True) -> dict[str, tuple[float | None, str]]:
+    """One (score, label) per topic of a whole review: the word list's verdict (`lexicon_verdicts`),
+    then, given the review model's `review_score`, the learned mention model (`mentions.py`) decides
+    whether the review complains about the topic: negative when its probability reaches the model's
+    threshold, else the word list's label with a complaint turned neutral. A topic whose clauses hold
+    no complaint at all (点了外卖) is never negative. Without `review_score`, or with `learned=False`,
+    the word list's verdicts alone.
+    """
+    verdicts = lexicon_verdicts(mentions, review_score)
+    if not learned or review_score is None:
+        return verdicts
+    from cxdesk.core.analysis import mentions as mention_model
+
+    bar = mention_model.threshold()
+    out: dict[str, tuple[float | None, str]] = {}
+    for topic, (score, label) in verdicts.items():
+        if label == "unknown":
+            out[topic] = (score, label)
+            continue
+        # A topic whose clauses hold no complaint at all (点了外卖) is never one, whatever the model says.
+        said = any(m.score is not None and m.score < 0.5 for m in mentions if topic in m.topics)
+        p = mention_model.complaint_probability(topic, mentions, review_score, label) if said else 0.0
+        if p >= bar:
+            out[topic] = (min(score, 0.5 - 0.5 * p) if score is not None else 0.5 - 0.5 * p, "negative")
+        else:
+            out[topic] = (score, "neutral" if label == "negative" else label)
+    return out
+
+
+def lexicon_verdicts(mentions: Sequence[ClauseMention], review_score: float | None = None
+                     ) -> dict[str, tuple[float | None, str]]:
     """One (score, label) per topic of a whole review, from all its clauses about the topic.
 
     Complaints and praise are added up apart. The topic is negative when its complaints weigh at
@@ -472,10 +502,17 @@ def assign_topics(text: str, matcher: TopicMatcher | None = None, *,
         joined = "，".join(m.clause for m in items) if not items[0].clause.isascii() else ", ".join(m.clause for m in items)
         scores = [m.score for m in items if m.score is not None]
         score = sum(scores) / len(scores) if scores else None
-        label = topic_verdicts(items)[topic][1]
+        label = lexicon_verdicts(items)[topic][1]
         if label == "negative" and verdicts[topic][1] != "negative":
             label = "neutral"
         out.append(TopicMention(topic, joined, score, label))
+    # A complaint the review makes about a topic shows in at least one mention: the topic's most
+    # negative sentence when no sentence alone was a complaint by the word list.
+    for topic, (_score, verdict) in verdicts.items():
+        mine = [i for i, m in enumerate(out) if m.topic == topic]
+        if verdict == "negative" and mine and not any(out[i].label == "negative" for i in mine):
+            i = min(mine, key=lambda i: 0.5 if out[i].score is None else out[i].score)
+            out[i] = out[i]._replace(label="negative")
     return out
 
 
@@ -821,6 +858,6 @@ __all__ = [
     "TopicMention", "TopicMatcher", "template_label", "resolve_template", "list_topics", "get_topic",
     "install_template", "ensure_default_topics", "add_topic", "rename_topic", "merge_topics", "set_synonyms",
     "set_topic_enabled", "delete_topic", "list_user_words", "add_user_word", "remove_user_word", "topic_stats",
-    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "topic_verdicts", "review_label", "SHORT_REVIEW", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
+    "topic_examples", "assign_topics", "analyze_clauses", "ClauseMention", "topic_verdicts", "lexicon_verdicts", "review_label", "SHORT_REVIEW", "split_sentences", "split_clauses", "matcher_for", "dictionary_hash",
     "jieba_words", "set_manual_label", "tag_topic",
 ]

@@ -1,0 +1,51 @@
+"""The learned mention model: does a review complain about a topic?"""
+
+from __future__ import annotations
+
+from cxdesk.core.analysis import mentions as M
+from cxdesk.core.analysis import sentiment
+from cxdesk.core.analysis import topics as T
+
+
+def verdicts(text: str, score: float | None = None) -> dict[str, str]:
+    clauses = T.analyze_clauses(text)
+    if score is None:
+        score = sentiment.analyze_texts([text])[0].score
+    return {topic: label for topic, (_s, label) in T.topic_verdicts(clauses, score).items()}
+
+
+def test_shipped_model_loads():
+    assert 0.0 < M.threshold() < 1.0
+    assert M.known_topics() == {"服务", "上菜速度", "价格", "环境", "卫生", "分量", "味道"}
+    f = M.features("价格", T.analyze_clauses("价格太贵了"), 0.1, "negative")
+    assert f and all(0 <= k < M.DIM for k in f)
+
+
+def test_complaints_are_found():
+    assert verdicts("上菜太慢了，等了一个小时才上齐") == {"上菜速度": "negative"}
+    assert verdicts("价格太贵了，分量还少，再也不来了") == {"价格": "negative", "分量": "negative"}
+    assert verdicts("服务态度很差，叫了半天没人理") == {"服务": "negative"}
+    assert verdicts("味道一般，价格偏贵")["价格"] == "negative"
+
+
+def test_praise_and_asides_in_glowing_reviews_are_not_complaints():
+    assert verdicts("服务员很热情，菜也好吃") == {"服务": "positive", "味道": "positive"}
+    v = verdicts("菜很好吃，环境也好，服务员很热情，就是价格有点小贵")
+    assert v["价格"] != "negative" and v["服务"] == "positive"
+
+
+def test_a_clause_without_a_complaint_is_never_one():
+    # The review model reads "点了外卖" as slightly negative; the mention model may not make it a complaint.
+    assert verdicts("点了外卖", 0.05) == {"外卖配送": "neutral"}
+    assert verdicts("我们点了三个菜", 0.05).get("味道", "neutral") != "negative"
+
+
+def test_without_a_review_score_the_word_list_decides():
+    clauses = T.analyze_clauses("味道一般，价格偏贵")
+    assert T.topic_verdicts(clauses) == T.lexicon_verdicts(clauses)
+    assert T.topic_verdicts(clauses, 0.045, learned=False) == T.lexicon_verdicts(clauses, 0.045)
+
+
+def test_assign_topics_shows_the_complaint_in_a_mention():
+    found = T.assign_topics("价格太贵了，分量还少，再也不来了")
+    assert {(m.topic, m.label) for m in found} >= {("价格", "negative"), ("分量", "negative")}
