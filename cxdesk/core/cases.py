@@ -34,6 +34,9 @@ STATUS_LABELS = {
     "resolved": N_("Resolved"),
     "ignored": N_("No action needed"),
 }
+FIELD_LABELS = {"status": N_("Status"), "owner": N_("Owner"), "note": N_("Note"), "reply": N_("Reply"),
+                "draft": N_("Draft")}
+
 # Typed names accepted whatever the UI language (the zh_CN catalog shows the same words).
 _ZH_NAMES = {"待处理": "open", "已回复": "replied", "已联系": "contacted", "已解决": "resolved", "无需处理": "ignored"}
 RESPONDED = ("replied", "contacted", "resolved")
@@ -220,6 +223,10 @@ class Notice:
 
 def status_name(status: str) -> str:
     return _(STATUS_LABELS.get(status, status))
+
+
+def field_name(field: str) -> str:
+    return _(FIELD_LABELS.get(field, field))
 
 
 def parse_status(text: str) -> str:
