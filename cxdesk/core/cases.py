@@ -585,8 +585,10 @@ def get_case(db, case_id: int, *, now: datetime | None = None) -> CaseDetail:
     case = found[0]
     history = tuple(HistoryEntry(*r) for r in db.execute(
         "SELECT at, field, old_value, new_value FROM case_history WHERE case_id = ? ORDER BY id", [case.id]))
-    words = complaint_words(case.text, _synonyms(db), case.topics)
-    return CaseDetail(case, history, tuple(dict.fromkeys(words.values())))
+    words = list(complaint_words(case.text, _synonyms(db), case.topics).values())
+    low = [c.lower() for c in _clauses(case.text)]
+    words += [clause for clause, lc in zip(_clauses(case.text), low) if any(w in lc for w in URGENT_WORDS)]
+    return CaseDetail(case, history, tuple(dict.fromkeys(words)))
 
 
 def open_count(db) -> int:

@@ -85,7 +85,7 @@ class CasesTableModel(QAbstractTableModel):
             if col == 0:
                 return case.status_label
             if col == 1:
-                return (_("Overdue") + " · " if case.overdue else "") + case.due_at[5:16]
+                return ("⚠ " if case.overdue else "") + case.due_at[5:16]
             if col == 2:
                 return "★" * int(round(case.rating)) if case.rating is not None else _("no rating")
             if col == 3:
@@ -105,6 +105,8 @@ class CasesTableModel(QAbstractTableModel):
             return QBrush(QColor(theme.CASE_OVERDUE_BG))
         if role == Qt.ToolTipRole and col == 6:
             return case.text
+        if role == Qt.ToolTipRole and col == 1 and case.overdue:
+            return _("Overdue")
         return None
 
 
@@ -179,8 +181,10 @@ class CasesScreen(QWidget):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for col in range(len(COLUMNS) - 1):
+        for col in range(len(COLUMNS) - 2):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.Interactive)   # topics: long lists must not crowd out the review
+        header.resizeSection(5, 120)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.empty_label = QLabel(self)
@@ -198,7 +202,7 @@ class CasesScreen(QWidget):
         self.case_meta.setStyleSheet("color: #555")
         self.review = QTextBrowser(self)
         self.review.setOpenLinks(False)
-        self.review.setMaximumHeight(130)
+        self.review.setMaximumHeight(110)
         self.draft = QPlainTextEdit(self)
         self.draft.setPlaceholderText(_("The reply to paste on the platform"))
         self.copy_button = QPushButton(_("Copy reply"), self)
@@ -259,6 +263,7 @@ class CasesScreen(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([760, 540])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(theme.PAGE_MARGIN, theme.PAGE_MARGIN, theme.PAGE_MARGIN, theme.PAGE_MARGIN)

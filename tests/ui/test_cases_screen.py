@@ -49,7 +49,7 @@ def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
     qtbot.waitUntil(lambda: screen.model.rowCount() == 3, timeout=10000)
     order = [screen.model.index(r, 0).data(RAW_ROLE).author for r in range(3)]
     assert order == ["小王", "小李", "李女士"]          # overdue first, then the urgent 1★, then 2★
-    assert screen.model.index(0, 1).data().startswith("已超时")
+    assert screen.model.index(0, 1).data().startswith("⚠")
     qtbot.waitUntil(lambda: screen.current is not None and screen.current.case.author == "小王")
     assert "上菜太慢了" in screen.review.toHtml() and "font-weight:600" in screen.review.toHtml()
     assert screen.draft.toPlainText().startswith("小王您好")
