@@ -192,3 +192,24 @@ def test_notify_lists_only_before_window_complainers(db, tmp_path):
     assert cases.mark_notified(db, aid, [found[0].feedback_id]) == 0
     assert cases.notify_list(db, aid)[0].notified_at is not None
     assert cases.notified_count(db, aid) == 1
+
+
+def test_excel_sheet_has_the_figures_and_keeps_customer_text_as_text(db, tmp_path):
+    from openpyxl import load_workbook
+
+    from cxdesk.core.reports import excel
+
+    rows = rows_recent() + [["X1", "=cmd|' /C calc'!A0", "1", '=HYPERLINK("http://evil","点我")上菜慢', ago(hours=1), "@美团"]]
+    do_import(db, write_csv(tmp_path / "a.csv", header=HEADER, rows=rows))
+    result = excel.build_summary(db, tmp_path / "汇总.xlsx", sections=["cases"])
+    assert result.sheets == ("客户跟进",)
+    ws = load_workbook(result.path)["客户跟进"]
+    values = [list(r) for r in ws.iter_rows(values_only=True)]
+    figures = {r[0]: r[1] for r in values[:12] if r[0]}
+    assert figures["待处理"] == 4 and figures["已超时"] == 1
+    texts = [r[6] for r in values if r[6]]
+    assert '=HYPERLINK("http://evil","点我")上菜慢' in texts
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)     # text, never a formula
+    authors = [r[4] for r in values if r[4]]
+    assert "=cmd|' /C calc'!A0" in authors
