@@ -85,3 +85,27 @@ def test_navigation_badge_counts_open_cases(qtbot, ctx, tmp_path):
     qtbot.addWidget(win)
     row = win.screen_keys().index("cases")
     qtbot.waitUntil(lambda: win.nav.item(row).text() == "客户跟进  (3)", timeout=10000)
+
+
+def test_notify_dialog_lists_copies_and_marks(qtbot, ctx, tmp_path):
+    from cxdesk.core import cases
+    from cxdesk.core.actions import create_action
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui.notify_dialog import NotifyDialog
+
+    seed_cases(ctx, tmp_path)
+    db = open_db(ctx.db_path)
+    aid = create_action(db, "加了一位厨师", topics=["上菜速度"], live_date=NOW.date())
+    db.close()
+    dialog = NotifyDialog(ctx, aid, "加了一位厨师")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
+    assert dialog.table.item(0, 1).text() == "小王"
+    assert dialog.message.toPlainText().startswith("小王您好，您之前提到的“上菜太慢了”")
+    qtbot.mouseClick(dialog.copy_button, Qt.LeftButton)
+    assert QGuiApplication.clipboard().text() == dialog.message.toPlainText()
+    qtbot.mouseClick(dialog.mark_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and dialog.table.item(0, 4).text() != "", timeout=10000)
+    assert cases.notified_count(ctx.read_db(), aid) == 1
+    dialog.grab().save(str(tmp_path / "notify.png"))
