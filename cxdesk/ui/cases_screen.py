@@ -181,11 +181,14 @@ class CasesScreen(QWidget):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for col in range(len(COLUMNS) - 2):
-            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.Interactive)   # topics: long lists must not crowd out the review
-        header.resizeSection(5, 120)
+        # Fixed widths from the header font: sizing to contents would load thousands of rows to measure them.
+        metrics = self.table.fontMetrics()
+        samples = ("无需处理", "⚠ 12-31 23:59", "★★★★★", "大众点评", "m***3 小王", "上菜速度、分量")
+        for col, sample in enumerate(samples):
+            header.setSectionResizeMode(col, QHeaderView.Interactive)
+            header.resizeSection(col, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(_(COLUMNS[col]))) + 18)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.empty_label = QLabel(self)
         self.empty_label.setWordWrap(True)

@@ -165,7 +165,7 @@ def test_drafts_never_empty_and_fill_name_and_words(db, tmp_path):
 def test_owner_edits_a_reply_template(db, tmp_path):
     cases.set_reply_template(db, "上菜速度", "zh", "关于{words}，我们加了一位厨师。")
     do_import(db, write_csv(tmp_path / "a.csv", header=HEADER, rows=rows_recent()[:1]))
-    draft = cases.list_cases(db)[0].draft
+    draft = cases.get_case(db, cases.list_cases(db)[0].id).case.draft
     assert "关于上菜太慢了，我们加了一位厨师。" in draft
 
 
