@@ -691,12 +691,13 @@ def _notify_message(text: str, author: str | None, lang: str | None, words: str,
     return _fill(template, name=_customer_name(author, en), words=_short(words), action=done)
 
 
-def notify_list(db, action_id: int, window_days: int = 28) -> list[Notice]:
+def notify_list(db, action_id: int, window_days: int = 28) -> list[Notice]:  # 28 = EVALUATION_WINDOW_DAYS
     """Customers who complained about the action's topics (or keywords) in the before-window of its go-live.
 
     The before-window is the `window_days` days before the go-live day, as in the evaluation. A
     complaint is a negative mention of one of the action's topics, or a review labelled negative (or
     rated 1–2★) that contains one of its keywords; the action's channels limit the reviews when set.
+    A named customer appears once per platform (their latest complaint).
     """
     from cxdesk.core.evaluation import windows
     from cxdesk.core.actions import get_action
@@ -745,8 +746,13 @@ def notify_list(db, action_id: int, window_days: int = 28) -> list[Notice]:
             said = next(iter(words.values()), None) or hits[0]
             out.append(Notice(fid, author, channel, created, text or "", hits,
                               _notify_message(text or "", author, lang, said, action.title), notified.get(fid)))
-    out.sort(key=lambda n: (n.created_at or "", n.feedback_id))
-    return out
+    # One message per customer: a named customer who complained twice on one platform is told once,
+    # about the latest complaint (anonymous reviews cannot be told apart, so each stays).
+    latest: dict[tuple, Notice] = {}
+    for n in sorted(out, key=lambda n: (n.created_at or "", n.feedback_id)):
+        key = (n.channel or "", n.author) if n.author else ("", f"#{n.feedback_id}")
+        latest[key] = n
+    return sorted(latest.values(), key=lambda n: (n.created_at or "", n.feedback_id))
 
 
 def mark_notified(db, action_id: int, feedback_ids: list[int], *, now: datetime | None = None) -> int:

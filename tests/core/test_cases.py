@@ -179,6 +179,8 @@ def test_notify_lists_only_before_window_complainers(db, tmp_path):
         ["N3", "后客", "1", "上菜还是慢", (datetime.combine(live, datetime.min.time()) + timedelta(days=2)).strftime("%Y-%m-%d %H:%M"), "美团"],
         ["N4", "夸客", "5", "上菜很快，好评", (datetime.combine(live, datetime.min.time()) - timedelta(days=2)).strftime("%Y-%m-%d %H:%M"), "美团"],
         ["N5", "价客", "1", "价格太贵", (datetime.combine(live, datetime.min.time()) - timedelta(days=2)).strftime("%Y-%m-%d %H:%M"), "美团"],
+        ["N6", "前客", "2", "等太久了，上菜慢", (datetime.combine(live, datetime.min.time()) - timedelta(days=9)).strftime("%Y-%m-%d %H:%M"), "美团"],
+        ["N7", "前客", "1", "上菜太慢", (datetime.combine(live, datetime.min.time()) - timedelta(days=5)).strftime("%Y-%m-%d %H:%M"), "饿了么"],
     ]
     do_import(db, write_csv(tmp_path / "n.csv", header=HEADER, rows=rows))
     aid = create_action(db, title="加了一位厨师，上菜更快", topics=["上菜速度"])
@@ -186,11 +188,13 @@ def test_notify_lists_only_before_window_complainers(db, tmp_path):
         cases.notify_list(db, aid)
     move_action(db, aid, "live", date=live)
     found = cases.notify_list(db, aid)
-    assert [(n.author, n.channel) for n in found] == [("前客", "美团")]
+    # 前客 complained twice on 美团 (told once, about the latest) and once on 饿了么.
+    assert [(n.author, n.channel, n.text) for n in found] == [("前客", "饿了么", "上菜太慢"), ("前客", "美团", "上菜太慢了")]
+    found = [n for n in found if n.channel == "美团"]
     assert found[0].message.startswith("前客您好，您之前提到的“上菜太慢了”，我们已经加了一位厨师")
     assert cases.mark_notified(db, aid, [found[0].feedback_id]) == 1
     assert cases.mark_notified(db, aid, [found[0].feedback_id]) == 0
-    assert cases.notify_list(db, aid)[0].notified_at is not None
+    assert [n.notified_at is not None for n in cases.notify_list(db, aid)] == [False, True]
     assert cases.notified_count(db, aid) == 1
 
 
