@@ -443,6 +443,38 @@ def _complaint_topics(db, ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+_REPLIED_WORDS = ("已回复", "已回覆", "已答复", "是", "yes", "y", "true", "1", "replied", "answered")
+
+
+def platform_replied(text: str | None, replied_at: str | None, status: str | None) -> bool:
+    """Whether the platform's export says the shop answered: a reply text, a reply time or a 已回复 status."""
+    if (text or "").strip() or replied_at:
+        return True
+    return (status or "").strip().lower() in _REPLIED_WORDS
+
+
+def sync_platform_replies(db, *, now: datetime | None = None) -> int:
+    """Open cases whose review the shop already answered on the platform become 已回复 at that time.
+
+    Cases the owner has already worked on are left as they are. Returns how many changed.
+    """
+    stamp = _fmt(now or datetime.now())
+    rows = db.execute(
+        "SELECT c.id, r.text, r.replied_at, r.status FROM cases c JOIN feedback_replies r ON r.feedback_id = c.feedback_id "
+        "WHERE c.status = 'open' AND c.first_reply_at IS NULL").fetchall()
+    done = [(cid, text, at) for cid, text, at, status in rows if platform_replied(text, at, status)]
+    if not done:
+        return 0
+    with db.atomic():
+        for cid, text, at in done:
+            when = at or stamp
+            db.execute("UPDATE cases SET status = 'replied', reply = coalesce(reply, ?), first_reply_at = ?, "
+                       "updated_at = ? WHERE id = ?", [text, when, stamp, cid])
+            db.execute("INSERT INTO case_history(case_id, at, field, old_value, new_value) VALUES (?,?,?,?,?)",
+                       [cid, when, "status", "open", "replied"])
+    return len(done)
+
+
 def open_cases(db, *, now: datetime | None = None) -> OpenResult:
     """Open cases for the reviews of imports not looked at yet (see the module's rules). Idempotent.
 
@@ -455,6 +487,7 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
     mark = int(storage.get_setting(db, SCANNED_KEY, 0) or 0)
     newest = db.execute("SELECT max(id) FROM sources").fetchone()[0] or 0
     if newest <= mark:
+        sync_platform_replies(db, now=now)
         return OpenResult(0, 0)
     # A source whose rows still wait for analysis is looked at again next time.
     pending = db.execute(
@@ -494,6 +527,7 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
         new_mark = (pending - 1) if pending is not None else newest
         db.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                    [SCANNED_KEY, json.dumps(max(new_mark, mark))])
+    sync_platform_replies(db, now=now)
     return OpenResult(opened, opened)
 
 

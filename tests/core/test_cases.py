@@ -217,3 +217,27 @@ def test_excel_sheet_has_the_figures_and_keeps_customer_text_as_text(db, tmp_pat
     assert cells and all(c.data_type == "s" for c in cells)     # text, never a formula
     authors = [r[4] for r in values if r[4]]
     assert "=cmd|' /C calc'!A0" in authors
+
+
+def test_platform_replies_mark_cases_replied_and_a_later_export_updates_them(db, tmp_path):
+    header = ["评价ID", "用户", "评分", "内容", "评价时间", "渠道", "回复状态", "商家回复", "回复时间"]
+    rows = [["P1", "小王", "1", "上菜太慢了", ago(hours=30), "美团", "已回复", "抱歉，已加厨师", ago(hours=20)],
+            ["P2", "李女士", "2", "分量太少", ago(hours=10), "美团", "未回复", "", ""]]
+    plan = sniff_file(write_csv(tmp_path / "a.csv", header=header, rows=rows))
+    assert {k: plan.columns[v] for k, v in plan.roles.items() if k.startswith("reply")} == {
+        "reply_status": "回复状态", "reply_text": "商家回复", "reply_time": "回复时间"}
+    import_file(db, plan)
+    analyze(db)
+    found = {c.author: c for c in cases.list_cases(db)}
+    assert found["小王"].status == "replied" and found["李女士"].status == "open"
+    detail = cases.get_case(db, found["小王"].id)
+    assert detail.case.reply == "抱歉，已加厨师" and detail.case.first_reply_at == ago(hours=20) + ":00"
+    stats = cases.case_stats(db)
+    assert stats.response_rate == 0.5 and stats.median_reply_hours == 10.0
+    # A later export: the same reviews, now 李女士 answered too; nothing else changes.
+    rows[1][6:] = ["已回复", "抱歉，下次多给", ago(hours=1)]
+    again = import_file(db, sniff_file(write_csv(tmp_path / "b.csv", header=header, rows=rows)))
+    assert (again.imported, again.updated) == (0, 0)
+    analyze(db)
+    assert cases.get_case(db, found["李女士"].id).case.status == "replied"
+    assert cases.case_stats(db).total == 2
