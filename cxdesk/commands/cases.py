@@ -49,6 +49,14 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     a.set_defaults(func=cmd_notify)
 
+    a = csub.add_parser("template", parents=[parent], help=_("show the reply templates, or change the one of a topic"))
+    a.add_argument("topic", nargs="?", metavar="TOPIC", help=_("the topic whose template to show or change"))
+    a.add_argument("--english", action="store_true", help=_("the English template (default: the Chinese one)"))
+    a.add_argument("--set", dest="text", metavar="TEXT",
+                   help=_("new template; {name} is the customer's name, {words} the complaint's words; \"\" restores the shipped one"))
+    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    a.set_defaults(func=cmd_template)
+
     a = csub.add_parser("settings", parents=[parent], help=_("show or change when cases open and when they are due"))
     a.add_argument("--backfill-days", type=int, metavar="DAYS",
                    help=_("reviews older than this when first imported open no case (default 30)"))
@@ -201,4 +209,25 @@ def cmd_settings(args: argparse.Namespace) -> int:
     print("  " + _("{label}: {value}").format(label=_("Reply target (hours)"), value=f"{settings.reply_target_hours:g}"))
     print("  " + _("{label}: {value}").format(label=_("3-star reviews with a complaint"),
                                                 value=_("on") if settings.three_star else _("off")))
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from cxdesk.core.cases import reply_templates, set_reply_template
+
+    lang = "en" if args.english else "zh"
+    db = open_database(args)
+    if args.text is not None:
+        if not args.topic:
+            from cxdesk.core.errors import InvalidValueError
+
+            raise InvalidValueError(_("Name the topic whose template to change, e.g. cxdesk cases template 上菜速度 --set TEXT"))
+        set_reply_template(db, args.topic, lang, args.text)
+    templates = reply_templates(db)
+    chosen = {args.topic: templates.get(args.topic, {})} if args.topic else templates
+    if args.json:
+        print_json(chosen)
+        return 0
+    for topic, texts in chosen.items():
+        print(f"{topic}: {texts.get(lang) or '–'}")
     return 0

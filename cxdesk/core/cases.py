@@ -480,7 +480,7 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
 
     One INSERT ... SELECT, so an import of 100k rows pays milliseconds, not a Python loop per review.
     Severity: 1★ 30, 2★ 20, unrated 15, 3★ 10; +5 for two or more complaint topics; +100 for urgent
-    words. The reply draft is written when the case is first shown (`get_case`).
+    words. The reply draft is stored with the case (`get_case` makes one for a case that has none).
     """
     now = now or datetime.now()
     settings = get_settings(db)
@@ -516,12 +516,19 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
             "ON CONFLICT(feedback_id) DO NOTHING",
             [stamp, hours, hours, stamp, hours, stamp, mark, cutoff])
         opened = max(cur.rowcount, 0)
-        # Urgent words in Python: eleven instr(lower()) per row in SQL cost more than the rest together.
-        urgent = [(cid,) for cid, text in db.conn.execute(
-            "SELECT c.id, f.text FROM cases c JOIN feedback f ON f.id = c.feedback_id WHERE c.id > ?", [before])
-            if is_urgent(text)]
-        if urgent:
-            db.conn.executemany("UPDATE cases SET urgent = 1, severity = severity + 100 WHERE id = ?", urgent)
+        # Urgent words and drafts in Python, for the new cases only (eleven instr(lower()) per row in
+        # SQL cost more than the rest of the statement together).
+        fresh = db.conn.execute(
+            "SELECT c.id, c.feedback_id, f.text, f.author, f.lang FROM cases c JOIN feedback f ON f.id = c.feedback_id "
+            "WHERE c.id > ?", [before]).fetchall()
+        if fresh:
+            topics = _complaint_topics(db, [r[1] for r in fresh])
+            templates, synonyms = reply_templates(db), _synonyms(db)
+            db.conn.executemany(
+                "UPDATE cases SET draft = ?, urgent = ?, severity = severity + ? WHERE id = ?",
+                [(make_draft(text or "", author, tuple(topics.get(fid, ())), lang=lang, templates=templates,
+                             synonyms=synonyms), int(is_urgent(text)), 100 if is_urgent(text) else 0, cid)
+                 for cid, fid, text, author, lang in fresh])
         db.conn.execute("INSERT INTO case_history(case_id, at, field, old_value, new_value) "
                         "SELECT id, opened_at, 'status', NULL, 'open' FROM cases WHERE id > ?", [before])
         new_mark = (pending - 1) if pending is not None else newest

@@ -153,6 +153,8 @@ def test_drafts_never_empty_and_fill_name_and_words(db, tmp_path):
     do_import(db, write_csv(tmp_path / "a.csv", header=HEADER, rows=rows))
     drafts = {c.text: cases.get_case(db, c.id).case.draft for c in cases.list_cases(db)}
     assert all(d.strip() for d in drafts.values())
+    stored = dict(db.execute("SELECT f.text, c.draft FROM cases c JOIN feedback f ON f.id = c.feedback_id").fetchall())
+    assert stored == drafts                                     # stored on the case when it opened
     slow = drafts["上菜太慢了，等了一个小时，味道也一般"]
     assert slow.startswith("小王您好") and "“上菜太慢了”" in slow and "出餐" in slow
     assert drafts["The food was cold and the waiter was rude"].startswith("Dear Tom")

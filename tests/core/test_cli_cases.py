@@ -69,3 +69,14 @@ def test_cases_through_the_cli(tmp_path):
     assert [(n["author"], n["channel"]) for n in notices] == [("小王", "美团")]
     assert notices[0]["message"].startswith("小王您好，您之前提到的“上菜太慢了”，我们已经加了一位厨师")
     assert all(set(n) >= {"feedback_id", "author", "channel", "created_at", "text", "message"} for n in notices)
+
+
+def test_reply_template_from_the_cli(tmp_path):
+    env = {"CXDESK_DB": str(tmp_path / "shop.db")}
+    out = run_cli("cases", "template", "上菜速度", "--set", "关于{words}，我们加了厨师。", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["上菜速度"]["zh"] == "关于{words}，我们加了厨师。"
+    out = run_cli("cases", "template", "上菜速度", "--set", "", "--json", env=env)
+    assert json.loads(out.stdout)["上菜速度"]["zh"].startswith("您提到“{words}”")
+    out = run_cli("cases", "template", "--set", "x", env=env)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
