@@ -1,7 +1,8 @@
 """Customer cases: every unhappy new review becomes a case to answer, with a status, a history and a reply draft.
 
 Rules (each has a test in tests/core/test_cases.py):
-- After each analysis, reviews of imports not yet looked at become cases when they are rated 1–2★,
+- After each analysis (and before the cases commands read them), reviews of imports not yet looked at become
+  cases when they are rated 1–2★ (analysed or not),
   or unrated and labelled negative or with a negative topic mention; 3★ with a complaint only when the
   setting `cases.three_star` is on.
 - A history backfill does not flood the queue: a review older than `cases.backfill_days` (default 30)
@@ -511,7 +512,7 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
             f"  + (CASE WHEN {topics_n} >= 2 THEN 5 ELSE 0 END), 0, ?, "
             "  coalesce(datetime(f.created_at, ?), datetime(s.imported_at, ?), datetime(?, ?)), ? "
             "FROM feedback f JOIN sources s ON s.id = f.source_id "
-            "WHERE f.source_id > ? AND f.deleted = 0 AND f.analysis_version IS NOT NULL "
+            "WHERE f.source_id > ? AND f.deleted = 0 AND (f.analysis_version IS NOT NULL OR f.rating <= 2.5) "
             f"AND (f.created_at IS NULL OR f.created_at >= ?) AND {qualifies} "
             "ON CONFLICT(feedback_id) DO NOTHING",
             [stamp, hours, hours, stamp, hours, stamp, mark, cutoff])
@@ -519,16 +520,18 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
         # Urgent words and drafts in Python, for the new cases only (eleven instr(lower()) per row in
         # SQL cost more than the rest of the statement together).
         fresh = db.conn.execute(
-            "SELECT c.id, c.feedback_id, f.text, f.author, f.lang FROM cases c JOIN feedback f ON f.id = c.feedback_id "
-            "WHERE c.id > ?", [before]).fetchall()
+            "SELECT c.id, c.feedback_id, f.text, f.author, f.lang, f.analysis_version FROM cases c "
+            "JOIN feedback f ON f.id = c.feedback_id WHERE c.id > ?", [before]).fetchall()
         if fresh:
             topics = _complaint_topics(db, [r[1] for r in fresh])
             templates, synonyms = reply_templates(db), _synonyms(db)
+            # A 1–2★ review imported without analysis has no topics yet: its draft is made when shown.
             db.conn.executemany(
                 "UPDATE cases SET draft = ?, urgent = ?, severity = severity + ? WHERE id = ?",
                 [(make_draft(text or "", author, tuple(topics.get(fid, ())), lang=lang, templates=templates,
-                             synonyms=synonyms), int(is_urgent(text)), 100 if is_urgent(text) else 0, cid)
-                 for cid, fid, text, author, lang in fresh])
+                             synonyms=synonyms) if version else "",
+                  int(is_urgent(text)), 100 if is_urgent(text) else 0, cid)
+                 for cid, fid, text, author, lang, version in fresh])
         db.conn.execute("INSERT INTO case_history(case_id, at, field, old_value, new_value) "
                         "SELECT id, opened_at, 'status', NULL, 'open' FROM cases WHERE id > ?", [before])
         new_mark = (pending - 1) if pending is not None else newest

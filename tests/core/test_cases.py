@@ -243,3 +243,14 @@ def test_platform_replies_mark_cases_replied_and_a_later_export_updates_them(db,
     analyze(db)
     assert cases.get_case(db, found["李女士"].id).case.status == "replied"
     assert cases.case_stats(db).total == 2
+
+
+def test_low_ratings_open_cases_before_analysis_and_unrated_ones_wait(db, tmp_path):
+    rows = [["W1", "甲", "1", "上菜太慢了", ago(hours=3), "美团"], ["W2", "乙", "", "太难吃了，服务也很差", ago(hours=3), "美团"]]
+    import_file(db, sniff_file(write_csv(tmp_path / "w.csv", header=HEADER, rows=rows)))
+    cases.open_cases(db)
+    assert [c.author for c in cases.list_cases(db)] == ["甲"]
+    assert cases.get_case(db, cases.list_cases(db)[0].id).case.draft.startswith("甲您好")
+    analyze(db)
+    assert sorted(c.author for c in cases.list_cases(db)) == ["乙", "甲"]
+    assert cases.case_stats(db).total == 2
