@@ -109,3 +109,17 @@ def test_notify_dialog_lists_copies_and_marks(qtbot, ctx, tmp_path):
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and dialog.table.item(0, 4).text() != "", timeout=10000)
     assert cases.notified_count(ctx.read_db(), aid) == 1
     dialog.grab().save(str(tmp_path / "notify.png"))
+
+
+def test_overview_shows_the_case_figures(qtbot, ctx, tmp_path):
+    from cxdesk.ui.trends_screen import TrendsScreen
+
+    seed_cases(ctx, tmp_path)
+    screen = TrendsScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.show()
+    screen.reload()
+    qtbot.waitUntil(lambda: screen.cases_label.text() != "", timeout=15000)
+    assert screen.cases_label.text().startswith("客户跟进：待处理 3 条，已超时 1 条 · 回复率 0% ·")
+    screen.grab().save(str(tmp_path / "overview.png"))
