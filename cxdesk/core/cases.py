@@ -678,47 +678,47 @@ def update_case(db, case_id: int, *, status: str | None = None, note: str | None
 # Figures
 
 
-def _hours(later: str | None, earlier: str | None) -> float | None:
-    a, b = _parse(later), _parse(earlier)
-    if a is None or b is None:
-        return None
-    return max((a - b).total_seconds() / 3600.0, 0.0)
-
-
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
+_BASE_TIME = "coalesce(f.created_at, c.opened_at)"
+_REPLY_HOURS = f"max((julianday(c.first_reply_at) - julianday({_BASE_TIME})) * 24.0, 0.0)"
+_WEEK = f"date({_BASE_TIME}, '-6 days', 'weekday 1')"   # the Monday on or before the review
+
+
 def case_stats(db, *, now: datetime | None = None, weeks: int = 12) -> CaseStats:
-    """Counts by status, overdue, response rate, median hours from review to first response, by week."""
+    """Counts by status, overdue, response rate, median hours from review to first response, and the
+    last `weeks` weeks (none with 0). Counted in SQL: the screen asks for it on every reload."""
     now = now or datetime.now()
     stamp = _fmt(now)
     counts = dict.fromkeys(STATUSES, 0)
-    overdue = 0
-    responded = 0
-    reply_hours: list[float] = []
-    by_week: dict[str, list] = {}
-    for status, due, first, created, opened in db.execute(
-            "SELECT c.status, c.due_at, c.first_reply_at, f.created_at, c.opened_at FROM cases c "
-            "JOIN feedback f ON f.id = c.feedback_id WHERE f.deleted = 0"):
-        counts[status] = counts.get(status, 0) + 1
-        overdue += status == "open" and due < stamp
-        hours = _hours(first, created or opened) if first else None
-        if first:
-            responded += 1
-            if hours is not None:
-                reply_hours.append(hours)
-        moment = _parse(created) or _parse(opened) or now
-        week = (moment.date() - timedelta(days=moment.weekday())).isoformat()
-        w = by_week.setdefault(week, [0, 0, 0, []])
-        w[0] += 1
-        w[1] += bool(first)
-        w[2] += status == "resolved"
-        if hours is not None:
-            w[3].append(hours)
+    overdue = responded = 0
+    join = "FROM cases c JOIN feedback f ON f.id = c.feedback_id WHERE f.deleted = 0"
+    for status, n, late, answered in db.execute(
+            f"SELECT c.status, count(*), sum(c.status = 'open' AND c.due_at < ?), sum(c.first_reply_at IS NOT NULL) "
+            f"{join} GROUP BY c.status", [stamp]):
+        counts[status] = n
+        overdue += late or 0
+        responded += answered or 0
+    reply_hours = [r[0] for r in db.execute(
+        f"SELECT {_REPLY_HOURS} {join} AND c.first_reply_at IS NOT NULL") if r[0] is not None]
+    week_rows: tuple[WeekFigures, ...] = ()
+    if weeks > 0:
+        rows = db.execute(
+            f"SELECT {_WEEK} AS wk, count(*), sum(c.first_reply_at IS NOT NULL), sum(c.status = 'resolved') "
+            f"{join} GROUP BY wk ORDER BY wk DESC LIMIT ?", [int(weeks)]).fetchall()
+        hours_by_week: dict[str, list[float]] = {}
+        if rows:
+            for wk, hours in db.execute(
+                    f"SELECT {_WEEK} AS wk, {_REPLY_HOURS} {join} AND c.first_reply_at IS NOT NULL AND wk >= ?",
+                    [rows[-1][0]]):
+                if hours is not None:
+                    hours_by_week.setdefault(wk, []).append(hours)
+        week_rows = tuple(WeekFigures(wk, n, answered or 0, done or 0, _median(hours_by_week.get(wk, [])))
+                          for wk, n, answered, done in reversed(rows) if wk)
     total = sum(counts.values())
     base = total - counts["ignored"]
-    week_rows = tuple(WeekFigures(k, v[0], v[1], v[2], _median(v[3])) for k, v in sorted(by_week.items())[-weeks:])
     return CaseStats(counts["open"], overdue, counts["replied"], counts["contacted"], counts["resolved"],
                      counts["ignored"], total, round(responded / base, 4) if base else None, _median(reply_hours),
                      round(counts["resolved"] / base, 4) if base else None, week_rows)

@@ -280,23 +280,15 @@ class CasesScreen(QWidget):
         layout.addWidget(self.splitter, 1)
         self._show_case(None)
         self.ctx.data_changed.connect(self._on_data_changed)
-        self.reload_filters()
         self.reload()
 
     # ------------------------------------------------------------------ loading
 
     def _on_data_changed(self, changes) -> None:
         if changes.feedback or changes.sources or changes.topics:
-            self.reload_filters()
             self.reload()
 
-    def reload_filters(self) -> None:
-        try:
-            db = self.ctx.read_db()
-            topics, channels = cases.case_topics(db), cases.case_channels(db)
-        except Exception as exc:  # noqa: BLE001 - a sentence in the message bar
-            self.message_bar.show_error(str(exc))
-            return
+    def _fill_filters(self, topics: list[str], channels: list[str]) -> None:
         for combo, values, everything in ((self.topic_filter, topics, _("All topics")),
                                           (self.channel_filter, channels, _("All channels"))):
             keep = combo.currentData()
@@ -321,7 +313,7 @@ class CasesScreen(QWidget):
 
         def work(db, progress):
             return (cases.queue_ids(db, status=status, overdue=overdue, topic=topic, channel=channel),
-                    cases.case_stats(db, weeks=0))
+                    cases.case_stats(db, weeks=0), cases.case_topics(db), cases.case_channels(db))
 
         task = self.ctx.run_task(work, write=False, title="cases")
         self._queue_task = task
@@ -336,7 +328,8 @@ class CasesScreen(QWidget):
             self.reload()
 
     def _on_queue(self, result) -> None:
-        ids, stats = result
+        ids, stats, topics, channels = result
+        self._fill_filters(topics, channels)
         keep = self.current.case.id if self.current else None
         self.model.set_ids(ids)
         self.summary_label.setText(

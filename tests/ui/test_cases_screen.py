@@ -74,6 +74,7 @@ def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
     screen.channel_filter.setCurrentIndex(screen.channel_filter.findData("大众点评"))
     qtbot.waitUntil(lambda: screen.model.rowCount() == 2, timeout=10000)
     screen.grab().save(str(tmp_path / "cases.png"))
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
 
 
 def test_navigation_badge_counts_open_cases(qtbot, ctx, tmp_path):
@@ -85,6 +86,7 @@ def test_navigation_badge_counts_open_cases(qtbot, ctx, tmp_path):
     qtbot.addWidget(win)
     row = win.screen_keys().index("cases")
     qtbot.waitUntil(lambda: win.nav.item(row).text() == "客户跟进  (3)", timeout=10000)
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
 
 
 def test_notify_dialog_lists_copies_and_marks(qtbot, ctx, tmp_path):
@@ -109,6 +111,7 @@ def test_notify_dialog_lists_copies_and_marks(qtbot, ctx, tmp_path):
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and dialog.table.item(0, 4).text() != "", timeout=10000)
     assert cases.notified_count(ctx.read_db(), aid) == 1
     dialog.grab().save(str(tmp_path / "notify.png"))
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
 
 
 def test_overview_shows_the_case_figures(qtbot, ctx, tmp_path):
@@ -123,3 +126,4 @@ def test_overview_shows_the_case_figures(qtbot, ctx, tmp_path):
     qtbot.waitUntil(lambda: screen.cases_label.text() != "", timeout=15000)
     assert screen.cases_label.text().startswith("客户跟进：待处理 3 条，已超时 1 条 · 回复率 0% ·")
     screen.grab().save(str(tmp_path / "overview.png"))
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
