@@ -141,11 +141,41 @@ class CasesScreen(QWidget):
         self.current: cases.CaseDetail | None = None
         self._queue_task = None
         self._again = False
-        self._busy_writes = 0
 
+        self._build_filters()
+        self._build_table()
+        self._build_detail()
+        left = QWidget(self)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.table, 1)
+        ll.addWidget(self.empty_label)
+        self.splitter = QSplitter(Qt.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([820, 480])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(theme.PAGE_MARGIN, theme.PAGE_MARGIN, theme.PAGE_MARGIN, theme.PAGE_MARGIN)
+        layout.addWidget(self.message_bar)
+        head = QHBoxLayout()
+        head.addWidget(self.title_label)
+        head.addSpacing(16)
+        head.addWidget(self.summary_label, 1)
+        layout.addLayout(head)
+        layout.addLayout(self.filters)
+        layout.addWidget(self.splitter, 1)
+        self._show_case(None)
+        self.ctx.data_changed.connect(self._on_data_changed)
+        self.reload()
+
+    def _build_filters(self) -> None:
+        self.filters = QHBoxLayout()
         self.message_bar = MessageBar(self)
         self.message_bar.hide()
-        title = QLabel(_("Customer follow-up"), self)
+        title = self.title_label = QLabel(_("Customer follow-up"), self)
         title.setFont(theme.scaled_font(title.font(), theme.TITLE_SCALE))
         self.summary_label = QLabel(self)
         self.summary_label.setStyleSheet("color: #444")
@@ -162,7 +192,7 @@ class CasesScreen(QWidget):
             combo.currentIndexChanged.connect(self.reload)
         self.overdue_only.toggled.connect(self.reload)
 
-        filters = QHBoxLayout()
+        filters = self.filters
         filters.addWidget(QLabel(_("Status"), self))
         filters.addWidget(self.status_filter)
         filters.addWidget(QLabel(_("Topic"), self))
@@ -172,6 +202,7 @@ class CasesScreen(QWidget):
         filters.addWidget(self.overdue_only)
         filters.addStretch(1)
 
+    def _build_table(self) -> None:
         self.model = CasesTableModel(self.ctx.read_db, self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -183,10 +214,10 @@ class CasesScreen(QWidget):
         header = self.table.horizontalHeader()
         # Fixed widths from the header font: sizing to contents would load thousands of rows to measure them.
         metrics = self.table.fontMetrics()
-        samples = ("无需处理", "⚠ 12-31 23:59", "★★★★★", "大众点评", "m***3 小王", "上菜速度、分量")
+        samples = ("已回复", "⚠ 12-31 23:59", "★★", "大众点评", "张先生", "上菜速度、分量")
         for col, sample in enumerate(samples):
             header.setSectionResizeMode(col, QHeaderView.Interactive)
-            header.resizeSection(col, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(_(COLUMNS[col]))) + 18)
+            header.resizeSection(col, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(_(COLUMNS[col]))) + 12)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
@@ -196,6 +227,7 @@ class CasesScreen(QWidget):
         self.empty_label.setStyleSheet("color: #666; padding: 24px")
         self.empty_label.hide()
 
+    def _build_detail(self) -> None:
         # The case on the right
         self.case_title = QLabel(self)
         self.case_title.setFont(theme.scaled_font(self.case_title.font(), 1.05))
@@ -255,32 +287,6 @@ class CasesScreen(QWidget):
         rl.addWidget(QLabel(_("History"), self))
         rl.addWidget(self.history)
         self.detail = right
-
-        left = QWidget(self)
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(self.table, 1)
-        ll.addWidget(self.empty_label)
-        self.splitter = QSplitter(Qt.Horizontal, self)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([760, 540])
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(theme.PAGE_MARGIN, theme.PAGE_MARGIN, theme.PAGE_MARGIN, theme.PAGE_MARGIN)
-        layout.addWidget(self.message_bar)
-        head = QHBoxLayout()
-        head.addWidget(title)
-        head.addSpacing(16)
-        head.addWidget(self.summary_label, 1)
-        layout.addLayout(head)
-        layout.addLayout(filters)
-        layout.addWidget(self.splitter, 1)
-        self._show_case(None)
-        self.ctx.data_changed.connect(self._on_data_changed)
-        self.reload()
 
     # ------------------------------------------------------------------ loading
 
