@@ -302,6 +302,7 @@ _SCHEMA_MODULES = (
     "cxdesk.core.analysis.trends",
     "cxdesk.core.actions",
     "cxdesk.core.analysis.uncovered",
+    "cxdesk.core.cases",
 )
 
 

@@ -914,6 +914,8 @@ class BoardScreen(QWidget):
             act.setEnabled(s != a.status)
         ev_act = menu.addAction(_("Evaluate the effect…"), lambda: self.open_evaluation(action_id))
         ev_act.setEnabled(a.live_date is not None)
+        tell = menu.addAction(_("Tell the customers who complained…"), lambda: self.open_notify(action_id))
+        tell.setEnabled(a.live_date is not None and a.status in ("live", "evaluated"))
         if a.topics:
             menu.addAction(_("Show feedback on these topics"), lambda: self._open_feedback(topics=a.topics))
         if a.feedback_ids:
@@ -933,6 +935,19 @@ class BoardScreen(QWidget):
         from cxdesk.core.filters import FeedbackFilter
 
         self.ctx.open_feedback_requested.emit(FeedbackFilter(**kw))
+
+    def open_notify(self, action_id: int):
+        """The customers who complained about this action's topics before it went live, with a message each."""
+        from cxdesk.ui.notify_dialog import NotifyDialog
+
+        a = self.action(action_id)
+        if a is None or a.live_date is None:
+            self.message_bar.show_warning(_("This action has not gone live yet, so there is nobody to tell."))
+            return None
+        dialog = NotifyDialog(self.ctx, action_id, a.title, parent=self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def open_evaluation(self, action_id: int):
         from cxdesk.ui.evaluation_screen import EvaluationDialog

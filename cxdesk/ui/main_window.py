@@ -83,6 +83,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
             order = sorted(self.specs, key=lambda spec: spec.key != first)
             self.loader.start(order)
         QTimer.singleShot(0, self.refresh_status)
+        QTimer.singleShot(0, self.refresh_case_badge)
 
     # ------------------------------------------------------------------ layout
 
@@ -212,6 +213,8 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
                                      .format(name=_(spec.label)), self.stack)
         self.screens[key] = widget
         self.stack.addWidget(widget)
+        if key == "cases" and hasattr(widget, "open_count_changed"):  # not the error page
+            widget.open_count_changed.connect(self._set_case_badge)
         return widget
 
     def current_screen_key(self) -> str | None:
@@ -277,6 +280,22 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
     def _on_data_changed(self, changes) -> None:
         if changes.feedback or changes.sources:
             self.refresh_status()
+            self.refresh_case_badge()
+
+    def refresh_case_badge(self) -> None:
+        """The number of open customer cases beside 客户跟进 in the navigation, counted in a read task."""
+        from cxdesk.core.cases import open_count
+
+        task = self.ctx.run_task(lambda db, progress: open_count(db), write=False, title="cases")
+        task.signals.finished.connect(self._set_case_badge)
+
+    def _set_case_badge(self, count: int) -> None:
+        row = next((i for i, s in enumerate(self.specs) if s.key == "cases"), -1)
+        item = self.nav.item(row) if row >= 0 else None
+        if item is not None:
+            label = _(self.specs[row].label)
+            item.setText(f"{label}  ({count})" if count else label)
+            item.setData(Qt.UserRole + 1, count)
 
     def _on_database_changed(self, path) -> None:
         self._update_path_label()

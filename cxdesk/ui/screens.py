@@ -32,6 +32,8 @@ def _screen_class(key: str) -> type:
         from cxdesk.ui.board_screen import BoardScreen as screen
     elif key == "evaluation":
         from cxdesk.ui.evaluation_screen import EvaluationScreen as screen
+    elif key == "cases":
+        from cxdesk.ui.cases_screen import CasesScreen as screen
     elif key == "reports":
         from cxdesk.ui.report_screen import ReportScreen as screen
     else:
@@ -43,6 +45,7 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("dashboard", N_("Overview"), partial(_screen_class, "dashboard")),
     ScreenSpec("feedback", N_("Feedback"), partial(_screen_class, "feedback")),
     ScreenSpec("topics", N_("Topics"), partial(_screen_class, "topics")),
+    ScreenSpec("cases", N_("Customer follow-up"), partial(_screen_class, "cases")),
     ScreenSpec("board", N_("Improvement board"), partial(_screen_class, "board")),
     ScreenSpec("evaluation", N_("Evaluation"), partial(_screen_class, "evaluation")),
     ScreenSpec("reports", N_("Reports"), partial(_screen_class, "reports")),

@@ -83,3 +83,9 @@ def scaled_font(base: QFont, scale: float, *, bold: bool = True) -> QFont:
     font.setPointSizeF(font.pointSizeF() * scale)
     font.setBold(bold)
     return font
+
+# Customer cases: an overdue case, an urgent one (食物中毒, 退款 ...), the complaint marked in the review
+CASE_OVERDUE_BG = "#fdecea"
+CASE_OVERDUE_FG = "#a50e0e"
+CASE_URGENT_FG = "#b71c1c"
+CASE_COMPLAINT_BG = "#fde2e1"

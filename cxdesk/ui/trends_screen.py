@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLis
                                QStackedWidget, QVBoxLayout, QWidget)
 
 from cxdesk.core.changes import Changes
+from cxdesk.core import formatting
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
@@ -90,6 +91,10 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self.status_label = QLabel("", self.content)
         self.status_label.setStyleSheet("color: palette(dark);")
         content.addWidget(self.status_label)
+        # Customer follow-up figures (客户跟进), whatever the filter: the queue is about today.
+        self.cases_label = QLabel("", self.content)
+        self.cases_label.hide()
+        content.addWidget(self.cases_label)
 
         self._connect_signals()
         ctx.data_changed.connect(self._on_data_changed)
@@ -329,6 +334,22 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         task.signals.failed.connect(self.message_bar.show_error)
         task.signals.ended.connect(self._on_task_ended)
 
+    def _load_case_figures(self) -> None:
+        from cxdesk.core.cases import case_stats
+
+        task = self.ctx.run_task(lambda db, progress: case_stats(db, weeks=0), write=False, title="cases")
+        task.signals.finished.connect(self._show_case_figures)
+
+    def _show_case_figures(self, stats) -> None:
+        if not isValid(self):
+            return
+        self.cases_label.setVisible(stats.total > 0)
+        self.cases_label.setText(_("Customer follow-up: {open} open, {overdue} overdue · response rate {rate} · "
+                                   "median {hours} h to first reply · resolved {resolved}").format(
+            open=stats.open, overdue=stats.overdue, rate=formatting.percent(stats.response_rate, 0),
+            hours=f"{stats.median_reply_hours:g}" if stats.median_reply_hours is not None else "–",
+            resolved=formatting.percent(stats.resolved_share, 0)))
+
     def _on_task_ended(self) -> None:
         if not isValid(self):
             return  # the screen was closed while the task ran
@@ -359,6 +380,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self._draw_trend()
         self._draw_topics()
         self._draw_alerts()
+        self._load_case_figures()
         if not alerts_current and not self._auto_alert_running:
             # New or changed data since the last check (an import, an undo, a re-analysis): check again.
             self._auto_alert_running = True

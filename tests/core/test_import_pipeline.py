@@ -16,7 +16,7 @@ def count(db, where="1", params=()):
 
 
 def test_roles_constant():
-    assert ROLES == ("text", "time", "rating", "channel", "author", "id")
+    assert ROLES == ("text", "time", "rating", "channel", "author", "id", "reply_text", "reply_time", "reply_status")
 
 
 def test_same_file_twice_adds_nothing_and_says_so(db, tmp_path):

@@ -34,7 +34,7 @@ def test_sheets_in_ui_language_and_overview_matches_kpis(shop, tmp_path):
     from cxdesk.core.analysis import trends
 
     result = excel.build_summary(db, tmp_path / "汇总.xlsx", MARCH)
-    assert result.sheets == ("概览", "趋势", "主题", "改进措施", "预警", "明细")
+    assert result.sheets == ("概览", "趋势", "主题", "改进措施", "预警", "客户跟进", "明细")
     wb = load_workbook(result.path)
     assert wb.sheetnames == list(result.sheets)
     ws = wb["概览"]

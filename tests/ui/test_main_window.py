@@ -71,10 +71,10 @@ def test_empty_database_shows_first_run_panel(window):
 
 
 def test_navigation_lists_every_screen(window):
-    expected = ["dashboard", "feedback", "topics", "board", "evaluation", "reports"]
+    expected = ["dashboard", "feedback", "topics", "cases", "board", "evaluation", "reports"]
     assert window.screen_keys() == expected
-    labels = {"dashboard": "概览", "feedback": "反馈", "topics": "主题", "board": "改进看板", "reports": "报告",
-              "evaluation": "效果评估"}
+    labels = {"dashboard": "概览", "feedback": "反馈", "topics": "主题", "cases": "客户跟进", "board": "改进看板",
+              "reports": "报告", "evaluation": "效果评估"}
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [labels[k] for k in expected]
 
 
@@ -305,7 +305,7 @@ def test_background_imports_show_screen_when_loaded(qtbot, ctx):
     win = MainWindow(ctx, background_imports=True)
     win.confirm_quit = False
     qtbot.addWidget(win)
-    assert len(win.screen_keys()) == 6
+    assert len(win.screen_keys()) == 7
     key = win.current_screen_key()
     with qtbot.waitSignal(win.screen_shown, timeout=30000, check_params_cb=lambda k: k in win.screens):
         win.show()

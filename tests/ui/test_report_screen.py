@@ -58,7 +58,7 @@ def test_export_excel_with_chosen_sections(screen, qtbot, tmp_path):
 
     screen.date_range.set_range(date(2024, 3, 1), date(2024, 3, 31))
     screen.channel_combo.setCurrentIndex(screen.channel_combo.findData("美团"))
-    for key in ("alerts", "actions"):
+    for key in ("alerts", "actions", "cases"):
         screen.section_checks[key].setChecked(False)
     target = tmp_path / "汇总"
     task = screen.export_excel(target)

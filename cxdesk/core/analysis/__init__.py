@@ -20,7 +20,12 @@ def analyze(db: Any, progress: Any = None, *, force: bool = False, **options: An
     from cxdesk.core.analysis.pipeline import analyze as _analyze
     from cxdesk.core.progress import no_progress
 
-    return _analyze(db, progress or no_progress, force=force, **options)
+    from cxdesk.core import cases
+
+    result = _analyze(db, progress or no_progress, force=force, **options)
+    # New unhappy reviews become customer cases once they are scored (after each import's analysis).
+    cases.open_cases(db)
+    return result
 
 
 def warm_up() -> None:

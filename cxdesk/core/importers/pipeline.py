@@ -105,6 +105,52 @@ def _migrate_80(db) -> None:
 storage.register_migration(80, _migrate_80)
 
 
+def _migrate_96(db) -> None:
+    # The shop's reply to a review as the platform's export shows it; a later export updates it.
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS feedback_replies (
+            feedback_id INTEGER PRIMARY KEY REFERENCES feedback(id) ON DELETE CASCADE,
+            text TEXT,
+            replied_at TEXT,
+            status TEXT,
+            source_id INTEGER REFERENCES sources(id)
+        )
+        """
+    )
+
+
+storage.register_migration(96, _migrate_96)
+
+_UPSERT_REPLY = (
+    "INSERT INTO feedback_replies(feedback_id, text, replied_at, status, source_id) "
+    "SELECT id, ?, ?, ?, ? FROM feedback WHERE dedup_key = ? "
+    "ON CONFLICT(feedback_id) DO UPDATE SET text = coalesce(excluded.text, text), "
+    "replied_at = coalesce(excluded.replied_at, replied_at), status = coalesce(excluded.status, status), "
+    "source_id = excluded.source_id"
+)
+
+
+def _reply_of(row: list, n: int, cols: tuple, ref: datetime, day_first, epoch1904) -> tuple | None:
+    """(text, time, status) of the shop's reply in this row, or None; an unreadable reply time is left out."""
+    text_i, time_i, status_i = cols
+    out = []
+    for i in (text_i, status_i):
+        value = row[i] if i is not None and i < n else None
+        value = _RX_CONTROL.sub("", readers.cell_text(value)).strip()[:MAX_TEXT] if value not in (None, "") else ""
+        out.append(value or None)
+    replied_at = None
+    if time_i is not None and time_i < n and row[time_i] not in (None, ""):
+        try:
+            parsed = parse_time(row[time_i], ref, day_first=day_first, epoch1904=epoch1904)
+            replied_at = parsed.text() if parsed else None
+        except TimeParseError:
+            replied_at = None
+    if out[0] is None and out[1] is None and replied_at is None:
+        return None
+    return out[0], replied_at, out[1]
+
+
 @dataclass(frozen=True)
 class RejectedRow:
     row: int          # 1-based row number in the file
@@ -328,6 +374,9 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     channel_i = roles.get("channel")
     author_i = roles.get("author")
     id_i = roles.get("id")
+    reply_cols = (roles.get("reply_text"), roles.get("reply_time"), roles.get("reply_status"))
+    has_reply = any(i is not None for i in reply_cols)
+    replies: list[tuple] = []
     columns = plan.columns
     mapped = set(roles.values())
     extra_cols = [(i, columns[i]) for i in range(ncols) if i not in mapped]
@@ -615,6 +664,11 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
         else:
             batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
                           author, ext_id, extra, ckey))
+        if has_reply:
+            reply = _reply_of(row, n, reply_cols, ref, day_first, epoch1904)
+            if reply is not None:
+                # Found again by the row's key once written (an id key, or the content key).
+                replies.append((*reply, source_id, (id_batch if ext_id and not weak_id else batch)[-1][12]))
         if len(batch) + len(id_batch) >= BATCH:
             done = fraction()  # decided at the first full batch: how many rows are coming in all?
             bulk.expect(int(read / done) if done > 0 else read)
@@ -623,6 +677,8 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     flush()
     _settle_ids(conn, source_id, counts, ids)
     flush()
+    if replies:
+        conn.executemany(_UPSERT_REPLY, replies)
     counts["read"], counts["blank"] = read, blank
 
     if counts["read"] == 0:

@@ -28,7 +28,7 @@ from cxdesk.core.importers.ratings import (RatingParseError, detect_scale, looks
                                            parse_rating)
 from cxdesk.i18n import _, ngettext
 
-ROLES = ("text", "time", "rating", "channel", "author", "id")
+ROLES = ("text", "time", "rating", "channel", "author", "id", "reply_text", "reply_time", "reply_status")
 PREVIEW_ROWS = 50
 SAMPLE_BYTES = 1 << 20
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "big5", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "cp932", "cp949")
@@ -54,9 +54,16 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
              "comment", "comments", "content", "feedback", "message", "body", "reviewtext", "commenttext",
              "remark", "remarks"),
 }
+# The shop's own reply to the review, as merchant-centre exports carry it (美团, 点评, 淘宝, 京东).
+_KEYWORDS.update({
+    "reply_text": ("商家回复", "回复内容", "商家回复内容", "店家回复", "掌柜回复", "卖家回复", "客服回复", "回复",
+                   "reply", "replytext", "merchantreply", "ownerreply", "ownerresponse", "sellerreply"),
+    "reply_time": ("回复时间", "商家回复时间", "回复日期", "replytime", "repliedat", "replydate", "responsedate"),
+    "reply_status": ("回复状态", "是否回复", "商家回复状态", "replystatus", "replied"),
+})
 # Headers that look like ids but only number the rows of this file; never an identity.
 _NOT_ID = ("序号", "行号", "no", "no.", "#", "index", "编号序号")
-_ROLE_SUFFIX_PRIORITY = ("id", "time", "rating", "author", "channel", "text")
+_ROLE_SUFFIX_PRIORITY = ("reply_time", "reply_status", "reply_text", "id", "time", "rating", "author", "channel", "text")
 
 
 @dataclass(frozen=True)
@@ -791,7 +798,8 @@ def file_type_label(file_type: str) -> str:
 
 def role_label(role: str) -> str:
     labels = {"text": _("feedback text"), "time": _("time"), "rating": _("rating"), "channel": _("channel"),
-              "author": _("author"), "id": _("review id")}
+              "author": _("author"), "id": _("review id"), "reply_text": _("shop's reply"),
+              "reply_time": _("reply time"), "reply_status": _("reply status")}
     return labels.get(role, role)
 
 

@@ -33,13 +33,14 @@ from cxdesk.core.reports import data as report_data
 from cxdesk.core.reports.cells import excel_text
 from cxdesk.i18n import N_, _
 
-SECTIONS: tuple[str, ...] = ("overview", "trend", "topics", "actions", "alerts", "details")
+SECTIONS: tuple[str, ...] = ("overview", "trend", "topics", "actions", "alerts", "cases", "details")
 SECTION_NAMES = {
     "overview": N_("Overview"),
     "trend": N_("Trend"),
     "topics": N_("Topics"),
     "actions": N_("Actions"),
     "alerts": N_("Alerts"),
+    "cases": N_("Customer follow-up"),
     "details": N_("Details"),
 }
 GRANULARITIES = ("week", "month")
@@ -447,6 +448,48 @@ def _write_alerts(book: _Book, db, flt: FeedbackFilter) -> str:
     return sheet.title
 
 
+MAX_CASE_ROWS = 10_000
+
+
+def _write_cases(book: _Book, db, now: datetime) -> str:
+    """Case figures, the weeks, then the open cases in queue order (customer text written as text)."""
+    from cxdesk.core import cases
+
+    sheet = _Sheet(book, _(SECTION_NAMES["cases"]), (16, 18, 8, 12, 14, 22, 70), freeze=None, repeat_header=False)
+    stats = cases.case_stats(db, now=now)
+    sheet.put(0, _("Customer follow-up"), fmt=book.title)
+    sheet.skip()
+    figures = [(_("Open"), stats.open, FMT_INT), (_("Overdue"), stats.overdue, FMT_INT),
+               (_("Replied"), stats.replied, FMT_INT), (_("Contacted"), stats.contacted, FMT_INT),
+               (_("Resolved"), stats.resolved, FMT_INT), (_("No action needed"), stats.ignored, FMT_INT),
+               (_("Response rate"), stats.response_rate, FMT_PCT),
+               (_("Median hours to first reply"), stats.median_reply_hours, "0.0"),
+               (_("Resolved share"), stats.resolved_share, FMT_PCT)]
+    for label, value, fmt in figures:
+        sheet.put(0, label, fmt=book.label)
+        sheet.put(1, value if value is not None else "–", fmt)
+        sheet.skip()
+    sheet.skip()
+    sheet.header([_("Week from"), _("Cases"), _("Responded"), _("Resolved"), _("Median hours to first reply")])
+    for w in stats.weeks:
+        sheet.line(date.fromisoformat(w.week), w.cases, w.responded, w.resolved, w.median_reply_hours,
+                   formats=(FMT_DATE, FMT_INT, FMT_INT, FMT_INT, "0.0"))
+    sheet.skip()
+    sheet.header([_("Status"), _("Reply by"), _("Rating"), _("Channel"), _("Customer"), _("Complaint topics"),
+                  _("Review")])
+    ids = cases.queue_ids(db, status="open", now=now)[:MAX_CASE_ROWS]
+    for i in range(0, len(ids), 500):
+        for c in cases.get_cases(db, ids[i:i + 500], now=now):
+            due = _as_datetime(c.due_at)
+            status = c.status_label + (" · " + _("Overdue") if c.overdue else "")
+            sheet.put(6, c.text, fmt=book.wrap)
+            sheet.line(status, due, c.rating, c.channel, c.author, _("、").join(c.topics), None,
+                       formats=(None, FMT_DATETIME, FMT_RATING))
+    if not ids:
+        sheet.ws.write_string(sheet.row, 0, _("No open cases."), book.note)
+    return sheet.title
+
+
 DETAIL_WIDTHS = (17, 14, 8, 9, 22, 80)
 
 
@@ -661,6 +704,8 @@ def build_summary(db, path: Path | str, flt: FeedbackFilter | None = None, *,
                 names.append(_write_actions(book, db))
             elif section == "alerts":
                 names.append(_write_alerts(book, db, flt))
+            elif section == "cases":
+                names.append(_write_cases(book, db, now))
         if "details" in chosen:
             detail_names, detail_rows = _write_details(book, db, flt, sub_progress(progress, 100 - detail_share, 99))
             names.extend(detail_names)

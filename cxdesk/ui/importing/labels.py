@@ -15,6 +15,9 @@ ROLE_LABELS: dict[str, str] = {
     "author": N_("Author"),
     "id": N_("ID"),
     "external_id": N_("ID"),
+    "reply_text": N_("Shop's reply"),
+    "reply_time": N_("Reply time"),
+    "reply_status": N_("Reply status"),
     IGNORE: N_("Ignore"),
 }
 ROLE_TIPS: dict[str, str] = {
