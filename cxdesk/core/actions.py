@@ -54,16 +54,6 @@ EDITABLE_FIELDS = ("title", "description", "owner", "status", "live_date", "keyw
 _LIST_FIELDS = ("keywords", "channels", "topics", "feedback_ids")
 
 
-def _migrate_50(db) -> None:
-    """Group history rows by the call that made them, and mark the groups that were undone."""
-    db.execute("ALTER TABLE action_history ADD COLUMN change_id INTEGER")
-    db.execute("ALTER TABLE action_history ADD COLUMN undone_at TEXT")
-    db.execute("CREATE INDEX idx_action_history_change ON action_history(action_id, change_id)")
-
-
-storage.register_migration(50, _migrate_50)
-
-
 # ---------------------------------------------------------------------------------------------
 # Values
 

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterator, Sequence
 
-from cxdesk.core import storage
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.bounds import EARLIEST, add_days, day_or_none, latest
 from cxdesk.core.filters import FeedbackFilter, filter_sql
+from cxdesk.core.schema import TRENDS_SCHEMA_40, TRENDS_SCHEMA_41, exec_script
 from cxdesk.core.progress import Progress, no_progress
 from cxdesk.i18n import _
 
@@ -37,125 +37,22 @@ KNOWN = ("positive", "neutral", "negative")
 FULL_REBUILD = "*"  # marker in trend_dirty: rebuild every day
 
 # ---------------------------------------------------------------------------------------------
-# Schema: summary tables, the dirty-day list and the triggers that fill it
-
-_SCHEMA_40 = """
-CREATE TABLE trend_daily (
-    day TEXT NOT NULL,                 -- 'YYYY-MM-DD', '' for rows without a date
-    channel TEXT NOT NULL,             -- '' for rows without a channel
-    source_id INTEGER NOT NULL,
-    n_pos INTEGER NOT NULL, n_neu INTEGER NOT NULL, n_neg INTEGER NOT NULL, n_unk INTEGER NOT NULL,
-    rating_n INTEGER NOT NULL, rating_sum REAL NOT NULL,
-    sentiment_n INTEGER NOT NULL, sentiment_sum REAL NOT NULL,
-    PRIMARY KEY (day, channel, source_id)
-) WITHOUT ROWID;
-
-CREATE TABLE trend_topic_daily (
-    topic_id INTEGER NOT NULL,
-    day TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    source_id INTEGER NOT NULL,
-    n_pos INTEGER NOT NULL, n_neu INTEGER NOT NULL, n_neg INTEGER NOT NULL, n_unk INTEGER NOT NULL,
-    m_pos INTEGER NOT NULL,            -- mentions whose sentence-level label is positive
-    m_neg INTEGER NOT NULL,            -- ... negative
-    neg_only INTEGER NOT NULL,         -- negative rows whose only negative mention is this topic
-    rating_n INTEGER NOT NULL, rating_sum REAL NOT NULL,
-    sentiment_n INTEGER NOT NULL, sentiment_sum REAL NOT NULL,
-    PRIMARY KEY (topic_id, day, channel, source_id)
-) WITHOUT ROWID;
-CREATE INDEX idx_trend_topic_day ON trend_topic_daily(day);
-
-CREATE TABLE trend_dirty (day TEXT PRIMARY KEY) WITHOUT ROWID;
-INSERT INTO trend_dirty(day) VALUES ('*');
-
-CREATE TRIGGER trend_feedback_insert AFTER INSERT ON feedback BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(NEW.created_at, 1, 10), ''));
-END;
-CREATE TRIGGER trend_feedback_delete AFTER DELETE ON feedback BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(OLD.created_at, 1, 10), ''));
-END;
-CREATE TRIGGER trend_feedback_update
-AFTER UPDATE OF created_at, channel, source_id, label, rating, sentiment, deleted ON feedback
-WHEN OLD.created_at IS NOT NEW.created_at OR OLD.channel IS NOT NEW.channel
-  OR OLD.source_id IS NOT NEW.source_id OR OLD.label IS NOT NEW.label OR OLD.rating IS NOT NEW.rating
-  OR OLD.sentiment IS NOT NEW.sentiment OR OLD.deleted IS NOT NEW.deleted
-BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(OLD.created_at, 1, 10), ''));
-    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(NEW.created_at, 1, 10), ''));
-END;
-CREATE TRIGGER trend_topics_insert AFTER INSERT ON feedback_topics BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day)
-        SELECT coalesce(substr(created_at, 1, 10), '') FROM feedback WHERE id = NEW.feedback_id;
-END;
-CREATE TRIGGER trend_topics_delete AFTER DELETE ON feedback_topics BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day)
-        SELECT coalesce(substr(created_at, 1, 10), '') FROM feedback WHERE id = OLD.feedback_id;
-END;
-CREATE TRIGGER trend_topics_update AFTER UPDATE ON feedback_topics BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day)
-        SELECT coalesce(substr(created_at, 1, 10), '') FROM feedback WHERE id IN (OLD.feedback_id, NEW.feedback_id);
-END;
-"""
-
-
-def _migrate_40(db) -> None:
-    _exec_script(db, _SCHEMA_40)
-
-
-def _exec_script(db, script: str) -> None:
-    """executescript() would COMMIT the migration's transaction; run the statements one by one."""
-    buf = ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            db.execute(buf)
-            buf = ""
-
-
-storage.register_migration(40, _migrate_40)
-
-# Topic totals per month: the topic ranking over long ranges reads ~30x fewer rows than per day.
-_SCHEMA_41 = """
-CREATE TABLE IF NOT EXISTS trend_topic_monthly (
-    topic_id INTEGER NOT NULL,
-    month TEXT NOT NULL,               -- 'YYYY-MM', '' for rows without a date
-    channel TEXT NOT NULL,
-    source_id INTEGER NOT NULL,
-    n INTEGER NOT NULL, m_pos INTEGER NOT NULL, m_neg INTEGER NOT NULL, neg_only INTEGER NOT NULL,
-    PRIMARY KEY (month, topic_id, channel, source_id)
-) WITHOUT ROWID;
-INSERT OR IGNORE INTO trend_dirty(day) VALUES ('*');
-"""
-
-
-def _migrate_41(db) -> None:
-    _exec_script(db, _SCHEMA_41)
+# Schema: the summary tables, the dirty-day list and its triggers are migrations 40 and 41 (schema.py)
 
 
 def _ensure_schema(db) -> None:
-    """A database already past versions 40/41 when they were added (areas register their versions
-    independently) gets the tables and triggers here."""
+    """A database that passed versions 40/41 before these tables existed (development copies) gets
+    the tables and triggers here."""
     if getattr(db, "_trend_schema_ok", False):
         return
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'trend_%'")}
     if "trend_daily" not in names or "trend_topic_monthly" not in names:
         with _write_txn(db):
             if "trend_daily" not in names:
-                _exec_script(db, _SCHEMA_40)
-            _exec_script(db, _SCHEMA_41)
+                exec_script(db, TRENDS_SCHEMA_40)
+            exec_script(db, TRENDS_SCHEMA_41)
     db._trend_schema_ok = True
 
-
-storage.register_migration(41, _migrate_41)
-
-
-def _dirty_days_of_import(db, source_id: int) -> None:
-    """The insert trigger's work for all rows of an import at once (a bulk insert suspends it)."""
-    db.execute("INSERT OR IGNORE INTO trend_dirty(day) SELECT DISTINCT coalesce(substr(created_at, 1, 10), '') "
-               "FROM feedback WHERE source_id = ?", [source_id])
-
-
-storage.register_bulk_insert("trend_feedback_insert", _dirty_days_of_import)
 
 _MONTHLY_SQL = """
 INSERT INTO trend_topic_monthly(topic_id, month, channel, source_id, n, m_pos, m_neg, neg_only)

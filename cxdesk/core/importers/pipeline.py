@@ -24,6 +24,7 @@ from typing import Iterator
 from cxdesk.core import storage
 from cxdesk.core.changes import NOTHING, Changes
 from cxdesk.core.errors import DatabaseError, NoTextColumnError, NotFoundError
+from cxdesk.core.identity import is_placeholder_author, looks_mangled_id, plain_content_key
 from cxdesk.core.importers import readers
 from cxdesk.core.importers.dates import TimeParseError, parse_time
 from cxdesk.core.importers.ratings import RatingParseError, parse_rating
@@ -46,63 +47,6 @@ _INSERT = (
     "rating_raw, channel, author, external_id, extra, dedup_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT(dedup_key) DO NOTHING"
 )
-
-
-def _migrate_10(db) -> None:
-    # Undo looks up versions by the import that replaced them; cascades look them up by row.
-    db.executescript(
-        """
-        CREATE INDEX IF NOT EXISTS idx_feedback_versions_feedback ON feedback_versions(feedback_id);
-        CREATE INDEX IF NOT EXISTS idx_feedback_versions_by_source ON feedback_versions(replaced_by_source);
-        CREATE INDEX IF NOT EXISTS idx_sources_undone ON sources(undone_at);
-        """
-    )
-
-
-storage.register_migration(10, _migrate_10)
-
-
-def _migrate_60(db) -> None:
-    # No query looks feedback up by the platform's id (identity goes through dedup_key), yet every
-    # import and edit kept this index up to date.
-    db.execute("DROP INDEX IF EXISTS idx_feedback_external")
-
-
-storage.register_migration(60, _migrate_60)
-
-
-def _migrate_80(db) -> None:
-    # Rows imported before identity was made trustworthy: a placeholder author (匿名用户, a***) was
-    # part of the content key, and Excel-mangled ids (1.23457E+17) were keys themselves. Give them
-    # the keys an import computes now, so another export of the same reviews finds them.
-    conn = db.conn if hasattr(db, "conn") else db
-    placeholders = [a for (a,) in conn.execute("SELECT DISTINCT author FROM feedback WHERE author IS NOT NULL")
-                    if is_placeholder_author(a)]
-    rows = []
-    for i in range(0, len(placeholders), 500):
-        chunk = placeholders[i:i + 500]
-        rows += conn.execute(
-            "SELECT id, author, created_at, time_precision, time_raw, text, dedup_key, source_id, source_row "
-            "FROM feedback WHERE dedup_key LIKE 'ath:%%' AND author IN (%s)" % ",".join("?" * len(chunk)),
-            chunk).fetchall()
-    rows += [r for r in conn.execute(
-        "SELECT id, author, created_at, time_precision, time_raw, text, dedup_key, source_id, source_row, "
-        "external_id FROM feedback WHERE dedup_key LIKE 'id:%' AND external_id IS NOT NULL") if looks_mangled_id(r[9])]
-    rows.sort(key=lambda r: (r[7] or 0, r[8] or 0, r[0]))
-    for r in rows:
-        key = _plain_content_key(r[1], r[2], r[3], r[4], r[5] or "")
-        if key is None:
-            tkey = r[2] if r[3] in ("second", "minute") else (r[2][:10] if r[2] else r[4] or "")
-            base = "ath:" + hashlib.blake2b(f"\x1f{tkey}\x1f{r[5] or ''}".encode("utf-8"), digest_size=16).digest().hex()
-            n = 0
-            key = base
-            while conn.execute("SELECT 1 FROM feedback WHERE dedup_key = ?", [key]).fetchone():
-                n += 1
-                key = f"{base}:{n}"
-        conn.execute("UPDATE OR IGNORE feedback SET dedup_key = ? WHERE id = ?", [key, r[0]])
-
-
-storage.register_migration(80, _migrate_80)
 
 
 @dataclass(frozen=True)
@@ -399,7 +343,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
 
     def fall_back(r: tuple) -> None:
         """A row whose id cannot be its identity joins the rows identified by their content."""
-        batch.append(r[:12] + (r[13] or _plain_content_key(r[9], r[3], r[4], r[5], r[2]),))
+        batch.append(r[:12] + (r[13] or plain_content_key(r[9], r[3], r[4], r[5], r[2]),))
 
     # With no review ids in the database yet, id rows need no lookup: conflicts can only be repeats
     # within this file (the first import of a platform export, the common case).
@@ -743,41 +687,6 @@ def _warn_ids(warnings: list[str], ids: "_IdState", column: str) -> None:
 EARLIEST_TIME = "2000-01-01"          # a review time before this is a placeholder (0001-01-01, 1900-01-00)
 _EXACT_FLOAT = float(2 ** 53)          # above this a float no longer holds every integer exactly
 _NO_ID = frozenset({"0", "-", "--", "—", "/", "null", "none", "n/a", "na", "nan", "无", "空", "暂无"})
-_RX_FLOAT_ID = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
-_PLACEHOLDER_AUTHORS = frozenset(
-    normalize for normalize in (
-        "匿名", "匿名用户", "匿名买家", "匿名客户", "匿名顾客", "匿名网友", "用户已注销", "已注销", "注销用户", "该用户已注销",
-        "账号已注销", "未知", "未知用户", "游客", "访客", "无", "暂无", "-", "--", "—", "null", "none", "n/a",
-        "anonymous", "anonymous user", "guest", "unknown", "deleted user", "用户", "买家", "客户", "顾客",
-        "淘宝用户", "天猫用户", "京东用户", "美团用户", "饿了么用户", "抖音用户", "点评用户", "微信用户", "匿名评价"))
-
-
-def is_placeholder_author(author: str | None) -> bool:
-    """True for names that platforms give to anyone (匿名用户, 用户已注销) or masks such as `a***`, `张**`."""
-    if author is None:
-        return True
-    s = author.strip()
-    if not s or s in _PLACEHOLDER_AUTHORS:
-        return True
-    if not s.isascii() and not unicodedata.is_normalized("NFKC", s):
-        s = unicodedata.normalize("NFKC", s).strip()   # full-width ＊, compatibility forms
-    if "*" in s:
-        return len(s.replace("*", "").strip()) <= 4
-    return s.lower() in _PLACEHOLDER_AUTHORS
-
-
-def looks_mangled_id(value: str) -> bool:
-    """An id Excel turned into a float: `1.23457E+17`, or 16+ digits ending in the zeros Excel pads with."""
-    if len(value) < 16 and "e" not in value and "E" not in value:
-        return False
-    if _RX_FLOAT_ID.fullmatch(value):
-        return True
-    digits = value.lstrip("+-")
-    if len(digits) >= 16 and digits.isdigit() and digits.isascii() and not digits[15:].strip("0"):
-        return True
-    return False
-
-
 class _IdState:
     """What the rows with a platform id told about that id column during one import."""
 
@@ -950,19 +859,11 @@ def _settle_ids(conn, source_id: int, counts: dict, ids: _IdState) -> None:
             continue
         # The stored row is the first of its id in the file; without a real author, that first
         # row's numbered content key was kept when it was read.
-        new_key = _plain_content_key(rec[1], rec[2], rec[3], rec[4], rec[5]) or ids.anon_keys.get(key)
+        new_key = plain_content_key(rec[1], rec[2], rec[3], rec[4], rec[5]) or ids.anon_keys.get(key)
         if new_key is not None:
             # Should the content key be taken (the same text came again without an id), the row
             # keeps its id key: the rows of this import have no search entries yet to delete.
             conn.execute("UPDATE OR IGNORE feedback SET dedup_key = ? WHERE id = ?", [new_key, rec[0]])
-
-
-def _plain_content_key(author, created, precision, time_raw, text) -> str | None:
-    """The content key of a row with a real author (rows without one are numbered in file order)."""
-    if author is None or is_placeholder_author(author):
-        return None
-    tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
-    return "ath:" + hashlib.blake2b(f"{author}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest().hex()
 
 
 # ------------------------------------------------------------------------------------------
