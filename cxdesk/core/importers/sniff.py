@@ -583,7 +583,7 @@ def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None,
         if not readers.lines_are_rows(text.splitlines(), delim, first.count(delim) + 1):
             raise
         width = first.count(delim) + 1
-        rows = [r for r in readers._LineRecords(io.StringIO(text, newline=""), delim, width)][:PREVIEW_ROWS]
+        rows = [r for r in readers.LineRecords(io.StringIO(text, newline=""), delim, width)][:PREVIEW_ROWS]
         out["quote_none"] = True
         out["warnings"].append(_("Quotation marks in “{file}” do not pair up; they were read as part of the text, one line per row.").format(
             file=path.name))
