@@ -408,7 +408,7 @@ def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None
         return len(dirty)
 
 
-def _try_refresh(db) -> bool:
+def try_refresh(db) -> bool:
     """Refresh if possible; False if another writer is busy or the database is read-only (the caller
     then counts directly)."""
     if getattr(db, "read_only", False):
@@ -485,7 +485,7 @@ def _daily_direct(db, flt: FeedbackFilter) -> list[DailyRow]:
 
 def daily_rows(db, flt: FeedbackFilter, *, use_summary: bool = True) -> list[DailyRow]:
     """Per-day counts for `flt` ('' = rows without a date), from the summaries when they are usable."""
-    if use_summary and summary_can_answer(flt) and _try_refresh(db):
+    if use_summary and summary_can_answer(flt) and try_refresh(db):
         return _daily_from_summary(db, flt)
     return _daily_direct(db, flt)
 
@@ -494,7 +494,7 @@ def counts_by_channel(db, flt: FeedbackFilter = FeedbackFilter(), *, use_summary
     """Counts per channel ('' = no channel) for the rows of `flt`, biggest first."""
     cols = ("sum(s.n_pos), sum(s.n_neu), sum(s.n_neg), sum(s.n_unk), sum(s.rating_n), total(s.rating_sum), "
             "sum(s.sentiment_n), total(s.sentiment_sum)")
-    if use_summary and summary_can_answer(flt) and _try_refresh(db):
+    if use_summary and summary_can_answer(flt) and try_refresh(db):
         where, params = _summary_where(flt, "s")
         if flt.topics:
             sql = (f"SELECT s.channel, {cols} FROM trend_topic_daily s WHERE s.topic_id IN "
@@ -646,7 +646,7 @@ def topic_ranking(db, flt: FeedbackFilter = FeedbackFilter(), *, by: str = "nega
         raise InvalidValueError(_("Unknown ranking “{value}”: use negative or impact.").format(value=by))
     base = flt.with_changes(topics=(), topic_labels=())
     labelled = totals(db, base, use_summary=use_summary).labelled
-    if use_summary and summary_can_answer(base) and _try_refresh(db):
+    if use_summary and summary_can_answer(base) and try_refresh(db):
         sql, params = _ranking_from_summary(base)
     else:
         where, params = filter_sql(base, "f")
@@ -719,7 +719,7 @@ def topic_filter(flt: FeedbackFilter, topic: str, *, negative_only: bool = True)
 def data_range(db) -> tuple[date | None, date | None]:
     """First and last day with (non-deleted) feedback, leaving out implausible dates (0001, 9999)."""
     lo, hi = EARLIEST.isoformat(), latest().isoformat() + "~"
-    if _try_refresh(db):
+    if try_refresh(db):
         row = db.execute("SELECT min(day), max(day) FROM trend_daily WHERE day <> '' AND day >= ? AND day <= ?",
                          [lo, hi]).fetchone()
     else:
@@ -736,13 +736,13 @@ def data_range(db) -> tuple[date | None, date | None]:
 
 def count_rows(db) -> int:
     """All visible feedback rows (0 means the first-run state)."""
-    if _try_refresh(db):
+    if try_refresh(db):
         return int(db.execute("SELECT total(n_pos + n_neu + n_neg + n_unk) FROM trend_daily").fetchone()[0])
     return db.execute("SELECT count(*) FROM feedback WHERE deleted = 0").fetchone()[0]
 
 
 def list_channels(db) -> list[str]:
-    if _try_refresh(db):
+    if try_refresh(db):
         rows = db.execute("SELECT DISTINCT channel FROM trend_daily WHERE channel <> '' ORDER BY channel")
     else:
         rows = db.execute("SELECT DISTINCT channel FROM feedback WHERE deleted = 0 AND channel IS NOT NULL "
