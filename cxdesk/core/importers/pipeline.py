@@ -253,17 +253,26 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
     return replace(result, seconds=_time.perf_counter() - started)
 
 
-def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkInsert, *,
-                 dry_run: bool) -> ImportResult:
-    conn = db.conn
-    now = storage.now_text()
-    cur = conn.execute(
-        "INSERT INTO sources(file_name, file_path, sha256, file_type, sheet, encoding, delimiter, header_row, "
-        "mapping, reference_time, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [plan.file_name, str(plan.path), plan.sha256, plan.file_type, plan.sheet, plan.encoding, plan.delimiter,
-         plan.header_row, json.dumps(plan.mapping, ensure_ascii=False),
-         plan.reference_time.isoformat(sep=" "), now])
-    source_id = bulk.source_id = cur.lastrowid
+class _RowCleaner:
+    """Row in, cleaned row or rejection out: the fields of one file row checked and converted.
+
+    A row without text is rejected (listed with its row, column, value and reason); a time or rating
+    that cannot be read or cannot be true leaves the review undated or unrated and is noted. What it
+    found along the way is counted in `counts` and listed in `rejected`, `notes` and `kept`.
+    """
+
+    def __init__(self, plan: ImportPlan, counts: dict, ids: "_IdState") -> None:
+        self.rejected: list[RejectedRow] = []
+        self.notes: list[RejectedRow] = []
+        # Fields left empty (or mapped) so that the review itself is kept: kind -> [count, first example].
+        self.kept: dict[str, list] = {}
+        self.clean_row = _row_cleaner(plan, counts, ids, self.rejected, self.notes, self.kept)
+
+
+def _row_cleaner(plan: ImportPlan, counts: dict, ids: "_IdState", rejected: list, notes: list, kept: dict):
+    """`clean_row(rownum, row, ctrl)` -> (text, created, precision, time_raw, rating, rating_raw, channel,
+    author, ext_id, extra, weak_id), or None for a rejected row. Built once per import: the caches
+    and the values it reads each row are bound here, which keeps the per-row work small."""
     roles = plan.roles
     ncols = min(len(plan.columns), MAX_COLUMNS)
     text_i = roles["text"]
@@ -282,22 +291,12 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     day_first, epoch1904, scale = plan.day_first, plan.epoch1904, plan.rating_scale
     cell_text = readers.cell_text
     errors_set = readers.ERROR_VALUES
-    blake = hashlib.blake2b
-
-    rejected: list[RejectedRow] = []
-    notes: list[RejectedRow] = []
-    counts = {"read": 0, "imported": 0, "updated": 0, "dups": 0, "rejected": 0, "blank": 0, "ctrl": 0,
-              "long": 0, "errors": 0, "ragged": 0, "anon_repeat": 0, "wide": 0}
-    # Fields left empty (or mapped) so that the review itself is kept: kind -> [count, first example].
-    kept: dict[str, list] = {}
     time_cache: dict = {}
     rating_cache: dict = {}
-    anon_seen: dict[bytes, int] = {}
-    batch: list[tuple] = []
-    id_batch: list[tuple] = []
-    ids = _IdState()
-    rows_iter, fraction = _data_rows(plan)
     exact_numbers: dict[int, str] | None = None
+    future_text = future_limit.isoformat(sep=" ")
+    iso_min = _RX_ISO_MINUTE.match
+    fromiso = datetime.fromisoformat
 
     def reject(rownum: int, col: int, value, reason: str) -> None:
         counts["rejected"] += 1
@@ -325,71 +324,8 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             return None
         return s or None
 
-    def content_key(who: str | None, created, precision, time_raw, text: str, *, has_id: bool = False) -> str:
-        """`who` is the author, or None for none or a placeholder."""
-        # Coarse times ("3小时前", "2天前") come out differently from exports made on different
-        # days; their calendar day is the part two exports agree on.
-        tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
-        digest = blake(f"{who or ''}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest()
-        if who is None:
-            # Without a real author, identical reviews are told apart by their order in the file:
-            # three 匿名用户 writing "好评" the same day stay three, the same file again adds none.
-            seen = anon_seen.get(digest, 0)
-            anon_seen[digest] = seen + 1
-            if seen and not has_id:   # rows with their own ids are told apart by them
-                counts["anon_repeat"] += 1
-            return "ath:" + digest.hex() + (f":{seen}" if seen else "")
-        return "ath:" + digest.hex()
-
-    def fall_back(r: tuple) -> None:
-        """A row whose id cannot be its identity joins the rows identified by their content."""
-        batch.append(r[:12] + (r[13] or plain_content_key(r[9], r[3], r[4], r[5], r[2]),))
-
-    # With no review ids in the database yet, id rows need no lookup: conflicts can only be repeats
-    # within this file (the first import of a platform export, the common case).
-    # Rows stored under their content before (an id that was mangled or shared then) are found by
-    # that content key too.
-    has_ids = conn.execute(
-        "SELECT 1 FROM feedback WHERE dedup_key >= 'id:' AND dedup_key < 'id;' LIMIT 1").fetchone() is not None \
-        or conn.execute("SELECT 1 FROM feedback WHERE dedup_key >= 'ath:' AND dedup_key < 'ath;' LIMIT 1").fetchone() is not None
-
-    def flush() -> None:
-        if id_batch:
-            if has_ids:
-                _flush_ids(conn, id_batch, source_id, counts, ids, fall_back)
-            else:
-                added = conn.executemany(_INSERT, [r[:13] for r in id_batch]).rowcount
-                counts["imported"] += added
-                if added < len(id_batch):
-                    _sort_repeats(conn, id_batch, source_id, counts, ids, fall_back)
-            id_batch.clear()
-        if batch:
-            added = conn.executemany(_INSERT, batch).rowcount
-            counts["imported"] += added
-            counts["dups"] += len(batch) - added
-            batch.clear()
-
-    text_rows = plan.file_type in ("csv", "html")
-    future_text = future_limit.isoformat(sep=" ")
-    iso_min = _RX_ISO_MINUTE.match
-    fromiso = datetime.fromisoformat
-    blank = read = 0
-    ctrl_search = _RX_CONTROL.search
-    for rownum, row in rows_iter:
-        if text_rows:
-            joined = "".join(row)
-            if not joined or joined.isspace():
-                blank += 1
-                continue
-            ctrl = ctrl_search(joined) is not None
-        else:
-            # Workbook cells: text, numbers, dates; empty cells are "" or None.
-            joined = "".join([v for v in row if v.__class__ is str])
-            if (not joined or joined.isspace()) and _blank(row):
-                blank += 1
-                continue
-            ctrl = ctrl_search(joined) is not None
-        read += 1
+    def clean_row(rownum: int, row: list, ctrl: bool):
+        nonlocal exact_numbers
         n = len(row)
         if n > ncols and not _blank(row[ncols:]):
             counts["ragged"] += 1
@@ -406,7 +342,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             text = clean(value, ctrl) or ""
         if not text:
             reject(rownum, text_i, value, _("no review text"))
-            continue
+            return None
         if len(text) > MAX_TEXT:
             counts["long"] += 1
             text = text[:MAX_TEXT]
@@ -542,6 +478,104 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                     ex["_more"] = more
             if ex:
                 extra = json.dumps(ex, ensure_ascii=False)
+        return text, created, precision, time_raw, rating, rating_raw, channel, author, ext_id, extra, weak_id
+
+    return clean_row
+
+
+def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkInsert, *,
+                 dry_run: bool) -> ImportResult:
+    conn = db.conn
+    now = storage.now_text()
+    cur = conn.execute(
+        "INSERT INTO sources(file_name, file_path, sha256, file_type, sheet, encoding, delimiter, header_row, "
+        "mapping, reference_time, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [plan.file_name, str(plan.path), plan.sha256, plan.file_type, plan.sheet, plan.encoding, plan.delimiter,
+         plan.header_row, json.dumps(plan.mapping, ensure_ascii=False),
+         plan.reference_time.isoformat(sep=" "), now])
+    source_id = bulk.source_id = cur.lastrowid
+    roles = plan.roles
+    id_i = roles.get("id")
+    columns = plan.columns
+    blake = hashlib.blake2b
+
+    counts = {"read": 0, "imported": 0, "updated": 0, "dups": 0, "rejected": 0, "blank": 0, "ctrl": 0,
+              "long": 0, "errors": 0, "ragged": 0, "anon_repeat": 0, "wide": 0}
+    anon_seen: dict[bytes, int] = {}
+    batch: list[tuple] = []
+    id_batch: list[tuple] = []
+    ids = _IdState()
+    rows_iter, fraction = _data_rows(plan)
+    cleaner = _RowCleaner(plan, counts, ids)
+    clean_row = cleaner.clean_row
+    rejected, notes, kept = cleaner.rejected, cleaner.notes, cleaner.kept
+
+    def content_key(who: str | None, created, precision, time_raw, text: str, *, has_id: bool = False) -> str:
+        """`who` is the author, or None for none or a placeholder."""
+        # Coarse times ("3小时前", "2天前") come out differently from exports made on different
+        # days; their calendar day is the part two exports agree on.
+        tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
+        digest = blake(f"{who or ''}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest()
+        if who is None:
+            # Without a real author, identical reviews are told apart by their order in the file:
+            # three 匿名用户 writing "好评" the same day stay three, the same file again adds none.
+            seen = anon_seen.get(digest, 0)
+            anon_seen[digest] = seen + 1
+            if seen and not has_id:   # rows with their own ids are told apart by them
+                counts["anon_repeat"] += 1
+            return "ath:" + digest.hex() + (f":{seen}" if seen else "")
+        return "ath:" + digest.hex()
+
+    def fall_back(r: tuple) -> None:
+        """A row whose id cannot be its identity joins the rows identified by their content."""
+        batch.append(r[:12] + (r[13] or plain_content_key(r[9], r[3], r[4], r[5], r[2]),))
+
+    # With no review ids in the database yet, id rows need no lookup: conflicts can only be repeats
+    # within this file (the first import of a platform export, the common case).
+    # Rows stored under their content before (an id that was mangled or shared then) are found by
+    # that content key too.
+    has_ids = conn.execute(
+        "SELECT 1 FROM feedback WHERE dedup_key >= 'id:' AND dedup_key < 'id;' LIMIT 1").fetchone() is not None \
+        or conn.execute("SELECT 1 FROM feedback WHERE dedup_key >= 'ath:' AND dedup_key < 'ath;' LIMIT 1").fetchone() is not None
+
+    def flush() -> None:
+        if id_batch:
+            if has_ids:
+                _flush_ids(conn, id_batch, source_id, counts, ids, fall_back)
+            else:
+                added = conn.executemany(_INSERT, [r[:13] for r in id_batch]).rowcount
+                counts["imported"] += added
+                if added < len(id_batch):
+                    _sort_repeats(conn, id_batch, source_id, counts, ids, fall_back)
+            id_batch.clear()
+        if batch:
+            added = conn.executemany(_INSERT, batch).rowcount
+            counts["imported"] += added
+            counts["dups"] += len(batch) - added
+            batch.clear()
+
+    text_rows = plan.file_type in ("csv", "html")
+    blank = read = 0
+    ctrl_search = _RX_CONTROL.search
+    for rownum, row in rows_iter:
+        if text_rows:
+            joined = "".join(row)
+            if not joined or joined.isspace():
+                blank += 1
+                continue
+            ctrl = ctrl_search(joined) is not None
+        else:
+            # Workbook cells: text, numbers, dates; empty cells are "" or None.
+            joined = "".join([v for v in row if v.__class__ is str])
+            if (not joined or joined.isspace()) and _blank(row):
+                blank += 1
+                continue
+            ctrl = ctrl_search(joined) is not None
+        read += 1
+        cleaned = clean_row(rownum, row, ctrl)
+        if cleaned is None:
+            continue
+        text, created, precision, time_raw, rating, rating_raw, channel, author, ext_id, extra, weak_id = cleaned
         anonymous = author is None or is_placeholder_author(author)
         if ext_id and not weak_id and not anonymous and not has_ids:
             # A first import of ids: the content key of such a row is needed only if its id turns
