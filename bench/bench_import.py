@@ -131,11 +131,12 @@ def child(kind: str, file: str, db_path: str, bare: bool) -> dict:
         if bare:
             import sqlite_utils
 
-            from cxdesk.core import storage
+            from cxdesk.core import schema, storage
 
             conn = storage.connect(db_path)
             db = sqlite_utils.Database(conn)
-            db.executescript(storage._SCHEMA_1)
+            with db.conn:
+                schema.MIGRATIONS[0][1](db)
         else:
             db = open_db(db_path)
         t0 = time.perf_counter()

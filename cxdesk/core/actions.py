@@ -54,16 +54,6 @@ EDITABLE_FIELDS = ("title", "description", "owner", "status", "live_date", "keyw
 _LIST_FIELDS = ("keywords", "channels", "topics", "feedback_ids")
 
 
-def _migrate_50(db) -> None:
-    """Group history rows by the call that made them, and mark the groups that were undone."""
-    db.execute("ALTER TABLE action_history ADD COLUMN change_id INTEGER")
-    db.execute("ALTER TABLE action_history ADD COLUMN undone_at TEXT")
-    db.execute("CREATE INDEX idx_action_history_change ON action_history(action_id, change_id)")
-
-
-storage.register_migration(50, _migrate_50)
-
-
 # ---------------------------------------------------------------------------------------------
 # Values
 
@@ -201,7 +191,7 @@ def _parse_date(value) -> date | None:
 
 def needs_target_warning(topics, keywords) -> str | None:
     """The warning for an action with neither a topic nor a keyword (its effect cannot be measured)."""
-    if _clean_list(topics) or _clean_list(keywords):
+    if parse_list(topics) or parse_list(keywords):
         return None
     return _("This action has no topic and no keyword, so its effect cannot be measured. "
              "Tick a topic or type a keyword before it goes live.")
@@ -209,7 +199,7 @@ def needs_target_warning(topics, keywords) -> str | None:
 
 def _check_ready(status: str, topics, keywords) -> None:
     """A live or evaluated action must name what it changes: a topic or a keyword (an idea may not yet)."""
-    if status in ("live", "evaluated") and not (_clean_list(topics) or _clean_list(keywords)):
+    if status in ("live", "evaluated") and not (parse_list(topics) or parse_list(keywords)):
         raise InvalidValueError(_("An action needs a topic or a keyword before it goes live, "
                                   "otherwise its effect cannot be measured. Add one, or keep it under “{todo}”.").format(
             todo=status_name("todo")))
@@ -219,7 +209,7 @@ def _today() -> date:
     return date.today()
 
 
-def _clean_list(values) -> tuple[str, ...]:
+def parse_list(values) -> tuple[str, ...]:
     if values is None:
         return ()
     if isinstance(values, str):
@@ -378,9 +368,9 @@ def _normalise(db, field: str, value):
     if field == "live_date":
         return parse_date(value)
     if field in ("keywords", "channels"):
-        return _clean_list(value)
+        return parse_list(value)
     if field == "topics":
-        names = _clean_list(value)
+        names = parse_list(value)
         _topic_ids(db, names)
         return tuple(sorted(names))
     if field == "feedback_ids":
@@ -431,8 +421,8 @@ def create_action(db, title: str, *, topics=(), owner: str = "", description: st
         "owner": _normalise(db, "owner", owner),
         "status": parse_status(status),
         "live_date": live,
-        "keywords": _clean_list(keywords),
-        "channels": _clean_list(channels),
+        "keywords": parse_list(keywords),
+        "channels": parse_list(channels),
         "topics": _normalise(db, "topics", topics),
         "feedback_ids": _normalise(db, "feedback_ids", feedback_ids),
     }

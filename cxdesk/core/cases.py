@@ -55,48 +55,6 @@ DEFAULT_REPLY_HOURS = 24
 _FMT = "%Y-%m-%d %H:%M:%S"
 
 
-def _migrate_95(db) -> None:
-    db.executescript(
-        """
-        CREATE TABLE IF NOT EXISTS cases (
-            id INTEGER PRIMARY KEY,
-            feedback_id INTEGER NOT NULL UNIQUE REFERENCES feedback(id) ON DELETE CASCADE,
-            status TEXT NOT NULL DEFAULT 'open'
-                CHECK (status IN ('open', 'replied', 'contacted', 'resolved', 'ignored')),
-            owner TEXT NOT NULL DEFAULT '',
-            note TEXT NOT NULL DEFAULT '',
-            reply TEXT,                              -- the reply the owner gave (pasted into the platform)
-            draft TEXT NOT NULL DEFAULT '',          -- the suggested reply, editable
-            severity INTEGER NOT NULL DEFAULT 0,     -- higher first in the queue
-            urgent INTEGER NOT NULL DEFAULT 0,       -- mentions 食物中毒 / 投诉 / 退款 / 12315 ...
-            opened_at TEXT NOT NULL,
-            due_at TEXT NOT NULL,
-            first_reply_at TEXT,                     -- first change to replied/contacted/resolved
-            resolved_at TEXT,
-            updated_at TEXT NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS idx_cases_queue ON cases(status, due_at);
-        CREATE TABLE IF NOT EXISTS case_history (
-            id INTEGER PRIMARY KEY,
-            case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-            at TEXT NOT NULL,
-            field TEXT NOT NULL,                     -- status|owner|note|reply|draft
-            old_value TEXT,
-            new_value TEXT
-        );
-        CREATE INDEX IF NOT EXISTS idx_case_history ON case_history(case_id, id);
-        CREATE TABLE IF NOT EXISTS case_notices (
-            action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
-            feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
-            notified_at TEXT NOT NULL,
-            message TEXT NOT NULL DEFAULT '',
-            PRIMARY KEY (action_id, feedback_id)
-        ) WITHOUT ROWID;
-        """
-    )
-
-
-storage.register_migration(95, _migrate_95)
 
 
 # ---------------------------------------------------------------------------------------------

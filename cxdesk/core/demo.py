@@ -289,6 +289,7 @@ def create_demo_db(path: Path | str, *, today: date | None = None, seed: int = 7
     """Create a fresh demo database at `path` (an existing file there is replaced)."""
     from cxdesk.core import actions as actions_core
     from cxdesk.core.analysis import analyze
+    from cxdesk.core.analysis.alerts import run_alerts
     from cxdesk.core.importers import import_file, sniff_file
     from cxdesk.core.storage import open_db
 
@@ -311,22 +312,16 @@ def create_demo_db(path: Path | str, *, today: date | None = None, seed: int = 7
                 progress(i, len(files) + 3, _("Importing demo exports"))
                 plan = sniff_file(f, reference_time=datetime.combine(today, datetime.min.time()))
                 channel = next(v for k, v in _CHANNEL_OF_FILE.items() if k in f.name)
-                plan = plan.with_changes(default_channel=channel) if "default_channel" in plan.__dataclass_fields__ else plan
                 import_file(db, plan)
-                if "default_channel" not in plan.__dataclass_fields__:
-                    db.execute(
-                        "UPDATE feedback SET channel = ? WHERE source_id = (SELECT max(id) FROM sources) AND channel IS NULL",
-                        [channel],
-                    )
-                    db.conn.commit()
+                # The demo exports carry no channel column: the file name tells the platform.
+                db.execute(
+                    "UPDATE feedback SET channel = ? WHERE source_id = (SELECT max(id) FROM sources) AND channel IS NULL",
+                    [channel],
+                )
+                db.conn.commit()
         _add_shop_topics(db)
         analyze(db, sub_progress(progress, len(files), len(files) + 2, len(files) + 3))
-        try:
-            from cxdesk.core.analysis.alerts import run_alerts
-
-            run_alerts(db)
-        except ModuleNotFoundError:
-            pass
+        run_alerts(db)
         _create_actions(db, story, actions_core)
         progress(len(files) + 3, len(files) + 3, _("Demo ready"))
     finally:

@@ -25,8 +25,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from cxdesk.core.bounds import latest
 from cxdesk.core import storage
+from cxdesk.core.actions import EVALUATION_WINDOW_DAYS, get_action, list_actions, list_owners, list_topic_names
+from cxdesk.core.bounds import latest
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.filters import day_start
 from cxdesk.i18n import _, ngettext
@@ -343,8 +344,6 @@ class _Day:
 
 
 def _target(db, action_id: int):
-    from cxdesk.core.actions import get_action
-
     action = get_action(db, action_id)
     if action.live_date is None:
         raise InvalidValueError(
@@ -533,7 +532,7 @@ def _check_args(window_days: int, lag_days: int) -> tuple[int, int]:
     return window_days, lag_days
 
 
-def evaluate_action(db, action_id: int, window_days: int = 28, lag_days: int = 0,
+def evaluate_action(db, action_id: int, window_days: int = EVALUATION_WINDOW_DAYS, lag_days: int = 0,
                     today: date | None = None) -> Evaluation:
     """Compare the `window_days` before go-live with the `window_days` after it (after `lag_days`)."""
     window_days, lag_days = _check_args(window_days, lag_days)
@@ -694,7 +693,7 @@ def settle_estimate(before: WindowStats, after: WindowStats, *, window_days: int
                   more_days=more_days, window_days=window)
 
 
-def daily_series(db, action_id: int, window_days: int = 28, lag_days: int = 0, smooth_days: int = 7,
+def daily_series(db, action_id: int, window_days: int = EVALUATION_WINDOW_DAYS, lag_days: int = 0, smooth_days: int = 7,
                  today: date | None = None) -> Series:
     """Per-day counts from a little before the before-window to the end of the after-window (or today)."""
     window_days, lag_days = _check_args(window_days, lag_days)
@@ -738,7 +737,7 @@ def daily_series(db, action_id: int, window_days: int = 28, lag_days: int = 0, s
 # Snapshots and badges
 
 
-def snapshot_evaluation(db, action_id: int, window_days: int = 28, lag_days: int = 0,
+def snapshot_evaluation(db, action_id: int, window_days: int = EVALUATION_WINDOW_DAYS, lag_days: int = 0,
                         today: date | None = None) -> Evaluation:
     """Evaluate and store the result as a dated snapshot in `evaluations`."""
     result = evaluate_action(db, action_id, window_days, lag_days, today=today)
@@ -988,14 +987,12 @@ class BoardData:
 
 
 def board_data(db, *, topic: str | None = None, owner: str | None = None, today: date | None = None) -> BoardData:
-    from cxdesk.core.actions import list_actions, list_owners, list_topic_names
-
     items = list_actions(db, topic=topic or None, owner=owner or None)
     cards = tuple((a, badge_for(db, a, today=today)) for a in items)
     return BoardData(cards, tuple(list_topic_names(db)), tuple(list_owners(db)))
 
 
-def evaluation_view_data(db, action_id: int, window_days: int = 28, lag_days: int = 0,
+def evaluation_view_data(db, action_id: int, window_days: int = EVALUATION_WINDOW_DAYS, lag_days: int = 0,
                          today: date | None = None) -> tuple[Evaluation, Series, list[Snapshot]]:
     """The evaluation, its daily chart series and the saved snapshots, in one call for the evaluation view."""
     return (evaluate_action(db, action_id, window_days, lag_days, today=today),

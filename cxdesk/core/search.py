@@ -31,129 +31,16 @@ import re
 from contextlib import contextmanager
 from typing import Iterator
 
-from cxdesk.core import storage
+from cxdesk.core.schema import (CHAR_INDEX_LIMIT, SEARCH_TRIGGER_NAMES, SEARCH_TRIGGERS, SPACED_SQL,
+                                rebuild_search_index)
 
-CHAR_INDEX_LIMIT = 20_000
 TRIGRAM_MIN = 3
 
-# The characters of NEW/OLD text, space-separated, in order. The numbers table's primary key makes the
-# scan ascending; `test_search.py` checks that the phrase order is kept.
-_SPACED = (
-    "(SELECT group_concat(c, ' ') FROM (SELECT substr({col}, n, 1) AS c FROM search_numbers "
-    "WHERE n <= min(length({col}), " + str(CHAR_INDEX_LIMIT) + ") ORDER BY n))"
-)
-
-_NOT_PENDING = "{id} NOT IN (SELECT id FROM search_backlog)"
-_TRIGGERS = (
-    f"""CREATE TRIGGER feedback_search_ai AFTER INSERT ON feedback BEGIN
-    INSERT INTO feedback_fts(rowid, text) VALUES (new.id, new.text);
-    INSERT INTO feedback_chars(rowid, body) VALUES (new.id, {_SPACED.format(col='new.text')});
-END""",
-    # Rows still in the backlog are not in the index: nothing to take out, and catch_up() indexes
-    # whatever text they have by then.
-    f"""CREATE TRIGGER feedback_search_ad AFTER DELETE ON feedback BEGIN
-    INSERT INTO feedback_fts(feedback_fts, rowid, text) SELECT 'delete', old.id, old.text
-        WHERE {_NOT_PENDING.format(id='old.id')};
-    INSERT INTO feedback_chars(feedback_chars, rowid, body)
-        SELECT 'delete', old.id, {_SPACED.format(col='old.text')} WHERE {_NOT_PENDING.format(id='old.id')};
-    DELETE FROM search_backlog WHERE id = old.id;
-END""",
-    f"""CREATE TRIGGER feedback_search_au AFTER UPDATE OF text ON feedback
-WHEN old.text IS NOT new.text AND {_NOT_PENDING.format(id='old.id')} BEGIN
-    INSERT INTO feedback_fts(feedback_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    INSERT INTO feedback_chars(feedback_chars, rowid, body)
-        VALUES ('delete', old.id, {_SPACED.format(col='old.text')});
-    INSERT INTO feedback_fts(rowid, text) VALUES (new.id, new.text);
-    INSERT INTO feedback_chars(rowid, body) VALUES (new.id, {_SPACED.format(col='new.text')});
-END""",
-)
-TRIGGER_NAMES = ("feedback_search_ai", "feedback_search_ad", "feedback_search_au")
-
-
-def _create_backlog(db) -> None:
-    db.execute("CREATE TABLE IF NOT EXISTS search_backlog (id INTEGER PRIMARY KEY)")
-
-
-def _migrate_30(db) -> None:
-    """Search indexes over feedback text, their triggers, and the browser's default-order index."""
-    _create_backlog(db)
-    db.execute("CREATE TABLE search_numbers (n INTEGER PRIMARY KEY)")
-    db.execute(
-        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?) "
-        "INSERT INTO search_numbers(n) SELECT n FROM seq",
-        [CHAR_INDEX_LIMIT],
-    )
-    db.execute(
-        "CREATE VIRTUAL TABLE feedback_fts USING fts5(text, content='feedback', content_rowid='id', "
-        "tokenize='trigram', detail='full')"
-    )
-    _create_chars_table(db)
-    for trigger in _TRIGGERS:  # one statement each: executescript would commit the migration early
-        db.execute(trigger)
-    # The browser opens on "not deleted, newest first" and filters by label, channel, rating and
-    # source: this covering index answers all of that without touching the (wide) table rows.
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS idx_feedback_browse "
-        "ON feedback(deleted, created_at, id, label, channel, rating, source_id)"
-    )
-    rebuild_index(db)
-
-
-# Every character a token: ASCII letters and digits (case-folded), all non-ASCII characters (CJK,
-# full-width punctuation, emoji) and ASCII punctuation except the two quote characters.
-_CHAR_TOKENIZER = "ascii tokenchars '!#$%&()*+,-./:;<=>?@[\\]^_`{|}~'"
-
-
-def _create_chars_table(db) -> None:
-    db.execute(f"CREATE VIRTUAL TABLE feedback_chars USING fts5(body, content='', tokenize=\"{_CHAR_TOKENIZER}\")")
-
-
-def _migrate_31(db) -> None:
-    """Character index with every character a token (the first version dropped punctuation)."""
-    row = db.execute("SELECT sql FROM sqlite_master WHERE name = 'feedback_chars'").fetchone()
-    if row is not None and "tokenchars" in row[0]:
-        return
-    for name in TRIGGER_NAMES:
-        db.execute(f"DROP TRIGGER IF EXISTS {name}")
-    db.execute("DROP TABLE IF EXISTS feedback_chars")
-    _create_chars_table(db)
-    for trigger in _TRIGGERS:
-        db.execute(trigger)
-    db.execute("INSERT INTO feedback_chars(rowid, body) SELECT f.id, " + _SPACED.format(col="f.text") + " FROM feedback f")
-
-
-def _migrate_51(db) -> None:
-    """The import backlog (rows stored but not yet indexed) and triggers that leave its rows alone."""
-    _create_backlog(db)
-    for name in TRIGGER_NAMES:
-        db.execute(f"DROP TRIGGER IF EXISTS {name}")
-    for trigger in _TRIGGERS:
-        db.execute(trigger)
-
-
-storage.register_migration(30, _migrate_30)
-storage.register_migration(31, _migrate_31)
-storage.register_migration(51, _migrate_51)
-
-
-def _backlog_import(db, source_id: int) -> None:
-    """An import's new rows, all at once instead of the insert trigger row by row: they wait in the
-    backlog for `catch_up()`, which indexes them after the import's transaction."""
-    db.execute("INSERT OR IGNORE INTO search_backlog(id) SELECT id FROM feedback WHERE source_id = ?", [source_id])
-
-
-storage.register_bulk_insert("feedback_search_ai", _backlog_import)
-
-
-def rebuild_index(db) -> None:
-    """Re-create both search indexes from the feedback table (after a bulk load with triggers off)."""
-    db.execute("DELETE FROM search_backlog")
-    db.execute("INSERT INTO feedback_fts(feedback_fts) VALUES ('rebuild')")
-    db.execute("INSERT INTO feedback_chars(feedback_chars) VALUES ('delete-all')")
-    db.execute(
-        "INSERT INTO feedback_chars(rowid, body) SELECT f.id, " + _SPACED.format(col="f.text")
-        + " FROM feedback f"
-    )
+TRIGGER_NAMES = SEARCH_TRIGGER_NAMES
+_TRIGGERS = SEARCH_TRIGGERS
+_SPACED = SPACED_SQL
+# Re-create both search indexes from the feedback table (after a bulk load with triggers off).
+rebuild_index = rebuild_search_index
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """The local SQLite database: where it lives, how it is opened, its schema and migrations, backups.
 
 One file per shop, opened through sqlite-utils with WAL, `synchronous=FULL`, foreign keys and a busy
-timeout. The schema version is `PRAGMA user_version`; migrations run in order when a file is opened.
+timeout. The schema version is `PRAGMA user_version`; the migrations of `schema.py` run in order when
+a file is opened.
 Times are stored as local ISO text `YYYY-MM-DD HH:MM:SS` so they sort and group as text.
 
 Every writer takes the write lock up front (`BEGIN IMMEDIATE`, see `Database.atomic`): a deferred
@@ -22,11 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import sqlite_utils
 
 from cxdesk.core.errors import DamagedDatabaseError, DatabaseError, ReadOnlyDatabaseError
+from cxdesk.core.schema import BULK_INSERT_CATCH_UPS, MIGRATIONS
 from cxdesk.i18n import _
 
 DB_FILE_NAME = "cxdesk.db"
@@ -80,197 +82,7 @@ def now_text() -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Schema and migrations
-
-_SCHEMA_1 = """
-CREATE TABLE sources (
-    id INTEGER PRIMARY KEY,
-    file_name TEXT NOT NULL,
-    file_path TEXT,
-    sha256 TEXT NOT NULL,
-    file_type TEXT,
-    sheet TEXT,
-    encoding TEXT,
-    delimiter TEXT,
-    header_row INTEGER,
-    mapping TEXT NOT NULL DEFAULT '{}',          -- JSON: role -> column name, as confirmed
-    reference_time TEXT,
-    rows_read INTEGER NOT NULL DEFAULT 0,
-    imported INTEGER NOT NULL DEFAULT 0,
-    updated INTEGER NOT NULL DEFAULT 0,
-    duplicates INTEGER NOT NULL DEFAULT 0,
-    rejected INTEGER NOT NULL DEFAULT 0,
-    report TEXT NOT NULL DEFAULT '{}',           -- JSON: rejected rows, warnings
-    imported_at TEXT NOT NULL,
-    undone_at TEXT
-);
-CREATE INDEX idx_sources_sha ON sources(sha256);
-
-CREATE TABLE feedback (
-    id INTEGER PRIMARY KEY,
-    source_id INTEGER NOT NULL REFERENCES sources(id),
-    source_row INTEGER,                          -- 1-based row number in the file
-    text TEXT NOT NULL DEFAULT '',               -- as in the file (traditional kept)
-    created_at TEXT,                             -- local 'YYYY-MM-DD HH:MM:SS', NULL if unknown
-    time_precision TEXT,                         -- second|minute|hour|day|week|month
-    time_raw TEXT,
-    rating REAL,                                 -- normalised to 1..5
-    rating_raw TEXT,
-    channel TEXT,
-    author TEXT,
-    external_id TEXT,
-    extra TEXT,                                  -- JSON object of unmapped columns
-    dedup_key TEXT NOT NULL UNIQUE,
-    deleted INTEGER NOT NULL DEFAULT 0,          -- 1 = deleted by the owner (undoable)
-    lang TEXT,                                   -- zh|en|other|none, set by analysis
-    sentiment REAL,                              -- model probability of positive, 0..1
-    model_label TEXT,                            -- positive|neutral|negative|unknown
-    manual_label TEXT,                           -- owner's correction, survives re-analysis
-    label TEXT,                                  -- effective: manual_label or model_label
-    topics TEXT,                                 -- JSON list of topic names (display cache)
-    analysis_version TEXT,                       -- model+dictionary version that scored the row
-    analyzed_at TEXT
-);
-CREATE INDEX idx_feedback_source ON feedback(source_id);
-CREATE INDEX idx_feedback_created ON feedback(created_at);
-CREATE INDEX idx_feedback_channel ON feedback(channel, created_at);
-CREATE INDEX idx_feedback_external ON feedback(external_id) WHERE external_id IS NOT NULL;
-CREATE INDEX idx_feedback_version ON feedback(analysis_version);
-
--- Earlier texts of a review whose platform id came back with edited text.
-CREATE TABLE feedback_versions (
-    id INTEGER PRIMARY KEY,
-    feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
-    text TEXT NOT NULL,
-    rating REAL,
-    rating_raw TEXT,
-    source_id INTEGER REFERENCES sources(id),
-    replaced_at TEXT NOT NULL,
-    replaced_by_source INTEGER
-);
-
-CREATE TABLE topics (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    synonyms TEXT NOT NULL DEFAULT '[]',         -- JSON list of words that mean this topic
-    template TEXT,                               -- template it came from, NULL if owner-made
-    enabled INTEGER NOT NULL DEFAULT 1,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-
-CREATE TABLE user_words (
-    word TEXT PRIMARY KEY,
-    tag TEXT,
-    freq INTEGER
-);
-
-CREATE TABLE feedback_topics (
-    feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
-    topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
-    sentiment REAL,                              -- sentence-level score for this topic
-    label TEXT,                                  -- positive|neutral|negative|unknown
-    manual INTEGER NOT NULL DEFAULT 0,           -- 1 = tagged by the owner
-    PRIMARY KEY (feedback_id, topic_id)
-) WITHOUT ROWID;
-CREATE INDEX idx_feedback_topics_topic ON feedback_topics(topic_id, label);
-
-CREATE TABLE actions (
-    id INTEGER PRIMARY KEY,
-    title TEXT NOT NULL,
-    description TEXT NOT NULL DEFAULT '',
-    owner TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'todo'
-        CHECK (status IN ('todo', 'doing', 'live', 'evaluated', 'dropped')),
-    live_date TEXT,                              -- 'YYYY-MM-DD'
-    keywords TEXT NOT NULL DEFAULT '[]',
-    channels TEXT NOT NULL DEFAULT '[]',
-    position INTEGER NOT NULL DEFAULT 0,         -- order within its board column
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-
-CREATE TABLE action_topics (
-    action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
-    topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
-    PRIMARY KEY (action_id, topic_id)
-) WITHOUT ROWID;
-
-CREATE TABLE action_feedback (
-    action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
-    feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
-    PRIMARY KEY (action_id, feedback_id)
-) WITHOUT ROWID;
-
-CREATE TABLE action_history (
-    id INTEGER PRIMARY KEY,
-    action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
-    at TEXT NOT NULL,
-    field TEXT NOT NULL,
-    old_value TEXT,
-    new_value TEXT
-);
-CREATE INDEX idx_action_history ON action_history(action_id, id);
-
-CREATE TABLE evaluations (
-    id INTEGER PRIMARY KEY,
-    action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
-    created_at TEXT NOT NULL,
-    window_days INTEGER NOT NULL,
-    lag_days INTEGER NOT NULL,
-    verdict TEXT NOT NULL,
-    result TEXT NOT NULL                         -- JSON, as `cxdesk evaluate --json` prints it
-);
-
-CREATE TABLE alerts (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,                          -- topic|channel
-    key TEXT NOT NULL,                           -- topic or channel name
-    granularity TEXT NOT NULL,                   -- day|week
-    period_start TEXT NOT NULL,
-    period_end TEXT NOT NULL,
-    observed INTEGER NOT NULL,
-    expected REAL NOT NULL,
-    p_value REAL,
-    created_at TEXT NOT NULL,
-    dismissed_at TEXT,
-    action_id INTEGER REFERENCES actions(id) ON DELETE SET NULL,
-    UNIQUE (kind, key, granularity, period_start)
-);
-
--- Column mappings the owner confirmed, keyed by the file's header signature.
-CREATE TABLE mappings (
-    signature TEXT PRIMARY KEY,
-    mapping TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-
--- Settings that belong to the data (so the CLI sees them too): JSON values.
-CREATE TABLE settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-"""
-
-
-def _migrate_1(db: sqlite_utils.Database) -> None:
-    db.executescript(_SCHEMA_1)
-
-
-Migration = Callable[[sqlite_utils.Database], None]
-
-# Ordered list of (version, migration). Append only; never edit a released migration.
-MIGRATIONS: list[tuple[int, Migration]] = [
-    (1, _migrate_1),
-]
-
-
-def register_migration(version: int, migration: Migration) -> None:
-    """Areas of the core add their schema steps here at import time (kept sorted)."""
-    if any(v == version for v, _m in MIGRATIONS):
-        raise ValueError(f"migration {version} registered twice")
-    MIGRATIONS.append((version, migration))
-    MIGRATIONS.sort(key=lambda item: item[0])
+# Migrations (the list itself is in `schema.py`)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -278,37 +90,11 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 
 def latest_version() -> int:
-    _load_schema_areas()
     return MIGRATIONS[-1][0]
-
-
-def _load_schema_areas() -> None:
-    """Import the core modules that register migrations, so every open sees the full schema."""
-    import importlib
-
-    for name in _SCHEMA_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # an area not written yet
-            if exc.name != name:
-                raise
-
-
-# Modules that call `register_migration` at import time.
-_SCHEMA_MODULES = (
-    "cxdesk.core.search",
-    "cxdesk.core.importers.pipeline",
-    "cxdesk.core.analysis.store",
-    "cxdesk.core.analysis.trends",
-    "cxdesk.core.actions",
-    "cxdesk.core.analysis.uncovered",
-    "cxdesk.core.cases",
-)
 
 
 def migrate(db: sqlite_utils.Database, *, backup_path: Path | None = None) -> int:
     """Apply every pending migration in order, each in its own transaction; returns the version."""
-    _load_schema_areas()
     current = schema_version(db)
     newest = MIGRATIONS[-1][0]
     if current > newest:
@@ -1158,21 +944,11 @@ def iter_chunks(items: list, size: int) -> Iterator[list]:
 # ---------------------------------------------------------------------------------------------
 # Bulk inserts into feedback
 
-# Per-row AFTER INSERT triggers of other areas, and how each area catches up set-wise instead:
-# trigger name -> catch_up(db, source_id) for the rows of one import.
-_BULK_HOOKS: dict[str, Callable[[sqlite_utils.Database, int], None]] = {}
-
 # Rebuilding the secondary indexes after a load beats keeping them row by row once the load is
 # about as large as the table: 100k rows into an empty table 3.6 s -> 2.5 s. The gain fades as the
 # table outgrows the page cache, which every index rebuild reads again (1M rows: no gain).
 REBUILD_INDEXES_MIN_ROWS = 20_000
 REBUILD_INDEXES_MAX_ROWS = 500_000
-
-
-def register_bulk_insert(trigger: str, catch_up: Callable[[sqlite_utils.Database, int], None]) -> None:
-    """An area whose trigger `trigger` reacts to each new feedback row offers `catch_up(db, source_id)`,
-    doing the same for all rows of an import at once. `bulk_insert` uses it."""
-    _BULK_HOOKS[trigger] = catch_up
 
 
 class BulkInsert:
@@ -1208,7 +984,7 @@ class BulkInsert:
         self.dropped.clear()
         if self.source_id is not None:
             for name in self.suspended:
-                _BULK_HOOKS[name](self.db, self.source_id)
+                BULK_INSERT_CATCH_UPS[name](self.db, self.source_id)
         for sql in self.suspended.values():
             self.db.execute(sql)
         self.suspended.clear()
@@ -1239,10 +1015,9 @@ def bulk_insert(db: sqlite_utils.Database) -> Iterator[BulkInsert]:
     statements over the import's rows at the end; dropped indexes are rebuilt. Update and delete
     triggers stay. On an error nothing is restored here: the caller's rollback undoes the DDL too.
     """
-    _load_schema_areas()
     bulk = BulkInsert(db)
-    if _BULK_HOOKS:
-        names = list(_BULK_HOOKS)
+    if BULK_INSERT_CATCH_UPS:
+        names = list(BULK_INSERT_CATCH_UPS)
         for name, sql in db.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'feedback' AND name IN (%s)"
                 % ",".join("?" * len(names)), names).fetchall():

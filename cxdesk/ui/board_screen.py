@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QMenu, QMessageBox, QPlainTextEdit, QPushButton, QStyle,
                                QStyledItemDelegate, QStyleOptionViewItem, QToolButton, QVBoxLayout, QWidget)
 
-from cxdesk.core.actions import STATUSES, status_name
+from cxdesk.core.actions import STATUSES, parse_list, status_name
 from cxdesk.core.changes import Changes
 from cxdesk.i18n import _, ngettext
 from cxdesk.ui.widgets.message_bar import MessageBar
@@ -866,11 +866,9 @@ class BoardScreen(QWidget):
         return dialog
 
     def _save_edit(self, before, values: dict) -> None:
-        from cxdesk.core.actions import _clean_list
-
         values = dict(values)
-        values["keywords"] = _clean_list(values["keywords"])
-        values["channels"] = _clean_list(values["channels"])
+        values["keywords"] = parse_list(values["keywords"])
+        values["channels"] = parse_list(values["channels"])
         values.pop("feedback_ids", None)
         values.pop("alert_id", None)
         old = {k: getattr(before, k) for k in values}

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
                                QWidget)
 
+from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.core.changes import Changes
 from cxdesk.i18n import _
 from cxdesk.ui.widgets.date_axis import DayAxis
@@ -59,7 +60,7 @@ class EvaluationView(QWidget):
         self.title_label.setFont(font)
         self.window_spin = QSpinBox(self)
         self.window_spin.setRange(7, 180)
-        self.window_spin.setValue(28)
+        self.window_spin.setValue(EVALUATION_WINDOW_DAYS)
         self.window_spin.setSuffix(_(" days"))
         self.window_spin.setToolTip(_("How many days before and after go-live are compared"))
         self.lag_spin = QSpinBox(self)

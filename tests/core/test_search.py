@@ -132,11 +132,11 @@ def test_existing_database_gets_the_index(tmp_path):
     """A database created before the search migration is indexed when opened."""
     import sqlite_utils
 
-    from cxdesk.core import storage
+    from cxdesk.core import schema, storage
 
     path = tmp_path / "old.db"
     raw = sqlite_utils.Database(storage.connect(path))
-    storage._migrate_1(raw)
+    schema.MIGRATIONS[0][1](raw)
     raw.execute("PRAGMA user_version = 1")
     raw.execute("INSERT INTO sources(id, file_name, sha256, imported_at) VALUES (1, 'a', 'x', 'now')")
     raw.execute("INSERT INTO feedback(source_id, text, dedup_key) VALUES (1, '发货太慢了', 'k')")

@@ -281,7 +281,7 @@ def find_spikes(db, *, as_of: date | None = None, settings: AlertSettings | None
     earliest = week_start - timedelta(weeks=settings.baseline_weeks)
     earliest_day = as_of - timedelta(days=settings.baseline_days)
     span_start = min(earliest, earliest_day)
-    if trends._try_refresh(db):
+    if trends.try_refresh(db):
         series = _negative_series(db, span_start, as_of)
     else:
         series = _negative_series_direct(db, span_start, as_of)
@@ -317,7 +317,7 @@ def data_signature(db) -> str:
     """Changes whenever counts, labels, topic mentions or topics change (cheap: reads the summaries)."""
     import hashlib
 
-    if trends._try_refresh(db):
+    if trends.try_refresh(db):
         a = db.execute("SELECT total(n_pos), total(n_neu), total(n_neg), total(n_unk), max(day) FROM trend_daily").fetchone()
         b = db.execute("SELECT total(m_neg), total(m_pos), count(*) FROM trend_topic_daily").fetchone()
     else:

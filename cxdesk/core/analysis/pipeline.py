@@ -136,15 +136,10 @@ def warm_up() -> None:
 
 
 def load_adapter(db):
-    """The shop's sentiment adapter, or None (also when learning is not available)."""
+    """The shop's sentiment adapter, or None when the owner has taught it nothing."""
     from cxdesk.core.analysis import sentiment
 
-    try:
-        return sentiment.load_adapter(db)
-    except ModuleNotFoundError as exc:
-        if exc.name != "cxdesk.core.analysis.learn":
-            raise
-        return None
+    return sentiment.load_adapter(db)
 
 
 def sentiment_version(adapter) -> str:

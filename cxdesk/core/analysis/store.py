@@ -10,35 +10,18 @@ from __future__ import annotations
 import json
 from typing import Iterable, Sequence
 
-from cxdesk.core import storage
 from cxdesk.core.changes import Changes
 from cxdesk.core.errors import InvalidValueError
+from cxdesk.core.schema import REMOVED_TOPICS_SQL
 from cxdesk.i18n import _
 
 LABELS = ("positive", "neutral", "negative", "unknown")
 
 
-def _migrate_20(db) -> None:
-    # A topic the owner took off a row must not come back when the row is analyzed again.
-    db.executescript(_REMOVED_SQL)
-
-
-_REMOVED_SQL = """
-        CREATE TABLE IF NOT EXISTS feedback_topic_removed (
-            feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
-            topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
-            PRIMARY KEY (feedback_id, topic_id)
-        ) WITHOUT ROWID;
-"""
-
-
 def ensure_tables(db) -> None:
     """Databases that passed schema version 20 before this table existed (development copies) get it now."""
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'feedback_topic_removed'").fetchone() is None:
-        db.conn.execute(_REMOVED_SQL)
-
-
-storage.register_migration(20, _migrate_20)
+        db.conn.execute(REMOVED_TOPICS_SQL)
 
 
 def _chunks(ids: Sequence[int], size: int = 500):

@@ -1,7 +1,7 @@
 """Feedback over time: counts, sentiment shares with Wilson intervals, mean rating, KPIs and topic ranking.
 
 Every function takes a `FeedbackFilter`, so the dashboard, the CLI and reports count the same rows.
-Fast path: two summary tables (`trend_daily`, `trend_topic_daily`) hold one row per day, channel and
+Fast path (kept in `trend_summary.py`): two summary tables (`trend_daily`, `trend_topic_daily`) hold one row per day, channel and
 source (and topic). They are correct by construction: SQLite triggers on `feedback` and
 `feedback_topics` only note which days changed (in `trend_dirty`); the next read rebuilds exactly
 those days from the base tables before answering. Filters the summaries cannot answer (search, ratings,
@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterator, Sequence
+from typing import Sequence
 
-from cxdesk.core import storage
+from cxdesk.core.analysis.trend_summary import (DAILY_COLUMNS, NEG_ONLY_SQL, refresh_summary,  # noqa: F401  (re-exported)
+                                               summary_can_answer, summary_is_current, try_refresh)
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.bounds import EARLIEST, add_days, day_or_none, latest
 from cxdesk.core.filters import FeedbackFilter, filter_sql
@@ -34,135 +34,6 @@ from cxdesk.i18n import _
 GRANULARITIES = ("day", "week", "month")
 Z95 = 1.959963984540054
 KNOWN = ("positive", "neutral", "negative")
-FULL_REBUILD = "*"  # marker in trend_dirty: rebuild every day
-
-# ---------------------------------------------------------------------------------------------
-# Schema: summary tables, the dirty-day list and the triggers that fill it
-
-_SCHEMA_40 = """
-CREATE TABLE trend_daily (
-    day TEXT NOT NULL,                 -- 'YYYY-MM-DD', '' for rows without a date
-    channel TEXT NOT NULL,             -- '' for rows without a channel
-    source_id INTEGER NOT NULL,
-    n_pos INTEGER NOT NULL, n_neu INTEGER NOT NULL, n_neg INTEGER NOT NULL, n_unk INTEGER NOT NULL,
-    rating_n INTEGER NOT NULL, rating_sum REAL NOT NULL,
-    sentiment_n INTEGER NOT NULL, sentiment_sum REAL NOT NULL,
-    PRIMARY KEY (day, channel, source_id)
-) WITHOUT ROWID;
-
-CREATE TABLE trend_topic_daily (
-    topic_id INTEGER NOT NULL,
-    day TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    source_id INTEGER NOT NULL,
-    n_pos INTEGER NOT NULL, n_neu INTEGER NOT NULL, n_neg INTEGER NOT NULL, n_unk INTEGER NOT NULL,
-    m_pos INTEGER NOT NULL,            -- mentions whose sentence-level label is positive
-    m_neg INTEGER NOT NULL,            -- ... negative
-    neg_only INTEGER NOT NULL,         -- negative rows whose only negative mention is this topic
-    rating_n INTEGER NOT NULL, rating_sum REAL NOT NULL,
-    sentiment_n INTEGER NOT NULL, sentiment_sum REAL NOT NULL,
-    PRIMARY KEY (topic_id, day, channel, source_id)
-) WITHOUT ROWID;
-CREATE INDEX idx_trend_topic_day ON trend_topic_daily(day);
-
-CREATE TABLE trend_dirty (day TEXT PRIMARY KEY) WITHOUT ROWID;
-INSERT INTO trend_dirty(day) VALUES ('*');
-
-CREATE TRIGGER trend_feedback_insert AFTER INSERT ON feedback BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(NEW.created_at, 1, 10), ''));
-END;
-CREATE TRIGGER trend_feedback_delete AFTER DELETE ON feedback BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(OLD.created_at, 1, 10), ''));
-END;
-CREATE TRIGGER trend_feedback_update
-AFTER UPDATE OF created_at, channel, source_id, label, rating, sentiment, deleted ON feedback
-WHEN OLD.created_at IS NOT NEW.created_at OR OLD.channel IS NOT NEW.channel
-  OR OLD.source_id IS NOT NEW.source_id OR OLD.label IS NOT NEW.label OR OLD.rating IS NOT NEW.rating
-  OR OLD.sentiment IS NOT NEW.sentiment OR OLD.deleted IS NOT NEW.deleted
-BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(OLD.created_at, 1, 10), ''));
-    INSERT OR IGNORE INTO trend_dirty(day) VALUES (coalesce(substr(NEW.created_at, 1, 10), ''));
-END;
-CREATE TRIGGER trend_topics_insert AFTER INSERT ON feedback_topics BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day)
-        SELECT coalesce(substr(created_at, 1, 10), '') FROM feedback WHERE id = NEW.feedback_id;
-END;
-CREATE TRIGGER trend_topics_delete AFTER DELETE ON feedback_topics BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day)
-        SELECT coalesce(substr(created_at, 1, 10), '') FROM feedback WHERE id = OLD.feedback_id;
-END;
-CREATE TRIGGER trend_topics_update AFTER UPDATE ON feedback_topics BEGIN
-    INSERT OR IGNORE INTO trend_dirty(day)
-        SELECT coalesce(substr(created_at, 1, 10), '') FROM feedback WHERE id IN (OLD.feedback_id, NEW.feedback_id);
-END;
-"""
-
-
-def _migrate_40(db) -> None:
-    _exec_script(db, _SCHEMA_40)
-
-
-def _exec_script(db, script: str) -> None:
-    """executescript() would COMMIT the migration's transaction; run the statements one by one."""
-    buf = ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            db.execute(buf)
-            buf = ""
-
-
-storage.register_migration(40, _migrate_40)
-
-# Topic totals per month: the topic ranking over long ranges reads ~30x fewer rows than per day.
-_SCHEMA_41 = """
-CREATE TABLE IF NOT EXISTS trend_topic_monthly (
-    topic_id INTEGER NOT NULL,
-    month TEXT NOT NULL,               -- 'YYYY-MM', '' for rows without a date
-    channel TEXT NOT NULL,
-    source_id INTEGER NOT NULL,
-    n INTEGER NOT NULL, m_pos INTEGER NOT NULL, m_neg INTEGER NOT NULL, neg_only INTEGER NOT NULL,
-    PRIMARY KEY (month, topic_id, channel, source_id)
-) WITHOUT ROWID;
-INSERT OR IGNORE INTO trend_dirty(day) VALUES ('*');
-"""
-
-
-def _migrate_41(db) -> None:
-    _exec_script(db, _SCHEMA_41)
-
-
-def _ensure_schema(db) -> None:
-    """A database already past versions 40/41 when they were added (areas register their versions
-    independently) gets the tables and triggers here."""
-    if getattr(db, "_trend_schema_ok", False):
-        return
-    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'trend_%'")}
-    if "trend_daily" not in names or "trend_topic_monthly" not in names:
-        with _write_txn(db):
-            if "trend_daily" not in names:
-                _exec_script(db, _SCHEMA_40)
-            _exec_script(db, _SCHEMA_41)
-    db._trend_schema_ok = True
-
-
-storage.register_migration(41, _migrate_41)
-
-
-def _dirty_days_of_import(db, source_id: int) -> None:
-    """The insert trigger's work for all rows of an import at once (a bulk insert suspends it)."""
-    db.execute("INSERT OR IGNORE INTO trend_dirty(day) SELECT DISTINCT coalesce(substr(created_at, 1, 10), '') "
-               "FROM feedback WHERE source_id = ?", [source_id])
-
-
-storage.register_bulk_insert("trend_feedback_insert", _dirty_days_of_import)
-
-_MONTHLY_SQL = """
-INSERT INTO trend_topic_monthly(topic_id, month, channel, source_id, n, m_pos, m_neg, neg_only)
-SELECT topic_id, substr(day, 1, 7), channel, source_id, sum(n_pos + n_neu + n_neg + n_unk), sum(m_pos),
-       sum(m_neg), sum(neg_only)
-FROM trend_topic_daily WHERE {where} GROUP BY 1, 2, 3, 4"""
-
 # ---------------------------------------------------------------------------------------------
 # Results
 
@@ -350,198 +221,6 @@ class Dashboard:
         return self.data_to is not None and bucket.start <= self.data_to < bucket.end
 
 
-# ---------------------------------------------------------------------------------------------
-# Keeping the summaries correct
-
-
-@contextmanager
-def _write_txn(db, busy_ms: int | None = None) -> Iterator[None]:
-    """BEGIN IMMEDIATE (the write lock up front, so a waiting reader never deadlocks a writer)."""
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield
-        return
-    old = None
-    if busy_ms is not None:
-        old = db.execute("PRAGMA busy_timeout").fetchone()[0]
-        db.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
-    try:
-        db.execute("BEGIN IMMEDIATE")
-    finally:
-        if old is not None:
-            db.execute(f"PRAGMA busy_timeout = {int(old)}")
-    try:
-        yield
-    except BaseException:
-        if db.conn.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    else:
-        db.execute("COMMIT")
-
-
-_KNOWN_SQL = "('positive', 'neutral', 'negative')"
-
-_DAILY_COLUMNS = f"""
-    sum(CASE WHEN f.label = 'positive' THEN 1 ELSE 0 END), sum(CASE WHEN f.label = 'neutral' THEN 1 ELSE 0 END),
-    sum(CASE WHEN f.label = 'negative' THEN 1 ELSE 0 END),
-    sum(CASE WHEN f.label IN {_KNOWN_SQL} THEN 0 ELSE 1 END),
-    count(f.rating), total(f.rating),
-    sum(CASE WHEN f.sentiment IS NOT NULL AND f.label IN {_KNOWN_SQL} THEN 1 ELSE 0 END),
-    total(CASE WHEN f.label IN {_KNOWN_SQL} THEN f.sentiment END)"""
-
-_NEG_ONLY_SQL = """sum(CASE WHEN f.label = 'negative' AND ft.label = 'negative' AND NOT EXISTS (
-        SELECT 1 FROM feedback_topics x WHERE x.feedback_id = f.id AND x.label = 'negative'
-        AND x.topic_id <> ft.topic_id) THEN 1 ELSE 0 END)"""
-
-
-def _rebuild_sql(where: str) -> tuple[str, str]:
-    daily = f"""
-INSERT INTO trend_daily(day, channel, source_id, n_pos, n_neu, n_neg, n_unk, rating_n, rating_sum,
-                        sentiment_n, sentiment_sum)
-SELECT coalesce(substr(f.created_at, 1, 10), ''), coalesce(f.channel, ''), f.source_id, {_DAILY_COLUMNS}
-FROM feedback f WHERE f.deleted = 0 AND {where}
-GROUP BY 1, 2, 3"""
-    topic = f"""
-INSERT INTO trend_topic_daily(topic_id, day, channel, source_id, n_pos, n_neu, n_neg, n_unk,
-                              rating_n, rating_sum, sentiment_n, sentiment_sum, m_pos, m_neg, neg_only)
-SELECT ft.topic_id, coalesce(substr(f.created_at, 1, 10), ''), coalesce(f.channel, ''), f.source_id,
-       {_DAILY_COLUMNS},
-       sum(CASE WHEN ft.label = 'positive' THEN 1 ELSE 0 END),
-       sum(CASE WHEN ft.label = 'negative' THEN 1 ELSE 0 END),
-       sum(CASE WHEN f.label = 'negative' AND ft.label = 'negative' AND so.feedback_id IS NOT NULL THEN 1 ELSE 0 END)
-FROM feedback f JOIN feedback_topics ft ON ft.feedback_id = f.id
-LEFT JOIN temp.trend_sole so ON so.feedback_id = f.id
-WHERE f.deleted = 0 AND {where}
-GROUP BY 1, 2, 3, 4"""
-    return daily, topic
-
-
-def _fill_sole(db, where: str, params: Sequence = ()) -> None:
-    """temp.trend_sole: rows (selected by `where` over alias f) with exactly one negative topic mention.
-
-    Joining this is much cheaper than a correlated NOT EXISTS per mention when rebuilding a million rows.
-    """
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS trend_sole (feedback_id INTEGER PRIMARY KEY)")
-    db.execute("DELETE FROM temp.trend_sole")
-    # For a day range, walk the rows of those days first (CROSS JOIN fixes the order); SQLite would
-    # otherwise scan every negative mention in the database.
-    source = ("feedback_topics ft JOIN feedback f ON f.id = ft.feedback_id" if where == "1"
-              else "feedback f CROSS JOIN feedback_topics ft ON ft.feedback_id = f.id")
-    db.execute(
-        f"INSERT INTO temp.trend_sole(feedback_id) SELECT ft.feedback_id FROM {source} "
-        f"WHERE ft.label = 'negative' AND {where} GROUP BY ft.feedback_id HAVING count(*) = 1", list(params))
-
-
-def _day_ranges(days: Sequence[str]) -> list[tuple[str, str]]:
-    """Collapse sorted 'YYYY-MM-DD' days into inclusive runs of consecutive days."""
-    runs: list[tuple[str, str]] = []
-    prev: date | None = None
-    start = ""
-    for text in days:
-        d = date.fromisoformat(text)
-        if prev is not None and d == prev + timedelta(days=1):
-            prev = d
-            continue
-        if prev is not None:
-            runs.append((start, prev.isoformat()))
-        start, prev = text, d
-    if prev is not None:
-        runs.append((start, prev.isoformat()))
-    return runs
-
-
-def summary_is_current(db) -> bool:
-    return db.execute("SELECT 1 FROM trend_dirty LIMIT 1").fetchone() is None
-
-
-def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None = None) -> int:
-    """Rebuild the summary rows of every day changed since the last refresh; returns days rebuilt.
-
-    Raises `sqlite3.OperationalError` ("database is locked") if another writer holds the database
-    longer than `busy_ms`; readers then count directly instead.
-    """
-    _ensure_schema(db)
-    if summary_is_current(db):
-        return 0
-    with _write_txn(db, busy_ms):
-        dirty = sorted(r[0] for r in db.execute("SELECT day FROM trend_dirty"))
-        if not dirty:
-            return 0
-        known_days = db.execute("SELECT count(DISTINCT day) FROM trend_daily").fetchone()[0]
-        full = FULL_REBUILD in dirty or len(dirty) > max(60, known_days // 4)
-        if full:
-            progress(0, 2, _("Updating the overview"))
-            db.execute("DELETE FROM trend_daily")
-            db.execute("DELETE FROM trend_topic_daily")
-            daily, topic = _rebuild_sql("1")
-            db.execute(daily)
-            progress(1, 2, _("Updating the overview"))
-            _fill_sole(db, "1")
-            db.execute(topic)
-            db.execute("DELETE FROM trend_topic_monthly")
-            db.execute(_MONTHLY_SQL.format(where="1"))
-            progress(2, 2, _("Updating the overview"))
-        else:
-            dated = [d for d in dirty if d]
-            runs = _day_ranges(dated)
-            if "" in dirty:
-                db.execute("DELETE FROM trend_daily WHERE day = ''")
-                db.execute("DELETE FROM trend_topic_daily WHERE day = ''")
-                daily, topic = _rebuild_sql("f.created_at IS NULL")
-                db.execute(daily)
-                _fill_sole(db, "f.created_at IS NULL")
-                db.execute(topic)
-            for i, (a, b) in enumerate(runs, 1):
-                db.execute("DELETE FROM trend_daily WHERE day BETWEEN ? AND ?", [a, b])
-                db.execute("DELETE FROM trend_topic_daily WHERE day BETWEEN ? AND ?", [a, b])
-                # '~' sorts after ' ' and digits, so this covers every time of day b.
-                daily, topic = _rebuild_sql("f.created_at >= ? AND f.created_at < ?")
-                db.execute(daily, [a, b + "~"])
-                _fill_sole(db, "f.created_at >= ? AND f.created_at < ?", [a, b + "~"])
-                db.execute(topic, [a, b + "~"])
-                progress(i, len(runs), _("Updating the overview"))
-            for month in sorted({d[:7] for d in dirty}):
-                db.execute("DELETE FROM trend_topic_monthly WHERE month = ?", [month])
-                if month:
-                    db.execute(_MONTHLY_SQL.format(where="day >= ? AND day <= ?"), [month, month + "~"])
-                else:
-                    db.execute(_MONTHLY_SQL.format(where="day = ''"))
-        db.execute("DELETE FROM trend_dirty")
-        return len(dirty)
-
-
-def _try_refresh(db) -> bool:
-    """Refresh if possible; False if another writer is busy or the database is read-only (the caller
-    then counts directly)."""
-    if getattr(db, "read_only", False):
-        return summary_is_current(db)
-    try:
-        refresh_summary(db, busy_ms=500)
-        return True
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc) or "readonly" in str(exc):
-            return False
-        raise
-
-
-# ---------------------------------------------------------------------------------------------
-# Daily rows: from the summaries when they can answer the filter, else directly
-
-_SUMMARY_FIELDS = {"date_from", "date_to", "channels", "sources", "topics"}
-
-
-def summary_can_answer(flt: FeedbackFilter) -> bool:
-    for name in flt.__dataclass_fields__:
-        value = getattr(flt, name)
-        if name in _SUMMARY_FIELDS or value in ((), "", None, False):
-            continue
-        if name == "search" and not str(value).strip():
-            continue
-        return False
-    return len(flt.topics) <= 1
-
-
 DailyRow = tuple  # (day, pos, neu, neg, unk, rating_n, rating_sum, sentiment_n, sentiment_sum)
 
 
@@ -581,14 +260,14 @@ def _daily_from_summary(db, flt: FeedbackFilter) -> list[DailyRow]:
 
 def _daily_direct(db, flt: FeedbackFilter) -> list[DailyRow]:
     where, params = filter_sql(flt, "f")
-    sql = (f"SELECT coalesce(substr(f.created_at, 1, 10), '') AS day, {_DAILY_COLUMNS} "
+    sql = (f"SELECT coalesce(substr(f.created_at, 1, 10), '') AS day, {DAILY_COLUMNS} "
            f"FROM feedback f WHERE {where} GROUP BY day ORDER BY day")
     return [tuple(r) for r in db.execute(sql, params)]
 
 
 def daily_rows(db, flt: FeedbackFilter, *, use_summary: bool = True) -> list[DailyRow]:
     """Per-day counts for `flt` ('' = rows without a date), from the summaries when they are usable."""
-    if use_summary and summary_can_answer(flt) and _try_refresh(db):
+    if use_summary and summary_can_answer(flt) and try_refresh(db):
         return _daily_from_summary(db, flt)
     return _daily_direct(db, flt)
 
@@ -597,7 +276,7 @@ def counts_by_channel(db, flt: FeedbackFilter = FeedbackFilter(), *, use_summary
     """Counts per channel ('' = no channel) for the rows of `flt`, biggest first."""
     cols = ("sum(s.n_pos), sum(s.n_neu), sum(s.n_neg), sum(s.n_unk), sum(s.rating_n), total(s.rating_sum), "
             "sum(s.sentiment_n), total(s.sentiment_sum)")
-    if use_summary and summary_can_answer(flt) and _try_refresh(db):
+    if use_summary and summary_can_answer(flt) and try_refresh(db):
         where, params = _summary_where(flt, "s")
         if flt.topics:
             sql = (f"SELECT s.channel, {cols} FROM trend_topic_daily s WHERE s.topic_id IN "
@@ -607,7 +286,7 @@ def counts_by_channel(db, flt: FeedbackFilter = FeedbackFilter(), *, use_summary
             sql = f"SELECT s.channel, {cols} FROM trend_daily s WHERE {where} GROUP BY s.channel"
     else:
         where, params = filter_sql(flt, "f")
-        sql = (f"SELECT coalesce(f.channel, ''), {_DAILY_COLUMNS} FROM feedback f WHERE {where} "
+        sql = (f"SELECT coalesce(f.channel, ''), {DAILY_COLUMNS} FROM feedback f WHERE {where} "
                f"GROUP BY coalesce(f.channel, '')")
     out = {row[0]: _counts(row[1:]) for row in db.execute(sql, params)}
     return dict(sorted(out.items(), key=lambda kv: (-kv[1].total, kv[0])))
@@ -749,12 +428,12 @@ def topic_ranking(db, flt: FeedbackFilter = FeedbackFilter(), *, by: str = "nega
         raise InvalidValueError(_("Unknown ranking “{value}”: use negative or impact.").format(value=by))
     base = flt.with_changes(topics=(), topic_labels=())
     labelled = totals(db, base, use_summary=use_summary).labelled
-    if use_summary and summary_can_answer(base) and _try_refresh(db):
+    if use_summary and summary_can_answer(base) and try_refresh(db):
         sql, params = _ranking_from_summary(base)
     else:
         where, params = filter_sql(base, "f")
         sql = (f"SELECT t.id, t.name, count(*), sum(ft.label = 'negative'), sum(ft.label = 'positive'), "
-               f"{_NEG_ONLY_SQL} FROM feedback f JOIN feedback_topics ft ON ft.feedback_id = f.id "
+               f"{NEG_ONLY_SQL} FROM feedback f JOIN feedback_topics ft ON ft.feedback_id = f.id "
                f"JOIN topics t ON t.id = ft.topic_id WHERE t.enabled = 1 AND {where} GROUP BY t.id")
     out = []
     for tid, name, mentions, neg, pos, neg_only in db.execute(sql, params):
@@ -822,7 +501,7 @@ def topic_filter(flt: FeedbackFilter, topic: str, *, negative_only: bool = True)
 def data_range(db) -> tuple[date | None, date | None]:
     """First and last day with (non-deleted) feedback, leaving out implausible dates (0001, 9999)."""
     lo, hi = EARLIEST.isoformat(), latest().isoformat() + "~"
-    if _try_refresh(db):
+    if try_refresh(db):
         row = db.execute("SELECT min(day), max(day) FROM trend_daily WHERE day <> '' AND day >= ? AND day <= ?",
                          [lo, hi]).fetchone()
     else:
@@ -839,13 +518,13 @@ def data_range(db) -> tuple[date | None, date | None]:
 
 def count_rows(db) -> int:
     """All visible feedback rows (0 means the first-run state)."""
-    if _try_refresh(db):
+    if try_refresh(db):
         return int(db.execute("SELECT total(n_pos + n_neu + n_neg + n_unk) FROM trend_daily").fetchone()[0])
     return db.execute("SELECT count(*) FROM feedback WHERE deleted = 0").fetchone()[0]
 
 
 def list_channels(db) -> list[str]:
-    if _try_refresh(db):
+    if try_refresh(db):
         rows = db.execute("SELECT DISTINCT channel FROM trend_daily WHERE channel <> '' ORDER BY channel")
     else:
         rows = db.execute("SELECT DISTINCT channel FROM feedback WHERE deleted = 0 AND channel IS NOT NULL "

@@ -28,7 +28,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from cxdesk.core import storage
 from cxdesk.core.changes import Changes
 from cxdesk.core.progress import Progress, no_progress
 from cxdesk.i18n import _
@@ -54,24 +53,6 @@ class UncoveredComplaint:
     growth: float                  # recent minus the rate of the BASELINE_DAYS days before, per RECENT_DAYS
     examples: tuple[int, ...]      # feedback ids, newest first
     clauses: tuple[str, ...]       # a few of the clauses, as customers wrote them
-
-
-def _migrate_75(db) -> None:
-    db.executescript("""
-        CREATE TABLE IF NOT EXISTS complaint_clauses (
-            feedback_id INTEGER NOT NULL REFERENCES feedback(id) ON DELETE CASCADE,
-            clause TEXT NOT NULL,
-            words TEXT NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS complaint_clauses_feedback ON complaint_clauses(feedback_id);
-        CREATE TABLE IF NOT EXISTS complaint_scan (
-            feedback_id INTEGER PRIMARY KEY REFERENCES feedback(id) ON DELETE CASCADE,
-            version TEXT NOT NULL
-        ) WITHOUT ROWID;
-    """)
-
-
-storage.register_migration(75, _migrate_75)
 
 
 # ---------------------------------------------------------------------------------------------

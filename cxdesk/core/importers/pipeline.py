@@ -24,6 +24,7 @@ from typing import Iterator
 from cxdesk.core import storage
 from cxdesk.core.changes import NOTHING, Changes
 from cxdesk.core.errors import DatabaseError, NoTextColumnError, NotFoundError
+from cxdesk.core.identity import is_placeholder_author, looks_mangled_id, plain_content_key
 from cxdesk.core.importers import readers
 from cxdesk.core.importers.dates import TimeParseError, parse_time
 from cxdesk.core.importers.ratings import RatingParseError, parse_rating
@@ -47,80 +48,6 @@ _INSERT = (
     "ON CONFLICT(dedup_key) DO NOTHING"
 )
 
-
-def _migrate_10(db) -> None:
-    # Undo looks up versions by the import that replaced them; cascades look them up by row.
-    db.executescript(
-        """
-        CREATE INDEX IF NOT EXISTS idx_feedback_versions_feedback ON feedback_versions(feedback_id);
-        CREATE INDEX IF NOT EXISTS idx_feedback_versions_by_source ON feedback_versions(replaced_by_source);
-        CREATE INDEX IF NOT EXISTS idx_sources_undone ON sources(undone_at);
-        """
-    )
-
-
-storage.register_migration(10, _migrate_10)
-
-
-def _migrate_60(db) -> None:
-    # No query looks feedback up by the platform's id (identity goes through dedup_key), yet every
-    # import and edit kept this index up to date.
-    db.execute("DROP INDEX IF EXISTS idx_feedback_external")
-
-
-storage.register_migration(60, _migrate_60)
-
-
-def _migrate_80(db) -> None:
-    # Rows imported before identity was made trustworthy: a placeholder author (匿名用户, a***) was
-    # part of the content key, and Excel-mangled ids (1.23457E+17) were keys themselves. Give them
-    # the keys an import computes now, so another export of the same reviews finds them.
-    conn = db.conn if hasattr(db, "conn") else db
-    placeholders = [a for (a,) in conn.execute("SELECT DISTINCT author FROM feedback WHERE author IS NOT NULL")
-                    if is_placeholder_author(a)]
-    rows = []
-    for i in range(0, len(placeholders), 500):
-        chunk = placeholders[i:i + 500]
-        rows += conn.execute(
-            "SELECT id, author, created_at, time_precision, time_raw, text, dedup_key, source_id, source_row "
-            "FROM feedback WHERE dedup_key LIKE 'ath:%%' AND author IN (%s)" % ",".join("?" * len(chunk)),
-            chunk).fetchall()
-    rows += [r for r in conn.execute(
-        "SELECT id, author, created_at, time_precision, time_raw, text, dedup_key, source_id, source_row, "
-        "external_id FROM feedback WHERE dedup_key LIKE 'id:%' AND external_id IS NOT NULL") if looks_mangled_id(r[9])]
-    rows.sort(key=lambda r: (r[7] or 0, r[8] or 0, r[0]))
-    for r in rows:
-        key = _plain_content_key(r[1], r[2], r[3], r[4], r[5] or "")
-        if key is None:
-            tkey = r[2] if r[3] in ("second", "minute") else (r[2][:10] if r[2] else r[4] or "")
-            base = "ath:" + hashlib.blake2b(f"\x1f{tkey}\x1f{r[5] or ''}".encode("utf-8"), digest_size=16).digest().hex()
-            n = 0
-            key = base
-            while conn.execute("SELECT 1 FROM feedback WHERE dedup_key = ?", [key]).fetchone():
-                n += 1
-                key = f"{base}:{n}"
-        conn.execute("UPDATE OR IGNORE feedback SET dedup_key = ? WHERE id = ?", [key, r[0]])
-
-
-storage.register_migration(80, _migrate_80)
-
-
-def _migrate_96(db) -> None:
-    # The shop's reply to a review as the platform's export shows it; a later export updates it.
-    db.execute(
-        """
-        CREATE TABLE IF NOT EXISTS feedback_replies (
-            feedback_id INTEGER PRIMARY KEY REFERENCES feedback(id) ON DELETE CASCADE,
-            text TEXT,
-            replied_at TEXT,
-            status TEXT,
-            source_id INTEGER REFERENCES sources(id)
-        )
-        """
-    )
-
-
-storage.register_migration(96, _migrate_96)
 
 _UPSERT_REPLY = (
     "INSERT INTO feedback_replies(feedback_id, text, replied_at, status, source_id) "
@@ -355,17 +282,26 @@ def import_file(db, plan: ImportPlan, progress: Progress = no_progress, *, dry_r
     return replace(result, seconds=_time.perf_counter() - started)
 
 
-def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkInsert, *,
-                 dry_run: bool) -> ImportResult:
-    conn = db.conn
-    now = storage.now_text()
-    cur = conn.execute(
-        "INSERT INTO sources(file_name, file_path, sha256, file_type, sheet, encoding, delimiter, header_row, "
-        "mapping, reference_time, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [plan.file_name, str(plan.path), plan.sha256, plan.file_type, plan.sheet, plan.encoding, plan.delimiter,
-         plan.header_row, json.dumps(plan.mapping, ensure_ascii=False),
-         plan.reference_time.isoformat(sep=" "), now])
-    source_id = bulk.source_id = cur.lastrowid
+class _RowCleaner:
+    """Row in, cleaned row or rejection out: the fields of one file row checked and converted.
+
+    A row without text is rejected (listed with its row, column, value and reason); a time or rating
+    that cannot be read or cannot be true leaves the review undated or unrated and is noted. What it
+    found along the way is counted in `counts` and listed in `rejected`, `notes` and `kept`.
+    """
+
+    def __init__(self, plan: ImportPlan, counts: dict, ids: "_IdState") -> None:
+        self.rejected: list[RejectedRow] = []
+        self.notes: list[RejectedRow] = []
+        # Fields left empty (or mapped) so that the review itself is kept: kind -> [count, first example].
+        self.kept: dict[str, list] = {}
+        self.clean_row = _row_cleaner(plan, counts, ids, self.rejected, self.notes, self.kept)
+
+
+def _row_cleaner(plan: ImportPlan, counts: dict, ids: "_IdState", rejected: list, notes: list, kept: dict):
+    """`clean_row(rownum, row, ctrl)` -> (text, created, precision, time_raw, rating, rating_raw, channel,
+    author, ext_id, extra, weak_id), or None for a rejected row. Built once per import: the caches
+    and the values it reads each row are bound here, which keeps the per-row work small."""
     roles = plan.roles
     ncols = min(len(plan.columns), MAX_COLUMNS)
     text_i = roles["text"]
@@ -374,9 +310,6 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     channel_i = roles.get("channel")
     author_i = roles.get("author")
     id_i = roles.get("id")
-    reply_cols = (roles.get("reply_text"), roles.get("reply_time"), roles.get("reply_status"))
-    has_reply = any(i is not None for i in reply_cols)
-    replies: list[tuple] = []
     columns = plan.columns
     mapped = set(roles.values())
     extra_cols = [(i, columns[i]) for i in range(ncols) if i not in mapped]
@@ -387,22 +320,12 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     day_first, epoch1904, scale = plan.day_first, plan.epoch1904, plan.rating_scale
     cell_text = readers.cell_text
     errors_set = readers.ERROR_VALUES
-    blake = hashlib.blake2b
-
-    rejected: list[RejectedRow] = []
-    notes: list[RejectedRow] = []
-    counts = {"read": 0, "imported": 0, "updated": 0, "dups": 0, "rejected": 0, "blank": 0, "ctrl": 0,
-              "long": 0, "errors": 0, "ragged": 0, "anon_repeat": 0, "wide": 0}
-    # Fields left empty (or mapped) so that the review itself is kept: kind -> [count, first example].
-    kept: dict[str, list] = {}
     time_cache: dict = {}
     rating_cache: dict = {}
-    anon_seen: dict[bytes, int] = {}
-    batch: list[tuple] = []
-    id_batch: list[tuple] = []
-    ids = _IdState()
-    rows_iter, fraction = _data_rows(plan)
     exact_numbers: dict[int, str] | None = None
+    future_text = future_limit.isoformat(sep=" ")
+    iso_min = _RX_ISO_MINUTE.match
+    fromiso = datetime.fromisoformat
 
     def reject(rownum: int, col: int, value, reason: str) -> None:
         counts["rejected"] += 1
@@ -430,71 +353,8 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             return None
         return s or None
 
-    def content_key(who: str | None, created, precision, time_raw, text: str, *, has_id: bool = False) -> str:
-        """`who` is the author, or None for none or a placeholder."""
-        # Coarse times ("3小时前", "2天前") come out differently from exports made on different
-        # days; their calendar day is the part two exports agree on.
-        tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
-        digest = blake(f"{who or ''}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest()
-        if who is None:
-            # Without a real author, identical reviews are told apart by their order in the file:
-            # three 匿名用户 writing "好评" the same day stay three, the same file again adds none.
-            seen = anon_seen.get(digest, 0)
-            anon_seen[digest] = seen + 1
-            if seen and not has_id:   # rows with their own ids are told apart by them
-                counts["anon_repeat"] += 1
-            return "ath:" + digest.hex() + (f":{seen}" if seen else "")
-        return "ath:" + digest.hex()
-
-    def fall_back(r: tuple) -> None:
-        """A row whose id cannot be its identity joins the rows identified by their content."""
-        batch.append(r[:12] + (r[13] or _plain_content_key(r[9], r[3], r[4], r[5], r[2]),))
-
-    # With no review ids in the database yet, id rows need no lookup: conflicts can only be repeats
-    # within this file (the first import of a platform export, the common case).
-    # Rows stored under their content before (an id that was mangled or shared then) are found by
-    # that content key too.
-    has_ids = conn.execute(
-        "SELECT 1 FROM feedback WHERE dedup_key >= 'id:' AND dedup_key < 'id;' LIMIT 1").fetchone() is not None \
-        or conn.execute("SELECT 1 FROM feedback WHERE dedup_key >= 'ath:' AND dedup_key < 'ath;' LIMIT 1").fetchone() is not None
-
-    def flush() -> None:
-        if id_batch:
-            if has_ids:
-                _flush_ids(conn, id_batch, source_id, counts, ids, fall_back)
-            else:
-                added = conn.executemany(_INSERT, [r[:13] for r in id_batch]).rowcount
-                counts["imported"] += added
-                if added < len(id_batch):
-                    _sort_repeats(conn, id_batch, source_id, counts, ids, fall_back)
-            id_batch.clear()
-        if batch:
-            added = conn.executemany(_INSERT, batch).rowcount
-            counts["imported"] += added
-            counts["dups"] += len(batch) - added
-            batch.clear()
-
-    text_rows = plan.file_type in ("csv", "html")
-    future_text = future_limit.isoformat(sep=" ")
-    iso_min = _RX_ISO_MINUTE.match
-    fromiso = datetime.fromisoformat
-    blank = read = 0
-    ctrl_search = _RX_CONTROL.search
-    for rownum, row in rows_iter:
-        if text_rows:
-            joined = "".join(row)
-            if not joined or joined.isspace():
-                blank += 1
-                continue
-            ctrl = ctrl_search(joined) is not None
-        else:
-            # Workbook cells: text, numbers, dates; empty cells are "" or None.
-            joined = "".join([v for v in row if v.__class__ is str])
-            if (not joined or joined.isspace()) and _blank(row):
-                blank += 1
-                continue
-            ctrl = ctrl_search(joined) is not None
-        read += 1
+    def clean_row(rownum: int, row: list, ctrl: bool):
+        nonlocal exact_numbers
         n = len(row)
         if n > ncols and not _blank(row[ncols:]):
             counts["ragged"] += 1
@@ -511,7 +371,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             text = clean(value, ctrl) or ""
         if not text:
             reject(rownum, text_i, value, _("no review text"))
-            continue
+            return None
         if len(text) > MAX_TEXT:
             counts["long"] += 1
             text = text[:MAX_TEXT]
@@ -647,6 +507,108 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
                     ex["_more"] = more
             if ex:
                 extra = json.dumps(ex, ensure_ascii=False)
+        return text, created, precision, time_raw, rating, rating_raw, channel, author, ext_id, extra, weak_id
+
+    return clean_row
+
+
+def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkInsert, *,
+                 dry_run: bool) -> ImportResult:
+    conn = db.conn
+    now = storage.now_text()
+    cur = conn.execute(
+        "INSERT INTO sources(file_name, file_path, sha256, file_type, sheet, encoding, delimiter, header_row, "
+        "mapping, reference_time, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [plan.file_name, str(plan.path), plan.sha256, plan.file_type, plan.sheet, plan.encoding, plan.delimiter,
+         plan.header_row, json.dumps(plan.mapping, ensure_ascii=False),
+         plan.reference_time.isoformat(sep=" "), now])
+    source_id = bulk.source_id = cur.lastrowid
+    roles = plan.roles
+    id_i = roles.get("id")
+    columns = plan.columns
+    blake = hashlib.blake2b
+
+    counts = {"read": 0, "imported": 0, "updated": 0, "dups": 0, "rejected": 0, "blank": 0, "ctrl": 0,
+              "long": 0, "errors": 0, "ragged": 0, "anon_repeat": 0, "wide": 0}
+    anon_seen: dict[bytes, int] = {}
+    batch: list[tuple] = []
+    id_batch: list[tuple] = []
+    ids = _IdState()
+    rows_iter, fraction = _data_rows(plan)
+    cleaner = _RowCleaner(plan, counts, ids)
+    clean_row = cleaner.clean_row
+    rejected, notes, kept = cleaner.rejected, cleaner.notes, cleaner.kept
+
+    def content_key(who: str | None, created, precision, time_raw, text: str, *, has_id: bool = False) -> str:
+        """`who` is the author, or None for none or a placeholder."""
+        # Coarse times ("3小时前", "2天前") come out differently from exports made on different
+        # days; their calendar day is the part two exports agree on.
+        tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
+        digest = blake(f"{who or ''}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest()
+        if who is None:
+            # Without a real author, identical reviews are told apart by their order in the file:
+            # three 匿名用户 writing "好评" the same day stay three, the same file again adds none.
+            seen = anon_seen.get(digest, 0)
+            anon_seen[digest] = seen + 1
+            if seen and not has_id:   # rows with their own ids are told apart by them
+                counts["anon_repeat"] += 1
+            return "ath:" + digest.hex() + (f":{seen}" if seen else "")
+        return "ath:" + digest.hex()
+
+    def fall_back(r: tuple) -> None:
+        """A row whose id cannot be its identity joins the rows identified by their content."""
+        batch.append(r[:12] + (r[13] or plain_content_key(r[9], r[3], r[4], r[5], r[2]),))
+
+    # With no review ids in the database yet, id rows need no lookup: conflicts can only be repeats
+    # within this file (the first import of a platform export, the common case).
+    # Rows stored under their content before (an id that was mangled or shared then) are found by
+    # that content key too.
+    has_ids = conn.execute(
+        "SELECT 1 FROM feedback WHERE dedup_key >= 'id:' AND dedup_key < 'id;' LIMIT 1").fetchone() is not None \
+        or conn.execute("SELECT 1 FROM feedback WHERE dedup_key >= 'ath:' AND dedup_key < 'ath;' LIMIT 1").fetchone() is not None
+
+    def flush() -> None:
+        if id_batch:
+            if has_ids:
+                _flush_ids(conn, id_batch, source_id, counts, ids, fall_back)
+            else:
+                added = conn.executemany(_INSERT, [r[:13] for r in id_batch]).rowcount
+                counts["imported"] += added
+                if added < len(id_batch):
+                    _sort_repeats(conn, id_batch, source_id, counts, ids, fall_back)
+            id_batch.clear()
+        if batch:
+            added = conn.executemany(_INSERT, batch).rowcount
+            counts["imported"] += added
+            counts["dups"] += len(batch) - added
+            batch.clear()
+
+    # The shop's reply to a review (merchant-centre exports), written once the rows are.
+    reply_cols = (plan.roles.get("reply_text"), plan.roles.get("reply_time"), plan.roles.get("reply_status"))
+    has_reply = any(i is not None for i in reply_cols)
+    replies: list[tuple] = []
+    text_rows = plan.file_type in ("csv", "html")
+    blank = read = 0
+    ctrl_search = _RX_CONTROL.search
+    for rownum, row in rows_iter:
+        if text_rows:
+            joined = "".join(row)
+            if not joined or joined.isspace():
+                blank += 1
+                continue
+            ctrl = ctrl_search(joined) is not None
+        else:
+            # Workbook cells: text, numbers, dates; empty cells are "" or None.
+            joined = "".join([v for v in row if v.__class__ is str])
+            if (not joined or joined.isspace()) and _blank(row):
+                blank += 1
+                continue
+            ctrl = ctrl_search(joined) is not None
+        read += 1
+        cleaned = clean_row(rownum, row, ctrl)
+        if cleaned is None:
+            continue
+        text, created, precision, time_raw, rating, rating_raw, channel, author, ext_id, extra, weak_id = cleaned
         anonymous = author is None or is_placeholder_author(author)
         if ext_id and not weak_id and not anonymous and not has_ids:
             # A first import of ids: the content key of such a row is needed only if its id turns
@@ -665,7 +627,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
                           author, ext_id, extra, ckey))
         if has_reply:
-            reply = _reply_of(row, n, reply_cols, ref, day_first, epoch1904)
+            reply = _reply_of(row, len(row), reply_cols, plan.reference_time, plan.day_first, plan.epoch1904)
             if reply is not None:
                 # Found again by the row's key once written (an id key, or the content key).
                 replies.append((*reply, source_id, (id_batch if ext_id and not weak_id else batch)[-1][12]))
@@ -799,41 +761,6 @@ def _warn_ids(warnings: list[str], ids: "_IdState", column: str) -> None:
 EARLIEST_TIME = "2000-01-01"          # a review time before this is a placeholder (0001-01-01, 1900-01-00)
 _EXACT_FLOAT = float(2 ** 53)          # above this a float no longer holds every integer exactly
 _NO_ID = frozenset({"0", "-", "--", "—", "/", "null", "none", "n/a", "na", "nan", "无", "空", "暂无"})
-_RX_FLOAT_ID = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
-_PLACEHOLDER_AUTHORS = frozenset(
-    normalize for normalize in (
-        "匿名", "匿名用户", "匿名买家", "匿名客户", "匿名顾客", "匿名网友", "用户已注销", "已注销", "注销用户", "该用户已注销",
-        "账号已注销", "未知", "未知用户", "游客", "访客", "无", "暂无", "-", "--", "—", "null", "none", "n/a",
-        "anonymous", "anonymous user", "guest", "unknown", "deleted user", "用户", "买家", "客户", "顾客",
-        "淘宝用户", "天猫用户", "京东用户", "美团用户", "饿了么用户", "抖音用户", "点评用户", "微信用户", "匿名评价"))
-
-
-def is_placeholder_author(author: str | None) -> bool:
-    """True for names that platforms give to anyone (匿名用户, 用户已注销) or masks such as `a***`, `张**`."""
-    if author is None:
-        return True
-    s = author.strip()
-    if not s or s in _PLACEHOLDER_AUTHORS:
-        return True
-    if not s.isascii() and not unicodedata.is_normalized("NFKC", s):
-        s = unicodedata.normalize("NFKC", s).strip()   # full-width ＊, compatibility forms
-    if "*" in s:
-        return len(s.replace("*", "").strip()) <= 4
-    return s.lower() in _PLACEHOLDER_AUTHORS
-
-
-def looks_mangled_id(value: str) -> bool:
-    """An id Excel turned into a float: `1.23457E+17`, or 16+ digits ending in the zeros Excel pads with."""
-    if len(value) < 16 and "e" not in value and "E" not in value:
-        return False
-    if _RX_FLOAT_ID.fullmatch(value):
-        return True
-    digits = value.lstrip("+-")
-    if len(digits) >= 16 and digits.isdigit() and digits.isascii() and not digits[15:].strip("0"):
-        return True
-    return False
-
-
 class _IdState:
     """What the rows with a platform id told about that id column during one import."""
 
@@ -1006,19 +933,11 @@ def _settle_ids(conn, source_id: int, counts: dict, ids: _IdState) -> None:
             continue
         # The stored row is the first of its id in the file; without a real author, that first
         # row's numbered content key was kept when it was read.
-        new_key = _plain_content_key(rec[1], rec[2], rec[3], rec[4], rec[5]) or ids.anon_keys.get(key)
+        new_key = plain_content_key(rec[1], rec[2], rec[3], rec[4], rec[5]) or ids.anon_keys.get(key)
         if new_key is not None:
             # Should the content key be taken (the same text came again without an id), the row
             # keeps its id key: the rows of this import have no search entries yet to delete.
             conn.execute("UPDATE OR IGNORE feedback SET dedup_key = ? WHERE id = ?", [new_key, rec[0]])
-
-
-def _plain_content_key(author, created, precision, time_raw, text) -> str | None:
-    """The content key of a row with a real author (rows without one are numbered in file order)."""
-    if author is None or is_placeholder_author(author):
-        return None
-    tkey = created if precision in ("second", "minute") else (created[:10] if created else time_raw or "")
-    return "ath:" + hashlib.blake2b(f"{author}\x1f{tkey}\x1f{text}".encode("utf-8"), digest_size=16).digest().hex()
 
 
 # ------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from pathlib import Path
 from cxdesk.core.errors import EmptyFileError, InvalidValueError, UnreadableFileError
 from cxdesk.core.importers import readers
 from cxdesk.core.importers.dates import TimeParseError, guess_day_first, parse_time
+from cxdesk.core.importers.labels import file_type_label, role_label
 from cxdesk.core.importers.ratings import (RatingParseError, detect_scale, looks_like_rating,
                                            parse_rating)
 from cxdesk.i18n import _, ngettext
@@ -590,7 +591,7 @@ def _read_preview(path: Path, facts: readers.FileFacts, *, encoding: str | None,
         if not readers.lines_are_rows(text.splitlines(), delim, first.count(delim) + 1):
             raise
         width = first.count(delim) + 1
-        rows = [r for r in readers._LineRecords(io.StringIO(text, newline=""), delim, width)][:PREVIEW_ROWS]
+        rows = [r for r in readers.LineRecords(io.StringIO(text, newline=""), delim, width)][:PREVIEW_ROWS]
         out["quote_none"] = True
         out["warnings"].append(_("Quotation marks in “{file}” do not pair up; they were read as part of the text, one line per row.").format(
             file=path.name))
@@ -788,19 +789,6 @@ def describe_plan(plan: ImportPlan) -> list[str]:
     if n:
         lines.append(ngettext("{n} warning", "{n} warnings", n).format(n=n))
     return lines
-
-
-def file_type_label(file_type: str) -> str:
-    labels = {"xlsx": _("Excel workbook"), "xls": _("Excel 97–2003 workbook"), "html": _("web page table"),
-              "csv": _("text table (CSV)")}
-    return labels.get(file_type, file_type)
-
-
-def role_label(role: str) -> str:
-    labels = {"text": _("feedback text"), "time": _("time"), "rating": _("rating"), "channel": _("channel"),
-              "author": _("author"), "id": _("review id"), "reply_text": _("shop's reply"),
-              "reply_time": _("reply time"), "reply_status": _("reply status")}
-    return labels.get(role, role)
 
 
 # ------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
+from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.core.bounds import clamp_stored_day
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.filters import FeedbackFilter, day_start
@@ -228,10 +229,10 @@ def report_evaluation(db, action, *, save: bool = True, today: date | None = Non
         return None
     snaps = evaluation.list_snapshots(db, action.id)
     if window_days is not None or lag_days is not None:
-        window, lag = (window_days or 28, lag_days or 0)
+        window, lag = (window_days or EVALUATION_WINDOW_DAYS, lag_days or 0)
         snaps = [sn for sn in snaps if (sn.window_days, sn.lag_days) == (window, lag)]
     else:
-        window, lag = (snaps[0].window_days, snaps[0].lag_days) if snaps else (28, 0)
+        window, lag = (snaps[0].window_days, snaps[0].lag_days) if snaps else (EVALUATION_WINDOW_DAYS, 0)
     try:
         fresh = evaluation.evaluate_action(db, action.id, window, lag, today=today)
     except CxdeskError:

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 from cxdesk.core.importers import ROLES
+from cxdesk.core.importers.labels import (FILE_TYPE_LABELS, IGNORE, ROLE_LABELS,  # noqa: F401  (the wizard's words)
+                                          file_type_label, role_label)
 from cxdesk.i18n import N_, _
 
-IGNORE = ""   # the role of a column that is not imported as its own field
-
-ROLE_LABELS: dict[str, str] = {
-    "text": N_("Text"),
-    "time": N_("Time"),
-    "rating": N_("Rating"),
-    "channel": N_("Channel"),
-    "author": N_("Author"),
-    "id": N_("ID"),
-    "external_id": N_("ID"),
-    "reply_text": N_("Shop's reply"),
-    "reply_time": N_("Reply time"),
-    "reply_status": N_("Reply status"),
-    IGNORE: N_("Ignore"),
-}
 ROLE_TIPS: dict[str, str] = {
     "text": N_("What the customer wrote; this is what cxdesk analyzes"),
     "time": N_("When the feedback was written"),
@@ -29,16 +16,6 @@ ROLE_TIPS: dict[str, str] = {
     "id": N_("The platform's number for the review, used to recognise it when it comes back"),
     "external_id": N_("The platform's number for the review, used to recognise it when it comes back"),
     IGNORE: N_("Not imported as its own field (kept with the row as extra data)"),
-}
-FILE_TYPE_LABELS: dict[str, str] = {
-    "xlsx": N_("Excel workbook (.xlsx)"),
-    "xlsm": N_("Excel workbook with macros (.xlsm)"),
-    "xls": N_("Older Excel workbook (.xls)"),
-    "csv": N_("CSV text"),
-    "tsv": N_("Tab-separated text"),
-    "txt": N_("Text table"),
-    "html": N_("Web page table (HTML)"),
-    "utf16": N_("Unicode text (UTF-16)"),
 }
 ENCODING_LABELS: dict[str, str] = {
     "utf-8": N_("UTF-8"),
@@ -56,15 +33,6 @@ COMMON_ENCODINGS = ("utf-8", "gb18030", "big5", "utf-16")
 def role_names() -> list[str]:
     """The roles the importer knows, in the order of the chooser, plus "" for 忽略."""
     return list(ROLES) + [IGNORE]
-
-
-def role_label(role: str) -> str:
-    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
-
-
-def file_type_label(file_type: str | None) -> str:
-    key = (file_type or "").lower()
-    return _(FILE_TYPE_LABELS[key]) if key in FILE_TYPE_LABELS else (file_type or "?").upper()
 
 
 def encoding_label(encoding: str) -> str:
