@@ -324,3 +324,23 @@ def test_cli_writes_summary_pdf_html_and_text(shop, tmp_path):
     assert bad.returncode == 1 and "2024-02-30" in bad.stderr
     bad = run_cli("--db", db_path, "report", "--action", "999", "--out", str(tmp_path / "x.pdf"))
     assert bad.returncode == 1 and "999" in bad.stderr
+
+
+def test_report_says_how_many_complainers_were_told(shop):
+    """The customers marked notified on the action in 客户跟进 are counted in the report and its JSON."""
+    db, info = shop
+    from cxdesk.core import cases
+
+    a1, _a2 = info["actions"]
+    assert build_improvement_report(db, [a1], save=False).stories[0].customers_told is None
+    listed = cases.notify_list(db, a1)
+    assert len(listed) >= 2
+    assert cases.mark_notified(db, a1, [n.feedback_id for n in listed[:2]]) == 2
+    report = build_improvement_report(db, [a1], save=False)
+    assert report.stories[0].customers_told == 2
+    from cxdesk.core.reports.improvement import report_json
+
+    assert report_json(report)["actions"][0]["customers_told"] == 2
+    assert "告诉了反映过这个问题的 2 位顾客" in render_html(report)
+    # Given explicitly, the caller's figure wins.
+    assert build_improvement_report(db, [a1], save=False, customers_told={a1: 5}).stories[0].customers_told == 5

@@ -471,12 +471,12 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
     `quotes`: per action id, the feedback ids of the quotes the owner picked (default: the first three
     candidates). `save`: store a fresh evaluation when the saved one is out of date (False for a
     preview). `logo`, `colour`: the shop's look (default: the saved settings). `customers_told`: per
-    action, how many complaining customers were told of the change, printed when given (the hook for
-    the customer loop, which is not counted yet). `window_days`, `lag_days`: evaluate with these
+    action, how many complaining customers were told of the change (default: those marked notified
+    on the action in 客户跟进, printed when there are any). `window_days`, `lag_days`: evaluate with these
     instead of the latest saved evaluation's.
     """
     from cxdesk.core import actions as actions_core
-    from cxdesk.core import evaluation
+    from cxdesk.core import cases, evaluation
 
     ids = [int(i) for i in action_ids]
     if not ids:
@@ -524,7 +524,8 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
             before=before, after=after, relative_change=relative,
             result=_result_words(action, verdict, subject, before, after, relative),
             owner_note=res.get("sentence", ""), next_step=res.get("next_step", ""),
-            customers_told=(customers_told or {}).get(action.id),
+            customers_told=(customers_told[action.id] if customers_told is not None and action.id in customers_told
+                            else cases.notified_count(db, action.id) or None),
         ))
     name = shop_name if shop_name is not None else (get_setting(db, SHOP_NAME_KEY, "") or "")
     colour = colour if colour is not None else (get_setting(db, COLOUR_KEY, "") or DEFAULT_COLOUR)
