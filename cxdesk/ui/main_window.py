@@ -250,6 +250,54 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         # The first screen is up (or not needed): let the other modules load now, after it has painted.
         QTimer.singleShot(200, self.loader.release)
 
+    def _shop_to_ask(self):
+        """The shop profile when this database's owner has not said what the business is, else None."""
+        from cxdesk.core.shop import needs_setup, shop_profile
+
+        try:
+            db = self.ctx.read_db()
+            return shop_profile(db) if needs_setup(db) else None
+        except Exception as exc:  # noqa: BLE001 - the empty-state check already reports an unreadable database
+            log.warning("cannot read the shop settings: %s", exc)
+            return None
+
+    def first_run_shop_saved(self) -> bool:
+        """Before the first import into a new database: store the answers of the first-run panel.
+        False (with a sentence in the message bar) while the kind of business is not chosen."""
+        if not self.welcome.asking_for_shop():
+            return True
+        business = self.welcome.shop_fields.business()
+        if business is None:
+            self.message_bar.show_warning(_("First choose the kind of business on the welcome page, "
+                                            "so cxdesk looks for the right topics."))
+            return False
+        self.save_shop(business, self.welcome.shop_fields.shop_name(), reanalyse=False)
+        self.welcome.ask_for_shop(None)
+        return True
+
+    def save_shop(self, business: str | None, name: str, *, reanalyse: bool = True):
+        """Store the kind of business and the shop name (off the GUI thread; the single writer runs
+        it before any import started after it); re-analyses the feedback when the topics changed."""
+        from cxdesk.core.changes import NOTHING
+        from cxdesk.core.shop import set_business_type, set_shop_name
+
+        def work(db, _progress):
+            changes = set_shop_name(db, name)
+            if business is not None:
+                changes = changes | set_business_type(db, business)
+            return changes
+
+        task = self.ctx.run_task(work, title=_("Saving the shop settings"))
+
+        def done(changes) -> None:
+            self.ctx.notify(changes or NOTHING)
+            if reanalyse and changes is not None and changes.topics and not self._database_is_empty():
+                self.run_analysis()
+
+        task.signals.finished.connect(done)
+        task.signals.failed.connect(self.message_bar.show_error)
+        return task
+
     def _database_is_empty(self) -> bool:
         try:
             return not has_feedback(self.ctx.read_db())
@@ -260,6 +308,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
 
     def _apply_empty_state(self, empty: bool) -> None:
         self.row_count = 0 if empty else (self.row_count or None)
+        self.welcome.ask_for_shop(self._shop_to_ask() if empty else None)
         key = self.current_screen_key() or settings.get(settings.LAST_SCREEN)
         if key not in self.screen_keys():
             key = self.specs[0].key if self.specs else None
@@ -309,9 +358,24 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
     # ------------------------------------------------------------------ settings, about, log
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self)
+        from cxdesk.core.shop import shop_profile
+
+        try:
+            profile = shop_profile(self.ctx.read_db())
+        except Exception as exc:  # noqa: BLE001 - the language can still be set
+            log.warning("cannot read the shop settings: %s", exc)
+            profile = None
+        dialog = SettingsDialog(self, profile)
+        self.settings_dialog = dialog
         if dialog.exec() == QDialog.Accepted:
-            self.statusBar().showMessage(_("Saved. The new language applies after a restart."), 8000)
+            self.apply_settings(dialog)
+
+    def apply_settings(self, dialog: SettingsDialog) -> None:
+        if dialog.shop_changed():
+            self.save_shop(dialog.shop_fields.business(), dialog.shop_fields.shop_name())
+            if self.welcome.asking_for_shop() and dialog.shop_fields.business() is not None:
+                self.welcome.ask_for_shop(None)
+        self.statusBar().showMessage(_("Saved. The new language applies after a restart."), 8000)
 
     def open_about(self) -> None:
         from cxdesk.ui.about import AboutDialog
