@@ -22,6 +22,10 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--map", metavar="ROLE=COLUMN", action="append", default=[],
                    help=_("set a column's role: text, time, rating, channel, author or id; COLUMN is a header "
                           "name or a number from 1 (empty COLUMN removes the role)"))
+    p.add_argument("--channel", metavar="NAME",
+                   help=_("the platform or channel of rows that name none (美团, 淘宝, 门店, ...; 未指定 for none); "
+                          "default: guessed from the file's name and columns, or the one used last time for "
+                          "files with these columns"))
     p.add_argument("--reference-time", metavar="ISO",
                    help=_("time the file was exported, for “昨天”, “3小时前” (default: the file's modification time)"))
     p.add_argument("--encoding", metavar="NAME", help=_("text encoding of a CSV/TXT file, e.g. utf-8, gb18030, big5"))
@@ -279,6 +283,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     plan = sniff_file(Path(args.file).expanduser(), sheet=args.sheet, encoding=args.encoding,
                       header_row=header_row, reference_time=reference, db=db)
     plan = _apply_maps(plan, maps)
+    if args.channel is not None:
+        plan = plan.with_changes(channel=args.channel)
     progress = (None if args.json else _terminal_progress()) or no_progress
     result = import_file(db, plan, progress, dry_run=args.dry_run)
     # The rows are committed now. What follows (search index, analysis) catches up on the next
@@ -302,7 +308,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         out = result.to_json()
         out.update(delimiter=plan.delimiter, columns=plan.columns, reference_time=plan.reference_time.isoformat(sep=" "),
-                   header_signature=plan.header_signature, encodings_possible=plan.encodings_possible)
+                   header_signature=plan.header_signature, encodings_possible=plan.encodings_possible,
+                   channel=plan.channel)
         if analysis is not None:
             out["analysis"] = {"scored": analysis.scored, "version": analysis.version}
         if unfinished:

@@ -326,6 +326,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     time_i = roles.get("time")
     rating_i = roles.get("rating")
     channel_i = roles.get("channel")
+    default_channel = plan.channel or None   # for rows whose own channel cell is empty (or no such column)
     author_i = roles.get("author")
     id_i = roles.get("id")
     columns = plan.columns
@@ -610,11 +611,11 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             id_key = f"id:{channel or ''}:{ext_id}"
             if anonymous and len(ids.anon_keys) < MAX_ANON_IDS:
                 ids.anon_keys.setdefault(id_key, ckey)   # numbered by its place in the file
-            id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
-                             author, ext_id, extra, id_key, ckey))
+            id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw,
+                             channel or default_channel, author, ext_id, extra, id_key, ckey))
         else:
-            batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
-                          author, ext_id, extra, ckey))
+            batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw,
+                          channel or default_channel, author, ext_id, extra, ckey))
         if len(batch) + len(id_batch) >= BATCH:
             done = fraction()  # decided at the first full batch: how many rows are coming in all?
             bulk.expect(int(read / done) if done > 0 else read)
