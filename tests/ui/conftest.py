@@ -17,12 +17,12 @@ def ctx(qapp, tmp_path):
     from cxdesk.core.storage import open_db
     from cxdesk.ui.context import AppContext
 
-    from cxdesk.core.shop import set_business_type
+    from cxdesk.core.storage import set_setting
 
     path = tmp_path / "shop.db"
     db = open_db(path)
     # The owner has answered the first-run question (tests of that question use a bare database).
-    set_business_type(db, "餐饮")
+    set_setting(db, "business_type", "餐饮")   # only the answer: no topics are installed here
     db.close()
     context = AppContext(path)
     yield context
