@@ -25,10 +25,13 @@ from cxdesk.ui.import_entry import ImportEntryMixin
 from cxdesk.ui.preload import ModuleLoader
 from cxdesk.ui.screens import SCREENS
 from cxdesk.ui.status_bar import StatusBarMixin
+from cxdesk.ui.widgets.elide import guard_widget_tree
 from cxdesk.ui.widgets.message_bar import MessageBar
 from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, SettingsDialog, app_icon
 
 log = logging.getLogger("cxdesk.ui.main_window")
+
+STACK_MIN_WIDTH = 640   # px; with the navigation the window fits 1366×768 at 125 % (1093 px) and less
 
 # ---------------------------------------------------------------------------------------------
 # The window
@@ -121,6 +124,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self.nav.setMinimumWidth(min(self.nav_width, 200))
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.stack = QStackedWidget(self.splitter)
+        # An explicit minimum stands in for the screens' own: long text in a screen (a 200-character
+        # action title on the undo button) must never make the window wider than the screen.
+        self.stack.setMinimumWidth(STACK_MIN_WIDTH)
         self.welcome = FirstRunPanel(self.stack)
         self.welcome.import_requested.connect(lambda: self.open_import())
         self.welcome.demo_requested.connect(self.open_demo)
@@ -208,6 +214,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
             log.exception("screen %s failed to load", spec.key)
             widget = ScreenErrorPage(_("The screen “{name}” could not be loaded. Details were written to the log.")
                                      .format(name=_(spec.label)), self.stack)
+        guard_widget_tree(widget)
         self.screens[key] = widget
         self.stack.addWidget(widget)
         return widget
