@@ -31,7 +31,7 @@ from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, 
 
 log = logging.getLogger("cxdesk.ui.main_window")
 
-STACK_MIN_WIDTH = 640   # px; with the navigation the window fits 1366×768 at 125 % (1093 px) and less
+STACK_MIN_WIDTH = 480   # px; the window then fits 1366×768 at 125 % (1093 px) with room to spare
 
 # ---------------------------------------------------------------------------------------------
 # The window
