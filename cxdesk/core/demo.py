@@ -284,6 +284,16 @@ def write_exports(folder: Path, by_channel: dict[str, list[dict]]) -> list[Path]
 _CHANNEL_OF_FILE = {"大众点评": "大众点评", "美团外卖": "美团外卖", "饿了么": "饿了么", "微信小程序": "微信小程序", "抖音": "抖音"}
 
 
+DEMO_KEY = "demo"   # database setting: this database was made by create_demo_db
+
+
+def is_demo_db(db) -> bool:
+    """True for a database made by `create_demo_db` (it never becomes the one cxdesk opens by default)."""
+    from cxdesk.core.storage import get_setting
+
+    return bool(get_setting(db, DEMO_KEY, False))
+
+
 def create_demo_db(path: Path | str, *, today: date | None = None, seed: int = 7,
                    progress: Progress = no_progress) -> Path:
     """Create a fresh demo database at `path` (an existing file there is replaced)."""
@@ -305,6 +315,7 @@ def create_demo_db(path: Path | str, *, today: date | None = None, seed: int = 7
 
         set_setting(db, "shop_name", SHOP_NAME)
         set_setting(db, "business_type", "餐饮")
+        set_setting(db, DEMO_KEY, True)
         with tempfile.TemporaryDirectory(prefix="cxdesk-demo-") as tmp:
             files = write_exports(Path(tmp), by_channel)
             for i, f in enumerate(files):

@@ -257,6 +257,15 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         # The first screen is up (or not needed): let the other modules load now, after it has painted.
         QTimer.singleShot(200, self.loader.release)
 
+    def _is_demo(self) -> bool:
+        from cxdesk.core.demo import is_demo_db
+
+        try:
+            return is_demo_db(self.ctx.read_db())
+        except Exception as exc:  # noqa: BLE001 - an unreadable database is reported elsewhere
+            log.warning("cannot read the database settings: %s", exc)
+            return False
+
     def _shop_to_ask(self):
         """The shop profile when this database's owner has not said what the business is, else None."""
         from cxdesk.core.shop import needs_setup, shop_profile
@@ -334,7 +343,8 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
 
     def _on_database_changed(self, path) -> None:
         self._update_path_label()
-        settings.set(settings.LAST_DATABASE, str(path))
+        if not self._is_demo():   # the demo is looked at, never what a plain `cxdesk` opens next time
+            settings.set(settings.LAST_DATABASE, str(path))
         settings.add_recent_database(Path(path))
         self.row_count = None
         self._apply_empty_state(self._database_is_empty())
