@@ -322,14 +322,8 @@ def create_demo_db(path: Path | str, *, today: date | None = None, seed: int = 7
                 progress(i, len(files) + 3, _("Importing demo exports"))
                 plan = sniff_file(f, reference_time=datetime.combine(today, datetime.min.time()))
                 channel = next(v for k, v in _CHANNEL_OF_FILE.items() if k in f.name)
-                plan = plan.with_changes(default_channel=channel) if "default_channel" in plan.__dataclass_fields__ else plan
-                import_file(db, plan)
-                if "default_channel" not in plan.__dataclass_fields__:
-                    db.execute(
-                        "UPDATE feedback SET channel = ? WHERE source_id = (SELECT max(id) FROM sources) AND channel IS NULL",
-                        [channel],
-                    )
-                    db.conn.commit()
+                # The platform of each export, for its rows that do not name one.
+                import_file(db, plan.with_changes(channel=channel))
         _add_shop_topics(db)
         analyze(db, sub_progress(progress, len(files), len(files) + 2, len(files) + 3))
         try:
