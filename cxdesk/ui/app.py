@@ -250,7 +250,42 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     code = app.exec()
     lock.release()
     _join(preloading)
+    if window.restart_requested:
+        restart_process()
     return int(code)
+
+
+def restart_process() -> bool:
+    """Start cxdesk again with the same arguments (after a change of language); the language comes
+    from Settings then, so a `--lang` given before is left out."""
+    from PySide6.QtCore import QProcess
+
+    args = []
+    skip = False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+            continue
+        if arg == "--lang":
+            skip = True
+            continue
+        if arg.startswith("--lang=") or arg == "--demo":
+            continue
+        args.append(arg)
+    if getattr(sys, "frozen", False):
+        program, args = sys.executable, args
+    else:
+        program, args = sys.executable, ["-m", "cxdesk", *args]
+    env_lang = os.environ.pop("CXDESK_LANG", None)   # Settings decide now
+    try:
+        started = QProcess.startDetached(program, args)
+    finally:
+        if env_lang is not None:
+            os.environ["CXDESK_LANG"] = env_lang
+    ok = bool(started[0] if isinstance(started, tuple) else started)
+    if not ok:
+        log.warning("could not start cxdesk again: %s %s", program, args)
+    return ok
 
 
 def read_only_note(path: Path) -> str:

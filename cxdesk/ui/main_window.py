@@ -61,6 +61,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self.confirm_learn = True  # explain what learning does before it starts
         self._forwarding = False
         self.confirm_quit = True  # ask before stopping an import or analysis on close
+        self.restart_requested = False  # the owner chose "Restart" after changing the language
         self.setWindowTitle("cxdesk")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -392,7 +393,25 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
             self.save_shop(dialog.shop_fields.business(), dialog.shop_fields.shop_name())
             if self.welcome.asking_for_shop() and dialog.shop_fields.business() is not None:
                 self.welcome.ask_for_shop(None)
-        self.statusBar().showMessage(_("Saved. The new language applies after a restart."), 8000)
+        if not dialog.language_changed():
+            self.statusBar().showMessage(_("Saved."), 6000)
+        elif self.ask_restart():
+            self.restart_requested = True   # run_app starts cxdesk again once this window has let go
+            if not self.close():
+                self.restart_requested = False
+        else:
+            self.statusBar().showMessage(_("Saved. The new language applies after a restart."), 8000)
+
+    def ask_restart(self) -> bool:
+        """Offer to start cxdesk again in the new language; True when the owner says so."""
+        box = QMessageBox(QMessageBox.Question, _("Language"),
+                          _("The new language applies when cxdesk starts again. Restart now?"),
+                          QMessageBox.NoButton, self)
+        restart = box.addButton(_("Restart"), QMessageBox.AcceptRole)
+        box.addButton(_("Later"), QMessageBox.RejectRole)
+        box.setDefaultButton(restart)
+        box.exec()
+        return box.clickedButton() is restart
 
     def open_about(self) -> None:
         from cxdesk.ui.about import AboutDialog

@@ -157,15 +157,19 @@ class SettingsDialog(QDialog):
         for code, name in self.LANGUAGES:
             self.language_combo.addItem(name, code)
         current = settings.ui_language()
+        self.initial_language = current
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(current)))
         form.addRow(_("Language:"), self.language_combo)
-        note = QLabel(_("A new language applies the next time cxdesk starts."), self)
+        note = QLabel(_("A new language applies when cxdesk starts again; you can restart right away."), self)
         note.setWordWrap(True)
         form.addRow(note)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def language_changed(self) -> bool:
+        return self.language_combo.currentData() != self.initial_language
 
     def shop_changed(self) -> bool:
         """Whether the owner changed the kind of business or the shop name."""

@@ -129,3 +129,43 @@ def test_settings_switches_business_and_keeps_own_topics(qtbot, window, bare_ctx
     qtbot.waitUntil(lambda: "停车" in topic_names(bare_ctx.db_path)
                     and "上菜速度" not in topic_names(bare_ctx.db_path), timeout=10000)
     assert "停车" in topic_names(bare_ctx.db_path)
+
+
+def test_language_change_offers_restart(qtbot, window, monkeypatch):
+    import sys
+
+    from PySide6.QtCore import QProcess
+
+    from cxdesk.ui import app as app_module
+    from cxdesk.ui import settings
+    from cxdesk.ui.window_parts import SettingsDialog
+
+    dialog = SettingsDialog(window, None)
+    qtbot.addWidget(dialog)
+    assert not dialog.language_changed()
+    target = "en" if dialog.language_combo.currentData() != "en" else "zh_CN"
+    dialog.language_combo.setCurrentIndex(dialog.language_combo.findData(target))
+    assert dialog.language_changed()
+    dialog.accept()
+    asked = []
+    monkeypatch.setattr(type(window), "ask_restart", lambda self: asked.append(True) or True)
+    window.apply_settings(dialog)
+    assert asked and window.restart_requested and not window.isVisible()
+    assert settings.get(settings.LANGUAGE) == target
+
+    started = []
+    monkeypatch.setattr(QProcess, "startDetached", staticmethod(lambda program, args: started.append((program, args)) or True))
+    monkeypatch.setattr(sys, "argv", ["cxdesk", "--db", "/x/shop.db", "--lang", "zh_CN", "--demo"])
+    assert app_module.restart_process()
+    assert started == [(sys.executable, ["-m", "cxdesk", "--db", "/x/shop.db"])]
+
+
+def test_language_kept_says_saved(qtbot, window, monkeypatch):
+    from cxdesk.ui.window_parts import SettingsDialog
+
+    dialog = SettingsDialog(window, None)
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(type(window), "ask_restart", lambda self: pytest.fail("no language change, no question"))
+    dialog.accept()
+    window.apply_settings(dialog)
+    assert window.isVisible() and not window.restart_requested
