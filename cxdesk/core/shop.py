@@ -28,10 +28,15 @@ BUSINESS_CHOICES: tuple[str, ...] = tuple(BUSINESS_TYPES) + (OTHER_BUSINESS,)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+LOGO_KEY = "report_logo"    # the same setting the improvement report reads
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
 @dataclass(frozen=True)
 class ShopProfile:
     business_type: str | None   # one of BUSINESS_CHOICES; None until the owner has chosen
     shop_name: str
+    logo: str = ""              # path of a PNG or JPEG printed on reports; "" for none
 
 
 def resolve_business(name: str) -> str:
@@ -50,7 +55,7 @@ def shop_profile(db) -> ShopProfile:
             business = resolve_business(str(raw))
         except InvalidValueError:
             business = None
-    return ShopProfile(business, str(get_setting(db, SHOP_NAME_KEY, "") or ""))
+    return ShopProfile(business, str(get_setting(db, SHOP_NAME_KEY, "") or ""), str(get_setting(db, LOGO_KEY, "") or ""))
 
 
 def needs_setup(db) -> bool:
@@ -68,6 +73,23 @@ def clean_shop_name(name: str) -> str:
 
 def set_shop_name(db, name: str) -> Changes:
     set_setting(db, SHOP_NAME_KEY, clean_shop_name(name))
+    return NOTHING
+
+
+def set_logo(db, path: str) -> Changes:
+    """The shop's logo for reports ("" removes it): a PNG or JPEG file that exists."""
+    from pathlib import Path
+
+    text = str(path or "").strip()
+    if text:
+        p = Path(text).expanduser()
+        if p.suffix.lower() not in LOGO_SUFFIXES:
+            raise InvalidValueError(_("“{name}” is not a PNG or JPEG picture; choose one of those for the logo.")
+                                    .format(name=p.name))
+        if not p.is_file():
+            raise InvalidValueError(_("The logo “{path}” does not exist (any more). Choose it again.").format(path=p))
+        text = str(p.resolve())
+    set_setting(db, LOGO_KEY, text)
     return NOTHING
 
 
@@ -110,4 +132,4 @@ def business_label(name: str) -> str:
 
 
 __all__ = ["BUSINESS_CHOICES", "OTHER_BUSINESS", "ShopProfile", "shop_profile", "needs_setup", "set_shop_name",
-           "set_business_type", "resolve_business", "clean_shop_name", "business_label"]
+           "set_business_type", "set_logo", "resolve_business", "clean_shop_name", "business_label"]

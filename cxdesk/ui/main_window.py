@@ -292,14 +292,16 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self.welcome.ask_for_shop(None)
         return True
 
-    def save_shop(self, business: str | None, name: str, *, reanalyse: bool = True):
+    def save_shop(self, business: str | None, name: str, *, reanalyse: bool = True, logo: str | None = None):
         """Store the kind of business and the shop name (off the GUI thread; the single writer runs
         it before any import started after it); re-analyses the feedback when the topics changed."""
         from cxdesk.core.changes import NOTHING
-        from cxdesk.core.shop import set_business_type, set_shop_name
+        from cxdesk.core.shop import set_business_type, set_logo, set_shop_name
 
         def work(db, _progress):
             changes = set_shop_name(db, name)
+            if logo is not None:
+                changes = changes | set_logo(db, logo)
             if business is not None:
                 changes = changes | set_business_type(db, business)
             return changes
@@ -390,7 +392,8 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
 
     def apply_settings(self, dialog: SettingsDialog) -> None:
         if dialog.shop_changed():
-            self.save_shop(dialog.shop_fields.business(), dialog.shop_fields.shop_name())
+            self.save_shop(dialog.shop_fields.business(), dialog.shop_fields.shop_name(),
+                           logo=dialog.shop_fields.logo_path)
             if self.welcome.asking_for_shop() and dialog.shop_fields.business() is not None:
                 self.welcome.ask_for_shop(None)
         if not dialog.language_changed():

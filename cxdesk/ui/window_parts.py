@@ -146,6 +146,7 @@ class SettingsDialog(QDialog):
         self.shop_fields = ShopFields(self)
         self.shop_fields.setVisible(profile is not None)
         if profile is not None:
+            self.shop_fields.show_logo(True)
             self.shop_fields.set_profile(profile)
             form.addRow(self.shop_fields)
             business_note = QLabel(_("Another kind of business brings its own topics; the topics you made "
@@ -176,7 +177,8 @@ class SettingsDialog(QDialog):
         if self.profile is None:
             return False
         return (self.shop_fields.business() != self.profile.business_type
-                or self.shop_fields.shop_name() != self.profile.shop_name)
+                or self.shop_fields.shop_name() != self.profile.shop_name
+                or self.shop_fields.logo_path != self.profile.logo)
 
     def accept(self) -> None:
         settings.set(settings.LANGUAGE, self.language_combo.currentData())

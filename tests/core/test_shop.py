@@ -64,3 +64,18 @@ def test_shop_name_is_cleaned_and_stored(db):
     with pytest.raises(InvalidValueError):
         shop.set_shop_name(db, "店" * 41)
     assert shop.shop_profile(db).shop_name == "老王 面馆"
+
+
+def test_logo_must_be_an_existing_picture(db, tmp_path):
+    png = tmp_path / "logo.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n")
+    shop.set_logo(db, str(png))
+    assert shop.shop_profile(db).logo == str(png.resolve())
+    assert get_setting(db, "report_logo") == str(png.resolve())
+    with pytest.raises(InvalidValueError):
+        shop.set_logo(db, str(tmp_path / "gone.png"))
+    with pytest.raises(InvalidValueError):
+        shop.set_logo(db, str(tmp_path / "notes.txt"))
+    assert shop.shop_profile(db).logo == str(png.resolve())
+    shop.set_logo(db, "")
+    assert shop.shop_profile(db).logo == ""

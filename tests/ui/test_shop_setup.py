@@ -123,12 +123,22 @@ def test_settings_switches_business_and_keeps_own_topics(qtbot, window, bare_ctx
     assert not dialog.shop_changed()
     choose(dialog.shop_fields.business_combo, "酒店/民宿")
     qtbot.keyClicks(dialog.shop_fields.name_edit, "Shanju")
+    assert dialog.shop_fields.logo_row.isVisibleTo(dialog)
+    logo = bare_ctx.db_path.parent / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    dialog.shop_fields.set_logo(str(logo))
     assert dialog.shop_changed()
     dialog.accept()
     window.apply_settings(dialog)
     qtbot.waitUntil(lambda: "停车" in topic_names(bare_ctx.db_path)
                     and "上菜速度" not in topic_names(bare_ctx.db_path), timeout=10000)
     assert "停车" in topic_names(bare_ctx.db_path)
+    db = open_db(bare_ctx.db_path)
+    try:
+        saved = shop_profile(db)
+    finally:
+        db.close()
+    assert saved.business_type == "酒店/民宿" and saved.shop_name == "Shanju" and saved.logo == str(logo.resolve())
 
 
 def test_language_change_offers_restart(qtbot, window, monkeypatch):
