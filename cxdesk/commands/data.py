@@ -36,6 +36,13 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_import)
 
+    p = add_command(sub, parent, "shop", cmd_shop, _("show or set the kind of business, the shop name and logo"))
+    p.add_argument("--business", metavar="TYPE", help=_("餐饮, 电商/零售, 酒店/民宿, 美业/服务 or 其他; its topics follow "
+                                                      "(your own topics stay) and the feedback is analyzed again"))
+    p.add_argument("--name", metavar="NAME", help=_("the shop's name, used on reports"))
+    p.add_argument("--logo", metavar="FILE", help=_("a PNG or JPEG printed on reports (empty to remove)"))
+    p.add_argument("--no-analyze", action="store_true", help=_("do not analyze the feedback again right away"))
+
     p = add_command(sub, parent, "sources", cmd_sources, _("list imported files"))
 
     p = sub.add_parser("undo-import", parents=[parent], help=_("remove exactly the rows of one import"))
@@ -245,6 +252,38 @@ def _terminal_progress():
         sys.stderr.flush()
 
     return report
+
+
+def cmd_shop(args: argparse.Namespace) -> int:
+    from cxdesk.core.shop import business_label, set_business_type, set_logo, set_shop_name, shop_profile
+
+    db = open_database(args)
+    changed_topics = False
+    if args.name is not None:
+        set_shop_name(db, args.name)
+    if args.logo is not None:
+        set_logo(db, args.logo)
+    if args.business is not None:
+        changed_topics = set_business_type(db, args.business).topics
+    scored = None
+    if changed_topics and not args.no_analyze:
+        from cxdesk.core.analysis import analyze
+        from cxdesk.core.feedback import has_feedback
+
+        if has_feedback(db):
+            scored = analyze(db).scored
+    profile = shop_profile(db)
+    if args.json:
+        print_json({"business_type": profile.business_type, "shop_name": profile.shop_name, "logo": profile.logo,
+                    "analyzed": scored})
+        return 0
+    print(_("Kind of business: {value}").format(
+        value=business_label(profile.business_type) if profile.business_type else _("not chosen yet")))
+    print(_("Shop name: {value}").format(value=profile.shop_name or "—"))
+    print(_("Logo: {value}").format(value=profile.logo or "—"))
+    if scored is not None:
+        print(_("Analyzed {n} rows (sentiment and topics).").format(n=scored))
+    return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:

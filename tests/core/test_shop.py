@@ -79,3 +79,27 @@ def test_logo_must_be_an_existing_picture(db, tmp_path):
     assert shop.shop_profile(db).logo == str(png.resolve())
     shop.set_logo(db, "")
     assert shop.shop_profile(db).logo == ""
+
+
+def test_cli_shop_sets_and_shows(tmp_path, capsys):
+    import json
+
+    from cxdesk.cli import main
+    from cxdesk.core.storage import open_db
+
+    path = tmp_path / "s.db"
+    assert main(["--db", str(path), "shop", "--business", "电商", "--name", "小美服饰", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["business_type"] == "电商/零售" and out["shop_name"] == "小美服饰" and out["logo"] == ""
+    assert main(["--db", str(path), "topics", "--business", "餐饮", "--no-analyze"]) == 0
+    capsys.readouterr()
+    db = open_db(path)
+    try:
+        assert "物流" not in enabled(db) and "上菜速度" in enabled(db)
+    finally:
+        db.close()
+    assert main(["--db", str(path), "shop", "--business", "火箭", "--lang", "en"]) == 1
+    assert "no topic template" in capsys.readouterr().err
+    assert main(["--db", str(path), "--lang", "en", "shop"]) == 0
+    text = capsys.readouterr().out
+    assert "小美服饰" in text and ("Restaurant" in text or "餐饮" in text)
