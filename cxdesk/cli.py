@@ -119,9 +119,46 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_window(args: argparse.Namespace) -> int:
-    from cxdesk.ui.app import run_app
+    from cxdesk.startup import display_problem, import_problem
 
+    problem = display_problem()
+    if problem:
+        sys.stderr.write(problem + "\n")
+        return EXIT_ERROR
+    if args.demo and args.db:
+        refusal = _demo_target_refusal(Path(args.db).expanduser())
+        if refusal:
+            sys.stderr.write(refusal + "\n")
+            return EXIT_ERROR
+    try:
+        from cxdesk.ui.app import run_app
+    except ImportError as exc:   # a system library of Qt is missing: say which package to install
+        log.warning("cannot load the window: %s", exc)
+        sys.stderr.write(import_problem(exc) + "\n")
+        return EXIT_ERROR
     return run_app(db_path=Path(args.db) if args.db else None, demo=args.demo)
+
+
+def _demo_target_refusal(path: Path) -> str | None:
+    """`--demo --db PATH` replaces PATH with the demo: never a database that holds the owner's feedback."""
+    if not path.exists():
+        return None
+    from cxdesk.core.demo import is_demo_db
+    from cxdesk.core.errors import CxdeskError
+    from cxdesk.core.feedback import has_feedback
+    from cxdesk.core.storage import open_db
+
+    try:
+        db = open_db(path)
+    except CxdeskError as exc:
+        return str(exc)
+    try:
+        if has_feedback(db) and not is_demo_db(db):
+            return _("“{path}” already holds your feedback; the demo would replace it. "
+                     "Give --demo a new file name, e.g. --db demo.db.").format(path=path)
+    finally:
+        db.close()
+    return None
 
 
 def gui_main() -> int:

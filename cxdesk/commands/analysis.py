@@ -119,9 +119,10 @@ def _edit_topics(db, args: argparse.Namespace) -> list[str]:
 
     done: list[str] = []
     if args.business:
-        name = T.resolve_template(args.business)
-        set_setting(db, "business_type", name)
-        T.install_template(db, name)
+        from cxdesk.core.shop import resolve_business, set_business_type
+
+        name = resolve_business(args.business)
+        set_business_type(db, name)   # the previous business template's topics are switched off
         done.append(_("Business type set to {name}; its topics were added.").format(name=name))
     if args.install:
         name = T.resolve_template(args.install)

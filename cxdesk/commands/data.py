@@ -22,6 +22,10 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--map", metavar="ROLE=COLUMN", action="append", default=[],
                    help=_("set a column's role: text, time, rating, channel, author or id; COLUMN is a header "
                           "name or a number from 1 (empty COLUMN removes the role)"))
+    p.add_argument("--channel", metavar="NAME",
+                   help=_("the platform or channel of rows that name none (美团, 淘宝, 门店, ...; 未指定 for none); "
+                          "default: guessed from the file's name and columns, or the one used last time for "
+                          "files with these columns"))
     p.add_argument("--reference-time", metavar="ISO",
                    help=_("time the file was exported, for “昨天”, “3小时前” (default: the file's modification time)"))
     p.add_argument("--encoding", metavar="NAME", help=_("text encoding of a CSV/TXT file, e.g. utf-8, gb18030, big5"))
@@ -31,6 +35,13 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--no-analyze", action="store_true", help=_("do not analyze the new rows right away"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.set_defaults(func=cmd_import)
+
+    p = add_command(sub, parent, "shop", cmd_shop, _("show or set the kind of business, the shop name and logo"))
+    p.add_argument("--business", metavar="TYPE", help=_("餐饮, 电商/零售, 酒店/民宿, 美业/服务 or 其他; its topics follow "
+                                                      "(your own topics stay) and the feedback is analyzed again"))
+    p.add_argument("--name", metavar="NAME", help=_("the shop's name, used on reports"))
+    p.add_argument("--logo", metavar="FILE", help=_("a PNG or JPEG printed on reports (empty to remove)"))
+    p.add_argument("--no-analyze", action="store_true", help=_("do not analyze the feedback again right away"))
 
     p = add_command(sub, parent, "sources", cmd_sources, _("list imported files"))
 
@@ -243,6 +254,38 @@ def _terminal_progress():
     return report
 
 
+def cmd_shop(args: argparse.Namespace) -> int:
+    from cxdesk.core.shop import business_label, set_business_type, set_logo, set_shop_name, shop_profile
+
+    db = open_database(args)
+    changed_topics = False
+    if args.name is not None:
+        set_shop_name(db, args.name)
+    if args.logo is not None:
+        set_logo(db, args.logo)
+    if args.business is not None:
+        changed_topics = set_business_type(db, args.business).topics
+    scored = None
+    if changed_topics and not args.no_analyze:
+        from cxdesk.core.analysis import analyze
+        from cxdesk.core.feedback import has_feedback
+
+        if has_feedback(db):
+            scored = analyze(db).scored
+    profile = shop_profile(db)
+    if args.json:
+        print_json({"business_type": profile.business_type, "shop_name": profile.shop_name, "logo": profile.logo,
+                    "analyzed": scored})
+        return 0
+    print(_("Kind of business: {value}").format(
+        value=business_label(profile.business_type) if profile.business_type else _("not chosen yet")))
+    print(_("Shop name: {value}").format(value=profile.shop_name or "—"))
+    print(_("Logo: {value}").format(value=profile.logo or "—"))
+    if scored is not None:
+        print(_("Analyzed {n} rows (sentiment and topics).").format(n=scored))
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     try:
         return _cmd_import(args)
@@ -279,6 +322,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     plan = sniff_file(Path(args.file).expanduser(), sheet=args.sheet, encoding=args.encoding,
                       header_row=header_row, reference_time=reference, db=db)
     plan = _apply_maps(plan, maps)
+    if args.channel is not None:
+        plan = plan.with_changes(channel=args.channel)
     progress = (None if args.json else _terminal_progress()) or no_progress
     result = import_file(db, plan, progress, dry_run=args.dry_run)
     # The rows are committed now. What follows (search index, analysis) catches up on the next
@@ -302,7 +347,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         out = result.to_json()
         out.update(delimiter=plan.delimiter, columns=plan.columns, reference_time=plan.reference_time.isoformat(sep=" "),
-                   header_signature=plan.header_signature, encodings_possible=plan.encodings_possible)
+                   header_signature=plan.header_signature, encodings_possible=plan.encodings_possible,
+                   channel=plan.channel)
         if analysis is not None:
             out["analysis"] = {"scored": analysis.scored, "version": analysis.version}
         if unfinished:

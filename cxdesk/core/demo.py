@@ -284,6 +284,16 @@ def write_exports(folder: Path, by_channel: dict[str, list[dict]]) -> list[Path]
 _CHANNEL_OF_FILE = {"大众点评": "大众点评", "美团外卖": "美团外卖", "饿了么": "饿了么", "微信小程序": "微信小程序", "抖音": "抖音"}
 
 
+DEMO_KEY = "demo"   # database setting: this database was made by create_demo_db
+
+
+def is_demo_db(db) -> bool:
+    """True for a database made by `create_demo_db` (it never becomes the one cxdesk opens by default)."""
+    from cxdesk.core.storage import get_setting
+
+    return bool(get_setting(db, DEMO_KEY, False))
+
+
 def create_demo_db(path: Path | str, *, today: date | None = None, seed: int = 7,
                    progress: Progress = no_progress) -> Path:
     """Create a fresh demo database at `path` (an existing file there is replaced)."""
@@ -306,19 +316,15 @@ def create_demo_db(path: Path | str, *, today: date | None = None, seed: int = 7
 
         set_setting(db, "shop_name", SHOP_NAME)
         set_setting(db, "business_type", "餐饮")
+        set_setting(db, DEMO_KEY, True)
         with tempfile.TemporaryDirectory(prefix="cxdesk-demo-") as tmp:
             files = write_exports(Path(tmp), by_channel)
             for i, f in enumerate(files):
                 progress(i, len(files) + 3, _("Importing demo exports"))
                 plan = sniff_file(f, reference_time=datetime.combine(today, datetime.min.time()))
                 channel = next(v for k, v in _CHANNEL_OF_FILE.items() if k in f.name)
-                import_file(db, plan)
-                # The demo exports carry no channel column: the file name tells the platform.
-                db.execute(
-                    "UPDATE feedback SET channel = ? WHERE source_id = (SELECT max(id) FROM sources) AND channel IS NULL",
-                    [channel],
-                )
-                db.conn.commit()
+                # The platform of each export, for its rows that do not name one.
+                import_file(db, plan.with_changes(channel=channel))
         _add_shop_topics(db)
         analyze(db, sub_progress(progress, len(files), len(files) + 2, len(files) + 3))
         run_alerts(db)

@@ -183,7 +183,10 @@ def _resolve_db_path(db_path: Path | None) -> Path:
     if os.environ.get("CXDESK_DB"):
         return default_db_path()
     last = settings.get(settings.LAST_DATABASE)
-    if last and Path(last).is_file():
+    from cxdesk.core.storage import data_dir
+
+    # Older versions remembered the demo as the last database; a plain start never opens it.
+    if last and Path(last).is_file() and Path(last).parent != data_dir() / "demo":
         return Path(last)
     return default_db_path()
 
@@ -227,8 +230,9 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     from cxdesk.ui.context import AppContext
     from cxdesk.ui.main_window import MainWindow
 
-    settings.set(settings.LAST_DATABASE, str(path))
-    settings.add_recent_database(path)
+    if not demo:   # `--demo --db PATH` writes the demo there; it never becomes the default database
+        settings.set(settings.LAST_DATABASE, str(path))
+        settings.add_recent_database(path)
     ctx = AppContext(path)
     window = MainWindow(ctx, lock=lock, background_imports=True)
     window.show()
@@ -237,7 +241,8 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
         window.message_bar.show_warning(note)
     watch_read_only(window, ctx)
     if demo:
-        QTimer.singleShot(0, window.open_demo)
+        target = path if db_path is not None else None
+        QTimer.singleShot(0, lambda: window.open_demo(target))
     probe = os.environ.get("CXDESK_STARTUP_PROBE")
     if probe:
         window.confirm_quit = False
@@ -245,7 +250,42 @@ def run_app(db_path: Path | None = None, demo: bool = False) -> int:
     code = app.exec()
     lock.release()
     _join(preloading)
+    if window.restart_requested:
+        restart_process()
     return int(code)
+
+
+def restart_process() -> bool:
+    """Start cxdesk again with the same arguments (after a change of language); the language comes
+    from Settings then, so a `--lang` given before is left out."""
+    from PySide6.QtCore import QProcess
+
+    args = []
+    skip = False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+            continue
+        if arg == "--lang":
+            skip = True
+            continue
+        if arg.startswith("--lang=") or arg == "--demo":
+            continue
+        args.append(arg)
+    if getattr(sys, "frozen", False):
+        program, args = sys.executable, args
+    else:
+        program, args = sys.executable, ["-m", "cxdesk", *args]
+    env_lang = os.environ.pop("CXDESK_LANG", None)   # Settings decide now
+    try:
+        started = QProcess.startDetached(program, args)
+    finally:
+        if env_lang is not None:
+            os.environ["CXDESK_LANG"] = env_lang
+    ok = bool(started[0] if isinstance(started, tuple) else started)
+    if not ok:
+        log.warning("could not start cxdesk again: %s %s", program, args)
+    return ok
 
 
 def read_only_note(path: Path) -> str:

@@ -98,12 +98,13 @@ class DatabaseMenuMixin:
         task.signals.failed.connect(self.message_bar.show_error)
         return task
 
-    def open_demo(self):
-        """Create a fresh demo database (off the GUI thread) and switch to it; returns the task or None."""
+    def open_demo(self, target: Path | None = None):
+        """Create a fresh demo database (off the GUI thread) at `target` (default: the demo folder of
+        the data folder) and switch to it; returns the task or None."""
         from cxdesk.core.demo import create_demo_db
         from cxdesk.core.storage import data_dir
 
-        path = data_dir() / "demo" / "cxdesk-demo.db"
+        path = Path(target) if target is not None else data_dir() / "demo" / "cxdesk-demo.db"
         if self.ctx.db_path == path:
             self.ctx.close()  # the old demo file is about to be replaced
 

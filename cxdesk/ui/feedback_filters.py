@@ -121,7 +121,7 @@ class FeedbackFiltersMixin:
             parts.append(_("topic mentions that are {labels}").format(
                 labels="、".join(fb.label_name(label) for label in b.topic_labels)))
         if b.channels:
-            parts.append(_("channels: {names}").format(names="、".join(c or _("(none)") for c in b.channels)))
+            parts.append(_("channels: {names}").format(names="、".join(c or _("Unspecified") for c in b.channels)))
         if b.labels:
             parts.append(_("sentiment: {labels}").format(labels="、".join(fb.label_name(label) for label in b.labels)))
         if b.ratings:

@@ -298,7 +298,9 @@ class FeedbackScreen(FeedbackFiltersMixin, FeedbackEditsMixin, QWidget):
             return
         self._quiet = True
         try:
-            self._fill_combo(self.channel_combo, _("All channels"), [(c, c) for c in self._options.channels])
+            # Rows imported without a platform are "" here, like the filter's own way of naming them.
+            self._fill_combo(self.channel_combo, _("All channels"),
+                             [(c, c) for c in self._options.channels if c] + [(_("Unspecified"), "")])
             self._fill_combo(self.topic_combo, _("All topics"), [(t, t) for t in self._options.topics])
             self._fill_combo(self.source_combo, _("All imported files"),
                              [(f"{s.file_name}（{s.imported_at[:10]}）", s.id) for s in self._options.sources])

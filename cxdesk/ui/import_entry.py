@@ -29,6 +29,8 @@ class ImportEntryMixin:
 
     def open_import(self, path: str | Path | None = None):
         """Open the import wizard on `path` (asks for a file when None); returns the wizard or None."""
+        if not self.first_run_shop_saved():
+            return None
         if path is None:
             filters = ";;".join([
                 _("Spreadsheets and text tables") + " (" + " ".join("*" + s for s in IMPORT_SUFFIXES) + ")",

@@ -25,10 +25,13 @@ from cxdesk.ui.import_entry import ImportEntryMixin
 from cxdesk.ui.preload import ModuleLoader
 from cxdesk.ui.screens import SCREENS
 from cxdesk.ui.status_bar import StatusBarMixin
+from cxdesk.ui.widgets.elide import guard_widget_tree
 from cxdesk.ui.widgets.message_bar import MessageBar
 from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, SettingsDialog, app_icon
 
 log = logging.getLogger("cxdesk.ui.main_window")
+
+STACK_MIN_WIDTH = 480   # px; the window then fits 1366×768 at 125 % (1093 px) with room to spare
 
 # ---------------------------------------------------------------------------------------------
 # The window
@@ -60,6 +63,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self.confirm_learn = True  # explain what learning does before it starts
         self._forwarding = False
         self.confirm_quit = True  # ask before stopping an import or analysis on close
+        self.restart_requested = False  # the owner chose "Restart" after changing the language
         self.setWindowTitle("cxdesk")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -124,6 +128,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self.nav.setMinimumWidth(min(self.nav_width, 200))
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.stack = QStackedWidget(self.splitter)
+        # An explicit minimum stands in for the screens' own: long text in a screen (a 200-character
+        # action title on the undo button) must never make the window wider than the screen.
+        self.stack.setMinimumWidth(STACK_MIN_WIDTH)
         self.welcome = FirstRunPanel(self.stack)
         self.welcome.import_requested.connect(lambda: self.open_import())
         self.welcome.demo_requested.connect(self.open_demo)
@@ -211,6 +218,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
             log.exception("screen %s failed to load", spec.key)
             widget = ScreenErrorPage(_("The screen “{name}” could not be loaded. Details were written to the log.")
                                      .format(name=_(spec.label)), self.stack)
+        guard_widget_tree(widget)
         self.screens[key] = widget
         self.stack.addWidget(widget)
         if key == "cases" and hasattr(widget, "open_count_changed"):  # not the error page
@@ -255,6 +263,65 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         # The first screen is up (or not needed): let the other modules load now, after it has painted.
         QTimer.singleShot(200, self.loader.release)
 
+    def _is_demo(self) -> bool:
+        from cxdesk.core.demo import is_demo_db
+
+        try:
+            return is_demo_db(self.ctx.read_db())
+        except Exception as exc:  # noqa: BLE001 - an unreadable database is reported elsewhere
+            log.warning("cannot read the database settings: %s", exc)
+            return False
+
+    def _shop_to_ask(self):
+        """The shop profile when this database's owner has not said what the business is, else None."""
+        from cxdesk.core.shop import needs_setup, shop_profile
+
+        try:
+            db = self.ctx.read_db()
+            return shop_profile(db) if needs_setup(db) else None
+        except Exception as exc:  # noqa: BLE001 - the empty-state check already reports an unreadable database
+            log.warning("cannot read the shop settings: %s", exc)
+            return None
+
+    def first_run_shop_saved(self) -> bool:
+        """Before the first import into a new database: store the answers of the first-run panel.
+        False (with a sentence in the message bar) while the kind of business is not chosen."""
+        if not self.welcome.asking_for_shop():
+            return True
+        business = self.welcome.shop_fields.business()
+        if business is None:
+            self.message_bar.show_warning(_("First choose the kind of business on the welcome page, "
+                                            "so cxdesk looks for the right topics."))
+            return False
+        self.save_shop(business, self.welcome.shop_fields.shop_name(), reanalyse=False)
+        self.welcome.ask_for_shop(None)
+        return True
+
+    def save_shop(self, business: str | None, name: str, *, reanalyse: bool = True, logo: str | None = None):
+        """Store the kind of business and the shop name (off the GUI thread; the single writer runs
+        it before any import started after it); re-analyses the feedback when the topics changed."""
+        from cxdesk.core.changes import NOTHING
+        from cxdesk.core.shop import set_business_type, set_logo, set_shop_name
+
+        def work(db, _progress):
+            changes = set_shop_name(db, name)
+            if logo is not None:
+                changes = changes | set_logo(db, logo)
+            if business is not None:
+                changes = changes | set_business_type(db, business)
+            return changes
+
+        task = self.ctx.run_task(work, title=_("Saving the shop settings"))
+
+        def done(changes) -> None:
+            self.ctx.notify(changes or NOTHING)
+            if reanalyse and changes is not None and changes.topics and not self._database_is_empty():
+                self.run_analysis()
+
+        task.signals.finished.connect(done)
+        task.signals.failed.connect(self.message_bar.show_error)
+        return task
+
     def _database_is_empty(self) -> bool:
         try:
             return not has_feedback(self.ctx.read_db())
@@ -265,6 +332,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
 
     def _apply_empty_state(self, empty: bool) -> None:
         self.row_count = 0 if empty else (self.row_count or None)
+        self.welcome.ask_for_shop(self._shop_to_ask() if empty else None)
         key = self.current_screen_key() or settings.get(settings.LAST_SCREEN)
         if key not in self.screen_keys():
             key = self.specs[0].key if self.specs else None
@@ -299,7 +367,8 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
 
     def _on_database_changed(self, path) -> None:
         self._update_path_label()
-        settings.set(settings.LAST_DATABASE, str(path))
+        if not self._is_demo():   # the demo is looked at, never what a plain `cxdesk` opens next time
+            settings.set(settings.LAST_DATABASE, str(path))
         settings.add_recent_database(Path(path))
         self.row_count = None
         self._reanalysis_due = True
@@ -331,9 +400,43 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
     # ------------------------------------------------------------------ settings, about, log
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self)
+        from cxdesk.core.shop import shop_profile
+
+        try:
+            profile = shop_profile(self.ctx.read_db())
+        except Exception as exc:  # noqa: BLE001 - the language can still be set
+            log.warning("cannot read the shop settings: %s", exc)
+            profile = None
+        dialog = SettingsDialog(self, profile)
+        self.settings_dialog = dialog
         if dialog.exec() == QDialog.Accepted:
+            self.apply_settings(dialog)
+
+    def apply_settings(self, dialog: SettingsDialog) -> None:
+        if dialog.shop_changed():
+            self.save_shop(dialog.shop_fields.business(), dialog.shop_fields.shop_name(),
+                           logo=dialog.shop_fields.logo_path)
+            if self.welcome.asking_for_shop() and dialog.shop_fields.business() is not None:
+                self.welcome.ask_for_shop(None)
+        if not dialog.language_changed():
+            self.statusBar().showMessage(_("Saved."), 6000)
+        elif self.ask_restart():
+            self.restart_requested = True   # run_app starts cxdesk again once this window has let go
+            if not self.close():
+                self.restart_requested = False
+        else:
             self.statusBar().showMessage(_("Saved. The new language applies after a restart."), 8000)
+
+    def ask_restart(self) -> bool:
+        """Offer to start cxdesk again in the new language; True when the owner says so."""
+        box = QMessageBox(QMessageBox.Question, _("Language"),
+                          _("The new language applies when cxdesk starts again. Restart now?"),
+                          QMessageBox.NoButton, self)
+        restart = box.addButton(_("Restart"), QMessageBox.AcceptRole)
+        box.addButton(_("Later"), QMessageBox.RejectRole)
+        box.setDefaultButton(restart)
+        box.exec()
+        return box.clickedButton() is restart
 
     def open_about(self) -> None:
         from cxdesk.ui.about import AboutDialog

@@ -199,10 +199,11 @@ class ReportScreen(QWidget):
         current = self.channel_combo.currentData()
         self.channel_combo.blockSignals(True)
         self.channel_combo.clear()
-        self.channel_combo.addItem(_("All channels"), "")
+        self.channel_combo.addItem(_("All channels"), None)
         for name in trends.list_channels(db):
             self.channel_combo.addItem(name, name)
-        index = self.channel_combo.findData(current) if current else 0
+        self.channel_combo.addItem(_("Unspecified"), "")   # rows imported without a platform
+        index = self.channel_combo.findData(current) if current is not None else 0
         self.channel_combo.setCurrentIndex(max(index, 0))
         self.channel_combo.blockSignals(False)
 
@@ -236,7 +237,7 @@ class ReportScreen(QWidget):
     def summary_filter(self) -> FeedbackFilter:
         date_from, date_to = self.date_range.range()
         channel = self.channel_combo.currentData()
-        return FeedbackFilter(date_from=date_from, date_to=date_to, channels=(channel,) if channel else ())
+        return FeedbackFilter(date_from=date_from, date_to=date_to, channels=(channel,) if channel is not None else ())
 
     def chosen_sections(self) -> list[str]:
         return [k for k, box in self.section_checks.items() if box.isChecked()]

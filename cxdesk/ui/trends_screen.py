@@ -112,7 +112,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             self.granularity_combo.addItem(_(label), key)
         self.granularity_combo.setCurrentIndex(1)
         self.channel_combo = QComboBox(self)
-        self.channel_combo.addItem(_("All channels"), "")
+        self.channel_combo.addItem(_("All channels"), None)
         self.channel_combo.setMinimumContentsLength(8)
         self.topic_combo = QComboBox(self)
         self.topic_combo.addItem(_("All topics"), "")
@@ -275,9 +275,9 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
 
     def current_filter(self) -> FeedbackFilter:
         date_from, date_to = self.date_picker.range()
-        channel = self.channel_combo.currentData() or ""
+        channel = self.channel_combo.currentData()   # None: all; "": rows without a channel
         topic = self.topic_combo.currentData() or ""
-        return FeedbackFilter(date_from=date_from, date_to=date_to, channels=(channel,) if channel else (),
+        return FeedbackFilter(date_from=date_from, date_to=date_to, channels=(channel,) if channel is not None else (),
                               topics=(topic,) if topic else ())
 
     def granularity(self) -> str:
@@ -394,7 +394,8 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self.reload()  # also when the range happens to be the same
 
     def _fill_choices(self, dash) -> None:
-        for combo, values in ((self.channel_combo, dash.channels), (self.topic_combo, dash.topics)):
+        channels = [c for c in dash.channels if c] + [""]   # "": 未指定, rows imported without a platform
+        for combo, values in ((self.channel_combo, channels), (self.topic_combo, dash.topics)):
             current = combo.currentData()
             have = [combo.itemData(i) for i in range(1, combo.count())]
             if have == list(values):
@@ -403,7 +404,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             while combo.count() > 1:
                 combo.removeItem(1)
             for v in values:
-                combo.addItem(v, v)
+                combo.addItem(v or _("Unspecified"), v)
             index = combo.findData(current)
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)

@@ -10,8 +10,10 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
                                QPushButton, QVBoxLayout, QWidget)
 
+from cxdesk.core.shop import ShopProfile
 from cxdesk.i18n import _
 from cxdesk.ui import settings
+from cxdesk.ui.shop_fields import ShopFields
 from cxdesk.ui.widgets.message_bar import MessageBar
 from cxdesk.ui.widgets.layouts import centered
 
@@ -60,6 +62,16 @@ class FirstRunPanel(QWidget):
             "survey results or your own Excel sheet. cxdesk reads it, finds how customers feel and what "
             "they talk about, and helps you decide what to improve."), card)
         text.setWordWrap(True)
+        # A new shop says what it sells first: the topics cxdesk looks for follow from it.
+        self.shop_box = QWidget(card)
+        shop_layout = QVBoxLayout(self.shop_box)
+        shop_layout.setContentsMargins(0, 4, 0, 4)
+        shop_title = QLabel(_("First, tell cxdesk about your shop:"), self.shop_box)
+        shop_title.setWordWrap(True)
+        self.shop_fields = ShopFields(self.shop_box)
+        shop_layout.addWidget(shop_title)
+        shop_layout.addWidget(self.shop_fields)
+        self.shop_fields.changed.connect(self._update_buttons)
         hint = QLabel(_("You can also drag an Excel or CSV file onto this window."), card)
         hint.setWordWrap(True)
         hint.setEnabled(False)
@@ -74,12 +86,30 @@ class FirstRunPanel(QWidget):
         buttons.addStretch(1)
         inner.addWidget(title)
         inner.addWidget(text)
+        inner.addWidget(self.shop_box)
         inner.addLayout(buttons)
         inner.addWidget(hint)
         outer.addLayout(centered(card, 3))
         outer.addStretch(3)
         self.import_button.clicked.connect(self.import_requested)
         self.demo_button.clicked.connect(self.demo_requested)
+        self.shop_box.hide()
+
+    def ask_for_shop(self, profile: ShopProfile | None) -> None:
+        """Show the shop questions (filled from `profile`) for a database whose owner has not
+        answered them yet; None hides them."""
+        self.shop_box.setVisible(profile is not None)
+        if profile is not None:
+            self.shop_fields.set_profile(profile)
+        self._update_buttons()
+
+    def asking_for_shop(self) -> bool:
+        return not self.shop_box.isHidden()
+
+    def _update_buttons(self) -> None:
+        ready = not self.asking_for_shop() or self.shop_fields.business() is not None
+        self.import_button.setEnabled(ready)
+        self.import_button.setToolTip("" if ready else _("Choose the kind of business first."))
 
 
 class LoadingPage(QWidget):
@@ -107,23 +137,48 @@ class ScreenErrorPage(QWidget):
 class SettingsDialog(QDialog):
     LANGUAGES = (("zh_CN", "简体中文"), ("en", "English"))
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, profile: ShopProfile | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Settings"))
+        self.setMinimumWidth(440)
+        self.profile = profile
         form = QFormLayout(self)
+        self.shop_fields = ShopFields(self)
+        self.shop_fields.setVisible(profile is not None)
+        if profile is not None:
+            self.shop_fields.show_logo(True)
+            self.shop_fields.set_profile(profile)
+            form.addRow(self.shop_fields)
+            business_note = QLabel(_("Another kind of business brings its own topics; the topics you made "
+                                     "yourself stay, and the feedback is analysed again in the background."), self)
+            business_note.setWordWrap(True)
+            business_note.setEnabled(False)
+            form.addRow(business_note)
         self.language_combo = QComboBox(self)
         for code, name in self.LANGUAGES:
             self.language_combo.addItem(name, code)
         current = settings.ui_language()
+        self.initial_language = current
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(current)))
         form.addRow(_("Language:"), self.language_combo)
-        note = QLabel(_("A new language applies the next time cxdesk starts."), self)
+        note = QLabel(_("A new language applies when cxdesk starts again; you can restart right away."), self)
         note.setWordWrap(True)
         form.addRow(note)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def language_changed(self) -> bool:
+        return self.language_combo.currentData() != self.initial_language
+
+    def shop_changed(self) -> bool:
+        """Whether the owner changed the kind of business or the shop name."""
+        if self.profile is None:
+            return False
+        return (self.shop_fields.business() != self.profile.business_type
+                or self.shop_fields.shop_name() != self.profile.shop_name
+                or self.shop_fields.logo_path != self.profile.logo)
 
     def accept(self) -> None:
         settings.set(settings.LANGUAGE, self.language_combo.currentData())

@@ -17,8 +17,13 @@ def ctx(qapp, tmp_path):
     from cxdesk.core.storage import open_db
     from cxdesk.ui.context import AppContext
 
+    from cxdesk.core.storage import set_setting
+
     path = tmp_path / "shop.db"
-    open_db(path).close()
+    db = open_db(path)
+    # The owner has answered the first-run question (tests of that question use a bare database).
+    set_setting(db, "business_type", "餐饮")   # only the answer: no topics are installed here
+    db.close()
     context = AppContext(path)
     yield context
     # Every task must have ended by the end of a test: a dangling worker would write into the next

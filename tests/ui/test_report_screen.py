@@ -44,7 +44,7 @@ def _pdf_text(path) -> tuple[int, str]:
 
 def test_lists_channels_and_actions(screen):
     channels = [screen.channel_combo.itemData(i) for i in range(screen.channel_combo.count())]
-    assert channels == ["", "大众点评", "美团"]
+    assert channels == [None, "大众点评", "美团", ""]   # "": 未指定
     a1, a2 = screen.info["actions"]
     assert screen.chosen_actions() == [a1]          # only the live action is ticked at first
     assert screen.action_list.count() == 2

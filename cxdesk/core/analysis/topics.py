@@ -55,6 +55,7 @@ _TEMPLATE_ALIASES = {
     "general": "通用", "restaurant": "餐饮", "food": "餐饮", "catering": "餐饮",
     "retail": "电商/零售", "ecommerce": "电商/零售", "e-commerce": "电商/零售", "shop": "电商/零售",
     "hotel": "酒店/民宿", "guesthouse": "酒店/民宿", "beauty": "美业/服务", "salon": "美业/服务",
+    "其他": "通用", "other": "通用",
     "电商": "电商/零售", "零售": "电商/零售", "酒店": "酒店/民宿", "民宿": "酒店/民宿", "美业": "美业/服务",
 }
 

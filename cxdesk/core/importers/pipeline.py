@@ -583,6 +583,7 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             counts["dups"] += len(batch) - added
             batch.clear()
 
+    default_channel = plan.channel or None   # for rows whose own channel cell is empty (or no such column)
     # The shop's reply to a review (merchant-centre exports), written once the rows are.
     reply_cols = (plan.roles.get("reply_text"), plan.roles.get("reply_time"), plan.roles.get("reply_status"))
     has_reply = any(i is not None for i in reply_cols)
@@ -621,11 +622,11 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
             id_key = f"id:{channel or ''}:{ext_id}"
             if anonymous and len(ids.anon_keys) < MAX_ANON_IDS:
                 ids.anon_keys.setdefault(id_key, ckey)   # numbered by its place in the file
-            id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
-                             author, ext_id, extra, id_key, ckey))
+            id_batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw,
+                             channel or default_channel, author, ext_id, extra, id_key, ckey))
         else:
-            batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw, channel,
-                          author, ext_id, extra, ckey))
+            batch.append((source_id, rownum, text, created, precision, time_raw, rating, rating_raw,
+                          channel or default_channel, author, ext_id, extra, ckey))
         if has_reply:
             reply = _reply_of(row, len(row), reply_cols, plan.reference_time, plan.day_first, plan.epoch1904)
             if reply is not None:

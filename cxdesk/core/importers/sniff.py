@@ -91,6 +91,7 @@ class ImportPlan:
     size: int = 0
     preview_values: list[list] = field(default_factory=list, repr=False, compare=False)
     quote_none: bool = False            # a CSV whose quotation marks are text (they do not pair up)
+    channel: str | None = None          # platform given to rows without a channel of their own
 
     @property
     def header_signature(self) -> str:
@@ -122,9 +123,13 @@ class ImportPlan:
                     target = new.columns.index(self.columns[idx])
                     roles = {r: i for r, i in roles.items() if i != target and r != role}
                     roles[role] = target
-            new = new.with_changes(roles=roles)
+            new = new.with_changes(roles=roles, channel=self.channel)
             rest = {k: v for k, v in changes.items() if k not in reread}
             return new.with_changes(**rest) if rest else new
+        if "channel" in changes:
+            from cxdesk.core.importers.channels import clean_channel
+
+            changes["channel"] = clean_channel(changes["channel"])
         if "roles" in changes:
             changes["roles"] = _validated_roles(changes["roles"], self.columns)
             # The rating scale and day/month order belong to the columns now chosen.
@@ -666,11 +671,15 @@ def sniff_file(path, *, encoding: str | None = None, sheet: str | None = None, h
     """Look at `path` and propose how to import it; raises `UnreadableFileError` with one sentence."""
     plan = _sniff(Path(path), encoding=encoding, sheet=sheet, header_row=header_row,
                   reference_time=reference_time, delimiter=delimiter)
+    from cxdesk.core.importers.channels import guess_channel, recall_channel
+
+    channel = guess_channel(plan.file_name, plan.columns)
     if db is not None:
         remembered = recall_mapping(db, plan)
         if remembered:
             plan = plan.with_changes(roles=remembered)
-    return plan
+        channel = recall_channel(db, plan.header_signature) or channel
+    return plan.with_changes(channel=channel)
 
 
 def _sniff(path: Path, *, encoding=None, sheet=None, header_row=None, reference_time=None, delimiter=None,
@@ -785,6 +794,8 @@ def describe_plan(plan: ImportPlan) -> list[str]:
     for role in ROLES:
         if role in plan.roles:
             lines.append(_("{role} ← column “{column}”").format(role=role_label(role), column=plan.columns[plan.roles[role]]))
+    if plan.channel:
+        lines.append(_("Channel of rows that name none: {channel}").format(channel=plan.channel))
     n = len(plan.warnings)
     if n:
         lines.append(ngettext("{n} warning", "{n} warnings", n).format(n=n))
@@ -803,8 +814,17 @@ def remember_mapping(db, plan: ImportPlan) -> None:
         db.execute(
             "INSERT INTO mappings(signature, mapping, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT(signature) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at",
-            [plan.header_signature, json.dumps(plan.mapping, ensure_ascii=False), now_text()],
+            [plan.header_signature, json.dumps(_remembered(plan), ensure_ascii=False), now_text()],
         )
+
+
+def _remembered(plan: ImportPlan) -> dict[str, str]:
+    from cxdesk.core.importers.channels import CHANNEL_KEY
+
+    out = dict(plan.mapping)
+    if plan.channel:
+        out[CHANNEL_KEY] = plan.channel
+    return out
 
 
 def recall_mapping(db, plan: ImportPlan) -> dict[str, int] | None:

@@ -10,7 +10,9 @@ from PySide6.QtCore import QDateTime, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QFileDialog, QGridLayout,
                                QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
+from cxdesk.core.errors import CxdeskError
 from cxdesk.core.importers import ImportPlan, preview_rows, sniff_file
+from cxdesk.core.importers.channels import CHANNELS, MAX_CHANNEL_LENGTH, UNSPECIFIED
 from cxdesk.i18n import _, ngettext
 from cxdesk.ui import settings, theme
 from cxdesk.ui.importing.labels import (COMMON_ENCODINGS, encoding_label, file_type_label, roles_by_column,
@@ -96,6 +98,22 @@ class PlanPageMixin:
         grid.addWidget(self.header_spin, 1, 1)
         grid.addWidget(self.reference_label, 1, 2)
         grid.addWidget(self.reference_edit, 1, 3)
+        # The platform the reviews came from, for rows whose file does not say; any name may be typed.
+        self.channel_label = QLabel(_("Platform:"), page)
+        self.channel_combo = QComboBox(page)
+        self.channel_combo.setEditable(True)
+        self.channel_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.channel_combo.lineEdit().setMaxLength(MAX_CHANNEL_LENGTH)
+        self.channel_combo.addItem(_("Unspecified"), "")
+        for name in CHANNELS:
+            self.channel_combo.addItem(name, name)
+        self.channel_combo.setToolTip(_("Where these reviews come from (美团, 淘宝, 门店, …). Rows whose file names "
+                                        "a channel keep their own; the choice is remembered for files with "
+                                        "the same columns."))
+        self.channel_combo.setMinimumWidth(200)
+        grid.addWidget(self.channel_label, 2, 0)
+        grid.addWidget(self.channel_combo, 2, 1)
+        self.channel_combo.editTextChanged.connect(self._on_channel_edited)
         self.encoding_combo.setMinimumWidth(240)
         self.sheet_combo.setMinimumWidth(200)
         self.header_spin.setMinimumWidth(90)
@@ -264,6 +282,8 @@ class PlanPageMixin:
                                                       reference.hour, reference.minute, reference.second))
             self.reference_edit.blockSignals(False)
 
+        self.set_channel_text(plan.channel or "")
+
         warnings = [str(w) for w in (plan.warnings or [])]
         self.warnings_label.setText("\n".join("⚠ " + w for w in warnings))
         self.warnings_label.setVisible(bool(warnings))
@@ -279,6 +299,29 @@ class PlanPageMixin:
     def _update_rows_hint(self, n: int) -> None:
         self.rows_hint.setText(ngettext("Preview of the first {n} data row", "Preview of the first {n} data rows",
                                         n).format(n=n))
+
+    def set_channel_text(self, name: str) -> None:
+        index = self.channel_combo.findData(name)
+        if index >= 0:
+            self.channel_combo.setCurrentIndex(index)
+        else:
+            self.channel_combo.setEditText(name)
+
+    def _on_channel_edited(self, _text: str = "") -> None:
+        # Kept in the plan, so reading the file again (another sheet, header row) keeps the choice.
+        if self.plan is not None:
+            try:
+                self.plan = self.plan.with_changes(channel=self.chosen_channel())
+            except CxdeskError:
+                pass   # said when the import starts
+
+    def chosen_channel(self) -> str:
+        """The platform as chosen or typed ("" = unspecified)."""
+        text = self.channel_combo.currentText().strip()
+        index = self.channel_combo.findText(text)
+        if index >= 0:
+            return self.channel_combo.itemData(index) or ""
+        return "" if text == UNSPECIFIED else text
 
     def _update_import_enabled(self, *, quiet: bool = False) -> None:
         has_text = self.plan is not None and "text" in self.plan.roles

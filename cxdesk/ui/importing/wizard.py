@@ -13,6 +13,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QDialog, QStackedWidget, QVBoxLayout, QWidget
 
 from cxdesk.core.changes import Changes
+from cxdesk.core.errors import CxdeskError
 from cxdesk.core.importers import ImportResult, import_file, remember_mapping
 from cxdesk.i18n import _
 from cxdesk.ui import settings
@@ -82,7 +83,12 @@ class ImportWizard(PlanPageMixin, ReportPageMixin, QDialog):
             self._update_import_enabled()
             return None
         settings.set(settings.IMPORT_ANALYZE_AFTER, self.analyze_check.isChecked())
-        plan = self.plan
+        try:
+            plan = self.plan.with_changes(channel=self.chosen_channel())
+        except CxdeskError as exc:
+            self.message_bar.show_error(str(exc))
+            return None
+        self.plan = plan
 
         def work(db, progress):
             result = import_file(db, plan, _final_step_not_cancellable(progress))
