@@ -20,7 +20,7 @@ import json
 import re
 import statistics
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 
 from cxdesk.core import storage
@@ -705,7 +705,7 @@ def notify_list(db, action_id: int, window_days: int = 28) -> list[Notice]:  # 2
     from cxdesk.core.actions import get_action
 
     action = get_action(db, action_id)
-    if action.live_date is None:
+    if action.live_date is None or action.status not in ("live", "evaluated") or action.live_date > date.today():
         raise InvalidValueError(
             _("Action {id} has not gone live yet, so there is no “before” to look back on. Set its go-live date first.").format(
                 id=action.id))

@@ -167,7 +167,12 @@ class Database(sqlite_utils.Database):
 
 def begin_immediate(conn: sqlite3.Connection, *, wait_s: float | None = None) -> None:
     """`BEGIN IMMEDIATE`, retried while another connection holds the write lock (up to `wait_s`)."""
-    deadline = time.monotonic() + (WRITE_WAIT_S if wait_s is None else wait_s)
+    if wait_s is None:
+        # A connection whose busy timeout was lowered on purpose (a caller that must not wait) is
+        # taken at its word; otherwise wait as long as another import may take.
+        busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        wait_s = WRITE_WAIT_S if busy_ms >= BUSY_TIMEOUT_MS else busy_ms / 1000
+    deadline = time.monotonic() + wait_s
     while True:
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -853,6 +858,10 @@ def restore_backup(db_path: Path, backup: Path) -> RestoreResult:
     try:
         if db_path.exists():
             kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+            n = 1
+            while kept.exists():   # two restores in one second: never overwrite the copy kept first
+                n += 1
+                kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}-{n}")
             os.replace(db_path, kept)
             for suffix in ("-wal", "-shm", "-journal"):
                 side = db_path.with_name(db_path.name + suffix)

@@ -189,6 +189,10 @@ def test_notify_lists_only_before_window_complainers(db, tmp_path):
     aid = create_action(db, title="加了一位厨师，上菜更快", topics=["上菜速度"])
     with pytest.raises(InvalidValueError):
         cases.notify_list(db, aid)
+    # A go-live date alone, still planned (or in the future), is not a fix to tell anyone about.
+    planned = create_action(db, title="以后再说", topics=["上菜速度"], live_date=live, status="todo")
+    with pytest.raises(InvalidValueError):
+        cases.notify_list(db, planned)
     move_action(db, aid, "live", date=live)
     found = cases.notify_list(db, aid)
     # 前客 complained twice on 美团 (told once, about the latest) and once on 饿了么.

@@ -723,3 +723,18 @@ def test_a_log_that_cannot_be_written_prints_no_traceback(tmp_path, capsys):
         logger.removeHandler(handler)
     err = capsys.readouterr().err
     assert "Logging error" not in err and "Traceback" not in err
+
+
+def test_two_restores_in_one_second_keep_both_files_aside(tmp_path):
+    """The copy kept aside by a restore is never overwritten by the next one, however soon it comes."""
+    db_path = make_shop(tmp_path / "shop.db", 200)
+    db = storage.open_db(db_path)
+    good = storage.make_backup(db, reason="manual")
+    db.close()
+    original = db_path.read_bytes()
+    first = storage.restore_backup(db_path, good)
+    second = storage.restore_backup(db_path, good)
+    kept = sorted(tmp_path.glob("shop.db.before-restore-*[0-9]"))
+    assert len(kept) == 2, kept
+    assert original in [p.read_bytes() for p in kept]
+    assert first is not None and second is not None

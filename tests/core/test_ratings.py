@@ -50,3 +50,14 @@ def test_content_detection():
     assert not looks_like_rating([0, 1, 0, 1])          # a 0/1 label
     assert not looks_like_rating([12, 40, 3])           # quantities
     assert not looks_like_rating(["很好", "质量不错的东西", "物流慢"])
+
+
+def test_one_stray_value_does_not_change_the_scale():
+    from cxdesk.core.importers.ratings import detect_scale
+
+    stars = [5, 4, 5, 3, 1, 2, 5, 4, 4, 5, 3, 5, 2, 1, 5]
+    assert detect_scale(stars + ["11"]) == "5"             # a typo among stars stays on the 1–5 scale
+    assert detect_scale(stars + [11, 12]) == "100"              # two in sixteen are no strays
+    assert detect_scale([9, 10, 8, 7, 10, 9, 6, 10, 3, 9]) == "10"
+    assert detect_scale([80, 95, 100, 60, 70]) == "100"
+    assert detect_scale([1, 7]) == "10"                     # too few numbers to call 7 a stray

@@ -120,8 +120,13 @@ def parse_rating(value, scale: str = "5") -> ParsedRating | None:
 
 
 def detect_scale(values) -> str:
-    """The scale of bare numbers in a column: 1–5, 1–10 or 0–100, from the largest value seen."""
-    top = None
+    """The scale of bare numbers in a column: 1–5, 1–10 or 0–100.
+
+    The smallest scale that holds every value, except that in a column of ten or more numbers one stray
+    value in fifty (a typo such as 11 among stars) does not change the scale: it is read as out of scale
+    and left unrated instead of turning every 5 into 1.2 stars.
+    """
+    numbers: list[float] = []
     for v in values:
         if isinstance(v, bool) or v is None:
             continue
@@ -134,11 +139,11 @@ def detect_scale(values) -> str:
                 continue
             number = float(m.group(1))
         if number == number:
-            top = number if top is None else max(top, number)
-    if top is None or top <= 5:
-        return "5"
-    if top <= 10:
-        return "10"
+            numbers.append(number)
+    strays = max(1, len(numbers) // 50) if len(numbers) >= 10 else 0
+    for scale, top in (("5", 5), ("10", 10)):
+        if sum(1 for x in numbers if x > top) <= strays:
+            return scale
     return "100"
 
 
