@@ -422,8 +422,21 @@ def sync_platform_replies(db, *, now: datetime | None = None) -> int:
         "SELECT c.id, r.text, r.replied_at, r.status FROM cases c JOIN feedback_replies r ON r.feedback_id = c.feedback_id "
         "WHERE c.status = 'open' AND c.first_reply_at IS NULL").fetchall()
     done = [(cid, text, at) for cid, text, at, status in rows if platform_replied(text, at, status)]
+    # Cases the owner marked by hand keep their status, but an earlier reply on the platform is the
+    # first reply (the response figures count from it) and its text is the reply when none was noted.
+    worked = [(cid, text, at) for cid, text, at, status, first, reply in db.execute(
+        "SELECT c.id, r.text, r.replied_at, r.status, c.first_reply_at, c.reply FROM cases c "
+        "JOIN feedback_replies r ON r.feedback_id = c.feedback_id WHERE c.status != 'open'").fetchall()
+        if platform_replied(text, at, status)
+        and ((at and (first is None or at < first)) or (text and not reply))]
+    if worked:
+        with db.atomic():
+            for cid, text, at in worked:
+                db.execute("UPDATE cases SET reply = coalesce(reply, ?), "
+                           "first_reply_at = CASE WHEN ? IS NOT NULL AND (first_reply_at IS NULL OR ? < first_reply_at) "
+                           "THEN ? ELSE first_reply_at END, updated_at = ? WHERE id = ?", [text, at, at, at, stamp, cid])
     if not done:
-        return 0
+        return len(worked)
     with db.atomic():
         for cid, text, at in done:
             when = at or stamp
@@ -431,7 +444,7 @@ def sync_platform_replies(db, *, now: datetime | None = None) -> int:
                        "updated_at = ? WHERE id = ?", [text, when, stamp, cid])
             db.execute("INSERT INTO case_history(case_id, at, field, old_value, new_value) VALUES (?,?,?,?,?)",
                        [cid, when, "status", "open", "replied"])
-    return len(done)
+    return len(done) + len(worked)
 
 
 def open_cases(db, *, now: datetime | None = None) -> OpenResult:

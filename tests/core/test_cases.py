@@ -250,6 +250,22 @@ def test_platform_replies_mark_cases_replied_and_a_later_export_updates_them(db,
     assert cases.case_stats(db).total == 2
 
 
+def test_a_platform_reply_imported_after_a_case_was_set_by_hand_is_its_first_reply(db, tmp_path):
+    header = ["评价ID", "用户", "评分", "内容", "评价时间", "渠道", "回复状态", "商家回复", "回复时间"]
+    rows = [["H1", "张先生", "1", "菜凉了", ago(hours=30), "美团", "未回复", "", ""]]
+    import_file(db, sniff_file(write_csv(tmp_path / "a.csv", header=header, rows=rows)))
+    analyze(db)
+    (case,) = cases.list_cases(db)
+    cases.update_case(db, case.id, status="contacted")
+    rows[0][6:] = ["已回复", "抱歉，已换保温袋", ago(hours=25)]
+    import_file(db, sniff_file(write_csv(tmp_path / "b.csv", header=header, rows=rows)))
+    analyze(db)
+    detail = cases.get_case(db, case.id).case
+    assert detail.status == "contacted"                          # the owner's status stands
+    assert detail.reply == "抱歉，已换保温袋" and detail.first_reply_at == ago(hours=25) + ":00"
+    assert cases.case_stats(db).median_reply_hours == 5.0
+
+
 def test_low_ratings_open_cases_before_analysis_and_unrated_ones_wait(db, tmp_path):
     rows = [["W1", "甲", "1", "上菜太慢了", ago(hours=3), "美团"], ["W2", "乙", "", "太难吃了，服务也很差", ago(hours=3), "美团"]]
     import_file(db, sniff_file(write_csv(tmp_path / "w.csv", header=HEADER, rows=rows)))
