@@ -294,12 +294,37 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
+def _after_import(db, plan, result, progress, no_analyze: bool):
+    """Search index and analysis of the committed rows: (analysis, unfinished sentence or None).
+
+    The rows are committed already. What follows catches up on the next import or `cxdesk analyze`;
+    a failure here (disk full, cancelled) must not read as a failed import.
+    """
+    from cxdesk.core.importers import remember_mapping
+
+    analysis = None
+    try:
+        if not result.already_imported:
+            remember_mapping(db, plan)
+        from cxdesk.core import search
+
+        search.catch_up(db, progress)   # the new rows join the search index (analysis would do it too)
+        if not no_analyze and (result.imported or result.updated):
+            from cxdesk.core.analysis import analyze
+
+            analysis = analyze(db, progress)
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the import itself succeeded
+        log.warning("follow-up after import %s failed", result.source_id, exc_info=True)
+        return analysis, _after_import_failure(result, exc)
+    return analysis, None
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from datetime import datetime
     from pathlib import Path
 
     from cxdesk.core.errors import InvalidValueError
-    from cxdesk.core.importers import describe_plan, import_file, remember_mapping, sniff_file
+    from cxdesk.core.importers import describe_plan, import_file, sniff_file
     from cxdesk.core.progress import no_progress
 
     reference = None
@@ -326,24 +351,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         plan = plan.with_changes(channel=args.channel)
     progress = (None if args.json else _terminal_progress()) or no_progress
     result = import_file(db, plan, progress, dry_run=args.dry_run)
-    # The rows are committed now. What follows (search index, analysis) catches up on the next
-    # import or `cxdesk analyze`; a failure there (disk full, cancelled) must not read as a failed import.
-    analysis = None
-    unfinished = None
-    if not args.dry_run:
-        try:
-            if not result.already_imported:
-                remember_mapping(db, plan)
-            from cxdesk.core import search
-
-            search.catch_up(db, progress)   # the new rows join the search index (analysis would do it too)
-            if not args.no_analyze and (result.imported or result.updated):
-                from cxdesk.core.analysis import analyze
-
-                analysis = analyze(db, progress)
-        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the import itself succeeded
-            log.warning("follow-up after import %s failed", result.source_id, exc_info=True)
-            unfinished = _after_import_failure(result, exc)
+    analysis, unfinished = (None, None) if args.dry_run else _after_import(db, plan, result, progress, args.no_analyze)
     if args.json:
         out = result.to_json()
         out.update(delimiter=plan.delimiter, columns=plan.columns, reference_time=plan.reference_time.isoformat(sep=" "),

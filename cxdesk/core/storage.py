@@ -167,18 +167,20 @@ class Database(sqlite_utils.Database):
 
 def begin_immediate(conn: sqlite3.Connection, *, wait_s: float | None = None) -> None:
     """`BEGIN IMMEDIATE`, retried while another connection holds the write lock (up to `wait_s`)."""
-    if wait_s is None:
-        # A connection whose busy timeout was lowered on purpose (a caller that must not wait) is
-        # taken at its word; otherwise wait as long as another import may take.
-        busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        wait_s = WRITE_WAIT_S if busy_ms >= BUSY_TIMEOUT_MS else busy_ms / 1000
-    deadline = time.monotonic() + wait_s
+    deadline = None if wait_s is None else time.monotonic() + wait_s
     while True:
         try:
             conn.execute("BEGIN IMMEDIATE")
             return
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or time.monotonic() >= deadline:
+            if not _is_busy(exc):
+                raise
+            if deadline is None:
+                # A connection whose busy timeout was lowered on purpose (a caller that must not
+                # wait) is taken at its word; otherwise wait as long as another import may take.
+                busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+                deadline = time.monotonic() + (WRITE_WAIT_S if busy_ms >= BUSY_TIMEOUT_MS else busy_ms / 1000)
+            if time.monotonic() >= deadline:
                 raise
             time.sleep(0.05)
 

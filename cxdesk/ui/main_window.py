@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QFontMetrics, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QDialog, QFrame, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QFrame, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from cxdesk.core.feedback import has_feedback
@@ -24,10 +24,11 @@ from cxdesk.ui.database_menu import DatabaseMenuMixin
 from cxdesk.ui.import_entry import ImportEntryMixin
 from cxdesk.ui.preload import ModuleLoader
 from cxdesk.ui.screens import SCREENS
+from cxdesk.ui.shop_settings import ShopSettingsMixin
 from cxdesk.ui.status_bar import StatusBarMixin
 from cxdesk.ui.widgets.elide import guard_widget_tree
 from cxdesk.ui.widgets.message_bar import MessageBar
-from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, SettingsDialog, app_icon
+from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, app_icon
 
 log = logging.getLogger("cxdesk.ui.main_window")
 
@@ -37,7 +38,7 @@ STACK_MIN_WIDTH = 480   # px; the window then fits 1366×768 at 125 % (1093 px) 
 # The window
 
 
-class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEntryMixin, QMainWindow):
+class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEntryMixin, ShopSettingsMixin, QMainWindow):
     status_refreshed = Signal(int, int)   # rows, rows waiting for analysis
     screen_shown = Signal(str)            # key of the screen now visible
     wizard_opened = Signal(object)        # the ImportWizard
@@ -272,56 +273,6 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
             log.warning("cannot read the database settings: %s", exc)
             return False
 
-    def _shop_to_ask(self):
-        """The shop profile when this database's owner has not said what the business is, else None."""
-        from cxdesk.core.shop import needs_setup, shop_profile
-
-        try:
-            db = self.ctx.read_db()
-            return shop_profile(db) if needs_setup(db) else None
-        except Exception as exc:  # noqa: BLE001 - the empty-state check already reports an unreadable database
-            log.warning("cannot read the shop settings: %s", exc)
-            return None
-
-    def first_run_shop_saved(self) -> bool:
-        """Before the first import into a new database: store the answers of the first-run panel.
-        False (with a sentence in the message bar) while the kind of business is not chosen."""
-        if not self.welcome.asking_for_shop():
-            return True
-        business = self.welcome.shop_fields.business()
-        if business is None:
-            self.message_bar.show_warning(_("First choose the kind of business on the welcome page, "
-                                            "so cxdesk looks for the right topics."))
-            return False
-        self.save_shop(business, self.welcome.shop_fields.shop_name(), reanalyse=False)
-        self.welcome.ask_for_shop(None)
-        return True
-
-    def save_shop(self, business: str | None, name: str, *, reanalyse: bool = True, logo: str | None = None):
-        """Store the kind of business and the shop name (off the GUI thread; the single writer runs
-        it before any import started after it); re-analyses the feedback when the topics changed."""
-        from cxdesk.core.changes import NOTHING
-        from cxdesk.core.shop import set_business_type, set_logo, set_shop_name
-
-        def work(db, _progress):
-            changes = set_shop_name(db, name)
-            if logo is not None:
-                changes = changes | set_logo(db, logo)
-            if business is not None:
-                changes = changes | set_business_type(db, business)
-            return changes
-
-        task = self.ctx.run_task(work, title=_("Saving the shop settings"))
-
-        def done(changes) -> None:
-            self.ctx.notify(changes or NOTHING)
-            if reanalyse and changes is not None and changes.topics and not self._database_is_empty():
-                self.run_analysis()
-
-        task.signals.finished.connect(done)
-        task.signals.failed.connect(self.message_bar.show_error)
-        return task
-
     def _database_is_empty(self) -> bool:
         try:
             return not has_feedback(self.ctx.read_db())
@@ -398,45 +349,6 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self._forward_once("board", self.ctx.create_action_requested, prefill)
 
     # ------------------------------------------------------------------ settings, about, log
-
-    def open_settings(self) -> None:
-        from cxdesk.core.shop import shop_profile
-
-        try:
-            profile = shop_profile(self.ctx.read_db())
-        except Exception as exc:  # noqa: BLE001 - the language can still be set
-            log.warning("cannot read the shop settings: %s", exc)
-            profile = None
-        dialog = SettingsDialog(self, profile)
-        self.settings_dialog = dialog
-        if dialog.exec() == QDialog.Accepted:
-            self.apply_settings(dialog)
-
-    def apply_settings(self, dialog: SettingsDialog) -> None:
-        if dialog.shop_changed():
-            self.save_shop(dialog.shop_fields.business(), dialog.shop_fields.shop_name(),
-                           logo=dialog.shop_fields.logo_path)
-            if self.welcome.asking_for_shop() and dialog.shop_fields.business() is not None:
-                self.welcome.ask_for_shop(None)
-        if not dialog.language_changed():
-            self.statusBar().showMessage(_("Saved."), 6000)
-        elif self.ask_restart():
-            self.restart_requested = True   # run_app starts cxdesk again once this window has let go
-            if not self.close():
-                self.restart_requested = False
-        else:
-            self.statusBar().showMessage(_("Saved. The new language applies after a restart."), 8000)
-
-    def ask_restart(self) -> bool:
-        """Offer to start cxdesk again in the new language; True when the owner says so."""
-        box = QMessageBox(QMessageBox.Question, _("Language"),
-                          _("The new language applies when cxdesk starts again. Restart now?"),
-                          QMessageBox.NoButton, self)
-        restart = box.addButton(_("Restart"), QMessageBox.AcceptRole)
-        box.addButton(_("Later"), QMessageBox.RejectRole)
-        box.setDefaultButton(restart)
-        box.exec()
-        return box.clickedButton() is restart
 
     def open_about(self) -> None:
         from cxdesk.ui.about import AboutDialog
