@@ -295,16 +295,18 @@ def _short(words: str, limit: int = 24) -> str:
 
 
 def complaint_words(text: str, synonyms_by_topic: dict[str, tuple[str, ...]], topics: tuple[str, ...]) -> dict[str, str]:
-    """topic -> the clause of `text` that names it (the first one), for the draft and the highlight."""
+    """topic -> the clause of `text` that names it, for the draft and the highlight: the first one that
+    complains ("外卖送得太慢了", not the neutral "点了外卖" before it), else the first that names it."""
+    from cxdesk.core.analysis.clauses import score_clause
+    from cxdesk.core.analysis.sentiment import normalize_text
+
     clauses = _clauses(text)
     out: dict[str, str] = {}
     for topic in topics:
         words = tuple(w for w in synonyms_by_topic.get(topic, ()) if w) + (topic,)
-        for clause in clauses:
-            low = clause.lower()
-            if any(w.lower() in low for w in words):
-                out[topic] = clause
-                break
+        naming = [c for c in clauses if any(w.lower() in c.lower() for w in words)]
+        if naming:
+            out[topic] = next((c for c in naming if score_clause(normalize_text(c)).label == "negative"), naming[0])
     return out
 
 

@@ -275,3 +275,12 @@ def test_low_ratings_open_cases_before_analysis_and_unrated_ones_wait(db, tmp_pa
     analyze(db)
     assert sorted(c.author for c in cases.list_cases(db)) == ["乙", "甲"]
     assert cases.case_stats(db).total == 2
+
+
+def test_the_draft_quotes_the_clause_that_complains_not_the_first_that_names_the_topic():
+    found = cases.complaint_words("点了外卖，口味变了，外卖送得太慢了，包装很严实。",
+                                  {"外卖配送": ("外卖", "送餐"), "味道": ("口味", "好吃")}, ("外卖配送", "味道"))
+    assert found == {"外卖配送": "外卖送得太慢了", "味道": "口味变了"}
+    draft = cases.make_draft("点了外卖，口味变了，外卖送得太慢了，包装很严实。", "老陈", ("外卖配送",),
+                             synonyms={"外卖配送": ("外卖",)})
+    assert "外卖送得太慢了" in draft and "“点了外卖”" not in draft
