@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     for key in window.screen_keys():
         window.show_screen(key)
         _settle(app, ctx)
+        _settle(app, ctx, quiet_ms=1500)   # a screen may start its detail task after a short delay
         save(window, f"screen-{key}")
 
     # 3. The import wizard: the preview with role choosers, then the report.
