@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
 
+from cxdesk.core.analysis.text import sentence_units
+
 MODEL_ID = "en-wordlr-2"
 HASH_BITS = 18
 NEGATION_SCOPE = 3
@@ -268,16 +270,7 @@ def logits(texts: Sequence[str], vader, *, split: bool = True, model: Model | No
     import numpy as np
 
     model = model or load_model()
-    units: list[str] = []
-    owner: list[int] = []
-    for i, text in enumerate(texts):
-        parts = split_sentences(text) if split else []
-        if len(parts) > 1:
-            units.extend(parts)
-            owner.extend([i] * len(parts))
-        else:
-            units.append(text)
-            owner.append(i)
+    units, owner = sentence_units(texts, lambda text: split_sentences(text) if split else [])
     z_units, words = sentence_logits(units, vader, model, gate=gate)
     if len(units) == len(texts):
         return z_units

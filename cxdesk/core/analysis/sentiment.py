@@ -41,6 +41,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from cxdesk.core.analysis.text import sentence_units
+
 # The Chinese model file and its features (in model.json; shop adapters are tied to it).
 ZH_MODEL = "zh-ngram-2"
 # How Latin-script rows are scored (the English model's id; it uses VADER 3.3.2's scores).
@@ -422,16 +424,8 @@ def _zh_logits(normalized: list[str], split_long: bool, adapter: Adapter | None)
     """Calibrated logits of normalised Chinese texts (long ones by sentence)."""
     np = _np()
     model = _load_model()
-    units: list[str] = []
-    owner: list[int] = []
-    for i, text in enumerate(normalized):
-        parts = split_sentences(text) if split_long and len(text) > LONG_TEXT else []
-        if len(parts) > 1:
-            units.extend(parts)
-            owner.extend([i] * len(parts))
-        else:
-            units.append(text)
-            owner.append(i)
+    units, owner = sentence_units(
+        normalized, lambda text: split_sentences(text) if split_long and len(text) > LONG_TEXT else [])
     raw, counts = _linear(units, model.weights, model.bias, model.bits)
     z_units = model.platt_a * raw + model.platt_b
     if len(units) == len(normalized):

@@ -75,3 +75,19 @@ def detect_lang(text: str | None) -> str:
 
 
 __all__ = ["clean_text", "to_simplified", "has_traditional", "normalize", "detect_lang"]
+
+
+def sentence_units(texts, split) -> tuple[list[str], list[int]]:
+    """Texts cut into the units a model scores: the parts `split(text)` returns when there are two or
+    more, else the whole text; with, for each unit, the index of the text it came from."""
+    units: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        parts = split(text)
+        if len(parts) > 1:
+            units.extend(parts)
+            owner.extend([i] * len(parts))
+        else:
+            units.append(text)
+            owner.append(i)
+    return units, owner
