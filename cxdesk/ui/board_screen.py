@@ -425,7 +425,7 @@ class MoveCommand(_BoardCommand):
         self.position = position
 
     def redo(self) -> None:
-        from cxdesk.core.actions import move_action
+        from cxdesk.core.board import move_action
 
         aid, status, pos = self.before.id, self.status, self.position
         self.board._write(lambda db, p: move_action(db, aid, status, position=pos), select=aid)
@@ -638,7 +638,7 @@ class BoardScreen(QWidget):
         owner = self.owner_filter.currentData() or None
 
         def run(db, progress):
-            from cxdesk.core.evaluation import board_data
+            from cxdesk.core.board import board_data
 
             return board_data(db, topic=topic, owner=owner)
 
@@ -820,7 +820,7 @@ class BoardScreen(QWidget):
         prefill = dict(prefill or {})
         if "search" in prefill or (prefill.get("feedback_ids") and not prefill.get("topics")):
             # Rows from the feedback screen: propose the topics they share and the search word.
-            from cxdesk.core.actions import propose_action
+            from cxdesk.core.action_proposal import propose_action
 
             proposal = propose_action(self.ctx.read_db(), prefill.get("feedback_ids") or (),
                                       prefill.pop("search", "") or "")

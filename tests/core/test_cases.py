@@ -173,7 +173,8 @@ def test_owner_edits_a_reply_template(db, tmp_path):
 
 
 def test_notify_lists_only_before_window_complainers(db, tmp_path):
-    from cxdesk.core.actions import create_action, move_action
+    from cxdesk.core.actions import create_action
+    from cxdesk.core.board import move_action
 
     live = (NOW - timedelta(days=10)).date()
     rows = [
