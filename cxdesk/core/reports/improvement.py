@@ -476,7 +476,7 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
     instead of the latest saved evaluation's.
     """
     from cxdesk.core import actions as actions_core
-    from cxdesk.core import cases, evaluation
+    from cxdesk.core import case_notify, evaluation
 
     ids = [int(i) for i in action_ids]
     if not ids:
@@ -525,7 +525,7 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
             result=_result_words(action, verdict, subject, before, after, relative),
             owner_note=res.get("sentence", ""), next_step=res.get("next_step", ""),
             customers_told=(customers_told[action.id] if customers_told is not None and action.id in customers_told
-                            else cases.notified_count(db, action.id) or None),
+                            else case_notify.notified_count(db, action.id) or None),
         ))
     name = shop_name if shop_name is not None else (get_setting(db, SHOP_NAME_KEY, "") or "")
     colour = colour if colour is not None else (get_setting(db, COLOUR_KEY, "") or DEFAULT_COLOUR)
