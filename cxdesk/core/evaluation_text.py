@@ -167,3 +167,54 @@ def detail_lines(ev: Evaluation) -> list[str]:
         lines.append(_("Taking out the change in other feedback, {subject} changed {change} (with 95% confidence between {low} and {high}).").format(
             subject=subject, change=format_relative(ev.did.relative), low=format_relative(lo), high=format_relative(hi)))
     return lines
+
+
+def comparison_rows(ev: Evaluation) -> list[tuple[str, str, str, str]]:
+    """The before/after table: (row name, before, after, change) as the owner reads them; the metric's row
+    is the second one."""
+    b, a = ev.before, ev.after
+    has_after = a.total > 0
+
+    def num(v):
+        return "–" if v is None else f"{v:.2f}"
+
+    def rate(value, n):
+        return format_pct(value) if n else "–"
+
+    def delta(x, y, fmt):
+        return "–" if x is None or y is None or not has_after else fmt(y - x)
+
+    def count_change(x, y):
+        return f"{y - x:+d}".replace("-", "−") if has_after else "–"
+
+    def points(v):
+        return _("{pp} points").format(pp=format_pp(v))
+
+    def after_count(n):
+        return str(n) if has_after else "–"
+
+    after_dates = f"{a.start.month}/{a.start.day}–{a.end.month}/{a.end.day}"
+    if ev.reason == "after_window_incomplete":
+        after_dates += " " + _("(running)")
+    metric_change = "–"
+    if ev.comparable:
+        metric_change = points(ev.difference)
+        if ev.relative_change is not None:
+            metric_change += f"（{format_relative(ev.relative_change)}）"
+    return [
+        (_("Dates"), f"{b.start.month}/{b.start.day}–{b.end.month}/{b.end.day}", after_dates, ""),
+        (ev.metric, rate(b.negative_rate, b.total), rate(a.negative_rate, a.total), metric_change),
+        (_("All feedback"), str(b.total), after_count(a.total), count_change(b.total, a.total)),
+        (_("Negative mentions"), str(b.topic_negative), after_count(a.topic_negative),
+         count_change(b.topic_negative, a.topic_negative)),
+        (_("Mention the topic"), str(b.topic_mentions), after_count(a.topic_mentions),
+         count_change(b.topic_mentions, a.topic_mentions)),
+        (_("Negative share within the topic"), format_pct(b.topic_negative_share),
+         format_pct(a.topic_negative_share) if has_after else "–",
+         delta(b.topic_negative_share, a.topic_negative_share, points)),
+        (_("Mean rating"), num(b.mean_rating), num(a.mean_rating) if has_after else "–",
+         delta(b.mean_rating, a.mean_rating, lambda v: f"{v:+.2f}".replace("-", "−"))),
+        (_("Other feedback: negative share"), rate(b.control_rate, b.control_total),
+         rate(a.control_rate, a.control_total),
+         points(ev.control_difference) if b.control_total and a.control_total else "–"),
+    ]
