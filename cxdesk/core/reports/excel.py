@@ -261,6 +261,20 @@ def _write_cases(book: _Book, db, now: datetime) -> str:
 # The workbook
 
 
+def _write_section(section: str, book: _Book, db, flt: FeedbackFilter, granularity: str, now: datetime) -> str:
+    if section == "overview":
+        return _write_overview(book, db, flt, granularity, now)
+    if section == "trend":
+        return write_trend(book, db, flt, granularity, _(SECTION_NAMES["trend"]))
+    if section == "topics":
+        return _write_topics(book, db, flt)
+    if section == "actions":
+        return _write_actions(book, db)
+    if section == "alerts":
+        return _write_alerts(book, db, flt)
+    return _write_cases(book, db, now)
+
+
 def build_summary(db, path: Path | str, flt: FeedbackFilter | None = None, *,
                   sections: Iterable[str] = SECTIONS, granularity: str = "week",
                   progress: Progress = no_progress, now: datetime | None = None) -> ReportResult:
@@ -303,18 +317,7 @@ def build_summary(db, path: Path | str, flt: FeedbackFilter | None = None, *,
     try:
         for i, section in enumerate(small):
             progress(int(i * (100 - detail_share) / max(len(small), 1)), 100, _("Preparing the summary"))
-            if section == "overview":
-                names.append(_write_overview(book, db, flt, granularity, now))
-            elif section == "trend":
-                names.append(write_trend(book, db, flt, granularity, _(SECTION_NAMES["trend"])))
-            elif section == "topics":
-                names.append(_write_topics(book, db, flt))
-            elif section == "actions":
-                names.append(_write_actions(book, db))
-            elif section == "alerts":
-                names.append(_write_alerts(book, db, flt))
-            elif section == "cases":
-                names.append(_write_cases(book, db, now))
+            names.append(_write_section(section, book, db, flt, granularity, now))
         if "details" in chosen:
             detail_names, detail_rows = _write_details(book, db, flt, sub_progress(progress, 100 - detail_share, 99))
             names.extend(detail_names)

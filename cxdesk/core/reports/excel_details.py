@@ -141,6 +141,16 @@ def _splice_spools(path: Path, spools: list[_RowSpool]) -> None:
             out_path.unlink()
 
 
+def _detail_cursors(db, where: str, params) -> tuple:
+    """Dated rows in time order, then undated ones: two index scans, no sort of a million rows.
+    Topics joined by SQLite's own JSON functions; anything that is not a JSON list is shown as stored."""
+    select = ("SELECT f.created_at, f.channel, f.rating, f.label, CASE WHEN json_valid(f.topics) "
+              "AND json_type(f.topics) = 'array' THEN (SELECT group_concat(value, '、') FROM json_each(f.topics)) "
+              "ELSE f.topics END, f.text FROM feedback f ")
+    return (db.execute(f"{select} WHERE {where} AND f.created_at IS NOT NULL ORDER BY f.created_at, f.id", params),
+            db.execute(f"{select} WHERE {where} AND f.created_at IS NULL ORDER BY f.id", params))
+
+
 def _write_details(book: _Book, db, flt: FeedbackFilter, progress: Progress) -> tuple[list[str], int]:
     """Stream the feedback rows; more rows than a sheet holds continue on “明细 (2)”, …"""
     max_rows = MAX_SHEET_ROWS - 1
@@ -162,15 +172,7 @@ def _write_details(book: _Book, db, flt: FeedbackFilter, progress: Progress) -> 
     step = 2000
     message = _("Writing feedback rows")
     progress(0, max(total, 1), message)
-    # Dated rows in time order, then undated ones: two index scans, no sort of a million rows.
-    # Topics joined by SQLite's own JSON functions; anything that is not a JSON list is shown as stored.
-    select = ("SELECT f.created_at, f.channel, f.rating, f.label, CASE WHEN json_valid(f.topics) "
-              "AND json_type(f.topics) = 'array' THEN (SELECT group_concat(value, '、') FROM json_each(f.topics)) "
-              "ELSE f.topics END, f.text FROM feedback f ")
-    cursors = (
-        db.execute(f"{select} WHERE {where} AND f.created_at IS NOT NULL ORDER BY f.created_at, f.id", params),
-        db.execute(f"{select} WHERE {where} AND f.created_at IS NULL ORDER BY f.id", params),
-    )
+    cursors = _detail_cursors(db, where, params)
     # Style numbers of the detail cells, as XlsxWriter will write them in styles.xml.
     s_when, s_rating, s_top, s_wrap = (f._get_xf_index() for f in (when_fmt, rating_fmt, top, wrap))
     spool = None

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
+from cxdesk.core import formatting
 from cxdesk.i18n import N_, _
 
 PRESETS: tuple[tuple[str, str], ...] = (
@@ -62,7 +63,7 @@ class DateRangePicker(QWidget):
         self.to_edit = QDateEdit(self)
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDisplayFormat(formatting.qt_date_format())
         self.dash = QLabel("–", self)
         layout.addWidget(self.preset_combo)
         layout.addWidget(self.from_edit)
