@@ -78,6 +78,11 @@ def qt_date_format() -> str:
     return "d MMM yyyy" if _english() else "yyyy-MM-dd"
 
 
+def score_of_100(value: float | None) -> str:
+    """A sentiment score with its scale, so it is never read as a share: 0.734 -> "73/100"; None -> "–"."""
+    return NONE if value is None else f"{score(value)}/100"
+
+
 def day_range(first: date | None, last: date | None) -> str:
     """"2024-03-01 – 2024-03-31" (in the UI language's day format), or one day, or "–" when unknown."""
     if first is None and last is None:

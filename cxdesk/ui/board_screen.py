@@ -21,6 +21,7 @@ from cxdesk.core.actions import STATUSES, parse_list, status_name
 from cxdesk.core.changes import Changes
 from cxdesk.i18n import _, ngettext
 from cxdesk.ui.topic_picker import TopicPicker
+from cxdesk.ui.widgets.elide import ElidedLabel
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 log = logging.getLogger("cxdesk.ui.board")
@@ -566,10 +567,9 @@ class BoardScreen(QWidget):
         bar.addSpacing(8)
         bar.addWidget(QLabel(_("Owner"), self))
         bar.addWidget(self.owner_filter)
-        bar.addStretch(1)
-        hint = QLabel(_("Drag cards between columns, or use Ctrl+←/→. Double-click to edit."), self)
+        hint = ElidedLabel(_("Drag cards between columns, or use Ctrl+←/→. Double-click to edit."), self)
         hint.setStyleSheet("color: #777")
-        bar.addWidget(hint)
+        bar.addWidget(hint, 1)      # shortened with “…” (whole in its tooltip) when the window is narrow
         bar.addSpacing(8)
         bar.addWidget(self.undo_button)
         bar.addWidget(self.redo_button)
