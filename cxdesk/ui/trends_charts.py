@@ -47,6 +47,15 @@ class ChartLegend(QLabel):
         self.set_entries(self._entries + [entry])
 
 
+LABEL_ROOM = 0.09     # part of the y span kept below 0 and above the top, so the 0 and 100% labels show
+
+
+def set_y_from_zero(plot: pg.PlotWidget, top: float) -> None:
+    """y from 0 to `top`, with room for the end labels (pyqtgraph hides a label that sticks out)."""
+    room = top * LABEL_ROOM
+    plot.setYRange(-room, top + room, padding=0)
+
+
 def make_plot(parent: QWidget, title: str, unit: str) -> pg.PlotWidget:
     plot = pg.PlotWidget(parent, background="w", axisItems={"bottom": DayAxis(orientation="bottom")})
     plot.setTitle(title, color=theme.CHART_AXIS_TEXT, size="10pt")
@@ -76,9 +85,9 @@ def build_trend_charts(screen, splitter) -> None:
     screen.score_plot.setToolTip(_(SCORE_HELP))
     for plot in (screen.share_plot, screen.score_plot):
         plot.setXLink(screen.count_plot)
-    screen.share_plot.setYRange(0, 1, padding=0.02)
+    set_y_from_zero(screen.share_plot, 1)
     screen.share_plot.getAxis("left").setTicks([[(v / 100, f"{v}%") for v in range(0, 101, 25)]])
-    screen.score_plot.setYRange(0, 100, padding=0.02)
+    set_y_from_zero(screen.score_plot, 100)
     screen.score_plot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 25)]])
     for legend, plot, stretch in ((screen.count_legend, screen.count_plot, 3), (screen.share_legend, screen.share_plot, 2),
                                   (screen.score_legend, screen.score_plot, 2)):
@@ -92,7 +101,7 @@ def build_trend_charts(screen, splitter) -> None:
         region.setZValue(-10)
         region.hide()
         screen.partial_regions.append(region)
-    screen.partial_text = pg.TextItem("", color=theme.CHART_EMPTY_TEXT, anchor=(0.5, 0))
+    screen.partial_text = pg.TextItem("", color=theme.CHART_EMPTY_TEXT, anchor=(1, 0))   # inside, at the right end
     screen.count_plot.addItem(screen.partial_text, ignoreBounds=True)
     screen.partial_text.hide()
     screen.cursor_lines = [pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.CHART_CURSOR, style=Qt.DashLine))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QListWidgetItem
 from cxdesk.core.formatting import count, day_text, decimal, percent, score_of_100
 from cxdesk.i18n import N_, _, ngettext
 from cxdesk.ui import theme
+from cxdesk.ui.trends_charts import set_y_from_zero
 
 MIN_ROWS_FOR_SHARE = 3
 LABEL_NAMES = {"positive": N_("Positive"), "neutral": N_("Neutral"), "negative": N_("Negative")}
@@ -136,9 +137,9 @@ class TrendsDrawingMixin:
             start, end = _ts(self.dashboard.data_to + timedelta(days=1)), _ts(last.end + timedelta(days=1))
             for region in self.partial_regions:
                 region.setRegion((start, end))
-            self.partial_text.setText(_("not over: data up to {day}").format(
-                day=day_text(self.dashboard.data_to)))
-            self.count_legend.add_entry((theme.CHART_AXIS, _("shaded: period not over yet"), "▒"))
+            self.partial_text.setText(_("not over"))
+            self.count_legend.add_entry((theme.CHART_AXIS, _("shaded: period not over yet (data up to {day})").format(
+                day=day_text(self.dashboard.data_to)), "▒"))
 
     def _draw_trend(self) -> None:
         if self.dashboard is None:
@@ -157,13 +158,13 @@ class TrendsDrawingMixin:
         self._draw_share_and_score(xs, buckets)
         self.count_plot.setXRange(x[0], x[-1] + step, padding=0.01)
         top = float((pos + neu + neg).max()) if stacked else float(max(pos.max(), neu.max(), neg.max()))
-        self.count_plot.setYRange(0, max(top, 1) * 1.15, padding=0)
-        self.share_plot.setYRange(0, 1, padding=0.02)
-        self.score_plot.setYRange(0, 100, padding=0.02)
+        set_y_from_zero(self.count_plot, max(top, 1) * 1.1)
+        set_y_from_zero(self.share_plot, 1)
+        set_y_from_zero(self.score_plot, 100)
         self._draw_partial(buckets)
         if self.partial_text.isVisible():
-            low, high = self.partial_regions[0].getRegion()
-            self.partial_text.setPos((low + high) / 2, max(top, 1) * 1.14)
+            _low, high = self.partial_regions[0].getRegion()
+            self.partial_text.setPos(high, max(top, 1) * 1.1)
 
     def _draw_topics(self) -> None:
         if self.dashboard is None:

@@ -47,9 +47,10 @@ def test_each_measure_on_its_own_scale_with_legends_outside(ctx, qtbot, screen):
     dash = screen.dashboard
     for plot in screen.trend_plots:
         assert plot.plotItem.legend is None          # no legend box drawn over the lines
-        assert plot.getViewBox().viewRange()[1][0] <= 0 + 1e-9   # every y axis starts at 0
-    assert screen.share_plot.getViewBox().viewRange()[1][1] == pytest.approx(1.02, abs=0.01)
-    assert screen.score_plot.getViewBox().viewRange()[1][1] == pytest.approx(102, abs=1)
+        low, high = plot.getViewBox().viewRange()[1]
+        assert -0.1 * high < low < 0            # every y axis starts at 0, with room for the 0 label
+    assert screen.share_plot.getViewBox().viewRange()[1][1] == pytest.approx(1.09, abs=0.01)
+    assert screen.score_plot.getViewBox().viewRange()[1][1] == pytest.approx(109, abs=1)
     score = next(c for c in screen.score_plot.listDataItems() if c.name() == "情感得分")
     expected = [b.counts.mean_sentiment * 100 for b in dash.trend.buckets]
     assert list(score.yData) == pytest.approx(expected)
@@ -69,8 +70,8 @@ def test_unfinished_last_week_is_shaded_and_labelled(ctx, qtbot, screen):
     last = screen.dashboard.trend.buckets[-1]
     assert (last.start, last.end) == (date(2024, 4, 1), date(2024, 4, 7))
     assert all(region.isVisible() for region in screen.partial_regions)
-    assert screen.partial_text.isVisible() and "2024-04-02" in screen.partial_text.textItem.toPlainText()
-    assert "灰色：本期尚未结束" in screen.count_legend.entries
+    assert screen.partial_text.isVisible() and screen.partial_text.textItem.toPlainText() == "未结束"
+    assert "灰色：本期尚未结束（数据截至 2024-04-02）" in screen.count_legend.entries
     assert "未结束" in screen.describe_bucket(len(screen.dashboard.trend.buckets) - 1)
 
 
