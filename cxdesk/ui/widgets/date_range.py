@@ -49,13 +49,18 @@ def _pydate(q: QDate) -> date:
 class DateRangePicker(QWidget):
     changed = Signal(object, object)  # date | None, date | None
 
-    def __init__(self, parent: QWidget | None = None, *, preset: str = "all", today: date | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, preset: str = "all", today: date | None = None,
+                 label: str = "") -> None:
         super().__init__(parent)
         self._today = today
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         self.preset_combo = QComboBox(self)
+        self.label = QLabel(label, self) if label else None     # e.g. “日期：”, so “全部” reads as all dates
+        if self.label is not None:
+            self.label.setBuddy(self.preset_combo)
+            layout.addWidget(self.label)
         for key, label in PRESETS:
             self.preset_combo.addItem(_(label), key)
         self.preset_combo.setToolTip(_("Which days to include"))
