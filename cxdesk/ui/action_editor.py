@@ -12,6 +12,7 @@ from cxdesk.core.action_proposal import propose_action
 from cxdesk.core.actions import STATUSES, field_name, history_value, needs_target_warning, status_name
 from cxdesk.i18n import _, ngettext
 from cxdesk.ui import theme
+from cxdesk.ui.topic_picker import TopicPicker
 
 
 class ActionEditor(QDialog):
@@ -63,15 +64,8 @@ class ActionEditor(QDialog):
         for s in STATUSES:
             self.status_combo.addItem(status_name(s), s)
         self.status_combo.setCurrentIndex(STATUSES.index(values.get("status", "todo")))
-        self.topic_list = QListWidget(self)
-        self.topic_list.setMaximumHeight(110)
-        chosen = set(values.get("topics", ()))
-        for name in list(topics) + [t for t in chosen if t not in topics]:
-            item = QListWidgetItem(name, self.topic_list)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if name in chosen else Qt.Unchecked)
-        if not topics and not chosen:
-            QListWidgetItem(_("No topics yet: run the analysis first."), self.topic_list).setFlags(Qt.NoItemFlags)
+        self.topic_picker = TopicPicker(topics, values.get("topics", ()), self, ctx=getattr(self.parent(), "ctx", None))
+        self.topic_list = self.topic_picker.list      # most complaints first, with a search box above
         self.keywords_edit = QLineEdit("、".join(values.get("keywords", ())), self)
         self.keywords_edit.setPlaceholderText(_("optional, separated by commas"))
         self.channels_edit = QLineEdit("、".join(values.get("channels", ())), self)
@@ -82,7 +76,7 @@ class ActionEditor(QDialog):
         form.addRow(_("Title"), self.title_edit)
         form.addRow(_("Owner"), self.owner_edit)
         form.addRow(_("Status"), self.status_combo)
-        form.addRow(_("Topics"), self.topic_list)
+        form.addRow(_("Topics"), self.topic_picker)
         form.addRow(_("Keywords"), self.keywords_edit)
         form.addRow(_("Channels"), self.channels_edit)
         form.addRow("", self._live_row(values.get("live_date")))
@@ -130,9 +124,7 @@ class ActionEditor(QDialog):
         self.warning_label.setVisible(bool(text))
 
     def values(self) -> dict:
-        topics = [self.topic_list.item(i).text() for i in range(self.topic_list.count())
-                  if self.topic_list.item(i).flags() & Qt.ItemIsUserCheckable
-                  and self.topic_list.item(i).checkState() == Qt.Checked]
+        topics = self.topic_picker.checked()
         return {
             "title": self.title_edit.text().strip(),
             "owner": self.owner_edit.currentText().strip(),

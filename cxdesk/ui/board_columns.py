@@ -136,6 +136,10 @@ class BoardColumn(QListWidget):
     delete_requested = Signal(int)
     menu_requested = Signal(int, object)       # action id, global position
 
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        # QListWidget asks for 256 px; five of them ask for a window wider than 1366 px.
+        return QSize(160, super().sizeHint().height())
+
     def __init__(self, status: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.status = status

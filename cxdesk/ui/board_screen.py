@@ -20,6 +20,7 @@ from cxdesk.i18n import _
 from cxdesk.ui import theme
 from cxdesk.ui.action_editor import ActionEditor, new_action_values
 from cxdesk.ui.board_columns import ACTION_ID_ROLE, BoardColumn, column_box
+from cxdesk.ui.widgets.elide import ElidedLabel
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 log = logging.getLogger("cxdesk.ui.board")
@@ -221,10 +222,9 @@ class BoardScreen(QWidget):
         bar.addSpacing(8)
         bar.addWidget(QLabel(_("Owner"), self))
         bar.addWidget(self.owner_filter)
-        bar.addStretch(1)
-        hint = QLabel(_("Drag cards between columns, or use Ctrl+←/→. Double-click to edit."), self)
+        hint = ElidedLabel(_("Drag cards between columns, or use Ctrl+←/→. Double-click to edit."), self)
         hint.setStyleSheet(f"color: {theme.HINT_TEXT}")
-        bar.addWidget(hint)
+        bar.addWidget(hint, 1)      # shortened with “…” (whole in its tooltip) when the window is narrow
         bar.addSpacing(8)
         bar.addWidget(self.undo_button)
         bar.addWidget(self.redo_button)
