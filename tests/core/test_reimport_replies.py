@@ -24,8 +24,8 @@ def _stored_replies(db) -> dict[str, str]:
                            "WHERE r.text IS NOT NULL").fetchall())
 
 
-@pytest.mark.xfail(strict=True, reason="core/importers/pipeline.py counts rows whose only change is the shop's "
-                                       "reply as duplicates (the fix is described in the import owner's task)")
+@pytest.mark.xfail(strict=True, reason="the importer still counts rows whose only change is the shop's reply as "
+                                       "duplicates; remove this mark once it counts them as updated")
 def test_reimport_that_only_adds_replies_reports_them_as_updated(db, tmp_path):
     first = import_file(db, sniff_file(write_csv(tmp_path / "a.csv", header=HEADER, rows=ROWS)))
     assert (first.imported, first.updated, first.duplicates) == (3, 0, 0)
