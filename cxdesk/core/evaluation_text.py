@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxdesk.core.evaluation_stats import MIN_EVENTS, MIN_ROWS
+from cxdesk.core.formatting import percent
 from cxdesk.i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def format_pp(value: float) -> str:
 
 
 def format_pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+    return percent(value)
 
 
 def format_relative(value: float | None, cap: float = 3.0) -> str:

@@ -10,7 +10,7 @@ import logging
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -157,7 +157,7 @@ class BoardScreen(QWidget):
         self._select_after_load: int | None = None
         self._dialogs: list = []
         # The app-wide stack, so the window's Edit menu and Ctrl+Z undo board changes too.
-        self.undo_stack = getattr(ctx, "undo_stack", None) or QUndoStack(self)
+        self.undo_stack = ctx.undo_stack
 
         self.message_bar = MessageBar(self)
         self.message_bar.hide()
@@ -205,12 +205,6 @@ class BoardScreen(QWidget):
         self.redo_button = QToolButton(self)
         undo_action = self.undo_stack.createUndoAction(self, _("Undo"))
         redo_action = self.undo_stack.createRedoAction(self, _("Redo"))
-        if self.undo_stack.parent() is self:   # no window around us: give the keys to the board
-            undo_action.setShortcut(QKeySequence.Undo)
-            redo_action.setShortcut(QKeySequence.Redo)
-            for act in (undo_action, redo_action):
-                act.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-                self.addAction(act)
         self.undo_button.setDefaultAction(undo_action)
         self.redo_button.setDefaultAction(redo_action)
         self.undo_action, self.redo_action = undo_action, redo_action

@@ -49,6 +49,7 @@ class EvaluationView(QWidget):
         self.action_id = action_id
         self.evaluation = None
         self.series = None
+        self.snapshots: list = []
         self._loader = LatestRead(ctx, _("Evaluating"))
 
         self.message_bar = MessageBar(self)
@@ -277,7 +278,7 @@ class EvaluationView(QWidget):
             self.table.rowHeight(i) for i in range(self.table.rowCount()))
         self.table.setFixedHeight(height)
         self.details_label.setText("\n".join("· " + line for line in detail_lines(ev)))
-        saved = getattr(self, "snapshots", None) or []
+        saved = self.snapshots
         if saved:
             lines = [_("{date} {verdict} ({days} days each side)").format(
                 date=sn.created_at[:10], verdict=verdict_name(sn.verdict), days=sn.window_days) for sn in saved[:3]]
