@@ -12,7 +12,7 @@ _configured = False
 def log_path() -> Path:
     import os
 
-    from cxdesk.core.storage import data_dir
+    from cxdesk.core.db_paths import data_dir
 
     try:
         folder = data_dir() / "logs"

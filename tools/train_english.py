@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from cxdesk.core.analysis import english as E  # noqa: E402
-from train_sentiment import roc_auc  # noqa: E402
+from train_sentiment import adam_logistic, roc_auc  # noqa: E402
 
 OUT_DIR = ROOT / "cxdesk" / "core" / "data" / "sentiment"
 HAND_WRITTEN = ROOT / "bench" / "data" / "english_reviews.csv"
@@ -81,30 +81,10 @@ def pseudo_reviews(texts: list[str], labels: list[int], n: int, rng) -> tuple[li
 
 
 def fit(rows, cols, vals, y, dim: int, l2: float = L2, steps: int = STEPS):
-    """Full-batch Adam on mean log-loss + l2/2 |w|^2 (the dense VADER columns unpenalised)."""
-    n = len(y)
-    y = np.asarray(y, dtype=np.float64)
-    w = np.zeros(dim)
-    b = 0.0
+    """`adam_logistic` with the dense VADER columns unpenalised."""
     pen = np.full(dim, l2)
     pen[dim - len(E.DENSE):] = 0.0
-    m_w, v_w = np.zeros(dim), np.zeros(dim)
-    m_b = v_b = 0.0
-    lr, b1, b2, eps = 0.05, 0.9, 0.999, 1e-8
-    for t in range(1, steps + 1):
-        z = np.bincount(rows, weights=w[cols] * vals, minlength=n) + b
-        p = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
-        r = (p - y) / n
-        g_w = np.bincount(cols, weights=r[rows] * vals, minlength=dim) + pen * w
-        g_b = r.sum()
-        m_w = b1 * m_w + (1 - b1) * g_w
-        v_w = b2 * v_w + (1 - b2) * g_w * g_w
-        m_b = b1 * m_b + (1 - b1) * g_b
-        v_b = b2 * v_b + (1 - b2) * g_b * g_b
-        step = lr * (0.5 * (1 + np.cos(np.pi * t / steps)) * 0.9 + 0.1)
-        w -= step * (m_w / (1 - b1 ** t)) / (np.sqrt(v_w / (1 - b2 ** t)) + eps)
-        b -= step * (m_b / (1 - b1 ** t)) / (np.sqrt(v_b / (1 - b2 ** t)) + eps)
-    return w, float(b)
+    return adam_logistic(rows, cols, vals, y, dim, pen, steps)
 
 
 def train_model(texts: list[str], labels: list[int], vader, l2: float = L2) -> E.Model:

@@ -157,14 +157,11 @@ def nb_scale(docs, buckets, y, dim: int, alpha: float = 1.0):
     return f / f[used].mean()
 
 
-def fit_logistic(docs, buckets, per_unit, y, dim: int, l2: float, steps: int, scale=None, log=print):
-    """Full-batch Adam on mean log-loss + l2/2 |w|^2 over hashed features scaled by 1/sqrt(count)
-    (and by `scale[bucket]` when given); returns the effective weights (w * scale) and bias."""
+def adam_logistic(rows, cols, vals, y, dim: int, l2, steps: int, log=None) -> tuple[np.ndarray, float]:
+    """Full-batch Adam on mean log-loss + l2/2 |w|^2 over sparse features (entry i: text rows[i], feature
+    cols[i], value vals[i]); `l2` is one number or one per feature. Cosine-decayed step size."""
     n = len(y)
     y = np.asarray(y, dtype=np.float64)
-    row_scale = (1.0 / np.sqrt(np.maximum(per_unit, 1)))[docs]
-    if scale is not None:
-        row_scale = row_scale * scale[buckets]
     w = np.zeros(dim, dtype=np.float64)
     b = 0.0
     m_w = np.zeros_like(w)
@@ -172,10 +169,10 @@ def fit_logistic(docs, buckets, per_unit, y, dim: int, l2: float, steps: int, sc
     m_b = v_b = 0.0
     lr, beta1, beta2, eps = 0.05, 0.9, 0.999, 1e-8
     for t in range(1, steps + 1):
-        z = np.bincount(docs, weights=w[buckets] * row_scale, minlength=n) + b
+        z = np.bincount(rows, weights=w[cols] * vals, minlength=n) + b
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
         r = (p - y) / n
-        g_w = np.bincount(buckets, weights=r[docs] * row_scale, minlength=dim) + l2 * w
+        g_w = np.bincount(cols, weights=r[rows] * vals, minlength=dim) + l2 * w
         g_b = r.sum()
         m_w = beta1 * m_w + (1 - beta1) * g_w
         v_w = beta2 * v_w + (1 - beta2) * g_w * g_w
@@ -184,12 +181,22 @@ def fit_logistic(docs, buckets, per_unit, y, dim: int, l2: float, steps: int, sc
         step_lr = lr * (0.5 * (1 + np.cos(np.pi * t / steps)) * 0.9 + 0.1)
         w -= step_lr * (m_w / (1 - beta1 ** t)) / (np.sqrt(v_w / (1 - beta2 ** t)) + eps)
         b -= step_lr * (m_b / (1 - beta1 ** t)) / (np.sqrt(v_b / (1 - beta2 ** t)) + eps)
-        if t % 100 == 0 or t == steps:
+        if log is not None and (t % 100 == 0 or t == steps):
             loss = -np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))
             log(f"    step {t}: train log-loss {loss:.4f}")
+    return w, float(b)
+
+
+def fit_logistic(docs, buckets, per_unit, y, dim: int, l2: float, steps: int, scale=None, log=print):
+    """`adam_logistic` over hashed features scaled by 1/sqrt(count) (and by `scale[bucket]` when
+    given); returns the effective weights (w * scale) and bias."""
+    row_scale = (1.0 / np.sqrt(np.maximum(per_unit, 1)))[docs]
+    if scale is not None:
+        row_scale = row_scale * scale[buckets]
+    w, b = adam_logistic(docs, buckets, row_scale, y, dim, l2, steps, log=log)
     if scale is not None:
         w = w * scale
-    return w.astype(np.float32), float(b)
+    return w.astype(np.float32), b
 
 
 def fit_platt(z, y, iters: int = 50) -> tuple[float, float]:

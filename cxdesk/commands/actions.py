@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cxdesk.commands.common import open_database, print_items, print_json
+from cxdesk.commands.common import add_command, open_database, print_items, print_json
 from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.i18n import _
 
@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     asub = p.add_subparsers(dest="action_command", metavar=_("ACTION_COMMAND"))
     asub.required = True
 
-    a = asub.add_parser("add", parents=[parent], help=_("add an action and print its number"))
+    a = add_command(asub, parent, "add", cmd_add, _("add an action and print its number"), json_output=False)
     a.add_argument("--title", required=True, help=_("what will be done"))
     a.add_argument("--topic", action="append", default=[], metavar="TOPIC",
                    help=_("topic the action targets (repeat for more)"))
@@ -27,28 +27,23 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     a.add_argument("--feedback", action="append", default=[], type=int, metavar="ID",
                    help=_("feedback row that shows the problem (repeat for more)"))
     a.add_argument("--live-date", metavar="DATE", help=_("go-live date, e.g. 2024-03-05 (the action starts as live)"))
-    a.set_defaults(func=cmd_add)
 
-    a = asub.add_parser("list", parents=[parent], help=_("list actions by board column"))
+    a = add_command(asub, parent, "list", cmd_list, _("list actions by board column"))
     a.add_argument("--status", help=_("only this status (e.g. live or 已上线)"))
     a.add_argument("--topic", help=_("only actions for this topic"))
     a.add_argument("--owner", help=_("only actions of this owner"))
-    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    a.set_defaults(func=cmd_list)
 
-    a = asub.add_parser("move", parents=[parent], help=_("move an action to another status"))
+    a = add_command(asub, parent, "move", cmd_move, _("move an action to another status"), json_output=False)
     a.add_argument("id", type=int, metavar="ID")
     a.add_argument("status", metavar="STATUS",
                    help=_("todo, doing, live, evaluated, dropped (or 待办, 进行中, 已上线, 已评估, 已放弃)"))
     a.add_argument("--date", metavar="DATE", help=_("go-live date when moving to live (default: today)"))
-    a.set_defaults(func=cmd_move)
 
-    a = asub.add_parser("show", parents=[parent], help=_("show an action with its history"))
+    a = add_command(asub, parent, "show", cmd_show, _("show an action with its history"))
     a.add_argument("id", type=int, metavar="ID")
-    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    a.set_defaults(func=cmd_show)
 
-    a = asub.add_parser("edit", parents=[parent], help=_("change the title, owner, topics or go-live date of an action"))
+    a = add_command(asub, parent, "edit", cmd_edit,
+                    _("change the title, owner, topics or go-live date of an action"), json_output=False)
     a.add_argument("id", type=int, metavar="ID")
     a.add_argument("--title", help=_("what will be done"))
     a.add_argument("--owner", help=_("who does it"))
@@ -58,21 +53,17 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     a.add_argument("--keyword", action="append", metavar="WORD",
                    help=_("also count feedback containing this word (repeat for more; replaces the current ones)"))
     a.add_argument("--live-date", metavar="DATE", help=_("go-live date, e.g. 2024-03-05"))
-    a.set_defaults(func=cmd_edit)
 
-    a = asub.add_parser("undo", parents=[parent], help=_("undo the last change of an action"))
+    a = add_command(asub, parent, "undo", cmd_undo, _("undo the last change of an action"), json_output=False)
     a.add_argument("id", type=int, metavar="ID")
-    a.set_defaults(func=cmd_undo)
 
-    p = sub.add_parser("evaluate", parents=[parent], help=_("did an action work? compare before and after go-live"))
+    p = add_command(sub, parent, "evaluate", cmd_evaluate, _("did an action work? compare before and after go-live"))
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("--window", type=int, default=EVALUATION_WINDOW_DAYS, metavar="DAYS",
                    help=_("days in each window (default {n})").format(n=EVALUATION_WINDOW_DAYS))
     p.add_argument("--lag", type=int, default=0, metavar="DAYS",
                    help=_("days after go-live to leave out while the change settles (default 0)"))
     p.add_argument("--save", action="store_true", help=_("store the result as a dated snapshot"))
-    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.set_defaults(func=cmd_evaluate)
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cxdesk.commands.common import open_database, print_items, print_json
+from cxdesk.commands.common import add_command, open_database, print_items, print_json
+from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.i18n import _
 
 
@@ -14,57 +15,43 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     csub.required = True
     statuses = _("open, replied, contacted, resolved, ignored (or 待处理, 已回复, 已联系, 已解决, 无需处理)")
 
-    a = csub.add_parser("list", parents=[parent], help=_("list cases, overdue first, then by severity"))
+    a = add_command(csub, parent, "list", cmd_list, _("list cases, overdue first, then by severity"))
     a.add_argument("--status", help=statuses)
     a.add_argument("--overdue", action="store_true", help=_("only open cases past their due time"))
     a.add_argument("--topic", help=_("only cases complaining about this topic"))
     a.add_argument("--channel", help=_("only cases from this channel"))
-    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    a.set_defaults(func=cmd_list)
 
-    a = csub.add_parser("show", parents=[parent], help=_("show a case with its history and reply draft"))
+    a = add_command(csub, parent, "show", cmd_show, _("show a case with its history and reply draft"))
     a.add_argument("id", type=int, metavar="ID")
-    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    a.set_defaults(func=cmd_show)
 
-    a = csub.add_parser("set", parents=[parent], help=_("change the status, note, reply or owner of a case"))
+    a = add_command(csub, parent, "set", cmd_set, _("change the status, note, reply or owner of a case"))
     a.add_argument("id", type=int, metavar="ID")
     a.add_argument("--status", help=statuses)
     a.add_argument("--note", help=_("a note for the case"))
     a.add_argument("--reply", help=_("the reply given to the customer"))
     a.add_argument("--owner", help=_("who handles the case"))
-    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    a.set_defaults(func=cmd_set)
 
-    a = csub.add_parser("stats", parents=[parent], help=_("case counts, response rate and time to first reply"))
-    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    a.set_defaults(func=cmd_stats)
+    add_command(csub, parent, "stats", cmd_stats, _("case counts, response rate and time to first reply"))
 
-    a = csub.add_parser("notify", parents=[parent],
-                        help=_("customers who complained about an action's topics before it went live, with a message each"))
+    a = add_command(csub, parent, "notify", cmd_notify,
+                    _("customers who complained about an action's topics before it went live, with a message each"))
     a.add_argument("action_id", type=int, metavar="ACTION_ID")
-    a.add_argument("--window", type=int, default=28, metavar="DAYS",
-                   help=_("days before the go-live date to look back (default {n})").format(n=28))
+    a.add_argument("--window", type=int, default=EVALUATION_WINDOW_DAYS, metavar="DAYS",
+                   help=_("days before the go-live date to look back (default {n})").format(n=EVALUATION_WINDOW_DAYS))
     a.add_argument("--mark", action="store_true", help=_("record every listed customer as notified"))
-    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    a.set_defaults(func=cmd_notify)
 
-    a = csub.add_parser("template", parents=[parent], help=_("show the reply templates, or change the one of a topic"))
+    a = add_command(csub, parent, "template", cmd_template, _("show the reply templates, or change the one of a topic"))
     a.add_argument("topic", nargs="?", metavar="TOPIC", help=_("the topic whose template to show or change"))
     a.add_argument("--english", action="store_true", help=_("the English template (default: the Chinese one)"))
     a.add_argument("--set", dest="text", metavar="TEXT",
                    help=_("new template; {name} is the customer's name, {words} the complaint's words; \"\" restores the shipped one"))
-    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    a.set_defaults(func=cmd_template)
 
-    a = csub.add_parser("settings", parents=[parent], help=_("show or change when cases open and when they are due"))
+    a = add_command(csub, parent, "settings", cmd_settings, _("show or change when cases open and when they are due"))
     a.add_argument("--backfill-days", type=int, metavar="DAYS",
                    help=_("reviews older than this when first imported open no case (default 30)"))
     a.add_argument("--reply-hours", type=float, metavar="HOURS",
                    help=_("reply target: a case is due this many hours after the review (default 24)"))
     a.add_argument("--three-star", choices=("on", "off"), help=_("3-star reviews with a complaint open a case too"))
-    a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    a.set_defaults(func=cmd_settings)
 
 
 def _fresh(args: argparse.Namespace):

@@ -57,6 +57,48 @@ def _print_periods(tr, by: str) -> None:
               + _cell(percent(k.negative_share), 11) + "  " + _cell(ci_text, 15, left=True) + _cell(decimal(k.mean_rating), 7))
 
 
+def _undated_left_out(db, flt, undated_counted: int) -> int:
+    """Rows of the other filters without a usable date: a --from/--to range cannot hold them, so they are
+    left out of every number (`undated_counted`: those with an implausible date the range still holds)."""
+    from dataclasses import replace
+
+    from cxdesk.core.analysis import trends
+
+    if not (flt.date_from or flt.date_to):
+        return 0
+    undated = trends.trend(db, replace(flt, date_from=None, date_to=None), "month", fill_gaps=False).undated
+    return max(0, undated - undated_counted)
+
+
+def _print_stats(c, sources: int, left_out: int, by_channel: dict, tr, by: str, ranking: list) -> None:
+    """The text output of `cxdesk stats`."""
+    print(ngettext("{n} feedback row", "{n} feedback rows", c.total).format(n=c.total) + " · "
+          + ngettext("{n} import", "{n} imports", sources).format(n=sources))
+    if left_out:
+        print(ngettext("{n} feedback row has no date, so it is outside --from/--to and not counted.",
+                       "{n} feedback rows have no date, so they are outside --from/--to and not counted.",
+                       left_out).format(n=left_out))
+    print(_("Positive {pos}, neutral {neu}, negative {neg}, unknown {unk}; negative share {share} "
+            "(of rows with a known sentiment); mean rating {rating}.").format(
+        pos=c.positive, neu=c.neutral, neg=c.negative, unk=c.unknown, share=percent(c.negative_share),
+        rating=decimal(c.mean_rating)))
+    if by_channel:
+        print(_("By channel:"))
+        for name, cc in by_channel.items():
+            print(f"  {name or _('(no channel)')}: {cc.total}  ({_('negative')} {percent(cc.negative_share)})")
+    if tr.buckets:
+        _print_periods(tr, by)
+    if tr.undated:
+        print(ngettext("{n} row has no date and is not in the table.",
+                       "{n} rows have no date and are not in the table.", tr.undated).format(n=tr.undated))
+    if ranking:
+        print()
+        print(_("Topics by negative mentions (impact = how much the negative share would drop without them):"))
+        for r in ranking[:10]:
+            print(f"  {r.name}: {r.negative_mentions} / {r.mentions}  "
+                  f"{_('impact')} {r.impact * 100:.1f} {_('points')}")
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from cxdesk.core.analysis import trends
     from cxdesk.core.errors import InvalidValueError
@@ -79,6 +121,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     all_counts = trends.totals(db, flt)
     by_channel = trends.counts_by_channel(db, flt)
     by_month = trends.trend(db, flt, "month", fill_gaps=False)
+    left_out = _undated_left_out(db, flt, by_month.undated)
     ranking = trends.topic_ranking(db, flt)
     days = [row[0] for row in trends.daily_rows(db, flt) if row[0]]
     first, last = (days[0], days[-1]) if days else (None, None)
@@ -102,6 +145,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             "granularity": args.by,
             "totals": all_counts.to_dict(),
             "undated": tr.undated,
+            "undated_left_out": left_out,
             "periods": [b.to_dict() for b in tr.buckets],
             "topics": [r.to_dict() for r in ranking],
             "definitions": {
@@ -111,28 +155,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             },
         })
         return 0
-    c = all_counts
-    print(ngettext("{n} feedback row", "{n} feedback rows", c.total).format(n=c.total) + " · "
-          + ngettext("{n} import", "{n} imports", sources).format(n=sources))
-    print(_("Positive {pos}, neutral {neu}, negative {neg}, unknown {unk}; negative share {share} "
-            "(of rows with a known sentiment); mean rating {rating}.").format(
-        pos=c.positive, neu=c.neutral, neg=c.negative, unk=c.unknown, share=percent(c.negative_share),
-        rating=decimal(c.mean_rating)))
-    if by_channel:
-        print(_("By channel:"))
-        for name, cc in by_channel.items():
-            print(f"  {name or _('(no channel)')}: {cc.total}  ({_('negative')} {percent(cc.negative_share)})")
-    if tr.buckets:
-        _print_periods(tr, args.by)
-    if tr.undated:
-        print(ngettext("{n} row has no date and is not in the table.",
-                       "{n} rows have no date and are not in the table.", tr.undated).format(n=tr.undated))
-    if ranking:
-        print()
-        print(_("Topics by negative mentions (impact = how much the negative share would drop without them):"))
-        for r in ranking[:10]:
-            print(f"  {r.name}: {r.negative_mentions} / {r.mentions}  "
-                  f"{_('impact')} {r.impact * 100:.1f} {_('points')}")
+    _print_stats(all_counts, sources, left_out, by_channel, tr, args.by, ranking)
     return 0
 
 

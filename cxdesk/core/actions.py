@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from cxdesk.core.bounds import clamp_day, clamp_stored_day
@@ -88,22 +88,15 @@ class Action:
         return max(0, (today - created).days)
 
     def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "description": self.description,
-            "owner": self.owner,
-            "status": self.status,
-            "status_name": self.status_name,
-            "live_date": self.live_date.isoformat() if self.live_date else None,
-            "keywords": list(self.keywords),
-            "channels": list(self.channels),
-            "topics": list(self.topics),
-            "feedback_ids": list(self.feedback_ids),
-            "position": self.position,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
+        """Every field (lists for tuples, the go-live date as ISO text) and the status's display name."""
+        out: dict = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+            if f.name == "status":
+                out["status_name"] = self.status_name
+        out["live_date"] = self.live_date.isoformat() if self.live_date else None
+        return out
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,14 @@ def _stars(rng: random.Random, score: int) -> int:
     return rng.choice((2, 1, 1, 1))
 
 
+def _write_csv(path: Path, encoding: str, header: list[str], rows) -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
 def write_exports(folder: Path, by_channel: dict[str, list[dict]]) -> list[Path]:
     """Write each channel's rows the way its platform exports them."""
     from openpyxl import Workbook
@@ -254,30 +262,16 @@ def write_exports(folder: Path, by_channel: dict[str, list[dict]]) -> list[Path]
     wb.save(path)
     files.append(path)
     # 饿了么: GBK CSV with 好评/中评/差评 and Chinese dates.
-    path = folder / "饿了么评价.csv"
-    with path.open("w", encoding="gb18030", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["评价编号", "用户", "评价等级", "内容", "时间"])
-        for r in by_channel["饿了么"]:
-            level = "好评" if r["stars"] >= 4 else "中评" if r["stars"] == 3 else "差评"
-            w.writerow([r["id"], r["author"], level, r["text"], r["time"].strftime("%Y年%m月%d日 %H:%M")])
-    files.append(path)
+    files.append(_write_csv(folder / "饿了么评价.csv", "gb18030", ["评价编号", "用户", "评价等级", "内容", "时间"], (
+        [r["id"], r["author"], "好评" if r["stars"] >= 4 else "中评" if r["stars"] == 3 else "差评", r["text"],
+         r["time"].strftime("%Y年%m月%d日 %H:%M")] for r in by_channel["饿了么"])))
     # 微信小程序 survey: 1–10 recommendation scale.
-    path = folder / "微信小程序问卷.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["提交编号", "提交时间", "推荐打分(1-10)", "您的建议"])
-        for r in by_channel["微信小程序"]:
-            w.writerow([r["id"], r["time"].strftime("%Y/%m/%d %H:%M"), min(10, r["stars"] * 2 - (1 if r["stars"] < 3 else 0)), r["text"]])
-    files.append(path)
+    files.append(_write_csv(folder / "微信小程序问卷.csv", "utf-8-sig", ["提交编号", "提交时间", "推荐打分(1-10)", "您的建议"], (
+        [r["id"], r["time"].strftime("%Y/%m/%d %H:%M"), min(10, r["stars"] * 2 - (1 if r["stars"] < 3 else 0)), r["text"]]
+        for r in by_channel["微信小程序"])))
     # 抖音 comments: no ratings.
-    path = folder / "抖音评论.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["评论ID", "昵称", "评论内容", "发布时间"])
-        for r in by_channel["抖音"]:
-            w.writerow([r["id"], r["author"], r["text"], r["time"].strftime("%Y-%m-%d %H:%M:%S")])
-    files.append(path)
+    files.append(_write_csv(folder / "抖音评论.csv", "utf-8", ["评论ID", "昵称", "评论内容", "发布时间"], (
+        [r["id"], r["author"], r["text"], r["time"].strftime("%Y-%m-%d %H:%M:%S")] for r in by_channel["抖音"])))
     return files
 
 

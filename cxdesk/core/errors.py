@@ -60,7 +60,7 @@ def unexpected_error_sentence(exc: BaseException) -> str:
     if isinstance(exc, CxdeskError):
         return str(exc)
     if isinstance(exc, sqlite3.Error) or isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS):
-        from cxdesk.core.storage import explain_sqlite_error
+        from cxdesk.core.db_errors import explain_sqlite_error
 
         return str(explain_sqlite_error(exc)) + " " + _("Details are in the log: {path}").format(path=log_path())
     if isinstance(exc, MemoryError):

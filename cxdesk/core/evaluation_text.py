@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxdesk.core.evaluation_stats import MIN_EVENTS, MIN_ROWS
+from cxdesk.core.formatting import percent
 from cxdesk.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from cxdesk.core.evaluation_values import Evaluation
+
+# Settle estimates longer than this are not given in weeks and days (see `next_step`).
+HALF_YEAR_DAYS = 183
 
 
 
@@ -48,7 +52,7 @@ def format_pp(value: float) -> str:
 
 
 def format_pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+    return percent(value)
 
 
 def format_relative(value: float | None, cap: float = 3.0) -> str:
@@ -122,8 +126,10 @@ def next_step(ev: Evaluation) -> str:
         first = _("Evaluate again from {date}.").format(date=ev.complete_on.isoformat())
         if st.window_days <= ev.window_days:
             return first
-    if st.window_days > 366:
-        return _("At about {per_day} feedback rows a day it would take more than a year to tell a {effect} drop apart; a narrower keyword, or a more frequent complaint, can be measured sooner.").format(
+    if st.window_days > HALF_YEAR_DAYS or st.more_days > HALF_YEAR_DAYS:
+        # Beyond half a year an estimate in weeks ("30 weeks", "compare 222 days") promises more than
+        # the shop's volume and seasons can keep.
+        return _("Too little feedback: it would take more than about half a year to tell a {effect} drop apart (at about {per_day} feedback rows a day). A narrower keyword, or a more frequent complaint, can be measured sooner.").format(
             per_day=f"{st.rows_per_day:.0f}", effect=effect)
     if st.more_days == 0 and st.more_rows == 0:
         return _("There is already enough feedback to tell a {effect} drop apart; the change seen is smaller than that, so the action may have had little effect.").format(

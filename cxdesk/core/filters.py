@@ -72,6 +72,17 @@ def _placeholders(n: int) -> str:
     return ", ".join("?" * n)
 
 
+def _in_or_missing(expr: str, values: list, with_missing: bool, missing: str, params: list) -> str:
+    """`expr IN (values)`, or `missing` too when the choice also holds "none" (no channel, no rating)."""
+    parts = []
+    if values:
+        parts.append(f"{expr} IN ({_placeholders(len(values))})")
+        params.extend(values)
+    if with_missing:
+        parts.append(missing)
+    return "(" + " OR ".join(parts) + ")"
+
+
 def filter_sql(flt: FeedbackFilter, alias: str = "f") -> tuple[str, list]:
     """WHERE clause (without the word WHERE; "1" when nothing is filtered) and its parameters."""
     a = alias
@@ -87,13 +98,8 @@ def filter_sql(flt: FeedbackFilter, alias: str = "f") -> tuple[str, list]:
         params.append(day_start(flt.date_to + timedelta(days=1)))
     if flt.channels:
         named = [c for c in flt.channels if c]
-        parts = []
-        if named:
-            parts.append(f"{a}.channel IN ({_placeholders(len(named))})")
-            params.extend(named)
-        if len(named) != len(flt.channels):
-            parts.append(f"({a}.channel IS NULL OR {a}.channel = '')")
-        clauses.append("(" + " OR ".join(parts) + ")")
+        clauses.append(_in_or_missing(f"{a}.channel", named, len(named) != len(flt.channels),
+                                      f"({a}.channel IS NULL OR {a}.channel = '')", params))
     if flt.sources:
         clauses.append(f"{a}.source_id IN ({_placeholders(len(flt.sources))})")
         params.extend(int(s) for s in flt.sources)
@@ -101,14 +107,9 @@ def filter_sql(flt: FeedbackFilter, alias: str = "f") -> tuple[str, list]:
         clauses.append(f"{a}.label IN ({_placeholders(len(flt.labels))})")
         params.extend(flt.labels)
     if flt.ratings:
-        parts = []
         rated = [int(r) for r in flt.ratings if int(r) > 0]
-        if rated:
-            parts.append(f"CAST(round({a}.rating) AS INTEGER) IN ({_placeholders(len(rated))})")
-            params.extend(rated)
-        if len(rated) != len(flt.ratings):
-            parts.append(f"{a}.rating IS NULL")
-        clauses.append("(" + " OR ".join(parts) + ")")
+        clauses.append(_in_or_missing(f"CAST(round({a}.rating) AS INTEGER)", rated, len(rated) != len(flt.ratings),
+                                      f"{a}.rating IS NULL", params))
     if flt.topics:
         sub = (
             f"SELECT ft.feedback_id FROM feedback_topics ft JOIN topics t ON t.id = ft.topic_id "

@@ -67,8 +67,8 @@ class CardDelegate(QStyledItemDelegate):
         rect = option.rect.adjusted(4, 3, -4, -3)
         selected = bool(option.state & QStyle.State_Selected)
         pal = option.palette
-        painter.setPen(QPen(pal.highlight().color() if selected else QColor(theme.CARD_BORDER), 2 if selected else 1))
-        painter.setBrush(QColor(theme.CARD_BG))
+        painter.setPen(QPen(pal.highlight().color() if selected else QColor(theme.CARD.border), 2 if selected else 1))
+        painter.setBrush(QColor(theme.CARD.background))
         painter.drawRoundedRect(rect, 6, 6)
         painter.fillRect(QRect(rect.left() + 1, rect.top() + 5, 4, rect.height() - 10),
                          QColor(theme.ACTION_STATUS.get(card.get("status"), theme.ACTION_STATUS_OTHER)))
@@ -79,7 +79,7 @@ class CardDelegate(QStyledItemDelegate):
         title_font = self._title_font(option)
         tfm = QFontMetrics(title_font)
         painter.setFont(title_font)
-        painter.setPen(QColor(theme.CARD_TITLE))
+        painter.setPen(QColor(theme.CARD.title))
         title = card.get("title", "")
         if tfm.boundingRect(QRect(0, 0, inner.width(), 1000), Qt.TextWordWrap, title).height() > tfm.lineSpacing() * 2.5:
             title = tfm.elidedText(title, Qt.ElideRight, inner.width() * 2 - tfm.averageCharWidth() * 4)
@@ -94,11 +94,11 @@ class CardDelegate(QStyledItemDelegate):
         fm = QFontMetrics(option.font)
         topics = card.get("topics", "")
         if topics:
-            painter.setPen(QColor(theme.CARD_TOPICS))
+            painter.setPen(QColor(theme.CARD.topics))
             painter.drawText(QRect(inner.left(), y, inner.width(), line), flags,
                              fm.elidedText("# " + topics, Qt.ElideRight, inner.width()))
             y += line
-        painter.setPen(QColor(theme.CARD_META))
+        painter.setPen(QColor(theme.CARD.meta))
         painter.drawText(QRect(inner.left(), y, inner.width(), line), flags,
                          fm.elidedText(card.get("meta", ""), Qt.ElideRight, inner.width()))
         y += line + self.GAP
@@ -116,7 +116,7 @@ class CardDelegate(QStyledItemDelegate):
             change = card.get("badge", "")
             rest = inner.width() - width - 6
             if change and rest > 20:
-                painter.setPen(QColor(theme.CARD_CHANGE))
+                painter.setPen(QColor(theme.CARD.change))
                 painter.drawText(QRect(chip_rect.right() + 6, y, rest, line + 2), Qt.AlignLeft | Qt.AlignVCenter,
                                  fm.elidedText(change, Qt.ElideRight, rest))
         if option.state & QStyle.State_HasFocus and not selected:

@@ -10,7 +10,7 @@ import logging
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -20,6 +20,7 @@ from cxdesk.i18n import _
 from cxdesk.ui import theme
 from cxdesk.ui.action_editor import ActionEditor, new_action_values
 from cxdesk.ui.board_columns import ACTION_ID_ROLE, BoardColumn, column_box
+from cxdesk.ui.tasks import LatestRead
 from cxdesk.ui.widgets.elide import ElidedLabel
 from cxdesk.ui.widgets.message_bar import MessageBar
 
@@ -153,12 +154,11 @@ class BoardScreen(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.data = None
-        self._load_task = None
-        self._reload_again = False
+        self._loader = LatestRead(ctx, _("Loading the board"))
         self._select_after_load: int | None = None
         self._dialogs: list = []
         # The app-wide stack, so the window's Edit menu and Ctrl+Z undo board changes too.
-        self.undo_stack = getattr(ctx, "undo_stack", None) or QUndoStack(self)
+        self.undo_stack = ctx.undo_stack
 
         self.message_bar = MessageBar(self)
         self.message_bar.hide()
@@ -206,12 +206,6 @@ class BoardScreen(QWidget):
         self.redo_button = QToolButton(self)
         undo_action = self.undo_stack.createUndoAction(self, _("Undo"))
         redo_action = self.undo_stack.createRedoAction(self, _("Redo"))
-        if self.undo_stack.parent() is self:   # no window around us: give the keys to the board
-            undo_action.setShortcut(QKeySequence.Undo)
-            redo_action.setShortcut(QKeySequence.Redo)
-            for act in (undo_action, redo_action):
-                act.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-                self.addAction(act)
         self.undo_button.setDefaultAction(undo_action)
         self.redo_button.setDefaultAction(redo_action)
         self.undo_action, self.redo_action = undo_action, redo_action
@@ -239,9 +233,6 @@ class BoardScreen(QWidget):
             self.reload()
 
     def reload(self) -> None:
-        if self._load_task is not None:
-            self._reload_again = True
-            return
         topic = self.topic_filter.currentData() or None
         owner = self.owner_filter.currentData() or None
 
@@ -250,20 +241,13 @@ class BoardScreen(QWidget):
 
             return board_data(db, topic=topic, owner=owner)
 
-        self._load_task = self.ctx.run_task(run, write=False, title=_("Loading the board"))
-        self._load_task.signals.finished.connect(self._on_loaded)
-        self._load_task.signals.failed.connect(self.message_bar.show_error)
-        self._load_task.signals.ended.connect(self._on_load_ended)
+        self._loader.start(run, self._on_loaded, self.message_bar.show_error)
 
-    def _on_load_ended(self) -> None:
-        self._load_task = None
-        if self._reload_again:
-            self._reload_again = False
-            self.reload()
+    @property
+    def _load_task(self):
+        return self._loader.task
 
     def _on_loaded(self, data) -> None:
-        if self._reload_again:
-            return   # a newer load follows
         self.data = data
         self._set_filter_choices(data.topics, data.owners)
         selected = self._select_after_load or self.current_action_id()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
 from cxdesk.core import cases
 from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
+from cxdesk.ui.tasks import LatestRead
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 PAGE = 200
@@ -139,8 +140,7 @@ class CasesScreen(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.current: cases.CaseDetail | None = None
-        self._queue_task = None
-        self._again = False
+        self._queue_reader = LatestRead(ctx, "cases")
 
         self._build_filters()
         self._build_table()
@@ -309,9 +309,6 @@ class CasesScreen(QWidget):
 
     def reload(self) -> None:
         """Read the queue in a task (open new cases first: reviews analysed since the last look)."""
-        if self._queue_task is not None:
-            self._again = True
-            return
         status = self.status_filter.currentData()
         topic = self.topic_filter.currentData()
         channel = self.channel_filter.currentData()
@@ -321,17 +318,7 @@ class CasesScreen(QWidget):
             return (cases.queue_ids(db, status=status, overdue=overdue, topic=topic, channel=channel),
                     cases.case_stats(db, weeks=0), cases.case_topics(db), cases.case_channels(db))
 
-        task = self.ctx.run_task(work, write=False, title="cases")
-        self._queue_task = task
-        task.signals.finished.connect(self._on_queue)
-        task.signals.failed.connect(self.message_bar.show_error)
-        task.signals.ended.connect(self._on_queue_ended)
-
-    def _on_queue_ended(self) -> None:
-        self._queue_task = None
-        if self._again:
-            self._again = False
-            self.reload()
+        self._queue_reader.start(work, self._on_queue, self.message_bar.show_error)
 
     def _on_queue(self, result) -> None:
         ids, stats, topics, channels = result

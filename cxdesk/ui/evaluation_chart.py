@@ -70,22 +70,22 @@ class EvaluationChart(QWidget):
 
         topic = pct(series.topic_rate)
         control = pct(series.control_rate)
-        self.plot.plot(xs, topic, pen=pg.mkPen(theme.EVAL_TOPIC, width=2.5), connect="finite",
+        self.plot.plot(xs, topic, pen=pg.mkPen(theme.EVALUATION.topic, width=2.5), connect="finite",
                        name=_("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days))
-        self.plot.plot(xs, control, pen=pg.mkPen(theme.EVAL_CONTROL, width=1.5, style=Qt.DashLine),
+        self.plot.plot(xs, control, pen=pg.mkPen(theme.EVALUATION.control, width=1.5, style=Qt.DashLine),
                        connect="finite", name=_("Other feedback (comparison)"))
         means = [((b0, b1), ev.before.negative_rate, ev.before.total)]
         if ev.after.total:
             means.append(((a0, seen), ev.after.negative_rate, ev.after.total))
         for (lo, hi), rate, n in means:
             if n:
-                self.plot.plot([lo, hi], [rate * 100, rate * 100], pen=pg.mkPen(theme.EVAL_TOPIC, width=1, style=Qt.DotLine))
-        legend = [f"<span style='color:{theme.EVAL_TOPIC}'>━━</span> " + html.escape(
+                self.plot.plot([lo, hi], [rate * 100, rate * 100], pen=pg.mkPen(theme.EVALUATION.topic, width=1, style=Qt.DotLine))
+        legend = [f"<span style='color:{theme.EVALUATION.topic}'>━━</span> " + html.escape(
                       _("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days)),
-                  f"<span style='color:{theme.EVAL_CONTROL}'>╍╍</span> " + html.escape(_("Other feedback (comparison)")),
-                  f"<span style='color:{theme.EVAL_TOPIC}'>┈┈</span> " + html.escape(_("average of the period"))]
+                  f"<span style='color:{theme.EVALUATION.control}'>╍╍</span> " + html.escape(_("Other feedback (comparison)")),
+                  f"<span style='color:{theme.EVALUATION.topic}'>┈┈</span> " + html.escape(_("average of the period"))]
         if seen < a1:
-            legend.append(f"<span style='color:{theme.EVAL_TO_COME}'>▨</span> " + html.escape(_("days still to come")))
+            legend.append(f"<span style='color:{theme.EVALUATION.to_come}'>▨</span> " + html.escape(_("days still to come")))
         self.legend_label.setText("　".join(legend))
         values = [v for v in np.concatenate([topic, control]) if not np.isnan(v)]
         top = max(values + [r * 100 for (_x, r, n) in means if n] or [10.0])
@@ -95,14 +95,14 @@ class EvaluationChart(QWidget):
         # Labels sit in the headroom above the data, so they never hide a line.
         label_y = ceiling * 0.87   # above the lines
         live = pg.InfiniteLine(pos=_ts(ev.live_date), angle=90, movable=False,
-                               pen=pg.mkPen(theme.EVAL_MARK, width=1.5, style=Qt.DashLine))
+                               pen=pg.mkPen(theme.EVALUATION.mark, width=1.5, style=Qt.DashLine))
         self.plot.addItem(live)
         # (x, text, colour, anchor, y): the go-live date sits just left of its line, one row above the
         # period names, so neither covers the other nor a line.
         live_x = _ts(ev.live_date)
-        marks = [(live_x - 3600 * 6, _("go-live {date}").format(date=ev.live_date.strftime("%m-%d")), theme.EVAL_MARK, (1, 0),
+        marks = [(live_x - 3600 * 6, _("go-live {date}").format(date=ev.live_date.strftime("%m-%d")), theme.EVALUATION.mark, (1, 0),
                   ceiling * 0.95),
-                 (b0 + 3600 * 6, _("before"), theme.EVAL_WINDOW_LABEL, (0, 0), label_y), (a0 + 3600 * 6, _("after"), theme.EVAL_WINDOW_LABEL, (0, 0), label_y)]
+                 (b0 + 3600 * 6, _("before"), theme.EVALUATION.window_label, (0, 0), label_y), (a0 + 3600 * 6, _("after"), theme.EVALUATION.window_label, (0, 0), label_y)]
         if seen < a1:
             marks.append((seen + 3600 * 6, _("still collecting until {date}").format(date=ev.after.end.strftime("%m-%d")),
                           theme.VERDICT["improved"][1], (0, 0), ceiling * 0.95))

@@ -18,10 +18,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.core.changes import Changes
-from cxdesk.core.evaluation_text import comparison_rows, detail_lines
+from cxdesk.core.evaluation import evaluation_view_data, snapshot_evaluation
+from cxdesk.core.evaluation_text import (comparison_rows, detail_lines, next_step, plain_verdict, topic_metric_name,
+                                         verdict_name)
 from cxdesk.i18n import _
 from cxdesk.ui import theme
 from cxdesk.ui.evaluation_chart import EvaluationChart
+from cxdesk.ui.tasks import LatestRead
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 
@@ -46,8 +49,8 @@ class EvaluationView(QWidget):
         self.action_id = action_id
         self.evaluation = None
         self.series = None
-        self._task = None
-        self._again = False
+        self.snapshots: list = []
+        self._loader = LatestRead(ctx, _("Evaluating"))
 
         self.message_bar = MessageBar(self)
         self.message_bar.hide()
@@ -179,37 +182,25 @@ class EvaluationView(QWidget):
             return
         self.refresh()
 
+    def _request(self) -> tuple[int, int, int]:
+        """The action, window and lag the view asks about now."""
+        return self.action_id, self.window_spin.value(), self.lag_spin.value()
+
     def refresh(self) -> None:
         if self.action_id is None:
             return
-        if self._task is not None:
-            self._again = True
-            return
-        aid, window, lag = self.action_id, self.window_spin.value(), self.lag_spin.value()
+        request = self._request()
+        self._loader.start(lambda db, progress: evaluation_view_data(db, *request), self._on_result, self._on_failed)
 
-        def run(db, progress):
-            from cxdesk.core.evaluation import evaluation_view_data
-
-            return evaluation_view_data(db, aid, window, lag)
-
-        self._task = self.ctx.run_task(run, write=False, title=_("Evaluating"))
-        self._task.signals.finished.connect(self._on_result)
-        self._task.signals.failed.connect(self._on_failed)
-        self._task.signals.ended.connect(self._on_ended)
-
-    def _on_ended(self) -> None:
-        self._task = None
-        if self._again:
-            self._again = False
-            self.refresh()
+    @property
+    def _task(self):
+        return self._loader.task
 
     def _on_failed(self, text: str) -> None:
         self._clear()
         self.message_bar.show_error(text)
 
     def _on_result(self, result) -> None:
-        if self._again:
-            return
         ev, series, snapshots = result
         self.evaluation, self.series, self.snapshots = ev, series, snapshots
         self.message_bar.dismiss()
@@ -223,19 +214,14 @@ class EvaluationView(QWidget):
     def save_snapshot(self) -> None:
         if self.action_id is None:
             return
-        aid, window, lag = self.action_id, self.window_spin.value(), self.lag_spin.value()
-
-        def run(db, progress):
-            from cxdesk.core.evaluation import snapshot_evaluation
-
-            return snapshot_evaluation(db, aid, window, lag)
-
-        task = self.ctx.run_task(run, write=True, title=_("Saving the evaluation"))
+        request = self._request()
+        task = self.ctx.run_task(lambda db, progress: snapshot_evaluation(db, *request), write=True,
+                                 title=_("Saving the evaluation"))
         task.signals.finished.connect(self._on_saved)
         task.signals.failed.connect(self.message_bar.show_error)
 
     def _on_saved(self, ev) -> None:
-        self.message_bar.show_success(_("Saved: {verdict}").format(verdict=_verdict_name(ev.verdict)), timeout_ms=4000)
+        self.message_bar.show_success(_("Saved: {verdict}").format(verdict=verdict_name(ev.verdict)), timeout_ms=4000)
         self.snapshot_saved.emit(ev)
         self.ctx.notify(Changes(actions=True))
 
@@ -263,15 +249,13 @@ class EvaluationView(QWidget):
         self.details_label.setVisible(on)
 
     def _show_verdict(self, ev) -> None:
-        from cxdesk.core.evaluation import next_step, plain_verdict, topic_metric_name
-
         self.title_label.setText(_("{title} (live since {date})").format(title=ev.title, date=ev.live_date.isoformat()))
         self.metric_label.setText(_("Measured: {metric}; beside it: {topic_metric}").format(
             metric=ev.metric, topic_metric=topic_metric_name(ev.topics, ev.keywords)))
         bg, fg = theme.VERDICT.get(ev.verdict, theme.VERDICT_OTHER)
         self.verdict_label.setStyleSheet(
             f"QLabel {{ background: {bg}; color: {fg}; border-radius: 6px; }}")
-        chip = html.escape(_verdict_name(ev.verdict))
+        chip = html.escape(verdict_name(ev.verdict))
         self.verdict_label.setText(
             f"<b>{chip}</b>　{html.escape(plain_verdict(ev))}<br>"
             f"<b>{html.escape(_('Next step:'))}</b> {html.escape(next_step(ev))}")
@@ -294,10 +278,10 @@ class EvaluationView(QWidget):
             self.table.rowHeight(i) for i in range(self.table.rowCount()))
         self.table.setFixedHeight(height)
         self.details_label.setText("\n".join("· " + line for line in detail_lines(ev)))
-        saved = getattr(self, "snapshots", None) or []
+        saved = self.snapshots
         if saved:
             lines = [_("{date} {verdict} ({days} days each side)").format(
-                date=sn.created_at[:10], verdict=_verdict_name(sn.verdict), days=sn.window_days) for sn in saved[:3]]
+                date=sn.created_at[:10], verdict=verdict_name(sn.verdict), days=sn.window_days) for sn in saved[:3]]
             self.stats_label.setText(_("Saved results: {items}").format(items="; ".join(lines)))
         else:
             self.stats_label.setText("")
@@ -326,12 +310,6 @@ class EvaluationView(QWidget):
             from cxdesk.core.filters import FeedbackFilter
 
             self.ctx.open_feedback_requested.emit(FeedbackFilter(ids=(int(fid),)))
-
-
-def _verdict_name(verdict: str) -> str:
-    from cxdesk.core.evaluation import verdict_name
-
-    return verdict_name(verdict)
 
 
 class EvaluationDialog(QDialog):

@@ -26,6 +26,7 @@ from cxdesk.ui.preload import ModuleLoader
 from cxdesk.ui.screens import SCREENS
 from cxdesk.ui.shop_settings import ShopSettingsMixin
 from cxdesk.ui.status_bar import StatusBarMixin
+from cxdesk.ui.tasks import LatestRead
 from cxdesk.ui.widgets.elide import guard_widget_tree
 from cxdesk.ui.widgets.message_bar import MessageBar
 from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, app_icon
@@ -57,8 +58,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self.pending_count = 0
         self.stale_count = 0
         self._reanalysis_due = True   # analyse rows of an older model again once the first counts arrive
-        self._status_task = None
-        self._status_again = False
+        self._status_reader = LatestRead(ctx, "status")
         self._analysis_task = None
         self._learn_task = None
         self.confirm_learn = True  # explain what learning does before it starts

@@ -44,18 +44,24 @@ class SummaryBox(QGroupBox):
             box.setChecked(True)
             box.toggled.connect(lambda _on: self.changed.emit())
             self.section_checks[key] = box
-            sections.addWidget(box, i // 3, i % 3)
+            sections.addWidget(box, i // 4, i % 4)
         self.excel_button = QPushButton(_("Export Excel summary…"), self)
         self.excel_button.setDefault(True)
+        # Dates, channel, trend and the button on one line, so the page fits a 1366×768 screen.
+        choices = QHBoxLayout()
+        for label, field in ((_("Dates"), self.date_range), (_("Channel"), self.channel_combo),
+                             (_("Trend"), self.granularity_combo)):
+            choices.addWidget(QLabel(label, self))
+            choices.addWidget(field)
+            choices.addSpacing(12)
+        choices.addStretch(1)
+        choices.addWidget(self.excel_button)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldsStayAtSizeHint)
-        form.addRow(_("Dates"), self.date_range)
-        form.addRow(_("Channel"), self.channel_combo)
-        form.addRow(_("Trend"), self.granularity_combo)
+        form.addRow(choices)
         form.addRow(_("Sheets"), sections)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.excel_button, 0, Qt.AlignLeft)
 
     def fill_channels(self, channels: list[str]) -> None:
         """The channel choices of the database, keeping the one chosen where it still exists."""

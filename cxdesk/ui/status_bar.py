@@ -13,7 +13,7 @@ from cxdesk.ui.window_parts import display_path
 
 class StatusBarMixin:
     """Part of MainWindow (needs `ctx`, `row_count`, `pending_count`, `stale_count`, `_analysis_task`,
-    `_learn_task`, `_reanalysis_due`, `run_analysis`, `stop_analysis`, `message_bar`, `_apply_empty_state`
+    `_learn_task`, `_status_reader`, `_reanalysis_due`, `run_analysis`, `stop_analysis`, `message_bar`, `_apply_empty_state`
     and the `status_refreshed` signal)."""
 
     def _build_status_bar(self) -> None:
@@ -50,20 +50,11 @@ class StatusBarMixin:
 
     def refresh_status(self) -> None:
         """Count rows and rows waiting for analysis in a read task; updates the status bar."""
-        if self._status_task is not None:
-            self._status_again = True
-            return
+        self._status_reader.start(lambda db, progress: status_counts(db), self._on_status_counted)
 
-        task = self.ctx.run_task(lambda db, progress: status_counts(db), write=False, title="status")
-        self._status_task = task
-        task.signals.finished.connect(self._on_status_counted)
-        task.signals.ended.connect(self._on_status_task_ended)
-
-    def _on_status_task_ended(self) -> None:
-        self._status_task = None
-        if self._status_again:
-            self._status_again = False
-            self.refresh_status()
+    @property
+    def _status_task(self):
+        return self._status_reader.task
 
     def _on_status_counted(self, counts: RowCounts) -> None:
         total, pending = counts.total, counts.waiting

@@ -152,6 +152,35 @@ class TaskRunner(QObject):
         return self.read_pool.waitForDone(msecs) and ok
 
 
+class LatestRead:
+    """A screen's reload: one read task at a time. Asked again while one runs, the newest request runs
+    when it ends and the running one's result is dropped (it is already out of date)."""
+
+    def __init__(self, ctx, title: str) -> None:
+        self.ctx = ctx
+        self.title = title
+        self.task: Task | None = None
+        self._next: tuple | None = None
+
+    def start(self, fn: TaskFn, on_result: Callable[[Any], None],
+              on_error: Callable[[str], None] | None = None) -> None:
+        if self.task is not None:
+            self._next = (fn, on_result, on_error)
+            return
+        task = self.ctx.run_task(fn, write=False, title=self.title)
+        self.task = task
+        task.signals.finished.connect(lambda result: None if self._next is not None else on_result(result))
+        if on_error is not None:
+            task.signals.failed.connect(on_error)
+        task.signals.ended.connect(self._on_ended)
+
+    def _on_ended(self) -> None:
+        self.task = None
+        if self._next is not None:
+            request, self._next = self._next, None
+            self.start(*request)
+
+
 # Scoring holds the GIL in long C calls per batch; small batches keep the window's event loop ticking
 # (measured with bench/bench_startup.py: 1000-row batches stalled the GUI ~130 ms, 250-row ones less).
 UI_ANALYSIS_BATCH = 250

@@ -102,22 +102,35 @@ VERDICT: dict[str, tuple[str, str]] = {
 VERDICT_OTHER = ("#eeeeee", "#444444")
 
 # Board cards and columns
-CARD_BORDER = "#cfcfcf"
-CARD_BG = "#ffffff"
-CARD_TITLE = "#1f1f1f"
-CARD_TOPICS = "#2f6fd0"
-CARD_META = "#6b6b6b"
-CARD_CHANGE = "#333333"
+@dataclass(frozen=True)
+class CardColours:
+    border: str
+    background: str
+    title: str
+    topics: str
+    meta: str      # owner and age
+    change: str    # the change beside the verdict chip
+
+
+CARD = CardColours(border="#cfcfcf", background="#ffffff", title="#1f1f1f", topics="#2f6fd0", meta="#6b6b6b",
+                   change="#333333")
 COLUMN_BORDER = "#dddddd"
 HINT_TEXT = "#777777"     # a quiet hint under a title
 
+
 # The evaluation: its chart lines and marks, and quiet text beside the verdict
-EVAL_TOPIC = "#d9480f"            # the action's metric
-EVAL_CONTROL = "#7f7f7f"          # other feedback
-EVAL_TO_COME = "#2f9a5a"          # days of the after-period still to come
-EVAL_MARK = "#222222"             # the go-live line and its label
-EVAL_WINDOW_LABEL = "#555555"     # “before” / “after”
-QUIET_TEXT = "#444444"            # the metric's name, the statistics sentences
+@dataclass(frozen=True)
+class EvaluationColours:
+    topic: str          # the action's metric
+    control: str        # other feedback
+    to_come: str        # days of the after-period still to come
+    mark: str           # the go-live line and its label
+    window_label: str   # “before” / “after”
+
+
+EVALUATION = EvaluationColours(topic="#d9480f", control="#7f7f7f", to_come="#2f9a5a", mark="#222222",
+                               window_label="#555555")
+QUIET_TEXT = "#444444"    # the metric's name, the statistics sentences
 STATS_TEXT = "#555555"
 
 # The improvement report screen

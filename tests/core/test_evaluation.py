@@ -313,6 +313,22 @@ def test_no_clear_change_says_how_much_more_feedback_would_settle_it(db, planted
     assert f"{st.more_rows:,}" in text and f"上线前后各 {st.window_days} 天" in text
 
 
+def test_settle_estimate_beyond_half_a_year_is_not_given_in_weeks(db, planted):
+    from dataclasses import replace
+
+    aid = planted(n_before=300, n_after=300, p_before=0.10, p_after=0.08)
+    r = ev.evaluate_action(db, aid, today=LATER)
+    # A shop with few reviews: 222 more days and a 222-day comparison would be needed.
+    slow = replace(r, settle=replace(r.settle, more_days=222, window_days=222, more_rows=2_000))
+    text = ev.next_step(slow)
+    assert text.startswith("数据太少，约需半年以上")
+    assert "周" not in text and "222" not in text
+    assert "数据太少" in slow.to_json()["next_step"]
+    # Within half a year the estimate is still given in weeks.
+    soon = replace(r, settle=replace(r.settle, more_days=150, window_days=150, more_rows=1_500))
+    assert ev.next_step(soon).startswith("再收集约 21 周")
+
+
 def test_after_window_without_data_shows_no_changes(db, planted):
     aid = planted()
     db.execute("DELETE FROM feedback WHERE created_at >= ?", [f"{LIVE} 00:00:00"])

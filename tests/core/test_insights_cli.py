@@ -69,6 +69,30 @@ def test_stats_filters_by_channel_topic_and_dates(shop, capsys):
     assert code == 0 and "2024-05" in out and "差评占比" in out
 
 
+def test_stats_date_range_says_how_many_undated_rows_it_leaves_out(shop, capsys):
+    from cxdesk.core.storage import open_db
+
+    db = open_db(shop)
+    with db.atomic():
+        for n, (when, channel) in enumerate([(None, "淘宝"), (None, "淘宝"), (None, "京东"), ("0001-01-01 00:00:00", "淘宝")]):
+            db.execute("INSERT INTO feedback(source_id, text, created_at, channel, label, model_label, dedup_key)"
+                       " VALUES (1, 't', ?, ?, 'negative', 'negative', ?)", [when, channel, f"u{n}"])
+    db.close()
+    code, out, _err = run(capsys, "stats", "--db", str(shop), "--from", "2024-05-20", "--to", "2024-05-26", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["total"] == 7 * 12 and data["undated_left_out"] == 4
+    code, out, _err = run(capsys, "stats", "--db", str(shop), "--channel", "淘宝", "--from", "2024-05-20", "--json")
+    assert json.loads(out)["undated_left_out"] == 3
+    code, out, _err = run(capsys, "stats", "--db", str(shop), "--from", "2024-05-20", "--to", "2024-05-26")
+    assert code == 0 and "4 条反馈没有日期，不在 --from/--to 的范围内，未计入" in out
+    code, out, _err = run(capsys, "stats", "--db", str(shop), "--json")
+    data = json.loads(out)
+    assert data["undated_left_out"] == 0 and data["total"] == 63 * 4 + 7 * 12 + 4
+    code, out, _err = run(capsys, "stats", "--db", str(shop))
+    assert "未计入" not in out
+
+
 def test_stats_bad_input_is_one_sentence(shop, capsys):
     code, _out, err = run(capsys, "stats", "--db", str(shop), "--from", "2024-13-01")
     assert code == 1 and "2024-13-01" in err and "Traceback" not in err
