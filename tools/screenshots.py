@@ -1,6 +1,10 @@
-"""Save a PNG of every screen of the real main window, plus the import wizard, for the README and review.
+"""Save a PNG of every screen of the real main window, plus the import wizard, for the README, the
+in-app guide (Help → 使用指南) and review.
 
-    python tools/screenshots.py [--lang zh_CN|en] [--out resources/screenshots] [--size 1280x800]
+    python tools/screenshots.py [--lang zh_CN|en] [--out cxdesk/ui/resources/screenshots] [--size 1366x768]
+
+The pictures ship inside the package (the guide shows them), at 1366×768, the smallest screen cxdesk
+is made for; pass `--size 1600x1000` and another `--out` for a look at a larger window.
 
 Runs offscreen on a fresh demo database in a temporary data folder (a generated feedback file is also
 used to show the import wizard), so nothing of the real user data is touched or shown.
@@ -64,8 +68,8 @@ def build_database(path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", default="zh_CN")
-    parser.add_argument("--out", default=str(ROOT / "resources" / "screenshots"))
-    parser.add_argument("--size", default="1280x800")
+    parser.add_argument("--out", default=str(ROOT / "cxdesk" / "ui" / "resources" / "screenshots"))
+    parser.add_argument("--size", default="1366x768")
     args = parser.parse_args(argv)
     width, height = (int(x) for x in args.size.lower().split("x"))
 

@@ -11,7 +11,7 @@ from cxdesk.i18n import _
 from cxdesk.ui.feedback_view import SearchHitDelegate, SentimentChipDelegate
 from cxdesk.ui.models.feedback_table import COLUMN_KEYS
 
-DETAIL_SHARE = 0.27          # of the splitter's width for the detail pane; the table (its text column) gets the rest
+DETAIL_SHARE = 0.24          # of the splitter's width for the detail pane; the table (its text column) gets the rest
 DETAIL_MIN_PX, DETAIL_MAX_PX = 240, 420
 
 

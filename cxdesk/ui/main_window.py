@@ -21,6 +21,7 @@ from cxdesk.ui import settings, theme
 from cxdesk.ui.analysis_menu import AnalysisMenuMixin
 from cxdesk.ui.context import AppContext
 from cxdesk.ui.database_menu import DatabaseMenuMixin
+from cxdesk.ui.guide import open_guide
 from cxdesk.ui.import_entry import ImportEntryMixin
 from cxdesk.ui.preload import ModuleLoader
 from cxdesk.ui.screens import SCREENS
@@ -193,6 +194,10 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
 
 
         help_menu = bar.addMenu(_("&Help"))
+        self.guide_action = QAction(_("&User guide"), self)
+        self.guide_action.setShortcut(QKeySequence.HelpContents)
+        self.guide_action.triggered.connect(lambda: setattr(self, "guide", open_guide(self)))
+        help_menu.addAction(self.guide_action)
         self.open_log_action = QAction(_("Open the log folder"), self)
         self.open_log_action.triggered.connect(self._open_log_folder)
         self.about_action = QAction(_("&About cxdesk"), self)

@@ -66,16 +66,17 @@ class ShopSettingsMixin:
         task.signals.failed.connect(self.message_bar.show_error)
         return task
 
-
     def open_settings(self) -> None:
+        from cxdesk.core.cases import get_settings
         from cxdesk.core.shop import shop_profile
 
         try:
-            profile = shop_profile(self.ctx.read_db())
+            db = self.ctx.read_db()
+            profile, reply_hours = shop_profile(db), get_settings(db).reply_target_hours
         except Exception as exc:  # noqa: BLE001 - the language can still be set
             log.warning("cannot read the shop settings: %s", exc)
-            profile = None
-        dialog = SettingsDialog(self, profile)
+            profile, reply_hours = None, None
+        dialog = SettingsDialog(self, profile, reply_hours)
         self.settings_dialog = dialog
         if dialog.exec() == QDialog.Accepted:
             self.apply_settings(dialog)
@@ -86,6 +87,8 @@ class ShopSettingsMixin:
                            logo=dialog.shop_fields.logo_path)
             if self.welcome.asking_for_shop() and dialog.shop_fields.business() is not None:
                 self.welcome.ask_for_shop(None)
+        if dialog.reply_hours_changed():
+            self.save_reply_hours(dialog.reply_spin.value())
         if not dialog.language_changed():
             self.statusBar().showMessage(_("Saved."), 6000)
         elif self.ask_restart():
@@ -94,6 +97,16 @@ class ShopSettingsMixin:
                 self.restart_requested = False
         else:
             self.statusBar().showMessage(_("Saved. The new language applies after a restart."), 8000)
+
+    def save_reply_hours(self, hours: int):
+        """The time within which a case should be answered (客户跟进), stored in the database."""
+        from cxdesk.core.cases import set_settings
+
+        task = self.ctx.run_task(lambda db, _p: set_settings(db, reply_target_hours=hours),
+                                 title=_("Saving the shop settings"))
+        task.signals.finished.connect(lambda _r: self.statusBar().showMessage(_("Saved."), 6000))
+        task.signals.failed.connect(self.message_bar.show_error)
+        return task
 
     def ask_restart(self) -> bool:
         """Offer to start cxdesk again in the new language; True when the owner says so."""

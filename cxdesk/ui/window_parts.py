@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from cxdesk.core.shop import ShopProfile
 from cxdesk.i18n import _
@@ -137,11 +137,13 @@ class ScreenErrorPage(QWidget):
 class SettingsDialog(QDialog):
     LANGUAGES = (("zh_CN", "简体中文"), ("en", "English"))
 
-    def __init__(self, parent: QWidget | None = None, profile: ShopProfile | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, profile: ShopProfile | None = None,
+                 reply_hours: float | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Settings"))
         self.setMinimumWidth(440)
         self.profile = profile
+        self.initial_reply_hours = reply_hours
         form = QFormLayout(self)
         self.shop_fields = ShopFields(self)
         self.shop_fields.setVisible(profile is not None)
@@ -154,6 +156,16 @@ class SettingsDialog(QDialog):
             business_note.setWordWrap(True)
             business_note.setEnabled(False)
             form.addRow(business_note)
+        self.reply_spin = QSpinBox(self)
+        self.reply_spin.setRange(1, 720)
+        self.reply_spin.setSuffix(_(" hours"))
+        self.reply_spin.setToolTip(_("An unhappy review becomes a case in 客户跟进; it is overdue when not answered "
+                                     "within this time. Applies to cases opened from now on."))
+        if reply_hours is not None:
+            self.reply_spin.setValue(max(1, round(reply_hours)))
+            form.addRow(_("Answer unhappy reviews within:"), self.reply_spin)
+        else:
+            self.reply_spin.hide()
         self.language_combo = QComboBox(self)
         for code, name in self.LANGUAGES:
             self.language_combo.addItem(name, code)
@@ -168,6 +180,9 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def reply_hours_changed(self) -> bool:
+        return self.initial_reply_hours is not None and self.reply_spin.value() != round(self.initial_reply_hours)
 
     def language_changed(self) -> bool:
         return self.language_combo.currentData() != self.initial_language

@@ -73,7 +73,7 @@ def test_labelled_dates_and_room_for_the_text(ctx, qtbot):
     assert screen.date_range.label.text() == "日期："
     assert screen.date_range.label.buddy() is screen.date_range.preset_combo
     table, detail = screen.splitter.sizes()
-    assert table >= 2.5 * detail and detail >= 240
+    assert table >= 3 * detail and detail >= 240
     text_col = screen.table.columnWidth(COLUMN_KEYS.index("text"))
     assert text_col > 0.4 * table
-    assert splitter_sizes(1000) == [730, 270] and splitter_sizes(3000) == [2580, 420]
+    assert splitter_sizes(1000) == [760, 240] and splitter_sizes(3000) == [2580, 420]

@@ -179,3 +179,29 @@ def test_language_kept_says_saved(qtbot, window, monkeypatch):
     dialog.accept()
     window.apply_settings(dialog)
     assert window.isVisible() and not window.restart_requested
+
+
+def test_settings_set_the_reply_target_for_cases(qtbot, window, bare_ctx, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from cxdesk.core.cases import get_settings
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui import window_parts
+
+    seen = {}
+
+    def fake_exec(dialog):
+        seen["dialog"] = dialog
+        assert dialog.reply_spin.isVisibleTo(dialog) and dialog.reply_spin.value() == 24
+        dialog.reply_spin.setValue(8)
+        return QDialog.Accepted
+
+    monkeypatch.setattr(window_parts.SettingsDialog, "exec", fake_exec)
+    window.open_settings()
+    assert seen["dialog"].reply_hours_changed()
+    qtbot.waitUntil(lambda: not bare_ctx.tasks.busy, timeout=10000)
+    db = open_db(bare_ctx.db_path)
+    try:
+        assert get_settings(db).reply_target_hours == 8
+    finally:
+        db.close()
