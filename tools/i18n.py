@@ -94,9 +94,19 @@ def update() -> None:
                 if catalog.get(singular) is None:
                     catalog.add(msgid, string=("", "") if plural else "")
                     changed = True
+            in_code = {singular for singular, _plural, _line in msgs}
+            for message in list(catalog):
+                key = message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+                if key and key not in in_code:      # moved to another module or gone from the code
+                    catalog.delete(message.id, message.context)
+                    changed = True
             if changed:
                 save_po(catalog, path)
                 print(f"updated {path.relative_to(ROOT)}")
+        for path in po_dir(lang).glob("*.po"):
+            if path.stem not in messages:          # the module is gone
+                path.unlink()
+                print(f"removed {path.relative_to(ROOT)}")
 
 
 def merged(lang: str) -> Catalog:
