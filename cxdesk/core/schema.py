@@ -17,6 +17,7 @@ from typing import Callable
 
 import sqlite_utils
 
+from cxdesk.core.brief.tables import DRIVER_CACHE_SCHEMA_98, GOALS_SCHEMA_97
 from cxdesk.core.identity import is_placeholder_author, looks_mangled_id, plain_content_key
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -575,6 +576,14 @@ def _migrate_96(db) -> None:
     )
 
 
+def _migrate_97(db) -> None:
+    exec_script(db, GOALS_SCHEMA_97)      # the owner's goals (core/brief/goals.py)
+
+
+def _migrate_98(db) -> None:
+    exec_script(db, DRIVER_CACHE_SCHEMA_98)   # fitted rating drivers per window (core/brief/drivers.py)
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _migrate_1),
     (10, _migrate_10),
@@ -590,6 +599,8 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (80, _migrate_80),
     (95, _migrate_95),
     (96, _migrate_96),
+    (97, _migrate_97),
+    (98, _migrate_98),
 ]
 
 
