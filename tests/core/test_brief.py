@@ -10,7 +10,7 @@ import pytest
 
 from brief_data import SPIKE_TOPIC, WEEK, plant
 from cxdesk.core.brief import drivers as drv
-from cxdesk.core.brief.brief import build_brief, parse_week, rank_fixes, week_name
+from cxdesk.core.brief.brief import build_brief, case_counts, parse_week, rank_fixes, week_name
 from cxdesk.core.brief.goals import add_goal, goals_progress, list_goals, parse_target, period_bounds, remove_goal
 from cxdesk.core.brief.text import brief_lines, wechat_message
 from cxdesk.core.errors import InvalidValueError, NotFoundError
@@ -139,8 +139,13 @@ def test_reply_rate_goal_counts_like_the_case_screen(planted):
         update_case(planted, cid, status="replied")
     add_goal(planted, "reply_rate", "90%")
     value = goals_progress(planted, WEEK + timedelta(days=6))[0].value
-    week = next(w for w in case_stats(planted).weeks if w.week == WEEK.isoformat())
+    stats = case_stats(planted)
+    week = next(w for w in stats.weeks if w.week == WEEK.isoformat())
     assert value == pytest.approx(week.responded / week.cases)
+    counts = case_counts(planted)
+    assert (counts["open"], counts["overdue"], counts["response_rate"]) == (stats.open, stats.overdue,
+                                                                              stats.response_rate)
+    assert build_brief(planted).cases == counts
 
 
 def test_weeks_and_periods():
