@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
                        help=_("the weekly brief: the week against last week and the goals, the three things to fix"))
     p.add_argument("--week", metavar="YYYY-Www", help=_("the ISO week, e.g. 2026-W05 (default: the newest week)"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
-    p.add_argument("--html", metavar="FILE", help=_("also write the brief as a one-page HTML file"))
+    p.add_argument("--out", metavar="FILE", help=_("also write the brief as a one-page .pdf or .html file"))
     p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("goal", parents=[parent], help=_("the owner's goals: add, list or remove"))
@@ -49,18 +49,18 @@ def cmd_brief(args: argparse.Namespace) -> int:
     week = parse_week(args.week) if args.week else None
     db = open_database(args)
     brief = build_brief(db, week)
-    if args.html:
+    if args.out:
         from pathlib import Path
 
-        from cxdesk.core.reports.brief_page import write_brief_html
+        from cxdesk.render.brief_page import write_brief_page
 
-        write_brief_html(brief, Path(args.html))
+        write_brief_page(brief, Path(args.out))
     if args.json:
         print_json(brief.to_dict())
         return 0
     print("\n".join(brief_lines(brief)))
-    if args.html:
-        print(_("Written: {path}").format(path=args.html))
+    if args.out:
+        print(_("Written: {path}").format(path=args.out))
     return 0
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFormLayout, QGroup
 from cxdesk.core.changes import Changes
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _
+from cxdesk.ui.drivers_panel import DriversPanel
 
 log = logging.getLogger("cxdesk.ui.topics_screen")
 
@@ -130,6 +131,7 @@ class TopicsScreen(QWidget):
         self.uncovered: list = []        # UncoveredComplaint, in the order shown
         left_split.setStretchFactor(0, 3)
         left_split.setStretchFactor(1, 2)
+        self.drivers_panel = DriversPanel(ctx, left_split)   # 什么在拉低评分 (ui/drivers_panel.py)
 
         # --- right: details of one topic, and the shop's own words
         right = QWidget(splitter)

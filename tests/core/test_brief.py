@@ -173,7 +173,7 @@ def test_empty_database_gives_an_empty_brief(db):
 
 
 def test_cli_brief_json_and_goals(tmp_path):
-    from conftest import run_cli
+    from tests.conftest import run_cli
     from cxdesk.core.storage import open_db
 
     path = tmp_path / "shop.db"
@@ -190,3 +190,38 @@ def test_cli_brief_json_and_goals(tmp_path):
     assert d["headline"]["goals"][0]["met"] is False
     out = run_cli("--db", str(path), "brief", "--week", "2026-48")
     assert out.returncode != 0 and "2026-W05" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_excel_summary_opens_with_the_brief(planted, tmp_path):
+    from openpyxl import load_workbook
+
+    from cxdesk.core.filters import FeedbackFilter
+    from cxdesk.core.reports.excel import build_summary
+
+    flt = FeedbackFilter(date_from=WEEK - timedelta(days=27), date_to=WEEK + timedelta(days=6))
+    result = build_summary(planted, tmp_path / "汇总.xlsx", flt, sections=["brief", "overview"])
+    wb = load_workbook(result.path)
+    assert wb.sheetnames == ["本周要点", "概览"]
+    ws = wb["本周要点"]
+    rows = [r for r in ws.iter_rows(values_only=True) if r[0]]
+    assert rows[0][0].startswith("本周要点 2026-W48")
+    start = next(i for i, r in enumerate(rows) if r[0] == "本周最多的差评") + 2
+    top = {r[0]: (r[1], r[2]) for r in rows[start:start + 5]}
+    brief = build_brief(planted, WEEK)
+    spike = next(f for f in brief.fixes if f.topic == SPIKE_TOPIC)
+    assert top[SPIKE_TOPIC] == (spike.negative_mentions, spike.last_week)
+    assert len(ws._charts) == 1
+    fixes = next(i for i, r in enumerate(rows) if r[0] == "本周最该改的三件事") + 2
+    assert [r[0] for r in rows[fixes:fixes + 3]] == [f.topic for f in brief.fixes]
+
+
+def test_brief_page_html(planted, tmp_path):
+    from cxdesk.core.reports.brief_page import write_brief_html
+
+    brief = build_brief(planted, WEEK)
+    page = write_brief_html(brief, tmp_path / "brief.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert "本周最该改的三件事" in page and "上菜速度" in page and "解决后评分约可提高" in page
+    with pytest.raises(Exception) as info:
+        write_brief_html(brief, tmp_path / "missing" / "brief.html")
+    assert "brief.html" in str(info.value)

@@ -96,5 +96,16 @@ def wechat_message(brief: Brief) -> str:
     return "\n".join(brief_lines(brief, examples=1)).strip() + "\n"
 
 
-__all__ = ["title", "headline", "fix_line", "action_line", "cases_line", "brief_lines", "wechat_message",
+def action_prefill(brief: Brief, fix: Fix) -> dict:
+    """Fields for a new improvement action on a fix (the board's "new action" path takes them as they are)."""
+    from cxdesk.core.filters import FeedbackFilter
+
+    flt = FeedbackFilter(date_from=brief.start, date_to=brief.end, topics=(fix.topic,), topic_labels=("negative",))
+    lines = [fix_line(fix)] + [_("e.g. “{text}”").format(text=_short(e.text)) for e in fix.examples]
+    return {"title": _("Fix “{topic}”").format(topic=fix.topic), "description": "\n".join(lines),
+            "topics": [fix.topic], "channels": [], "keywords": [], "feedback_ids": [e.id for e in fix.examples],
+            "filter": flt.to_dict()}
+
+
+__all__ = ["action_prefill", "title", "headline", "fix_line", "action_line", "cases_line", "brief_lines", "wechat_message",
            "change_text"]

@@ -33,8 +33,9 @@ from cxdesk.core.reports import data as report_data
 from cxdesk.core.reports.cells import excel_text
 from cxdesk.i18n import N_, _
 
-SECTIONS: tuple[str, ...] = ("overview", "trend", "topics", "actions", "alerts", "cases", "details")
+SECTIONS: tuple[str, ...] = ("brief", "overview", "trend", "topics", "actions", "alerts", "cases", "details")
 SECTION_NAMES = {
+    "brief": N_("Weekly brief"),        # written by excel_brief.py
     "overview": N_("Overview"),
     "trend": N_("Trend"),
     "topics": N_("Topics"),
@@ -694,7 +695,11 @@ def build_summary(db, path: Path | str, flt: FeedbackFilter | None = None, *,
     try:
         for i, section in enumerate(small):
             progress(int(i * (100 - detail_share) / max(len(small), 1)), 100, _("Preparing the summary"))
-            if section == "overview":
+            if section == "brief":
+                from cxdesk.core.reports.excel_brief import write_brief_sheet   # it builds on this module
+
+                names.append(write_brief_sheet(book, db, flt, now))
+            elif section == "overview":
                 names.append(_write_overview(book, db, flt, granularity, now))
             elif section == "trend":
                 names.append(_write_trend(book, db, flt, granularity))
