@@ -81,6 +81,7 @@ class BriefPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         body = QWidget(scroll)
+        body.setMaximumWidth(1200)   # on a wide screen the buttons stay near the fixes they belong to
         self.body = QVBoxLayout(body)
         self.body.setContentsMargins(0, 0, 8, 0)
         self.headline_label = _label("", body, scale=1.1)

@@ -161,14 +161,19 @@ def _negatives(db, start: date, end: date) -> dict[str, int]:
 
 def _examples(db, topic: str, start: date, end: date) -> tuple[Example, ...]:
     # The week's rows by date first (CROSS JOIN keeps that order): a few thousand, not every mention of the topic.
+    # Reviews that complain about this topic alone first: they show the problem most plainly.
     rows = db.execute(
         "SELECT f.id, f.text, f.created_at, f.rating, f.channel FROM feedback f "
         "CROSS JOIN feedback_topics ft ON ft.feedback_id = f.id JOIN topics t ON t.id = ft.topic_id "
         "WHERE f.deleted = 0 AND f.created_at >= ? AND f.created_at < ? AND t.name = ? AND ft.label = 'negative' "
-        "AND length(trim(f.text)) > 0 ORDER BY coalesce(f.rating, 3), coalesce(f.sentiment, 0.5), "
+        "AND length(trim(f.text)) > 0 ORDER BY (SELECT count(*) FROM feedback_topics x WHERE x.feedback_id = f.id "
+        "AND x.label = 'negative'), coalesce(f.rating, 3), coalesce(f.sentiment, 0.5), "
         "length(f.text) DESC, f.id LIMIT ?",
-        [start.isoformat(), (end + timedelta(days=1)).isoformat(), topic, EXAMPLES]).fetchall()
-    return tuple(Example(int(i), t, c or "", r, ch) for i, t, c, r, ch in rows)
+        [start.isoformat(), (end + timedelta(days=1)).isoformat(), topic, 500]).fetchall()
+    out: dict[str, Example] = {}
+    for i, t, c, r, ch in rows:   # two different texts, not one review posted twice
+        out.setdefault(" ".join(t.split()), Example(int(i), t, c or "", r, ch))
+    return tuple(out.values())[:EXAMPLES]
 
 
 def _live_actions_by_topic(actions) -> dict[str, list[tuple[int, str]]]:
