@@ -17,7 +17,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from cxdesk.core.brief.tables import DRIVER_CACHE_SCHEMA_98, GOALS_SCHEMA_97
+from cxdesk.core.brief.tables import BRIEF_SCHEMA_97
 from cxdesk.core.identity import is_placeholder_author, looks_mangled_id, plain_content_key
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -577,11 +577,7 @@ def _migrate_96(db) -> None:
 
 
 def _migrate_97(db) -> None:
-    exec_script(db, GOALS_SCHEMA_97)      # the owner's goals (core/brief/goals.py)
-
-
-def _migrate_98(db) -> None:
-    exec_script(db, DRIVER_CACHE_SCHEMA_98)   # fitted rating drivers per window (core/brief/drivers.py)
+    exec_script(db, BRIEF_SCHEMA_97)      # goals and the rating drivers' cache (core/brief/)
 
 
 MIGRATIONS: list[tuple[int, Migration]] = [
@@ -600,7 +596,6 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (95, _migrate_95),
     (96, _migrate_96),
     (97, _migrate_97),
-    (98, _migrate_98),
 ]
 
 

@@ -264,3 +264,28 @@ class BriefPanel(QWidget):
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+
+def add_brief_to_overview(screen) -> BriefPanel:
+    """Put the brief on 概览 as a page of its own, shown by a 本周要点 button in the filter bar."""
+    panel = BriefPanel(screen.ctx, screen.pages)
+    screen.pages.addWidget(panel)
+    button = screen.brief_button = QPushButton(_("Weekly brief"), screen)
+    button.setCheckable(True)
+    bar = screen.filter_bar.layout()
+    bar.insertWidget(bar.indexOf(screen.save_button), button)
+    overview_controls = (screen.date_picker, screen.granularity_combo, screen.channel_combo, screen.topic_combo,
+                         screen.view_combo, screen.save_button)
+
+    def show(on: bool) -> None:
+        screen.pages.setCurrentWidget(panel if on else screen.content)
+        for w in overview_controls:
+            w.setEnabled(not on)   # the brief is about one week, all channels and topics
+
+    def keep_shown() -> None:   # the overview's reload puts its own page back
+        if button.isChecked() and screen.pages.currentWidget() is screen.content:
+            screen.pages.setCurrentWidget(panel)
+
+    button.toggled.connect(show)
+    screen.refreshed.connect(keep_shown)
+    return panel

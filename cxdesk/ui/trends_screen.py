@@ -22,7 +22,7 @@ from cxdesk.core import formatting
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
-from cxdesk.ui.brief_panel import BriefPanel
+from cxdesk.ui.brief_panel import add_brief_to_overview
 from cxdesk.ui.trends_alerts import TrendsAlertsMixin
 from cxdesk.ui.trends_drawing import TrendsDrawingMixin
 from cxdesk.ui.trends_pointer import TrendsPointerMixin
@@ -77,8 +77,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self.content = QWidget(self)
         self.pages.addWidget(self.content)
         self.pages.addWidget(self.empty)
-        self.brief_panel = BriefPanel(ctx, self.pages)    # 本周要点 (ui/brief_panel.py)
-        self.pages.addWidget(self.brief_panel)
+        self.brief_panel = add_brief_to_overview(self)   # 本周要点 (ui/brief_panel.py)
         content = QVBoxLayout(self.content)
         content.setContentsMargins(0, 0, 0, 0)
 
@@ -129,10 +128,6 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         for w in (self.date_picker, self.granularity_combo, self.channel_combo, self.topic_combo, self.view_combo):
             bar.addWidget(w)
         bar.addStretch(1)
-        self.brief_button = QPushButton(_("Weekly brief"), self)
-        self.brief_button.setCheckable(True)
-        self.brief_button.toggled.connect(self._on_brief_toggled)
-        bar.addWidget(self.brief_button)
         bar.addWidget(self.save_button)
         bar.addWidget(self.refresh_button)
         self.filter_bar = QWidget(self)
@@ -375,8 +370,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self._loaded_once = True
         self.dashboard = dash
         self.alerts = list(alert_list)
-        if dash.total_rows == 0 or not self.brief_button.isChecked():
-            self.pages.setCurrentWidget(self.empty if dash.total_rows == 0 else self.content)
+        self.pages.setCurrentWidget(self.empty if dash.total_rows == 0 else self.content)
         self.filter_bar.setVisible(dash.total_rows > 0)
         self._fill_choices(dash)
         if (first_time and dash.data_to is not None and dash.data_to < date.today()
@@ -426,12 +420,6 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         super().showEvent(event)
         if not self._loaded_once:
             self.reload()
-
-    def _on_brief_toggled(self, on: bool) -> None:
-        self.pages.setCurrentWidget(self.brief_panel if on else self.content)
-        for w in (self.date_picker, self.granularity_combo, self.channel_combo, self.topic_combo, self.view_combo,
-                  self.save_button):
-            w.setEnabled(not on)   # the brief is about one week, all channels and topics
 
     # ---------------------------------------------------------------- saving
 

@@ -11,7 +11,7 @@ complaining about t: the rise of the average rating if those complaints had not 
 
 The fit needs only sufficient statistics per *pattern* (the set of complained topics of a review): its
 count, Σ rating and Σ rating². Reading those from a million rows takes about a second, so the result is
-cached per window in `brief_driver_cache` (migration 98) under a signature read from the summary tables:
+cached per window in `brief_driver_cache` (migration 97) under a signature read from the summary tables:
 a change to the feedback of the window changes the signature and the next read refits.
 """
 

@@ -1,6 +1,6 @@
-"""The brief's tables (migrations 97 and 98 in `schema.py`); plain SQL, so the schema imports nothing else."""
+"""The brief's tables (migration 97 in `schema.py`); plain SQL, so the schema imports nothing else."""
 
-GOALS_SCHEMA_97 = """
+BRIEF_SCHEMA_97 = """
 CREATE TABLE IF NOT EXISTS goals (
     id INTEGER PRIMARY KEY,
     metric TEXT NOT NULL,              -- negative_share | average_rating | reply_rate | topic_complaints | ...
@@ -9,9 +9,6 @@ CREATE TABLE IF NOT EXISTS goals (
     period TEXT NOT NULL DEFAULT 'week' CHECK (period IN ('week', 'month')),
     created_at TEXT NOT NULL
 );
-"""
-
-DRIVER_CACHE_SCHEMA_98 = """
 CREATE TABLE IF NOT EXISTS brief_driver_cache (
     date_from TEXT NOT NULL,
     date_to TEXT NOT NULL,

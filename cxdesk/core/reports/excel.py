@@ -340,6 +340,12 @@ def _write_overview(book: _Book, db, flt: FeedbackFilter, granularity: str, now:
     return sheet.title
 
 
+def _write_brief(book: _Book, db, flt: FeedbackFilter, now: datetime) -> str:
+    from cxdesk.core.reports.excel_brief import write_brief_sheet   # it builds on this module
+
+    return write_brief_sheet(book, db, flt, now)
+
+
 def _line_chart(book: _Book, title: str, sheet: str, cols: Sequence[int], n: int, period_fmt: str, *,
                 percent: bool = False, legend: bool = True):
     chart = book.wb.add_chart({"type": "line"})
@@ -696,9 +702,7 @@ def build_summary(db, path: Path | str, flt: FeedbackFilter | None = None, *,
         for i, section in enumerate(small):
             progress(int(i * (100 - detail_share) / max(len(small), 1)), 100, _("Preparing the summary"))
             if section == "brief":
-                from cxdesk.core.reports.excel_brief import write_brief_sheet   # it builds on this module
-
-                names.append(write_brief_sheet(book, db, flt, now))
+                names.append(_write_brief(book, db, flt, now))
             elif section == "overview":
                 names.append(_write_overview(book, db, flt, granularity, now))
             elif section == "trend":
