@@ -91,7 +91,8 @@ class BriefPanel(QWidget):
         self.body.addWidget(self.goals_box)
         self.fixes_box = QGroupBox(_("The three things to fix this week"), body)
         self.fixes_box.setToolTip(_("Ranked by expected gain: stars a complaint costs × this week's complaints × "
-                                    "how much they rose × (half when a live action already covers the topic)"))
+                                    "how much they rose × (half when a live action already covers the topic); "
+                                    "a topic whose complaints suddenly doubled is always among them"))
         self.fixes_lay = QVBoxLayout(self.fixes_box)
         self.body.addWidget(self.fixes_box)
         self.more_box = QGroupBox(_("Actions, cases and rising complaints"), body)

@@ -10,7 +10,7 @@ import pytest
 
 from brief_data import SPIKE_TOPIC, WEEK, plant
 from cxdesk.core.brief import drivers as drv
-from cxdesk.core.brief.brief import build_brief, case_counts, parse_week, rank_fixes, week_name
+from cxdesk.core.brief.brief import Fix, build_brief, case_counts, choose_fixes, parse_week, rank_fixes, week_name
 from cxdesk.core.brief.goals import add_goal, goals_progress, list_goals, parse_target, period_bounds, remove_goal
 from cxdesk.core.brief.text import brief_lines, wechat_message
 from cxdesk.core.errors import InvalidValueError, NotFoundError
@@ -153,7 +153,8 @@ def test_weeks_and_periods():
     for bad in ("2026-48", "W48", "2026-W60"):
         with pytest.raises(InvalidValueError):
             parse_week(bad)
-    assert period_bounds("week", date(2026, 11, 26)) == (WEEK, date(2026, 11, 29), date(2026, 11, 16), date(2026, 11, 22))
+    assert period_bounds("week", date(2026, 11, 29)) == (WEEK, date(2026, 11, 29), date(2026, 11, 16), date(2026, 11, 22))
+    assert period_bounds("week", date(2026, 11, 25)) == (WEEK, date(2026, 11, 25), date(2026, 11, 16), date(2026, 11, 18))
     assert period_bounds("month", date(2026, 3, 31))[2:] == (date(2026, 2, 1), date(2026, 2, 28))
 
 
@@ -225,3 +226,31 @@ def test_brief_page_html(planted, tmp_path):
     with pytest.raises(Exception) as info:
         write_brief_html(brief, tmp_path / "missing" / "brief.html")
     assert "brief.html" in str(info.value)
+
+
+def test_a_week_the_data_stops_inside_is_compared_with_the_same_days(planted):
+    with planted.atomic():
+        planted.execute("DELETE FROM feedback_topics WHERE feedback_id IN (SELECT id FROM feedback WHERE created_at >= '2026-11-26')")
+        planted.execute("DELETE FROM feedback WHERE created_at >= '2026-11-26'")
+    add_goal(planted, "negative_share", "8%")
+    brief = build_brief(planted)
+    assert (brief.start, brief.end) == (WEEK, date(2026, 11, 25)) and brief.to_dict()["to"] == "2026-11-25"
+    same_days = planted.execute("SELECT count(*) FROM feedback WHERE created_at >= '2026-11-16' "
+                                "AND created_at < '2026-11-19'").fetchone()[0]
+    assert brief.previous.total == same_days
+    assert brief.goals[0].value == brief.current.negative_share and brief.goals[0].previous == brief.previous.negative_share
+    spike = next(f for f in brief.fixes if f.topic == SPIKE_TOPIC)
+    assert spike.negative_mentions > 2 * spike.baseline
+
+
+def test_a_sudden_rise_is_among_the_fixes_even_when_it_costs_few_stars():
+    def fix(topic, n, baseline, gain):
+        return Fix(topic, n, int(baseline), baseline, None, 0.0, None, None, gain, (), ())
+
+    ranked = [fix("上菜速度", 40, 38, 0.3), fix("价格", 30, 28, 0.2), fix("服务态度", 25, 24, 0.1),
+              fix("环境", 30, 9, 0.05), fix("卫生", 4, 1, 0.01)]
+    assert [f.topic for f in choose_fixes(ranked)] == ["上菜速度", "价格", "环境"]
+    assert ranked[3].rising and not ranked[4].rising            # four complaints are too few to call a rise
+    steady = [f for f in ranked if f.topic != "环境"]
+    assert [f.topic for f in choose_fixes(steady)] == ["上菜速度", "价格", "服务态度"]
+    assert choose_fixes([]) == []

@@ -5,7 +5,8 @@ cached rating drivers (`drivers.py`), the goals (`goals.py`), the action board, 
 spike test of `alerts.py`; nothing is written except the drivers' cache.
 
 Fixes are ranked by expected gain = stars per complaint × this week's complaint share × recent rise ×
-(½ when a live action already covers the topic):
+(½ when a live action already covers the topic); the three shown are the largest gain, then topics whose
+complaints at least doubled (`choose_fixes`), then the next largest gains:
 - stars per complaint = −coefficient of the topic in the rating model (at least `PRIOR_STARS`, so a
   shop without ratings still gets its fixes ranked by complaints and their rise);
 - complaint share = the topic's negative mentions this week / labelled reviews this week;
@@ -32,6 +33,8 @@ FIXES = 3
 EXAMPLES = 2
 BASELINE_WEEKS = 4
 COVERED_FACTOR = 0.5
+RISE_FACTOR = 2.0          # a sudden rise: at least double the weekly average of the weeks before ...
+RISE_MIN = 5               # ... and at least this many complaints this week
 _WEEK_RX = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 
 
@@ -78,6 +81,11 @@ class Fix:
     covered_by: tuple[tuple[int, str], ...]   # live actions on the topic: (id, title)
     examples: tuple[Example, ...]
 
+    @property
+    def rising(self) -> bool:
+        """At least doubled against the weeks before, and not a handful."""
+        return self.negative_mentions >= RISE_MIN and self.negative_mentions >= RISE_FACTOR * self.baseline
+
     def to_dict(self) -> dict:
         return {"topic": self.topic, "negative_mentions": self.negative_mentions,
                 "change": None if self.change is None else round(self.change, 3),
@@ -85,7 +93,7 @@ class Fix:
                 "last_week": self.last_week, "baseline": round(self.baseline, 2),
                 "stars_per_complaint": None if self.stars_per_complaint is None else round(self.stars_per_complaint, 3),
                 "coefficient_ci": None if self.ci is None else [round(self.ci[0], 3), round(self.ci[1], 3)],
-                "expected_gain": round(self.expected_gain, 5), "covered": bool(self.covered_by),
+                "expected_gain": round(self.expected_gain, 5), "rising": self.rising, "covered": bool(self.covered_by),
                 "covered_by": [{"id": i, "title": t} for i, t in self.covered_by]}
 
 
@@ -155,6 +163,13 @@ def default_week(db) -> date:
     return last - timedelta(days=last.weekday())
 
 
+def week_end(monday: date, data_to: date | None) -> date:
+    """Sunday, or the last day with feedback when the data stops inside the week (the brief then compares
+    those days with the same days of the weeks before)."""
+    sunday = monday + timedelta(days=6)
+    return data_to if data_to is not None and monday <= data_to < sunday else sunday
+
+
 def _negatives(db, start: date, end: date) -> dict[str, int]:
     return {r.name: r.negative_mentions for r in trends.topic_ranking(db, FeedbackFilter(date_from=start, date_to=end))}
 
@@ -188,8 +203,8 @@ def _live_actions_by_topic(actions) -> dict[str, list[tuple[int, str]]]:
 def rank_fixes(db, start: date, end: date, labelled: int, drivers: Drivers, actions) -> list[Fix]:
     """Every topic complained about this week, by expected gain (largest first)."""
     now = _negatives(db, start, end)
-    weeks = [_negatives(db, start - timedelta(weeks=w), start - timedelta(weeks=w) + timedelta(days=6))
-             for w in range(1, BASELINE_WEEKS + 1)]
+    # The same weekdays of the weeks before: a week the data stops inside is compared fairly.
+    weeks = [_negatives(db, start - timedelta(weeks=w), end - timedelta(weeks=w)) for w in range(1, BASELINE_WEEKS + 1)]
     covered = _live_actions_by_topic(actions)
     fixes = []
     for topic, n in now.items():
@@ -210,10 +225,25 @@ def rank_fixes(db, start: date, end: date, labelled: int, drivers: Drivers, acti
     return fixes
 
 
+def choose_fixes(ranked: list[Fix], n: int = FIXES) -> list[Fix]:
+    """The largest expected gain, then topics whose complaints suddenly rose, then the next largest gains.
+
+    A topic that costs few stars in the long run can still be what broke this week; it is not left out
+    because steadier, costlier topics fill the list.
+    """
+    if not ranked:
+        return []
+    rest = ranked[1:]
+    risers = [f for f in rest if f.rising]
+    chosen = [ranked[0]] + risers[: n - 1]
+    chosen += [f for f in rest if f not in chosen][: n - len(chosen)]
+    return sorted(chosen, key=ranked.index)
+
+
 def action_items(actions, start: date, end: date, data_to: date | None) -> list[ActionItem]:
     """Actions going live this week or next, and live actions whose after-window is complete."""
     out = []
-    horizon = end + timedelta(days=7)
+    horizon = start + timedelta(days=13)
     seen_to = min(end, data_to) if data_to else end
     for a in actions:
         if a.live_date is None or a.status in ("evaluated", "dropped"):
@@ -242,27 +272,29 @@ def case_counts(db, now: datetime | None = None) -> dict:
 
 
 def build_brief(db, week: date | None = None, progress: Progress = no_progress) -> Brief:
-    """The brief for the ISO week starting on Monday `week` (default: the week of the newest feedback)."""
+    """The brief for the ISO week starting on Monday `week` (default: the week of the newest feedback),
+    up to its Sunday or to the newest feedback inside it."""
     progress(0, 4, _("Writing the weekly brief"))
     start = week - timedelta(days=week.weekday()) if week else default_week(db)
-    end = start + timedelta(days=6)
     data_to = trends.data_range(db)[1]
-    k = trends.kpis(db, FeedbackFilter(date_from=start, date_to=end))
+    end = week_end(start, data_to)
+    current = trends.totals(db, FeedbackFilter(date_from=start, date_to=end))
+    previous = trends.totals(db, FeedbackFilter(date_from=start - timedelta(days=7), date_to=end - timedelta(days=7)))
     goals = tuple(goals_progress(db, end))
     progress(1, 4, _("Writing the weekly brief"))
     drivers = rating_drivers(db, end)
     progress(2, 4, _("Writing the weekly brief"))
     actions = list_actions(db)
-    ranked = rank_fixes(db, start, end, k.current.labelled, drivers, actions)
-    fixes = tuple(replace(f, examples=_examples(db, f.topic, start, end)) for f in ranked[:FIXES])
+    ranked = rank_fixes(db, start, end, current.labelled, drivers, actions)
+    fixes = tuple(replace(f, examples=_examples(db, f.topic, start, end)) for f in choose_fixes(ranked))
     progress(3, 4, _("Writing the weekly brief"))
     alerts = tuple(find_spikes(db, as_of=min(end, data_to))) if data_to and data_to >= start else ()
     cases = case_counts(db)
     progress(4, 4, _("Writing the weekly brief"))
-    return Brief(week_name(start), start, end, k.current, k.previous or trends.Counts(), goals, fixes,
+    return Brief(week_name(start), start, end, current, previous, goals, fixes,
                  tuple(action_items(actions, start, end, data_to)), alerts, cases, drivers, data_to,
                  tuple(f for f in ranked if f.covered_by))
 
 
-__all__ = ["Brief", "Fix", "Example", "ActionItem", "build_brief", "rank_fixes", "action_items", "parse_week",
+__all__ = ["Brief", "Fix", "Example", "ActionItem", "build_brief", "rank_fixes", "choose_fixes", "action_items", "parse_week", "week_end",
            "week_name", "default_week"]

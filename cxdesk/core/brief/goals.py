@@ -177,11 +177,11 @@ def remove_goal(db, goal_id: int) -> None:
 
 
 def period_bounds(period: str, as_of: date) -> tuple[date, date, date, date]:
-    """(start, end, previous start, previous end): the calendar week of `as_of` and the one before, or
-    the month up to `as_of` and the same days of the month before."""
+    """(start, end, previous start, previous end): the calendar week of `as_of` up to `as_of` and the same
+    days of the week before, or the month up to `as_of` and the same days of the month before."""
     if period == "week":
         start = as_of - timedelta(days=as_of.weekday())
-        return start, start + timedelta(days=6), start - timedelta(days=7), start - timedelta(days=1)
+        return start, as_of, start - timedelta(days=7), as_of - timedelta(days=7)
     start = as_of.replace(day=1)
     prev_start = (start - timedelta(days=1)).replace(day=1)
     prev_end = min(prev_start + timedelta(days=as_of.day - 1), start - timedelta(days=1))
