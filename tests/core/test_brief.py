@@ -118,7 +118,8 @@ def test_goal_inputs_are_checked(db):
     assert parse_target("negative_share", "8") == pytest.approx(0.08)
     assert parse_target("negative_share", "0.08") == pytest.approx(0.08)
     for metric, value in (("average_rating", "6"), ("negative_share", "abc"), ("topic_complaints", "2.5"),
-                          ("nps", "30")):
+                          ("nps", "30"), ("topic_complaints", "nan"), ("topic_complaints", "inf"),
+                          ("negative_share", "NaN%"), ("average_rating", "1e400")):
         with pytest.raises(InvalidValueError):
             parse_target(metric, value)
     with pytest.raises(InvalidValueError):
@@ -150,7 +151,7 @@ def test_reply_rate_goal_counts_like_the_case_screen(planted):
 
 def test_weeks_and_periods():
     assert parse_week("2026-W48") == WEEK and week_name(WEEK) == "2026-W48"
-    for bad in ("2026-48", "W48", "2026-W60"):
+    for bad in ("2026-48", "W48", "2026-W60", "9999-W52", "1999-W10", "0000-W01"):
         with pytest.raises(InvalidValueError):
             parse_week(bad)
     assert period_bounds("week", date(2026, 11, 29)) == (WEEK, date(2026, 11, 29), date(2026, 11, 16), date(2026, 11, 22))

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from cxdesk.core.actions import EVALUATION_WINDOW_DAYS, list_actions
 from cxdesk.core.analysis import trends
 from cxdesk.core.analysis.alerts import find_spikes
+from cxdesk.core.bounds import EARLIEST, clamp_day, latest
 from cxdesk.core.brief.drivers import PRIOR_STARS, Drivers, rating_drivers
 from cxdesk.core.brief.goals import GoalProgress, goals_progress
 from cxdesk.core.errors import InvalidValueError
@@ -44,9 +45,13 @@ def parse_week(text: str) -> date:
     if not m:
         raise InvalidValueError(_("“{value}” is not a week; write it like 2026-W05.").format(value=text))
     try:
-        return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        monday = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
         raise InvalidValueError(_("Week {value} does not exist.").format(value=text)) from None
+    if clamp_day(monday) != monday or clamp_day(monday + timedelta(days=6)) != monday + timedelta(days=6):
+        raise InvalidValueError(_("Week {value} is outside the dates cxdesk works with ({first} to {last}).").format(
+            value=text, first=EARLIEST.isoformat(), last=latest().isoformat()))
+    return monday
 
 
 def week_name(monday: date) -> str:

@@ -7,6 +7,7 @@ whether lower or higher is better and how it is measured; `METRICS` is the one l
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
@@ -121,7 +122,9 @@ def parse_target(metric: str, text) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise InvalidValueError(_("“{value}” is not a number.").format(value=text)) from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidValueError(_("“{value}” is not a number.").format(value=text))
     if m.unit == "share":
         if value > 1 or str(text).strip().endswith(("%", "％")):
             value /= 100
