@@ -289,4 +289,5 @@ def add_brief_to_overview(screen) -> BriefPanel:
 
     button.toggled.connect(show)
     screen.refreshed.connect(keep_shown)
+    screen.refresh_button.clicked.connect(lambda: button.isChecked() and panel.reload())
     return panel
