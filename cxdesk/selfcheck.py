@@ -119,7 +119,8 @@ class _Checks:
         return f"{result.scored} rows scored"
 
     def evaluation(self) -> str:
-        from cxdesk.core.actions import EVALUATION_WINDOW_DAYS, create_action, move_action
+        from cxdesk.core.actions import EVALUATION_WINDOW_DAYS, create_action
+        from cxdesk.core.board import move_action
         from cxdesk.core.evaluation import evaluate_action
 
         db = self.state["db"]

@@ -119,7 +119,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_move(args: argparse.Namespace) -> int:
-    from cxdesk.core.actions import get_action, move_action, status_name
+    from cxdesk.core.actions import get_action, status_name
+    from cxdesk.core.board import move_action
 
     db = open_database(args)
     move_action(db, args.id, args.status, date=args.date)

@@ -177,7 +177,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
-    from cxdesk.core.cases import mark_notified, notify_list
+    from cxdesk.core.case_notify import mark_notified, notify_list
 
     db = open_database(args)
     items = notify_list(db, args.action_id, window_days=args.window)

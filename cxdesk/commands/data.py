@@ -74,7 +74,7 @@ def _db_path(args: argparse.Namespace):
 
 def cmd_check(args: argparse.Namespace) -> int:
     from cxdesk.core.errors import DamagedDatabaseError, DatabaseError, ReadOnlyDatabaseError
-    from cxdesk.core.storage import check_db
+    from cxdesk.core.recovery import check_db
 
     try:
         db = open_database(args, verify=False)   # the check below says what is damaged
@@ -120,8 +120,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from cxdesk.core.backup import list_backups
+    from cxdesk.core.db_paths import backup_dir
     from cxdesk.core.errors import DatabaseError
-    from cxdesk.core.storage import backup_dir, list_backups, restore_backup
+    from cxdesk.core.recovery import restore_backup
 
     db_path = _db_path(args)
     folder = backup_dir(db_path)

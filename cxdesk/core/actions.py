@@ -1,4 +1,4 @@
-"""Improvement actions on the board: create, edit, move between statuses, delete, with an undoable history.
+"""Improvement actions: create, edit, delete, with an undoable history (moving cards on the board is `board.py`).
 
 Every change is written to `action_history`, one row per changed field; the rows of one call share a
 `change_id` (added by migration 50), so `undo_last_change` can put back exactly what one call changed.
@@ -222,7 +222,7 @@ def parse_list(values) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _clean_ids(values) -> tuple[int, ...]:
+def clean_ids(values) -> tuple[int, ...]:
     out: list[int] = []
     for v in values or ():
         try:
@@ -374,7 +374,7 @@ def _normalise(db, field: str, value):
         _topic_ids(db, names)
         return tuple(sorted(names))
     if field == "feedback_ids":
-        ids = _clean_ids(value)
+        ids = clean_ids(value)
         if ids:
             found = {r[0] for r in db.execute(
                 f"SELECT id FROM feedback WHERE id IN ({', '.join('?' * len(ids))})", list(ids))}
@@ -452,7 +452,7 @@ def create_action(db, title: str, *, topics=(), owner: str = "", description: st
 def update_action(db, action_id: int, **fields) -> Changes:
     """Set any of EDITABLE_FIELDS; only real changes are written and recorded (one undoable step).
 
-    A plain setter: moving to 已上线 or 已评估 with their side effects is `move_action`.
+    A plain setter: moving to 已上线 or 已评估 with their side effects is `board.move_action`.
     """
     unknown = [f for f in fields if f not in EDITABLE_FIELDS]
     if unknown:
@@ -472,54 +472,6 @@ def update_action(db, action_id: int, **fields) -> Changes:
             _record(db, action.id, change, now, field, _current(action, field), value)
             _write_field(db, action.id, field, value, now)
     return Changes(actions=True)
-
-
-def move_action(db, action_id: int, status: str, date=None, position: int | None = None,
-                today=None) -> Changes:
-    """Move to another board column (at `position`, default the end).
-
-    Moving to 已上线 sets the go-live date: `date` if given, else the one already set, else today.
-    Moving to 已评估 needs a go-live date and stores a dated evaluation snapshot.
-    """
-    target = parse_status(status)
-    when = parse_date(date)
-    today = parse_date(today) or _today()
-    with db.atomic():
-        action = get_action(db, action_id)
-        fields: dict = {}
-        if target != action.status:
-            fields["status"] = target
-        if target in ("live", "evaluated"):
-            live = when or action.live_date or (today if target == "live" else None)
-            if live is None:
-                raise InvalidValueError(
-                    _("Action {id} has no go-live date yet: move it to “{live}” first, or give the date.").format(
-                        id=action.id, live=status_name("live")))
-            if live != action.live_date:
-                fields["live_date"] = live
-        elif when is not None and when != action.live_date:
-            fields["live_date"] = when
-        if position is None:
-            if target != action.status:
-                fields["position"] = db.execute(
-                    "SELECT coalesce(max(position), -1) + 1 FROM actions WHERE status = ?", [target]).fetchone()[0]
-        else:
-            _shift_column(db, target, int(position), action.id)
-            fields["position"] = int(position)
-        changes = update_action(db, action.id, **fields) if fields else Changes()
-        if target == "evaluated" and "status" in fields:
-            from cxdesk.core.evaluation import snapshot_evaluation
-
-            snapshot_evaluation(db, action.id, today=today)
-    return changes
-
-
-def _shift_column(db, status: str, position: int, moving_id: int) -> None:
-    """Make room at `position` in a column; positions are not part of the undo history."""
-    ids = [r[0] for r in db.execute(
-        "SELECT id FROM actions WHERE status = ? AND id != ? ORDER BY position, id", [status, moving_id])]
-    for i, aid in enumerate(ids):
-        db.execute("UPDATE actions SET position = ? WHERE id = ?", [i if i < position else i + 1, aid])
 
 
 def delete_action(db, action_id: int) -> dict:
@@ -610,54 +562,3 @@ def undo_last_change(db, action_id: int) -> Changes:
 def actions_for_feedback(db, feedback_id: int) -> list[int]:
     return [r[0] for r in db.execute(
         "SELECT action_id FROM action_feedback WHERE feedback_id = ? ORDER BY action_id", [int(feedback_id)])]
-
-
-# ---------------------------------------------------------------------------------------------
-# Proposing an action from feedback rows
-
-
-SHARED_SHARE = 0.5      # a topic is proposed when at least this share of the rows mention it
-MAX_PROPOSED_TOPICS = 3
-
-
-def propose_action(db, feedback_ids, search: str = "") -> dict:
-    """Prefill for “new action” from chosen feedback rows and the search that found them.
-
-    Topics: those most of the rows share (mentioned by at least half of them, at most three, most
-    shared first), so one row about delivery does not tick 外卖配送 for four rows about 太咸. Keywords:
-    the words of the search, which is what the owner was looking for. Returns title, topics, keywords,
-    feedback_ids and description.
-    """
-    ids = list(_clean_ids(feedback_ids))[:2000]
-    words = [w for w in re.split(r"\s+", (search or "").strip()) if w]
-    if len(words) > 1:
-        words = [w for w in words if len(w) > 1] or words
-    keywords = tuple(dict.fromkeys(w.strip("\"'“”") for w in words if w.strip("\"'“”")))
-    counts: dict[str, int] = {}
-    texts: list[str] = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ", ".join("?" * len(chunk))
-        for (name, n) in db.execute(
-                "SELECT t.name, count(DISTINCT ft.feedback_id) FROM feedback_topics ft JOIN topics t ON t.id = ft.topic_id "
-                f"WHERE ft.feedback_id IN ({marks}) AND t.enabled = 1 GROUP BY t.name", chunk):
-            counts[name] = counts.get(name, 0) + n
-        if len(texts) < 5:
-            texts += [r[0] for r in db.execute(
-                f"SELECT text FROM feedback WHERE id IN ({marks}) AND deleted = 0 ORDER BY id LIMIT 5", chunk)]
-    n = len(ids)
-    shared = sorted((name for name, c in counts.items() if n and c / n >= SHARED_SHARE),
-                    key=lambda name: (-counts[name], name))[:MAX_PROPOSED_TOPICS]
-    if keywords:
-        title = _("Fix “{word}”").format(word=" ".join(keywords))
-    elif shared:
-        title = _("Improve {topic}").format(topic=shared[0])
-    elif texts:
-        title = _("Follow up: {text}").format(text=" ".join(texts[0].split())[:20])
-    else:
-        title = ""
-    description = ""
-    if texts:
-        description = _("Customers said:") + "\n" + "\n".join("· " + " ".join(t.split())[:80] for t in texts[:5])
-    return {"title": title, "topics": tuple(shared), "keywords": keywords, "feedback_ids": tuple(ids),
-            "description": description}

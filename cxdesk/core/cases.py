@@ -17,13 +17,15 @@ Imports are tracked by source id (never reused, unlike feedback ids after an und
 from __future__ import annotations
 
 import json
-import re
 import statistics
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from importlib import resources
+from datetime import datetime, timedelta
 
 from cxdesk.core import storage
+from cxdesk.core.case_drafts import (  # noqa: F401  (re-exported)
+    SHIPPED, TEMPLATES_KEY, complaint_words, make_draft, reply_templates, set_reply_template,
+    shipped_topic_templates, text_clauses, topic_synonyms,
+)
 from cxdesk.core.errors import InvalidValueError, NotFoundError
 from cxdesk.i18n import N_, _
 
@@ -48,7 +50,6 @@ BACKFILL_DAYS_KEY = "cases.backfill_days"
 REPLY_HOURS_KEY = "cases.reply_target_hours"
 THREE_STAR_KEY = "cases.three_star"
 SCANNED_KEY = "cases.scanned_source"
-TEMPLATES_KEY = "cases.reply_templates"
 DEFAULT_BACKFILL_DAYS = 30
 DEFAULT_REPLY_HOURS = 24
 
@@ -237,140 +238,6 @@ def set_settings(db, *, backfill_days: int | None = None, reply_target_hours: fl
 
 
 # ---------------------------------------------------------------------------------------------
-# Reply templates and drafts
-
-
-def _load_shipped() -> dict:
-    return json.loads((resources.files("cxdesk.core") / "data" / "reply_templates.json").read_text(encoding="utf-8"))
-
-
-SHIPPED = _load_shipped()
-
-
-def shipped_topic_templates() -> dict[str, dict[str, str]]:
-    """topic -> {zh, en}, merged over every business template (the general one first)."""
-    out: dict[str, dict[str, str]] = {}
-    for body in SHIPPED["templates"].values():
-        for topic, texts in body.items():
-            out.setdefault(topic, dict(texts))
-    return out
-
-
-def reply_templates(db) -> dict[str, dict[str, str]]:
-    """The templates in use: shipped ones with the owner's edits on top."""
-    merged = shipped_topic_templates()
-    edits = storage.get_setting(db, TEMPLATES_KEY, {}) or {}
-    if isinstance(edits, dict):
-        for topic, texts in edits.items():
-            if isinstance(texts, dict):
-                merged.setdefault(topic, {}).update({k: v for k, v in texts.items()
-                                                     if k in ("zh", "en") and isinstance(v, str) and v.strip()})
-    return merged
-
-
-def set_reply_template(db, topic: str, lang: str, text: str) -> None:
-    """Store the owner's template for `topic` in `lang` (zh|en); an empty text restores the shipped one."""
-    if lang not in ("zh", "en"):
-        raise InvalidValueError(_("The language of a reply template is zh or en."))
-    edits = storage.get_setting(db, TEMPLATES_KEY, {}) or {}
-    entry = dict(edits.get(topic) or {})
-    if text and text.strip():
-        entry[lang] = text.strip()
-    else:
-        entry.pop(lang, None)
-    edits[topic] = entry
-    storage.set_setting(db, TEMPLATES_KEY, edits)
-
-
-_RX_CLAUSE = re.compile(r"[。！？!?；;，,\n\r.…~～]+")
-
-
-def _clauses(text: str) -> list[str]:
-    return [c.strip() for c in _RX_CLAUSE.split(text or "") if c.strip()]
-
-
-def _short(words: str, limit: int = 24) -> str:
-    words = " ".join(words.split())
-    return words if len(words) <= limit else words[:limit - 1] + "…"
-
-
-def complaint_words(text: str, synonyms_by_topic: dict[str, tuple[str, ...]], topics: tuple[str, ...]) -> dict[str, str]:
-    """topic -> the clause of `text` that names it, for the draft and the highlight: the first one that
-    complains ("外卖送得太慢了", not the neutral "点了外卖" before it), else the first that names it."""
-    from cxdesk.core.analysis.clauses import score_clause
-    from cxdesk.core.analysis.sentiment import normalize_text
-
-    clauses = _clauses(text)
-    out: dict[str, str] = {}
-    for topic in topics:
-        words = tuple(w for w in synonyms_by_topic.get(topic, ()) if w) + (topic,)
-        naming = [c for c in clauses if any(w.lower() in c.lower() for w in words)]
-        if naming:
-            out[topic] = next((c for c in naming if score_clause(normalize_text(c)).label == "negative"), naming[0])
-    return out
-
-
-def _is_english(text: str, lang: str | None) -> bool:
-    if lang:
-        return lang == "en"
-    letters = sum(ch.isascii() and ch.isalpha() for ch in text or "")
-    han = sum("\u4e00" <= ch <= "\u9fff" for ch in text or "")
-    return letters > 0 and han == 0
-
-
-def _customer_name(author: str | None, en: bool) -> str:
-    name = (author or "").strip()
-    if not name or name.lower() in ("匿名", "匿名用户", "anonymous", "none", "null"):
-        return "customer" if en else "亲爱的顾客"
-    return name[:30]
-
-
-def make_draft(text: str, author: str | None, topics: tuple[str, ...], *, lang: str | None = None,
-               templates: dict[str, dict[str, str]] | None = None,
-               synonyms: dict[str, tuple[str, ...]] | None = None) -> str:
-    """A reply in the owner's voice: greeting, one sentence per complaint topic with the customer's
-    words, closing. Never empty: without topics (or templates for them) a general sentence stands in."""
-    en = _is_english(text, lang)
-    key = "en" if en else "zh"
-    frame = SHIPPED["frame"][key]
-    templates = templates if templates is not None else shipped_topic_templates()
-    found = complaint_words(text, synonyms or {}, topics)
-    name = _customer_name(author, en)
-    parts = [frame["greeting"].format(name=name)]
-    body = []
-    for topic in topics:
-        template = (templates.get(topic) or {}).get(key)
-        if not template:
-            continue
-        words = _short(found.get(topic) or topic)
-        body.append(_fill(template, name=name, words=words))
-    if not body:
-        clauses = _clauses(text)
-        body.append(frame["general"].format(words=_short(clauses[0])) if clauses else frame["general_nowords"])
-    parts.extend(body)
-    parts.append(frame["closing"])
-    return " ".join(parts) if en else "".join(parts)
-
-
-def _fill(template: str, **values: str) -> str:
-    # Owner-edited templates may carry stray braces; fill only the two known fields.
-    out = template
-    for key, value in values.items():
-        out = out.replace("{" + key + "}", value)
-    return out
-
-
-def _synonyms(db) -> dict[str, tuple[str, ...]]:
-    out: dict[str, tuple[str, ...]] = {}
-    for name, syn in db.execute("SELECT name, synonyms FROM topics"):
-        try:
-            out[name] = tuple(str(s) for s in json.loads(syn or "[]"))
-        except ValueError:
-            out[name] = ()
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
 # Opening cases
 
 
@@ -383,7 +250,7 @@ def _parse(text: str | None) -> datetime | None:
         return None
 
 
-def _fmt(moment: datetime) -> str:
+def format_moment(moment: datetime) -> str:
     return moment.replace(microsecond=0).strftime(_FMT)
 
 
@@ -419,7 +286,7 @@ def sync_platform_replies(db, *, now: datetime | None = None) -> int:
 
     Cases the owner has already worked on are left as they are. Returns how many changed.
     """
-    stamp = _fmt(now or datetime.now())
+    stamp = format_moment(now or datetime.now())
     rows = db.execute(
         "SELECT c.id, r.text, r.replied_at, r.status FROM cases c JOIN feedback_replies r ON r.feedback_id = c.feedback_id "
         "WHERE c.status = 'open' AND c.first_reply_at IS NULL").fetchall()
@@ -467,8 +334,8 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
     pending = db.execute(
         "SELECT min(source_id) FROM feedback WHERE source_id > ? AND deleted = 0 AND analysis_version IS NULL",
         [mark]).fetchone()[0]
-    cutoff = _fmt(now - timedelta(days=settings.backfill_days))
-    stamp = _fmt(now)
+    cutoff = format_moment(now - timedelta(days=settings.backfill_days))
+    stamp = format_moment(now)
     complained = "EXISTS (SELECT 1 FROM feedback_topics ft WHERE ft.feedback_id = f.id AND ft.label = 'negative')"
     qualifies = f"(f.rating <= 2.5 OR (f.rating IS NULL AND (f.label = 'negative' OR {complained}))"
     if settings.three_star:
@@ -497,7 +364,7 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
             "JOIN feedback f ON f.id = c.feedback_id WHERE c.id > ?", [before]).fetchall()
         if fresh:
             topics = _complaint_topics(db, [r[1] for r in fresh])
-            templates, synonyms = reply_templates(db), _synonyms(db)
+            templates, synonyms = reply_templates(db), topic_synonyms(db)
             # A 1–2★ review imported without analysis has no topics yet: its draft is made when shown.
             db.conn.executemany(
                 "UPDATE cases SET draft = ?, urgent = ?, severity = severity + ? WHERE id = ?",
@@ -527,7 +394,7 @@ _SELECT = (
 
 def _cases_from(db, rows, now: datetime) -> list[Case]:
     topics = _complaint_topics(db, [r[1] for r in rows])
-    stamp = _fmt(now)
+    stamp = format_moment(now)
     return [Case(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9], r[10], r[11], r[12], r[13],
                  r[14], r[15], r[16] or "", r[17], r[18], r[19], tuple(topics.get(r[1], ())),
                  r[2] == "open" and r[10] < stamp) for r in rows]
@@ -541,7 +408,7 @@ def _where(status: str | None, overdue: bool, topic: str | None, channel: str | 
         params.append(parse_status(status))
     if overdue:
         where.append("c.status = 'open' AND c.due_at < ?")
-        params.append(_fmt(now))
+        params.append(format_moment(now))
     if topic:
         where.append("EXISTS (SELECT 1 FROM feedback_topics ft JOIN topics t ON t.id = ft.topic_id "
                      "WHERE ft.feedback_id = c.feedback_id AND ft.label = 'negative' AND t.name = ?)")
@@ -557,7 +424,7 @@ def queue_ids(db, *, status: str | None = None, overdue: bool = False, topic: st
     """Case ids in queue order: overdue open cases first, then open ones, then by severity and due time."""
     now = now or datetime.now()
     where, params = _where(status, overdue, topic, channel, now)
-    stamp = _fmt(now)
+    stamp = format_moment(now)
     return [r[0] for r in db.execute(
         f"SELECT c.id FROM cases c JOIN feedback f ON f.id = c.feedback_id WHERE {where} "
         "ORDER BY (c.status = 'open' AND c.due_at < ?) DESC, (c.status = 'open') DESC, c.severity DESC, "
@@ -589,13 +456,13 @@ def get_case(db, case_id: int, *, now: datetime | None = None) -> CaseDetail:
     case = found[0]
     history = tuple(HistoryEntry(*r) for r in db.execute(
         "SELECT at, field, old_value, new_value FROM case_history WHERE case_id = ? ORDER BY id", [case.id]))
-    synonyms = _synonyms(db)
+    synonyms = topic_synonyms(db)
     if not case.draft:
         # Made from the templates in use when the case is first shown; kept once the owner edits it.
         case = replace(case, draft=make_draft(case.text, case.author, case.topics, lang=case.lang,
                                               templates=reply_templates(db), synonyms=synonyms))
     words = list(complaint_words(case.text, synonyms, case.topics).values())
-    words += [clause for clause in _clauses(case.text) if is_urgent(clause)]
+    words += [clause for clause in text_clauses(case.text) if is_urgent(clause)]
     return CaseDetail(case, history, tuple(dict.fromkeys(words)))
 
 
@@ -631,7 +498,7 @@ def update_case(db, case_id: int, *, status: str | None = None, note: str | None
     old = dict(zip(("status", "owner", "note", "reply", "draft"), row[:5]))
     new = {"status": parse_status(status) if status is not None else None, "owner": owner, "note": note,
            "reply": reply, "draft": draft}
-    stamp = _fmt(now)
+    stamp = format_moment(now)
     first_reply_at, resolved_at = row[5], row[6]
     with db.atomic():
         for key, value in new.items():
@@ -664,7 +531,7 @@ def case_stats(db, *, now: datetime | None = None, weeks: int = 12) -> CaseStats
     """Counts by status, overdue, response rate, median hours from review to first response, and the
     last `weeks` weeks (none with 0). Counted in SQL: the screen asks for it on every reload."""
     now = now or datetime.now()
-    stamp = _fmt(now)
+    stamp = format_moment(now)
     counts = dict.fromkeys(STATUSES, 0)
     overdue = responded = 0
     join = "FROM cases c JOIN feedback f ON f.id = c.feedback_id WHERE f.deleted = 0"
@@ -695,95 +562,3 @@ def case_stats(db, *, now: datetime | None = None, weeks: int = 12) -> CaseStats
     return CaseStats(counts["open"], overdue, counts["replied"], counts["contacted"], counts["resolved"],
                      counts["ignored"], total, round(responded / base, 4) if base else None, _median(reply_hours),
                      round(counts["resolved"] / base, 4) if base else None, week_rows)
-
-
-# ---------------------------------------------------------------------------------------------
-# Telling the complainers what changed
-
-
-def _notify_message(text: str, author: str | None, lang: str | None, words: str, action_title: str) -> str:
-    en = _is_english(text, lang)
-    template = SHIPPED["notify"]["en" if en else "zh"]
-    done = action_title.strip() or ("made changes" if en else "做了改进")
-    return _fill(template, name=_customer_name(author, en), words=_short(words), action=done)
-
-
-def notify_list(db, action_id: int, window_days: int = 28) -> list[Notice]:  # 28 = EVALUATION_WINDOW_DAYS
-    """Customers who complained about the action's topics (or keywords) in the before-window of its go-live.
-
-    The before-window is the `window_days` days before the go-live day, as in the evaluation. A
-    complaint is a negative mention of one of the action's topics, or a review labelled negative (or
-    rated 1–2★) that contains one of its keywords; the action's channels limit the reviews when set.
-    A named customer appears once per platform (their latest complaint).
-    """
-    from cxdesk.core.evaluation import windows
-    from cxdesk.core.actions import get_action
-
-    action = get_action(db, action_id)
-    if action.live_date is None or action.status not in ("live", "evaluated") or action.live_date > date.today():
-        raise InvalidValueError(
-            _("Action {id} has not gone live yet, so there is no “before” to look back on. Set its go-live date first.").format(
-                id=action.id))
-    if not action.topics and not action.keywords:
-        raise InvalidValueError(
-            _("Action {id} is not linked to any topic or keyword, so no complaint can be matched to it.").format(id=action.id))
-    (start, end), _after = windows(action.live_date, window_days, 0)
-    where = "f.deleted = 0 AND f.created_at >= ? AND f.created_at < ?"
-    params: list = [start.isoformat(), (end + timedelta(days=1)).isoformat()]
-    if action.channels:
-        where += f" AND f.channel IN ({','.join('?' * len(action.channels))})"
-        params.extend(action.channels)
-    found: dict[int, list[str]] = {}
-    if action.topics:
-        marks = ",".join("?" * len(action.topics))
-        for fid, name in db.execute(
-                "SELECT f.id, t.name FROM feedback f JOIN feedback_topics ft ON ft.feedback_id = f.id "
-                f"JOIN topics t ON t.id = ft.topic_id WHERE {where} AND ft.label = 'negative' AND t.name IN ({marks})",
-                [*params, *action.topics]):
-            found.setdefault(fid, []).append(name)
-    for keyword in action.keywords:
-        for (fid,) in db.execute(
-                f"SELECT f.id FROM feedback f WHERE {where} AND instr(lower(f.text), lower(?)) > 0 "
-                "AND (f.label = 'negative' OR f.rating <= 2.5)", [*params, keyword]):
-            found.setdefault(fid, []).append(keyword)
-    if not found:
-        return []
-    synonyms = _synonyms(db)
-    notified = dict(db.execute("SELECT feedback_id, notified_at FROM case_notices WHERE action_id = ?", [action.id]).fetchall())
-    out = []
-    ids = sorted(found)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        for fid, author, channel, created, text, lang in db.execute(
-                f"SELECT id, author, channel, created_at, text, lang FROM feedback WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk):
-            hits = tuple(dict.fromkeys(found[fid]))
-            extra = {h: (h,) for h in hits if h not in synonyms}
-            words = complaint_words(text or "", {**synonyms, **extra}, hits)
-            said = next(iter(words.values()), None) or hits[0]
-            out.append(Notice(fid, author, channel, created, text or "", hits,
-                              _notify_message(text or "", author, lang, said, action.title), notified.get(fid)))
-    # One message per customer: a named customer who complained twice on one platform is told once,
-    # about the latest complaint (anonymous reviews cannot be told apart, so each stays).
-    latest: dict[tuple, Notice] = {}
-    for n in sorted(out, key=lambda n: (n.created_at or "", n.feedback_id)):
-        key = (n.channel or "", n.author) if n.author else ("", f"#{n.feedback_id}")
-        latest[key] = n
-    return sorted(latest.values(), key=lambda n: (n.created_at or "", n.feedback_id))
-
-
-def mark_notified(db, action_id: int, feedback_ids: list[int], *, now: datetime | None = None) -> int:
-    """Record that these customers were told about the action; returns how many were newly marked."""
-    stamp = _fmt(now or datetime.now())
-    by_id = {n.feedback_id: n for n in notify_list(db, action_id)}
-    rows = [(int(action_id), fid, stamp, by_id[fid].message) for fid in feedback_ids if fid in by_id]
-    with db.atomic():
-        before = db.execute("SELECT count(*) FROM case_notices WHERE action_id = ?", [int(action_id)]).fetchone()[0]
-        db.conn.executemany("INSERT INTO case_notices(action_id, feedback_id, notified_at, message) VALUES (?,?,?,?) "
-                            "ON CONFLICT DO NOTHING", rows)
-        after = db.execute("SELECT count(*) FROM case_notices WHERE action_id = ?", [int(action_id)]).fetchone()[0]
-    return after - before
-
-
-def notified_count(db, action_id: int) -> int:
-    return db.execute("SELECT count(*) FROM case_notices WHERE action_id = ?", [int(action_id)]).fetchone()[0]

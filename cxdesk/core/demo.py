@@ -358,40 +358,36 @@ def _topic_named(db, *candidates: str) -> str | None:
 
 
 def _create_actions(db, story: DemoStory, actions_core) -> None:
+    from cxdesk.core.board import move_action
+
     speed = _topic_named(db, "上菜速度", "出餐速度", "速度")
     packaging = _topic_named(db, "包装")
     delivery = _topic_named(db, "外卖配送", "物流", "配送")
     service = _topic_named(db, "服务", "客服/服务", "服务态度")
     today = story.end + timedelta(days=1)
-    a1 = actions_core.create_action(
-        db, "高峰期加派传菜员，优化出餐顺序", topics=[t for t in [speed] if t], owner="张店长",
-        description="午晚高峰增加一名传菜员；后厨按桌号出餐，先上凉菜和主食。")
-    actions_core.move_action(db, a1, "doing")
-    actions_core.move_action(db, a1, "live", date=story.speed_action_live)
-    actions_core.move_action(db, a1, "evaluated")
-    live = story.speed_action_live
-    _backdate(db, a1, created=live - timedelta(days=21), doing=live - timedelta(days=14), live=live,
-              evaluated=live + timedelta(days=30))
-    a2 = actions_core.create_action(
-        db, "外卖换用加厚防漏餐盒", topics=[t for t in [packaging] if t], owner="李姐",
-        description="汤类和带汁的菜改用带卡扣的加厚餐盒，封口贴封条。")
-    actions_core.move_action(db, a2, "doing")
-    actions_core.move_action(db, a2, "live", date=story.packaging_action_live)
-    actions_core.move_action(db, a2, "evaluated")
-    live = story.packaging_action_live
-    _backdate(db, a2, created=live - timedelta(days=17), doing=live - timedelta(days=10), live=live,
-              evaluated=live + timedelta(days=31))
-    a3 = actions_core.create_action(
-        db, "雨天外卖预计送达时间提醒", topics=[t for t in [delivery] if t], owner="王经理",
-        description="下雨时在外卖平台上调整预计送达时间，并在小票上致歉。")
-    actions_core.move_action(db, a3, "doing")
-    _backdate(db, a3, created=today - timedelta(days=9), doing=today - timedelta(days=6))
-    a4 = actions_core.create_action(
-        db, "服务员礼仪培训", topics=[t for t in [service] if t], owner="张店长",
-        description="每月一次服务礼仪培训，重点是主动招呼和及时响应呼叫。")
-    # Still collecting: live for ten days, so its after-period has weeks to run.
-    actions_core.move_action(db, a4, "live", date=today - timedelta(days=10))
-    _backdate(db, a4, created=today - timedelta(days=24), live=today - timedelta(days=10))
+    speed_live, packaging_live = story.speed_action_live, story.packaging_action_live
+    # (title, topic, owner, description, moves as (column, go-live), history dates)
+    plans = [
+        ("高峰期加派传菜员，优化出餐顺序", speed, "张店长", "午晚高峰增加一名传菜员；后厨按桌号出餐，先上凉菜和主食。",
+         [("doing", None), ("live", speed_live), ("evaluated", None)],
+         dict(created=speed_live - timedelta(days=21), doing=speed_live - timedelta(days=14), live=speed_live,
+              evaluated=speed_live + timedelta(days=30))),
+        ("外卖换用加厚防漏餐盒", packaging, "李姐", "汤类和带汁的菜改用带卡扣的加厚餐盒，封口贴封条。",
+         [("doing", None), ("live", packaging_live), ("evaluated", None)],
+         dict(created=packaging_live - timedelta(days=17), doing=packaging_live - timedelta(days=10),
+              live=packaging_live, evaluated=packaging_live + timedelta(days=31))),
+        ("雨天外卖预计送达时间提醒", delivery, "王经理", "下雨时在外卖平台上调整预计送达时间，并在小票上致歉。",
+         [("doing", None)], dict(created=today - timedelta(days=9), doing=today - timedelta(days=6))),
+        # Still collecting: live for ten days, so its after-period has weeks to run.
+        ("服务员礼仪培训", service, "张店长", "每月一次服务礼仪培训，重点是主动招呼和及时响应呼叫。",
+         [("live", today - timedelta(days=10))], dict(created=today - timedelta(days=24), live=today - timedelta(days=10))),
+    ]
+    for title, topic, owner, description, moves, history in plans:
+        action_id = actions_core.create_action(db, title, topics=[topic] if topic else [], owner=owner,
+                                               description=description)
+        for column, live in moves:
+            move_action(db, action_id, column, date=live)
+        _backdate(db, action_id, **history)
 
 
 def _backdate(db, action_id: int, *, created: date, doing: date | None = None, live: date | None = None,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from cxdesk.core.errors import InvalidValueError
-from cxdesk.i18n import _
+from cxdesk.i18n import _, language
 
 NONE = "–"   # a value that cannot be given (no rows, no earlier period)
 
@@ -35,15 +35,63 @@ def score(value: float | None) -> str:
     return NONE if value is None else f"{value * 100:.0f}"
 
 
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _english() -> bool:
+    return language().startswith("en")
+
+
+def _as_datetime(value) -> datetime | date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (datetime, date)):
+        return value
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text) if len(text) > 10 else date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def day_text(value) -> str:
+    """A day in the UI language's way, never the ambiguous 12/5/2026: “2026-12-05” in Chinese,
+    “5 Dec 2026” in English. Takes a date, a datetime or stored text; unreadable text is shown as is."""
+    when = _as_datetime(value)
+    if when is None:
+        return NONE if value in (None, "") else str(value)
+    if _english():
+        return f"{when.day} {_MONTHS_EN[when.month - 1]} {when.year}"
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
+
+
+def time_text(value) -> str:
+    """A day and time of day: “2026-12-05 14:30” / “5 Dec 2026 14:30”; a bare day as `day_text`."""
+    when = _as_datetime(value)
+    if not isinstance(when, datetime):
+        return day_text(value)
+    return f"{day_text(when)} {when.hour:02d}:{when.minute:02d}"
+
+
+def qt_date_format() -> str:
+    """The same day format for Qt's date fields (QDateEdit.setDisplayFormat)."""
+    return "d MMM yyyy" if _english() else "yyyy-MM-dd"
+
+
+def score_of_100(value: float | None) -> str:
+    """A sentiment score with its scale, so it is never read as a share: 0.734 -> "73/100"; None -> "–"."""
+    return NONE if value is None else f"{score(value)}/100"
+
+
 def day_range(first: date | None, last: date | None) -> str:
-    """"2024-03-01 – 2024-03-31", or one day, or "–" when unknown."""
+    """"2024-03-01 – 2024-03-31" (in the UI language's day format), or one day, or "–" when unknown."""
     if first is None and last is None:
         return NONE
     if first == last or last is None:
-        return first.isoformat()
+        return day_text(first)
     if first is None:
-        return last.isoformat()
-    return f"{first.isoformat()} – {last.isoformat()}"
+        return day_text(last)
+    return f"{day_text(first)} – {day_text(last)}"
 
 
 def parse_day(value: str | None, option: str) -> date | None:

@@ -1,7 +1,6 @@
 """The improvement board: one column per status, cards dragged (or moved with the keyboard) between them.
 
-Cards are items of a QListWidget per column, painted by `CardDelegate`; the action id travels in
-`ACTION_ID_ROLE`, so drops and tests never parse display text. Every change is a QUndoCommand whose
+Columns and cards are `board_columns.py`, the action dialog `action_editor.py`. Every change is a QUndoCommand whose
 redo/undo run core calls through the single database writer, so Ctrl+Z works across the board.
 """
 
@@ -10,401 +9,21 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QPen, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
-                               QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem,
-                               QMenu, QMessageBox, QPlainTextEdit, QPushButton, QStyle,
-                               QStyledItemDelegate, QStyleOptionViewItem, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from cxdesk.core.actions import STATUSES, parse_list, status_name
 from cxdesk.core.changes import Changes
-from cxdesk.i18n import _, ngettext
+from cxdesk.i18n import _
+from cxdesk.ui import theme
+from cxdesk.ui.action_editor import ActionEditor, new_action_values
+from cxdesk.ui.board_columns import ACTION_ID_ROLE, BoardColumn, column_box
+from cxdesk.ui.widgets.elide import ElidedLabel
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 log = logging.getLogger("cxdesk.ui.board")
-
-MIME_TYPE = "application/x-cxdesk-action"
-ACTION_ID_ROLE = Qt.UserRole + 1
-CARD_ROLE = Qt.UserRole + 2      # dict: title, topics, owner, age, badge text, verdict
-
-_STATUS_COLOURS = {
-    "todo": "#8c8c8c", "doing": "#2f6fd0", "live": "#d08a1e", "evaluated": "#2e8b57", "dropped": "#b0b0b0",
-}
-_VERDICT_COLOURS = {
-    "improved": ("#e6f4ea", "#1e6b35"), "worsened": ("#fdecea", "#9b1c1c"),
-    "no_significant_change": ("#eeeeee", "#444444"), "insufficient_data": ("#fff4e0", "#7a4b00"),
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# Cards
-
-
-class CardDelegate(QStyledItemDelegate):
-    """Paints a card: title (up to two lines), topics, owner and age, and the before/after badge once live."""
-
-    PAD = 8
-    GAP = 3
-
-    def _title_font(self, option: QStyleOptionViewItem) -> QFont:
-        font = QFont(option.font)
-        font.setBold(True)
-        return font
-
-    def _inner_width(self, option: QStyleOptionViewItem) -> int:
-        view = self.parent()
-        width = view.viewport().width() if isinstance(view, QListWidget) else option.rect.width()
-        return max(80, width - 8 - 2 * self.PAD - 2)
-
-    def _layout(self, option: QStyleOptionViewItem, card: dict, width: int) -> tuple[int, int, int]:
-        """(title height, line height, total height) for a card of this content and inner width."""
-        tfm = QFontMetrics(self._title_font(option))
-        line = QFontMetrics(option.font).lineSpacing() + 2
-        bound = tfm.boundingRect(QRect(0, 0, width, 1000), Qt.TextWordWrap, card.get("title", ""))
-        lines = 1 if bound.height() <= tfm.lineSpacing() * 1.5 else 2
-        # CJK glyphs come from a fallback font taller than the primary font's metrics: leave room.
-        title_h = int(tfm.lineSpacing() * 1.3) * lines
-        lines = 1 + (1 if card.get("topics") else 0)
-        total = self.PAD * 2 + title_h + self.GAP + line * lines + 6
-        if card.get("chip"):
-            total += line + 4 + self.GAP
-        return title_h, line, total
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        card = index.data(CARD_ROLE) or {}
-        _t, _l, total = self._layout(option, card, self._inner_width(option))
-        return QSize(200, total)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        card = index.data(CARD_ROLE) or {}
-        painter.save()
-        painter.setRenderHint(QPainter.Antialiasing)
-        rect = option.rect.adjusted(4, 3, -4, -3)
-        selected = bool(option.state & QStyle.State_Selected)
-        pal = option.palette
-        painter.setPen(QPen(pal.highlight().color() if selected else QColor("#cfcfcf"), 2 if selected else 1))
-        painter.setBrush(QColor("#ffffff"))
-        painter.drawRoundedRect(rect, 6, 6)
-        painter.fillRect(QRect(rect.left() + 1, rect.top() + 5, 4, rect.height() - 10),
-                         QColor(_STATUS_COLOURS.get(card.get("status"), "#999")))
-        inner = rect.adjusted(self.PAD + 4, self.PAD - 3, -self.PAD, -self.PAD)
-        title_h, line, _total = self._layout(option, card, inner.width())
-        flags = Qt.AlignLeft | Qt.AlignTop | Qt.TextDontClip
-
-        title_font = self._title_font(option)
-        tfm = QFontMetrics(title_font)
-        painter.setFont(title_font)
-        painter.setPen(QColor("#1f1f1f"))
-        title = card.get("title", "")
-        if tfm.boundingRect(QRect(0, 0, inner.width(), 1000), Qt.TextWordWrap, title).height() > tfm.lineSpacing() * 2.5:
-            title = tfm.elidedText(title, Qt.ElideRight, inner.width() * 2 - tfm.averageCharWidth() * 4)
-        painter.save()
-        painter.setClipRect(QRect(inner.left(), inner.top(), inner.width(), title_h))
-        painter.drawText(QRect(inner.left(), inner.top(), inner.width(), title_h), Qt.TextWordWrap | Qt.AlignLeft
-                         | Qt.AlignTop, title)
-        painter.restore()
-        y = inner.top() + title_h + self.GAP
-
-        painter.setFont(option.font)
-        fm = QFontMetrics(option.font)
-        topics = card.get("topics", "")
-        if topics:
-            painter.setPen(QColor("#2f6fd0"))
-            painter.drawText(QRect(inner.left(), y, inner.width(), line), flags,
-                             fm.elidedText("# " + topics, Qt.ElideRight, inner.width()))
-            y += line
-        painter.setPen(QColor("#6b6b6b"))
-        painter.drawText(QRect(inner.left(), y, inner.width(), line), flags,
-                         fm.elidedText(card.get("meta", ""), Qt.ElideRight, inner.width()))
-        y += line + self.GAP
-        chip = card.get("chip")
-        if chip:
-            # The verdict chip, then the change in the named metric beside it.
-            bg, fg = _VERDICT_COLOURS.get(card.get("verdict"), ("#eeeeee", "#444444"))
-            width = min(fm.horizontalAdvance(chip) + 16, inner.width())
-            chip_rect = QRect(inner.left(), y, width, line + 2)
-            painter.setPen(Qt.NoPen)
-            painter.setBrush(QColor(bg))
-            painter.drawRoundedRect(chip_rect, 4, 4)
-            painter.setPen(QColor(fg))
-            painter.drawText(chip_rect, Qt.AlignCenter | Qt.TextDontClip, fm.elidedText(chip, Qt.ElideRight, width - 8))
-            change = card.get("badge", "")
-            rest = inner.width() - width - 6
-            if change and rest > 20:
-                painter.setPen(QColor("#333333"))
-                painter.drawText(QRect(chip_rect.right() + 6, y, rest, line + 2), Qt.AlignLeft | Qt.AlignVCenter,
-                                 fm.elidedText(change, Qt.ElideRight, rest))
-        if option.state & QStyle.State_HasFocus and not selected:
-            painter.setPen(QPen(pal.highlight().color(), 1, Qt.DotLine))
-            painter.setBrush(Qt.NoBrush)
-            painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 5, 5)
-        painter.restore()
-
-
-class BoardColumn(QListWidget):
-    """One status column. Drops of a card emit `card_dropped(action_id, status, row)`; the board writes it."""
-
-    card_dropped = Signal(int, str, int)
-    move_requested = Signal(int, int)          # action id, step (-1 left, +1 right)
-    reorder_requested = Signal(int, int)       # action id, step (-1 up, +1 down)
-    edit_requested = Signal(int)
-    delete_requested = Signal(int)
-    menu_requested = Signal(int, object)       # action id, global position
-
-    def __init__(self, status: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.status = status
-        self.setObjectName(f"column_{status}")
-        self.setItemDelegate(CardDelegate(self))
-        self.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.setDragEnabled(True)
-        self.setAcceptDrops(True)
-        self.viewport().setAcceptDrops(True)
-        self.setDropIndicatorShown(True)
-        self.setDragDropMode(QAbstractItemView.DragDrop)
-        self.setDefaultDropAction(Qt.MoveAction)
-        self.setSpacing(2)
-        self.setUniformItemSizes(False)
-        self.setResizeMode(QListView.Adjust)   # card heights depend on the column width
-        self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.setContextMenuPolicy(Qt.CustomContextMenu)
-        self.customContextMenuRequested.connect(self._on_context_menu)
-        self.itemDoubleClicked.connect(lambda item: self.edit_requested.emit(item.data(ACTION_ID_ROLE)))
-        self.setFrameShape(QFrame.NoFrame)
-
-    # drag and drop: our own mime type carries the id; the board reloads after the write
-    def mimeTypes(self) -> list[str]:
-        return [MIME_TYPE]
-
-    def mimeData(self, items) -> QMimeData:
-        data = QMimeData()
-        if items:
-            data.setData(MIME_TYPE, QByteArray(str(items[0].data(ACTION_ID_ROLE)).encode()))
-        return data
-
-    def supportedDropActions(self) -> Qt.DropAction:
-        return Qt.MoveAction | Qt.CopyAction
-
-    def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasFormat(MIME_TYPE):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasFormat(MIME_TYPE):
-            super().dragMoveEvent(event)
-            event.accept()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event) -> None:
-        if not event.mimeData().hasFormat(MIME_TYPE):
-            event.ignore()
-            return
-        try:
-            action_id = int(bytes(event.mimeData().data(MIME_TYPE)).decode())
-        except ValueError:
-            event.ignore()
-            return
-        pos = event.position().toPoint() if hasattr(event, "position") else event.pos()
-        item = self.itemAt(pos)
-        row = self.row(item) if item is not None else self.count()
-        if item is not None and pos.y() > self.visualItemRect(item).center().y():
-            row += 1
-        # Copy, not move: the view must not delete the source item itself; the reload redraws both columns.
-        event.setDropAction(Qt.CopyAction)
-        event.accept()
-        self.card_dropped.emit(action_id, self.status, row)
-
-    def keyPressEvent(self, event) -> None:
-        item = self.currentItem()
-        aid = item.data(ACTION_ID_ROLE) if item is not None else None
-        mods = event.modifiers()
-        key = event.key()
-        if aid is not None and mods & (Qt.ControlModifier | Qt.AltModifier):
-            if key in (Qt.Key_Left, Qt.Key_Right):
-                self.move_requested.emit(aid, -1 if key == Qt.Key_Left else 1)
-                return
-            if key in (Qt.Key_Up, Qt.Key_Down):
-                self.reorder_requested.emit(aid, -1 if key == Qt.Key_Up else 1)
-                return
-        if aid is not None and key in (Qt.Key_Return, Qt.Key_Enter):
-            self.edit_requested.emit(aid)
-            return
-        if aid is not None and key == Qt.Key_Delete:
-            self.delete_requested.emit(aid)
-            return
-        super().keyPressEvent(event)
-
-    def _on_context_menu(self, pos) -> None:
-        item = self.itemAt(pos)
-        if item is not None:
-            self.setCurrentItem(item)
-            self.menu_requested.emit(item.data(ACTION_ID_ROLE), self.viewport().mapToGlobal(pos))
-
-    def item_for(self, action_id: int) -> QListWidgetItem | None:
-        for i in range(self.count()):
-            if self.item(i).data(ACTION_ID_ROLE) == action_id:
-                return self.item(i)
-        return None
-
-    def action_ids(self) -> list[int]:
-        return [self.item(i).data(ACTION_ID_ROLE) for i in range(self.count())]
-
-
-# ---------------------------------------------------------------------------------------------
-# Card editor
-
-
-class ActionEditor(QDialog):
-    """Edit (or create) one action: title, description, owner, topics, keywords, channels, status, date."""
-
-    def __init__(self, *, topics: list[str], owners: list[str], values: dict | None = None,
-                 history: list | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        values = dict(values or {})
-        self.setWindowTitle(_("Edit action") if values.get("id") else _("New action"))
-        self.setMinimumWidth(460)
-        form = QFormLayout()
-        self.title_edit = QLineEdit(values.get("title", ""), self)
-        self.title_edit.setPlaceholderText(_("e.g. Switch to a faster courier"))
-        self.owner_edit = QComboBox(self)
-        self.owner_edit.setEditable(True)
-        self.owner_edit.addItems(owners)
-        self.owner_edit.setCurrentText(values.get("owner", ""))
-        self.status_combo = QComboBox(self)
-        for s in STATUSES:
-            self.status_combo.addItem(status_name(s), s)
-        self.status_combo.setCurrentIndex(STATUSES.index(values.get("status", "todo")))
-        self.topic_list = QListWidget(self)
-        self.topic_list.setMaximumHeight(110)
-        chosen = set(values.get("topics", ()))
-        for name in list(topics) + [t for t in chosen if t not in topics]:
-            item = QListWidgetItem(name, self.topic_list)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if name in chosen else Qt.Unchecked)
-        if not topics and not chosen:
-            QListWidgetItem(_("No topics yet: run the analysis first."), self.topic_list).setFlags(Qt.NoItemFlags)
-        self.keywords_edit = QLineEdit("、".join(values.get("keywords", ())), self)
-        self.keywords_edit.setPlaceholderText(_("optional, separated by commas"))
-        self.channels_edit = QLineEdit("、".join(values.get("channels", ())), self)
-        self.channels_edit.setPlaceholderText(_("optional: only measure these channels"))
-        self.live_check = QCheckBox(_("Go-live date"), self)
-        self.live_edit = QDateEdit(self)
-        self.live_edit.setCalendarPopup(True)
-        self.live_edit.setDisplayFormat("yyyy-MM-dd")
-        live = values.get("live_date")
-        self.live_check.setChecked(live is not None)
-        self.live_edit.setDate(live or date.today())
-        self.live_edit.setEnabled(live is not None)
-        self.live_check.toggled.connect(self.live_edit.setEnabled)
-        live_row = QHBoxLayout()
-        live_row.addWidget(self.live_check)
-        live_row.addWidget(self.live_edit, 1)
-        self.description_edit = QPlainTextEdit(values.get("description", ""), self)
-        self.description_edit.setMaximumHeight(90)
-        form.addRow(_("Title"), self.title_edit)
-        form.addRow(_("Owner"), self.owner_edit)
-        form.addRow(_("Status"), self.status_combo)
-        form.addRow(_("Topics"), self.topic_list)
-        form.addRow(_("Keywords"), self.keywords_edit)
-        form.addRow(_("Channels"), self.channels_edit)
-        form.addRow("", live_row)
-        form.addRow(_("Description"), self.description_edit)
-        self.feedback_ids = tuple(values.get("feedback_ids", ()))
-        self.alert_id = values.get("alert_id")
-        if self.feedback_ids:
-            n = len(self.feedback_ids)
-            form.addRow(_("Examples"), QLabel(ngettext("{n} feedback row", "{n} feedback rows", n).format(n=n), self))
-        self.warning_label = QLabel(self)
-        self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet("color: #7a4b00; background: #fff4e0; padding: 4px; border-radius: 4px")
-        self.warning_label.hide()
-        self.topic_list.itemChanged.connect(lambda _i: self._update_warning())
-        self.keywords_edit.textChanged.connect(lambda _t: self._update_warning())
-        self.status_combo.currentIndexChanged.connect(lambda _i: self._update_warning())
-        self.error_label = QLabel(self)
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #9b1c1c")
-        self.error_label.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel, self)
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        if history:
-            from cxdesk.core.actions import field_name, history_value
-
-            self.history_list = QListWidget(self)
-            self.history_list.setMaximumHeight(110)
-            self.history_list.setAlternatingRowColors(True)
-            for h in reversed(history):
-                if h.field == "created":
-                    text = f"{h.at[:16]}  {field_name('created')}"
-                else:
-                    text = (f"{h.at[:16]}  {field_name(h.field)}: {history_value(h.field, h.old_value)} → "
-                            f"{history_value(h.field, h.new_value)}")
-                if h.undone_at:
-                    text += "  " + _("(undone)")
-                item = QListWidgetItem(text, self.history_list)
-                item.setFlags(Qt.ItemIsEnabled)
-            layout.addWidget(QLabel(_("History"), self))
-            layout.addWidget(self.history_list)
-        layout.addWidget(self.warning_label)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-        self.title_edit.setFocus()
-        self._update_warning()
-
-    def _update_warning(self) -> None:
-        """While an idea, no topic and no keyword is a warning; once live it is refused on Save."""
-        from cxdesk.core.actions import needs_target_warning
-
-        v = self.values()
-        text = needs_target_warning(v["topics"], v["keywords"])
-        self.warning_label.setText(text or "")
-        self.warning_label.setVisible(bool(text))
-
-    def values(self) -> dict:
-        topics = [self.topic_list.item(i).text() for i in range(self.topic_list.count())
-                  if self.topic_list.item(i).flags() & Qt.ItemIsUserCheckable
-                  and self.topic_list.item(i).checkState() == Qt.Checked]
-        return {
-            "title": self.title_edit.text().strip(),
-            "owner": self.owner_edit.currentText().strip(),
-            "status": self.status_combo.currentData(),
-            "topics": tuple(sorted(topics)),
-            "keywords": self.keywords_edit.text(),
-            "channels": self.channels_edit.text(),
-            "live_date": self.live_edit.date().toPython() if self.live_check.isChecked() else None,
-            "description": self.description_edit.toPlainText().strip(),
-            "feedback_ids": self.feedback_ids,
-            "alert_id": self.alert_id,
-        }
-
-    def _on_accept(self) -> None:
-        v = self.values()
-        if not v["title"]:
-            self._error(_("Please give the action a title."))
-            return
-        if v["status"] in ("live", "evaluated") and v["live_date"] is None:
-            self._error(_("A live action needs its go-live date."))
-            return
-        if v["status"] in ("live", "evaluated"):
-            from cxdesk.core.actions import needs_target_warning
-
-            if needs_target_warning(v["topics"], v["keywords"]):
-                self._error(_("Tick a topic or type a keyword before the action goes live, or keep it under “{todo}” "
-                              "for now.").format(todo=status_name("todo")))
-                return
-        self.accept()
-
-    def _error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.show()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,7 +44,7 @@ class MoveCommand(_BoardCommand):
         self.position = position
 
     def redo(self) -> None:
-        from cxdesk.core.actions import move_action
+        from cxdesk.core.board import move_action
 
         aid, status, pos = self.before.id, self.status, self.position
         self.board._write(lambda db, p: move_action(db, aid, status, position=pos), select=aid)
@@ -543,6 +162,35 @@ class BoardScreen(QWidget):
 
         self.message_bar = MessageBar(self)
         self.message_bar.hide()
+        bar = self._build_toolbar()
+
+        columns = QHBoxLayout()
+        columns.setSpacing(8)
+        self.columns: dict[str, BoardColumn] = {}
+        self.column_titles: dict[str, QLabel] = {}
+        for status in STATUSES:
+            box, title, col = column_box(status, self)
+            col.card_dropped.connect(self._on_card_dropped)
+            col.move_requested.connect(self._on_move_step)
+            col.reorder_requested.connect(self._on_reorder_step)
+            col.edit_requested.connect(self.edit_action)
+            col.delete_requested.connect(self.delete_action)
+            col.menu_requested.connect(self._on_menu)
+            columns.addWidget(box, 1)
+            self.columns[status] = col
+            self.column_titles[status] = title
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message_bar)
+        layout.addLayout(bar)
+        layout.addLayout(columns, 1)
+        self._set_filter_choices((), ())
+        self._update_titles()
+
+        ctx.data_changed.connect(self._on_data_changed)
+        ctx.create_action_requested.connect(self.create_from_prefill)
+        self.reload()
+
+    def _build_toolbar(self) -> QHBoxLayout:
         self.topic_filter = QComboBox(self)
         self.topic_filter.setMinimumWidth(130)
         self.owner_filter = QComboBox(self)
@@ -574,55 +222,15 @@ class BoardScreen(QWidget):
         bar.addSpacing(8)
         bar.addWidget(QLabel(_("Owner"), self))
         bar.addWidget(self.owner_filter)
-        bar.addStretch(1)
-        hint = QLabel(_("Drag cards between columns, or use Ctrl+←/→. Double-click to edit."), self)
-        hint.setStyleSheet("color: #777")
-        bar.addWidget(hint)
+        hint = ElidedLabel(_("Drag cards between columns, or use Ctrl+←/→. Double-click to edit."), self)
+        hint.setStyleSheet(f"color: {theme.HINT_TEXT}")
+        bar.addWidget(hint, 1)      # shortened with “…” (whole in its tooltip) when the window is narrow
         bar.addSpacing(8)
         bar.addWidget(self.undo_button)
         bar.addWidget(self.redo_button)
         bar.addWidget(self.evaluate_button)
         bar.addWidget(self.new_button)
-
-        columns = QHBoxLayout()
-        columns.setSpacing(8)
-        self.columns: dict[str, BoardColumn] = {}
-        self.column_titles: dict[str, QLabel] = {}
-        for status in STATUSES:
-            box = QFrame(self)
-            box.setObjectName("BoardColumnBox")
-            box.setStyleSheet("#BoardColumnBox { background: palette(window); border: 1px solid #dddddd; "
-                              "border-radius: 6px; }")
-            v = QVBoxLayout(box)
-            v.setContentsMargins(6, 6, 6, 6)
-            title = QLabel(box)
-            font = title.font()
-            font.setBold(True)
-            title.setFont(font)
-            title.setStyleSheet(f"color: {_STATUS_COLOURS[status]}; border: none;")
-            col = BoardColumn(status, box)
-            col.setStyleSheet("QListWidget { background: transparent; border: none; }")
-            col.card_dropped.connect(self._on_card_dropped)
-            col.move_requested.connect(self._on_move_step)
-            col.reorder_requested.connect(self._on_reorder_step)
-            col.edit_requested.connect(self.edit_action)
-            col.delete_requested.connect(self.delete_action)
-            col.menu_requested.connect(self._on_menu)
-            v.addWidget(title)
-            v.addWidget(col, 1)
-            columns.addWidget(box, 1)
-            self.columns[status] = col
-            self.column_titles[status] = title
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.message_bar)
-        layout.addLayout(bar)
-        layout.addLayout(columns, 1)
-        self._set_filter_choices((), ())
-        self._update_titles()
-
-        ctx.data_changed.connect(self._on_data_changed)
-        ctx.create_action_requested.connect(self.create_from_prefill)
-        self.reload()
+        return bar
 
     # ------------------------------------------------------------------ loading
 
@@ -638,7 +246,7 @@ class BoardScreen(QWidget):
         owner = self.owner_filter.currentData() or None
 
         def run(db, progress):
-            from cxdesk.core.evaluation import board_data
+            from cxdesk.core.board import board_data
 
             return board_data(db, topic=topic, owner=owner)
 
@@ -664,30 +272,7 @@ class BoardScreen(QWidget):
         for col in self.columns.values():
             col.clear()
         for action, badge in data.cards:
-            col = self.columns[action.status]
-            item = QListWidgetItem(col)
-            item.setData(ACTION_ID_ROLE, action.id)
-            item.setData(Qt.DisplayRole, action.title)
-            age = action.age_days(today)
-            meta = [action.owner] if action.owner else []
-            if action.live_date and action.status in ("live", "evaluated"):
-                # Once live, the go-live date says more than the card's age (and both do not fit).
-                meta.append(_("live {date}").format(date=action.live_date.strftime("%m-%d")))
-            else:
-                meta.append(ngettext("{n} day old", "{n} days old", age).format(n=age) if age else _("new today"))
-            item.setData(CARD_ROLE, {
-                "title": action.title, "status": action.status, "topics": _(", ").join(action.topics),
-                "meta": " · ".join(meta), "badge": badge.text if badge else "",
-                "chip": badge.chip if badge else "", "verdict": badge.verdict if badge else "",
-            })
-            tip = [action.title]
-            if action.description:
-                tip.append(action.description)
-            if badge is not None:
-                tip.append(f"{badge.chip}  {badge.metric}: {badge.text}" if badge.text else badge.chip)
-            if not action.topics and not action.keywords:
-                tip.append(_("No topic or keyword yet: its effect cannot be measured."))
-            item.setToolTip("\n".join(tip))
+            self.columns[action.status].add_card(action, badge, today)
         self._update_titles()
         if selected is not None:
             self.select_action(selected)
@@ -814,20 +399,7 @@ class BoardScreen(QWidget):
 
     def new_action(self, prefill: dict | None = None) -> ActionEditor:
         """Open the editor for a new action (prefilled from a topic, an alert or feedback rows)."""
-        values = {"title": "", "topics": (), "status": "todo"}
-        if prefill is None and self.topic_filter.currentData():
-            values["topics"] = (self.topic_filter.currentData(),)   # the topic the owner is looking at
-        prefill = dict(prefill or {})
-        if "search" in prefill or (prefill.get("feedback_ids") and not prefill.get("topics")):
-            # Rows from the feedback screen: propose the topics they share and the search word.
-            from cxdesk.core.actions import propose_action
-
-            proposal = propose_action(self.ctx.read_db(), prefill.get("feedback_ids") or (),
-                                      prefill.pop("search", "") or "")
-            prefill = {**proposal, **{k: v for k, v in prefill.items() if v}}
-        values.update({k: v for k, v in prefill.items() if v is not None})
-        values["topics"] = tuple(values.get("topics") or ())
-        values["feedback_ids"] = tuple(int(i) for i in values.get("feedback_ids") or ())
+        values = new_action_values(prefill, self.topic_filter.currentData() or None, self.ctx.read_db)
         dialog = self._editor(values)
         dialog.accepted.connect(lambda d=dialog: self._create(d.values()))
         dialog.setAttribute(Qt.WA_DeleteOnClose)

@@ -8,9 +8,7 @@ All numbers come from one core call, `evaluation_view_data`, run off the GUI thr
 from __future__ import annotations
 
 import html
-from datetime import datetime
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QGridLayout,
@@ -20,20 +18,20 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.core.changes import Changes
+from cxdesk.core.evaluation_text import comparison_rows, detail_lines
 from cxdesk.i18n import _
-from cxdesk.ui.widgets.date_axis import DayAxis
+from cxdesk.ui import theme
+from cxdesk.ui.evaluation_chart import EvaluationChart
 from cxdesk.ui.widgets.message_bar import MessageBar
 
-_VERDICT_STYLE = {
-    "improved": ("#e6f4ea", "#1e6b35"), "worsened": ("#fdecea", "#9b1c1c"),
-    "no_significant_change": ("#f0f0f0", "#333333"), "insufficient_data": ("#fff4e0", "#7a4b00"),
-}
-TOPIC_COLOUR = "#d9480f"
-CONTROL_COLOUR = "#7f7f7f"
 
-
-def _ts(d) -> float:
-    return datetime(d.year, d.month, d.day).timestamp()
+def _splitter(orientation, widgets, stretch, sizes) -> QSplitter:
+    split = QSplitter(orientation)
+    for i, (widget, factor) in enumerate(zip(widgets, stretch)):
+        split.addWidget(widget)
+        split.setStretchFactor(i, factor)
+    split.setSizes(sizes)
+    return split
 
 
 class EvaluationView(QWidget):
@@ -54,10 +52,31 @@ class EvaluationView(QWidget):
         self.message_bar = MessageBar(self)
         self.message_bar.hide()
         self.title_label = QLabel(self)
-        font = self.title_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.title_label.setFont(font)
+        self.title_label.setFont(theme.scaled_font(self.title_label.font(), 1.25))
+        self.title_label.setWordWrap(True)
+        controls = self._build_controls()
+        self._build_verdict()
+        self.chart = EvaluationChart(self)
+        self.plot, self.legend_label = self.chart.plot, self.chart.legend_label
+        numbers = self._build_numbers()
+        examples = self._build_examples()
+        upper = _splitter(Qt.Horizontal, (self.chart, numbers), (3, 2), [560, 460])
+        split = _splitter(Qt.Vertical, (upper, examples), (3, 1), [460, 150])
+
+        layout = QVBoxLayout(self)
+        for part in (self.message_bar, self.title_label, self.metric_label, controls, self.verdict_label,
+                     self.details_button, self.details_label):
+            if isinstance(part, QHBoxLayout):
+                layout.addLayout(part)
+            else:
+                layout.addWidget(part)
+        layout.addWidget(split, 1)
+        self._set_enabled(False)
+        if action_id is not None:
+            self.refresh()
+
+    def _build_controls(self) -> QHBoxLayout:
+        """The window and lag spin boxes (recomputed a moment after the last change) and Save."""
         self.window_spin = QSpinBox(self)
         self.window_spin.setRange(7, 180)
         self.window_spin.setValue(EVALUATION_WINDOW_DAYS)
@@ -76,7 +95,6 @@ class EvaluationView(QWidget):
         self._debounce.timeout.connect(self.refresh)
         self.window_spin.valueChanged.connect(lambda _v: self._debounce.start())
         self.lag_spin.valueChanged.connect(lambda _v: self._debounce.start())
-
         controls = QHBoxLayout()
         controls.addWidget(QLabel(_("Compare"), self))
         controls.addWidget(self.window_spin)
@@ -85,19 +103,18 @@ class EvaluationView(QWidget):
         controls.addWidget(QLabel(_("right after go-live"), self))
         controls.addStretch(1)
         controls.addWidget(self.save_button)
-        self.title_label.setWordWrap(True)
+        return controls
 
+    def _build_verdict(self) -> None:
+        """The metric's name, the verdict box and the statistics, folded away until asked for."""
         self.metric_label = QLabel(self)
         self.metric_label.setWordWrap(True)
-        self.metric_label.setStyleSheet("color: #444")
+        self.metric_label.setStyleSheet(f"color: {theme.QUIET_TEXT}")
         self.verdict_label = QLabel(self)
         self.verdict_label.setWordWrap(True)
         self.verdict_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.verdict_label.setMargin(10)
-        vfont = self.verdict_label.font()
-        vfont.setPointSizeF(vfont.pointSizeF() * 1.15)
-        self.verdict_label.setFont(vfont)
-        # The statistics, in plain sentences, folded away until asked for.
+        self.verdict_label.setFont(theme.scaled_font(self.verdict_label.font(), 1.15, bold=False))
         self.details_button = QToolButton(self)
         self.details_button.setText(_("More detail"))
         self.details_button.setCheckable(True)
@@ -108,23 +125,10 @@ class EvaluationView(QWidget):
         self.details_label = QLabel(self)
         self.details_label.setWordWrap(True)
         self.details_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.details_label.setStyleSheet("color: #444; padding-left: 18px")
+        self.details_label.setStyleSheet(f"color: {theme.QUIET_TEXT}; padding-left: 18px")
         self.details_label.hide()
 
-        pg.setConfigOptions(antialias=True)
-        self.plot = pg.PlotWidget(axisItems={"bottom": DayAxis(orientation="bottom")})
-        self.plot.setBackground("w")
-        self.plot.showGrid(x=False, y=True, alpha=0.2)
-        self.plot.setLabel("left", _("Negative share (%)"))
-        self.plot.setMouseEnabled(x=True, y=False)
-        self.plot.setMinimumHeight(220)
-        for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).setPen(pg.mkPen("#555"))
-            self.plot.getAxis(axis).setTextPen(pg.mkPen("#333"))
-        # The legend sits under the chart, so it never covers a line or a label.
-        self.legend_label = QLabel(self)
-        self.legend_label.setWordWrap(True)
-
+    def _build_numbers(self) -> QWidget:
         self.table = QTableWidget(0, 3, self)
         self.table.setHorizontalHeaderLabels([_("Before"), _("After"), _("Change")])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
@@ -139,15 +143,16 @@ class EvaluationView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.stats_label = QLabel(self)
         self.stats_label.setWordWrap(True)
-        self.stats_label.setStyleSheet("color: #555")
-
+        self.stats_label.setStyleSheet(f"color: {theme.STATS_TEXT}")
         numbers = QWidget(self)
         nl = QVBoxLayout(numbers)
         nl.setContentsMargins(0, 0, 0, 0)
         nl.addWidget(self.table)
         nl.addWidget(self.stats_label)
         nl.addStretch(1)
+        return numbers
 
+    def _build_examples(self) -> QWidget:
         self.before_examples = QListWidget(self)
         self.after_examples = QListWidget(self)
         examples = QWidget(self)
@@ -163,37 +168,7 @@ class EvaluationView(QWidget):
             lst.setWordWrap(True)
             lst.setAlternatingRowColors(True)
             lst.itemDoubleClicked.connect(self._on_example_clicked)
-
-        chart = QWidget(self)
-        cl = QVBoxLayout(chart)
-        cl.setContentsMargins(0, 0, 0, 0)
-        cl.addWidget(self.plot, 1)
-        cl.addWidget(self.legend_label)
-        upper = QSplitter(Qt.Horizontal, self)
-        upper.addWidget(chart)
-        upper.addWidget(numbers)
-        upper.setStretchFactor(0, 3)
-        upper.setStretchFactor(1, 2)
-        upper.setSizes([560, 460])
-        split = QSplitter(Qt.Vertical, self)
-        split.addWidget(upper)
-        split.addWidget(examples)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([460, 150])
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.message_bar)
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.metric_label)
-        layout.addLayout(controls)
-        layout.addWidget(self.verdict_label)
-        layout.addWidget(self.details_button)
-        layout.addWidget(self.details_label)
-        layout.addWidget(split, 1)
-        self._set_enabled(False)
-        if action_id is not None:
-            self.refresh()
+        return examples
 
     # ------------------------------------------------------------------ computing
 
@@ -241,7 +216,7 @@ class EvaluationView(QWidget):
         self._set_enabled(True)
         self._show_verdict(ev)
         self._show_table(ev)
-        self._show_plot(ev, series)
+        self.chart.show(ev, series)
         self._show_examples(ev)
         self.evaluated.emit(ev)
 
@@ -278,8 +253,7 @@ class EvaluationView(QWidget):
         self.verdict_label.setStyleSheet("")
         self.table.setRowCount(0)
         self.stats_label.setText("")
-        self.plot.clear()
-        self.legend_label.setText("")
+        self.chart.clear()
         self.before_examples.clear()
         self.after_examples.clear()
         self._set_enabled(False)
@@ -294,7 +268,7 @@ class EvaluationView(QWidget):
         self.title_label.setText(_("{title} (live since {date})").format(title=ev.title, date=ev.live_date.isoformat()))
         self.metric_label.setText(_("Measured: {metric}; beside it: {topic_metric}").format(
             metric=ev.metric, topic_metric=topic_metric_name(ev.topics, ev.keywords)))
-        bg, fg = _VERDICT_STYLE.get(ev.verdict, ("#f0f0f0", "#333"))
+        bg, fg = theme.VERDICT.get(ev.verdict, theme.VERDICT_OTHER)
         self.verdict_label.setStyleSheet(
             f"QLabel {{ background: {bg}; color: {fg}; border-radius: 6px; }}")
         chip = html.escape(_verdict_name(ev.verdict))
@@ -303,51 +277,7 @@ class EvaluationView(QWidget):
             f"<b>{html.escape(_('Next step:'))}</b> {html.escape(next_step(ev))}")
 
     def _show_table(self, ev) -> None:
-        from cxdesk.core.evaluation import detail_lines, format_pct, format_pp, format_relative
-
-        b, a = ev.before, ev.after
-        has_after = a.total > 0
-
-        def num(v):
-            return "–" if v is None else f"{v:.2f}"
-
-        def rate(value, n):
-            return format_pct(value) if n else "–"
-
-        def delta(x, y, fmt):
-            return "–" if x is None or y is None or not has_after else fmt(y - x)
-
-        def count_change(x, y):
-            return f"{y - x:+d}".replace("-", "−") if has_after else "–"
-
-        def points(v):
-            return _("{pp} points").format(pp=format_pp(v))
-
-        after_dates = f"{a.start.month}/{a.start.day}–{a.end.month}/{a.end.day}"
-        if ev.reason == "after_window_incomplete":
-            after_dates += " " + _("(running)")
-        metric_change = "–"
-        if ev.comparable:
-            metric_change = points(ev.difference)
-            if ev.relative_change is not None:
-                metric_change += f"（{format_relative(ev.relative_change)}）"
-        rows = [
-            (_("Dates"), f"{b.start.month}/{b.start.day}–{b.end.month}/{b.end.day}", after_dates, ""),
-            (ev.metric, rate(b.negative_rate, b.total), rate(a.negative_rate, a.total), metric_change),
-            (_("All feedback"), str(b.total), str(a.total) if has_after else "–", count_change(b.total, a.total)),
-            (_("Negative mentions"), str(b.topic_negative), str(a.topic_negative) if has_after else "–",
-             count_change(b.topic_negative, a.topic_negative)),
-            (_("Mention the topic"), str(b.topic_mentions), str(a.topic_mentions) if has_after else "–",
-             count_change(b.topic_mentions, a.topic_mentions)),
-            (_("Negative share within the topic"), format_pct(b.topic_negative_share),
-             format_pct(a.topic_negative_share) if has_after else "–",
-             delta(b.topic_negative_share, a.topic_negative_share, points)),
-            (_("Mean rating"), num(b.mean_rating), num(a.mean_rating) if has_after else "–",
-             delta(b.mean_rating, a.mean_rating, lambda v: f"{v:+.2f}".replace("-", "−"))),
-            (_("Other feedback: negative share"), rate(b.control_rate, b.control_total),
-             rate(a.control_rate, a.control_total),
-             points(ev.control_difference) if b.control_total and a.control_total else "–"),
-        ]
+        rows = comparison_rows(ev)
         self.table.setRowCount(len(rows))
         self.table.setVerticalHeaderLabels([r[0] for r in rows])
         for i, row in enumerate(rows):
@@ -372,72 +302,6 @@ class EvaluationView(QWidget):
         else:
             self.stats_label.setText("")
 
-    def _show_plot(self, ev, series) -> None:
-        import numpy as np
-
-        self.plot.clear()
-        xs = [_ts(d) for d in series.days]
-        b0, b1 = _ts(ev.before.start), _ts(ev.before.end) + 86400
-        a0, a1 = _ts(ev.after.start), _ts(ev.after.end) + 86400
-        # The after-period up to the newest feedback is solid; days still to come are hatched.
-        seen = min(a1, _ts(series.last_day) + 86400) if series.last_day else a0
-        seen = max(seen, a0)
-        spans = [(b0, b1, pg.mkBrush(70, 120, 200, 40)), (a0, seen, pg.mkBrush(40, 160, 90, 40))]
-        if seen < a1:
-            spans.append((seen, a1, pg.mkBrush(40, 160, 90, 60, style=Qt.BDiagPattern)))
-        for lo, hi, brush in spans:
-            if hi <= lo:
-                continue
-            region = pg.LinearRegionItem((lo, hi), movable=False, brush=brush, pen=pg.mkPen(None))
-            region.setZValue(-10)
-            self.plot.addItem(region)
-
-        def pct(values):
-            return np.array([np.nan if v is None else v * 100 for v in values], dtype=float)
-
-        topic = pct(series.topic_rate)
-        control = pct(series.control_rate)
-        self.plot.plot(xs, topic, pen=pg.mkPen(TOPIC_COLOUR, width=2.5), connect="finite",
-                       name=_("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days))
-        self.plot.plot(xs, control, pen=pg.mkPen(CONTROL_COLOUR, width=1.5, style=Qt.DashLine),
-                       connect="finite", name=_("Other feedback (comparison)"))
-        means = [((b0, b1), ev.before.negative_rate, ev.before.total)]
-        if ev.after.total:
-            means.append(((a0, seen), ev.after.negative_rate, ev.after.total))
-        for (lo, hi), rate, n in means:
-            if n:
-                self.plot.plot([lo, hi], [rate * 100, rate * 100], pen=pg.mkPen(TOPIC_COLOUR, width=1, style=Qt.DotLine))
-        legend = [f"<span style='color:{TOPIC_COLOUR}'>━━</span> " + html.escape(
-                      _("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days)),
-                  f"<span style='color:{CONTROL_COLOUR}'>╍╍</span> " + html.escape(_("Other feedback (comparison)")),
-                  f"<span style='color:{TOPIC_COLOUR}'>┈┈</span> " + html.escape(_("average of the period"))]
-        if seen < a1:
-            legend.append("<span style='color:#2f9a5a'>▨</span> " + html.escape(_("days still to come")))
-        self.legend_label.setText("　".join(legend))
-        values = [v for v in np.concatenate([topic, control]) if not np.isnan(v)]
-        top = max(values + [r * 100 for (_x, r, n) in means if n] or [10.0])
-        ceiling = top * 1.35 if top > 0 else 10.0
-        self.plot.setXRange(xs[0] if xs else b0, max(xs[-1] + 86400 if xs else a1, a1), padding=0.01)
-        self.plot.setYRange(0, ceiling, padding=0)
-        # Labels sit in the headroom above the data, so they never hide a line.
-        label_y = ceiling * 0.87   # above the lines
-        live = pg.InfiniteLine(pos=_ts(ev.live_date), angle=90, movable=False,
-                               pen=pg.mkPen("#222", width=1.5, style=Qt.DashLine))
-        self.plot.addItem(live)
-        # (x, text, colour, anchor, y): the go-live date sits just left of its line, one row above the
-        # period names, so neither covers the other nor a line.
-        live_x = _ts(ev.live_date)
-        marks = [(live_x - 3600 * 6, _("go-live {date}").format(date=ev.live_date.strftime("%m-%d")), "#222", (1, 0),
-                  ceiling * 0.95),
-                 (b0 + 3600 * 6, _("before"), "#555", (0, 0), label_y), (a0 + 3600 * 6, _("after"), "#555", (0, 0), label_y)]
-        if seen < a1:
-            marks.append((seen + 3600 * 6, _("still collecting until {date}").format(date=ev.after.end.strftime("%m-%d")),
-                          "#1e6b35", (0, 0), ceiling * 0.95))
-        for x, text, colour, anchor, y in marks:
-            label = pg.TextItem(text, color=colour, anchor=anchor, fill=pg.mkBrush(255, 255, 255, 220))
-            label.setPos(x, y)
-            self.plot.addItem(label)
-
     def _show_examples(self, ev) -> None:
         for lst, rows, title, text in (
                 (self.before_examples, ev.examples_before, self.before_examples_title, _("Examples before go-live")),
@@ -448,7 +312,7 @@ class EvaluationView(QWidget):
                 item = QListWidgetItem(f"{e.created_at[:10]}  {e.text}")
                 item.setData(Qt.UserRole, e.id)
                 if e.negative:
-                    item.setForeground(QColor("#9b1c1c"))
+                    item.setForeground(QColor(theme.VERDICT["worsened"][1]))
                     item.setToolTip(_("Complains about the topic"))
                 lst.addItem(item)
             if not rows:

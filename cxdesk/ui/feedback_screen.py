@@ -14,8 +14,8 @@ from typing import Callable
 import numpy as np
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
-                               QPushButton, QSplitter, QTableView, QTextBrowser, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from cxdesk.core import feedback as fb
 from cxdesk.core.filters import FeedbackFilter
@@ -23,8 +23,9 @@ from cxdesk.i18n import _, ngettext
 from cxdesk.ui import theme
 from cxdesk.ui.feedback_edits import FeedbackEditsMixin
 from cxdesk.ui.feedback_filters import LABEL_CHOICES, RATING_CHOICES, FeedbackFiltersMixin
-from cxdesk.ui.feedback_view import SentimentChipDelegate, detail_html
-from cxdesk.ui.models.feedback_table import COLUMN_KEYS, ID_ROLE, FeedbackTableModel
+from cxdesk.ui.feedback_table_part import build_table_and_detail, show_empty_state
+from cxdesk.ui.feedback_view import detail_html
+from cxdesk.ui.models.feedback_table import ID_ROLE, FeedbackTableModel
 from cxdesk.ui.widgets.date_range import DateRangePicker
 from cxdesk.ui.widgets.message_bar import MessageBar
 
@@ -86,7 +87,7 @@ class FeedbackScreen(FeedbackFiltersMixin, FeedbackEditsMixin, QWidget):
         self.search_edit.setToolTip(_("Rows containing every word you type; separate words with spaces"))
         self.search_edit.textChanged.connect(self._on_search_text)
         self.search_edit.returnPressed.connect(self.apply_filters)
-        self.date_range = DateRangePicker(self)
+        self.date_range = DateRangePicker(self, label=_("Dates:"))
         self.date_range.changed.connect(lambda *_a: self.apply_filters())
         self.count_label = QLabel(self)
         self.count_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -189,53 +190,7 @@ class FeedbackScreen(FeedbackFiltersMixin, FeedbackEditsMixin, QWidget):
         layout.addLayout(actions_row)
 
     def _build_table_and_detail(self, layout: QVBoxLayout) -> None:
-        """The table of rows beside the detail pane."""
-        self.splitter = QSplitter(Qt.Horizontal, self)
-        self.table = QTableView(self.splitter)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setSortingEnabled(False)  # sorting is set by the header click handler below
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setContextMenuPolicy(Qt.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._on_context_menu)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
-        header = self.table.horizontalHeader()
-        header.setSectionsClickable(True)
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(COLUMN_KEYS.index("created_at"), Qt.DescendingOrder)
-        header.sortIndicatorChanged.connect(self._on_sort_changed)
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        # The header asks its selection model whether each column is fully selected, which walks
-        # every row (seconds after select-all on 1M rows); it gets a selection model of its own.
-        self._header_selection = QItemSelectionModel(self.model, self)
-        header.setSelectionModel(self._header_selection)
-        fm = self.fontMetrics()
-        widths = {"created_at": fm.horizontalAdvance("2024-12-31 23:59") + 24,
-                  "channel": fm.horizontalAdvance("渠道渠道渠道") + 16,
-                  "rating": fm.horizontalAdvance("★★★★★") + 20,
-                  "label": fm.horizontalAdvance("无法判断 ✎") + 30,
-                  "topics": fm.horizontalAdvance("主题主题、主题主题") + 16}
-        for col, key in enumerate(COLUMN_KEYS):
-            if key in widths:
-                self.table.setColumnWidth(col, widths[key])
-        self.table.setItemDelegateForColumn(COLUMN_KEYS.index("label"), SentimentChipDelegate(self.table))
-        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
-
-        self.detail = QTextBrowser(self.splitter)
-        self.detail.setOpenLinks(False)
-        self.detail.setMinimumWidth(220)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([780, 320])
-        layout.addWidget(self.splitter, 1)
+        build_table_and_detail(self, layout)
 
     # ------------------------------------------------------------------ filters
 
@@ -282,9 +237,13 @@ class FeedbackScreen(FeedbackFiltersMixin, FeedbackEditsMixin, QWidget):
             self.count_label.setText(_("Counting rows…"))
             return
         text = ngettext("{n} row", "{n} rows", n).format(n=f"{n:,}")
-        if not self.current_filter().is_empty():
+        flt = self.current_filter()
+        if not flt.is_empty():
             text = _("{rows} match").format(rows=text)
         self.count_label.setText(text)
+        self.text_delegate.set_query(flt.search)
+        self.table.viewport().update()
+        show_empty_state(self, n, flt.search, not flt.is_empty())
 
     # ------------------------------------------------------------------ reloading
 

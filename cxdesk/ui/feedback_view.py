@@ -104,3 +104,43 @@ def detail_html(detail: fb.FeedbackDetail, search: str, palette: QPalette | None
     if where:
         parts.append(f"<p style='color:gray'><small>{esc(where)}</small></p>")
     return "".join(parts)
+
+
+class SearchHitDelegate(QStyledItemDelegate):
+    """Paints the review text on one line with the search words marked, as in the detail pane.
+
+    Like the chip delegate it draws everything itself (no `initStyleOption` from Python).
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.query = ""
+
+    def set_query(self, query: str) -> None:
+        self.query = query or ""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PE_PanelItemViewRow, option, painter, widget)
+        style.drawPrimitive(QStyle.PE_PanelItemViewItem, option, painter, widget)
+        text = index.data(Qt.DisplayRole) or ""
+        if not text:
+            return
+        fm = option.fontMetrics
+        rect = option.rect.adjusted(4, 0, -4, 0)
+        shown = fm.elidedText(text, Qt.ElideRight, rect.width())
+        selected = bool(option.state & QStyle.State_Selected)
+        painter.save()
+        spans = match_spans(shown, self.query) if self.query.strip() else []
+        top, height = rect.center().y() - fm.height() / 2, fm.height()
+        boxes = [(QRectF(rect.left() + fm.horizontalAdvance(shown[:a]), top, fm.horizontalAdvance(shown[a:b]), height),
+                  shown[a:b]) for a, b in spans]
+        role = QPalette.HighlightedText if selected else QPalette.Text
+        painter.setPen(option.palette.color(role))
+        painter.drawText(rect, Qt.AlignVCenter | Qt.AlignLeft, shown)
+        painter.setPen(QColor(theme.SEARCH_MARK_FG))     # the marked words stay readable on a selected row
+        for box, word in boxes:
+            painter.fillRect(box, QColor(theme.SEARCH_MARK_BG))
+            painter.drawText(box, Qt.AlignVCenter | Qt.AlignLeft, word)
+        painter.restore()

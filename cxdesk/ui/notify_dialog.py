@@ -1,6 +1,6 @@
 """通知当时抱怨的顾客: after a fix went live, the customers who complained about it before, each with a message.
 
-The list comes from `cases.notify_list` (read task); marking as notified is a write task. Messages are
+The list comes from `case_notify.notify_list` (read task); marking as notified is a write task. Messages are
 copied to the clipboard to paste on the platform; nothing is sent from here.
 """
 
@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from cxdesk.core import cases
+from cxdesk.core import case_notify, cases
 from cxdesk.i18n import _
 from cxdesk.ui.widgets.message_bar import MessageBar
 
@@ -66,7 +66,7 @@ class NotifyDialog(QDialog):
 
     def reload(self) -> None:
         aid = self.action_id
-        task = self.ctx.run_task(lambda db, p: cases.notify_list(db, aid), write=False, title="notify")
+        task = self.ctx.run_task(lambda db, p: case_notify.notify_list(db, aid), write=False, title="notify")
         task.signals.finished.connect(self._on_loaded)
         task.signals.failed.connect(self.message_bar.show_error)
 
@@ -102,6 +102,6 @@ class NotifyDialog(QDialog):
         if not ids:
             return
         aid = self.action_id
-        task = self.ctx.run_task(lambda db, p: cases.mark_notified(db, aid, ids), title=_("Saving"))
+        task = self.ctx.run_task(lambda db, p: case_notify.mark_notified(db, aid, ids), title=_("Saving"))
         task.signals.finished.connect(lambda n: self.reload())
         task.signals.failed.connect(self.message_bar.show_error)

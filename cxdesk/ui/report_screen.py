@@ -7,23 +7,20 @@ export the message bar offers to open the folder.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSplitter,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QColorDialog, QFileDialog, QGroupBox, QLabel, QListWidgetItem, QVBoxLayout, QWidget
 
-from cxdesk.core.filters import FeedbackFilter
-from cxdesk.core.reports.excel import SECTION_NAMES, SECTIONS
+from cxdesk.core.reports.improvement_page import DEFAULT_COLOUR
 from cxdesk.i18n import _
 from cxdesk.ui import settings as ui_settings
+from cxdesk.ui import theme
+from cxdesk.ui.report_parts import StoryBox, SummaryBox, facts_html, fill_quote_list, safe_file_name
 from cxdesk.ui.tasks import show_delayed_progress
-from cxdesk.ui.widgets.date_range import DateRangePicker
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 
@@ -45,16 +42,6 @@ def _when_ended(widget: QWidget, task, handler) -> None:
         QTimer.singleShot(0, widget, once)
 
 
-def html_escape(text: str) -> str:
-    import html
-
-    return html.escape(text or "")
-
-
-def _safe_file_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_") or "report"
-
-
 class ReportScreen(QWidget):
     """The 报告 page of the main window."""
 
@@ -73,109 +60,20 @@ class ReportScreen(QWidget):
 
         self.message_bar = MessageBar(self)
         title = QLabel(_("Reports"), self)
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        title.setFont(font)
+        title.setFont(theme.scaled_font(title.font(), 1.4))
         intro = QLabel(_("Share your results: an Excel summary for partners, staff or your accountant, and a "
                          "short report that tells customers what you changed because of their feedback."), self)
         intro.setWordWrap(True)
 
-        # ---------------------------------------------------------------- Excel summary
-        excel_box = QGroupBox(_("Excel summary"), self)
-        self.date_range = DateRangePicker(excel_box, preset="30d")
-        self.channel_combo = QComboBox(excel_box)
-        self.granularity_combo = QComboBox(excel_box)
-        self.granularity_combo.addItem(_("By week"), "week")
-        self.granularity_combo.addItem(_("By month"), "month")
-        self.section_checks: dict[str, QCheckBox] = {}
-        sections = QGridLayout()
-        sections.setHorizontalSpacing(16)
-        for i, key in enumerate(SECTIONS):
-            box = QCheckBox(_(SECTION_NAMES[key]), excel_box)
-            box.setChecked(True)
-            box.toggled.connect(self._update_buttons)
-            self.section_checks[key] = box
-            sections.addWidget(box, i // 3, i % 3)
-        self.excel_button = QPushButton(_("Export Excel summary…"), excel_box)
-        self.excel_button.setDefault(True)
-        self.excel_button.clicked.connect(self._on_excel_clicked)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldsStayAtSizeHint)
-        form.addRow(_("Dates"), self.date_range)
-        form.addRow(_("Channel"), self.channel_combo)
-        form.addRow(_("Trend"), self.granularity_combo)
-        form.addRow(_("Sheets"), sections)
-        excel_layout = QVBoxLayout(excel_box)
-        excel_layout.addLayout(form)
-        excel_layout.addWidget(self.excel_button, 0, Qt.AlignLeft)
+        self.summary_box = SummaryBox(self)
+        self.summary_box.changed.connect(self._update_buttons)
+        self.summary_box.excel_button.clicked.connect(self._on_excel_clicked)
+        excel_box = self.summary_box
+        (self.date_range, self.channel_combo, self.granularity_combo, self.section_checks,
+         self.excel_button) = (excel_box.date_range, excel_box.channel_combo, excel_box.granularity_combo,
+                               excel_box.section_checks, excel_box.excel_button)
 
-        # ---------------------------------------------------------------- improvement report
-        story_box = QGroupBox(_("Improvement report for customers"), self)
-        self.action_list = QListWidget(story_box)
-        self.action_list.setToolTip(_("Tick the actions the report should tell customers about"))
-        self.action_list.itemChanged.connect(self._on_actions_changed)
-        self.shop_edit = QLineEdit(story_box)
-        self.shop_edit.setPlaceholderText(_("Shop name printed on the report"))
-        self.shop_edit.editingFinished.connect(self._schedule_preview)
-        self.logo_button = QPushButton(_("Logo…"), story_box)
-        self.logo_button.setToolTip(_("An image file (PNG or JPEG) printed at the top of the report"))
-        self.logo_button.clicked.connect(self._on_logo_clicked)
-        self.logo_clear = QPushButton(_("No logo"), story_box)
-        self.logo_clear.clicked.connect(lambda: self.set_logo(""))
-        self.colour_button = QPushButton(_("Colour…"), story_box)
-        self.colour_button.clicked.connect(self._on_colour_clicked)
-        self.numbers_label = QLabel(story_box)
-        self.numbers_label.setWordWrap(True)
-        self.numbers_label.setTextFormat(Qt.RichText)
-        self.numbers_label.setStyleSheet("QLabel { background: #f6f8fa; border: 1px solid #dde3ea; border-radius: 4px; "
-                                         "padding: 6px; }")
-        self.quote_list = QListWidget(story_box)
-        self.quote_list.setWordWrap(True)
-        self.quote_list.setToolTip(_("Tick the customer quotes to print; untick any you would rather not show"))
-        self.quote_list.itemChanged.connect(self._on_quote_toggled)
-        self.pdf_button = QPushButton(_("Save as PDF…"), story_box)
-        self.html_button = QPushButton(_("Save as web page…"), story_box)
-        self.copy_button = QPushButton(_("Copy announcement text"), story_box)
-        self.copy_button.setToolTip(_("A short post for WeChat Moments, Weibo or a review reply"))
-        self.pdf_button.clicked.connect(lambda: self._on_story_export("pdf"))
-        self.html_button.clicked.connect(lambda: self._on_story_export("html"))
-        self.copy_button.clicked.connect(self._on_copy_clicked)
-        self.preview = QTextBrowser(story_box)
-        self.preview.setOpenLinks(False)
-        self.preview.setMinimumHeight(220)
-        left = QVBoxLayout()
-        left.addWidget(QLabel(_("Actions to include"), story_box))
-        left.addWidget(self.action_list, 1)
-        shop_row = QHBoxLayout()
-        shop_row.addWidget(QLabel(_("Shop name"), story_box))
-        shop_row.addWidget(self.shop_edit, 1)
-        left.addLayout(shop_row)
-        look_row = QHBoxLayout()
-        look_row.addWidget(self.logo_button)
-        look_row.addWidget(self.logo_clear)
-        look_row.addWidget(self.colour_button)
-        look_row.addStretch(1)
-        left.addLayout(look_row)
-        left.addWidget(QLabel(_("Numbers in the report (from the saved evaluation)"), story_box))
-        left.addWidget(self.numbers_label)
-        left.addWidget(QLabel(_("Customer quotes"), story_box))
-        left.addWidget(self.quote_list, 1)
-        buttons = QHBoxLayout()
-        for b in (self.pdf_button, self.html_button, self.copy_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        left.addLayout(buttons)
-        left_widget = QWidget(story_box)
-        left_widget.setLayout(left)
-        splitter = QSplitter(Qt.Horizontal, story_box)
-        splitter.addWidget(left_widget)
-        splitter.addWidget(self.preview)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        story_layout = QVBoxLayout(story_box)
-        story_layout.addWidget(splitter)
-
+        story_box = self._build_story_box()
         layout = QVBoxLayout(self)
         layout.addWidget(self.message_bar)
         layout.addWidget(title)
@@ -187,6 +85,23 @@ class ReportScreen(QWidget):
         ctx.database_changed.connect(self._on_database_changed)
         self.reload()
 
+    def _build_story_box(self) -> QGroupBox:
+        box = StoryBox(self)
+        (self.action_list, self.shop_edit, self.logo_button, self.logo_clear, self.colour_button, self.numbers_label,
+         self.quote_list, self.pdf_button, self.html_button, self.copy_button, self.preview) = (
+            box.action_list, box.shop_edit, box.logo_button, box.logo_clear, box.colour_button, box.numbers_label,
+            box.quote_list, box.pdf_button, box.html_button, box.copy_button, box.preview)
+        self.action_list.itemChanged.connect(self._on_actions_changed)
+        self.shop_edit.editingFinished.connect(self._schedule_preview)
+        self.logo_button.clicked.connect(self._on_logo_clicked)
+        self.logo_clear.clicked.connect(lambda: self.set_logo(""))
+        self.colour_button.clicked.connect(self._on_colour_clicked)
+        self.quote_list.itemChanged.connect(self._on_quote_toggled)
+        self.pdf_button.clicked.connect(lambda: self._on_story_export("pdf"))
+        self.html_button.clicked.connect(lambda: self._on_story_export("html"))
+        self.copy_button.clicked.connect(self._on_copy_clicked)
+        return box
+
     # ---------------------------------------------------------------- state
 
     def reload(self) -> None:
@@ -196,17 +111,7 @@ class ReportScreen(QWidget):
         from cxdesk.core.storage import get_setting
 
         db = self.ctx.read_db()
-        current = self.channel_combo.currentData()
-        self.channel_combo.blockSignals(True)
-        self.channel_combo.clear()
-        self.channel_combo.addItem(_("All channels"), None)
-        for name in trends.list_channels(db):
-            self.channel_combo.addItem(name, name)
-        self.channel_combo.addItem(_("Unspecified"), "")   # rows imported without a platform
-        index = self.channel_combo.findData(current) if current is not None else 0
-        self.channel_combo.setCurrentIndex(max(index, 0))
-        self.channel_combo.blockSignals(False)
-
+        self.summary_box.fill_channels(trends.list_channels(db))
         checked = set(self.chosen_actions()) if self.action_list.count() else None
         self.action_list.blockSignals(True)
         self.action_list.clear()
@@ -224,7 +129,7 @@ class ReportScreen(QWidget):
         self.action_list.blockSignals(False)
         if not self.shop_edit.text():
             self.shop_edit.setText(str(get_setting(db, "shop_name", "") or ""))
-        from cxdesk.core.reports.improvement import COLOUR_KEY, DEFAULT_COLOUR, LOGO_KEY
+        from cxdesk.core.reports.improvement import COLOUR_KEY, LOGO_KEY
 
         if not self.logo_path:
             self.logo_path = str(get_setting(db, LOGO_KEY, "") or "")
@@ -233,14 +138,6 @@ class ReportScreen(QWidget):
         self._show_look()
         self._update_buttons()
         self._schedule_preview()
-
-    def summary_filter(self) -> FeedbackFilter:
-        date_from, date_to = self.date_range.range()
-        channel = self.channel_combo.currentData()
-        return FeedbackFilter(date_from=date_from, date_to=date_to, channels=(channel,) if channel is not None else ())
-
-    def chosen_sections(self) -> list[str]:
-        return [k for k, box in self.section_checks.items() if box.isChecked()]
 
     def chosen_actions(self) -> list[int]:
         out = []
@@ -261,7 +158,7 @@ class ReportScreen(QWidget):
 
     def _update_buttons(self) -> None:
         busy = self._busy()
-        self.excel_button.setEnabled(not busy and bool(self.chosen_sections()))
+        self.excel_button.setEnabled(not busy and bool(self.summary_box.chosen_sections()))
         has_actions = bool(self.chosen_actions())
         for b in (self.pdf_button, self.html_button, self.copy_button):
             b.setEnabled(not busy and has_actions)
@@ -293,17 +190,10 @@ class ReportScreen(QWidget):
         path, _sel = QFileDialog.getSaveFileName(self, _("Save report"), str(self._folder() / suggested), file_filter)
         return Path(path) if path else None
 
-    def _summary_name(self) -> str:
-        date_from, date_to = self.date_range.range()
-        name = _("Feedback summary")
-        if date_from or date_to:
-            name += f"_{date_from or ''}_{date_to or date.today()}"
-        return _safe_file_name(name) + ".xlsx"
-
     # ---------------------------------------------------------------- Excel summary
 
     def _on_excel_clicked(self) -> None:
-        path = self._ask_save_path(self._summary_name(), _("Excel workbook (*.xlsx)"))
+        path = self._ask_save_path(self.summary_box.file_name(), _("Excel workbook (*.xlsx)"))
         if path is not None:
             self.export_excel(path)
 
@@ -313,8 +203,8 @@ class ReportScreen(QWidget):
 
         if path.suffix.lower() != ".xlsx":
             path = path.with_name(path.name + ".xlsx")
-        flt = self.summary_filter()
-        sections = self.chosen_sections()
+        flt = self.summary_box.summary_filter()
+        sections = self.summary_box.chosen_sections()
         granularity = self.granularity_combo.currentData()
 
         def run(db, progress):
@@ -328,7 +218,7 @@ class ReportScreen(QWidget):
         if result.cut_cells:
             text += " " + _("{n} very long texts were cut to fit Excel's cell limit.").format(n=result.cut_cells)
         self._saved(result.path, text)
-        if result.detail_rows == 0 and "details" in self.chosen_sections():
+        if result.detail_rows == 0 and "details" in self.summary_box.chosen_sections():
             self.message_bar.show_warning(
                 _("Saved “{name}”, but there is no feedback in these dates. Choose another date range or channel.").format(
                     name=result.path.name), action_text=_("Open folder"), on_action=lambda: self.open_folder(result.path))
@@ -339,7 +229,7 @@ class ReportScreen(QWidget):
         return self.shop_edit.text().strip()
 
     def _story_name(self, ext: str) -> str:
-        return _safe_file_name(_("Improvement report") + f"_{date.today().isoformat()}") + ext
+        return safe_file_name(_("Improvement report") + f"_{date.today().isoformat()}") + ext
 
     def _on_story_export(self, kind: str) -> None:
         if kind == "pdf":
@@ -355,7 +245,7 @@ class ReportScreen(QWidget):
         name = Path(self.logo_path).name if self.logo_path else ""
         self.logo_button.setText(_("Logo: {name}").format(name=name) if name else _("Logo…"))
         self.logo_clear.setEnabled(bool(self.logo_path))
-        colour = self.colour or "#1f3b57"
+        colour = self.colour or DEFAULT_COLOUR
         self.colour_button.setStyleSheet(f"QPushButton {{ border-left: 14px solid {colour}; padding: 3px 8px; }}")
 
     def _on_logo_clicked(self) -> None:
@@ -370,7 +260,7 @@ class ReportScreen(QWidget):
         self._schedule_preview()
 
     def _on_colour_clicked(self) -> None:
-        colour = QColorDialog.getColor(QColor(self.colour or "#1f3b57"), self, _("Colour of the report"))
+        colour = QColorDialog.getColor(QColor(self.colour or DEFAULT_COLOUR), self, _("Colour of the report"))
         if colour.isValid():
             self.set_colour(colour.name())
 
@@ -393,40 +283,8 @@ class ReportScreen(QWidget):
 
     def _show_report_facts(self, report) -> None:
         """The numbers and the quotes of the report, as the owner checks them before export."""
-        from cxdesk.core.evaluation import format_pct, format_relative, verdict_name
-
-        lines = []
-        for s in report.stories:
-            head = f"<b>{html_escape(s.title)}</b>"
-            if s.before is None:
-                lines.append(head + "：" + html_escape(_("not live yet, no numbers")))
-                continue
-            when = (_("evaluation saved {at}").format(at=s.evaluated_at[:16]) if s.evaluation_id
-                    else _("evaluated now; saved with the export"))
-            after = (f"{format_pct(s.after.negative_rate)}（{s.after.topic_negative}/{s.after.total}）"
-                     if s.after else _("no feedback yet"))
-            change = f" {format_relative(s.relative_change)}" if s.relative_change is not None else ""
-            lines.append(
-                f"{head}：{html_escape(verdict_name(s.verdict))} · {html_escape(s.metric)} "
-                f"{format_pct(s.before.negative_rate)}（{s.before.topic_negative}/{s.before.total}）→ {after}{change}"
-                f"<br><span style='color:#6b7785'>{html_escape(when)}</span>")
-        self.numbers_label.setText("<br>".join(lines))
-        self.quote_list.blockSignals(True)
-        self.quote_list.clear()
-        for s in report.stories:
-            printed = {q.feedback_id for q in s.quotes}
-            if s.id not in self.quote_choice:
-                self.quote_choice[s.id] = set(printed)
-            if not s.candidates:
-                item = QListWidgetItem(_("{title}: no quote from the period before go-live is about it and negative").format(
-                    title=s.title), self.quote_list)
-                item.setFlags(Qt.NoItemFlags)
-            for q in s.candidates:
-                item = QListWidgetItem(f"{s.title[:12]} · {q.created_at[:10]}  “{q.text}”", self.quote_list)
-                item.setData(Qt.UserRole, (s.id, q.feedback_id))
-                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-                item.setCheckState(Qt.Checked if q.feedback_id in printed else Qt.Unchecked)
-        self.quote_list.blockSignals(False)
+        self.numbers_label.setText(facts_html(report))
+        fill_quote_list(self.quote_list, report, self.quote_choice)
 
     def _story_task(self, save: bool = True):
         from cxdesk.core.reports.improvement import (COLOUR_KEY, LOGO_KEY, announcement_text, build_improvement_report,
@@ -496,7 +354,7 @@ class ReportScreen(QWidget):
     def _schedule_preview(self) -> None:
         """Show the report as customers will see it (computed off the GUI thread)."""
         if not self.chosen_actions():
-            self.preview.setHtml(f"<p style='color:#6b7785'>{_('Tick one or more actions to see the report here.')}</p>")
+            self.preview.setHtml(f"<p style='color:{theme.REPORT_MUTED}'>{_('Tick one or more actions to see the report here.')}</p>")
             self.numbers_label.setText("")
             self.quote_list.clear()
             return

@@ -89,3 +89,38 @@ CASE_OVERDUE_BG = "#fdecea"
 CASE_OVERDUE_FG = "#a50e0e"
 CASE_URGENT_FG = "#b71c1c"
 CASE_COMPLAINT_BG = "#fde2e1"
+
+# Improvement actions: the stripe of a card per board column, and the verdict chip (background, text)
+ACTION_STATUS: dict[str, str] = {
+    "todo": "#8c8c8c", "doing": "#2f6fd0", "live": "#d08a1e", "evaluated": "#2e8b57", "dropped": "#b0b0b0",
+}
+ACTION_STATUS_OTHER = "#999999"
+VERDICT: dict[str, tuple[str, str]] = {
+    "improved": ("#e6f4ea", "#1e6b35"), "worsened": ("#fdecea", "#9b1c1c"),
+    "no_significant_change": ("#eeeeee", "#444444"), "insufficient_data": ("#fff4e0", "#7a4b00"),
+}
+VERDICT_OTHER = ("#eeeeee", "#444444")
+
+# Board cards and columns
+CARD_BORDER = "#cfcfcf"
+CARD_BG = "#ffffff"
+CARD_TITLE = "#1f1f1f"
+CARD_TOPICS = "#2f6fd0"
+CARD_META = "#6b6b6b"
+CARD_CHANGE = "#333333"
+COLUMN_BORDER = "#dddddd"
+HINT_TEXT = "#777777"     # a quiet hint under a title
+
+# The evaluation: its chart lines and marks, and quiet text beside the verdict
+EVAL_TOPIC = "#d9480f"            # the action's metric
+EVAL_CONTROL = "#7f7f7f"          # other feedback
+EVAL_TO_COME = "#2f9a5a"          # days of the after-period still to come
+EVAL_MARK = "#222222"             # the go-live line and its label
+EVAL_WINDOW_LABEL = "#555555"     # “before” / “after”
+QUIET_TEXT = "#444444"            # the metric's name, the statistics sentences
+STATS_TEXT = "#555555"
+
+# The improvement report screen
+REPORT_NUMBERS_BG = "#f6f8fa"
+REPORT_NUMBERS_BORDER = "#dde3ea"
+REPORT_MUTED = "#6b7785"          # dates and empty-preview hints

@@ -10,9 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidgetItem
 
-from cxdesk.core.formatting import count, decimal, percent, score
+from cxdesk.core.formatting import count, day_text, decimal, percent, score_of_100
 from cxdesk.i18n import N_, _, ngettext
 from cxdesk.ui import theme
+from cxdesk.ui.trends_charts import set_y_from_zero
 
 MIN_ROWS_FOR_SHARE = 3
 LABEL_NAMES = {"positive": N_("Positive"), "neutral": N_("Neutral"), "negative": N_("Negative")}
@@ -32,10 +33,10 @@ class TrendsDrawingMixin:
         self.card_count.set(count(cur.total))
         self.card_negative.set(percent(cur.negative_share))
         self.card_rating.set(decimal(cur.mean_rating))
-        self.card_sentiment.set(score(cur.mean_sentiment))
+        self.card_sentiment.set(score_of_100(cur.mean_sentiment))
         if prev is None:
             for c in (self.card_count, self.card_negative, self.card_rating, self.card_sentiment):
-                c.change.setText(_("no earlier period to compare") if c is self.card_count else "")
+                c.change.set_full_text(_("no earlier period to compare") if c is self.card_count else "")
             return
         days = (k.previous_to - k.previous_from).days + 1
 
@@ -53,10 +54,10 @@ class TrendsDrawingMixin:
                                "" if d is None else vs(_("{d:+.1f} points").format(d=d * 100)),
                                0 if d is None or abs(d) < 0.0005 else int(np.sign(d)), False)
         d = k.change("mean_rating")
-        self.card_rating.set(self.card_rating.value.text(), "" if d is None else vs(f"{d:+.2f}"),
+        self.card_rating.set(self.card_rating.value.full_text(), "" if d is None else vs(f"{d:+.2f}"),
                              0 if d is None or abs(d) < 0.005 else int(np.sign(d)), True)
         d = k.change("mean_sentiment")
-        self.card_sentiment.set(self.card_sentiment.value.text(), "" if d is None else vs(f"{round(d * 100) or 0:+d}"),
+        self.card_sentiment.set(self.card_sentiment.value.full_text(), "" if d is None else vs(f"{round(d * 100) or 0:+d}"),
                                 0 if d is None or abs(d) < 0.005 else int(np.sign(d)), True)
 
     def _bucket_arrays(self):
@@ -68,32 +69,24 @@ class TrendsDrawingMixin:
         unk = np.array([b.counts.unknown for b in buckets], dtype=float)
         return x, pos, neu, neg, unk
 
-    def _draw_trend(self) -> None:
-        if self.dashboard is None:
-            return
-        for plot, legend in ((self.count_plot, self.count_legend), (self.share_plot, self.share_legend)):
+    def _clear_trend(self) -> None:
+        for plot in self.trend_plots:
             for item in list(plot.listDataItems()):
                 plot.removeItem(item)
             for item in [i for i in plot.items() if isinstance(i, pg.FillBetweenItem)]:
                 plot.removeItem(item)
-            legend.clear()
-        buckets = self.dashboard.trend.buckets
-        if not buckets:
-            return
-        x, pos, neu, neg, unk = self._bucket_arrays()
-        step = (x[1] - x[0]) if len(x) > 1 else 86400.0
-        xs = x + step / 2  # plot each period at its middle
-        self._xs = xs
-        self._step = step
-        stacked = self.view_combo.currentData() == "stacked"
-        series = (("negative", neg), ("neutral", neu), ("positive", pos))
+        for legend in (self.count_legend, self.share_legend, self.score_legend):
+            legend.set_entries([])
+
+    def _draw_counts(self, xs, series, stacked: bool) -> None:
         if stacked:
             base = np.zeros_like(xs)
             lower_curve = pg.PlotCurveItem(xs, base, pen=pg.mkPen(0, 0, 0, 0))  # invisible, but has a path
             self.count_plot.addItem(lower_curve)
             for key, values in series:
                 top = base + values
-                curve = pg.PlotDataItem(xs, top, pen=pg.mkPen(theme.SENTIMENT[key].chart, width=1), name=_(LABEL_NAMES[key]))
+                curve = pg.PlotDataItem(xs, top, pen=pg.mkPen(theme.SENTIMENT[key].chart, width=1),
+                                        name=_(LABEL_NAMES[key]))
                 self.count_plot.addItem(curve)
                 fill = pg.FillBetweenItem(lower_curve, curve, brush=pg.mkBrush(QColor(theme.SENTIMENT[key].chart).lighter(130)))
                 self.count_plot.addItem(fill)
@@ -103,12 +96,17 @@ class TrendsDrawingMixin:
                 self.count_plot.plot(xs, values, pen=pg.mkPen(theme.SENTIMENT[key].chart, width=2), name=_(LABEL_NAMES[key]),
                                      symbol="o" if len(xs) <= 60 else None, symbolSize=5,
                                      symbolBrush=theme.SENTIMENT[key].chart, symbolPen=None)
+        mark = "■" if stacked else "━"
+        self.count_legend.set_entries([(theme.SENTIMENT[key].chart, _(LABEL_NAMES[key]), mark)
+                                       for key, _v in reversed(series)])
+
+    def _draw_share_and_score(self, xs, buckets) -> None:
         # A period with one or two rows would draw 0% or 100% spikes; its exact values stay in the tooltip.
         few = np.array([b.counts.labelled < MIN_ROWS_FOR_SHARE for b in buckets])
         share = np.array([np.nan if b.counts.negative_share is None else b.counts.negative_share for b in buckets])
         lo = np.array([np.nan if b.counts.negative_ci is None else b.counts.negative_ci[0] for b in buckets])
         hi = np.array([np.nan if b.counts.negative_ci is None else b.counts.negative_ci[1] for b in buckets])
-        senti = np.array([np.nan if b.counts.mean_sentiment is None else b.counts.mean_sentiment for b in buckets])
+        senti = np.array([np.nan if b.counts.mean_sentiment is None else b.counts.mean_sentiment * 100 for b in buckets])
         share[few] = np.nan
         senti[few] = np.nan
         ok = ~np.isnan(share)
@@ -120,17 +118,53 @@ class TrendsDrawingMixin:
             self.share_plot.addItem(pg.FillBetweenItem(lo_c, hi_c, brush=pg.mkBrush(theme.CHART_BAND)))
             self.share_plot.plot(xs, share, pen=pg.mkPen(theme.CHART_SHARE, width=2), name=_("Negative share"),
                                  connect="finite")
+            self.share_legend.set_entries([(theme.CHART_SHARE, _("Negative share (%)"), "━"),
+                                           (theme.CHART_SHARE, _("likely range"), "▒")])
         if (~np.isnan(senti)).any():
-            self.share_plot.plot(xs, senti, pen=pg.mkPen(theme.CHART_SCORE, width=2, style=Qt.DashLine),
-                                 name=_("Mean sentiment"), connect="finite")
+            self.score_plot.plot(xs, senti, pen=pg.mkPen(theme.CHART_SCORE, width=2), name=_("Mean sentiment"),
+                                 connect="finite")
+            self.score_legend.set_entries([(theme.CHART_SCORE, _("Mean sentiment, 0 = very negative, "
+                                                                 "100 = very positive"), "━")])
+
+    def _draw_partial(self, buckets) -> None:
+        """Shade the period the data have not finished on every chart, and say so above the first."""
         last = buckets[-1]
+        partial = self.dashboard.is_partial(last)
         for region in self.partial_regions:
-            region.setVisible(self.dashboard.is_partial(last))
-            region.setRegion((_ts(self.dashboard.data_to + timedelta(days=1)), _ts(last.end + timedelta(days=1))))
+            region.setVisible(partial)
+        self.partial_text.setVisible(partial)
+        if partial:
+            start, end = _ts(self.dashboard.data_to + timedelta(days=1)), _ts(last.end + timedelta(days=1))
+            for region in self.partial_regions:
+                region.setRegion((start, end))
+            self.partial_text.setText(_("not over"))
+            self.count_legend.add_entry((theme.CHART_AXIS, _("shaded: period not over yet (data up to {day})").format(
+                day=day_text(self.dashboard.data_to)), "▒"))
+
+    def _draw_trend(self) -> None:
+        if self.dashboard is None:
+            return
+        self._clear_trend()
+        buckets = self.dashboard.trend.buckets
+        if not buckets:
+            return
+        x, pos, neu, neg, unk = self._bucket_arrays()
+        step = (x[1] - x[0]) if len(x) > 1 else 86400.0
+        xs = x + step / 2  # plot each period at its middle
+        self._xs = xs
+        self._step = step
+        stacked = self.view_combo.currentData() == "stacked"
+        self._draw_counts(xs, (("negative", neg), ("neutral", neu), ("positive", pos)), stacked)
+        self._draw_share_and_score(xs, buckets)
         self.count_plot.setXRange(x[0], x[-1] + step, padding=0.01)
         top = float((pos + neu + neg).max()) if stacked else float(max(pos.max(), neu.max(), neg.max()))
-        self.count_plot.setYRange(0, max(top, 1) * 1.08, padding=0)
-        self.share_plot.setYRange(0, 1, padding=0.02)
+        set_y_from_zero(self.count_plot, max(top, 1) * 1.1)
+        set_y_from_zero(self.share_plot, 1)
+        set_y_from_zero(self.score_plot, 100)
+        self._draw_partial(buckets)
+        if self.partial_text.isVisible():
+            _low, high = self.partial_regions[0].getRegion()
+            self.partial_text.setPos(high, max(top, 1) * 1.1)
 
     def _draw_topics(self) -> None:
         if self.dashboard is None:

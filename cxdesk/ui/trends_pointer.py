@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolTip
 
 from cxdesk.core.filters import FeedbackFilter
-from cxdesk.core.formatting import decimal, percent, score
+from cxdesk.core.formatting import day_text, decimal, percent, score
 from cxdesk.i18n import _
 from cxdesk.ui.trends_drawing import _ts
 
@@ -28,22 +28,26 @@ class TrendsPointerMixin:
         return i if x_seconds < end else None
 
     def describe_bucket(self, i: int) -> str:
+        """The period under the mouse in plain words, with its exact numbers and their units."""
         b = self.dashboard.trend.buckets[i]
         c = b.counts
-        period = b.start.isoformat() if b.start == b.end else f"{b.start.isoformat()} – {b.end.isoformat()}"
+        period = day_text(b.start) if b.start == b.end else f"{day_text(b.start)} – {day_text(b.end)}"
         if self.dashboard.is_partial(b):
-            period += "  " + _("(data only up to {day})").format(day=self.dashboard.data_to.isoformat())
+            period += "  " + _("(not over: data only up to {day})").format(day=day_text(self.dashboard.data_to))
         ci = c.negative_ci
+        share = _("Negative share: {share} of the feedback whose tone could be judged").format(
+            share=percent(c.negative_share))
+        if ci:
+            share += "\n" + _("   (with this many rows, likely between {lo} and {hi})").format(
+                lo=percent(ci[0], 0), hi=percent(ci[1], 0))
         lines = [
             period,
-            _("Feedback: {n}").format(n=c.total),
+            _("Feedback: {n} rows").format(n=c.total),
             _("Positive {pos} · Neutral {neu} · Negative {neg} · Unknown {unk}").format(
                 pos=c.positive, neu=c.neutral, neg=c.negative, unk=c.unknown),
-            _("Negative share: {share} (95% interval {lo}–{hi})").format(
-                share=percent(c.negative_share), lo=percent(ci[0] if ci else None, 0),
-                hi=percent(ci[1] if ci else None, 0)),
-            _("Mean rating: {r}   Mean sentiment: {s}").format(
-                r=decimal(c.mean_rating), s=score(c.mean_sentiment)),
+            share,
+            _("Mean rating: {r} of 5 stars").format(r=decimal(c.mean_rating)),
+            _("Mean sentiment: {s} of 100").format(s=score(c.mean_sentiment)),
         ]
         return "\n".join(lines)
 
@@ -95,7 +99,10 @@ class TrendsPointerMixin:
         i = self.bucket_index_at(point.x())
         if i is None:
             return
-        label = self.label_at(i, point.y()) if plot is self.count_plot else "negative"
+        if plot is self.count_plot:
+            label = self.label_at(i, point.y())
+        else:   # the share chart opens the negative rows, the score chart all rows of the period
+            label = "negative" if plot is self.share_plot else None
         self.ctx.open_feedback_requested.emit(self.bucket_filter(i, label))
 
     def _on_topic_clicked(self, event) -> None:

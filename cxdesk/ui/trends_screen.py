@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from shiboken6 import isValid
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QSplitter,
-                               QStackedWidget, QVBoxLayout, QWidget)
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from cxdesk.core.changes import Changes
 from cxdesk.core import formatting
@@ -24,19 +24,17 @@ from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
 from cxdesk.ui.brief_panel import add_brief_to_overview
 from cxdesk.ui.trends_alerts import TrendsAlertsMixin
+from cxdesk.ui.trends_charts import NEG_SHARE_HELP, SCORE_HELP, build_trend_charts
+from cxdesk.ui.trends_platforms import PlatformTable
 from cxdesk.ui.trends_drawing import TrendsDrawingMixin
 from cxdesk.ui.trends_pointer import TrendsPointerMixin
 from cxdesk.ui.trends_widgets import EmptyState, KpiCard
-from cxdesk.ui.widgets.date_axis import DayAxis
 from cxdesk.ui.widgets.date_range import DateRangePicker
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 log = logging.getLogger("cxdesk.ui.trends_screen")
 
 GRANULARITY_NAMES = (("day", N_("By day")), ("week", N_("By week")), ("month", N_("By month")))
-NEG_SHARE_HELP = N_("Negative share = negative ÷ (positive + neutral + negative); feedback whose sentiment is "
-                    "unknown (empty, emoji only, other languages) is left out. The band is the 95% Wilson "
-                    "interval: the fewer the rows, the wider it is.")
 IMPACT_HELP = N_("Impact = how many percentage points the overall negative share would drop if the negative "
                  "feedback whose only complaint is this topic were not negative.")
 
@@ -84,7 +82,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self._build_cards(content)
         self.splitter = QSplitter(Qt.Horizontal, self.content)
         content.addWidget(self.splitter, 1)
-        self._build_trend_charts()
+        build_trend_charts(self, self.splitter)
         self._build_side_panel()
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -92,9 +90,11 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
 
         self.status_label = QLabel("", self.content)
         self.status_label.setStyleSheet("color: palette(dark);")
+        self.status_label.setWordWrap(True)      # a long note wraps instead of widening the window
         content.addWidget(self.status_label)
         # Customer follow-up figures (客户跟进), whatever the filter: the queue is about today.
         self.cases_label = QLabel("", self.content)
+        self.cases_label.setWordWrap(True)
         self.cases_label.hide()
         content.addWidget(self.cases_label)
 
@@ -141,49 +141,28 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self.card_count = KpiCard(_("Feedback"), _("Rows in the selected days, channel and topic"), self)
         self.card_negative = KpiCard(_("Negative share"), _(NEG_SHARE_HELP), self)
         self.card_rating = KpiCard(_("Mean rating"), _("Average star rating (1–5) of rows that have one"), self)
-        self.card_sentiment = KpiCard(_("Mean sentiment"), _("Average sentiment score: 0 = very negative, "
-                                                             "100 = very positive"), self)
+        self.card_sentiment = KpiCard(_("Mean sentiment"), _(SCORE_HELP), self)
         for c in (self.card_count, self.card_negative, self.card_rating, self.card_sentiment):
             cards.addWidget(c)
         content.addLayout(cards)
 
-    def _build_trend_charts(self) -> None:
-        """Feedback per period above negative share and mean sentiment, sharing the time axis."""
-        self.chart_area = QWidget(self.splitter)
-        chart_lay = QVBoxLayout(self.chart_area)
-        chart_lay.setContentsMargins(0, 0, 0, 0)
-        self.count_plot = self._make_plot(_("Feedback per period"))
-        self.share_plot = self._make_plot(_("Negative share and mean sentiment"))
-        self.share_plot.setXLink(self.count_plot)
-        self.share_plot.setYRange(0, 1, padding=0.02)
-        self.share_plot.getAxis("left").setTicks([[(v / 100, f"{v}%") for v in range(0, 101, 25)]])
-        self.share_plot.setToolTip(_(NEG_SHARE_HELP))
-        chart_lay.addWidget(self.count_plot, 3)
-        chart_lay.addWidget(self.share_plot, 2)
-        self.count_legend = self.count_plot.addLegend(offset=(-8, 4), colCount=3, brush=pg.mkBrush(255, 255, 255, 210))
-        self.share_legend = self.share_plot.addLegend(offset=(-8, 4), colCount=2, brush=pg.mkBrush(255, 255, 255, 210))
-        self.partial_regions = [pg.LinearRegionItem(movable=False, brush=pg.mkBrush(120, 120, 120, 28),
-                                                    pen=pg.mkPen(None)) for _p in range(2)]
-        for plot, region in zip((self.count_plot, self.share_plot), self.partial_regions):
-            plot.addItem(region, ignoreBounds=True)
-            region.setZValue(-10)
-            region.hide()
-        self.cursor_lines = [pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.CHART_CURSOR, style=Qt.DashLine))
-                             for _p in range(2)]
-        for plot, line in zip((self.count_plot, self.share_plot), self.cursor_lines):
-            plot.addItem(line, ignoreBounds=True)
-            line.hide()
-
     def _build_side_panel(self) -> None:
         """What customers complain about (topic bars) above the rising complaints."""
-        side = QWidget(self.splitter)
+        outer_side = QWidget(self.splitter)
+        outer_lay = QVBoxLayout(outer_side)
+        outer_lay.setContentsMargins(0, 0, 0, 0)
+        self.side_tabs = QTabWidget(outer_side)
+        outer_lay.addWidget(self.side_tabs, 3)
+        side = QWidget(self.side_tabs)
         side_lay = QVBoxLayout(side)
-        side_lay.setContentsMargins(0, 0, 0, 0)
+        side_lay.setContentsMargins(4, 4, 4, 4)
+        self.side_tabs.addTab(side, _("What customers complain about"))
+        self.platform_table = PlatformTable(self.side_tabs)
+        self.side_tabs.addTab(self.platform_table, _("Platforms compared"))
         top_row = QHBoxLayout()
-        heading = QLabel(_("What customers complain about"), side)
+        heading = QLabel(_("Ranked by:"), side)
         hf = heading.font()
         hf.setBold(True)
-        heading.setFont(hf)
         self.rank_combo = QComboBox(side)
         self.rank_combo.addItem(_("Negative mentions"), "negative")
         self.rank_combo.addItem(_("Impact on negative share"), "impact")
@@ -207,7 +186,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self.topic_plot.addItem(self.topic_empty)
         side_lay.addWidget(self.topic_plot, 3)
 
-        self._build_alert_list(side, side_lay, hf)
+        self._build_alert_list(outer_side, outer_lay, hf)
 
     def _build_alert_list(self, side: QWidget, side_lay: QVBoxLayout, heading_font) -> None:
         alert_head = QHBoxLayout()
@@ -248,30 +227,17 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self.alert_open_button.clicked.connect(self.open_selected_alert)
         self.alert_action_button.clicked.connect(self.create_action_from_selected_alert)
         self.alert_dismiss_button.clicked.connect(self.dismiss_selected_alert)
-        self._mouse_proxy = pg.SignalProxy(self.count_plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
-        self._mouse_proxy2 = pg.SignalProxy(self.share_plot.scene().sigMouseMoved, rateLimit=30,
-                                            slot=lambda ev: self._on_mouse_moved(ev, self.share_plot))
-        self.count_plot.scene().sigMouseClicked.connect(lambda ev: self._on_plot_clicked(ev, self.count_plot))
-        self.share_plot.scene().sigMouseClicked.connect(lambda ev: self._on_plot_clicked(ev, self.share_plot))
+        self.platform_table.channel_chosen.connect(self.show_channel)
+        self._mouse_proxies = [pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=30,
+                                              slot=lambda ev, p=plot: self._on_mouse_moved(ev, p))
+                               for plot in self.trend_plots]
+        for plot in self.trend_plots:
+            plot.scene().sigMouseClicked.connect(lambda ev, p=plot: self._on_plot_clicked(ev, p))
         self.topic_plot.scene().sigMouseClicked.connect(self._on_topic_clicked)
         self._mouse_proxy3 = pg.SignalProxy(self.topic_plot.scene().sigMouseMoved, rateLimit=30,
                                             slot=self._on_topic_hover)
 
     # ---------------------------------------------------------------- building blocks
-
-    def _make_plot(self, title: str) -> pg.PlotWidget:
-        axis = DayAxis(orientation="bottom")
-        plot = pg.PlotWidget(self.chart_area, background="w", axisItems={"bottom": axis})
-        plot.setTitle(title, color=theme.CHART_AXIS_TEXT, size="10pt")
-        plot.showGrid(x=False, y=True, alpha=0.15)
-        plot.setMenuEnabled(False)
-        plot.getViewBox().setMouseEnabled(x=True, y=False)
-        plot.setClipToView(True)
-        plot.setDownsampling(auto=True, mode="peak")
-        for name in ("left", "bottom"):
-            plot.getAxis(name).setPen(pg.mkPen(theme.CHART_AXIS))
-            plot.getAxis(name).setTextPen(pg.mkPen(theme.CHART_AXIS_TEXT))
-        return plot
 
     # ---------------------------------------------------------------- filter
 
@@ -281,6 +247,13 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         topic = self.topic_combo.currentData() or ""
         return FeedbackFilter(date_from=date_from, date_to=date_to, channels=(channel,) if channel is not None else (),
                               topics=(topic,) if topic else ())
+
+    def show_channel(self, channel: str) -> None:
+        """Narrow the overview to one platform ("" = rows imported without one)."""
+        index = self.channel_combo.findData(channel)
+        if index >= 0:
+            self.channel_combo.setCurrentIndex(index)
+            self.reload()
 
     def granularity(self) -> str:
         return self.granularity_combo.currentData()
@@ -328,7 +301,8 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             dash = trends.dashboard(db, flt, granularity, progress=progress)
             # A read-only database cannot store a new check; the window's bar already says why.
             current = dash.total_rows == 0 or getattr(db, "read_only", False) or alerts.alerts_are_current(db)
-            return dash, alerts.list_alerts(db), current
+            by_channel = trends.counts_by_channel(db, flt.with_changes(channels=()))   # all platforms, same days
+            return dash, alerts.list_alerts(db), current, by_channel
 
         task = self.ctx.run_task(work, write=False, title=_("Updating the overview"))
         self._task = task
@@ -365,20 +339,20 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             return  # the screen was closed while the task ran
         if generation != self._generation:
             return  # an older filter; a newer result is on its way
-        dash, alert_list, alerts_current = result
-        first_time = not self._loaded_once
+        dash, alert_list, alerts_current, by_channel = result
         self._loaded_once = True
         self.dashboard = dash
         self.alerts = list(alert_list)
         self.pages.setCurrentWidget(self.empty if dash.total_rows == 0 else self.content)
         self.filter_bar.setVisible(dash.total_rows > 0)
         self._fill_choices(dash)
-        if (first_time and dash.data_to is not None and dash.data_to < date.today()
-                and self.date_picker.preset() in ("7d", "30d", "90d", "year")):
-            # Historical data: make "last 90 days" mean the 90 days up to the newest feedback.
-            self._anchor_presets(dash.data_to)
+        anchor = dash.data_to if dash.data_to is not None and dash.data_to < date.today() else None
+        if self.date_picker.preset() in ("7d", "30d", "90d", "year") and self.date_picker._today != anchor:
+            # "Last 90 days" means the 90 days up to the newest feedback, also after an import moved it.
+            self._anchor_presets(anchor)
             return
         self._draw_kpis()
+        self.platform_table.set_counts(by_channel)
         self._draw_trend()
         self._draw_topics()
         self._draw_alerts()
@@ -390,7 +364,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             task.signals.ended.connect(self._on_auto_alerts_ended)
         self.refreshed.emit()
 
-    def _anchor_presets(self, last_day: date) -> None:
+    def _anchor_presets(self, last_day: date | None) -> None:
         self.date_picker.set_today(last_day)
         self.date_picker.set_preset(self.date_picker.preset(), emit=True)
         self.reload()  # also when the range happens to be the same

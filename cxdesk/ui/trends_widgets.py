@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLay
 
 from cxdesk.i18n import _
 from cxdesk.ui import theme
+from cxdesk.ui.widgets.elide import ElidedLabel
 from cxdesk.ui.widgets.layouts import centered
 
 
@@ -22,11 +23,12 @@ class KpiCard(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(14, 10, 14, 10)
         lay.setSpacing(2)
-        self.caption = QLabel(caption, self)
+        # Every line is shortened with “…” (whole in its tooltip) rather than widen the window.
+        self.caption = ElidedLabel(caption, self)
         self.caption.setStyleSheet("color: palette(dark);")
-        self.value = QLabel("–", self)
+        self.value = ElidedLabel("–", self)
         self.value.setFont(theme.scaled_font(self.value.font(), theme.BIG_NUMBER_SCALE))
-        self.change = QLabel("", self)
+        self.change = ElidedLabel("", self)
         lay.addWidget(self.caption)
         lay.addWidget(self.value)
         lay.addWidget(self.change)
@@ -34,16 +36,17 @@ class KpiCard(QFrame):
 
     def set(self, value: str, change: str = "", direction: int = 0, good_when_up: bool | None = None) -> None:
         """`direction` is the sign of the change; `good_when_up` picks green/red (None = neutral blue)."""
-        self.value.setText(value)
+        self.value.set_full_text(value)
         if not change:
-            self.change.setText("")
+            self.change.set_full_text("")
             return
         arrow = "▲" if direction > 0 else ("▼" if direction < 0 else "＝")
         if direction == 0 or good_when_up is None:
             colour = theme.CHANGE_NEUTRAL
         else:
             colour = theme.CHANGE_GOOD if (direction > 0) == good_when_up else theme.CHANGE_BAD
-        self.change.setText(f"<span style='color:{colour}'>{arrow} {change}</span>")
+        self.change.setStyleSheet(f"color: {colour};")
+        self.change.set_full_text(f"{arrow} {change}")
 
 
 class EmptyState(QWidget):

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cxdesk.core import actions
+from cxdesk.core import action_proposal, actions, board
 from cxdesk.core.errors import InvalidValueError, NotFoundError
 
 
@@ -70,11 +70,11 @@ def test_parse_status_rejects_unknown():
 
 def test_move_to_live_sets_today_or_given_date(shop):
     aid = actions.create_action(shop, "a", topics=["物流"])
-    actions.move_action(shop, aid, "doing")
-    actions.move_action(shop, aid, "已上线", today=date(2024, 6, 1))
+    board.move_action(shop, aid, "doing")
+    board.move_action(shop, aid, "已上线", today=date(2024, 6, 1))
     assert actions.get_action(shop, aid).live_date == date(2024, 6, 1)
     bid = actions.create_action(shop, "b", topics=["物流"])
-    actions.move_action(shop, bid, "live", date="2024-05-20")
+    board.move_action(shop, bid, "live", date="2024-05-20")
     b = actions.get_action(shop, bid)
     assert b.status == "live" and b.live_date == date(2024, 5, 20)
 
@@ -82,18 +82,18 @@ def test_move_to_live_sets_today_or_given_date(shop):
 def test_move_to_evaluated_needs_live_date_and_stores_snapshot(shop):
     aid = actions.create_action(shop, "a", topics=["物流"])
     with pytest.raises(InvalidValueError):
-        actions.move_action(shop, aid, "evaluated")
-    actions.move_action(shop, aid, "live", date="2024-04-01")
-    actions.move_action(shop, aid, "evaluated", today=date(2024, 6, 1))
+        board.move_action(shop, aid, "evaluated")
+    board.move_action(shop, aid, "live", date="2024-04-01")
+    board.move_action(shop, aid, "evaluated", today=date(2024, 6, 1))
     rows = shop.execute("SELECT action_id, verdict, window_days FROM evaluations").fetchall()
     assert rows == [(aid, "insufficient_data", 28)]
 
 
 def test_positions_within_column(shop):
     ids = [actions.create_action(shop, t, topics=["物流"]) for t in "abc"]
-    actions.move_action(shop, ids[2], "todo", position=0)
+    board.move_action(shop, ids[2], "todo", position=0)
     assert [a.title for a in actions.list_actions(shop, status="todo")] == ["c", "a", "b"]
-    actions.move_action(shop, ids[0], "doing")
+    board.move_action(shop, ids[0], "doing")
     assert [a.title for a in actions.list_actions(shop)] == ["c", "b", "a"]
 
 
@@ -114,8 +114,8 @@ def test_update_records_one_undoable_step(shop):
 
 def test_undo_move_restores_status_and_live_date(shop):
     aid = actions.create_action(shop, "a", topics=["物流"])
-    actions.move_action(shop, aid, "live", date="2024-05-01")
-    actions.move_action(shop, aid, "live", date="2024-05-03")
+    board.move_action(shop, aid, "live", date="2024-05-01")
+    board.move_action(shop, aid, "live", date="2024-05-03")
     actions.undo_last_change(shop, aid)
     assert actions.get_action(shop, aid).live_date == date(2024, 5, 1)
     actions.undo_last_change(shop, aid)
@@ -168,19 +168,19 @@ def test_proposal_from_rows_found_by_a_search(shop):
     # Three of four rows mention 口味; one each mentions 物流 and 包装.
     for fid, name in ((10, "口味"), (11, "口味"), (11, "物流"), (12, "口味"), (12, "包装")):
         db.execute("INSERT INTO feedback_topics(feedback_id, topic_id, label) VALUES (?, ?, 'negative')", [fid, tid[name]])
-    p = actions.propose_action(db, ids, "太咸")
+    p = action_proposal.propose_action(db, ids, "太咸")
     assert p["topics"] == ("口味",) and p["keywords"] == ("太咸",)
     assert p["title"] == "改进：太咸" and p["feedback_ids"] == tuple(ids)
     assert "菜太咸了" in p["description"]
     # Without a search: only the shared topic; a multi-word search keeps its longer words.
-    assert actions.propose_action(db, ids)["keywords"] == ()
-    assert actions.propose_action(db, ids, "咸 外卖")["keywords"] == ("外卖",)
+    assert action_proposal.propose_action(db, ids)["keywords"] == ()
+    assert action_proposal.propose_action(db, ids, "咸 外卖")["keywords"] == ("外卖",)
     # The proposal is savable as ready for evaluation; without topic and keyword only as an idea.
     aid = actions.create_action(db, p["title"], topics=p["topics"], keywords=p["keywords"], live_date="2024-05-03")
     assert actions.get_action(db, aid).status == "live"
     assert actions.needs_target_warning((), ()) and actions.needs_target_warning((), ("咸",)) is None
     idea = actions.create_action(db, "想法")
     with pytest.raises(InvalidValueError, match="主题或关键词"):
-        actions.move_action(db, idea, "live")
+        board.move_action(db, idea, "live")
     with pytest.raises(InvalidValueError, match="主题或关键词"):
         actions.update_action(db, aid, keywords=(), topics=())

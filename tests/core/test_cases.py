@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from cxdesk.core import cases, storage
+from cxdesk.core import case_notify, cases, storage
 from cxdesk.core.analysis import analyze
 from cxdesk.core.errors import InvalidValueError, NotFoundError
 from cxdesk.core.importers import import_file, sniff_file, undo_import
@@ -173,7 +173,8 @@ def test_owner_edits_a_reply_template(db, tmp_path):
 
 
 def test_notify_lists_only_before_window_complainers(db, tmp_path):
-    from cxdesk.core.actions import create_action, move_action
+    from cxdesk.core.actions import create_action
+    from cxdesk.core.board import move_action
 
     live = (NOW - timedelta(days=10)).date()
     rows = [
@@ -188,21 +189,21 @@ def test_notify_lists_only_before_window_complainers(db, tmp_path):
     do_import(db, write_csv(tmp_path / "n.csv", header=HEADER, rows=rows))
     aid = create_action(db, title="加了一位厨师，上菜更快", topics=["上菜速度"])
     with pytest.raises(InvalidValueError):
-        cases.notify_list(db, aid)
+        case_notify.notify_list(db, aid)
     # A go-live date alone, still planned (or in the future), is not a fix to tell anyone about.
     planned = create_action(db, title="以后再说", topics=["上菜速度"], live_date=live, status="todo")
     with pytest.raises(InvalidValueError):
-        cases.notify_list(db, planned)
+        case_notify.notify_list(db, planned)
     move_action(db, aid, "live", date=live)
-    found = cases.notify_list(db, aid)
+    found = case_notify.notify_list(db, aid)
     # 前客 complained twice on 美团 (told once, about the latest) and once on 饿了么.
     assert [(n.author, n.channel, n.text) for n in found] == [("前客", "饿了么", "上菜太慢"), ("前客", "美团", "上菜太慢了")]
     found = [n for n in found if n.channel == "美团"]
     assert found[0].message.startswith("前客您好，您之前提到的“上菜太慢了”，我们已经加了一位厨师")
-    assert cases.mark_notified(db, aid, [found[0].feedback_id]) == 1
-    assert cases.mark_notified(db, aid, [found[0].feedback_id]) == 0
-    assert [n.notified_at is not None for n in cases.notify_list(db, aid)] == [False, True]
-    assert cases.notified_count(db, aid) == 1
+    assert case_notify.mark_notified(db, aid, [found[0].feedback_id]) == 1
+    assert case_notify.mark_notified(db, aid, [found[0].feedback_id]) == 0
+    assert [n.notified_at is not None for n in case_notify.notify_list(db, aid)] == [False, True]
+    assert case_notify.notified_count(db, aid) == 1
 
 
 def test_excel_sheet_has_the_figures_and_keeps_customer_text_as_text(db, tmp_path):

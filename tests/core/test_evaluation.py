@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from cxdesk.core import actions, evaluation as ev
+from cxdesk.core import actions, board, evaluation as ev
 from cxdesk.core.errors import InvalidValueError
 
 from eval_data import LIVE, plant
@@ -209,7 +209,7 @@ def test_unlinked_or_not_live_action_is_refused(db, planted):
         actions.create_action(db, "无主题", live_date=LIVE)
     aid = actions.create_action(db, "无主题")
     with pytest.raises(InvalidValueError, match="主题或关键词"):
-        actions.move_action(db, aid, "live", date=LIVE)
+        board.move_action(db, aid, "live", date=LIVE)
     db.execute("UPDATE actions SET status = 'live', live_date = ? WHERE id = ?", [LIVE.isoformat(), aid])
     with pytest.raises(InvalidValueError):
         ev.evaluate_action(db, aid)   # an old database may hold one: refused in one sentence
@@ -252,10 +252,10 @@ def test_daily_series_and_snapshot(db, planted):
 
 def test_badges(db, planted):
     aid = planted(p_before=0.1, p_after=0.03)
-    badge = ev.badge_for(db, actions.get_action(db, aid), today=LATER)
+    badge = board.badge_for(db, actions.get_action(db, aid), today=LATER)
     assert badge.verdict == "improved" and badge.chip == "有改善" and "（−" in badge.text
     assert badge.metric == "关于物流的差评 占全部反馈"
-    early = ev.badge_for(db, actions.get_action(db, aid), today=LIVE + timedelta(days=3))
+    early = board.badge_for(db, actions.get_action(db, aid), today=LIVE + timedelta(days=3))
     assert early.verdict == "insufficient_data" and early.chip == "数据不足" and "06-29" in early.text
 
 
@@ -322,7 +322,7 @@ def test_after_window_without_data_shows_no_changes(db, planted):
     assert data["difference"] is None and data["ci95"] is None and data["relative_change"] is None
     assert data["did"] is None and data["control"]["difference"] is None
     assert ev.next_step(r).startswith("再收集约 ")
-    badge = ev.badge_for(db, actions.get_action(db, aid), today=LIVE + timedelta(days=5))
+    badge = board.badge_for(db, actions.get_action(db, aid), today=LIVE + timedelta(days=5))
     assert "→" not in badge.text and "06-29" in badge.text
 
 

@@ -39,7 +39,7 @@ import pytest
 
 from conftest import ROOT, run_cli
 
-from cxdesk.core import storage
+from cxdesk.core import db_errors, recovery, storage
 from cxdesk.core.errors import DamagedDatabaseError, DatabaseError, ReadOnlyDatabaseError
 
 WORDS = "菜 好吃 服务 太慢 价格 便宜 环境 干净 排队 很久 味道 一般 推荐 不错 失望 上菜 外卖 包装".split()
@@ -130,7 +130,7 @@ def test_processes_creating_a_new_database_at_once_all_succeed(tmp_path):
         assert int(out.strip()) == storage.latest_version()
     db = storage.open_db(db_path)
     assert [storage.get_setting(db, f"opener-{i}") for i in range(4)] == [0, 1, 2, 3]
-    assert storage.check_db(db).ok
+    assert recovery.check_db(db).ok
 
 
 def test_two_imports_at_once_into_a_new_database_both_succeed(tmp_path):
@@ -147,7 +147,7 @@ def test_two_imports_at_once_into_a_new_database_both_succeed(tmp_path):
         assert json.loads(out)["imported"] == 1500
     db = storage.open_db(db_path)
     assert db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 3000
-    assert storage.check_db(db).ok
+    assert recovery.check_db(db).ok
 
 
 def test_two_imports_at_once_into_an_existing_database_both_succeed(tmp_path):
@@ -164,7 +164,7 @@ def test_two_imports_at_once_into_an_existing_database_both_succeed(tmp_path):
         assert json.loads(out)["imported"] == 1500
     db = storage.open_db(db_path)
     assert db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 3500
-    assert storage.check_db(db).ok
+    assert recovery.check_db(db).ok
 
 
 _HOLDER = textwrap.dedent("""
@@ -366,7 +366,7 @@ def test_restore_waits_for_no_one_and_refuses_while_another_process_writes(tmp_p
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(DatabaseError) as err:
-            storage.restore_backup(db_path, backup)
+            recovery.restore_backup(db_path, backup)
         assert "writing to" in str(err.value) or "正在写入" in str(err.value)
         assert not list(tmp_path.glob("shop.db.before-restore-*"))
     finally:
@@ -433,7 +433,7 @@ def test_the_sqlite_refusal_to_write_opens_the_database_read_only(tmp_path, monk
     with pytest.raises(ReadOnlyDatabaseError) as err:
         storage.set_setting(db, "x", 1)
     assert "read-only place" in str(err.value) or "只读" in str(err.value)
-    report = storage.check_db(db)
+    report = recovery.check_db(db)
     assert report.ok
 
 
@@ -698,10 +698,10 @@ def test_an_io_error_on_a_full_disk_is_called_a_full_disk(monkeypatch):
     from cxdesk.i18n import set_language
 
     set_language("en")
-    monkeypatch.setattr(storage, "_disk_nearly_full", lambda _path: True)
+    monkeypatch.setattr(db_errors, "_disk_nearly_full", lambda _path: True)
     err = storage.explain_sqlite_error(sqlite3.OperationalError("disk I/O error"), "shop.db")
     assert "is full" in str(err)
-    monkeypatch.setattr(storage, "_disk_nearly_full", lambda _path: False)
+    monkeypatch.setattr(db_errors, "_disk_nearly_full", lambda _path: False)
     err = storage.explain_sqlite_error(sqlite3.OperationalError("disk I/O error"), "shop.db")
     assert "still connected" in str(err)
     set_language("zh_CN")
@@ -732,8 +732,8 @@ def test_two_restores_in_one_second_keep_both_files_aside(tmp_path):
     good = storage.make_backup(db, reason="manual")
     db.close()
     original = db_path.read_bytes()
-    first = storage.restore_backup(db_path, good)
-    second = storage.restore_backup(db_path, good)
+    first = recovery.restore_backup(db_path, good)
+    second = recovery.restore_backup(db_path, good)
     kept = sorted(tmp_path.glob("shop.db.before-restore-*[0-9]"))
     assert len(kept) == 2, kept
     assert original in [p.read_bytes() for p in kept]

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from cxdesk.core.errors import CxdeskError, EmptyFileError
 from cxdesk.core.importers import import_file, sniff_file
-from cxdesk.core.storage import check_db, open_db
+from cxdesk.core.recovery import check_db
+from cxdesk.core.storage import open_db
 from test_import_fixtures import REF
 
 TEXTS = ["好评", "菜凉了，汤也洒了", "物流很快\n包装完好", '他说"还行"', "a,b,c", "，；：", "😀👍", "=HYPERLINK(\"x\")",

@@ -34,7 +34,7 @@ import pytest
 
 from cxdesk.core.errors import UnreadableFileError
 from cxdesk.core.importers import feedback_stats, import_file, sniff_file
-from cxdesk.core.storage import check_db
+from cxdesk.core.recovery import check_db
 from test_import_fixtures import REF, rewrite_zip, write_csv, write_xlsx
 
 

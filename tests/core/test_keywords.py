@@ -89,3 +89,21 @@ def test_jieba_cache_goes_to_the_cxdesk_cache_folder(tmp_path):
     assert out.stdout.split() == ["True", "True"], out.stderr
     assert not list((tmp_path / "t").glob("jieba*"))
     assert "Building prefix dict" not in out.stderr
+
+
+def test_phrases_are_whole_words_not_pieces_cut_across_words():
+    from cxdesk.core.analysis.keywords import tokens
+
+    words = tokens("红烧肉肥而不腻，味道很好。物流太慢了，尺码偏小")
+    assert "肥而" not in words and "肥而不" not in words
+    assert {"红烧肉", "味道", "物流", "尺码", "太慢", "偏小", "不腻"} <= set(words)
+    assert tokens("肉太肥了，肥而腻") == []     # guesses cut across words, nothing whole to keep
+
+
+def test_whole_word_rule():
+    from cxdesk.core.analysis.keywords import whole_word
+
+    freq = {"慢": 5, "尺码": 9, "腻": 3}
+    assert whole_word("尺码", freq) and whole_word("太慢", freq) and whole_word("不腻", freq)
+    assert not whole_word("肥而", freq) and not whole_word("肉太肥", freq)
+    assert whole_word("小蓝瓶", freq, {"小蓝瓶"})

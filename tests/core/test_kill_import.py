@@ -9,7 +9,8 @@ import sys
 import textwrap
 
 from cxdesk.core.importers import import_file, sniff_file
-from cxdesk.core.storage import check_db, open_db
+from cxdesk.core.recovery import check_db
+from cxdesk.core.storage import open_db
 from test_import_fixtures import REF, write_csv
 
 CHILD = textwrap.dedent("""

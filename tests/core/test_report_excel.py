@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.filters import FeedbackFilter, filter_sql
 from cxdesk.core.progress import Cancelled
-from cxdesk.core.reports import excel
+from cxdesk.core.reports import excel, excel_details
 from cxdesk.core.reports.cells import EXCEL_CELL_LIMIT, cut_marker, excel_text
 from tests.core.report_fixtures import HOSTILE_TEXTS, fill_shop
 
@@ -192,7 +192,7 @@ def test_excel_text_helper():
 
 def test_detail_rows_continue_on_a_second_sheet(shop, tmp_path, monkeypatch):
     db, _info = shop
-    monkeypatch.setattr(excel, "MAX_SHEET_ROWS", 501)
+    monkeypatch.setattr(excel_details, "MAX_SHEET_ROWS", 501)
     result = excel.build_summary(db, tmp_path / "split.xlsx", FeedbackFilter(), sections=["details"])
     assert result.sheets == ("明细", "明细 (2)", "明细 (3)")
     wb = load_workbook(result.path)
@@ -312,6 +312,46 @@ def test_libreoffice_opens_the_workbook(shop, tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=120).stdout
     for expected in ("顾客反馈汇总", "每月反馈数", "各主题差评数", "高峰期加派后厨人手", "上菜太慢了，等了四十分钟"):
         assert expected in text, expected
+
+
+def test_trend_chart_has_one_label_per_period_and_marks_the_partial_one(shop, tmp_path):
+    db, _info = shop
+    from cxdesk.core.analysis import trends
+
+    _first, last = trends.data_range(db)
+    flt = FeedbackFilter(date_from=date(2024, 2, 5), date_to=last)
+    path = tmp_path / "w.xlsx"
+    excel.build_summary(db, path, flt, sections=["trend"], granularity="week")
+    rows = [r for r in _rows(load_workbook(path)["趋势"], 2) if isinstance(r[0], datetime)]
+    buckets = trends.trend(db, flt, "week").buckets
+    assert len(rows) == len(buckets) > 4
+    labels = [r[7] for r in rows]
+    assert labels[0] == "2024-02-05 – 02-11"
+    # The data stop inside the last week exactly when that week is labelled partial.
+    assert labels[-1].endswith("（未满）") == (last < buckets[-1].end)
+    assert all("未满" not in lb for lb in labels[:-1])
+    with zipfile.ZipFile(path) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    for chart in charts:
+        # Categories are the text labels (one per period), not a date axis that labels every day.
+        assert "<c:catAx>" in chart and "<c:dateAx>" not in chart
+        assert f"$H$2:$H${len(rows) + 1}" in chart
+        assert '<c:min val="0"/>' in chart
+    if labels[-1].endswith("（未满）"):
+        assert all('prstDash val="dash"' in c for c in charts)
+
+
+def test_period_label_and_partial_rule():
+    from cxdesk.core.reports.excel_trend import is_partial, period_label
+
+    week = (date(2024, 3, 4), date(2024, 3, 10))
+    assert period_label(*week, "week", False) == "2024-03-04 – 03-10"
+    assert period_label(date(2024, 3, 1), date(2024, 3, 31), "month", True) == "2024-03（未满）"
+    assert is_partial(*week, FeedbackFilter(), date(2024, 3, 6))
+    assert not is_partial(*week, FeedbackFilter(), date(2024, 3, 10))
+    assert is_partial(*week, FeedbackFilter(date_to=date(2024, 3, 8)), date(2024, 4, 1))
+    assert is_partial(*week, FeedbackFilter(date_from=date(2024, 3, 5)), date(2024, 4, 1))
+    assert not is_partial(*week, FeedbackFilter(date_from=date(2024, 3, 4)), None)
 
 
 def test_undated_rows_come_last(db, tmp_path):

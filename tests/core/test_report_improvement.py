@@ -329,13 +329,13 @@ def test_cli_writes_summary_pdf_html_and_text(shop, tmp_path):
 def test_report_says_how_many_complainers_were_told(shop):
     """The customers marked notified on the action in 客户跟进 are counted in the report and its JSON."""
     db, info = shop
-    from cxdesk.core import cases
+    from cxdesk.core import case_notify
 
     a1, _a2 = info["actions"]
     assert build_improvement_report(db, [a1], save=False).stories[0].customers_told is None
-    listed = cases.notify_list(db, a1)
+    listed = case_notify.notify_list(db, a1)
     assert len(listed) >= 2
-    assert cases.mark_notified(db, a1, [n.feedback_id for n in listed[:2]]) == 2
+    assert case_notify.mark_notified(db, a1, [n.feedback_id for n in listed[:2]]) == 2
     report = build_improvement_report(db, [a1], save=False)
     assert report.stories[0].customers_told == 2
     from cxdesk.core.reports.improvement import report_json

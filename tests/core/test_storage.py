@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from cxdesk.core import storage
+from cxdesk.core import recovery, storage
 from cxdesk.core.errors import DatabaseError
 
 
@@ -79,6 +79,6 @@ def test_thinning_keeps_recent_and_spreads_older(tmp_path):
 
 
 def test_check_reports_in_plain_words(db):
-    report = storage.check_db(db)
+    report = recovery.check_db(db)
     assert report.ok
     assert "数据库正常" in report.messages[0]

@@ -90,7 +90,7 @@ def test_navigation_badge_counts_open_cases(qtbot, ctx, tmp_path):
 
 
 def test_notify_dialog_lists_copies_and_marks(qtbot, ctx, tmp_path):
-    from cxdesk.core import cases
+    from cxdesk.core import case_notify
     from cxdesk.core.actions import create_action
     from cxdesk.core.storage import open_db
     from cxdesk.ui.notify_dialog import NotifyDialog
@@ -109,7 +109,7 @@ def test_notify_dialog_lists_copies_and_marks(qtbot, ctx, tmp_path):
     assert QGuiApplication.clipboard().text() == dialog.message.toPlainText()
     qtbot.mouseClick(dialog.mark_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and dialog.table.item(0, 4).text() != "", timeout=10000)
-    assert cases.notified_count(ctx.read_db(), aid) == 1
+    assert case_notify.notified_count(ctx.read_db(), aid) == 1
     dialog.grab().save(str(tmp_path / "notify.png"))
     qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
 

@@ -12,7 +12,7 @@ def read_only_place(monkeypatch):
     """The file system says the folder is read-only (as for a USB stick); SQLite opens it `mode=ro`."""
     from cxdesk.core import storage
 
-    monkeypatch.setattr(storage, "_place_is_read_only", lambda _path: "the folder is read-only")
+    monkeypatch.setattr(storage, "place_is_read_only", lambda _path: "the folder is read-only")
 
 
 def test_window_opens_read_only_with_a_message_bar(qtbot, ctx, tmp_path, read_only_place):
@@ -73,7 +73,7 @@ def test_switching_to_a_read_only_database_says_so(qtbot, ctx, tmp_path, monkeyp
         win.show()
     watch_read_only(win, ctx)
     assert not win.message_bar.isVisible()
-    monkeypatch.setattr(storage, "_place_is_read_only",
+    monkeypatch.setattr(storage, "place_is_read_only",
                         lambda path: "the drive is mounted read-only" if "usb" in str(path) else "")
     assert win.open_database(other)
     assert win.message_bar.isVisible() and "read-only place" in win.message_bar.text()

@@ -86,9 +86,9 @@ def test_list_counts_and_details(ctx, qtbot, screen):
 
 
 def test_add_rename_merge_delete_and_words(ctx, qtbot, screen, monkeypatch):
-    from PySide6.QtWidgets import QInputDialog, QMessageBox
+    from cxdesk.ui.widgets import dialogs
 
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("环境", True)))
+    monkeypatch.setattr(dialogs, "ask_text", lambda *a, **k: ("环境", True))
     wait_edit_and_reload(qtbot, screen, lambda: (screen._ask_add(), screen.last_task)[1],
                          lambda: "环境" in names_in_table(screen))
     assert screen.selected_names() == ["环境"]
@@ -101,7 +101,7 @@ def test_add_rename_merge_delete_and_words(ctx, qtbot, screen, monkeypatch):
     wait_analysis(qtbot, screen)
 
     screen.select_topics(["价格", "用餐环境"])
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("价格", True)))
+    monkeypatch.setattr(dialogs, "ask_item", lambda *a, **k: ("价格", True))
     wait_edit_and_reload(qtbot, screen, lambda: (screen._ask_merge(), screen.last_task)[1],
                          lambda: names_in_table(screen) == ["价格", "味道", "配送"])
     assert names_in_table(screen) == ["价格", "味道", "配送"]
@@ -115,7 +115,7 @@ def test_add_rename_merge_delete_and_words(ctx, qtbot, screen, monkeypatch):
     assert screen.topics["价格"].synonyms == ("贵", "便宜", "性价比", "划算")
     wait_analysis(qtbot, screen)
 
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
+    monkeypatch.setattr(dialogs, "ask_yes_no", lambda *a, **k: True)
     screen.select_topics(["价格"])
     wait_edit_and_reload(qtbot, screen, lambda: (screen._ask_delete(), screen.last_task)[1],
                          lambda: names_in_table(screen) == ["味道", "配送"])
@@ -150,3 +150,62 @@ def test_edit_triggers_background_reanalysis(ctx, qtbot, screen):
     db = ctx.read_db()
     n = db.execute("SELECT count(*) FROM feedback WHERE analysis_version IS NOT NULL").fetchone()[0]
     assert n == len(TEXTS) * 3
+
+
+def test_new_topic_dialog_shows_its_whole_title(ctx, qtbot, screen):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog
+
+    from cxdesk.ui.widgets.dialogs import title_width
+
+    seen = {}
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        seen["title"], seen["width"] = dialog.windowTitle(), dialog.width()
+        seen["need"] = title_width(dialog.windowTitle(), dialog)
+        dialog.setTextValue("环境")
+        dialog.accept()
+
+    QTimer.singleShot(200, answer)
+    with qtbot.waitSignal(screen.edit_finished, timeout=20000):
+        screen._ask_add()
+    assert seen["title"] == "新建主题"
+    assert seen["width"] >= seen["need"] > 200
+    qtbot.waitUntil(lambda: "环境" in names_in_table(screen), timeout=20000)
+
+
+def test_counts_follow_the_chosen_period(ctx, qtbot, screen):
+    def mentions(name):
+        row = next(r for r in range(screen.table.rowCount()) if screen.table.item(r, 0).text() == name)
+        return screen.table.item(row, 1).data(Qt.DisplayRole)
+
+    # The data end on 2024-03-15: “last 7 days” counts back from there, not from today.
+    with qtbot.waitSignal(screen.refreshed, timeout=20000):
+        screen.date_picker.set_preset("7d")
+    assert (screen.period.date_from.isoformat(), screen.period.date_to.isoformat()) == ("2024-03-09", "2024-03-15")
+    db = open_db(ctx.db_path)
+    try:
+        expected = db.execute("SELECT count(*) FROM feedback_topics ft JOIN feedback f ON f.id = ft.feedback_id "
+                              "WHERE ft.topic_id = 1 AND f.created_at >= '2024-03-09' "
+                              "AND f.created_at < '2024-03-16'").fetchone()[0]
+    finally:
+        db.close()
+    assert 0 < mentions("配送") == expected < 6
+    assert screen.period_label.full_text() == "2024-03-09 – 2024-03-15"
+    with qtbot.waitSignal(screen.refreshed, timeout=20000):
+        screen.date_picker.set_preset("all")
+    assert mentions("配送") == 6 and screen.period_label.full_text() == "全部反馈"
+
+
+def test_period_for_follows_the_data():
+    from datetime import date
+
+    from cxdesk.ui.topics_screen import period_for
+
+    today = date(2026, 12, 5)
+    assert period_for("90d", (None, None), date(2024, 3, 28), today) == (date(2023, 12, 30), date(2024, 3, 28),
+                                                                          date(2024, 3, 28))
+    assert period_for("30d", (None, None), today, today) == (date(2026, 11, 6), today, None)
+    assert period_for("all", (None, None), date(2024, 3, 28), today)[:2] == (None, None)

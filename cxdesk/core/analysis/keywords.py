@@ -27,6 +27,19 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{1,30}")
 _NUMERIC = re.compile(r"^[\d.,%％:：/\-+]+$")
 _KEEP_CHARS = re.compile(r"[\w\u3400-\u9fff]")
+# A word jieba guessed (not in its dictionary) is kept only as “modifier + one word”: 太慢, 偏小, 不腻.
+# Other guesses are pieces cut across words, such as 肥而 from 肥而不腻, which read as nonsense.
+_MODIFIERS = frozenset("不没太很偏超挺较蛮巨好真最特更有")
+
+
+def whole_word(tok: str, freq: dict, added: set[str] | frozenset[str] = frozenset()) -> bool:
+    """True when `tok` is a dictionary word, one of the owner's words, or a modifier with one known word."""
+    if tok in added or freq.get(tok) or tok.isascii():
+        return True
+    if len(tok) < 2 or tok[0] not in _MODIFIERS:
+        return False
+    rest = tok[1:]
+    return bool(freq.get(rest)) or (len(rest) == 1 and rest not in _MODIFIERS)
 
 
 def _data_path(name: str):
@@ -119,9 +132,10 @@ def tokens(text: str, *, extra_stop: frozenset[str] | set[str] = frozenset()) ->
     out: list[str] = []
     if _HAN.search(text):
         jb = jieba_module()
+        freq = jb.dt.FREQ
         for tok in jb.dt.lcut(text):
             tok = tok.strip()
-            if not tok or not _KEEP_CHARS.search(tok):
+            if not tok or not _KEEP_CHARS.search(tok) or not whole_word(tok, freq, _added_words):
                 continue
             low = tok.lower()
             if low in stops or low in extra_stop or _NUMERIC.match(tok):
@@ -212,4 +226,4 @@ def keywords_for_topic(db, name: str, top_k: int = 10, flt=None, *, sample: int 
     return topics_mod._keywords_for_topic(db, name, top_k=top_k, flt=flt, sample=sample, labels=labels)
 
 
-__all__ = ["jieba_module", "sync_words", "stop_words", "tokens", "extract_keywords", "keywords_for_topic"]
+__all__ = ["jieba_module", "sync_words", "stop_words", "tokens", "whole_word", "extract_keywords", "keywords_for_topic"]

@@ -12,7 +12,7 @@ from cxdesk.core.analysis import trends
 from cxdesk.core.brief import text
 from cxdesk.core.brief.brief import build_brief
 from cxdesk.core.filters import FeedbackFilter
-from cxdesk.core.reports.excel import (FMT_DATETIME, FMT_INT, FMT_INT_CHANGE, FMT_NUM, FMT_NUM_CHANGE, FMT_PCT,
+from cxdesk.core.reports.excel_book import (FMT_DATETIME, FMT_INT, FMT_INT_CHANGE, FMT_NUM, FMT_NUM_CHANGE, FMT_PCT,
                                        FMT_RATING, _Book, _fmt_points, _points, _Sheet)
 from cxdesk.i18n import N_, _
 

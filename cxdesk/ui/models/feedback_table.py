@@ -19,6 +19,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from cxdesk.core import feedback as fb
 from cxdesk.core.filters import FeedbackFilter
+from cxdesk.core.formatting import time_text
 from cxdesk.i18n import _
 
 RAW_ROLE = Qt.UserRole + 1      # the column's raw value (str, float, tuple of topics, None)
@@ -277,7 +278,7 @@ class FeedbackTableModel(QAbstractTableModel):
 
     def _display(self, row: fb.FeedbackRow, key: str) -> str:
         if key == "created_at":
-            return (row.created_at or "")[:16]
+            return time_text(row.created_at) if row.created_at else ""
         if key == "channel":
             return row.channel or ""
         if key == "rating":

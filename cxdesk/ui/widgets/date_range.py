@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
+from cxdesk.core import formatting
 from cxdesk.i18n import N_, _
 
 PRESETS: tuple[tuple[str, str], ...] = (
@@ -48,13 +49,18 @@ def _pydate(q: QDate) -> date:
 class DateRangePicker(QWidget):
     changed = Signal(object, object)  # date | None, date | None
 
-    def __init__(self, parent: QWidget | None = None, *, preset: str = "all", today: date | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, preset: str = "all", today: date | None = None,
+                 label: str = "") -> None:
         super().__init__(parent)
         self._today = today
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         self.preset_combo = QComboBox(self)
+        self.label = QLabel(label, self) if label else None     # e.g. “日期：”, so “全部” reads as all dates
+        if self.label is not None:
+            self.label.setBuddy(self.preset_combo)
+            layout.addWidget(self.label)
         for key, label in PRESETS:
             self.preset_combo.addItem(_(label), key)
         self.preset_combo.setToolTip(_("Which days to include"))
@@ -62,7 +68,7 @@ class DateRangePicker(QWidget):
         self.to_edit = QDateEdit(self)
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDisplayFormat(formatting.qt_date_format())
         self.dash = QLabel("–", self)
         layout.addWidget(self.preset_combo)
         layout.addWidget(self.from_edit)

@@ -1,0 +1,112 @@
+"""The evaluation's chart: the metric and other feedback per day, the two periods shaded, go-live marked."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from cxdesk.i18n import _
+from cxdesk.ui import theme
+from cxdesk.ui.widgets.date_axis import DayAxis
+
+
+def _ts(d) -> float:
+    return datetime(d.year, d.month, d.day).timestamp()
+
+
+class EvaluationChart(QWidget):
+    """The chart with its legend underneath (so the legend never covers a line or a label)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True)
+        self.plot = pg.PlotWidget(axisItems={"bottom": DayAxis(orientation="bottom")})
+        self.plot.setBackground("w")
+        self.plot.showGrid(x=False, y=True, alpha=0.2)
+        self.plot.setLabel("left", _("Negative share (%)"))
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.setMinimumHeight(220)
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).setPen(pg.mkPen(theme.CHART_AXIS))
+            self.plot.getAxis(axis).setTextPen(pg.mkPen(theme.CHART_AXIS_TEXT))
+        self.legend_label = QLabel(self)
+        self.legend_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend_label)
+
+    def clear(self) -> None:
+        self.plot.clear()
+        self.legend_label.setText("")
+
+    def show(self, ev, series) -> None:
+        """Draw the evaluation `ev` with its daily `series`."""
+        import numpy as np
+
+        self.plot.clear()
+        xs = [_ts(d) for d in series.days]
+        b0, b1 = _ts(ev.before.start), _ts(ev.before.end) + 86400
+        a0, a1 = _ts(ev.after.start), _ts(ev.after.end) + 86400
+        # The after-period up to the newest feedback is solid; days still to come are hatched.
+        seen = min(a1, _ts(series.last_day) + 86400) if series.last_day else a0
+        seen = max(seen, a0)
+        spans = [(b0, b1, pg.mkBrush(70, 120, 200, 40)), (a0, seen, pg.mkBrush(40, 160, 90, 40))]
+        if seen < a1:
+            spans.append((seen, a1, pg.mkBrush(40, 160, 90, 60, style=Qt.BDiagPattern)))
+        for lo, hi, brush in spans:
+            if hi <= lo:
+                continue
+            region = pg.LinearRegionItem((lo, hi), movable=False, brush=brush, pen=pg.mkPen(None))
+            region.setZValue(-10)
+            self.plot.addItem(region)
+
+        def pct(values):
+            return np.array([np.nan if v is None else v * 100 for v in values], dtype=float)
+
+        topic = pct(series.topic_rate)
+        control = pct(series.control_rate)
+        self.plot.plot(xs, topic, pen=pg.mkPen(theme.EVAL_TOPIC, width=2.5), connect="finite",
+                       name=_("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days))
+        self.plot.plot(xs, control, pen=pg.mkPen(theme.EVAL_CONTROL, width=1.5, style=Qt.DashLine),
+                       connect="finite", name=_("Other feedback (comparison)"))
+        means = [((b0, b1), ev.before.negative_rate, ev.before.total)]
+        if ev.after.total:
+            means.append(((a0, seen), ev.after.negative_rate, ev.after.total))
+        for (lo, hi), rate, n in means:
+            if n:
+                self.plot.plot([lo, hi], [rate * 100, rate * 100], pen=pg.mkPen(theme.EVAL_TOPIC, width=1, style=Qt.DotLine))
+        legend = [f"<span style='color:{theme.EVAL_TOPIC}'>━━</span> " + html.escape(
+                      _("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days)),
+                  f"<span style='color:{theme.EVAL_CONTROL}'>╍╍</span> " + html.escape(_("Other feedback (comparison)")),
+                  f"<span style='color:{theme.EVAL_TOPIC}'>┈┈</span> " + html.escape(_("average of the period"))]
+        if seen < a1:
+            legend.append(f"<span style='color:{theme.EVAL_TO_COME}'>▨</span> " + html.escape(_("days still to come")))
+        self.legend_label.setText("　".join(legend))
+        values = [v for v in np.concatenate([topic, control]) if not np.isnan(v)]
+        top = max(values + [r * 100 for (_x, r, n) in means if n] or [10.0])
+        ceiling = top * 1.35 if top > 0 else 10.0
+        self.plot.setXRange(xs[0] if xs else b0, max(xs[-1] + 86400 if xs else a1, a1), padding=0.01)
+        self.plot.setYRange(0, ceiling, padding=0)
+        # Labels sit in the headroom above the data, so they never hide a line.
+        label_y = ceiling * 0.87   # above the lines
+        live = pg.InfiniteLine(pos=_ts(ev.live_date), angle=90, movable=False,
+                               pen=pg.mkPen(theme.EVAL_MARK, width=1.5, style=Qt.DashLine))
+        self.plot.addItem(live)
+        # (x, text, colour, anchor, y): the go-live date sits just left of its line, one row above the
+        # period names, so neither covers the other nor a line.
+        live_x = _ts(ev.live_date)
+        marks = [(live_x - 3600 * 6, _("go-live {date}").format(date=ev.live_date.strftime("%m-%d")), theme.EVAL_MARK, (1, 0),
+                  ceiling * 0.95),
+                 (b0 + 3600 * 6, _("before"), theme.EVAL_WINDOW_LABEL, (0, 0), label_y), (a0 + 3600 * 6, _("after"), theme.EVAL_WINDOW_LABEL, (0, 0), label_y)]
+        if seen < a1:
+            marks.append((seen + 3600 * 6, _("still collecting until {date}").format(date=ev.after.end.strftime("%m-%d")),
+                          theme.VERDICT["improved"][1], (0, 0), ceiling * 0.95))
+        for x, text, colour, anchor, y in marks:
+            label = pg.TextItem(text, color=colour, anchor=anchor, fill=pg.mkBrush(255, 255, 255, 220))
+            label.setPos(x, y)
+            self.plot.addItem(label)
