@@ -255,3 +255,20 @@ def test_a_sudden_rise_is_among_the_fixes_even_when_it_costs_few_stars():
     steady = [f for f in ranked if f.topic != "环境"]
     assert [f.topic for f in choose_fixes(steady)] == ["上菜速度", "价格", "服务态度"]
     assert choose_fixes([]) == []
+
+
+def test_drivers_are_not_kept_while_another_writer_holds_the_database(planted, tmp_path):
+    import time
+
+    from cxdesk.core.storage import open_db
+
+    other = open_db(tmp_path / "shop.db")
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        result = drv.rating_drivers(planted, WEEK + timedelta(days=6))
+        assert time.monotonic() - started < 5 and result.drivers[0].topic == "上菜速度"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert planted.execute("SELECT count(*) FROM brief_driver_cache").fetchone()[0] == 0

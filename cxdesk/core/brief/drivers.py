@@ -18,17 +18,20 @@ a change to the feedback of the window changes the signature and the next read r
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 import numpy as np
 
 from cxdesk.core.analysis.trend_summary import try_refresh
+from cxdesk.core.storage import begin_immediate, is_busy_error, is_read_only_error
 
 RIDGE = 5.0
 Z95 = 1.959963984540054
 MIN_RATED = 30          # fewer rated reviews than this: no drivers
 WINDOW_DAYS = 365       # drivers use the year up to the brief's last day
+CACHE_WAIT_S = 0.5      # how long keeping a fit may wait for another writer
 PRIOR_STARS = 0.1       # cost per complaint assumed for ranking fixes when the data cannot tell
 
 
@@ -188,6 +191,37 @@ def compute_drivers(db, date_from: date, date_to: date) -> Drivers:
     return Drivers(date_from, date_to, rated, mean, fit_drivers(topics, groups))
 
 
+def _store(db, key: list[str], sig: str, payload: str) -> None:
+    """Keep a fit; when another writer (an import) holds the database, give up after half a second:
+    the result is right all the same, only computed again next time."""
+    own = not db.conn.in_transaction
+    if own:
+        old = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        db.conn.execute(f"PRAGMA busy_timeout = {int(CACHE_WAIT_S * 1000)}")   # SQLite's own wait, too
+        try:
+            begin_immediate(db.conn, wait_s=CACHE_WAIT_S)
+        except sqlite3.OperationalError as exc:
+            if is_busy_error(exc) or is_read_only_error(exc):
+                return
+            raise
+        finally:
+            db.conn.execute(f"PRAGMA busy_timeout = {int(old)}")
+    try:
+        # The latest few windows are kept (the brief of this week and of a week looked back at).
+        db.execute("DELETE FROM brief_driver_cache WHERE NOT (date_from = ? AND date_to = ?) "
+                   "AND rowid NOT IN (SELECT rowid FROM brief_driver_cache ORDER BY rowid DESC LIMIT 8)", key)
+        db.execute("INSERT OR REPLACE INTO brief_driver_cache(date_from, date_to, signature, result) "
+                   "VALUES (?, ?, ?, ?)", [*key, sig, payload])
+    except sqlite3.OperationalError as exc:
+        if own:
+            db.conn.execute("ROLLBACK")
+        if not is_read_only_error(exc):
+            raise
+        return
+    if own:
+        db.conn.execute("COMMIT")
+
+
 def rating_drivers(db, date_to: date, date_from: date | None = None) -> Drivers:
     """The drivers for the year up to `date_to` (or from `date_from`), from the cache when it is current."""
     if date_from is None:
@@ -204,16 +238,7 @@ def rating_drivers(db, date_to: date, date_from: date | None = None) -> Drivers:
     if not getattr(db, "read_only", False):
         payload = json.dumps({"rated": result.rated, "mean_rating": result.mean_rating,
                               "drivers": [asdict(d) for d in result.drivers]}, ensure_ascii=False)
-        try:
-            with db.atomic():
-                # The latest few windows are kept (the brief of this week and of a week looked back at).
-                db.execute("DELETE FROM brief_driver_cache WHERE NOT (date_from = ? AND date_to = ?) "
-                           "AND rowid NOT IN (SELECT rowid FROM brief_driver_cache ORDER BY rowid DESC LIMIT 8)", key)
-                db.execute("INSERT OR REPLACE INTO brief_driver_cache(date_from, date_to, signature, result) "
-                           "VALUES (?, ?, ?, ?)", [*key, sig, payload])
-        except Exception as exc:  # a busy writer: the result is still right, only not kept
-            if "locked" not in str(exc) and "busy" not in str(exc) and "readonly" not in str(exc):
-                raise
+        _store(db, key, sig, payload)
     return result
 
 
