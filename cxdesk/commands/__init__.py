@@ -4,6 +4,6 @@ Each module has `register(subparsers, common_parent)`; a command sets `func(args
 written out here once: a module missing from a build fails at start-up instead of dropping commands.
 """
 
-from cxdesk.commands import actions, analysis, cases, data, insights, reports
+from cxdesk.commands import actions, analysis, brief, cases, data, insights, reports
 
-COMMAND_MODULES = (data, analysis, insights, actions, cases, reports)
+COMMAND_MODULES = (data, analysis, insights, brief, actions, cases, reports)

@@ -17,6 +17,7 @@ from typing import Callable
 
 import sqlite_utils
 
+from cxdesk.core.brief.tables import BRIEF_SCHEMA_97
 from cxdesk.core.identity import is_placeholder_author, looks_mangled_id, plain_content_key
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -575,6 +576,10 @@ def _migrate_96(db) -> None:
     )
 
 
+def _migrate_97(db) -> None:
+    exec_script(db, BRIEF_SCHEMA_97)      # goals and the rating drivers' cache (core/brief/)
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _migrate_1),
     (10, _migrate_10),
@@ -590,6 +595,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (80, _migrate_80),
     (95, _migrate_95),
     (96, _migrate_96),
+    (97, _migrate_97),
 ]
 
 

@@ -22,6 +22,7 @@ from cxdesk.core import formatting
 from cxdesk.core.changes import Changes
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _
+from cxdesk.ui.drivers_panel import DriversPanel
 from cxdesk.ui.topics_edits import TopicsEditsMixin, split_words  # noqa: F401 - split_words: public name
 from cxdesk.ui.topics_panels import WORD_SEPARATORS, build_detail_side, build_period_bar, build_topic_side  # noqa: F401
 from cxdesk.ui.widgets.date_range import preset_range
@@ -84,6 +85,7 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
         splitter = QSplitter(Qt.Horizontal, self)
         outer.addWidget(splitter, 1)
         build_topic_side(self, splitter)
+        self.drivers_panel = DriversPanel(ctx, splitter.widget(0))   # 什么在拉低评分 (ui/drivers_panel.py)
         build_detail_side(self, splitter)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)

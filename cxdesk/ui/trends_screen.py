@@ -22,6 +22,7 @@ from cxdesk.core import formatting
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
+from cxdesk.ui.brief_panel import add_brief_to_overview
 from cxdesk.ui.trends_alerts import TrendsAlertsMixin
 from cxdesk.ui.trends_charts import NEG_SHARE_HELP, SCORE_HELP, build_trend_charts
 from cxdesk.ui.trends_platforms import PlatformTable
@@ -74,6 +75,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self.content = QWidget(self)
         self.pages.addWidget(self.content)
         self.pages.addWidget(self.empty)
+        self.brief_panel = add_brief_to_overview(self)   # 本周要点 (ui/brief_panel.py)
         content = QVBoxLayout(self.content)
         content.setContentsMargins(0, 0, 0, 0)
 

@@ -34,7 +34,7 @@ def test_sheets_in_ui_language_and_overview_matches_kpis(shop, tmp_path):
     from cxdesk.core.analysis import trends
 
     result = excel.build_summary(db, tmp_path / "汇总.xlsx", MARCH)
-    assert result.sheets == ("概览", "趋势", "主题", "改进措施", "预警", "客户跟进", "明细")
+    assert result.sheets == ("本周要点", "概览", "趋势", "主题", "改进措施", "预警", "客户跟进", "明细")
     wb = load_workbook(result.path)
     assert wb.sheetnames == list(result.sheets)
     ws = wb["概览"]
@@ -85,7 +85,7 @@ def test_trend_topics_and_charts(shop, tmp_path):
     with zipfile.ZipFile(path) as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert sum(bool(re.search(r"<(c:)?lineChart>", c)) for c in charts) == 2
-        assert sum(bool(re.search(r"<(c:)?barChart>", c)) for c in charts) == 1
+        assert sum(bool(re.search(r"<(c:)?barChart>", c)) for c in charts) == 2   # topics, and the brief's top complaints
         assert any("趋势" in c for c in charts)   # the series point at the trend sheet
 
 

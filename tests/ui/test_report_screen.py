@@ -67,7 +67,7 @@ def test_export_excel_with_chosen_sections(screen, qtbot, tmp_path):
     path = tmp_path / "汇总.xlsx"
     assert path.exists() and screen.last_path == path
     wb = load_workbook(path)
-    assert wb.sheetnames == ["概览", "趋势", "主题", "明细"]
+    assert wb.sheetnames == ["本周要点", "概览", "趋势", "主题", "明细"]
     overview = {r[0]: r[1] for r in wb["概览"].iter_rows(values_only=True) if r[0]}
     assert overview["统计期间"] == "2024-03-01 – 2024-03-31"
     assert overview["筛选条件"] == "渠道：美团"

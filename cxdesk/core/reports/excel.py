@@ -30,11 +30,13 @@ from cxdesk.core.reports.excel_book import (FMT_DATE, FMT_DATETIME, FMT_INT, FMT
                                             FONT_NAME, MAX_SHEET_ROWS, _Book, _fmt_points, _points, _row_height,
                                             _Sheet)
 from cxdesk.core.reports.excel_details import _as_datetime, _splice_spools, _write_details
+from cxdesk.core.reports.excel_brief import write_brief_sheet
 from cxdesk.core.reports.excel_trend import write_trend
 from cxdesk.i18n import N_, _
 
-SECTIONS: tuple[str, ...] = ("overview", "trend", "topics", "actions", "alerts", "cases", "details")
+SECTIONS: tuple[str, ...] = ("brief", "overview", "trend", "topics", "actions", "alerts", "cases", "details")
 SECTION_NAMES = {
+    "brief": N_("Weekly brief"),        # written by excel_brief.py
     "overview": N_("Overview"),
     "trend": N_("Trend"),
     "topics": N_("Topics"),
@@ -262,6 +264,8 @@ def _write_cases(book: _Book, db, now: datetime) -> str:
 
 
 def _write_section(section: str, book: _Book, db, flt: FeedbackFilter, granularity: str, now: datetime) -> str:
+    if section == "brief":
+        return write_brief_sheet(book, db, flt, now)
     if section == "overview":
         return _write_overview(book, db, flt, granularity, now)
     if section == "trend":

@@ -1,0 +1,103 @@
+"""The weekly brief on 1M feedback rows over 3 years, beside yardsticks measured in the same run.
+
+    python bench/bench_brief.py [--rows 1000000] [--repeat 5] [--keep DIR]
+
+Prints: the first brief after new data (it fits the rating drivers over a year of rows and caches
+them), the median brief afterwards (summary tables + the cached drivers; floor ≤ 300 ms), the driver
+fit alone, and two yardsticks: the core call behind `cxdesk stats --json` for the same week
+(`trends.kpis`), the 概览 refresh of the last 90 days (`trends.dashboard`) and a bare count of the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_dashboard import DAYS, START, generate, insert, prepare  # noqa: E402
+from cxdesk.core.actions import create_action  # noqa: E402
+from cxdesk.core.analysis import trends  # noqa: E402
+from cxdesk.core.brief import drivers  # noqa: E402
+from cxdesk.core.brief.brief import build_brief  # noqa: E402
+from cxdesk.core.brief.goals import add_goal  # noqa: E402
+from cxdesk.core.filters import FeedbackFilter  # noqa: E402
+from cxdesk.core.storage import open_db  # noqa: E402
+
+
+def timed_ms(fn) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t) * 1000, out
+
+
+def median_ms(fn, repeat: int) -> float:
+    return statistics.median(timed_ms(fn)[0] for _ in range(repeat))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--keep", metavar="DIR", help="keep/reuse the generated database in DIR")
+    args = ap.parse_args()
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cxdesk-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"brief-{args.rows}.db"
+    print(f"cxdesk weekly brief benchmark: {args.rows:,} rows over {DAYS} days, {os.cpu_count()} CPUs")
+    fresh = not path.exists()
+    db = open_db(path)
+    if fresh:
+        prepare(db)
+        rows, mentions = generate(np.random.default_rng(0), args.rows)
+        took = insert(db, rows, mentions)
+        print(f"inserted {len(rows):,} rows and {len(mentions):,} mentions in {took:.1f} s")
+        del rows, mentions
+        end = START + timedelta(days=DAYS - 1)
+        create_action(db, "加快发货", topics=("物流",), live_date=end - timedelta(days=40), status="live")
+        create_action(db, "换新包装", topics=("包装",), live_date=end + timedelta(days=3), status="doing")
+        add_goal(db, "negative_share", "15%")
+        add_goal(db, "average_rating", "4.5", period="month")
+        add_goal(db, "topic_complaints", "100", topic="质量")
+    trends.refresh_summary(db)
+    db.execute("DELETE FROM brief_driver_cache")
+
+    cold, brief = timed_ms(lambda: build_brief(db))
+    week = brief.start
+    warm = median_ms(lambda: build_brief(db), args.repeat)
+    fit = median_ms(lambda: drivers.compute_drivers(db, week - timedelta(days=drivers.WINDOW_DAYS - 7), brief.end),
+                    max(1, min(3, args.repeat)))
+    flt = FeedbackFilter(date_from=week, date_to=brief.end)
+    kpis = median_ms(lambda: trends.kpis(db, flt), args.repeat)
+    count = median_ms(lambda: db.execute("SELECT count(*) FROM feedback WHERE deleted = 0").fetchone(), args.repeat)
+    dash_flt = FeedbackFilter(date_from=brief.end - timedelta(days=89), date_to=brief.end)
+    dash = median_ms(lambda: trends.dashboard(db, dash_flt, "day"), args.repeat)
+
+    print(f"brief {brief.week}: {brief.current.total:,} reviews this week, "
+          f"{brief.drivers.rated:,} rated reviews in the drivers' year, fixes: {', '.join(f.topic for f in brief.fixes)}")
+    print(f"{'first brief after new data (fits the drivers)':52s} {cold:9.1f} ms")
+    print(f"{'driver fit alone (a year of rows, no cache)':52s} {fit:9.1f} ms")
+    print(f"{'brief, median of ' + str(args.repeat) + ' (summaries + cached drivers)':52s} {warm:9.1f} ms"
+          f"   floor 300 ms: {'OK' if warm <= 300 else 'MISSED'}")
+    print(f"{'yardstick: trends.kpis for the week (stats --json)':52s} {kpis:9.1f} ms")
+    print(f"{'yardstick: 概览 refresh, last 90 days (trends.dashboard)':52s} {dash:9.1f} ms")
+    print(f"{'yardstick: SELECT count(*) FROM feedback WHERE deleted = 0':52s} {count:9.1f} ms")
+    db.close()
+    if not args.keep:
+        for p in folder.glob("*"):
+            p.unlink()
+        folder.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

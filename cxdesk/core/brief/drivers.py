@@ -1,0 +1,246 @@
+"""Key drivers of the star rating: how many stars a complaint about each topic costs, adjusted for the others.
+
+Model: for rated, non-deleted reviews in a window, rating = a + Σ b_t · x_t + e, where x_t = 1 when the
+review has a negative mention of topic t (the same negative mentions every other screen counts, table
+`feedback_topics`, label 'negative'). Ridge-regularised (λ = `RIDGE`, intercept not penalised) so a
+topic with a handful of complaints is pulled towards 0 instead of swinging the ranking. The interval is
+analytic: Cov(b) = σ² M⁻¹ X'X M⁻¹ with M = X'X + λP and σ² the residual variance.
+
+Rating impact ("解决后评分约可提高 0.2 星") = −b_t × share_t, where share_t is the share of rated reviews
+complaining about t: the rise of the average rating if those complaints had not happened.
+
+The fit needs only sufficient statistics per *pattern* (the set of complained topics of a review): its
+count, Σ rating and Σ rating². Reading those from a million rows takes about a second, so the result is
+cached per window in `brief_driver_cache` (migration 97) under a signature read from the summary tables:
+a change to the feedback of the window changes the signature and the next read refits.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from cxdesk.core.analysis.trend_summary import try_refresh
+from cxdesk.core.storage import begin_immediate, is_busy_error, is_read_only_error
+
+RIDGE = 5.0
+Z95 = 1.959963984540054
+MIN_RATED = 30          # fewer rated reviews than this: no drivers
+WINDOW_DAYS = 365       # drivers use the year up to the brief's last day
+CACHE_WAIT_S = 0.5      # how long keeping a fit may wait for another writer
+PRIOR_STARS = 0.1       # cost per complaint assumed for ranking fixes when the data cannot tell
+
+
+@dataclass(frozen=True)
+class Driver:
+    topic: str
+    complaints: int                 # rated reviews with a negative mention of the topic
+    share: float                    # ... / all rated reviews in the window
+    coefficient: float              # stars: rating difference of complaining reviews, others held equal
+    ci_low: float
+    ci_high: float
+    mean_with: float | None         # plain average rating of the complaining reviews
+    mean_without: float | None      # ... of the other rated reviews
+
+    @property
+    def rating_impact(self) -> float:
+        """Stars the average rating would gain without these complaints (≥ 0)."""
+        return max(0.0, -self.coefficient * self.share)
+
+    def to_dict(self) -> dict:
+        return {"topic": self.topic, "complaints": self.complaints, "share": round(self.share, 4),
+                "coefficient": round(self.coefficient, 3), "ci": [round(self.ci_low, 3), round(self.ci_high, 3)],
+                "rating_impact": round(self.rating_impact, 3),
+                "mean_with": None if self.mean_with is None else round(self.mean_with, 3),
+                "mean_without": None if self.mean_without is None else round(self.mean_without, 3)}
+
+
+
+@dataclass(frozen=True)
+class Drivers:
+    date_from: date
+    date_to: date
+    rated: int                      # rated reviews in the window
+    mean_rating: float | None
+    drivers: tuple[Driver, ...]     # by rating impact, largest first
+
+    def get(self, topic: str) -> Driver | None:
+        return next((d for d in self.drivers if d.topic == topic), None)
+
+    def to_dict(self) -> dict:
+        return {"from": self.date_from.isoformat(), "to": self.date_to.isoformat(), "rated": self.rated,
+                "mean_rating": None if self.mean_rating is None else round(self.mean_rating, 3),
+                "drivers": [d.to_dict() for d in self.drivers]}
+
+
+# ---------------------------------------------------------------------------------------------
+# The fit (pure)
+
+
+def fit_drivers(topics: list[str], groups: list[tuple[tuple[int, ...], int, float, float]],
+                ridge: float = RIDGE) -> tuple[Driver, ...]:
+    """Ridge fit from grouped rows: `groups` = [(topic indexes complained about, n, Σy, Σy²)].
+
+    Returns one Driver per topic with at least one complaint, sorted by rating impact.
+    """
+    k = len(topics)
+    n_total = sum(g[1] for g in groups)
+    if k == 0 or n_total < MIN_RATED:
+        return ()
+    p = k + 1
+    a = np.zeros((p, p))
+    b = np.zeros(p)
+    yy = 0.0
+    for pattern, n, s, q in groups:
+        x = np.zeros(p)
+        x[0] = 1.0
+        x[[i + 1 for i in pattern]] = 1.0
+        a += n * np.outer(x, x)
+        b += s * x
+        yy += q
+    counts = np.diag(a)[1:]
+    penalty = np.diag([0.0] + [ridge] * k)
+    m_inv = np.linalg.pinv(a + penalty)
+    beta = m_inv @ b
+    rss = max(0.0, yy - 2 * beta @ b + beta @ a @ beta)
+    sigma2 = rss / max(1, n_total - p)
+    cov = sigma2 * m_inv @ a @ m_inv
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    sum_with = b[1:]
+    total_sum = b[0]
+    out = []
+    for i, name in enumerate(topics):
+        c = int(round(counts[i]))
+        if c == 0:
+            continue
+        coef = float(beta[i + 1])
+        rest = n_total - c
+        out.append(Driver(name, c, c / n_total, coef, coef - Z95 * float(se[i + 1]), coef + Z95 * float(se[i + 1]),
+                          float(sum_with[i] / c), float((total_sum - sum_with[i]) / rest) if rest else None))
+    out.sort(key=lambda d: (-d.rating_impact, d.coefficient, d.topic))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the database
+
+
+def _window(date_to: date) -> tuple[date, date]:
+    return date_to - timedelta(days=WINDOW_DAYS - 1), date_to
+
+
+def _range(date_from: date, date_to: date) -> list[str]:
+    return [date_from.isoformat(), (date_to + timedelta(days=1)).isoformat()]
+
+
+def signature(db, date_from: date, date_to: date) -> str:
+    """What the cached fit depends on, from the summary tables (falls back to counting when they are busy)."""
+    days = [date_from.isoformat(), date_to.isoformat()]
+    if try_refresh(db):
+        head = db.execute("SELECT sum(rating_n), round(total(rating_sum), 3), sum(n_neg) FROM trend_daily "
+                          "WHERE day BETWEEN ? AND ?", days).fetchone()
+        rows = db.execute("SELECT topic_id, sum(m_neg), sum(neg_only), sum(rating_n), round(total(rating_sum), 3) "
+                          "FROM trend_topic_daily WHERE day BETWEEN ? AND ? GROUP BY topic_id ORDER BY topic_id",
+                          days).fetchall()
+    else:
+        rng = _range(date_from, date_to)
+        head = db.execute("SELECT count(rating), round(total(rating), 3), sum(label = 'negative') FROM feedback "
+                          "WHERE deleted = 0 AND created_at >= ? AND created_at < ?", rng).fetchone()
+        rows = db.execute("SELECT ft.topic_id, count(*) FROM feedback f JOIN feedback_topics ft ON ft.feedback_id = f.id "
+                          "WHERE f.deleted = 0 AND ft.label = 'negative' AND f.created_at >= ? AND f.created_at < ? "
+                          "GROUP BY 1 ORDER BY 1", rng).fetchall()
+    topics = db.execute("SELECT group_concat(id || ':' || name, '|') FROM topics WHERE enabled = 1").fetchone()[0]
+    return json.dumps([list(head), [list(r) for r in rows], topics, RIDGE], ensure_ascii=False)
+
+
+def _groups(db, date_from: date, date_to: date) -> tuple[list[str], list[tuple[tuple[int, ...], int, float, float]]]:
+    """Enabled topic names and the rated rows of the window grouped by their complained-topic pattern."""
+    topic_rows = db.execute("SELECT id, name FROM topics WHERE enabled = 1 ORDER BY id").fetchall()
+    index = {tid: i for i, (tid, _n) in enumerate(topic_rows)}
+    rng = _range(date_from, date_to)
+    # Walk the window's rows by date first (CROSS JOIN keeps that order), then their mentions by key.
+    patterns = db.execute(
+        "SELECT pattern, count(*), total(rating), total(rating * rating) FROM ("
+        " SELECT f.id, f.rating, group_concat(ft.topic_id) AS pattern FROM feedback f"
+        " CROSS JOIN feedback_topics ft ON ft.feedback_id = f.id"
+        " WHERE f.deleted = 0 AND f.rating IS NOT NULL AND f.created_at >= ? AND f.created_at < ?"
+        " AND ft.label = 'negative' GROUP BY f.id) GROUP BY pattern", rng).fetchall()
+    n_all, s_all, q_all = db.execute(
+        "SELECT count(*), total(rating), total(rating * rating) FROM feedback "
+        "WHERE deleted = 0 AND rating IS NOT NULL AND created_at >= ? AND created_at < ?", rng).fetchone()
+    groups = []
+    n_rest, s_rest, q_rest = n_all, s_all, q_all
+    for text, n, s, q in patterns:
+        ids = {int(t) for t in str(text).split(",") if t}
+        groups.append((tuple(sorted(index[t] for t in ids if t in index)), n, s, q))
+        n_rest, s_rest, q_rest = n_rest - n, s_rest - s, q_rest - q
+    if n_rest > 0:
+        groups.append(((), n_rest, s_rest, q_rest))
+    return [name for _i, name in topic_rows], groups
+
+
+def compute_drivers(db, date_from: date, date_to: date) -> Drivers:
+    """Fit the drivers for reviews dated date_from..date_to (inclusive), without the cache."""
+    topics, groups = _groups(db, date_from, date_to)
+    rated = sum(g[1] for g in groups)
+    mean = sum(g[2] for g in groups) / rated if rated else None
+    return Drivers(date_from, date_to, rated, mean, fit_drivers(topics, groups))
+
+
+def _store(db, key: list[str], sig: str, payload: str) -> None:
+    """Keep a fit; when another writer (an import) holds the database, give up after half a second:
+    the result is right all the same, only computed again next time."""
+    own = not db.conn.in_transaction
+    if own:
+        old = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        db.conn.execute(f"PRAGMA busy_timeout = {int(CACHE_WAIT_S * 1000)}")   # SQLite's own wait, too
+        try:
+            begin_immediate(db.conn, wait_s=CACHE_WAIT_S)
+        except sqlite3.OperationalError as exc:
+            if is_busy_error(exc) or is_read_only_error(exc):
+                return
+            raise
+        finally:
+            db.conn.execute(f"PRAGMA busy_timeout = {int(old)}")
+    try:
+        # The latest few windows are kept (the brief of this week and of a week looked back at).
+        db.execute("DELETE FROM brief_driver_cache WHERE NOT (date_from = ? AND date_to = ?) "
+                   "AND rowid NOT IN (SELECT rowid FROM brief_driver_cache ORDER BY rowid DESC LIMIT 8)", key)
+        db.execute("INSERT OR REPLACE INTO brief_driver_cache(date_from, date_to, signature, result) "
+                   "VALUES (?, ?, ?, ?)", [*key, sig, payload])
+    except sqlite3.OperationalError as exc:
+        if own:
+            db.conn.execute("ROLLBACK")
+        if not is_read_only_error(exc):
+            raise
+        return
+    if own:
+        db.conn.execute("COMMIT")
+
+
+def rating_drivers(db, date_to: date, date_from: date | None = None) -> Drivers:
+    """The drivers for the year up to `date_to` (or from `date_from`), from the cache when it is current."""
+    if date_from is None:
+        date_from, date_to = _window(date_to)
+    sig = signature(db, date_from, date_to)
+    key = [date_from.isoformat(), date_to.isoformat()]
+    row = db.execute("SELECT signature, result FROM brief_driver_cache WHERE date_from = ? AND date_to = ?",
+                     key).fetchone()
+    if row is not None and row[0] == sig:
+        data = json.loads(row[1])
+        return Drivers(date_from, date_to, int(data["rated"]), data["mean_rating"],
+                       tuple(Driver(**d) for d in data["drivers"]))
+    result = compute_drivers(db, date_from, date_to)
+    if not getattr(db, "read_only", False):
+        payload = json.dumps({"rated": result.rated, "mean_rating": result.mean_rating,
+                              "drivers": [asdict(d) for d in result.drivers]}, ensure_ascii=False)
+        _store(db, key, sig, payload)
+    return result
+
+
+__all__ = ["Driver", "Drivers", "fit_drivers", "compute_drivers", "rating_drivers", "signature",
+           "PRIOR_STARS", "WINDOW_DAYS"]

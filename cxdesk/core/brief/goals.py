@@ -1,0 +1,262 @@
+"""The owner's goals (table `goals`) and their progress in plain words, the same on 概览, in the brief and the CLI.
+
+A goal is a metric, a target and a period (a calendar week, or the month so far). Each metric says
+whether lower or higher is better and how it is measured; `METRICS` is the one list, and
+`register_metric` lets another area (e.g. surveys) add one without touching this module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Callable
+
+from cxdesk.core import storage
+from cxdesk.core.analysis import trends
+from cxdesk.core.errors import InvalidValueError, NotFoundError
+from cxdesk.core.filters import FeedbackFilter
+from cxdesk.core.formatting import NONE
+from cxdesk.i18n import N_, _, ngettext
+
+PERIODS = ("week", "month")
+Measure = Callable[..., "float | None"]   # (db, date_from, date_to, topic) -> value or None
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str                  # N_() text; `{topic}` is filled for topic metrics
+    better: str                 # "lower" | "higher"
+    unit: str                   # "share" (0..1) | "stars" | "count"
+    measure: Measure
+    needs_topic: bool = False
+
+    def title(self, topic: str = "") -> str:
+        return _(self.label).format(topic=topic)
+
+
+def _negative_share(db, start: date, end: date, topic: str = "") -> float | None:
+    return trends.totals(db, FeedbackFilter(date_from=start, date_to=end)).negative_share
+
+
+def _average_rating(db, start: date, end: date, topic: str = "") -> float | None:
+    return trends.totals(db, FeedbackFilter(date_from=start, date_to=end)).mean_rating
+
+
+def _reply_rate(db, start: date, end: date, topic: str = "") -> float | None:
+    # As the weekly figures of `cases.case_stats`: cases by the day of their review, answered at all.
+    n, answered = db.execute(
+        "SELECT count(*), total(c.first_reply_at IS NOT NULL) FROM cases c JOIN feedback f ON f.id = c.feedback_id "
+        "WHERE f.deleted = 0 AND coalesce(f.created_at, c.opened_at) >= ? AND coalesce(f.created_at, c.opened_at) < ?",
+        [start.isoformat(), (end + timedelta(days=1)).isoformat()]).fetchone()
+    return answered / n if n else None
+
+
+def _topic_complaints(db, start: date, end: date, topic: str = "") -> float | None:
+    for rank in trends.topic_ranking(db, FeedbackFilter(date_from=start, date_to=end)):
+        if rank.name == topic:
+            return float(rank.negative_mentions)
+    return 0.0
+
+
+METRICS: dict[str, Metric] = {}
+
+
+def register_metric(metric: Metric) -> None:
+    METRICS[metric.name] = metric
+
+
+for _m in (Metric("negative_share", N_("Negative-review rate"), "lower", "share", _negative_share),
+           Metric("average_rating", N_("Average rating"), "higher", "stars", _average_rating),
+           Metric("reply_rate", N_("Reply rate"), "higher", "share", _reply_rate),
+           Metric("topic_complaints", N_("Complaints about “{topic}”"), "lower", "count", _topic_complaints, True)):
+    register_metric(_m)
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: int
+    metric: str
+    topic: str
+    target: float
+    period: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "metric": self.metric, "topic": self.topic or None, "target": self.target,
+                "period": self.period}
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    goal: Goal
+    title: str                  # 差评率 / “上菜速度”差评数
+    start: date
+    end: date
+    value: float | None
+    previous: float | None
+    met: bool | None            # None when there is no value yet
+    text: str                   # 差评率 目标 < 8%，本周 9.6%，比上周好 1.2 个百分点
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    def to_dict(self) -> dict:
+        r = (lambda x: None if x is None else round(x, 4))
+        return {**self.goal.to_dict(), "title": self.title, "from": self.start.isoformat(), "to": self.end.isoformat(),
+                "value": r(self.value), "previous": r(self.previous), "change": r(self.change), "met": self.met,
+                "text": self.text}
+
+
+# ---------------------------------------------------------------------------------------------
+# Storing goals
+
+
+def parse_target(metric: str, text) -> float:
+    """The target as stored: "8%", "8" or "0.08" are all 8% for a share; stars 1..5; a whole count."""
+    m = _metric(metric)
+    raw = str(text).strip().rstrip("%％").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidValueError(_("“{value}” is not a number.").format(value=text))
+    if m.unit == "share":
+        if value > 1 or str(text).strip().endswith(("%", "％")):
+            value /= 100
+        if not 0 <= value <= 1:
+            raise InvalidValueError(_("A rate goal must be between 0% and 100%, not {value}.").format(value=text))
+    elif m.unit == "stars" and not 1 <= value <= 5:
+        raise InvalidValueError(_("A rating goal must be between 1 and 5 stars, not {value}.").format(value=text))
+    elif m.unit == "count" and (value < 0 or value != int(value)):
+        raise InvalidValueError(_("A complaint goal must be a whole number of 0 or more, not {value}.").format(value=text))
+    return value
+
+
+def _metric(name: str) -> Metric:
+    if name not in METRICS:
+        raise InvalidValueError(_("Unknown goal “{value}”: use one of {names}.").format(
+            value=name, names=", ".join(METRICS)))
+    return METRICS[name]
+
+
+def add_goal(db, metric: str, target, *, topic: str = "", period: str = "week") -> int:
+    """Store a goal and return its id; the target may be typed text (see `parse_target`)."""
+    m = _metric(metric)
+    if period not in PERIODS:
+        raise InvalidValueError(_("A goal's period is week or month, not “{value}”.").format(value=period))
+    topic = (topic or "").strip()
+    if m.needs_topic:
+        if not topic:
+            raise InvalidValueError(_("Name the topic of this goal."))
+        if db.execute("SELECT 1 FROM topics WHERE name = ?", [topic]).fetchone() is None:
+            raise InvalidValueError(_("There is no topic “{topic}”.").format(topic=topic))
+    else:
+        topic = ""
+    value = parse_target(metric, target)
+    with db.atomic():
+        cur = db.execute("INSERT INTO goals(metric, topic, target, period, created_at) VALUES (?, ?, ?, ?, ?)",
+                         [metric, topic, value, period, storage.now_text()])
+    return int(cur.lastrowid)
+
+
+def list_goals(db) -> list[Goal]:
+    return [Goal(int(i), m, t, float(v), p) for i, m, t, v, p in
+            db.execute("SELECT id, metric, topic, target, period FROM goals ORDER BY id")]
+
+
+def remove_goal(db, goal_id: int) -> None:
+    with db.atomic():
+        if db.execute("DELETE FROM goals WHERE id = ?", [int(goal_id)]).rowcount == 0:
+            raise NotFoundError(_("There is no goal number {id}.").format(id=goal_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress
+
+
+def period_bounds(period: str, as_of: date) -> tuple[date, date, date, date]:
+    """(start, end, previous start, previous end): the calendar week of `as_of` up to `as_of` and the same
+    days of the week before, or the month up to `as_of` and the same days of the month before."""
+    if period == "week":
+        start = as_of - timedelta(days=as_of.weekday())
+        return start, as_of, start - timedelta(days=7), as_of - timedelta(days=7)
+    start = as_of.replace(day=1)
+    prev_start = (start - timedelta(days=1)).replace(day=1)
+    prev_end = min(prev_start + timedelta(days=as_of.day - 1), start - timedelta(days=1))
+    return start, as_of, prev_start, prev_end
+
+
+def format_value(metric: Metric, value: float | None) -> str:
+    if value is None:
+        return NONE
+    if metric.unit == "share":
+        return f"{value * 100:.1f}%".replace(".0%", "%")
+    if metric.unit == "stars":
+        return f"{value:.2f}"
+    return f"{value:.0f}"
+
+
+def _amount(metric: Metric, delta: float) -> str:
+    if metric.unit == "share":
+        return _("{n} percentage points").format(n=f"{delta * 100:.1f}")
+    if metric.unit == "stars":
+        return _("{n} stars").format(n=f"{delta:.2f}")
+    n = int(round(delta))
+    return ngettext("{n} complaint", "{n} complaints", n).format(n=n)
+
+
+def progress_text(metric: Metric, title: str, target: float, period: str, value: float | None,
+                  previous: float | None) -> str:
+    """差评率 目标 < 8%，本周 9.6%，比上周好 1.2 个百分点."""
+    op = "<" if metric.better == "lower" else "≥"
+    if metric.unit == "count":
+        op = "≤"
+    head = _("{metric} target {op} {target}").format(metric=title, op=op, target=format_value(metric, target))
+    now = (_("this week {value}") if period == "week" else _("this month so far {value}")).format(
+        value=format_value(metric, value))
+    if value is None:
+        return _("{head}, {now}").format(head=head, now=_("no figures yet this week") if period == "week"
+                                         else _("no figures yet this month"))
+    if previous is None:
+        return _("{head}, {now}").format(head=head, now=now)
+    delta = value - previous
+    better = -delta if metric.better == "lower" else delta
+    if abs(delta) < (0.0005 if metric.unit == "share" else 0.005):
+        cmp = _("same as last week") if period == "week" else _("same as last month")
+    elif better > 0:
+        cmp = (_("{amount} better than last week") if period == "week"
+               else _("{amount} better than last month")).format(amount=_amount(metric, abs(delta)))
+    else:
+        cmp = (_("{amount} worse than last week") if period == "week"
+               else _("{amount} worse than last month")).format(amount=_amount(metric, abs(delta)))
+    return _("{head}, {now}, {change}").format(head=head, now=now, change=cmp)
+
+
+def goal_progress(db, goal: Goal, as_of: date) -> GoalProgress:
+    metric = METRICS.get(goal.metric)
+    if metric is None:  # a metric of a newer version of the app: shown, not measured
+        return GoalProgress(goal, goal.metric, as_of, as_of, None, None, None, goal.metric)
+    start, end, p_start, p_end = period_bounds(goal.period, as_of)
+    value = metric.measure(db, start, end, goal.topic)
+    previous = metric.measure(db, p_start, p_end, goal.topic)
+    met = None
+    if value is not None:
+        met = value < goal.target if metric.better == "lower" and metric.unit != "count" else (
+            value <= goal.target if metric.better == "lower" else value >= goal.target)
+    title = metric.title(goal.topic)
+    return GoalProgress(goal, title, start, end, value, previous, met,
+                        progress_text(metric, title, goal.target, goal.period, value, previous))
+
+
+def goals_progress(db, as_of: date) -> list[GoalProgress]:
+    return [goal_progress(db, g, as_of) for g in list_goals(db)]
+
+
+__all__ = ["Metric", "METRICS", "register_metric", "Goal", "GoalProgress", "add_goal", "list_goals", "remove_goal",
+           "goal_progress", "goals_progress", "parse_target", "period_bounds", "progress_text", "format_value",
+           "PERIODS"]

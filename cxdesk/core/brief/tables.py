@@ -1,0 +1,19 @@
+"""The brief's tables (migration 97 in `schema.py`); plain SQL, so the schema imports nothing else."""
+
+BRIEF_SCHEMA_97 = """
+CREATE TABLE IF NOT EXISTS goals (
+    id INTEGER PRIMARY KEY,
+    metric TEXT NOT NULL,              -- negative_share | average_rating | reply_rate | topic_complaints | ...
+    topic TEXT NOT NULL DEFAULT '',    -- the topic of topic_complaints
+    target REAL NOT NULL,              -- a share 0..1, stars 1..5 or a count
+    period TEXT NOT NULL DEFAULT 'week' CHECK (period IN ('week', 'month')),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS brief_driver_cache (
+    date_from TEXT NOT NULL,
+    date_to TEXT NOT NULL,
+    signature TEXT NOT NULL,           -- summary-table figures of the window when the fit was made
+    result TEXT NOT NULL,              -- JSON: rated, mean_rating, drivers
+    PRIMARY KEY (date_from, date_to)
+);
+"""

@@ -1,0 +1,111 @@
+"""The brief in sentences: the same lines for the terminal, the 复制 (WeChat) message, the panel and the HTML page."""
+
+from __future__ import annotations
+
+from cxdesk.core.brief.brief import ActionItem, Brief, Fix
+from cxdesk.core.formatting import NONE, decimal, percent
+from cxdesk.i18n import _, ngettext
+
+
+def _signed_points(change: float | None) -> str:
+    return NONE if change is None else _("{n} points").format(n=f"{change * 100:+.1f}")
+
+
+def _signed(change: float | None, digits: int = 2) -> str:
+    if change is None:
+        return NONE
+    text = f"{change:+.{digits}f}"
+    return "±" + text[1:] if float(text) == 0 else text
+
+
+def title(brief: Brief) -> str:
+    return _("Weekly brief {week} ({start} – {end})").format(
+        week=brief.week, start=brief.start.strftime("%m-%d"), end=brief.end.strftime("%m-%d"))
+
+
+def headline(brief: Brief) -> str:
+    """评价 300 条（比上周 +12），差评率 9.6%（比上周 −1.2 个百分点），平均评分 4.43（比上周 +0.05）."""
+    cur = brief.current
+    if cur.total == 0:
+        return _("No reviews this week.")
+    return _("{n} reviews (last week {dn:+d}), negative rate {share} (last week {dshare}), "
+             "average rating {rating} (last week {drating})").format(
+        n=cur.total, dn=cur.total - brief.previous.total, share=percent(cur.negative_share),
+        dshare=_signed_points(brief.change("negative_share")), rating=decimal(cur.mean_rating),
+        drating=_signed(brief.change("mean_rating")))
+
+
+def change_text(fix: Fix) -> str:
+    if fix.change is None:
+        return _("none last week") if fix.last_week == 0 else NONE
+    if fix.change >= 1:
+        return _("{x:.1f}× last week").format(x=fix.change + 1)
+    return _("{pct:+.0f}% on last week").format(pct=fix.change * 100)
+
+
+def fix_line(fix: Fix) -> str:
+    """上菜速度：差评 42 条（上周的 3.0 倍），解决后评分约可提高 0.21 星."""
+    n = ngettext("{n} complaint", "{n} complaints", fix.negative_mentions).format(n=fix.negative_mentions)
+    line = _("{topic}: {n} ({change})").format(topic=fix.topic, n=n, change=change_text(fix))
+    if fix.rating_impact >= 0.005:
+        line += _(", fixing it would lift the rating by about {stars:.2f} stars").format(stars=fix.rating_impact)
+    if fix.covered_by:
+        line += _(" (an action is already live: {title})").format(title=fix.covered_by[0][1])
+    return line
+
+
+def action_line(item: ActionItem) -> str:
+    if item.state == "ready_to_evaluate":
+        return _("“{title}” has been live for four weeks: its effect can be evaluated").format(title=item.title)
+    return _("“{title}” goes live on {date}").format(title=item.title, date=item.live_date.strftime("%m-%d"))
+
+
+def cases_line(brief: Brief) -> str:
+    if not brief.cases:
+        return ""
+    return _("Customer cases: {open} open, {overdue} overdue").format(
+        open=brief.cases.get("open", 0), overdue=brief.cases.get("overdue", 0))
+
+
+def brief_lines(brief: Brief, *, examples: int = 2) -> list[str]:
+    """Every line of the brief, in order; blank strings separate the parts."""
+    lines = [title(brief), headline(brief)]
+    if brief.goals:
+        lines += ["", _("Goals:")] + ["· " + g.text + ("" if g.met is None else (_(" (on target)") if g.met else _(" (not yet)")))
+                                     for g in brief.goals]
+    lines += ["", _("The three things to fix this week:") if brief.fixes else _("No complaints about a topic this week.")]
+    for i, fix in enumerate(brief.fixes, 1):
+        lines.append(f"{i}. {fix_line(fix)}")
+        lines += ["   " + _("e.g. “{text}”").format(text=_short(e.text)) for e in fix.examples[:examples]]
+    if brief.actions:
+        lines += ["", _("Improvement actions:")] + ["· " + action_line(a) for a in brief.actions]
+    if brief.alerts:
+        lines += ["", _("Rising complaints:")] + ["· " + a.title() + _(": ") + a.describe() for a in brief.alerts]
+    if brief.cases:
+        lines += ["", cases_line(brief)]
+    return lines
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def wechat_message(brief: Brief) -> str:
+    """The 复制 text for the team's WeChat group: the whole brief with one example per fix."""
+    return "\n".join(brief_lines(brief, examples=1)).strip() + "\n"
+
+
+def action_prefill(brief: Brief, fix: Fix) -> dict:
+    """Fields for a new improvement action on a fix (the board's "new action" path takes them as they are)."""
+    from cxdesk.core.filters import FeedbackFilter
+
+    flt = FeedbackFilter(date_from=brief.start, date_to=brief.end, topics=(fix.topic,), topic_labels=("negative",))
+    lines = [fix_line(fix)] + [_("e.g. “{text}”").format(text=_short(e.text)) for e in fix.examples]
+    return {"title": _("Fix “{topic}”").format(topic=fix.topic), "description": "\n".join(lines),
+            "topics": [fix.topic], "channels": [], "keywords": [], "feedback_ids": [e.id for e in fix.examples],
+            "filter": flt.to_dict()}
+
+
+__all__ = ["action_prefill", "title", "headline", "fix_line", "action_line", "cases_line", "brief_lines", "wechat_message",
+           "change_text"]

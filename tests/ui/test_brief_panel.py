@@ -1,0 +1,120 @@
+"""本周要点 on 概览 and 什么在拉低评分 on 主题, driven through their real widgets on planted reviews."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+
+from brief_data import SPIKE_TOPIC, plant  # noqa: E402
+from cxdesk.core.storage import open_db  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _settle(ctx, qtbot):
+    yield
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=60000)
+
+
+@pytest.fixture
+def planted_ctx(ctx):
+    db = open_db(ctx.db_path)
+    plant(db)
+    db.close()
+    return ctx
+
+
+@pytest.fixture
+def panel(planted_ctx, qtbot):
+    from cxdesk.ui.brief_panel import BriefPanel
+
+    w = BriefPanel(planted_ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    with qtbot.waitSignal(w.refreshed, timeout=30000):
+        w.show()
+    return w
+
+
+def test_brief_shows_the_week_fixes_and_creates_an_action(planted_ctx, qtbot, panel):
+    assert panel.title_label.text().startswith("本周要点 2026-W48")
+    assert "评价 300 条" in panel.headline_label.text()
+    assert [f.topic for f in panel.brief.fixes][0] == "上菜速度" and SPIKE_TOPIC in [f.topic for f in panel.brief.fixes]
+    assert len(panel.fix_buttons) == 3 and panel.fix_buttons[0].text() == "新建改进行动"
+    with qtbot.waitSignal(planted_ctx.create_action_requested, timeout=3000) as sig:
+        qtbot.mouseClick(panel.fix_buttons[0], Qt.LeftButton)
+    prefill = sig.args[0]
+    assert prefill["topics"] == ["上菜速度"] and len(prefill["feedback_ids"]) == 2 and "上菜速度" in prefill["title"]
+    assert not panel.next_button.isEnabled()       # the newest week
+    with qtbot.waitSignal(panel.refreshed, timeout=30000):
+        qtbot.mouseClick(panel.prev_button, Qt.LeftButton)
+    assert panel.brief.week == "2026-W47" and panel.next_button.isEnabled()
+
+
+def test_copy_puts_the_wechat_message_on_the_clipboard(qtbot, panel):
+    qtbot.mouseClick(panel.copy_button, Qt.LeftButton)
+    text = QGuiApplication.clipboard().text()
+    assert text.startswith("本周要点 2026-W48") and "本周最该改的三件事" in text and "例：" in text
+    assert panel.message_bar.kind == "success"
+
+
+def test_goal_editor_adds_a_goal_and_the_brief_shows_its_progress(qtbot, panel):
+    dialog = panel.edit_goals()
+    dialog.metric_combo.setCurrentIndex(dialog.metric_combo.findData("negative_share"))
+    qtbot.keyClicks(dialog.target_edit, "8%")
+    with qtbot.waitSignal(panel.refreshed, timeout=30000):
+        qtbot.mouseClick(dialog.add_button, Qt.LeftButton)
+    texts = [panel.goals_lay.itemAt(i).widget().text() for i in range(panel.goals_lay.count())]
+    assert any(t.startswith("✗ 差评率 目标 < 8%，本周 ") for t in texts)
+    qtbot.waitUntil(lambda: dialog.goal_list.count() == 1, timeout=10000)
+    dialog.metric_combo.setCurrentIndex(dialog.metric_combo.findData("average_rating"))
+    qtbot.keyClicks(dialog.target_edit, "9")
+    qtbot.mouseClick(dialog.add_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.message_bar.kind == "error", timeout=10000)
+    assert "1 到 5 星" in dialog.message_bar.text()
+    dialog.goal_list.setCurrentRow(0)
+    with qtbot.waitSignal(panel.refreshed, timeout=30000):
+        qtbot.mouseClick(dialog.remove_button, Qt.LeftButton)
+    assert panel.brief.goals == ()
+    dialog.close()
+
+
+def test_export_html_and_pdf(qtbot, panel, tmp_path, cjk_font):
+    panel.export_to(str(tmp_path / "brief.html"))
+    assert "本周最该改的三件事" in (tmp_path / "brief.html").read_text(encoding="utf-8")
+    panel.export_to(str(tmp_path / "brief.pdf"))
+    assert (tmp_path / "brief.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_overview_button_switches_to_the_brief(planted_ctx, qtbot):
+    from cxdesk.ui.trends_screen import TrendsScreen
+
+    w = TrendsScreen(planted_ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    with qtbot.waitSignal(w.refreshed, timeout=30000):
+        w.show()
+    with qtbot.waitSignal(w.brief_panel.refreshed, timeout=30000):
+        qtbot.mouseClick(w.brief_button, Qt.LeftButton)
+    assert w.pages.currentWidget() is w.brief_panel and not w.date_picker.isEnabled()
+    qtbot.mouseClick(w.brief_button, Qt.LeftButton)
+    assert w.pages.currentWidget() is w.content
+
+
+def test_topics_screen_shows_what_pulls_the_rating_down(planted_ctx, qtbot):
+    from cxdesk.ui.topics_screen import TopicsScreen
+
+    w = TopicsScreen(planted_ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    qtbot.waitUntil(lambda: w.drivers_panel.result is not None, timeout=30000)
+    table = w.drivers_panel.table
+    assert table.item(0, 0).text() == "上菜速度"
+    assert table.item(0, 1).text().startswith("-1.")
+    assert "约 0.2" in table.item(0, 3).text()
