@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import unicodedata
 
+from cxdesk.commands import survey_output
 from cxdesk.commands.common import open_database, print_items, print_json
 from cxdesk.core.formatting import decimal, parse_day, percent
 from cxdesk.i18n import _, ngettext
@@ -87,7 +88,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         by_month_counts = {b.start.strftime("%Y-%m"): b.counts.total for b in by_month.buckets}
         if by_month.undated:
             by_month_counts[""] = by_month.undated
-        print_json({
+        out = {
             "total": all_counts.total,
             "by_channel": {k: v.total for k, v in by_channel.items()},
             "by_month": by_month_counts,
@@ -109,7 +110,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 "negative_share_ci": "Wilson 95% interval",
                 "impact": "overall negative share minus the share if rows whose only negative topic is T were not negative",
             },
-        })
+        }
+        survey_output.add_survey_stats(db, out, flt, args.by)
+        print_json(out)
         return 0
     c = all_counts
     print(ngettext("{n} feedback row", "{n} feedback rows", c.total).format(n=c.total) + " · "
@@ -118,6 +121,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             "(of rows with a known sentiment); mean rating {rating}.").format(
         pos=c.positive, neu=c.neutral, neg=c.negative, unk=c.unknown, share=percent(c.negative_share),
         rating=decimal(c.mean_rating)))
+    survey_output.print_survey_stats(db, flt)
     if by_channel:
         print(_("By channel:"))
         for name, cc in by_channel.items():

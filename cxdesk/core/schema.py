@@ -575,6 +575,12 @@ def _migrate_96(db) -> None:
     )
 
 
+def _migrate_100(db) -> None:
+    from cxdesk.core.surveys.store import SURVEY_SCHEMA_100
+
+    exec_script(db, SURVEY_SCHEMA_100)   # survey responses and their written answers
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _migrate_1),
     (10, _migrate_10),
@@ -590,6 +596,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (80, _migrate_80),
     (95, _migrate_95),
     (96, _migrate_96),
+    (100, _migrate_100),
 ]
 
 
