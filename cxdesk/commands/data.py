@@ -371,7 +371,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             out["unfinished"] = unfinished
         print_json(out)
         return 0
-    for line in describe_plan(plan):
+    for line in (describe_plan(plan) if survey is None else survey_output.describe_survey(plan, survey)):
         print(line)
     print(result.summary())
     for r in result.rejected[:20]:

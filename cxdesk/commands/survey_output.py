@@ -29,6 +29,20 @@ def survey_plan(plan, args: argparse.Namespace, column_index):
     return detect_survey(plan)
 
 
+def describe_survey(plan, survey) -> list[str]:
+    """What the import will do with each question, as the import command prints it."""
+    from cxdesk.core.surveys import KIND_LABELS
+
+    lines = [_("File: {file}; read as a questionnaire export ({n} columns).").format(
+        file=plan.file_name, n=len(plan.columns))]
+    for q in survey.questions:
+        if q.kind != "other":
+            lines.append(_("{kind} ← “{column}”").format(kind=_(KIND_LABELS[q.kind]), column=q.text))
+    if survey.column_of("csat") is not None:
+        lines.append(_("Satisfaction scale: 1–{top}").format(top=survey.csat_scale))
+    return lines
+
+
 def add_survey_stats(db, out: dict, flt, granularity: str) -> None:
     """`stats --json`: `nps`, `csat`, `periods[].nps/csat` and the survey breakdowns, when there are responses."""
     from cxdesk.core.analysis import trends

@@ -240,3 +240,23 @@ def test_cli_nps_and_csat_columns(tmp_path):
     assert stats["nps"]["value"] == 0.0 and stats["csat"]["value"] == 40.0
     bad = run_cli("--db", str(dbp), "import", str(path), "--nps-column", "没有这列")
     assert bad.returncode == 1 and "没有这列" in bad.stderr
+
+
+def test_detractors_become_cases_once(db, tmp_path):
+    from cxdesk.core.analysis import analyze
+    from cxdesk.core.cases import list_cases
+    from cxdesk.core.surveys.cases import open_detractor_cases
+
+    responses = make_responses(150, seed=3)
+    _import(db, write_wjx_xlsx(tmp_path / "a.xlsx", responses))
+    analyze(db)
+    now = datetime(2024, 4, 1, 12, 0)
+    recent = [r for r in responses if r.nps <= 6 and (now - r.submitted).days < 30]
+    already = db.execute("SELECT count(*) FROM cases").fetchone()[0]
+    assert recent and already == 0      # the 2024 answers are older than 30 days today
+    opened = open_detractor_cases(db, now=now)
+    assert opened == len(recent)
+    assert open_detractor_cases(db, now=now) == 0
+    found = list_cases(db, now=now)
+    assert {c.text for c in found} == {r.why for r in recent}
+    assert all(c.draft and c.rating is None for c in found)
