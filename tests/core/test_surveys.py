@@ -260,3 +260,52 @@ def test_detractors_become_cases_once(db, tmp_path):
     found = list_cases(db, now=now)
     assert {c.text for c in found} == {r.why for r in recent}
     assert all(c.draft and c.rating is None for c in found)
+
+
+def test_excel_summary_has_an_nps_sheet(db, tmp_path):
+    from openpyxl import load_workbook
+
+    from cxdesk.core.filters import FeedbackFilter
+    from cxdesk.core.reports import excel
+
+    responses = make_responses(90, seed=8)
+    _import(db, write_wjx_xlsx(tmp_path / "a.xlsx", responses))
+    result = excel.build_summary(db, tmp_path / "汇总.xlsx", FeedbackFilter(), granularity="month",
+                                 sections=["overview", "trend"])
+    assert "NPS" in result.sheets
+    ws = load_workbook(tmp_path / "汇总.xlsx")["NPS"]
+    rows = list(ws.iter_rows(values_only=True))
+    months = defaultdict(list)
+    for r in responses:
+        months[r.submitted.strftime("%Y-%m")].append(r.nps)
+    by_month = {row[0].strftime("%Y-%m"): row for row in rows[1:len(months) + 1]}
+    assert set(by_month) == set(months)
+    for month, scores in months.items():
+        assert by_month[month][1] == len(scores)
+        assert by_month[month][5] == pytest.approx(hand_nps(scores))
+    total = next(row for row in rows if row[0] == "合计")
+    assert total[5] == pytest.approx(hand_nps([r.nps for r in responses]))
+    plain = excel.build_summary(db, tmp_path / "b.xlsx", FeedbackFilter(), sections=["trend"])
+    assert "NPS" not in plain.sheets
+
+
+def test_action_evaluated_on_nps(db, tmp_path):
+    from cxdesk.core.actions import create_action
+    from cxdesk.core.surveys.evaluation import evaluate_nps
+
+    before = make_responses(120, seed=21, start=datetime(2024, 1, 1), days=28)
+    after = [replace(r, nps=min(10, r.nps + 3), number=200 + r.number)
+             for r in make_responses(120, seed=22, start=datetime(2024, 1, 29), days=28)]
+    _import(db, write_wjx_xlsx(tmp_path / "a.xlsx", before + after))
+    aid = create_action(db, "加快上菜", keywords=("上菜",), live_date=date(2024, 1, 29))
+    ev = evaluate_nps(db, aid, window_days=28)
+    assert ev.before.value == pytest.approx(hand_nps([r.nps for r in before]))
+    assert ev.after.value == pytest.approx(hand_nps([r.nps for r in after]))
+    assert ev.change == pytest.approx(ev.after.value - ev.before.value)
+    assert ev.ci95[0] < ev.change < ev.ci95[1]
+    assert ev.verdict == "improved" and ev.to_json()["after"]["responses"] == 120
+    out = run_cli("--db", str(tmp_path / "shop.db"), "evaluate", str(aid), "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["nps"]["change"] == round(ev.change, 1)
+    text = run_cli("--db", str(tmp_path / "shop.db"), "--lang", "en", "evaluate", str(aid))
+    assert "points (95% interval" in text.stdout and "NPS rose" in text.stdout

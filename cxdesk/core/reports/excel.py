@@ -706,6 +706,10 @@ def build_summary(db, path: Path | str, flt: FeedbackFilter | None = None, *,
                 names.append(_write_alerts(book, db, flt))
             elif section == "cases":
                 names.append(_write_cases(book, db, now))
+        if "overview" in chosen:
+            from cxdesk.core.reports.excel_nps import write_nps_sheet
+
+            names.extend(n for n in [write_nps_sheet(book, db, flt, granularity)] if n)
         if "details" in chosen:
             detail_names, detail_rows = _write_details(book, db, flt, sub_progress(progress, 100 - detail_share, 99))
             names.extend(detail_names)
