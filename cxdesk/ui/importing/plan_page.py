@@ -19,6 +19,7 @@ from cxdesk.ui.importing.labels import (COMMON_ENCODINGS, encoding_label, file_t
                                         roles_from_columns)
 from cxdesk.ui.importing.preview_model import ImportPreviewModel
 from cxdesk.ui.importing.role_header import RoleHeaderView
+from cxdesk.ui.importing.survey_page import SurveySection
 from cxdesk.ui.widgets.busy_overlay import BusyOverlay
 
 PREVIEW_ROWS = 500        # rows read for the preview (in a worker)
@@ -43,6 +44,10 @@ class PlanPageMixin:
                         "Times and ratings show how cxdesk read them; red means it could not."), page)
         hint.setWordWrap(True)
         v.addWidget(hint)
+        self.roles_hint = hint
+        self.survey_section = SurveySection(page)   # shown for questionnaire exports only
+        self.survey_section.changed.connect(self._update_import_enabled)
+        v.addWidget(self.survey_section, 1)
         v.addWidget(self._build_preview(page), 1)
         self.overlay = BusyOverlay(self.preview, delay_ms=200)
         v.addLayout(self._build_plan_buttons(page))
@@ -208,6 +213,8 @@ class PlanPageMixin:
         self._fit_columns()
         self.header.place_combos()
         self._update_rows_hint(len(rows))
+        self.survey_section.set_plan(plan)
+        self.roles_hint.setVisible(self.survey_section.isHidden())
         self._set_plan_controls_enabled(True)
         self._update_import_enabled()
         self.plan_ready.emit(plan)
@@ -324,7 +331,7 @@ class PlanPageMixin:
         return "" if text == UNSPECIFIED else text
 
     def _update_import_enabled(self, *, quiet: bool = False) -> None:
-        has_text = self.plan is not None and "text" in self.plan.roles
+        has_text = self.plan is not None and ("text" in self.plan.roles or self.survey_section.ready())
         self.import_button.setEnabled(has_text and self.pages.currentIndex() == self.PAGE_PLAN)
         if quiet:
             return
