@@ -241,3 +241,22 @@ def response_count(db) -> int:
     from cxdesk.core.surveys.store import has_responses
 
     return db.execute("SELECT count(*) FROM survey_responses").fetchone()[0] if has_responses(db) else 0
+
+
+@dataclass(frozen=True)
+class SurveyOverview:
+    """What 概览 shows of the surveys: the figures of the filter and one point per period."""
+
+    total: SurveyFigures
+    periods: tuple[PeriodFigures, ...]
+    responses_in_db: int
+
+
+def survey_overview(db, granularity: str = "week", *, date_from: date | None = None, date_to: date | None = None,
+                    channels=(), topics=()) -> SurveyOverview:
+    """The survey card and NPS trend of 概览 in one call; `responses_in_db` 0 means there is nothing to show."""
+    n = response_count(db)
+    if n == 0:
+        return SurveyOverview(SurveyFigures(NpsFigure(), CsatFigure()), (), 0)
+    kw = {"date_from": date_from, "date_to": date_to, "channels": channels, "topics": topics}
+    return SurveyOverview(survey_figures(db, **kw), tuple(by_period(db, granularity, **kw)), n)
