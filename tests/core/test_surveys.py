@@ -272,8 +272,8 @@ def test_excel_summary_has_an_nps_sheet(db, tmp_path):
     _import(db, write_wjx_xlsx(tmp_path / "a.xlsx", responses))
     result = excel.build_summary(db, tmp_path / "汇总.xlsx", FeedbackFilter(), granularity="month",
                                  sections=["overview", "trend"])
-    assert "NPS" in result.sheets
-    ws = load_workbook(tmp_path / "汇总.xlsx")["NPS"]
+    assert "净推荐值" in result.sheets
+    ws = load_workbook(tmp_path / "汇总.xlsx")["净推荐值"]
     rows = list(ws.iter_rows(values_only=True))
     months = defaultdict(list)
     for r in responses:
@@ -286,7 +286,7 @@ def test_excel_summary_has_an_nps_sheet(db, tmp_path):
     total = next(row for row in rows if row[0] == "合计")
     assert total[5] == pytest.approx(hand_nps([r.nps for r in responses]))
     plain = excel.build_summary(db, tmp_path / "b.xlsx", FeedbackFilter(), sections=["trend"])
-    assert "NPS" not in plain.sheets
+    assert "净推荐值" not in plain.sheets
 
 
 def test_action_evaluated_on_nps(db, tmp_path):
