@@ -62,6 +62,13 @@ class SurveyPanel(QWidget):
         lay.addWidget(self.plot, 1)
         self.hide()
 
+    @classmethod
+    def placed(cls, ctx, layout) -> "SurveyPanel":
+        """A panel added to the overview's `layout`, below the KPI cards."""
+        panel = cls(ctx, layout.parentWidget())
+        layout.addWidget(panel)
+        return panel
+
     def load(self, flt: FeedbackFilter, granularity: str) -> None:
         from cxdesk.core.surveys import survey_overview
 

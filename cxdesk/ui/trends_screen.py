@@ -81,8 +81,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         content.setContentsMargins(0, 0, 0, 0)
 
         self._build_cards(content)
-        self.survey_panel = SurveyPanel(ctx, self.content)   # NPS and CSAT, when there are survey responses
-        content.addWidget(self.survey_panel)
+        self.survey_panel = SurveyPanel.placed(ctx, content)   # NPS and CSAT, when there are survey responses
         self.splitter = QSplitter(Qt.Horizontal, self.content)
         content.addWidget(self.splitter, 1)
         self._build_trend_charts()

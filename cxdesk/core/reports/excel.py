@@ -31,6 +31,7 @@ from cxdesk.core.progress import Progress, no_progress, sub_progress
 from cxdesk.core.reports import LABEL_NAMES, STATUS_NAMES
 from cxdesk.core.reports import data as report_data
 from cxdesk.core.reports.cells import excel_text
+from cxdesk.core.reports.excel_nps import write_nps_sheets
 from cxdesk.i18n import N_, _
 
 SECTIONS: tuple[str, ...] = ("overview", "trend", "topics", "actions", "alerts", "cases", "details")
@@ -706,10 +707,7 @@ def build_summary(db, path: Path | str, flt: FeedbackFilter | None = None, *,
                 names.append(_write_alerts(book, db, flt))
             elif section == "cases":
                 names.append(_write_cases(book, db, now))
-        if "overview" in chosen:
-            from cxdesk.core.reports.excel_nps import write_nps_sheet
-
-            names.extend(n for n in [write_nps_sheet(book, db, flt, granularity)] if n)
+        names.extend(write_nps_sheets(book, db, flt, granularity) if "overview" in chosen else ())
         if "details" in chosen:
             detail_names, detail_rows = _write_details(book, db, flt, sub_progress(progress, 100 - detail_share, 99))
             names.extend(detail_names)

@@ -26,12 +26,12 @@ def _values(f: SurveyFigures) -> tuple:
             f.csat.value, f.csat.responses)
 
 
-def write_nps_sheet(book, db, flt: FeedbackFilter, granularity: str) -> str | None:
-    """Add the NPS sheet to the summary workbook; None (and no sheet) when there are no responses."""
+def write_nps_sheets(book, db, flt: FeedbackFilter, granularity: str) -> list[str]:
+    """Add the NPS sheet to the summary workbook; its name in a list (empty when there are no responses)."""
     from cxdesk.core.reports.excel import FMT_DATE, FMT_INT, FMT_MONTH, _line_chart, _Sheet
 
     if not has_responses(db):
-        return None
+        return []
     kw = {"date_from": flt.date_from, "date_to": flt.date_to, "channels": flt.channels, "topics": flt.topics}
     periods = by_period(db, granularity, **kw)
     sheet = _Sheet(book, _(SHEET_NAME), (16, 11, 13, 13, 14, 10, 13, 13, 10, 11))
@@ -60,4 +60,4 @@ def write_nps_sheet(book, db, flt: FeedbackFilter, granularity: str) -> str | No
         chart.set_y_axis({"min": -100, "max": 100, "num_font": book.chart_font(),
                           "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         sheet.ws.insert_chart(1, 11, chart)
-    return sheet.title
+    return [sheet.title]

@@ -25,6 +25,14 @@ from cxdesk.ui.widgets.busy_overlay import BusyOverlay
 PREVIEW_ROWS = 500        # rows read for the preview (in a worker)
 
 
+def _human_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
 class PlanPageMixin:
     """Part of ImportWizard (needs `ctx`, `path`, `plan`, `pages`, `message_bar`, `import_button` and the
     wizard's signals)."""
@@ -44,10 +52,7 @@ class PlanPageMixin:
                         "Times and ratings show how cxdesk read them; red means it could not."), page)
         hint.setWordWrap(True)
         v.addWidget(hint)
-        self.roles_hint = hint
-        self.survey_section = SurveySection(page)   # shown for questionnaire exports only
-        self.survey_section.changed.connect(self._update_import_enabled)
-        v.addWidget(self.survey_section, 1)
+        self.survey_section = SurveySection.placed(v, hint, self._update_import_enabled)   # questionnaires only
         v.addWidget(self._build_preview(page), 1)
         self.overlay = BusyOverlay(self.preview, delay_ms=200)
         v.addLayout(self._build_plan_buttons(page))
@@ -214,7 +219,6 @@ class PlanPageMixin:
         self.header.place_combos()
         self._update_rows_hint(len(rows))
         self.survey_section.set_plan(plan)
-        self.roles_hint.setVisible(self.survey_section.isHidden())
         self._set_plan_controls_enabled(True)
         self._update_import_enabled()
         self.plan_ready.emit(plan)
@@ -245,7 +249,7 @@ class PlanPageMixin:
     def _fill_controls(self, plan: ImportPlan) -> None:
         bits = [file_type_label(plan.file_type)]
         if plan.size:
-            bits.append(self._human_size(plan.size))
+            bits.append(_human_size(plan.size))
         self.type_label.setText("  ·  ".join(bits))
         self.file_label.setText(plan.file_name)
 
@@ -294,14 +298,6 @@ class PlanPageMixin:
         warnings = [str(w) for w in (plan.warnings or [])]
         self.warnings_label.setText("\n".join("⚠ " + w for w in warnings))
         self.warnings_label.setVisible(bool(warnings))
-
-    @staticmethod
-    def _human_size(n: int) -> str:
-        if n < 1024:
-            return f"{n} B"
-        if n < 1024 * 1024:
-            return f"{n / 1024:.0f} KB"
-        return f"{n / 1024 / 1024:.1f} MB"
 
     def _update_rows_hint(self, n: int) -> None:
         self.rows_hint.setText(ngettext("Preview of the first {n} data row", "Preview of the first {n} data rows",

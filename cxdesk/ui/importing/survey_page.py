@@ -55,7 +55,17 @@ class SurveySection(QGroupBox):
         v.addWidget(self.table, 1)
         self.combos: list[QComboBox] = []
         self._order: list[int] = []      # table row -> question index
+        self._roles_hint: QLabel | None = None
         self.hide()
+
+    @classmethod
+    def placed(cls, layout, hint: QLabel, on_changed) -> "SurveySection":
+        """A section added to the wizard's page `layout`; it hides the page's column-role `hint` while shown."""
+        section = cls(hint.parentWidget())
+        section._roles_hint = hint
+        section.changed.connect(on_changed)
+        layout.addWidget(section, 1)
+        return section
 
     # ------------------------------------------------------------------ filling
 
@@ -67,6 +77,8 @@ class SurveySection(QGroupBox):
             guess = self._plan   # the same columns read again (another encoding): keep the owner's choices
         self._plan = guess
         self.setVisible(guess is not None)
+        if self._roles_hint is not None:
+            self._roles_hint.setVisible(guess is None)
         if guess is None:
             return
         self.table.setRowCount(len(guess.questions))
