@@ -98,6 +98,23 @@ def write_google_csv(path: Path, responses: list[Response]) -> Path:
     return path
 
 
+def write_tencent_xlsx(path: Path, responses: list[Response]) -> Path:
+    """腾讯问卷 export: 编号 / 开始答题时间 / 结束答题时间 / 答题时长 / 地理位置..., satisfaction in words."""
+    words = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "开始答题时间", "结束答题时间", "答题时长", "地理位置国家和地区", "地理位置省", "地理位置市",
+               "自定义字段", "1.您有多大可能向朋友推荐本店？(0-10分)", "2.您对本次服务满意吗？",
+               "3.您还有什么想对我们说的？"])
+    for r in responses:
+        started = r.submitted - timedelta(seconds=r.seconds)
+        ws.append([r.number, started.strftime("%Y-%m-%d %H:%M:%S"), r.submitted.strftime("%Y-%m-%d %H:%M:%S"),
+                   f"{r.seconds}秒", "中国", "北京", "北京", "", "" if r.nps is None else str(r.nps), words[r.csat],
+                   r.why])
+    wb.save(path)
+    return path
+
+
 def write_paper_cards(path: Path, responses: list[Response]) -> Path:
     """Comment cards typed into Excel by the staff: a date, a 0–10 score written as `9分`, words for satisfaction."""
     words = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}

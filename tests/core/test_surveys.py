@@ -12,8 +12,8 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 from conftest import run_cli
-from survey_fixtures import (hand_nps, make_responses, write_google_csv, write_paper_cards, write_wjx_csv,
-                             write_wjx_xlsx)
+from survey_fixtures import (hand_nps, make_responses, write_google_csv, write_paper_cards, write_tencent_xlsx,
+                             write_wjx_csv, write_wjx_xlsx)
 from test_import_fixtures import write_xlsx
 
 from cxdesk.core.importers import import_file, sniff_file, undo_import
@@ -153,6 +153,24 @@ def test_google_form_and_typed_cards(db, tmp_path):
     assert [plan.columns[survey.column_of(k)] for k in ("time", "channel", "nps", "csat")] == [
         "日期", "门店", "推荐意愿(0-10)", "满意度"]
     assert survey.columns_of("open") == [4]
+
+
+def test_tencent_export_counts_by_submission_time(db, tmp_path):
+    responses = make_responses(80, seed=13)
+    # A response begun on 31 January and submitted on 1 February counts in February.
+    edge = replace(responses[0], number=81, submitted=datetime(2024, 2, 1, 0, 0, 30), seconds=300, nps=0)
+    responses = responses + [edge]
+    plan = sniff_file(write_tencent_xlsx(tmp_path / "腾讯问卷.xlsx", responses))
+    survey = detect_survey(plan)
+    assert survey.tool == "tencent" and plan.columns[survey.column_of("time")] == "结束答题时间"
+    assert survey.csat_scale == 5 and survey.columns_of("open") == [10]
+    result = import_survey(db, plan, survey)
+    assert result.imported == 81 and result.with_csat == 81
+    feb = [r.nps for r in responses if r.submitted.strftime("%Y-%m") == "2024-02"]
+    got = {p.start.strftime("%Y-%m"): p.figures for p in by_period(db, "month")}
+    assert got["2024-02"].nps.value == pytest.approx(hand_nps(feb))
+    top2 = sum(1 for r in responses if r.csat >= 4)
+    assert survey_figures(db).csat.value == pytest.approx(100 * top2 / 81)
 
 
 def test_review_exports_are_not_surveys(tmp_path):

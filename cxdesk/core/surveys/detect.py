@@ -48,7 +48,8 @@ _OPEN_WORDS = ("建议", "建議", "意见", "意見", "原因", "为什么", "�
                "reason", "tellus", "other")
 _RX_NUMBERED = re.compile(r"^\s*(?:[Qq]\s*)?\d{1,3}\s*[、.．:：)）]\s*\S")
 _RX_SCALE_HINT = re.compile(r"(\d{1,2})\s*(?:分)?\s*[-–—~～至到]\s*(\d{1,2})")
-_RX_SCORE = re.compile(r"^\s*(\d{1,2}(?:\.0+)?)\s*(?:分|points?|pts?)?\s*(?:[-–—(（:：].*)?$", re.I)
+_RX_SCORE = re.compile(r"^\s*(\d{1,2}(?:\.0+)?)\s*(?:分|points?|pts?)?\s*(?:[-–—(（:：\s]\D*)?$", re.I)
+_RX_ZERO_TO_TEN = re.compile(r"0(?:分)?[-–—~～至到]10")
 SKIPPED = {"(跳过)", "（跳过）", "(空)", "（空）", "-3", "(skipped)", "n/a", "-", "--", "—"}
 # Satisfaction answered in words (5-point scale).
 CSAT_WORDS_5 = {
@@ -170,7 +171,8 @@ def _guess_kind(header: str, values: list) -> str:
     scores = [score_of(v) for v in values]
     numeric = [s for s in scores if s is not None]
     mostly_numbers = bool(values) and len(numeric) >= 0.8 * len(values)
-    if _has(h, _NPS_WORDS) and mostly_numbers and (min(numeric) == 0 or max(numeric) > 7 or _scale_hint(header) == 10):
+    if mostly_numbers and (_has(h, _NPS_WORDS) and (min(numeric) == 0 or max(numeric) > 7 or _scale_hint(header) == 10)
+                           or not _has(h, _CSAT_WORDS) and _RX_ZERO_TO_TEN.search(h) and min(numeric) == 0):
         return "nps"
     words = [v for v in values if csat_of(v, 5) is not None and score_of(v) is None]
     if _has(h, _CSAT_WORDS) and (mostly_numbers and min(numeric) >= 1 or words and len(words) >= 0.8 * len(values)):
@@ -193,6 +195,12 @@ def _guess_kind(header: str, values: list) -> str:
 def _mean_length(values: list) -> float:
     """Choice answers are short (男/女, 午餐/晚餐); written answers are longer."""
     return sum(len(cell_text(v).strip()) for v in values) / len(values)
+
+
+def _priority(kind: str, header: str) -> int:
+    order = {"time": _TIME_HEADERS, "id": _ID_HEADERS}.get(kind, ())
+    h = normalize_header(header)
+    return order.index(h) if h in order else len(order)
 
 
 def _tool_of(headers: set[str]) -> str:
@@ -218,14 +226,14 @@ def _csat_scale(plan_values: list[list], header: str) -> int:
 
 def guess_survey(columns: list[str], data: list[list]) -> SurveyPlan:
     """Every column's kind as guessed from its header and values (whether or not it is a survey)."""
-    questions = []
-    taken: set[str] = set()
-    for i, name in enumerate(columns):
-        kind = _guess_kind(name, _column_values(data, i))
-        if kind in SINGLE_KINDS:
-            kind = "other" if kind in taken else kind
-            taken.add(kind)
-        questions.append(Question(i, name, kind))
+    kinds = [_guess_kind(name, _column_values(data, i)) for i, name in enumerate(columns)]
+    for kind in SINGLE_KINDS:
+        found = [i for i, k in enumerate(kinds) if k == kind]
+        # Of two time columns the submission time wins (腾讯问卷: 结束答题时间 over 开始答题时间).
+        keep = min(found, key=lambda i: _priority(kind, columns[i]), default=None)
+        for i in found:
+            kinds[i] = kind if i == keep else "other"
+    questions = [Question(i, name, kind) for i, (name, kind) in enumerate(zip(columns, kinds))]
     csat = [q for q in questions if q.kind == "csat"]
     scale = _csat_scale(_column_values(data, csat[0].column), csat[0].text) if csat else 5
     return SurveyPlan(tuple(questions), scale, _tool_of({normalize_header(c) for c in columns}))

@@ -21,7 +21,7 @@ from cxdesk.core import storage
 from cxdesk.core.changes import NOTHING, Changes
 from cxdesk.core.errors import DatabaseError
 from cxdesk.core.importers import ImportPlan, ImportResult, RejectedRow, readers
-from cxdesk.core.importers.dates import TimeParseError, parse_time
+from cxdesk.core.importers.dates import TimeParseError, guess_day_first, parse_time
 from cxdesk.core.progress import Progress, no_progress
 from cxdesk.core.surveys.detect import SurveyPlan, csat_of, is_skipped, score_of
 from cxdesk.i18n import _, ngettext
@@ -113,6 +113,10 @@ class _Rows:
         self.csat_i = survey.column_of("csat")
         self.open_cols = survey.columns_of("open")
         self.names = cols
+        # Day/month order from this survey's own time column (the sniffed plan guessed it for its own).
+        data = plan.preview_values[plan.header_row + 1:]
+        self.day_first = plan.day_first if self.time_i is None else guess_day_first(
+            r[self.time_i] for r in data if self.time_i < len(r))
 
     def _cell(self, row: list, i: int | None):
         return row[i] if i is not None and i < len(row) else None
@@ -123,7 +127,7 @@ class _Rows:
             return None, None, None
         raw = _text(value)
         try:
-            parsed = parse_time(value, self.plan.reference_time, day_first=self.plan.day_first,
+            parsed = parse_time(value, self.plan.reference_time, day_first=self.day_first,
                                 epoch1904=self.plan.epoch1904)
         except TimeParseError as exc:
             self.notes.append(RejectedRow(rownum, self.names[self.time_i], raw, exc.reason))
