@@ -37,6 +37,7 @@ def test_wizard_confirms_questions_and_imports_responses(qtbot, ctx, tmp_path, o
     with qtbot.waitSignal(wizard.report_shown, timeout=30000):
         qtbot.mouseClick(wizard.import_button, Qt.LeftButton)
     assert wizard.result.imported == 60
+    assert "新增 60 份答卷" in wizard.report_details.text() and "60 条文字回答" in wizard.report_details.text()
     assert count(ctx, "survey_responses") == 60
     assert count(ctx, "survey_answers") == 60        # only the reasons became feedback
     assert count_where(ctx, "SELECT count(*) FROM feedback WHERE rating IS NOT NULL") == 0

@@ -60,8 +60,10 @@ class SurveyImportResult(ImportResult):
     def summary(self) -> str:
         if self.already_imported:
             return super().summary()
-        text = super().summary()
-        return text + " " + _("Survey: {responses}, {answers}; {nps} with a recommend score, {csat} with a satisfaction score.").format(
+        return super().summary() + " " + self.survey_sentence()
+
+    def survey_sentence(self) -> str:
+        return _("Survey: {responses}, {answers}; {nps} with a recommend score, {csat} with a satisfaction score.").format(
             responses=ngettext("{n} new response", "{n} new responses", self.imported).format(n=self.imported),
             answers=ngettext("{n} written answer", "{n} written answers", self.answers).format(n=self.answers),
             nps=self.with_nps, csat=self.with_csat)
