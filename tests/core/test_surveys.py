@@ -327,3 +327,20 @@ def test_action_evaluated_on_nps(db, tmp_path):
     assert json.loads(out.stdout)["nps"]["change"] == round(ev.change, 1)
     text = run_cli("--db", str(tmp_path / "shop.db"), "--lang", "en", "evaluate", str(aid))
     assert "points (95% interval" in text.stdout and "NPS rose" in text.stdout
+
+
+def test_choice_questions_are_not_open_answers(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", "提交答卷时间", "所用时间", "1、您是通过什么渠道了解我们的？", "2、您就餐的门店",
+               "3、您喜欢哪些菜？(多选)", "4、您有多大可能向朋友推荐我们？", "5、您对我们有什么建议？"])
+    dishes = ["招牌烤鱼┋酸菜鱼", "酸菜鱼", "招牌烤鱼┋凉拌木耳┋米饭", "凉拌木耳┋米饭"]
+    for i in range(20):
+        ws.append([i + 1, f"2024/03/{i + 1:02d} 12:00:00", "60秒", ["大众点评", "朋友推荐"][i % 2],
+                   ["望京店", "国贸店"][i % 2], dishes[i % 4], i % 11, f"第{i}位客人：希望菜单再丰富一点"])
+    path = tmp_path / "q.xlsx"
+    wb.save(path)
+    plan = sniff_file(path)
+    survey = detect_survey(plan)
+    assert survey.column_of("channel") == 4 and survey.column_of("nps") == 6
+    assert survey.columns_of("open") == [7] and survey.kinds()[5] == "other"

@@ -185,11 +185,17 @@ def _guess_kind(header: str, values: list) -> str:
         return "other"
     if _has(h, _STORE_WORDS) and not _looks_open(values):
         return "channel"
-    if mostly_numbers:
+    if mostly_numbers or _multiple_choice(values):
         return "other"
     if _looks_open(values) or (_has(h, _OPEN_WORDS) and values and _mean_length(values) >= 3):
         return "open"
     return "other"
+
+
+def _multiple_choice(values: list) -> bool:
+    """问卷星 and 腾讯问卷 join the options of a multiple-choice answer with ┋ or |."""
+    joined = sum(1 for v in values if re.search(r"[┋|｜]", cell_text(v)))
+    return bool(values) and joined >= 0.3 * len(values)
 
 
 def _mean_length(values: list) -> float:
@@ -198,8 +204,10 @@ def _mean_length(values: list) -> float:
 
 
 def _priority(kind: str, header: str) -> int:
-    order = {"time": _TIME_HEADERS, "id": _ID_HEADERS}.get(kind, ())
     h = normalize_header(header)
+    if kind == "channel":   # the store asked about beats the channel the link was shared on
+        return next((i for i, w in enumerate(_STORE_WORDS) if w in h), len(_STORE_WORDS))
+    order = {"time": _TIME_HEADERS, "id": _ID_HEADERS}.get(kind, ())
     return order.index(h) if h in order else len(order)
 
 
