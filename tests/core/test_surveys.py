@@ -344,3 +344,23 @@ def test_choice_questions_are_not_open_answers(tmp_path):
     survey = detect_survey(plan)
     assert survey.column_of("channel") == 4 and survey.column_of("nps") == 6
     assert survey.columns_of("open") == [7] and survey.kinds()[5] == "other"
+
+
+def test_nps_per_topic_counts_responses_that_mention_it(db, tmp_path):
+    from cxdesk.core.analysis import analyze
+    from cxdesk.core.surveys import by_topic
+
+    responses = make_responses(120, seed=17)
+    _import(db, write_wjx_xlsx(tmp_path / "a.xlsx", responses))
+    analyze(db)
+    topics = by_topic(db)
+    assert topics
+    name, figures = next(iter(topics.items()))
+    # By hand: each response once, however many of its answers mention the topic.
+    scores = [n for (n,) in db.execute(
+        "SELECT r.nps FROM survey_responses r WHERE EXISTS (SELECT 1 FROM survey_answers a "
+        "JOIN feedback_topics ft ON ft.feedback_id = a.feedback_id JOIN topics t ON t.id = ft.topic_id "
+        "WHERE a.response_id = r.id AND t.name = ?)", [name])]
+    assert figures.nps.responses == len(scores) > 0
+    assert figures.nps.value == pytest.approx(hand_nps(scores))
+    assert survey_figures(db, topics=(name,)).nps.value == pytest.approx(hand_nps(scores))

@@ -229,10 +229,12 @@ def by_channel(db, **flt) -> dict[str, SurveyFigures]:
 def by_topic(db, **flt) -> dict[str, SurveyFigures]:
     """NPS and CSAT of the responses whose written answers mention each topic, most responses first."""
     where, args = _where(flt.get("date_from"), flt.get("date_to"), flt.get("channels", ()), flt.get("topics", ()))
+    # Each (topic, response) pair once, however many of the response's answers mention the topic.
     rows = db.execute(
-        f"SELECT t.name, {_COLUMNS} FROM topics t JOIN survey_responses r ON r.id IN ("
-        "  SELECT a.response_id FROM survey_answers a JOIN feedback f ON f.id = a.feedback_id "
-        "  JOIN feedback_topics ft ON ft.feedback_id = f.id WHERE ft.topic_id = t.id AND f.deleted = 0) "
+        f"SELECT t.name, {_COLUMNS} FROM (SELECT DISTINCT ft.topic_id, a.response_id FROM survey_answers a "
+        "  JOIN feedback f ON f.id = a.feedback_id AND f.deleted = 0 "
+        "  JOIN feedback_topics ft ON ft.feedback_id = a.feedback_id) x "
+        "JOIN topics t ON t.id = x.topic_id JOIN survey_responses r ON r.id = x.response_id "
         f"WHERE {where} GROUP BY t.name ORDER BY count(*) DESC, t.name", args).fetchall()
     return {row[0]: _figures(row[1:]) for row in rows}
 
