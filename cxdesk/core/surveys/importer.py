@@ -196,8 +196,9 @@ def import_survey(db, plan: ImportPlan, survey: SurveyPlan, progress: Progress =
             dry_run=dry_run, survey=survey.to_json())
     progress(0, 1000, _("Reading “{file}”").format(file=plan.file_name))
     try:
-        with db.atomic():
-            result = _import(db, plan, survey, mapping, progress)
+        # The feedback tables' per-row insert triggers catch up set-wise at the end, as in any import.
+        with storage.checkpoint_deferred(db), db.atomic(), storage.bulk_insert(db) as bulk:
+            result = _import(db, plan, survey, mapping, progress, bulk)
             if dry_run:
                 raise _DryRun(result)
     except _DryRun as done:
@@ -216,7 +217,8 @@ class _DryRun(Exception):
     pass
 
 
-def _import(db, plan: ImportPlan, survey: SurveyPlan, mapping: dict, progress: Progress) -> SurveyImportResult:
+def _import(db, plan: ImportPlan, survey: SurveyPlan, mapping: dict, progress: Progress,
+            bulk: storage.BulkInsert) -> SurveyImportResult:
     conn = db.conn
     now = storage.now_text()
     source_id = conn.execute(
@@ -224,6 +226,7 @@ def _import(db, plan: ImportPlan, survey: SurveyPlan, mapping: dict, progress: P
         "mapping, reference_time, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         [plan.file_name, str(plan.path), plan.sha256, plan.file_type, plan.sheet, plan.encoding, plan.delimiter,
          plan.header_row, json.dumps(mapping, ensure_ascii=False), plan.reference_time.isoformat(sep=" "), now]).lastrowid
+    bulk.source_id = source_id
     rows = _Rows(plan, survey)
     nps_q = plan.columns[rows.nps_i] if rows.nps_i is not None else None
     csat_q = plan.columns[rows.csat_i] if rows.csat_i is not None else None
