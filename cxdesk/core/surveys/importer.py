@@ -23,7 +23,7 @@ from cxdesk.core.errors import DatabaseError
 from cxdesk.core.importers import ImportPlan, ImportResult, RejectedRow, readers
 from cxdesk.core.importers.dates import TimeParseError, guess_day_first, parse_time
 from cxdesk.core.progress import Progress, no_progress
-from cxdesk.core.surveys.detect import SurveyPlan, csat_of, is_skipped, score_of
+from cxdesk.core.surveys.detect import SKIPPED, SurveyPlan, csat_of, score_of
 from cxdesk.i18n import _, ngettext
 
 MAX_TEXT = 50_000
@@ -109,6 +109,7 @@ class _Rows:
         self.rejected: list[RejectedRow] = []
         self.notes: list[RejectedRow] = []
         self.occurrences: dict[str, int] = {}
+        self.read = 0                    # non-blank rows
         cols = plan.columns
         self.time_i, self.id_i = survey.column_of("time"), survey.column_of("id")
         self.channel_i, self.nps_i = survey.column_of("channel"), survey.column_of("nps")
@@ -120,14 +121,9 @@ class _Rows:
         self.day_first = plan.day_first if self.time_i is None else guess_day_first(
             r[self.time_i] for r in data if self.time_i < len(r))
 
-    def _cell(self, row: list, i: int | None):
-        return row[i] if i is not None and i < len(row) else None
-
-    def _time(self, rownum: int, row: list) -> tuple[str | None, str | None, str | None]:
-        value = self._cell(row, self.time_i)
-        if is_skipped(value):
+    def _time(self, rownum: int, value, raw: str) -> tuple[str | None, str | None, str | None]:
+        if not raw:
             return None, None, None
-        raw = _text(value)
         try:
             parsed = parse_time(value, self.plan.reference_time, day_first=self.day_first,
                                 epoch1904=self.plan.epoch1904)
@@ -136,40 +132,43 @@ class _Rows:
             return None, None, raw
         return (parsed.text(), parsed.precision, raw) if parsed else (None, None, raw)
 
-    def _score(self, rownum: int, row: list, i: int | None, scale: int | None) -> int | None:
-        value = self._cell(row, i)
-        if is_skipped(value):
+    def _score(self, rownum: int, value, raw: str, i: int | None, scale: int | None) -> int | None:
+        if not raw:
             return None
         n = score_of(value) if scale is None else csat_of(value, scale)
         if n is None:
             reason = (_("not a whole number from 0 to 10") if scale is None
                       else _("not a satisfaction score from 1 to {top}").format(top=scale))
-            self.notes.append(RejectedRow(rownum, self.names[i], _text(value), reason))
+            self.notes.append(RejectedRow(rownum, self.names[i], raw, reason))
         return n
 
     def convert(self, rownum: int, row: list) -> tuple[tuple, list[tuple[str, str]]] | None:
-        """(response values without source and key, [(question, answer text)]) or None when rejected."""
-        created, precision, time_raw = self._time(rownum, row)
-        nps = self._score(rownum, row, self.nps_i, None)
-        csat = self._score(rownum, row, self.csat_i, self.survey.csat_scale)
-        written = []
-        for i in self.open_cols:
-            value = self._cell(row, i)
-            if not is_skipped(value):
-                text = _text(value)[:MAX_TEXT]
-                if text:
-                    written.append((self.names[i], text))
+        """(response values without source and key, [(question, answer text)]); None for a blank or rejected row."""
+        width = len(self.names)
+        # Each cell's text once; a skipped answer ((跳过), (空), -3) is an empty one.
+        texts = [_text(v) if v is not None else "" for v in row[:width]]
+        texts = [t if t.lower() not in SKIPPED else "" for t in texts] + [""] * (width - len(texts))
+        if not any(texts):
+            return None
+        self.read += 1
+        values = row[:width] + [None] * (width - len(row))
+
+        def at(i: int | None) -> tuple:
+            return (values[i], texts[i]) if i is not None else (None, "")
+
+        created, precision, time_raw = self._time(rownum, *at(self.time_i))
+        nps = self._score(rownum, *at(self.nps_i), self.nps_i, None)
+        csat = self._score(rownum, *at(self.csat_i), self.csat_i, self.survey.csat_scale)
+        written = [(self.names[i], texts[i][:MAX_TEXT]) for i in self.open_cols if texts[i]]
         if nps is None and csat is None and not written:
             shown = self.nps_i if self.nps_i is not None else (self.csat_i if self.csat_i is not None else 0)
-            self.rejected.append(RejectedRow(rownum, self.names[shown] if self.names else "",
-                                             _text(self._cell(row, shown)),
+            self.rejected.append(RejectedRow(rownum, self.names[shown] if self.names else "", texts[shown] if texts else "",
                                              _("no recommend score, satisfaction score or written answer")))
             return None
-        answers = {self.names[i]: _text(v) for i, v in enumerate(row[:len(self.names)]) if not is_skipped(v)}
-        ext = _text(self._cell(row, self.id_i)) or None
-        channel = _text(self._cell(row, self.channel_i))[:200] or self.plan.channel
-        values = (rownum, ext, created, time_raw, channel, nps, csat, answers, precision)
-        return values, written
+        answers = {self.names[i]: t for i, t in enumerate(texts) if t}
+        ext = at(self.id_i)[1] or None
+        channel = at(self.channel_i)[1][:200] or self.plan.channel
+        return (rownum, ext, created, time_raw, channel, nps, csat, answers, precision), written
 
     def key(self, values: tuple) -> str:
         _row, ext, created, time_raw, _channel, _nps, _csat, answers, _p = values
@@ -230,13 +229,10 @@ def _import(db, plan: ImportPlan, survey: SurveyPlan, mapping: dict, progress: P
     rows = _Rows(plan, survey)
     nps_q = plan.columns[rows.nps_i] if rows.nps_i is not None else None
     csat_q = plan.columns[rows.csat_i] if rows.csat_i is not None else None
-    c = {"read": 0, "new": 0, "dups": 0, "answers": 0, "nps": 0, "csat": 0}
+    c = {"new": 0, "dups": 0, "answers": 0, "nps": 0, "csat": 0}
     for rownum, row in _file_rows(plan):
-        if all(is_skipped(v) for v in row):
-            continue
-        c["read"] += 1
-        if c["read"] % 200 == 0:
-            progress(min(999, c["read"] // 10), 1000, _("Importing responses"))
+        if rows.read % 200 == 199:
+            progress(min(999, rows.read // 10), 1000, _("Importing responses"))
         converted = rows.convert(rownum, row)
         if converted is None:
             continue
@@ -261,6 +257,7 @@ def _import(db, plan: ImportPlan, survey: SurveyPlan, mapping: dict, progress: P
                 conn.execute("INSERT INTO survey_answers(feedback_id, response_id, question) VALUES (?,?,?)",
                              [fcur.lastrowid, response_id, question])
                 c["answers"] += 1
+    c["read"] = rows.read
     warnings = _warnings(survey, c, len(rows.notes))
     rejected_total = len(rows.rejected)
     report = {"rejected": [r.to_json() for r in rows.rejected[:MAX_LISTED]], "rejected_total": rejected_total,
