@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.core.changes import Changes
 from cxdesk.i18n import _
+from cxdesk.ui.evaluation_nps import NpsEvaluationMixin
 from cxdesk.ui.widgets.date_axis import DayAxis
 from cxdesk.ui.widgets.message_bar import MessageBar
 
@@ -36,7 +37,7 @@ def _ts(d) -> float:
     return datetime(d.year, d.month, d.day).timestamp()
 
 
-class EvaluationView(QWidget):
+class EvaluationView(NpsEvaluationMixin, QWidget):
     """Before/after evaluation of one action; `set_action(id)` then it computes itself."""
 
     evaluated = Signal(object)          # the Evaluation shown

@@ -61,3 +61,34 @@ def test_survey_card_and_trend(ctx, qtbot, tmp_path):
 def test_no_responses_no_survey_row(ctx, qtbot):
     w = _screen(ctx, qtbot)
     assert not w.survey_panel.isVisible() and w.survey_panel.overview.responses_in_db == 0
+
+
+def test_evaluation_view_shows_the_nps_change(ctx, qtbot, tmp_path):
+    from dataclasses import replace
+    from datetime import date, datetime
+
+    from cxdesk.core.actions import create_action
+    from cxdesk.core.importers import sniff_file
+    from cxdesk.core.storage import open_db
+    from cxdesk.core.surveys import detect_survey, import_survey
+    from cxdesk.ui.evaluation_screen import EvaluationView
+
+    before = make_responses(100, seed=31, start=datetime(2024, 1, 1), days=28)
+    after = [replace(r, nps=min(10, r.nps + 3), number=200 + r.number)
+             for r in make_responses(100, seed=32, start=datetime(2024, 1, 29), days=28)]
+    db = open_db(ctx.db_path)
+    plan = sniff_file(write_wjx_xlsx(tmp_path / "a.xlsx", before + after))
+    import_survey(db, plan, detect_survey(plan))
+    aid = create_action(db, "加快上菜", keywords=("上菜",), live_date=date(2024, 1, 29))
+    db.close()
+    view = EvaluationView(ctx, aid)
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    qtbot.waitUntil(lambda: view.evaluation is not None or bool(view.message_bar.text()), timeout=20000)
+    assert view.evaluation is not None, view.message_bar.text()
+    qtbot.waitUntil(lambda: view.nps_label is not None and view.nps_label.isVisible(), timeout=20000)
+    text = view.nps_label.text()
+    assert f"{hand_nps([r.nps for r in before]):+.1f} → {hand_nps([r.nps for r in after]):+.1f}" in text
+    assert "净推荐值上升" in text
+    view.grab().save(str(tmp_path / "evaluation.png"))
