@@ -121,7 +121,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             "(of rows with a known sentiment); mean rating {rating}.").format(
         pos=c.positive, neu=c.neutral, neg=c.negative, unk=c.unknown, share=percent(c.negative_share),
         rating=decimal(c.mean_rating)))
-    survey_output.print_survey_stats(db, flt)
+    survey_output.print_survey_stats(db, flt, args.by)
     if by_channel:
         print(_("By channel:"))
         for name, cc in by_channel.items():

@@ -77,14 +77,20 @@ def add_survey_stats(db, out: dict, flt, granularity: str) -> None:
     })
 
 
-def print_survey_stats(db, flt) -> None:
-    """`stats` as text: one line of NPS and CSAT when there are responses."""
-    from cxdesk.core.surveys import has_responses, survey_figures
+def print_survey_stats(db, flt, granularity: str = "month") -> None:
+    """`stats` as text: NPS and CSAT, then the NPS per period, when there are responses."""
+    from cxdesk.core.surveys import by_period, has_responses, survey_figures
 
     if not has_responses(db):
         return
-    f = survey_figures(db, date_from=flt.date_from, date_to=flt.date_to, channels=flt.channels, topics=flt.topics)
-    print(nps_sentence(f))
+    kw = {"date_from": flt.date_from, "date_to": flt.date_to, "channels": flt.channels, "topics": flt.topics}
+    print(nps_sentence(survey_figures(db, **kw)))
+    for p in by_period(db, granularity, **kw):
+        nps = p.figures.nps
+        if nps.value is not None:
+            label = p.start.strftime("%Y-%m") if granularity == "month" else p.start.isoformat()
+            print("  " + _("{period}: NPS {value:+.1f} ({low:+.1f} to {high:+.1f}), {n} responses").format(
+                period=label, value=nps.value, low=nps.ci95[0], high=nps.ci95[1], n=nps.responses))
 
 
 def nps_sentence(f) -> str:
@@ -97,6 +103,6 @@ def nps_sentence(f) -> str:
             value=f.nps.value, low=lo, high=hi, n=f.nps.responses, p=f.nps.promoters, a=f.nps.passives,
             d=f.nps.detractors)
     if f.csat.value is None:
-        return nps + "."
-    return nps + "; " + _("CSAT {value} of {n} answers").format(value=percent(f.csat.value / 100),
-                                                             n=f.csat.responses) + "."
+        return _("{nps}.").format(nps=nps)
+    csat = _("CSAT {value} of {n} answers").format(value=percent(f.csat.value / 100), n=f.csat.responses)
+    return _("{nps}; {csat}.").format(nps=nps, csat=csat)
