@@ -57,3 +57,22 @@ def test_plain_review_file_shows_no_survey_section(qtbot, ctx, tmp_path, open_wi
     wizard = open_wizard(write_gbk_csv(tmp_path / "点评导出.csv"))
     wait_preview(qtbot, wizard)
     assert not wizard.survey_section.isVisible() and wizard.survey_section.survey() is None
+
+
+def test_survey_answer_shows_its_question_in_the_detail_pane(ctx, tmp_path):
+    from cxdesk.core.feedback import row_detail
+    from cxdesk.core.importers import sniff_file
+    from cxdesk.core.storage import open_db
+    from cxdesk.core.surveys import detect_survey, import_survey
+    from cxdesk.ui.feedback_view import detail_html
+
+    db = open_db(ctx.db_path)
+    try:
+        plan = sniff_file(write_wjx_xlsx(tmp_path / "a.xlsx", make_responses(5, seed=1)))
+        import_survey(db, plan, detect_survey(plan))
+        fid = db.execute("SELECT min(id) FROM feedback").fetchone()[0]
+        detail = row_detail(db, fid)
+    finally:
+        db.close()
+    assert detail.survey_question == "4、您给出这个分数的主要原因是？"
+    assert "4、您给出这个分数的主要原因是？" in detail_html(detail, "")

@@ -52,3 +52,11 @@ def has_responses(db) -> bool:
         return db.execute("SELECT 1 FROM survey_responses LIMIT 1").fetchone() is not None
     except sqlite3.OperationalError:   # a database older than migration 100 has none
         return False
+
+
+def question_of(db, feedback_id: int) -> str | None:
+    """The survey question a feedback row answers, or None for a review."""
+    if not has_responses(db):
+        return None
+    row = db.execute("SELECT question FROM survey_answers WHERE feedback_id = ?", [int(feedback_id)]).fetchone()
+    return row[0] if row else None
