@@ -101,7 +101,11 @@ def test_two_open_questions_are_both_feedback_with_their_question(db, tmp_path):
     assert questions == {"4、您给出这个分数的主要原因是？", "5、您对我们还有什么建议或意见？"}
     # every "why" answer is there; a skipped tip is not a feedback row
     assert sum(1 for _t, q, _r, _c in rows if q.startswith("4")) == 40
-    assert sum(1 for _t, q, _r, _c in rows if q.startswith("5")) == sum(1 for r in responses if r.tip)
+    # "无" (nothing to say) stays in the response's answers but is no feedback to analyse
+    assert sum(1 for _t, q, _r, _c in rows if q.startswith("5")) == sum(1 for r in responses if r.tip not in ("", "无"))
+    assert any(r.tip == "无" for r in responses)
+    kept = [json.loads(a) for (a,) in db.execute("SELECT answers FROM survey_responses")]
+    assert sum(1 for a in kept if a.get("5、您对我们还有什么建议或意见？") == "无") == sum(1 for r in responses if r.tip == "无")
     assert {t for t, q, _r, _c in rows if q.startswith("5")} <= {r.tip for r in responses}
     assert {c for _t, _q, _r, c in rows} <= {"五道口店", "望京店", "国贸店"}
     from cxdesk.core.analysis import analyze

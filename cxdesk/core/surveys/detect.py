@@ -51,6 +51,9 @@ _RX_SCALE_HINT = re.compile(r"(\d{1,2})\s*(?:分)?\s*[-–—~～至到]\s*(\d{1
 _RX_SCORE = re.compile(r"^\s*(\d{1,2}(?:\.0+)?)\s*(?:分|points?|pts?)?\s*(?:[-–—(（:：\s]\D*)?$", re.I)
 _RX_ZERO_TO_TEN = re.compile(r"0(?:分)?[-–—~～至到]10")
 SKIPPED = {"(跳过)", "（跳过）", "(空)", "（空）", "-3", "(skipped)", "n/a", "-", "--", "—"}
+# Open answers that say there is nothing to say: kept with the response, never analysed as feedback.
+NOTHING_TO_SAY = {"无", "没有", "暂无", "无建议", "没有建议", "无意见", "没有意见", "没有了", "暂时没有", "都挺好", "无无",
+                  "nothing", "none", "no", "nope", "n/a", "na", "/", ".", "。", "...", "……", "0"}
 # Satisfaction answered in words (5-point scale).
 CSAT_WORDS_5 = {
     "非常满意": 5, "很满意": 5, "满意": 4, "比较满意": 4, "较满意": 4, "一般": 3, "基本满意": 3, "不太满意": 2,

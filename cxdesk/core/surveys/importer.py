@@ -23,7 +23,7 @@ from cxdesk.core.errors import DatabaseError
 from cxdesk.core.importers import ImportPlan, ImportResult, RejectedRow, readers
 from cxdesk.core.importers.dates import TimeParseError, guess_day_first, parse_time
 from cxdesk.core.progress import Progress, no_progress
-from cxdesk.core.surveys.detect import SKIPPED, SurveyPlan, csat_of, score_of
+from cxdesk.core.surveys.detect import NOTHING_TO_SAY, SKIPPED, SurveyPlan, csat_of, score_of
 from cxdesk.i18n import _, ngettext
 
 MAX_TEXT = 50_000
@@ -159,7 +159,8 @@ class _Rows:
         created, precision, time_raw = self._time(rownum, *at(self.time_i))
         nps = self._score(rownum, *at(self.nps_i), self.nps_i, None)
         csat = self._score(rownum, *at(self.csat_i), self.csat_i, self.survey.csat_scale)
-        written = [(self.names[i], texts[i][:MAX_TEXT]) for i in self.open_cols if texts[i]]
+        written = [(self.names[i], texts[i][:MAX_TEXT]) for i in self.open_cols
+                   if texts[i] and texts[i].lower() not in NOTHING_TO_SAY]
         if nps is None and csat is None and not written:
             shown = self.nps_i if self.nps_i is not None else (self.csat_i if self.csat_i is not None else 0)
             self.rejected.append(RejectedRow(rownum, self.names[shown] if self.names else "", texts[shown] if texts else "",
