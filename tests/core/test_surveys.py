@@ -368,3 +368,18 @@ def test_nps_per_topic_counts_responses_that_mention_it(db, tmp_path):
     assert figures.nps.responses == len(scores) > 0
     assert figures.nps.value == pytest.approx(hand_nps(scores))
     assert survey_figures(db, topics=(name,)).nps.value == pytest.approx(hand_nps(scores))
+
+
+def test_several_satisfaction_questions_count_the_first(db, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", "提交答卷时间", "1、您对菜品的满意度", "2、您对服务的满意度", "3、您有多大可能向朋友推荐我们？"])
+    for i, (a, b, n) in enumerate([(5, 1, 10), (4, 2, 9), (2, 5, 3), (1, 5, 0)]):
+        ws.append([i + 1, f"2024/05/0{i + 1} 12:00:00", a, b, n])
+    path = tmp_path / "q.xlsx"
+    wb.save(path)
+    result = _import(db, path)
+    assert any("1、您对菜品的满意度" in w for w in result.warnings)
+    assert survey_figures(db).csat.value == 50.0
+    answers = json.loads(db.execute("SELECT answers FROM survey_responses WHERE external_id = '3'").fetchone()[0])
+    assert answers["2、您对服务的满意度"] == "5"

@@ -278,6 +278,10 @@ def _warnings(survey: SurveyPlan, c: dict, noted: int) -> list[str]:
     out = []
     if survey.column_of("nps") is None:
         out.append(_("No question was marked as the recommend question (0–10), so there is no NPS for this file."))
+    csat = [q.text for q in survey.questions if q.kind == "csat"]
+    if len(csat) > 1:
+        out.append(_("CSAT is counted from “{first}”; the other satisfaction questions are kept with each response.").format(
+            first=csat[0]))
     if survey.column_of("time") is None:
         out.append(_("No column was marked as the submission time; the responses count in no period."))
     if noted:
