@@ -203,8 +203,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     db = open_database(args)
     run = snapshot_evaluation if args.save else evaluate_action
     ev = run(db, args.id, window_days=args.window, lag_days=args.lag)
+    from cxdesk.core.surveys.evaluation import evaluate_nps
+
+    nps = evaluate_nps(db, args.id, window_days=args.window, lag_days=args.lag)
     if args.json:
-        print_json(ev.to_json())
+        print_json({**ev.to_json(), **({"nps": nps.to_json()} if nps else {})})
         return 0
     print(f"#{ev.action_id} {ev.title}: {verdict_name(ev.verdict)}")
     print("  " + _("Metric: {metric}").format(metric=ev.metric))
@@ -224,6 +227,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print("  " + _("{metric}: {before} → {after}").format(
             metric=topic_metric_name(ev.topics, ev.keywords), before=format_pct(ev.before.topic_negative_share),
             after=format_pct(ev.after.topic_negative_share)))
+    if nps:
+        print("  " + nps.sentence())
     print(_("Why: {text}").format(text=plain_verdict(ev)))
     print(_("Next: {text}").format(text=next_step(ev)))
     print(_("Details:"))

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from cxdesk.commands import survey_output
 from cxdesk.commands.common import EXIT_ERROR, EXIT_USAGE, add_command, open_database, print_items, print_json
 from cxdesk.i18n import N_, _, ngettext
 
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--dry-run", action="store_true", help=_("read and check everything, but save nothing"))
     p.add_argument("--no-analyze", action="store_true", help=_("do not analyze the new rows right away"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    survey_output.add_import_options(p)
     p.set_defaults(func=cmd_import)
 
     p = add_command(sub, parent, "shop", cmd_shop, _("show or set the kind of business, the shop name and logo"))
@@ -352,7 +354,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.channel is not None:
         plan = plan.with_changes(channel=args.channel)
     progress = (None if args.json else _terminal_progress()) or no_progress
-    result = import_file(db, plan, progress, dry_run=args.dry_run)
+    survey = survey_output.survey_plan(plan, args, _column_index)
+    if survey is not None:
+        from cxdesk.core.surveys import import_survey
+
+        result = import_survey(db, plan, survey, progress, dry_run=args.dry_run)
+    else:
+        result = import_file(db, plan, progress, dry_run=args.dry_run)
     analysis, unfinished = (None, None) if args.dry_run else _after_import(db, plan, result, progress, args.no_analyze)
     if args.json:
         out = result.to_json()
@@ -365,7 +373,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             out["unfinished"] = unfinished
         print_json(out)
         return 0
-    for line in describe_plan(plan):
+    for line in (describe_plan(plan) if survey is None else survey_output.describe_survey(plan, survey)):
         print(line)
     print(result.summary())
     for r in result.rejected[:20]:

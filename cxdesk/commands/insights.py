@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import unicodedata
 
+from cxdesk.commands import survey_output
 from cxdesk.commands.common import open_database, print_items, print_json
 from cxdesk.core.formatting import decimal, parse_day, percent
 from cxdesk.i18n import _, ngettext
@@ -130,7 +131,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         by_month_counts = {b.start.strftime("%Y-%m"): b.counts.total for b in by_month.buckets}
         if by_month.undated:
             by_month_counts[""] = by_month.undated
-        print_json({
+        out = {
             "total": all_counts.total,
             "by_channel": {k: v.total for k, v in by_channel.items()},
             "by_month": by_month_counts,
@@ -153,9 +154,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 "negative_share_ci": "Wilson 95% interval",
                 "impact": "overall negative share minus the share if rows whose only negative topic is T were not negative",
             },
-        })
+        }
+        survey_output.add_survey_stats(db, out, flt, args.by)
+        print_json(out)
         return 0
     _print_stats(all_counts, sources, left_out, by_channel, tr, args.by, ranking)
+    survey_output.print_survey_stats(db, flt, args.by)
     return 0
 
 

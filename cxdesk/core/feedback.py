@@ -21,6 +21,7 @@ from cxdesk.core.changes import Changes
 from cxdesk.core.errors import InvalidValueError, NotFoundError
 from cxdesk.core.filters import LABELS, FeedbackFilter, filter_sql
 from cxdesk.core.progress import Progress, no_progress
+from cxdesk.core.surveys.store import question_of
 from cxdesk.i18n import N_, _
 
 # Sort keys the browser offers, and the SQL each one orders by (ties broken by id, same direction).
@@ -221,6 +222,7 @@ class FeedbackDetail:
     mentions: tuple[TopicMention, ...]
     highlights: tuple[Highlight, ...]   # non-overlapping spans of topic words in row.text
     source_name: str | None
+    survey_question: str | None = None  # the question a survey answer replied to
 
 
 def row_detail(db, feedback_id: int) -> FeedbackDetail:
@@ -239,7 +241,7 @@ def row_detail(db, feedback_id: int) -> FeedbackDetail:
         mentions.append(TopicMention(name, label, sentiment, bool(manual), tuple([name, *words])))
     source = db.execute("SELECT file_name FROM sources WHERE id = ?", [row.source_id]).fetchone()
     return FeedbackDetail(row, tuple(mentions), tuple(_highlights(row.text, mentions)),
-                          source[0] if source else None)
+                          source[0] if source else None, question_of(db, row.id))
 
 
 def _highlights(text: str, mentions: Sequence[TopicMention]) -> list[Highlight]:

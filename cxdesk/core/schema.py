@@ -578,6 +578,10 @@ def _migrate_96(db) -> None:
 
 def _migrate_97(db) -> None:
     exec_script(db, BRIEF_SCHEMA_97)      # goals and the rating drivers' cache (core/brief/)
+def _migrate_100(db) -> None:
+    from cxdesk.core.surveys.store import SURVEY_SCHEMA_100
+
+    exec_script(db, SURVEY_SCHEMA_100)   # survey responses and their written answers
 
 
 MIGRATIONS: list[tuple[int, Migration]] = [
@@ -596,6 +600,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (95, _migrate_95),
     (96, _migrate_96),
     (97, _migrate_97),
+    (100, _migrate_100),
 ]
 
 

@@ -25,6 +25,7 @@ from cxdesk.i18n import _
 from cxdesk.ui import theme
 from cxdesk.ui.evaluation_chart import EvaluationChart
 from cxdesk.ui.tasks import LatestRead
+from cxdesk.ui.evaluation_nps import NpsEvaluationMixin
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 
@@ -37,7 +38,7 @@ def _splitter(orientation, widgets, stretch, sizes) -> QSplitter:
     return split
 
 
-class EvaluationView(QWidget):
+class EvaluationView(NpsEvaluationMixin, QWidget):
     """Before/after evaluation of one action; `set_action(id)` then it computes itself."""
 
     evaluated = Signal(object)          # the Evaluation shown

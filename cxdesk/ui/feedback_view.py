@@ -67,6 +67,8 @@ def detail_html(detail: fb.FeedbackDetail, search: str, palette: QPalette | None
     if row.manual_label:
         chip += " <small>" + esc(_("(corrected by you)")) + "</small>"
     parts = [f"<p style='color:gray'>{esc(' · '.join(meta))}</p>", f"<p>{chip}</p>"]
+    if detail.survey_question:
+        parts.append("<p>" + esc(_("Survey question: {question}").format(question=detail.survey_question)) + "</p>")
 
     # Mark topic words (coloured by the mention's sentiment) and search hits (underlined).
     marks: list[tuple[int, int, str]] = []

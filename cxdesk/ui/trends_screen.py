@@ -28,6 +28,7 @@ from cxdesk.ui.trends_charts import NEG_SHARE_HELP, SCORE_HELP, build_trend_char
 from cxdesk.ui.trends_platforms import PlatformTable
 from cxdesk.ui.trends_drawing import TrendsDrawingMixin
 from cxdesk.ui.trends_pointer import TrendsPointerMixin
+from cxdesk.ui.survey_panel import SurveyPanel
 from cxdesk.ui.trends_widgets import EmptyState, KpiCard
 from cxdesk.ui.widgets.date_range import DateRangePicker
 from cxdesk.ui.widgets.message_bar import MessageBar
@@ -80,6 +81,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         content.setContentsMargins(0, 0, 0, 0)
 
         self._build_cards(content)
+        self.survey_panel = SurveyPanel.placed(ctx, content)   # NPS and CSAT, when there are survey responses
         self.splitter = QSplitter(Qt.Horizontal, self.content)
         content.addWidget(self.splitter, 1)
         build_trend_charts(self, self.splitter)
@@ -357,6 +359,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self._draw_topics()
         self._draw_alerts()
         self._load_case_figures()
+        self.survey_panel.load(self.current_filter(), self.granularity())
         if not alerts_current and not self._auto_alert_running:
             # New or changed data since the last check (an import, an undo, a re-analysis): check again.
             self._auto_alert_running = True

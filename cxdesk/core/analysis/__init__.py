@@ -25,6 +25,9 @@ def analyze(db: Any, progress: Any = None, *, force: bool = False, **options: An
     result = _analyze(db, progress or no_progress, force=force, **options)
     # New unhappy reviews become customer cases once they are scored (after each import's analysis).
     cases.open_cases(db)
+    from cxdesk.core.surveys.cases import open_detractor_cases
+
+    open_detractor_cases(db)   # survey detractors too (0–6 on the recommend question)
     return result
 
 

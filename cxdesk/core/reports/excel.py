@@ -32,6 +32,7 @@ from cxdesk.core.reports.excel_book import (FMT_DATE, FMT_DATETIME, FMT_INT, FMT
 from cxdesk.core.reports.excel_details import _as_datetime, _splice_spools, _write_details
 from cxdesk.core.reports.excel_brief import write_brief_sheet
 from cxdesk.core.reports.excel_trend import write_trend
+from cxdesk.core.reports.excel_nps import write_nps_sheets
 from cxdesk.i18n import N_, _
 
 SECTIONS: tuple[str, ...] = ("brief", "overview", "trend", "topics", "actions", "alerts", "cases", "details")
@@ -322,6 +323,7 @@ def build_summary(db, path: Path | str, flt: FeedbackFilter | None = None, *,
         for i, section in enumerate(small):
             progress(int(i * (100 - detail_share) / max(len(small), 1)), 100, _("Preparing the summary"))
             names.append(_write_section(section, book, db, flt, granularity, now))
+        names.extend(write_nps_sheets(book, db, flt, granularity) if "overview" in chosen else ())
         if "details" in chosen:
             detail_names, detail_rows = _write_details(book, db, flt, sub_progress(progress, 100 - detail_share, 99))
             names.extend(detail_names)

@@ -19,9 +19,18 @@ from cxdesk.ui.importing.labels import (COMMON_ENCODINGS, encoding_label, file_t
                                         roles_from_columns)
 from cxdesk.ui.importing.preview_model import ImportPreviewModel
 from cxdesk.ui.importing.role_header import RoleHeaderView
+from cxdesk.ui.importing.survey_page import SurveySection
 from cxdesk.ui.widgets.busy_overlay import BusyOverlay
 
 PREVIEW_ROWS = 500        # rows read for the preview (in a worker)
+
+
+def _human_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 class PlanPageMixin:
@@ -43,6 +52,7 @@ class PlanPageMixin:
                         "Times and ratings show how cxdesk read them; red means it could not."), page)
         hint.setWordWrap(True)
         v.addWidget(hint)
+        self.survey_section = SurveySection.placed(v, hint, self._update_import_enabled)   # questionnaires only
         v.addWidget(self._build_preview(page), 1)
         self.overlay = BusyOverlay(self.preview, delay_ms=200)
         v.addLayout(self._build_plan_buttons(page))
@@ -208,6 +218,7 @@ class PlanPageMixin:
         self._fit_columns()
         self.header.place_combos()
         self._update_rows_hint(len(rows))
+        self.survey_section.set_plan(plan)
         self._set_plan_controls_enabled(True)
         self._update_import_enabled()
         self.plan_ready.emit(plan)
@@ -238,7 +249,7 @@ class PlanPageMixin:
     def _fill_controls(self, plan: ImportPlan) -> None:
         bits = [file_type_label(plan.file_type)]
         if plan.size:
-            bits.append(self._human_size(plan.size))
+            bits.append(_human_size(plan.size))
         self.type_label.setText("  ·  ".join(bits))
         self.file_label.setText(plan.file_name)
 
@@ -288,14 +299,6 @@ class PlanPageMixin:
         self.warnings_label.setText("\n".join("⚠ " + w for w in warnings))
         self.warnings_label.setVisible(bool(warnings))
 
-    @staticmethod
-    def _human_size(n: int) -> str:
-        if n < 1024:
-            return f"{n} B"
-        if n < 1024 * 1024:
-            return f"{n / 1024:.0f} KB"
-        return f"{n / 1024 / 1024:.1f} MB"
-
     def _update_rows_hint(self, n: int) -> None:
         self.rows_hint.setText(ngettext("Preview of the first {n} data row", "Preview of the first {n} data rows",
                                         n).format(n=n))
@@ -324,7 +327,7 @@ class PlanPageMixin:
         return "" if text == UNSPECIFIED else text
 
     def _update_import_enabled(self, *, quiet: bool = False) -> None:
-        has_text = self.plan is not None and "text" in self.plan.roles
+        has_text = self.plan is not None and ("text" in self.plan.roles or self.survey_section.ready())
         self.import_button.setEnabled(has_text and self.pages.currentIndex() == self.PAGE_PLAN)
         if quiet:
             return

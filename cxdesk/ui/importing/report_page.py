@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QLabel, QProgre
 
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.core.importers import ImportResult
+from cxdesk.core.surveys import SurveyImportResult
 from cxdesk.i18n import _, ngettext
 from cxdesk.ui import settings, theme
 from cxdesk.ui.importing.preview_model import RejectedRowsModel, write_rejected
@@ -132,6 +133,8 @@ class ReportPageMixin:
             lines.append(ngettext("{n} review came back with edited text; the earlier text is kept.",
                                   "{n} reviews came back with edited text; the earlier texts are kept.",
                                   updated).format(n=updated))
+        if isinstance(result, SurveyImportResult) and not result.already_imported:
+            lines.append(result.survey_sentence())   # responses, written answers, scores found
         for w in result.warnings:
             lines.append("⚠ " + str(w))
         if self.analysis_result is not None:

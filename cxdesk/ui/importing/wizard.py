@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QStackedWidget, QVBoxLayout, QWidget
 from cxdesk.core.changes import Changes
 from cxdesk.core.errors import CxdeskError
 from cxdesk.core.importers import ImportResult, import_file, remember_mapping
+from cxdesk.core.surveys import import_survey
 from cxdesk.i18n import _
 from cxdesk.ui import settings
 from cxdesk.ui.context import AppContext
@@ -79,7 +80,8 @@ class ImportWizard(PlanPageMixin, ReportPageMixin, QDialog):
         """Import with the current plan (off the GUI thread); returns the task."""
         if self.plan is None:
             return None
-        if "text" not in self.plan.roles:
+        survey = self.survey_section.survey()
+        if "text" not in self.plan.roles and not self.survey_section.ready():
             self._update_import_enabled()
             return None
         settings.set(settings.IMPORT_ANALYZE_AFTER, self.analyze_check.isChecked())
@@ -91,6 +93,8 @@ class ImportWizard(PlanPageMixin, ReportPageMixin, QDialog):
         self.plan = plan
 
         def work(db, progress):
+            if survey is not None:
+                return import_survey(db, plan, survey, _final_step_not_cancellable(progress))
             result = import_file(db, plan, _final_step_not_cancellable(progress))
             if not result.already_imported:
                 try:
