@@ -26,9 +26,25 @@ def _values(f: SurveyFigures) -> tuple:
             f.csat.value, f.csat.responses)
 
 
+def _nps_chart(book, sheet: str, n: int, period_fmt: str):
+    """NPS and its interval per period (columns 5–7), one label per period, on the −100…+100 scale."""
+    chart = book.wb.add_chart({"type": "line"})
+    font = book.chart_font()
+    for col in (5, 6, 7):
+        chart.add_series({"name": [sheet, 0, col], "categories": [sheet, 1, 0, n, 0],
+                          "values": [sheet, 1, col, n, col], "marker": {"type": "circle", "size": 4}})
+    chart.set_title({"name": _("NPS and its 95% interval"), "name_font": {**font, "size": 12, "bold": True}})
+    chart.set_x_axis({"num_format": period_fmt, "num_font": {**font, "rotation": -30}, "text_axis": True})
+    chart.set_y_axis({"min": -100, "max": 100, "num_font": font, "name": _("NPS points"),
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_legend({"position": "bottom", "font": font})
+    chart.set_size({"width": 720, "height": 300})
+    return chart
+
+
 def write_nps_sheets(book, db, flt: FeedbackFilter, granularity: str) -> list[str]:
     """Add the NPS sheet to the summary workbook; its name in a list (empty when there are no responses)."""
-    from cxdesk.core.reports.excel import FMT_DATE, FMT_INT, FMT_MONTH, _line_chart, _Sheet
+    from cxdesk.core.reports.excel_book import FMT_DATE, FMT_INT, FMT_MONTH, _Sheet
 
     if not has_responses(db):
         return []
@@ -56,8 +72,6 @@ def write_nps_sheets(book, db, flt: FeedbackFilter, granularity: str) -> list[st
         "variance; CSAT is the share of the two top answers, with a Wilson interval.")), book.note)
     sheet.skip()
     if n:
-        chart = _line_chart(book, _("NPS and its 95% interval"), sheet.title, (5, 6, 7), n, period_fmt)
-        chart.set_y_axis({"min": -100, "max": 100, "num_font": book.chart_font(),
-                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart = _nps_chart(book, sheet.title, n, period_fmt)
         sheet.ws.insert_chart(1, 11, chart)
     return [sheet.title]
