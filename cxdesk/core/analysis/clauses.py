@@ -120,7 +120,7 @@ def tokens(clause: str) -> list[tuple[str, str, float]]:
 
 
 # "等了四十分钟", "排队一个多小时": a long wait is a complaint without any opinion word.
-_LONG_WAIT = re.compile(r"(?:等|排队|排了|候)(?:到|了|着)?(?:过了|了)?[有就约]?(?:将近|快|差不多|足足|整整|大概|大约)?"
+_LONG_WAIT = re.compile(r"(?:等位|等|排队|排了|候)(?:到|了|着)?(?:过了|了)?[有就约]?(?:将近|快|差不多|足足|整整|大概|大约)?"
                         r"(?:半个?|[0-9一二两三四五六七八九十几]+(?:个)?多?(?:个)?)(?:多)?(?:小时|钟头|分钟)")
 WAIT_WEIGHT = 1.2
 
