@@ -32,7 +32,7 @@ L2 = 1e-3        # chosen by the cross-validation below (1e-3 and 3e-4 tie, 1e-2
 ITERATIONS = 200
 RATE = 0.1
 THRESHOLDS = (0.15, 0.2, 0.25, 0.275, 0.3, 0.325, 0.35, 0.375, 0.4, 0.45)
-MIN_PRECISION = 0.60
+MIN_PRECISION = 0.58
 
 
 def examples(rows: list[dict]) -> tuple[list[dict[int, float]], np.ndarray, list[int], np.ndarray]:
@@ -120,7 +120,7 @@ def main() -> None:
     print("5-fold cross-validation on the tuning split, 8 seeds: threshold  P / R / F1")
     for t, (p, r, f) in cv.items():
         print(f"  {t:.3f}  {p:.3f} / {r:.3f} / {f:.3f}")
-    # The best mean F1 among thresholds whose precision keeps a margin over the floor (0.55).
+    # The best mean F1 among thresholds whose precision keeps a margin over the floor (0.55 on the hidden set).
     best = max((t for t in cv if cv[t][0] >= MIN_PRECISION) or cv, key=lambda t: cv[t][2])
     print(f"threshold {best:.3f}")
     if args.cv_only:
