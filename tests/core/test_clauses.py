@@ -53,6 +53,20 @@ def label(text: str) -> str:
     ("香菜放多了", "neutral"),
     ("好像是新开的", "neutral"),
     ("办了会员卡", "neutral"),
+    # complaints the labelled reviews showed the word list missing
+    ("总觉得有些不卫生", "negative"),
+    ("店铺感觉不是很卫生", "negative"),
+    ("卫生方面", "neutral"),
+    ("实际吃起来很一般", "negative"),
+    ("从来没吃过这么难吃的东南亚菜", "negative"),
+    ("从来没吃过这么好吃的", "positive"),
+    ("服务方面个人感觉不是那么跟得上", "negative"),
+    ("排了半小时呢", "negative"),
+    ("等位一个小时", "negative"),
+    ("但等到过了约半个小时鱼上了", "negative"),
+    ("态度恶劣", "negative"),
+    # 什么 asks nothing: the clause is still a complaint
+    ("吃饭的时候会有电钻什么的声音在耳边吵", "negative"),
 ])
 def test_clause_labels(text, expected):
     assert label(text) == expected

@@ -49,3 +49,38 @@ def test_without_a_review_score_the_word_list_decides():
 def test_assign_topics_shows_the_complaint_in_a_mention():
     found = T.assign_topics("价格太贵了，分量还少，再也不来了")
     assert {(m.topic, m.label) for m in found} >= {("价格", "negative"), ("分量", "negative")}
+
+
+def test_the_model_reads_evidence_not_words():
+    # Two complaints the word list weighs alike get the same features: the model learned no words.
+    a = M.features("服务", T.analyze_clauses("服务员态度很差"), 0.2, "negative")
+    b = M.features("服务", T.analyze_clauses("服务员脾气很差"), 0.2, "negative")
+    assert a == b
+    assert M.features("服务", T.analyze_clauses("服务员态度很好"), 0.9, "positive") != a
+
+
+def test_a_run_on_clause_is_cut_at_its_topic_words():
+    text = "去过两次一次两个人去吃傍晚五点多人少服务很好菜看着也干净齐全锅底味道不好个人感觉偏咸"
+    by_topic = {}
+    for c in T.analyze_clauses(text):
+        for topic in c.topics:
+            by_topic.setdefault(topic, []).append(c.label)
+    assert by_topic["服务"] == ["positive"]
+    assert "negative" in by_topic["味道"]
+    # Short clauses and English are never cut.
+    assert [c.clause for c in T.analyze_clauses("服务很好菜也好吃")] == ["服务很好菜也好吃"]
+
+
+def test_a_star_rating_makes_a_single_aside_surer():
+    text = "菜很好吃，上菜有点慢"
+    clauses = T.analyze_clauses(text)
+    score = sentiment.analyze_texts([text])[0].score
+    assert T.topic_verdicts(clauses, score)["上菜速度"][1] == "negative"
+    assert T.topic_verdicts(clauses, score, rating=1)["上菜速度"][1] == "negative"
+    assert T.topic_verdicts(clauses, score, rating=5)["上菜速度"][1] == "neutral"
+    # Two complaints about the topic are no aside, whatever the stars.
+    text = "上菜太慢了，等了一个小时才上齐，菜还行"
+    clauses = T.analyze_clauses(text)
+    score = sentiment.analyze_texts([text])[0].score
+    assert T.topic_verdicts(clauses, score, rating=5)["上菜速度"][1] == "negative"
+    assert [m.label for m in T.assign_topics(text, rating=5) if m.topic == "上菜速度"] == ["negative"]

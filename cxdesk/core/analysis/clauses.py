@@ -36,7 +36,7 @@ from importlib import resources
 from typing import NamedTuple, Sequence
 
 # Bump when the word list or the rules change, so every row gets its mentions again.
-CLAUSE_MODEL = "lex-6"
+CLAUSE_MODEL = "lex-7"
 
 PRAISE_FROM = 0.6
 SCORE_SLOPE = 1.2
@@ -120,7 +120,8 @@ def tokens(clause: str) -> list[tuple[str, str, float]]:
 
 
 # "等了四十分钟", "排队一个多小时": a long wait is a complaint without any opinion word.
-_LONG_WAIT = re.compile(r"(?:等|排队|排了|候)[了着]?[有就]?(?:将近|快|差不多|足足|整整)?(?:半个|[0-9一二两三四五六七八九十几]+(?:个)?多?(?:个)?)(?:多)?(?:小时|钟头|分钟)")
+_LONG_WAIT = re.compile(r"(?:等位|等|排队|排了|候)(?:到|了|着)?(?:过了|了)?[有就约]?(?:将近|快|差不多|足足|整整|大概|大约)?"
+                        r"(?:半个?|[0-9一二两三四五六七八九十几]+(?:个)?多?(?:个)?)(?:多)?(?:小时|钟头|分钟)")
 WAIT_WEIGHT = 1.2
 
 
@@ -135,6 +136,18 @@ def starts_with_opinion(clause: str) -> bool:
         return True
     word, kind, _weight = words[0]
     return kind in _LEAD_KINDS or word[0] in _LEAD_CHARS
+
+
+def _word_value(kind: str, weight: float, excess: float, attribute: int) -> float | None:
+    """What one word says before negation and degree: `excess` is the weight of a "too much"
+    word just before (0 if none), `attribute` the sense of a size noun just before (0 if none)."""
+    if kind in ("+", "-"):
+        return weight if kind == "+" else -weight * (max(excess, 1.0) if excess else 1.0)
+    if kind in ("more", "less") and attribute:
+        return float((1 if kind == "more" else -1) * attribute)
+    if kind in ("more", "less", "adj", "bad") and excess:
+        return -excess
+    return None
 
 
 def opinion(clause: str) -> tuple[float, bool, bool, bool]:
@@ -179,28 +192,13 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
         if kind == "irr":
             hearsay = True
             continue
-        value = None
-        if kind in ("+", "-"):
-            value = weight if kind == "+" else -weight
-            if ex_ttl and kind == "-":
-                value *= max(excess, 1.0)
-        elif kind == "=":
+        if kind == "=":
             found = True
             neg_ttl = deg_ttl = ex_ttl = 0
             continue
-        elif kind in ("more", "less"):
-            sign = 1 if kind == "more" else -1
-            if attr_ttl:
-                value = float(sign * attribute)
-            elif ex_ttl:
-                value = -excess
-        elif kind == "adj":
-            if ex_ttl:
-                value = -excess
-        elif kind in ("good", "bad"):
+        value = _word_value(kind, weight, excess if ex_ttl else 0.0, attribute if attr_ttl else 0)
+        if kind in ("good", "bad"):
             attribute, attr_ttl = (1 if kind == "good" else -1), ATTRIBUTE_REACH + 1
-            if kind == "bad" and ex_ttl:
-                value = -excess
         if value is None:
             if neg_ttl:
                 neg_ttl -= 1
