@@ -691,7 +691,7 @@ def test_a_full_disk_during_an_import_loses_nothing_and_says_so(tmp_path):
     assert rc2 == 1 and "the disk is full" in big_out and "nothing from “big.csv” was imported" in big_out, big_out
     assert "Traceback" not in big_out and len(big_out.strip().splitlines()) == 1
     assert rc3 == 0 and "3 feedback rows" in check_out, check_out
-    assert rc4 == 0 and json.loads(stats_out)["total"] == 3
+    assert rc4 == 0 and json.loads(stats_out)["total"] == 3, stats_out
 
 
 def test_an_io_error_on_a_full_disk_is_called_a_full_disk(monkeypatch):

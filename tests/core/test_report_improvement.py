@@ -295,7 +295,7 @@ def test_cli_writes_summary_pdf_html_and_text(shop, tmp_path):
                   "--to", "2024-03-31", "--granularity", "month", "--json")
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    assert result["sheets"] == ["概览", "趋势", "主题", "改进措施", "预警", "客户跟进", "明细"]
+    assert result["sheets"] == ["本周要点", "概览", "趋势", "主题", "改进措施", "预警", "客户跟进", "明细"]
     assert result["detail_rows"] == db.execute(
         "SELECT count(*) FROM feedback WHERE created_at >= '2024-03-01' AND created_at < '2024-04-01'").fetchone()[0]
     for name in ("r.pdf", "r.html", "r.txt"):

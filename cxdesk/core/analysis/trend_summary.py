@@ -71,7 +71,12 @@ def _write_txn(db, busy_ms: int | None = None) -> Iterator[None]:
             db.execute("ROLLBACK")
         raise
     else:
-        db.execute("COMMIT")
+        try:
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            if db.conn.in_transaction:      # e.g. the disk filled up: leave nothing half-open
+                db.execute("ROLLBACK")
+            raise
 
 
 _KNOWN_SQL = "('positive', 'neutral', 'negative')"
@@ -214,8 +219,8 @@ def try_refresh(db) -> bool:
         refresh_summary(db, busy_ms=500)
         return True
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc) or "readonly" in str(exc):
-            return False
+        if any(word in str(exc) for word in ("locked", "busy", "readonly", "full")):
+            return False        # another writer, a read-only file or a full disk: count directly
         raise
 
 
