@@ -2,6 +2,7 @@
 
     python packaging/build.py            # build + check
     python packaging/build.py --no-build # check an existing build
+    python packaging/build.py --out DIR  # build into DIR/dist (work files in DIR/work) instead of build/
 
 Prints the bundle size and its ten largest parts, the bundle's `--self-check`, and the cold start to a
 shown window of the bundle beside the same start from source (`python -m cxdesk`) measured in this run.
@@ -73,8 +74,9 @@ def clean_env(data_dir: Path) -> dict[str, str]:
 
 
 def strip_debug_info(root: Path) -> int:
-    """Linux: drop debug sections from the bundled shared libraries (libpython alone carries ~17 MB).
-    --strip-debug keeps every symbol. Left alone: the executables (their archive is appended to them)
+    """Linux: drop debug sections and the static symbol table from the bundled shared libraries (libpython
+    alone carries ~17 MB). --strip-unneeded keeps the dynamic symbols, which are all that loading and
+    linking use (Python finds PyInit_* there, PyInstaller's loader libpython's API). Left alone: the executables (their archive is appended to them)
     and numpy's OpenBLAS (a strip breaks its page-aligned segments). Returns the bytes saved."""
     strip = shutil.which("strip")
     if not sys.platform.startswith("linux") or strip is None:
@@ -88,7 +90,7 @@ def strip_debug_info(root: Path) -> int:
             if fh.read(4) != b"\x7fELF":
                 continue
         before = path.stat().st_size
-        if subprocess.run([strip, "--strip-debug", str(path)], capture_output=True).returncode == 0:
+        if subprocess.run([strip, "--strip-unneeded", str(path)], capture_output=True).returncode == 0:
             saved += before - path.stat().st_size
     return saved
 
@@ -102,7 +104,7 @@ def build() -> None:
     print(f"build took {time.perf_counter() - start:.0f} s")
     saved = strip_debug_info(app_dir())
     if saved:
-        print(f"debug sections stripped: {saved / 1e6:.1f} MB")
+        print(f"debug sections and static symbols stripped: {saved / 1e6:.1f} MB")
 
 
 def self_check(exe: Path) -> bool:
@@ -143,7 +145,11 @@ def cold_start(cmd: list[str], runs: int = 3, source: bool = False) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-build", action="store_true", help="check an existing build")
+    parser.add_argument("--out", type=Path, help="folder for the build (default: build/ in the checkout)")
     args = parser.parse_args()
+    if args.out:
+        global DIST, WORK
+        DIST, WORK = args.out.resolve() / "dist", args.out.resolve() / "work"
     if not args.no_build:
         if shutil.which("pyinstaller") is None and not _has_pyinstaller():
             raise SystemExit("PyInstaller is not installed: python -m pip install '.[build]'")
