@@ -9,6 +9,7 @@ exits non-zero on any failed step. A slow step (a cold disk, a busy machine) is 
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import platform
 import sys
@@ -171,6 +172,8 @@ class _Checks:
 
         start = time.perf_counter()
         app = QApplication.instance() or QApplication(sys.argv[:1])
+        logged = _ErrorRecorder()   # read by the next step: why a screen could not be built
+        logging.getLogger("cxdesk").addHandler(logged)
         ctx = AppContext(self.folder / "selfcheck.db")
         win = MainWindow(ctx)
         win.resize(1200, 800)
@@ -182,7 +185,7 @@ class _Checks:
         shot = self.folder / "window.png"
         image.save(str(shot))
         seconds = time.perf_counter() - start
-        self.state["window"] = (win, ctx)
+        self.state["window"] = (win, ctx, logged)
         if seconds > SLOW_WINDOW_S:
             self.warnings.append(f"the main window took {seconds:.1f} s to appear (more than {SLOW_WINDOW_S:.0f} s)")
         return f"{image.width()}x{image.height()} on {app.platformName()}"
@@ -192,8 +195,8 @@ class _Checks:
         from a build, or an error while a screen fills itself, fails here instead of in the owner's hands."""
         from cxdesk.ui.window_parts import ScreenErrorPage
 
-        win, ctx = self.state.pop("window")
-        errors: list[str] = []
+        win, ctx, logged = self.state.pop("window")
+        errors: list[str] = [f"window: {message}" for message in logged.take()]
         previous = sys.excepthook
         sys.excepthook = lambda kind, exc, tb: errors.append(f"{kind.__name__}: {exc}")
         try:
@@ -205,7 +208,9 @@ class _Checks:
                     errors.append(f"screen {key} could not be built")
                 elif win.grab().isNull():
                     errors.append(f"screen {key} could not be drawn")
+                errors.extend(f"screen {key}: {message}" for message in logged.take())
         finally:
+            logging.getLogger("cxdesk").removeHandler(logged)
             sys.excepthook = previous
             win.confirm_quit = False
             win.close()
@@ -220,6 +225,26 @@ class _Checks:
                 ("topics and segmentation", self.segment), ("import GBK CSV and xlsx", self.imports),
                 ("analysis", self.analysis), ("action evaluation", self.evaluation), ("Excel report", self.report),
                 ("PDF report", self.pdf), ("main window", self.window), ("every screen", self.screens))
+
+
+class _ErrorRecorder(logging.Handler):
+    """Errors logged while the screens are walked (a screen that fails to build logs why: the module
+    that is missing, say), as one line each: the message and the exception's last line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text += f" ({type(exc).__name__}: {exc})"
+        self.messages.append(text)
+
+    def take(self) -> list[str]:
+        taken, self.messages = self.messages, []
+        return taken
 
 
 def _settle(ctx, quiet_s: float = 0.3, limit_s: float = 30.0) -> None:

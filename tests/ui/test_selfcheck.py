@@ -75,6 +75,7 @@ def test_a_screen_that_cannot_be_built_fails_the_walk(qapp, capsys, monkeypatch)
     assert _status(lines, "main window") == "OK"
     failed = next(line for line in lines if line.startswith("FAIL every screen"))
     assert "screen dashboard could not be built" in failed
+    assert "No module named 'pyqtgraph'" in failed   # says why, not only that
     assert lines[-1] == "self-check FAILED: 1 step(s)"
 
 
