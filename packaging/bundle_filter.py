@@ -70,6 +70,10 @@ _LINUX_SYSTEM_LIBS = (
     "libgtk-3", "libgdk-3", "libgdk_pixbuf", "libcairo", "libpixman", "libpango", "libatk", "libfribidi",
     "libthai", "libdatrie", "libepoxy", "libXi", "libXfixes", "libXrandr", "libXcursor", "libXdamage",
     "libXcomposite", "libXinerama",
+    # The C++ runtime: every Linux system has it (apt and dnf themselves depend on it) and the bundle needs
+    # only GLIBCXX_3.4.29; the build machine's copy would shadow a newer system one that the system's
+    # own libraries loaded into the app (Mesa's GL drivers through libEGL, input-method modules) need.
+    "libstdc++", "libgcc_s",
     # needed by nothing left in the bundle (readelf: no NEEDED entry names them): Kerberos came with
     # OpenSSL, libjpeg with the GTK theme plugin's image loaders
     "libgssapi_krb5", "libkrb5", "libk5crypto", "libkrb5support", "libkeyutils", "libcom_err", "libjpeg.so",

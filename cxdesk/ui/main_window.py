@@ -86,7 +86,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         if self.loader is not None:
             first = self.current_screen_key()
             order = sorted(self.specs, key=lambda spec: spec.key != first)
-            self.loader.start(order)
+            # From the event loop, just after the window is shown: importing in a second thread while the
+            # window is still being built only makes both wait for the interpreter lock.
+            QTimer.singleShot(0, self.loader, lambda: self.loader.start(order))
         QTimer.singleShot(0, self.refresh_status)
         QTimer.singleShot(0, self.refresh_case_badge)
 

@@ -434,7 +434,7 @@ def test_learning_with_too_few_ratings_says_so(qtbot, ctx, window):
 def test_background_loader_stops_before_the_window_goes(qapp):
     """Closing the window right after it showed: the loader starts no further step, the analysis
     warm-up included, and its thread has ended when `stop()` returns."""
-    from cxdesk.ui.preload import ModuleLoader, preload_screen_module
+    from cxdesk.ui.preload import ModuleLoader
     from cxdesk.ui.screens import ScreenSpec
 
     loader = ModuleLoader(warm_up_analysis=True)
@@ -446,11 +446,6 @@ def test_background_loader_stops_before_the_window_goes(qapp):
     assert not loader._thread.is_alive()
     qapp.processEvents()
     assert "warmed" not in got and "csv" not in got
-    thread = preload_screen_module("feedback")
-    assert thread is not None
-    thread.join(30)
-    assert not thread.is_alive()
-    assert preload_screen_module("no such screen") is None
 
 
 def _analysed_by_an_older_model(ctx, n: int) -> None:
