@@ -307,7 +307,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         """The number of open customer cases beside 客户跟进 in the navigation, counted in a read task."""
         from cxdesk.core.cases import open_count
 
-        task = self.ctx.run_task(lambda db, progress: open_count(db), write=False, title="cases")
+        # "status": a quiet read, like the row counts; a title of its own showed the word "cases" in the
+        # status bar at every start.
+        task = self.ctx.run_task(lambda db, progress: open_count(db), write=False, title="status")
         task.signals.finished.connect(self._set_case_badge)
 
     def _set_case_badge(self, count: int) -> None:

@@ -530,3 +530,18 @@ def test_reanalysis_on_open_can_be_stopped(qtbot, ctx):
     assert "停止" in win.message_bar.text()
     qtbot.waitUntil(lambda: win.analysis_label.text() == "4 条用旧模型分析", timeout=10_000)
     assert win.analyze_button.isVisibleTo(win)
+
+
+def test_quiet_reads_at_start_show_no_task_name_in_the_status_bar(qtbot, ctx):
+    """The window's own reads at every start (row counts, the follow-up badge) are not named in the status
+    bar (the badge's read used to flash the raw word "cases"). An empty database: no screen is built."""
+    from cxdesk.ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    shown = []
+    ctx.tasks.task_started.connect(lambda task: shown.append((task.title, win.task_label.isVisibleTo(win))))
+    win.show()
+    qtbot.waitUntil(lambda: len(shown) >= 2, timeout=10000)
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=10000)
+    assert shown == [("status", False), ("status", False)]
