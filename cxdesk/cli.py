@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from cxdesk import __version__
-from cxdesk.commands import COMMAND_MODULES
-from cxdesk.commands.common import EXIT_ERROR
 from cxdesk.i18n import _, language_from_argv, language_from_env, set_language
 
 log = logging.getLogger("cxdesk")
 
 # Exit codes (README "Exit codes", defined in commands/common.py): 0 done (also when an import was
 # saved but its analysis or search index must finish next time: a note says so), 1 refused or failed
-# with a sentence, 2 wrong arguments, 130 cancelled, 141 output pipe closed.
+# with a sentence, 2 wrong arguments, 130 cancelled, 141 output pipe closed. The window's own start
+# returns 1 (EXIT_ERROR) without importing the commands (they bring the whole core with them).
+EXIT_ERROR = 1
 
 
 def ensure_streams() -> None:
@@ -59,11 +59,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help=_("open a fresh demo database in the window"))
     parser.add_argument("--self-check", action="store_true",
                         help=_("check that models, import, analysis and reports work, then exit"))
+    from cxdesk.commands import COMMAND_MODULES
+
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
     parent = common_options(suppress=True)
     for module in COMMAND_MODULES:
         module.register(sub, parent)
     return parser
+
+
+def window_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments when they only open the window or run the self-check (--db, --lang, --demo,
+    --self-check), parsed without loading the commands (a shorter start). None when they name a command,
+    ask for help or the version, or do not parse: the full parser handles and reports those."""
+    parser = argparse.ArgumentParser(prog="cxdesk", add_help=False, allow_abbrev=False, exit_on_error=False,
+                                     parents=[common_options(suppress=False)])
+    parser.add_argument("--demo", action="store_true")
+    parser.add_argument("--self-check", action="store_true")
+    try:
+        args, rest = parser.parse_known_args(list(argv))
+    except argparse.ArgumentError:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
 
 
 def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -103,8 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cxdesk.logs import setup_logging
 
     setup_logging()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = window_args(argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     if args.lang:
         set_language(args.lang)
     if args.db:

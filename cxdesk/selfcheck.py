@@ -2,13 +2,14 @@
 
 Loads the models and dictionaries, scores a Chinese and an English sentence, imports a generated GBK
 CSV and an xlsx into a temporary database, runs an evaluation, exports an Excel summary and an
-improvement report as PDF, opens the main window offscreen and grabs it. Prints versions and timings;
+improvement report as PDF, opens the main window offscreen, grabs it and opens each of its screens. Prints versions and timings;
 exits non-zero on any failed step. A slow step (a cold disk, a busy machine) is a warning, not a failure.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import platform
 import sys
@@ -172,6 +173,8 @@ class _Checks:
 
         start = time.perf_counter()
         app = QApplication.instance() or QApplication(sys.argv[:1])
+        logged = _ErrorRecorder()   # read by the next step: why a screen could not be built
+        logging.getLogger("cxdesk").addHandler(logged)
         ctx = AppContext(self.folder / "selfcheck.db")
         win = MainWindow(ctx)
         win.resize(1200, 800)
@@ -182,19 +185,83 @@ class _Checks:
             raise AssertionError("the window could not be drawn")
         shot = self.folder / "window.png"
         image.save(str(shot))
-        win.close()
-        ctx.tasks.wait_idle(10000)
-        ctx.close()
         seconds = time.perf_counter() - start
+        self.state["window"] = (win, ctx, logged)
         if seconds > SLOW_WINDOW_S:
             self.warnings.append(f"the main window took {seconds:.1f} s to appear (more than {SLOW_WINDOW_S:.0f} s)")
         return f"{image.width()}x{image.height()} on {app.platformName()}"
+
+    def screens(self) -> str:
+        """Open every screen of the window in turn and let it load its data: a module or library missing
+        from a build, or an error while a screen fills itself, fails here instead of in the owner's hands."""
+        from cxdesk.ui.window_parts import ScreenErrorPage
+
+        win, ctx, logged = self.state.pop("window")
+        errors: list[str] = [f"window: {message}" for message in logged.take()]
+        previous = sys.excepthook
+        sys.excepthook = lambda kind, exc, tb: errors.append(f"{kind.__name__}: {exc}")
+        try:
+            for key in win.screen_keys():
+                widget = win.screen(key)
+                win.stack.setCurrentWidget(widget)
+                _settle(ctx)
+                if isinstance(widget, ScreenErrorPage):
+                    errors.append(f"screen {key} could not be built")
+                elif win.grab().isNull():
+                    errors.append(f"screen {key} could not be drawn")
+                errors.extend(f"screen {key}: {message}" for message in logged.take())
+        finally:
+            logging.getLogger("cxdesk").removeHandler(logged)
+            sys.excepthook = previous
+            win.confirm_quit = False
+            win.close()
+            ctx.tasks.wait_idle(10000)
+            ctx.close()
+        if errors:
+            raise AssertionError("; ".join(errors))
+        return ", ".join(win.screen_keys())
 
     def steps(self) -> tuple[tuple[str, Callable[[], str]], ...]:
         return (("versions", self.versions), ("sentiment model", self.sentiment),
                 ("topics and segmentation", self.segment), ("import GBK CSV and xlsx", self.imports),
                 ("analysis", self.analysis), ("action evaluation", self.evaluation), ("Excel report", self.report),
-                ("PDF report", self.pdf), ("main window", self.window))
+                ("PDF report", self.pdf), ("main window", self.window), ("every screen", self.screens))
+
+
+class _ErrorRecorder(logging.Handler):
+    """Errors logged while the screens are walked (a screen that fails to build logs why: the module
+    that is missing, say), as one line each: the message and the exception's last line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text += f" ({type(exc).__name__}: {exc})"
+        self.messages.append(text)
+
+    def take(self) -> list[str]:
+        taken, self.messages = self.messages, []
+        return taken
+
+
+def _settle(ctx, quiet_s: float = 0.3, limit_s: float = 30.0) -> None:
+    """Serve the event loop until the window's tasks have ended and a short quiet spell has passed (a
+    screen loads its data in tasks and may start a second one from a timer when the first ends)."""
+    from PySide6.QtWidgets import QApplication
+
+    end = time.perf_counter() + limit_s
+    quiet_since = time.perf_counter()
+    while time.perf_counter() < end:
+        QApplication.processEvents()
+        if ctx.tasks.busy:
+            quiet_since = time.perf_counter()
+        elif time.perf_counter() - quiet_since >= quiet_s:
+            return
+        time.sleep(0.01)
 
 
 def _run_step(out: Callable[[str], None], name: str, fn: Callable[[], str]) -> bool:
@@ -212,7 +279,8 @@ def _run_step(out: Callable[[str], None], name: str, fn: Callable[[], str]) -> b
 
 
 # Steps that build on what an earlier step left behind; skipped (and counted as failed) without it.
-_NEEDS = {"analysis": "db", "action evaluation": "db", "Excel report": "db", "PDF report": "action_id"}
+_NEEDS = {"analysis": "db", "action evaluation": "db", "Excel report": "db", "PDF report": "action_id",
+          "every screen": "window"}
 
 
 def run_self_check(out: Callable[[str], None] | None = None) -> int:

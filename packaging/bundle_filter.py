@@ -14,6 +14,10 @@ LINUX = sys.platform.startswith("linux")
 # Hooks collect more than the app uses: jieba's paddle model (only for jieba's paddle mode) and Qt's
 # translations for every language (the UI speaks Chinese and English; English needs no file).
 _QT_TRANSLATIONS = ("qtbase_zh_CN.qm", "qt_zh_CN.qm", "qtbase_zh_TW.qm", "qt_zh_TW.qm")
+# OpenCC: the app converts traditional to simplified only (config t2s: TSPhrases + TSCharacters; the
+# sentiment model reads TSCharacters and STCharacters to spot traditional-only characters). The other
+# directions' tables (STPhrases alone is 1 MB) are never read.
+_OPENCC_USED = ("t2s.json", "TSPhrases.txt", "TSCharacters.txt", "STCharacters.txt")
 
 
 def wanted_data(dest: str) -> bool:
@@ -21,6 +25,19 @@ def wanted_data(dest: str) -> bool:
     if "lac_small" in parts:
         return False
     if "tests" in parts:   # test data inside third-party packages
+        return False
+    # jieba's *.p files are pickles of its HMM tables read only under Jython; CPython imports the same
+    # tables from prob_*.py / char_state_tab.py (bundled as modules). 6.8 MB.
+    if parts[0] == "jieba" and parts[-1].endswith(".p"):
+        return False
+    if parts[0] == "opencc" and parts[-2:-1] in (("config",), ("dictionary",)):
+        return parts[-1] in _OPENCC_USED
+    # pyqtgraph's own logo, set only by pyqtgraph.mkQApp (cxdesk makes its own QApplication and icon).
+    if parts[:3] == ("pyqtgraph", "icons", "peegee"):
+        return False
+    # A software bill of materials some wheels put in their metadata; the version (METADATA) and the
+    # licence files stay.
+    if parts[0].endswith(".dist-info") and "sboms" in parts:
         return False
     if "translations" in parts and parts[-1].endswith(".qm") and parts[-2] == "translations" and "PySide6" in parts:
         return parts[-1] in _QT_TRANSLATIONS
@@ -53,6 +70,10 @@ _LINUX_SYSTEM_LIBS = (
     "libgtk-3", "libgdk-3", "libgdk_pixbuf", "libcairo", "libpixman", "libpango", "libatk", "libfribidi",
     "libthai", "libdatrie", "libepoxy", "libXi", "libXfixes", "libXrandr", "libXcursor", "libXdamage",
     "libXcomposite", "libXinerama",
+    # The C++ runtime: every Linux system has it (apt and dnf themselves depend on it) and the bundle needs
+    # only GLIBCXX_3.4.29; the build machine's copy would shadow a newer system one that the system's
+    # own libraries loaded into the app (Mesa's GL drivers through libEGL, input-method modules) need.
+    "libstdc++", "libgcc_s",
     # needed by nothing left in the bundle (readelf: no NEEDED entry names them): Kerberos came with
     # OpenSSL, libjpeg with the GTK theme plugin's image loaders
     "libgssapi_krb5", "libkrb5", "libk5crypto", "libkrb5support", "libkeyutils", "libcom_err", "libjpeg.so",

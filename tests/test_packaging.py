@@ -195,7 +195,7 @@ def _bundle_filter():
     "PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so",
     "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so", "PySide6/Qt/plugins/imageformats/libqjpeg.so",
     "PySide6/Qt/plugins/iconengines/libqsvgicon.so", "PySide6/Qt/plugins/styles/qmodernwindowsstyle.dll",
-    "libpython3.11.so.1.0", "libsqlite3.so.0", "libstdc++.so.6", "numpy.libs/libscipy_openblas64_-32a4b2a6.so",
+    "libpython3.11.so.1.0", "libsqlite3.so.0", "numpy.libs/libscipy_openblas64_-32a4b2a6.so",
 ])
 def test_bundle_keeps_what_the_app_loads(dest):
     assert _bundle_filter().wanted_binary(dest)
@@ -213,9 +213,43 @@ def test_bundle_leaves_out_what_the_app_never_loads(dest):
     assert not _bundle_filter().wanted_binary(dest)
 
 
+@pytest.mark.parametrize("dest", [
+    "jieba/posseg/prob_emit.p", "jieba/posseg/char_state_tab.p", "jieba/finalseg/prob_emit.p",
+    "opencc/dictionary/STPhrases.txt", "opencc/config/s2t.json", "pyqtgraph/icons/peegee/peegee_512px@2x.png",
+    "platformdirs-4.14.9.dist-info/sboms/platformdirs.cdx.json", "PySide6/Qt/translations/qtbase_de.qm",
+])
+def test_bundle_leaves_out_data_the_app_never_reads(dest):
+    assert not _bundle_filter().wanted_data(dest)
+
+
+@pytest.mark.parametrize("dest", [
+    "jieba/dict.txt", "jieba/analyse/idf.txt", "opencc/config/t2s.json", "opencc/dictionary/TSPhrases.txt",
+    "opencc/dictionary/TSCharacters.txt", "opencc/dictionary/STCharacters.txt", "pyqtgraph/icons/auto.png",
+    "pyqtgraph/colors/maps/CET-L1.csv", "platformdirs-4.14.9.dist-info/METADATA",
+    "pyside6_essentials-6.11.3.dist-info/licenses/LICENSE", "PySide6/Qt/translations/qtbase_zh_CN.qm",
+    "cxdesk/core/data/userdict_zh.txt",
+])
+def test_bundle_keeps_the_data_the_app_reads(dest):
+    assert _bundle_filter().wanted_data(dest)
+
+
+def test_jieba_reads_its_tables_from_modules_not_pickles_on_cpython():
+    # The reason the *.p files may go: on CPython jieba imports prob_*.py; the pickles are for Jython.
+    import importlib
+
+    import jieba.finalseg
+    import jieba.posseg
+
+    for module in (jieba.finalseg, jieba.posseg):
+        source = importlib.util.find_spec(module.__name__).origin
+        text = Path(source).read_text(encoding="utf-8")
+        assert 'if sys.platform.startswith("java"):' in text and "load_model()" in text
+    assert jieba.finalseg.emit_P is importlib.import_module("jieba.finalseg.prob_emit").P
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the system libraries left out are Linux's")
 @pytest.mark.parametrize("dest", ["libX11.so.6", "libglib-2.0.so.0", "libfontconfig.so.1", "libgtk-3.so.0",
-                                  "libkrb5.so.3", "libjpeg.so.62"])
+                                  "libkrb5.so.3", "libjpeg.so.62", "libstdc++.so.6", "libgcc_s.so.1"])
 def test_linux_bundle_uses_the_systems_own_desktop_libraries(dest):
     assert not _bundle_filter().wanted_binary(dest)
 
@@ -296,7 +330,8 @@ def test_spec_runs_and_hands_the_filtered_lists_to_the_bundle(monkeypatch):
     monkeypatch.setattr(sys, "path", list(sys.path))
     exec(compile(spec.read_text(encoding="utf-8"), str(spec), "exec"), namespace)
     assert namespace["VERSION"] == __version__
-    assert "PySide6.QtNetwork" in made["analysis"]["excludes"]
+    assert "PySide6.QtNetwork" in made["analysis"]["excludes"] and "pkg_resources" in made["analysis"]["excludes"]
+    assert "PySide6.QtOpenGL" not in made["analysis"]["excludes"]   # pyqtgraph imports it
     args, kw = made["COLLECT"][0]
     binaries, datas = args[-2], args[-1]
     assert [e[0] for e in binaries] == ["PySide6/Qt/lib/libQt6Core.so.6"] and datas == []

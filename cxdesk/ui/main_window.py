@@ -87,7 +87,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         if self.loader is not None:
             first = self.current_screen_key()
             order = sorted(self.specs, key=lambda spec: spec.key != first)
-            self.loader.start(order)
+            # From the event loop, just after the window is shown: importing in a second thread while the
+            # window is still being built only makes both wait for the interpreter lock.
+            QTimer.singleShot(0, self.loader, lambda: self.loader.start(order))
         QTimer.singleShot(0, self.refresh_status)
         QTimer.singleShot(0, self.refresh_case_badge)
 
@@ -310,7 +312,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         """The number of open customer cases beside 客户跟进 in the navigation, counted in a read task."""
         from cxdesk.core.cases import open_count
 
-        task = self.ctx.run_task(lambda db, progress: open_count(db), write=False, title="cases")
+        # "status": a quiet read, like the row counts; a title of its own showed the word "cases" in the
+        # status bar at every start.
+        task = self.ctx.run_task(lambda db, progress: open_count(db), write=False, title="status")
         task.signals.finished.connect(self._set_case_badge)
 
     def _set_case_badge(self, count: int) -> None:

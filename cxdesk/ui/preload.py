@@ -7,7 +7,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from cxdesk.ui.screens import ScreenSpec, screen_spec
+from cxdesk.ui.screens import ScreenSpec
 
 log = logging.getLogger("cxdesk.ui.preload")
 
@@ -77,21 +77,3 @@ class ModuleLoader(QObject):
         self.wait(timeout)
 
 
-
-def preload_screen_module(key: str) -> threading.Thread | None:
-    """Start importing the module of screen `key` right away (before the window exists); join the
-    returned thread before the interpreter exits (a new database opens on another page, and quitting
-    while the import still runs can crash the interpreter's shutdown)."""
-    spec = screen_spec(key)
-    if spec is None:
-        return None
-
-    def run() -> None:
-        try:
-            spec.load()
-        except Exception:  # noqa: BLE001 - the window reports it when it builds the screen
-            pass
-
-    thread = threading.Thread(target=run, name="cxdesk-first-screen", daemon=True)
-    thread.start()
-    return thread

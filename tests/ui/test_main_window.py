@@ -434,7 +434,7 @@ def test_learning_with_too_few_ratings_says_so(qtbot, ctx, window):
 def test_background_loader_stops_before_the_window_goes(qapp):
     """Closing the window right after it showed: the loader starts no further step, the analysis
     warm-up included, and its thread has ended when `stop()` returns."""
-    from cxdesk.ui.preload import ModuleLoader, preload_screen_module
+    from cxdesk.ui.preload import ModuleLoader
     from cxdesk.ui.screens import ScreenSpec
 
     loader = ModuleLoader(warm_up_analysis=True)
@@ -446,11 +446,6 @@ def test_background_loader_stops_before_the_window_goes(qapp):
     assert not loader._thread.is_alive()
     qapp.processEvents()
     assert "warmed" not in got and "csv" not in got
-    thread = preload_screen_module("feedback")
-    assert thread is not None
-    thread.join(30)
-    assert not thread.is_alive()
-    assert preload_screen_module("no such screen") is None
 
 
 def _analysed_by_an_older_model(ctx, n: int) -> None:
@@ -535,3 +530,18 @@ def test_reanalysis_on_open_can_be_stopped(qtbot, ctx):
     assert "停止" in win.message_bar.text()
     qtbot.waitUntil(lambda: win.analysis_label.text() == "4 条用旧模型分析", timeout=10_000)
     assert win.analyze_button.isVisibleTo(win)
+
+
+def test_quiet_reads_at_start_show_no_task_name_in_the_status_bar(qtbot, ctx):
+    """The window's own reads at every start (row counts, the follow-up badge) are not named in the status
+    bar (the badge's read used to flash the raw word "cases"). An empty database: no screen is built."""
+    from cxdesk.ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    shown = []
+    ctx.tasks.task_started.connect(lambda task: shown.append((task.title, win.task_label.isVisibleTo(win))))
+    win.show()
+    qtbot.waitUntil(lambda: len(shown) >= 2, timeout=10000)
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=10000)
+    assert shown == [("status", False), ("status", False)]

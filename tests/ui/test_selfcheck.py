@@ -25,8 +25,11 @@ def test_every_step_passes_and_a_slow_window_is_only_a_warning(qapp, capsys, mon
     code, lines = _run(capsys)
     assert code == 0, "\n".join(lines)
     for name in ("versions", "sentiment model", "import GBK CSV and xlsx", "analysis", "action evaluation",
-                 "Excel report", "PDF report", "main window"):
+                 "Excel report", "PDF report", "main window", "every screen"):
         assert _status(lines, name) == "OK"
+    walked = next(line for line in lines if line.startswith("OK   every screen"))
+    for key in ("dashboard", "feedback", "topics", "cases", "board", "evaluation", "reports"):
+        assert key in walked
     assert any(line.startswith("WARN the main window took") for line in lines)
     assert lines[-1].startswith("self-check passed with")
 
@@ -56,6 +59,24 @@ def test_a_failed_pdf_export_fails_the_command(qapp, capsys, monkeypatch):
     assert main(["--self-check"]) == 1
     out = capsys.readouterr().out
     assert "FAIL PDF report" in out and "not a PDF" in out
+
+
+def test_a_screen_that_cannot_be_built_fails_the_walk(qapp, capsys, monkeypatch):
+    from cxdesk.ui import main_window, screens
+
+    def missing():
+        raise ImportError("No module named 'pyqtgraph'")   # what a bundle without pyqtgraph would raise
+
+    broken = tuple(screens.ScreenSpec(s.key, s.label, missing) if s.key == "dashboard" else s
+                   for s in screens.SCREENS)
+    monkeypatch.setattr(main_window, "SCREENS", broken)
+    code, lines = _run(capsys)
+    assert code == 1
+    assert _status(lines, "main window") == "OK"
+    failed = next(line for line in lines if line.startswith("FAIL every screen"))
+    assert "screen dashboard could not be built" in failed
+    assert "No module named 'pyqtgraph'" in failed   # says why, not only that
+    assert lines[-1] == "self-check FAILED: 1 step(s)"
 
 
 @pytest.mark.parametrize("flag", ["--version"])
