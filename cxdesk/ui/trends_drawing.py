@@ -207,7 +207,8 @@ class TrendsDrawingMixin:
         d = self.dashboard
         text = ""
         if d.data_from and d.data_to:
-            text = _("Data from {first} to {last}; {n} rows in total.").format(first=d.data_from, last=d.data_to,
+            text = _("Data from {first} to {last}; {n} rows in total.").format(first=day_text(d.data_from),
+                                                                             last=day_text(d.data_to),
                                                                              n=f"{d.total_rows:,}")
         if d.trend.undated:
             # Also when no row has a date at all: the owner learns why the chart is empty.
