@@ -193,7 +193,7 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
     def _show_period(self, anchor: date | None) -> None:
         """The picker counts back from the same day as the load did; the days are written out beside it."""
         picker = self.date_picker
-        if picker.preset() in RELATIVE_PRESETS and picker._today != anchor:
+        if picker.preset() in RELATIVE_PRESETS and picker.anchor() != anchor:
             picker.set_today(anchor)
             picker.set_preset(picker.preset(), emit=False)
         p = self.period

@@ -345,7 +345,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self.filter_bar.setVisible(dash.total_rows > 0)
         self._fill_choices(dash)
         anchor = dash.data_to if dash.data_to is not None and dash.data_to < date.today() else None
-        if self.date_picker.preset() in ("7d", "30d", "90d", "year") and self.date_picker._today != anchor:
+        if self.date_picker.preset() in ("7d", "30d", "90d", "year") and self.date_picker.anchor() != anchor:
             # "Last 90 days" means the 90 days up to the newest feedback, also after an import moved it.
             self._anchor_presets(anchor)
             return
