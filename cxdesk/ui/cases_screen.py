@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from cxdesk.core import cases
+from cxdesk.core.formatting import time_text
 from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
 from cxdesk.ui.tasks import LatestRead
@@ -372,7 +373,7 @@ class CasesScreen(QWidget):
             title += "  · " + _("urgent")
         self.case_title.setText(title)
         due = _("overdue since {time}") if c.overdue else _("reply by {time}")
-        meta = [c.channel or "–", c.created_at[:16] if c.created_at else "–", due.format(time=c.due_at[:16])]
+        meta = [c.channel or "–", time_text(c.created_at), due.format(time=time_text(c.due_at))]
         if c.topics:
             meta.append(_("complains about: {topics}").format(topics=_("、").join(c.topics)))
         self.case_meta.setText("  ·  ".join(meta))
@@ -384,9 +385,9 @@ class CasesScreen(QWidget):
         for h in detail.history:
             if h.field == "status":
                 old = cases.status_name(h.old_value) if h.old_value else "–"
-                line = f"{h.at[:16]}  {cases.field_name('status')}: {old} → {cases.status_name(h.new_value)}"
+                line = f"{time_text(h.at)}  {cases.field_name('status')}: {old} → {cases.status_name(h.new_value)}"
             else:
-                line = f"{h.at[:16]}  {cases.field_name(h.field)}: {(h.new_value or '–')[:60]}"
+                line = f"{time_text(h.at)}  {cases.field_name(h.field)}: {(h.new_value or '–')[:60]}"
             self.history.addItem(line)
         for key, button in self.status_buttons.items():
             button.setEnabled(key != c.status)

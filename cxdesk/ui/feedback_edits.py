@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtGui import QGuiApplication, QUndoCommand
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog
 
 from cxdesk.core import feedback as fb
 from cxdesk.core.changes import Changes
 from cxdesk.i18n import N_, _, ngettext
+from cxdesk.ui.widgets import dialogs
 
 COPY_LIMIT = 10_000   # rows put on the clipboard at most; exporting has no limit
 
@@ -96,8 +97,8 @@ class FeedbackEditsMixin:
         if not ids:
             return
         if topic is None:
-            topic, ok = QInputDialog.getItem(self, _("Tag with topic"), _("Topic (choose or type a new one):"),
-                                             list(self._options.topics), 0, True)
+            topic, ok = dialogs.ask_item(self, _("Tag with topic"), _("Topic (choose or type a new one):"),
+                                         list(self._options.topics), 0)
             if not ok:
                 return
         topic = (topic or "").strip()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from cxdesk.core import case_notify, cases
+from cxdesk.core.formatting import time_text
 from cxdesk.i18n import _
 from cxdesk.ui.widgets.message_bar import MessageBar
 
@@ -74,8 +75,8 @@ class NotifyDialog(QDialog):
         self.notices = list(notices)
         self.table.setRowCount(len(self.notices))
         for row, n in enumerate(self.notices):
-            values = (n.channel or "–", n.author or "–", (n.created_at or "")[:16], " ".join(n.text.split()),
-                      n.notified_at[:16] if n.notified_at else "")
+            values = (n.channel or "–", n.author or "–", time_text(n.created_at) if n.created_at else "",
+                      " ".join(n.text.split()), time_text(n.notified_at) if n.notified_at else "")
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if col == 3:

@@ -41,9 +41,6 @@ class TopicPicker(QWidget):
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget(self)
         self.list.setUniformItemSizes(True)
-        row = self.list.fontMetrics().height() + 6
-        self.list.setMinimumHeight(row * 4)
-        self.list.setMaximumHeight(row * ROWS_SHOWN + 8)
         lay.addWidget(self.search)
         lay.addWidget(self.list)
         chosen = set(chosen)
@@ -90,6 +87,13 @@ class TopicPicker(QWidget):
             item.setCheckState(Qt.Checked if name in chosen else Qt.Unchecked)
         self.list.blockSignals(blocked)
         self._apply_search(self.search.text())
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Whole rows only: up to ROWS_SHOWN of them, the rest behind the scroll bar (none cut in half)."""
+        row = self.list.sizeHintForRow(0) if self.list.count() else self.list.fontMetrics().height() + 4
+        rows = min(max(self.list.count(), 1), ROWS_SHOWN)
+        self.list.setFixedHeight(row * rows + 2 * self.list.frameWidth())
 
     def _apply_search(self, text: str) -> None:
         needle = text.strip().lower()

@@ -135,6 +135,15 @@ class TopicsEditsMixin:
 
         return self._edit(fn, None)
 
+    def set_business(self, business: str):
+        """Another kind of business: its template's topics come in, the previous template's go quiet,
+        the owner's own topics stay; the feedback is read again."""
+        from cxdesk.core.shop import business_label, set_business_type
+
+        return self._edit(lambda db: set_business_type(db, business), None,
+                          _("Topics now follow “{business}”; the feedback is read again.").format(
+                              business=business_label(business)))
+
     def make_topic_of(self, phrase: str):
         """A complaint no topic covers becomes a topic of its own."""
         from cxdesk.core.analysis import uncovered

@@ -4,10 +4,11 @@ complaints no topic covers, one topic's details and the shop's own words."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QSplitter, QTableWidget,
                                QVBoxLayout, QWidget)
 
+from cxdesk.core.shop import BUSINESS_CHOICES, business_label
 from cxdesk.i18n import N_, _
 from cxdesk.ui.widgets.date_range import DateRangePicker
 from cxdesk.ui.widgets.elide import ElidedLabel
@@ -27,6 +28,16 @@ def build_period_bar(screen, outer: QVBoxLayout) -> None:
     bar.addWidget(label)
     bar.addWidget(screen.date_picker)
     bar.addWidget(screen.period_label, 1)
+    # The kind of business decides the template topics; the same choice as in Settings.
+    business = QLabel(_("Kind of business:"), screen)
+    screen.business_combo = QComboBox(screen)
+    for name in BUSINESS_CHOICES:
+        screen.business_combo.addItem(business_label(name), name)
+    screen.business_combo.setToolTip(_("Another kind of business brings its own topics; the topics you made "
+                                       "yourself stay, and the feedback is analysed again in the background."))
+    business.setBuddy(screen.business_combo)
+    bar.addWidget(business)
+    bar.addWidget(screen.business_combo)
     outer.addLayout(bar)
 
 

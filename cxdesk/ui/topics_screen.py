@@ -99,6 +99,7 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
 
     def _connect_signals(self) -> None:
         self.date_picker.changed.connect(lambda _f, _t: self.reload())
+        self.business_combo.activated.connect(self._on_business_chosen)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.add_button.clicked.connect(self._ask_add)
         self.rename_button.clicked.connect(self._ask_rename)
@@ -138,11 +139,12 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
         def work(db, progress):
             from cxdesk.core.analysis import topics, trends
             from cxdesk.core.analysis.uncovered import uncovered_complaints
+            from cxdesk.core.shop import shop_profile
 
             start, end, anchor = period_for(preset, custom, trends.data_range(db)[1])
             flt = FeedbackFilter(date_from=start, date_to=end)
             return (topics.list_topics(db), topics.topic_stats(db, flt, keywords=False), topics.list_user_words(db),
-                    uncovered_complaints(db, flt), flt, anchor)
+                    uncovered_complaints(db, flt), flt, anchor, shop_profile(db).business_type)
 
         task = self.ctx.run_task(work, write=False, title=_("Loading topics"))
         task.signals.finished.connect(lambda result, g=generation: self._on_loaded(g, result))
@@ -153,9 +155,10 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
             return  # the screen was closed while the task ran
         if generation != self._generation:
             return
-        all_topics, stats, words, uncovered, self.period, anchor = result
+        all_topics, stats, words, uncovered, self.period, anchor, business = result
         self._loaded_once = True
         self._show_period(anchor)
+        self._show_business(business)
         selected = self._pending_select if self._pending_select is not None else self.selected_names()
         self._pending_select = None
         self.topics = {t.name: t for t in all_topics}
@@ -195,12 +198,23 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
     def _show_period(self, anchor: date | None) -> None:
         """The picker counts back from the same day as the load did; the days are written out beside it."""
         picker = self.date_picker
-        if picker.preset() in RELATIVE_PRESETS and picker._today != anchor:
+        if picker.preset() in RELATIVE_PRESETS and picker.anchor() != anchor:
             picker.set_today(anchor)
             picker.set_preset(picker.preset(), emit=False)
         p = self.period
         self.period_label.set_full_text(formatting.day_range(p.date_from, p.date_to) if p.date_from or p.date_to
                                         else _("All feedback"))
+
+    def _show_business(self, business: str | None) -> None:
+        combo = self.business_combo
+        combo.blockSignals(True)
+        combo.setCurrentIndex(max(combo.findData(business), 0) if business else -1)
+        combo.blockSignals(False)
+
+    def _on_business_chosen(self, _index: int) -> None:
+        business = self.business_combo.currentData()
+        if business:
+            self.set_business(business)
 
     def _show_uncovered(self, found: list) -> None:
         self.uncovered = list(found)

@@ -48,16 +48,29 @@ class ChartLegend(QLabel):
 
 
 LABEL_ROOM = 0.09     # part of the y span kept below 0 and above the top, so the 0 and 100% labels show
+LABEL_ROOM_PX = 9     # … and at least this many pixels (half a label) in a low chart
 
 
 def set_y_from_zero(plot: pg.PlotWidget, top: float) -> None:
     """y from 0 to `top`, with room for the end labels (pyqtgraph hides a label that sticks out)."""
-    room = top * LABEL_ROOM
+    height = plot.getViewBox().height()
+    share = LABEL_ROOM if height <= 4 * LABEL_ROOM_PX else max(LABEL_ROOM, LABEL_ROOM_PX / (height - 2 * LABEL_ROOM_PX))
+    room = top * share
     plot.setYRange(-room, top + room, padding=0)
 
 
-def make_plot(parent: QWidget, title: str, unit: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(parent, background="w", axisItems={"bottom": DayAxis(orientation="bottom")})
+class PercentAxis(pg.AxisItem):
+    """A y axis over shares 0..1 written as 0%, 25%, …; pyqtgraph picks as many ticks as the height allows."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph override
+        return [f"{v * 100:.0f}%" for v in values]
+
+
+def make_plot(parent: QWidget, title: str, unit: str, left: pg.AxisItem | None = None) -> pg.PlotWidget:
+    axes = {"bottom": DayAxis(orientation="bottom")}
+    if left is not None:
+        axes["left"] = left
+    plot = pg.PlotWidget(parent, background="w", axisItems=axes)
     plot.setTitle(title, color=theme.CHART_AXIS_TEXT, size="10pt")
     plot.showGrid(x=False, y=True, alpha=0.15)
     plot.setMenuEnabled(False)
@@ -78,7 +91,7 @@ def build_trend_charts(screen, splitter) -> None:
     lay.setContentsMargins(0, 0, 0, 0)
     lay.setSpacing(0)
     screen.count_plot = make_plot(area, _("Feedback per period"), _("rows"))
-    screen.share_plot = make_plot(area, _("Negative share"), "%")
+    screen.share_plot = make_plot(area, _("Negative share"), "%", PercentAxis(orientation="left"))
     screen.score_plot = make_plot(area, _("Mean sentiment (0–100)"), _("score"))
     screen.count_legend, screen.share_legend, screen.score_legend = (ChartLegend(area) for _i in range(3))
     screen.share_plot.setToolTip(_(NEG_SHARE_HELP))
@@ -86,9 +99,7 @@ def build_trend_charts(screen, splitter) -> None:
     for plot in (screen.share_plot, screen.score_plot):
         plot.setXLink(screen.count_plot)
     set_y_from_zero(screen.share_plot, 1)
-    screen.share_plot.getAxis("left").setTicks([[(v / 100, f"{v}%") for v in range(0, 101, 25)]])
     set_y_from_zero(screen.score_plot, 100)
-    screen.score_plot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 25)]])
     for legend, plot, stretch in ((screen.count_legend, screen.count_plot, 3), (screen.share_legend, screen.share_plot, 2),
                                   (screen.score_legend, screen.score_plot, 2)):
         lay.addWidget(legend)

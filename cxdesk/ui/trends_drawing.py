@@ -166,6 +166,16 @@ class TrendsDrawingMixin:
             _low, high = self.partial_regions[0].getRegion()
             self.partial_text.setPos(high, max(top, 1) * 1.1)
 
+    def _topics_that_fit(self) -> int:
+        """How many topic bars the chart holds with their names readable (at least 3)."""
+        height = self.topic_plot.getViewBox().height()
+        row = self.topic_plot.fontMetrics().height() + 4
+        return max(3, int(height // row)) if height > row else len(self.dashboard.ranking)
+
+    def _on_topic_plot_resized(self, _view=None) -> None:
+        if self.dashboard is not None and self._topics_that_fit() != getattr(self, "_topic_cap", None):
+            self._draw_topics()
+
     def _draw_topics(self) -> None:
         if self.dashboard is None:
             return
@@ -173,6 +183,9 @@ class TrendsDrawingMixin:
         ranking = list(self.dashboard.ranking)
         if by == "impact":
             ranking.sort(key=lambda r: (-r.negative_only, -r.negative_mentions, r.name))
+        self._topic_cap = self._topics_that_fit()
+        ranking = ranking[:self._topic_cap]     # names never drawn over each other in a low window
+        if by == "impact":
             values = [r.impact * 100 for r in ranking]
             self.topic_plot.setLabel("bottom", _("Percentage points of negative share"))
         else:
@@ -207,7 +220,8 @@ class TrendsDrawingMixin:
         d = self.dashboard
         text = ""
         if d.data_from and d.data_to:
-            text = _("Data from {first} to {last}; {n} rows in total.").format(first=d.data_from, last=d.data_to,
+            text = _("Data from {first} to {last}; {n} rows in total.").format(first=day_text(d.data_from),
+                                                                             last=day_text(d.data_to),
                                                                              n=f"{d.total_rows:,}")
         if d.trend.undated:
             # Also when no row has a date at all: the owner learns why the chart is empty.

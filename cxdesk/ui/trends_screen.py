@@ -154,6 +154,8 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         outer_lay = QVBoxLayout(outer_side)
         outer_lay.setContentsMargins(0, 0, 0, 0)
         self.side_tabs = QTabWidget(outer_side)
+        self.side_tabs.setElideMode(Qt.ElideRight)      # both tabs stay in sight in a narrow window
+        self.side_tabs.setUsesScrollButtons(False)
         outer_lay.addWidget(self.side_tabs, 3)
         side = QWidget(self.side_tabs)
         side_lay = QVBoxLayout(side)
@@ -236,6 +238,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         for plot in self.trend_plots:
             plot.scene().sigMouseClicked.connect(lambda ev, p=plot: self._on_plot_clicked(ev, p))
         self.topic_plot.scene().sigMouseClicked.connect(self._on_topic_clicked)
+        self.topic_plot.getViewBox().sigResized.connect(self._on_topic_plot_resized)
         self._mouse_proxy3 = pg.SignalProxy(self.topic_plot.scene().sigMouseMoved, rateLimit=30,
                                             slot=self._on_topic_hover)
 
@@ -349,7 +352,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         self.filter_bar.setVisible(dash.total_rows > 0)
         self._fill_choices(dash)
         anchor = dash.data_to if dash.data_to is not None and dash.data_to < date.today() else None
-        if self.date_picker.preset() in ("7d", "30d", "90d", "year") and self.date_picker._today != anchor:
+        if self.date_picker.preset() in ("7d", "30d", "90d", "year") and self.date_picker.anchor() != anchor:
             # "Last 90 days" means the 90 days up to the newest feedback, also after an import moved it.
             self._anchor_presets(anchor)
             return

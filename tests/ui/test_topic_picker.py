@@ -54,3 +54,21 @@ def test_editor_lists_topics_by_complaints_from_the_database(ctx, qtbot):
     assert editor.values()["topics"] == ("配送",)
     assert editor.topic_list.item(2).checkState() == Qt.Checked
     qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=20000)
+
+
+def test_the_list_shows_whole_rows_only(qtbot):
+    from cxdesk.ui.topic_picker import ROWS_SHOWN
+
+    picker = TopicPicker([f"主题{i}" for i in range(12)])
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitExposed(picker)
+    lst = picker.list
+    inner = lst.viewport().height()
+    row = lst.sizeHintForRow(0)
+    assert inner == row * ROWS_SHOWN          # six whole rows, the seventh behind the scroll bar
+    few = TopicPicker(["味道", "服务"])
+    qtbot.addWidget(few)
+    few.show()
+    qtbot.waitExposed(few)
+    assert few.list.viewport().height() == 2 * few.list.sizeHintForRow(0)

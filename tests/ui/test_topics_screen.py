@@ -209,3 +209,22 @@ def test_period_for_follows_the_data():
                                                                           date(2024, 3, 28))
     assert period_for("30d", (None, None), today, today) == (date(2026, 11, 6), today, None)
     assert period_for("all", (None, None), date(2024, 3, 28), today)[:2] == (None, None)
+
+
+def test_kind_of_business_switches_the_template_topics(ctx, qtbot, screen):
+    from cxdesk.core.shop import shop_profile
+
+    combo = screen.business_combo
+    assert combo.currentData() == "餐饮"             # the answer the context's owner gave
+    index = combo.findData("电商/零售")
+    combo.setCurrentIndex(index)
+    with qtbot.waitSignal(screen.edit_finished, timeout=20000):
+        combo.activated.emit(index)
+    qtbot.waitUntil(lambda: "物流" in screen.topics, timeout=20000)
+    db = open_db(ctx.db_path)
+    try:
+        assert shop_profile(db).business_type == "电商/零售"
+    finally:
+        db.close()
+    assert {"配送", "味道", "价格"} <= set(screen.topics)     # the owner's own topics stay
+    wait_analysis(qtbot, screen)

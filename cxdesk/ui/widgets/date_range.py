@@ -86,6 +86,10 @@ class DateRangePicker(QWidget):
     def today(self) -> date:
         return self._today or date.today()
 
+    def anchor(self) -> date | None:
+        """The day set by `set_today` (None: the presets count back from the real today)."""
+        return self._today
+
     def set_today(self, day: date | None) -> None:
         """The day the presets count back from ("last 90 days" of historical data ends at its newest day);
         None is the real today. Call `set_preset` afterwards to apply it."""
