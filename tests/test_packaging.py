@@ -100,8 +100,8 @@ def test_windows_installer_is_per_user_with_shortcuts_and_keeps_the_data_folder(
 
 
 def test_data_folder_named_by_the_uninstaller_is_the_apps():
-    # {userappdata} is %APPDATA% (roaming): the same place storage.data_dir() uses on Windows.
-    source = (ROOT / "cxdesk" / "core" / "storage.py").read_text(encoding="utf-8")
+    # {userappdata} is %APPDATA% (roaming): the same place db_paths.data_dir() uses on Windows.
+    source = (ROOT / "cxdesk" / "core" / "db_paths.py").read_text(encoding="utf-8")
     assert 'platformdirs.user_data_dir("cxdesk", appauthor=False, roaming=True)' in source
 
 
