@@ -3,8 +3,8 @@
 A clause that names no topic word but complains with a word listed in `data/implied_topics.txt`
 goes to that word's topic, when the business has it. Only complaints imply a topic (the clause's
 opinion sum from `clauses.opinion` is negative by the word list), so 不慢 or 一点都不腻 do not. Size
-words (小, 少) take their topic from the noun before them (店面有点小 → 环境, 量太少 → 分量) and
-imply nothing after a noun of another kind (人太多 is neither 分量 nor 环境). A long wait told
+words (小, 少, 不大) take their topic from the noun before them (量太少 → 分量) and imply nothing
+after a noun of another kind (人太多 is neither 分量 nor 环境). A long wait told
 without opinion words (等了四十分钟, see `clauses.long_wait`) implies the entry `(long wait)`.
 """
 
