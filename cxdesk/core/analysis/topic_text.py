@@ -281,7 +281,7 @@ WHOLE_PRODUCT_TOPICS = frozenset({"味道"})
 # The learned model's threshold rises by this much per logit of the review score above this one
 # (chosen on the tuning split and the JD 5-star share, see bench/bench_topics.py).
 LEARNED_GLOWING_LOGIT = 3.0
-LEARNED_GLOWING_SLOPE = 0.2
+LEARNED_GLOWING_SLOPE = 0.25
 # ... and by this much in a review with this many stars (the rating, when the row has one; chosen
 # so the JD 5-star share with ratings passed does not rise when the model changes).
 RATED_BAR = {5: 0.45, 4: 0.2}
