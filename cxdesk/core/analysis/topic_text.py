@@ -114,6 +114,9 @@ class TopicMatcher:
         self._single_chars = frozenset(singles)
         self._first_re = re.compile("[" + "".join(re.escape(c) for c in by_first) + "]") if by_first else None
         self._english = english
+        from cxdesk.core.analysis.implied import for_topics
+
+        self._implied = for_topics(names)
         self._english_re = None
         if english:
             alternation = "|".join(re.escape(w) for w in sorted(english, key=len, reverse=True))
@@ -183,23 +186,28 @@ class TopicMatcher:
     def clauses(self, sentence: str) -> list[tuple[str, list[int]]]:
         """Every clause of one sentence with the indexes of the topics it is about.
 
-        A clause that names no topic goes on about the topic named just before it in the same
-        sentence ("服务员很热情，很周到"), for at most `MAX_FOLLOWING_CLAUSES` clauses and never across
-        a contrast ("…，但是东西很差" starts something else), and only if it has no subject of its
-        own before its opinion ("价钱蛮贵的，刺身拼盘不错" is not about the price twice).
+        A complaint that names no topic goes to the topic its complaint word implies (太慢了 →
+        上菜速度, see `implied.py`). Any other clause that names no topic goes on about the topic
+        named just before it in the same sentence ("服务员很热情，很周到"), for at most
+        `MAX_FOLLOWING_CLAUSES` clauses and never across a contrast ("…，但是东西很差" starts
+        something else), and only if it has no subject of its own before its opinion ("价钱蛮贵的，
+        刺身拼盘不错" is not about the price twice).
         """
+        from cxdesk.core.analysis.implied import implied_topics
+
         out: list[tuple[str, list[int]]] = []
         current: list[int] = []
         follow = 0
         for clause in self._pieces(sentence):
-            found = self.find(clause) if self.names else []
+            found = named = self.find(clause) if self.names else []
             if (found and current and follow < MAX_FOLLOWING_CLAUSES and _CONTEXT_WORDS.search(clause)
                     and not self.find(_CONTEXT_WORDS.sub("，", clause))):
                 # "外卖送得太慢了，等了一个多小时": the wait is the delivery's, not the kitchen's.
                 found = []
-            if found:
-                current, follow = found, 0
-                out.append((clause, found))
+            implied = [] if named or not self.names else implied_topics(clause, self._implied)
+            if found or implied:
+                current, follow = found or implied, 0
+                out.append((clause, current))
             elif (current and follow < MAX_FOLLOWING_CLAUSES and not _CONTRAST_START.match(clause)
                   and continues(clause)):
                 follow += 1
@@ -273,9 +281,10 @@ WHOLE_PRODUCT_TOPICS = frozenset({"味道"})
 # The learned model's threshold rises by this much per logit of the review score above this one
 # (chosen on the tuning split and the JD 5-star share, see bench/bench_topics.py).
 LEARNED_GLOWING_LOGIT = 3.0
-LEARNED_GLOWING_SLOPE = 0.2
-# ... and by this much in a review with this many stars (the rating, when the row has one).
-RATED_BAR = {5: 0.35, 4: 0.15}
+LEARNED_GLOWING_SLOPE = 0.25
+# ... and by this much in a review with this many stars (the rating, when the row has one; chosen
+# so the JD 5-star share with ratings passed does not rise when the model changes).
+RATED_BAR = {5: 0.45, 4: 0.2}
 
 
 def topic_verdicts(mentions: Sequence[ClauseMention], review_score: float | None = None, *,
