@@ -118,7 +118,7 @@ def test_goal_inputs_are_checked(db):
     assert parse_target("negative_share", "8") == pytest.approx(0.08)
     assert parse_target("negative_share", "0.08") == pytest.approx(0.08)
     for metric, value in (("average_rating", "6"), ("negative_share", "abc"), ("topic_complaints", "2.5"),
-                          ("nps", "30"), ("topic_complaints", "nan"), ("topic_complaints", "inf"),
+                          ("nps", "120"), ("topic_complaints", "nan"), ("topic_complaints", "inf"),
                           ("negative_share", "NaN%"), ("average_rating", "1e400")):
         with pytest.raises(InvalidValueError):
             parse_target(metric, value)
@@ -171,7 +171,8 @@ def test_lines_and_wechat_message(planted):
 def test_empty_database_gives_an_empty_brief(db):
     brief = build_brief(db)
     assert brief.current.total == 0 and brief.fixes == () and brief.drivers.drivers == ()
-    assert "本周没有评价" in brief_lines(brief)[1]
+    assert brief.empty and brief.nps is None and brief.to_dict()["headline"]["nps"] is None
+    assert brief_lines(brief) == ["还没有可总结的内容：请先导入评价或问卷导出文件。"]
 
 
 def test_cli_brief_json_and_goals(tmp_path):

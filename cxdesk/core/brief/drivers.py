@@ -9,10 +9,11 @@ analytic: Cov(b) = σ² M⁻¹ X'X M⁻¹ with M = X'X + λP and σ² the residu
 Rating impact ("解决后评分约可提高 0.2 星") = −b_t × share_t, where share_t is the share of rated reviews
 complaining about t: the rise of the average rating if those complaints had not happened.
 
-The fit needs only sufficient statistics per *pattern* (the set of complained topics of a review): its
-count, Σ rating and Σ rating². Reading those from a million rows takes about a second, so the result is
-cached per window in `brief_driver_cache` (migration 97) under a signature read from the summary tables:
-a change to the feedback of the window changes the signature and the next read refits.
+The fit needs only X'X, X'y and Σy² (`Moments`): counts and rating sums of the rated reviews complaining
+about each pair of topics, which `moments.py` keeps per day beside the trend summaries, so a year's fit
+reads a few thousand small rows instead of every review. The result is still cached per window in
+`brief_driver_cache` (migration 97) under a signature read from the summary tables: a change to the
+feedback of the window changes the signature and the next read refits.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from cxdesk.core.analysis.trend_summary import try_refresh
+from cxdesk.core.brief.moments import moment_matrices, read_moments
 from cxdesk.core.storage import begin_immediate, is_busy_error, is_read_only_error
 
 RIDGE = 5.0
@@ -81,32 +83,60 @@ class Drivers:
 # The fit (pure)
 
 
-def fit_drivers(topics: list[str], groups: list[tuple[tuple[int, ...], int, float, float]],
-                ridge: float = RIDGE) -> tuple[Driver, ...]:
-    """Ridge fit from grouped rows: `groups` = [(topic indexes complained about, n, Σy, Σy²)].
+@dataclass(frozen=True)
+class Moments:
+    """The sufficient statistics of the ridge fit: X'X and X'y with the intercept column, and Σy².
 
-    Returns one Driver per topic with at least one complaint, sorted by rating impact.
+    X has a 1 column and one 0/1 column per topic (the review complains about it), y is the rating, so
+    X'X holds the number of rated reviews, of reviews complaining about each topic and about each pair
+    of topics, and X'y the rating sums of the same reviews: counts and sums SQL can aggregate.
     """
-    k = len(topics)
-    n_total = sum(g[1] for g in groups)
-    if k == 0 or n_total < MIN_RATED:
-        return ()
-    p = k + 1
-    a = np.zeros((p, p))
-    b = np.zeros(p)
-    yy = 0.0
+
+    xtx: np.ndarray        # (k + 1) × (k + 1)
+    xty: np.ndarray        # k + 1
+    yy: float              # Σ rating²
+
+    @property
+    def n(self) -> int:
+        return int(round(self.xtx[0, 0]))
+
+
+def moments_of_groups(k: int, groups: list[tuple[tuple[int, ...], int, float, float]]) -> Moments:
+    """The moments of grouped rows: `groups` = [(topic indexes complained about, n, Σy, Σy²)]."""
+    a, b, yy = np.zeros((k + 1, k + 1)), np.zeros(k + 1), 0.0
     for pattern, n, s, q in groups:
-        x = np.zeros(p)
+        x = np.zeros(k + 1)
         x[0] = 1.0
         x[[i + 1 for i in pattern]] = 1.0
         a += n * np.outer(x, x)
         b += s * x
         yy += q
+    return Moments(a, b, yy)
+
+
+def fit_drivers(topics: list[str], groups: list[tuple[tuple[int, ...], int, float, float]],
+                ridge: float = RIDGE) -> tuple[Driver, ...]:
+    """Ridge fit from grouped rows: `groups` = [(topic indexes complained about, n, Σy, Σy²)]."""
+    return fit_moments(topics, moments_of_groups(len(topics), groups), ridge)
+
+
+def fit_moments(topics: list[str], m: Moments, ridge: float = RIDGE) -> tuple[Driver, ...]:
+    """Ridge fit (intercept not penalised) from X'X, X'y and Σy².
+
+    Returns one Driver per topic with at least one complaint, sorted by rating impact. The residual sum
+    of squares is Σy² − 2β'X'y + β'X'Xβ, so the interval needs no row either.
+    """
+    k = len(topics)
+    n_total = m.n
+    if k == 0 or n_total < MIN_RATED:
+        return ()
+    p = k + 1
+    a, b = m.xtx, m.xty
     counts = np.diag(a)[1:]
     penalty = np.diag([0.0] + [ridge] * k)
     m_inv = np.linalg.pinv(a + penalty)
     beta = m_inv @ b
-    rss = max(0.0, yy - 2 * beta @ b + beta @ a @ beta)
+    rss = max(0.0, m.yy - 2 * beta @ b + beta @ a @ beta)
     sigma2 = rss / max(1, n_total - p)
     cov = sigma2 * m_inv @ a @ m_inv
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
@@ -157,38 +187,16 @@ def signature(db, date_from: date, date_to: date) -> str:
     return json.dumps([list(head), [list(r) for r in rows], topics, RIDGE], ensure_ascii=False)
 
 
-def _groups(db, date_from: date, date_to: date) -> tuple[list[str], list[tuple[tuple[int, ...], int, float, float]]]:
-    """Enabled topic names and the rated rows of the window grouped by their complained-topic pattern."""
-    topic_rows = db.execute("SELECT id, name FROM topics WHERE enabled = 1 ORDER BY id").fetchall()
-    index = {tid: i for i, (tid, _n) in enumerate(topic_rows)}
-    rng = _range(date_from, date_to)
-    # Walk the window's rows by date first (CROSS JOIN keeps that order), then their mentions by key.
-    patterns = db.execute(
-        "SELECT pattern, count(*), total(rating), total(rating * rating) FROM ("
-        " SELECT f.id, f.rating, group_concat(ft.topic_id) AS pattern FROM feedback f"
-        " CROSS JOIN feedback_topics ft ON ft.feedback_id = f.id"
-        " WHERE f.deleted = 0 AND f.rating IS NOT NULL AND f.created_at >= ? AND f.created_at < ?"
-        " AND ft.label = 'negative' GROUP BY f.id) GROUP BY pattern", rng).fetchall()
-    n_all, s_all, q_all = db.execute(
-        "SELECT count(*), total(rating), total(rating * rating) FROM feedback "
-        "WHERE deleted = 0 AND rating IS NOT NULL AND created_at >= ? AND created_at < ?", rng).fetchone()
-    groups = []
-    n_rest, s_rest, q_rest = n_all, s_all, q_all
-    for text, n, s, q in patterns:
-        ids = {int(t) for t in str(text).split(",") if t}
-        groups.append((tuple(sorted(index[t] for t in ids if t in index)), n, s, q))
-        n_rest, s_rest, q_rest = n_rest - n, s_rest - s, q_rest - q
-    if n_rest > 0:
-        groups.append(((), n_rest, s_rest, q_rest))
-    return [name for _i, name in topic_rows], groups
-
-
 def compute_drivers(db, date_from: date, date_to: date) -> Drivers:
-    """Fit the drivers for reviews dated date_from..date_to (inclusive), without the cache."""
-    topics, groups = _groups(db, date_from, date_to)
-    rated = sum(g[1] for g in groups)
-    mean = sum(g[2] for g in groups) / rated if rated else None
-    return Drivers(date_from, date_to, rated, mean, fit_drivers(topics, groups))
+    """Fit the drivers for reviews dated date_from..date_to (inclusive), without the cache: from the
+    daily moments of the summary tables, or straight from the rows when they cannot be refreshed."""
+    topic_rows = db.execute("SELECT id, name FROM topics WHERE enabled = 1 ORDER BY id").fetchall()
+    rows = read_moments(db, date_from.isoformat(), date_to.isoformat(), summary=try_refresh(db))
+    xtx, xty, yy = moment_matrices([tid for tid, _n in topic_rows], rows)
+    m = Moments(xtx, xty, yy)
+    rated = m.n
+    return Drivers(date_from, date_to, rated, float(xty[0]) / rated if rated else None,
+                   fit_moments([name for _i, name in topic_rows], m))
 
 
 def _store(db, key: list[str], sig: str, payload: str) -> None:
@@ -242,5 +250,5 @@ def rating_drivers(db, date_to: date, date_from: date | None = None) -> Drivers:
     return result
 
 
-__all__ = ["Driver", "Drivers", "fit_drivers", "compute_drivers", "rating_drivers", "signature",
+__all__ = ["Driver", "Drivers", "Moments", "fit_drivers", "fit_moments", "moments_of_groups", "compute_drivers", "rating_drivers", "signature",
            "PRIOR_STARS", "WINDOW_DAYS"]
