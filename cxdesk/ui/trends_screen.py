@@ -299,12 +299,14 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
 
         def work(db, progress):
             from cxdesk.core.analysis import alerts, trends
+            from cxdesk.core.surveys.store import last_response_day
 
             dash = trends.dashboard(db, flt, granularity, progress=progress)
             # A read-only database cannot store a new check; the window's bar already says why.
             current = dash.total_rows == 0 or getattr(db, "read_only", False) or alerts.alerts_are_current(db)
             by_channel = trends.counts_by_channel(db, flt.with_changes(channels=()))   # all platforms, same days
-            return dash, alerts.list_alerts(db), current, by_channel
+            survey_to = last_response_day(db)   # score-only surveys: the overview shows their card
+            return dash, alerts.list_alerts(db), current, by_channel, survey_to
 
         task = self.ctx.run_task(work, write=False, title=_("Updating the overview"))
         self._task = task
@@ -341,14 +343,16 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             return  # the screen was closed while the task ran
         if generation != self._generation:
             return  # an older filter; a newer result is on its way
-        dash, alert_list, alerts_current, by_channel = result
+        dash, alert_list, alerts_current, by_channel, survey_to = result
         self._loaded_once = True
         self.dashboard = dash
         self.alerts = list(alert_list)
-        self.pages.setCurrentWidget(self.empty if dash.total_rows == 0 else self.content)
-        self.filter_bar.setVisible(dash.total_rows > 0)
+        blank = dash.total_rows == 0 and survey_to is None
+        self.pages.setCurrentWidget(self.empty if blank else self.content)
+        self.filter_bar.setVisible(not blank)
         self._fill_choices(dash)
-        anchor = dash.data_to if dash.data_to is not None and dash.data_to < date.today() else None
+        last = max(d for d in (dash.data_to, survey_to, date.min) if d is not None)
+        anchor = last if date.min < last < date.today() else None
         if self.date_picker.preset() in ("7d", "30d", "90d", "year") and self.date_picker._today != anchor:
             # "Last 90 days" means the 90 days up to the newest feedback, also after an import moved it.
             self._anchor_presets(anchor)

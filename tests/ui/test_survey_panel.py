@@ -92,3 +92,31 @@ def test_evaluation_view_shows_the_nps_change(ctx, qtbot, tmp_path):
     assert f"{hand_nps([r.nps for r in before]):+.1f} → {hand_nps([r.nps for r in after]):+.1f}" in text
     assert "净推荐值上升" in text
     view.grab().save(str(tmp_path / "evaluation.png"))
+
+
+def test_score_only_surveys_show_the_overview_not_the_first_run_page(ctx, qtbot, tmp_path):
+    from brief_data import plant_responses
+
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui.main_window import MainWindow
+
+    db = open_db(ctx.db_path)
+    plant_responses(db)     # 14 responses scored 0–10, no written answers: no feedback rows at all
+    db.close()
+    win = MainWindow(ctx)
+    win.confirm_quit = False
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    with qtbot.waitSignal(win.status_refreshed, timeout=10000):
+        win.show()
+    win.show_screen("dashboard")
+    qtbot.waitUntil(lambda: "dashboard" in win.screens and win.stack.currentWidget() is win.screens["dashboard"],
+                    timeout=20000)
+    screen = win.screens["dashboard"]
+    qtbot.waitUntil(lambda: screen.survey_panel.overview is not None and screen.survey_panel.isVisible(),
+                    timeout=20000)
+    assert win.row_count == 0 and win.stack.currentWidget() is not win.welcome
+    assert screen.pages.currentWidget() is screen.content and screen.filter_bar.isVisible()
+    assert screen.survey_panel.overview.total.nps.responses == 14            # 7 promoters, 3 passives, 4 detractors
+    assert screen.survey_panel.card_nps.value.text() == f"{100 * (7 - 4) / 14:+.0f}"
+    win.grab().save(str(tmp_path / "survey-only-overview.png"))
