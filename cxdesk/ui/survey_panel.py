@@ -31,8 +31,8 @@ NPS_BAND = (106, 27, 154, 50)
 def _show(card: KpiCard, value: str, note: str) -> None:
     """A card's number and a plain grey note (no change arrow: an interval is not a change)."""
     card.value.setText(value)
-    card.change.setText(note)
     card.change.setStyleSheet("color: palette(dark);")
+    card.change.set_full_text(note)   # an ElidedLabel: its plain setText is undone at the next resize
 
 
 class SurveyPanel(QWidget):

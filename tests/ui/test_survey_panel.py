@@ -49,7 +49,7 @@ def test_survey_card_and_trend(ctx, qtbot, tmp_path):
     assert panel.isVisible()
     total = hand_nps([r.nps for r in responses])
     assert panel.card_nps.value.text() == f"{total:+.0f}"
-    assert "150" in panel.card_nps.change.text()
+    assert "150" in panel.card_nps.change.full_text()
     months = {}
     for r in responses:
         months.setdefault(r.submitted.strftime("%Y-%m"), []).append(r.nps)
