@@ -57,6 +57,7 @@ class SurveyPanel(QWidget):
         self.plot.setToolTip(_(NPS_HELP))
         self.plot.setFixedHeight(124)
         for card in (self.card_nps, self.card_csat):
+            card.setMinimumWidth(190)   # the cards' labels elide: without a floor the chart squeezes them to “+2…”
             card.setMaximumWidth(260)
             lay.addWidget(card, 0, Qt.AlignmentFlag.AlignTop)
         lay.addWidget(self.plot, 1)
@@ -87,6 +88,7 @@ class SurveyPanel(QWidget):
         if overview.responses_in_db == 0:
             return
         nps, csat = overview.total.nps, overview.total.csat
+        self.card_csat.setVisible(csat.responses > 0 or nps.responses == 0)   # NPS-only surveys: no empty card
         if nps.value is None:
             _show(self.card_nps, "–", _("no recommend answers in these days"))
         else:

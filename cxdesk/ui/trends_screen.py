@@ -82,6 +82,14 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
 
         self._build_cards(content)
         self.survey_panel = SurveyPanel.placed(ctx, content)   # NPS and CSAT, when there are survey responses
+        # Score-only surveys and no reviews: the survey row alone, and this note in place of the review charts.
+        self.reviews_note = QLabel(_("No reviews or written answers yet: these are the scores of your survey "
+                                     "responses. Import reviews, or a survey with open questions, to see "
+                                     "complaints, topics and trends here."), self.content)
+        self.reviews_note.setWordWrap(True)
+        self.reviews_note.setStyleSheet("color: palette(dark);")
+        self.reviews_note.hide()
+        content.addWidget(self.reviews_note)
         self.splitter = QSplitter(Qt.Horizontal, self.content)
         content.addWidget(self.splitter, 1)
         build_trend_charts(self, self.splitter)
@@ -350,6 +358,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
         blank = dash.total_rows == 0 and survey_to is None
         self.pages.setCurrentWidget(self.empty if blank else self.content)
         self.filter_bar.setVisible(not blank)
+        self._show_review_parts(dash.total_rows > 0)
         self._fill_choices(dash)
         last = max(d for d in (dash.data_to, survey_to, date.min) if d is not None)
         anchor = last if date.min < last < date.today() else None
@@ -370,6 +379,14 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             task = self.run_alert_check(quiet=True)
             task.signals.ended.connect(self._on_auto_alerts_ended)
         self.refreshed.emit()
+
+    def _show_review_parts(self, on: bool) -> None:
+        """Hide the review cards and charts of a database that holds survey scores only."""
+        for w in (self.card_count, self.card_negative, self.card_rating, self.card_sentiment, self.splitter):
+            w.setVisible(on)
+        self.reviews_note.setVisible(not on)
+        self.content.layout().setStretchFactor(self.reviews_note, 0 if on else 1)
+        self.reviews_note.setAlignment(Qt.AlignLeft | Qt.AlignTop)
 
     def _anchor_presets(self, last_day: date | None) -> None:
         self.date_picker.set_today(last_day)
