@@ -30,9 +30,10 @@ NPS_BAND = (106, 27, 154, 50)
 
 def _show(card: KpiCard, value: str, note: str) -> None:
     """A card's number and a plain grey note (no change arrow: an interval is not a change)."""
-    card.value.setText(value)
+    # Both are ElidedLabels: a plain setText would be undone by their next resize.
+    card.value.set_full_text(value)
     card.change.setStyleSheet("color: palette(dark);")
-    card.change.set_full_text(note)   # an ElidedLabel: its plain setText is undone at the next resize
+    card.change.set_full_text(note)
 
 
 class SurveyPanel(QWidget):
