@@ -1,8 +1,8 @@
 """The weekly brief in one call: headline against last week and the goals, the three fixes, actions, cases, alerts.
 
 Everything is read from the trend summary tables (the same counts as 概览 and `cxdesk stats`), the
-cached rating drivers (`drivers.py`), the goals (`goals.py`), the action board, the case queue and the
-spike test of `alerts.py`; nothing is written except the drivers' cache.
+rating drivers (`drivers.py`, fitted from their daily sums), the goals (`goals.py`), the action board,
+the case queue, the spike test of `alerts.py` and the survey responses' NPS (`surveys/nps.py`); nothing is written.
 
 Fixes are ranked by expected gain = stars per complaint × this week's complaint share × recent rise ×
 (½ when a live action already covers the topic); the three shown are the largest gain, then topics whose

@@ -31,4 +31,5 @@ CREATE TABLE IF NOT EXISTS brief_moments_daily (
     PRIMARY KEY (day, a, b)
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO trend_dirty(day) VALUES ('*');
+DROP TABLE IF EXISTS brief_driver_cache;   -- a fit from these sums is quicker than checking a cached one
 """
