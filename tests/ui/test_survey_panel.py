@@ -97,18 +97,14 @@ def test_evaluation_view_shows_the_nps_change(ctx, qtbot, tmp_path):
 def test_score_only_surveys_show_the_overview_not_the_first_run_page(ctx, qtbot, tmp_path):
     from brief_data import plant_responses
 
+    from tests.ui.conftest import open_main_window
+
     from cxdesk.core.storage import open_db
-    from cxdesk.ui.main_window import MainWindow
 
     db = open_db(ctx.db_path)
     plant_responses(db)     # 14 responses scored 0–10, no written answers: no feedback rows at all
     db.close()
-    win = MainWindow(ctx)
-    win.confirm_quit = False
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    with qtbot.waitSignal(win.status_refreshed, timeout=10000):
-        win.show()
+    win = open_main_window(qtbot, ctx)
     win.show_screen("dashboard")
     qtbot.waitUntil(lambda: "dashboard" in win.screens and win.stack.currentWidget() is win.screens["dashboard"],
                     timeout=20000)
