@@ -583,7 +583,10 @@ def _migrate_100(db) -> None:
 
     exec_script(db, SURVEY_SCHEMA_100)   # survey responses and their written answers
 def _migrate_101(db) -> None:
-    exec_script(db, BRIEF_SCHEMA_101)     # the rating drivers' daily sums, filled by the next summary refresh
+    from cxdesk.core.brief.moments import rebuild_days
+
+    exec_script(db, BRIEF_SCHEMA_101)     # the rating drivers' daily sums (core/brief/moments.py), filled at once
+    rebuild_days(db)
 
 
 MIGRATIONS: list[tuple[int, Migration]] = [

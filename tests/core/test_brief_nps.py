@@ -170,3 +170,25 @@ def test_daily_sums_follow_edits_deletions_and_disabled_topics(db):
         db.execute("UPDATE topics SET enabled = 0 WHERE name = '价格'")
     _same(drv.compute_drivers(db, start, end).drivers, _fit_row_by_row(db, start, end))
     assert drv.compute_drivers(db, start, end).get("价格") is None
+
+
+def test_migration_101_fills_the_daily_sums_of_an_older_database(tmp_path):
+    from cxdesk.core.storage import open_db
+
+    db = open_db(tmp_path / "old.db")
+    plant(db)
+    start, end = drv._window(SUNDAY)
+    expected = drv.compute_drivers(db, start, end).drivers
+    with db.atomic():   # as a database of version 100 was: no daily sums
+        db.execute("DROP TABLE brief_moments_daily")
+        db.execute("CREATE TABLE brief_driver_cache (date_from TEXT, date_to TEXT, signature TEXT, result TEXT)")
+    db.execute("PRAGMA user_version = 100")
+    db.close()
+    db = open_db(tmp_path / "old.db")
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] >= 101
+        assert db.execute("SELECT sum(n) FROM brief_moments_daily WHERE a = 0").fetchone()[0] == db.execute(
+            "SELECT count(*) FROM feedback WHERE rating IS NOT NULL AND deleted = 0").fetchone()[0]
+        _same(drv.compute_drivers(db, start, end).drivers, expected)
+    finally:
+        db.close()

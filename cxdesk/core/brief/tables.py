@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS brief_driver_cache (
 """
 
 # The rating drivers' sufficient statistics per day (see `brief/moments.py`), kept with the trend summaries:
-# `trend_summary.refresh_summary` rebuilds the days it rebuilds, and the '*' asks it to fill every day once.
+# `trend_summary.refresh_summary` rebuilds the days it rebuilds; migration 101 fills every day once.
 BRIEF_SCHEMA_101 = """
 CREATE TABLE IF NOT EXISTS brief_moments_daily (
     day TEXT NOT NULL,                 -- substr(created_at, 1, 10) of rated, non-deleted feedback
@@ -30,6 +30,5 @@ CREATE TABLE IF NOT EXISTS brief_moments_daily (
     yy REAL NOT NULL,                  -- Σ rating²
     PRIMARY KEY (day, a, b)
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO trend_dirty(day) VALUES ('*');
 DROP TABLE IF EXISTS brief_driver_cache;   -- a fit from these sums is quicker than checking a cached one
 """
