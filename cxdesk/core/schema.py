@@ -17,7 +17,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from cxdesk.core.brief.tables import BRIEF_SCHEMA_97
+from cxdesk.core.brief.tables import BRIEF_SCHEMA_97, BRIEF_SCHEMA_101
 from cxdesk.core.identity import is_placeholder_author, looks_mangled_id, plain_content_key
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -582,6 +582,11 @@ def _migrate_100(db) -> None:
     from cxdesk.core.surveys.store import SURVEY_SCHEMA_100
 
     exec_script(db, SURVEY_SCHEMA_100)   # survey responses and their written answers
+def _migrate_101(db) -> None:
+    from cxdesk.core.brief.moments import rebuild_days
+
+    exec_script(db, BRIEF_SCHEMA_101)     # the rating drivers' daily sums (core/brief/moments.py), filled at once
+    rebuild_days(db)
 
 
 MIGRATIONS: list[tuple[int, Migration]] = [
@@ -601,6 +606,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (96, _migrate_96),
     (97, _migrate_97),
     (100, _migrate_100),
+    (101, _migrate_101),
 ]
 
 

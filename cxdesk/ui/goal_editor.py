@@ -16,7 +16,7 @@ from cxdesk.i18n import N_, _
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 PERIOD_NAMES = (("week", N_("per week")), ("month", N_("per month (so far)")))
-TARGET_HINTS = {"share": N_("e.g. 8%"), "stars": N_("e.g. 4.5"), "count": N_("e.g. 20")}
+TARGET_HINTS = {"share": N_("e.g. 8%"), "stars": N_("e.g. 4.5"), "count": N_("e.g. 20"), "points": N_("e.g. 30")}
 
 
 class GoalEditor(QDialog):
@@ -43,8 +43,10 @@ class GoalEditor(QDialog):
         lay.addWidget(QLabel(_("New goal:"), self))
         row = QHBoxLayout()
         self.metric_combo = QComboBox(self)
+        db = self.ctx.read_db()   # a quick look (NPS only once there are survey responses): fine on the GUI thread
         for name, metric in METRICS.items():
-            self.metric_combo.addItem(metric.title(_("topic")), name)
+            if metric.offered(db):
+                self.metric_combo.addItem(metric.title(_("topic")), name)
         self.topic_combo = QComboBox(self)
         self.topic_combo.setMinimumContentsLength(8)
         for name in self._topic_names():
