@@ -115,21 +115,28 @@ def _feature_list(topic: str, mentions: Sequence, review_score: float | None, le
     other = -sum(v for v in (value_of(m.score) for m in mentions if not m.topics and m.score is not None) if v < 0)
     add("ocomp", min(other, 4.0) / 2)
     # The hash of prefix + gram is the CRC of the gram continued from the prefix's CRC.
-    crc = zlib.crc32
     start = _crc("m:")
     for m in mine:
-        grams = _clause_grams(m.clause)[0]
-        keys.extend(crc(g, start) % DIM for g in grams)
+        grams = _gram_keys(m.clause, start, 0)
+        keys.extend(grams)
         vals.extend([0.5] * len(grams))
     if topic_specific:
         start = _crc(f"c:{topic}:")
         for m in mentions:
             if m.topics and topic not in m.topics:
                 continue
-            grams = _clause_grams(m.clause)[1]
-            keys.extend(crc(g, start) % DIM for g in grams)
+            grams = _gram_keys(m.clause, start, 1)
+            keys.extend(grams)
             vals.extend([0.5] * len(grams))
     return keys, vals
+
+
+@lru_cache(maxsize=32768)
+def _gram_keys(clause: str, start: int, kind: int) -> tuple[int, ...]:
+    """Weight indexes of a clause's grams (`_clause_grams(clause)[kind]`) behind the prefix CRC `start`;
+    kept because the same clauses (物流很快) come back in review after review."""
+    crc = zlib.crc32
+    return tuple(crc(g, start) % DIM for g in _clause_grams(clause)[kind])
 
 
 def features(topic: str, mentions: Sequence, review_score: float | None, lexicon_label: str | None,

@@ -69,6 +69,7 @@ def _prepare(setup: _Setup) -> None:
     from cxdesk.core.analysis.topics import TopicMatcher
 
     matcher = TopicMatcher(setup.topics)
+    matcher.memo = {}
     if any(len(w) == 1 for _name, syns in setup.topics for w in (_name, *syns)):
         sync_words(setup.words)
     _state["matcher"] = matcher
