@@ -74,6 +74,8 @@ def _prepare(setup: _Setup) -> None:
         sync_words(setup.words)
     _state["matcher"] = matcher
     _state["adapter"] = setup.adapter
+    _state["index"] = {name: i for i, name in enumerate(matcher.names)}
+    _state["texts"] = {}
 
 
 def _worker_init(setup: _Setup) -> None:
@@ -90,32 +92,48 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
     stored review scores that topic verdicts read) are taken as given and sentiment/model_label come
     back as None.
     """
+    texts = list(texts)
+    if langs is None:
+        return _score_full(texts)
+    review_scores = list(scores or [None] * len(texts))
+    return [(lang, None, *_topics_of(text, lang, None, review_score))
+            for text, lang, review_score in zip(texts, langs, review_scores)]
+
+
+# Distinct texts whose results a process keeps during one run: templated reviews (好评, 默认好评,
+# 此用户没有填写评价) come back thousands of times.
+MEMO_TEXTS = 50_000
+
+
+def _score_full(texts: list[str]) -> list[tuple]:
+    """Sentiment and topics of each text; each distinct text is scored once per run."""
     from cxdesk.core.analysis import sentiment
+
+    known: dict[str, tuple] = _state["texts"]
+    todo = [t for t in dict.fromkeys(texts) if t not in known]
+    fresh: dict[str, tuple] = {}
+    if todo:
+        for text, r in zip(todo, sentiment.analyze_texts(todo, _state["adapter"])):
+            fresh[text] = (r.lang, r.score, *_topics_of(text, r.lang, r.label, r.score))
+        if len(known) < MEMO_TEXTS:
+            known.update(fresh)
+    return [known.get(t) or fresh[t] for t in texts]
+
+
+def _topics_of(text: str, lang: str | None, label: str | None, review_score: float | None) -> tuple[str | None, list]:
+    """(the review's label once its clauses are known, [(topic_index, score, label), ...])."""
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
 
+    if lang not in ("zh", "en"):
+        return label, []
     matcher = _state["matcher"]
-    adapter = _state["adapter"]
-    texts = list(texts)
-    if langs is None:
-        rows = sentiment.analyze_texts(texts, adapter)
-        base = [(r.lang, r.score, r.label) for r in rows]
-    else:
-        base = [(lang, None, None) for lang in langs]
-    review_scores = [b[1] for b in base] if langs is None else list(scores or [None] * len(texts))
-    index = {name: i for i, name in enumerate(matcher.names)}
-    out = []
-    for text, (lang, score, label), review_score in zip(texts, base, review_scores):
-        mentions = []
-        if lang in ("zh", "en"):
-            clauses = analyze_clauses(text, matcher)
-            uncovered.remember(text, clauses)
-            for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score).items():
-                mentions.append((index[topic], topic_score, topic_label))
-            if label is not None:
-                label = review_label(label, clauses)
-        out.append((lang, score, label, mentions))
-    return out
+    index = _state["index"]
+    clauses = analyze_clauses(text, matcher)
+    uncovered.remember(text, clauses)
+    mentions = [(index[topic], topic_score, topic_label)
+                for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score).items()]
+    return (review_label(label, clauses) if label is not None else None), mentions
 
 
 def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None) -> list[tuple]:

@@ -187,6 +187,7 @@ class TopicMatcher:
         # sentence -> its clauses as `analyze_clauses` finds them; None (the default): no memo. Only a
         # matcher that lives as long as jieba's words stay the same may keep one (an analysis run's).
         self.memo: dict[str, tuple] | None = None
+        self._clause_memo: dict[str, tuple] = {}
         names: list[str] = []
         by_first: dict[str, dict[str, set[int]]] = {}
         singles: dict[str, set[int]] = {}
@@ -266,23 +267,38 @@ class TopicMatcher:
         out: list[tuple[str, list[int]]] = []
         current: list[int] = []
         follow = 0
+        facts = self._facts if self.memo is not None else self._clause_facts
         for clause in split_clauses(sentence):
-            found = self.find(clause) if self.names else []
-            if (found and current and follow < MAX_FOLLOWING_CLAUSES and _CONTEXT_WORDS.search(clause)
-                    and not self.find(_CONTEXT_WORDS.sub("，", clause))):
+            found, waits_only, contrast = facts(clause)
+            if found and current and follow < MAX_FOLLOWING_CLAUSES and waits_only:
                 # "外卖送得太慢了，等了一个多小时": the wait is the delivery's, not the kitchen's.
                 found = []
             if found:
                 current, follow = found, 0
-                out.append((clause, found))
-            elif (current and follow < MAX_FOLLOWING_CLAUSES and not _CONTRAST_START.match(clause)
-                  and continues(clause)):
+                out.append((clause, list(found)))
+            elif current and follow < MAX_FOLLOWING_CLAUSES and not contrast and continues(clause):
                 follow += 1
                 out.append((clause, list(current)))
             else:
                 current = []
                 out.append((clause, []))
         return out
+
+    def _clause_facts(self, clause: str) -> tuple[tuple[int, ...], bool, bool]:
+        """(topics named, names a topic only by a wait word, starts with a contrast) of one clause."""
+        found = tuple(self.find(clause)) if self.names else ()
+        waits_only = bool(found) and _CONTEXT_WORDS.search(clause) is not None and \
+            not self.find(_CONTEXT_WORDS.sub("，", clause))
+        return found, waits_only, _CONTRAST_START.match(clause) is not None
+
+    def _facts(self, clause: str) -> tuple[tuple[int, ...], bool, bool]:
+        """`_clause_facts`, kept per clause for as long as the memo lives (see `memo`)."""
+        hit = self._clause_memo.get(clause)
+        if hit is None:
+            hit = self._clause_facts(clause)
+            if len(self._clause_memo) < MEMO_CLAUSES:
+                self._clause_memo[clause] = hit
+        return hit
 
     def segments(self, text: str) -> list[tuple[int, str]]:
         """(topic index, the text about that topic) per sentence that mentions the topic.
@@ -333,17 +349,17 @@ def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[Clau
     todo = list(dict.fromkeys(s for s, hit in zip(sentences, known) if hit is None))
     if todo:
         fresh = _clauses_of(todo, matcher)
-        if memo is not None:
-            if len(memo) + len(fresh) > MEMO_SENTENCES:
-                memo.clear()
+        if memo is not None and len(memo) < MEMO_SENTENCES:
             memo.update(fresh)
         known = [hit if hit is not None else fresh[s] for s, hit in zip(sentences, known)]
     return [ClauseMention(sentence, clause, names, score, label)
             for sentence, parts in zip(sentences, known) for clause, names, score, label in parts]
 
 
-# Sentences a memo keeps (about 300 bytes each); past this it starts again.
+# Sentences and clauses a memo keeps (a few hundred bytes each); the first ones met stay, which are
+# also the ones that come back most.
 MEMO_SENTENCES = 50_000
+MEMO_CLAUSES = 100_000
 
 
 def _clauses_of(sentences: Sequence[str], matcher: TopicMatcher) -> dict[str, tuple]:
