@@ -148,7 +148,7 @@ def me(kind: str, file: Path, target: Path | str = "", **kw) -> dict:
 
 
 def measure(n: int, folder: Path) -> dict:
-    file = folder / f"reviews_{n}.csv"
+    file = folder / f"reviews_{n}_{'sample' if bench_import.SHARED.exists() else 'phrases'}.csv"
     if not file.exists():
         bench_import.make_csv(file, n, "utf-8")
     db = folder / f"shop_{n}.db"
@@ -216,7 +216,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000], help="sizes to measure (default 100000)")
     ap.add_argument("--keep", type=Path, help="folder for the CSV files and databases (kept; CSVs are reused)")
+    ap.add_argument("--shared", type=Path, help="folder of the public sample data, if not at ../shared/data "
+                    "beside the checkout (its reviews become the generated texts)")
     args = ap.parse_args()
+    if args.shared:
+        bench_import.SHARED = args.shared / bench_import.SHARED.name
+    print(f"texts: {'public sample ' + bench_import.SHARED.name if bench_import.SHARED.exists() else 'generated phrases'}")
     print(f"cxdesk pipeline benchmark; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}"
           if hasattr(os, "getloadavg") else "cxdesk pipeline benchmark")
     if args.keep:

@@ -129,7 +129,7 @@ _LEAD_KINDS = frozenset({"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less
 _LEAD_CHARS = "也都还就又而并且再更很太"
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def starts_with_opinion(clause: str) -> bool:
     """True if the clause states no opinion, or states it before any other word (很周到, 也不错)."""
     words = tokens(clause)
@@ -228,7 +228,7 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
     return total, found, question, contrast
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def score_clause(clause: str) -> ClauseScore:
     """Score and label of one normalised clause (see the module text). Kept per clause: reviews
     repeat the same clauses (物流很快, 味道不错) over and over, and the word list never changes."""

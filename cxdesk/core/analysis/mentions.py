@@ -131,7 +131,7 @@ def _feature_list(topic: str, mentions: Sequence, review_score: float | None, le
     return keys, vals
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=8192)
 def _gram_keys(clause: str, start: int, kind: int) -> tuple[int, ...]:
     """Weight indexes of a clause's grams (`_clause_grams(clause)[kind]`) behind the prefix CRC `start`;
     kept because the same clauses (物流很快) come back in review after review."""

@@ -102,7 +102,7 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
 
 # Distinct texts whose results a process keeps during one run: templated reviews (好评, 默认好评,
 # 此用户没有填写评价) come back thousands of times.
-MEMO_TEXTS = 50_000
+MEMO_TEXTS = 10_000
 
 
 def _score_full(texts: list[str]) -> list[tuple]:

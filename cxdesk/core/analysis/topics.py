@@ -358,8 +358,8 @@ def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[Clau
 
 # Sentences and clauses a memo keeps (a few hundred bytes each); the first ones met stay, which are
 # also the ones that come back most.
-MEMO_SENTENCES = 50_000
-MEMO_CLAUSES = 100_000
+MEMO_SENTENCES = 10_000
+MEMO_CLAUSES = 20_000
 
 
 def _clauses_of(sentences: Sequence[str], matcher: TopicMatcher) -> dict[str, tuple]:
