@@ -210,36 +210,29 @@ def _file_warnings(plan: ImportPlan, fraction) -> list[str]:
 # Reading data rows
 
 
+def _numbered(rows, start: int, state: dict):
+    """(row number 1-based, values) of the rows from index `start` on; `state["n"]`: rows read so far."""
+    for i, row in enumerate(rows):
+        state["n"] = i
+        if i >= start:
+            yield i + 1, row
+
+
 def _data_rows(plan: ImportPlan) -> tuple[Iterator[tuple[int, list]], callable]:
     """(row number 1-based, raw values) after the header row, and a 0..1 progress function."""
     start = plan.header_row + 1
+    state = {"n": 0}
     if plan.file_type in ("xlsx", "xls"):
         sheet_rows = readers.SheetRows(plan.path, plan.file_type, plan.sheet)
-        state = {"n": 0}
-
-        def gen():
-            for i, row in enumerate(sheet_rows):
-                state["n"] = i
-                if i >= start:
-                    yield i + 1, row
-
         fraction = lambda: state["n"] / sheet_rows.total if sheet_rows.total else 0.0  # noqa: E731
         fraction.sheet_rows = sheet_rows  # type: ignore[attr-defined]
-        return gen(), fraction
+        return _numbered(sheet_rows, start, state), fraction
     if plan.file_type == "html":
         text = readers.decode_whole(plan.path, plan.encoding or "utf-8")
         tables = readers.parse_html_tables(text)
         index = plan.sheets.index(plan.sheet) if plan.sheet in plan.sheets else 0
         table = tables[index] if index < len(tables) else []
-        state = {"n": 0}
-
-        def gen_html():
-            for i, r in enumerate(table):
-                state["n"] = i
-                if i >= start:
-                    yield i + 1, r
-
-        return gen_html(), lambda: state["n"] / len(table) if table else 0.0
+        return _numbered(table, start, state), lambda: state["n"] / len(table) if table else 0.0
     csv_rows = readers.CsvRows(plan.path, plan.encoding or "utf-8", plan.delimiter or ",", len(plan.columns), start,
                                quote_none=plan.quote_none)
     return iter(csv_rows), lambda: csv_rows.fraction
