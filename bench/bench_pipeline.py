@@ -173,26 +173,30 @@ def measure(n: int, folder: Path) -> dict:
     return r
 
 
-def report(results: list[dict]) -> None:
+def report_size(r: dict) -> None:
+    """The figures of one size and its two ratios, printed as soon as they are measured."""
     def s(step: dict) -> str:
         return f"{step['seconds']:7.2f} s"
 
-    for r in results:
-        n = r["rows"]
-        print(f"\n== {n:,} rows ==")
-        print(f"  cxdesk import --no-analyze     {s(r['import'])}   peak {r['import']['peak_mb']:5.0f} MB")
-        print(f"    sqlite-utils insert --csv    {s(r['sqlite_utils'])}")
-        print(f"    csv.reader + executemany     {s(r['bare'])}")
-        print(f"  cxdesk analyze                 {s(r['analyze'])}   peak {r['analyze']['peak_mb']:5.0f} MB")
-        print(f"    jieba.lcut alone (loop)      {r['jieba_loop']:7.2f} s   (whole process {r['jieba']['seconds']:.2f} s)")
-        print(f"  first screen (new process)     {s(r['screen'])}   (open + dashboard {r['screen_inner']:.3f} s)")
-        print(f"  cxdesk stats --json            {s(r['stats'])}")
-        ratio_import = r["import"]["seconds"] / r["sqlite_utils"]["seconds"]
-        ratio_analyze = r["analyze"]["seconds"] / r["jieba_loop"]
-        print(f"  ratio import / sqlite-utils    {ratio_import:7.2f}x  (floor <= {FLOORS['import']:.1f}x)"
-              f"  {'ok' if ratio_import <= FLOORS['import'] else 'MISSED'}")
-        print(f"  ratio analyze / jieba.lcut     {ratio_analyze:7.2f}x  (floor <= {FLOORS['analyze']:.1f}x)"
-              f"  {'ok' if ratio_analyze <= FLOORS['analyze'] else 'MISSED'}")
+    n = r["rows"]
+    print(f"\n== {n:,} rows ==")
+    print(f"  cxdesk import --no-analyze     {s(r['import'])}   peak {r['import']['peak_mb']:5.0f} MB")
+    print(f"    sqlite-utils insert --csv    {s(r['sqlite_utils'])}")
+    print(f"    csv.reader + executemany     {s(r['bare'])}")
+    print(f"  cxdesk analyze                 {s(r['analyze'])}   peak {r['analyze']['peak_mb']:5.0f} MB")
+    print(f"    jieba.lcut alone (loop)      {r['jieba_loop']:7.2f} s   (whole process {r['jieba']['seconds']:.2f} s)")
+    print(f"  first screen (new process)     {s(r['screen'])}   (open + dashboard {r['screen_inner']:.3f} s)")
+    print(f"  cxdesk stats --json            {s(r['stats'])}")
+    ratio_import = r["import"]["seconds"] / r["sqlite_utils"]["seconds"]
+    ratio_analyze = r["analyze"]["seconds"] / r["jieba_loop"]
+    print(f"  ratio import / sqlite-utils    {ratio_import:7.2f}x  (floor <= {FLOORS['import']:.1f}x)"
+          f"  {'ok' if ratio_import <= FLOORS['import'] else 'MISSED'}")
+    print(f"  ratio analyze / jieba.lcut     {ratio_analyze:7.2f}x  (floor <= {FLOORS['analyze']:.1f}x)"
+          f"  {'ok' if ratio_analyze <= FLOORS['analyze'] else 'MISSED'}", flush=True)
+
+
+def report(results: list[dict]) -> None:
+    """The 1M floors: stats time, peak memory and how import + analysis scale from 100k."""
     small = next((r for r in results if r["rows"] == 100_000), None)
     big = next((r for r in results if r["rows"] == 1_000_000), None)
     if big is not None:
@@ -226,10 +230,14 @@ def main() -> int:
           if hasattr(os, "getloadavg") else "cxdesk pipeline benchmark")
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        results = [measure(n, args.keep) for n in args.rows]
+        folder = args.keep
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            results = [measure(n, Path(tmp)) for n in args.rows]
+        tmp = tempfile.TemporaryDirectory()
+        folder = Path(tmp.name)
+    results = []
+    for n in args.rows:
+        results.append(measure(n, folder))
+        report_size(results[-1])
     report(results)
     return 0
 
