@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple, Sequence
 
@@ -156,6 +157,7 @@ _LEAD_KINDS = frozenset({"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less
 _LEAD_CHARS = "也都还就又而并且再更很太"
 
 
+@lru_cache(maxsize=16_384)
 def starts_with_opinion(clause: str) -> bool:
     """True if the clause states no opinion, or states it before any other word (很周到, 也不错)."""
     words = tokens(clause)
@@ -251,8 +253,10 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
     return total, found, question, contrast
 
 
+@lru_cache(maxsize=16_384)
 def score_clause(clause: str) -> ClauseScore:
-    """Score and label of one normalised clause (see the module text)."""
+    """Score and label of one normalised clause (see the module text). Kept per clause: reviews
+    repeat the same clauses (物流很快, 味道不错) over and over, and the word list never changes."""
     if not clause or not clause.strip():
         return ClauseScore(None, "unknown", False)
     total, found, question, contrast = opinion(clause)

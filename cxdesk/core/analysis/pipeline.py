@@ -69,10 +69,13 @@ def _prepare(setup: _Setup) -> None:
     from cxdesk.core.analysis.topics import TopicMatcher
 
     matcher = TopicMatcher(setup.topics)
+    matcher.memo = {}
     if any(len(w) == 1 for _name, syns in setup.topics for w in (_name, *syns)):
         sync_words(setup.words)
     _state["matcher"] = matcher
     _state["adapter"] = setup.adapter
+    _state["index"] = {name: i for i, name in enumerate(matcher.names)}
+    _state["texts"] = {}
 
 
 def _worker_init(setup: _Setup) -> None:
@@ -89,32 +92,48 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
     stored review scores that topic verdicts read) are taken as given and sentiment/model_label come
     back as None.
     """
+    texts = list(texts)
+    if langs is None:
+        return _score_full(texts)
+    review_scores = list(scores or [None] * len(texts))
+    return [(lang, None, *_topics_of(text, lang, None, review_score))
+            for text, lang, review_score in zip(texts, langs, review_scores)]
+
+
+# Distinct texts whose results a process keeps during one run: templated reviews (好评, 默认好评,
+# 此用户没有填写评价) come back thousands of times.
+MEMO_TEXTS = 10_000
+
+
+def _score_full(texts: list[str]) -> list[tuple]:
+    """Sentiment and topics of each text; each distinct text is scored once per run."""
     from cxdesk.core.analysis import sentiment
+
+    known: dict[str, tuple] = _state["texts"]
+    todo = [t for t in dict.fromkeys(texts) if t not in known]
+    fresh: dict[str, tuple] = {}
+    if todo:
+        for text, r in zip(todo, sentiment.analyze_texts(todo, _state["adapter"])):
+            fresh[text] = (r.lang, r.score, *_topics_of(text, r.lang, r.label, r.score))
+        if len(known) < MEMO_TEXTS:
+            known.update(fresh)
+    return [known.get(t) or fresh[t] for t in texts]
+
+
+def _topics_of(text: str, lang: str | None, label: str | None, review_score: float | None) -> tuple[str | None, list]:
+    """(the review's label once its clauses are known, [(topic_index, score, label), ...])."""
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
 
+    if lang not in ("zh", "en"):
+        return label, []
     matcher = _state["matcher"]
-    adapter = _state["adapter"]
-    texts = list(texts)
-    if langs is None:
-        rows = sentiment.analyze_texts(texts, adapter)
-        base = [(r.lang, r.score, r.label) for r in rows]
-    else:
-        base = [(lang, None, None) for lang in langs]
-    review_scores = [b[1] for b in base] if langs is None else list(scores or [None] * len(texts))
-    index = {name: i for i, name in enumerate(matcher.names)}
-    out = []
-    for text, (lang, score, label), review_score in zip(texts, base, review_scores):
-        mentions = []
-        if lang in ("zh", "en"):
-            clauses = analyze_clauses(text, matcher)
-            uncovered.remember(text, clauses)
-            for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score).items():
-                mentions.append((index[topic], topic_score, topic_label))
-            if label is not None:
-                label = review_label(label, clauses)
-        out.append((lang, score, label, mentions))
-    return out
+    index = _state["index"]
+    clauses = analyze_clauses(text, matcher)
+    uncovered.remember(text, clauses)
+    mentions = [(index[topic], topic_score, topic_label)
+                for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score).items()]
+    return (review_label(label, clauses) if label is not None else None), mentions
 
 
 def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None) -> list[tuple]:
@@ -223,7 +242,7 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.store import ensure_tables, write_results
     from cxdesk.core.analysis.topics import dictionary_hash, ensure_default_topics, jieba_words, list_topics
-    from cxdesk.core.storage import db_path_of, now_text
+    from cxdesk.core.storage import now_text
 
     started = time.perf_counter()
     # Rows an import stored but did not index for search yet: indexed first (usually right after it).
@@ -240,30 +259,18 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     topic_ids = [t.id for t in topics]
 
     total_rows = db.execute("SELECT count(*) FROM feedback").fetchone()[0]
-    if force:
-        full = [r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id").fetchall()]
-        topics_only: list[int] = []
-    else:
-        full, topics_only = [], []
-        for fid, row_version in db.execute(
-                "SELECT id, analysis_version FROM feedback WHERE analysis_version IS NOT ? ORDER BY id", [version]):
-            if row_version and row_version.split("|", 1)[0] == sent_part:
-                topics_only.append(fid)
-            else:
-                full.append(fid)
+    full, topics_only = _rows_to_score(db, version, sent_part, force)
     todo = len(full) + len(topics_only)
     skipped = total_rows - todo
     if not todo:
         # Complaints no topic covers are read from analysed rows; catch up if a run was cancelled.
         uncovered.refresh(db, progress)
+        _refresh_overview(db, progress)
         return AnalyzeResult(0, skipped, 0, version, time.perf_counter() - started,
                              Changes(topics=True) if installed else NOTHING)
 
     setup = _Setup(tuple((t.name, tuple(t.synonyms)) for t in topics), tuple(jieba_words(db)), _strip_adapter(adapter))
-    if workers is None:
-        workers = WORKERS if todo > PARALLEL_MIN_ROWS and _spare_cores() >= 1.0 else 0
-    if db_path_of(db) is None or (getattr(sys, "frozen", False) and not FROZEN_WORKERS_OK):
-        workers = 0
+    workers = _worker_count(db, todo, workers)
     size = batch_size or (PARALLEL_BATCH_ROWS if workers else BATCH_ROWS)
     jobs = [(ids, False) for ids in _chunks(full, size)] + [(ids, True) for ids in _chunks(topics_only, size)]
 
@@ -297,9 +304,47 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
             write(ids, rows, only_topics)
             remaining.popleft()
     uncovered.refresh(db, progress)
+    _refresh_overview(db, progress)
     seconds = time.perf_counter() - started
     log.info("analyzed %d rows (%d skipped) in %.1f s with %d workers", done, skipped, seconds, workers)
     return AnalyzeResult(done, skipped, mentions, version, seconds, Changes(feedback=True, topics=True))
+
+
+def _worker_count(db, todo: int, asked: int | None) -> int:
+    """Worker processes for `todo` rows: as asked, or by default 2 for big jobs when a core is free;
+    none for an in-memory database or a frozen app that has not set up spawned workers."""
+    from cxdesk.core.storage import db_path_of
+
+    workers = asked if asked is not None else (WORKERS if todo > PARALLEL_MIN_ROWS and _spare_cores() >= 1.0 else 0)
+    if db_path_of(db) is None or (getattr(sys, "frozen", False) and not FROZEN_WORKERS_OK):
+        return 0
+    return workers
+
+
+def _rows_to_score(db, version: str, sent_part: str, force: bool) -> tuple[list[int], list[int]]:
+    """Ids of the rows to score in full, and of those whose sentiment is current but not their topics."""
+    if force:
+        return [r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id").fetchall()], []
+    full: list[int] = []
+    topics_only: list[int] = []
+    for fid, row_version in db.execute(
+            "SELECT id, analysis_version FROM feedback WHERE analysis_version IS NOT ? ORDER BY id", [version]):
+        if row_version and row_version.split("|", 1)[0] == sent_part:
+            topics_only.append(fid)
+        else:
+            full.append(fid)
+    return full, topics_only
+
+
+def _refresh_overview(db, progress: Progress) -> None:
+    """Bring the dashboard's summary tables up to date now, while the owner already waits for the
+    analysis: the first screen and `cxdesk stats` then read them at once instead of rebuilding them
+    (seconds at a million rows). Skipped, not waited for, if another writer holds the database."""
+    from cxdesk.core.analysis.trend_summary import summary_is_current, try_refresh
+
+    if not summary_is_current(db):
+        progress(0, 1, _("Updating the overview"))
+        try_refresh(db)
 
 
 def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> None:

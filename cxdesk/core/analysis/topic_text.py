@@ -91,6 +91,9 @@ class TopicMatcher:
 
     def __init__(self, topics: Iterable[tuple[str, Iterable[str]]]):
         self.names: tuple[str, ...] = ()
+        # sentence -> its clauses as `analyze_clauses` finds them; None (the default): no memo. Only a
+        # matcher that lives as long as jieba's words stay the same may keep one (an analysis run's).
+        self.memo: dict[str, tuple] | None = None
         names: list[str] = []
         by_first: dict[str, dict[str, set[int]]] = {}
         singles: dict[str, set[int]] = {}
@@ -251,22 +254,44 @@ def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[Clau
     """Every clause of `text` (also those about no topic), with its topics and its own sentiment.
 
     Without `matcher` the general and restaurant templates are used. A clause that states no opinion
-    ("点了外卖") is neutral; see `clauses.py` for how a clause is scored.
+    ("点了外卖") is neutral; see `clauses.py` for how a clause is scored. A matcher with a `memo`
+    (the analysis run's) keeps each sentence's result: reviews repeat sentences (物流很快, 好评) a lot.
     """
     from cxdesk.core.analysis.text import normalize
 
     matcher = matcher if matcher is not None else default_matcher()
-    units: list[tuple[str, str, tuple[str, ...]]] = []
-    for sentence in split_sentences(normalize(text)):
-        for clause, found in matcher.clauses(sentence):
-            units.append((sentence, clause, tuple(matcher.names[i] for i in found)))
-    if not units:
-        return []
+    memo = matcher.memo
+    sentences = split_sentences(normalize(text))
+    known = [memo.get(s) for s in sentences] if memo is not None else [None] * len(sentences)
+    todo = list(dict.fromkeys(s for s, hit in zip(sentences, known) if hit is None))
+    if todo:
+        fresh = _clauses_of(todo, matcher)
+        if memo is not None and len(memo) < MEMO_SENTENCES:
+            memo.update(fresh)
+        known = [hit if hit is not None else fresh[s] for s, hit in zip(sentences, known)]
+    return [ClauseMention(sentence, clause, names, score, label)
+            for sentence, parts in zip(sentences, known) for clause, names, score, label in parts]
+
+
+# Sentences a memo keeps (a few hundred bytes each); the first ones met stay, which are also the ones
+# that come back most.
+MEMO_SENTENCES = 10_000
+
+
+def _clauses_of(sentences: Sequence[str], matcher: TopicMatcher) -> dict[str, tuple]:
+    """(clause, topic names, score, label) of every clause, per sentence, scored in one call."""
     from cxdesk.core.analysis import clauses as clause_model
 
-    scored = clause_model.score_clauses([(u[0], u[1]) for u in units])
-    return [ClauseMention(sentence, clause, names, score, label)
-            for (sentence, clause, names), (score, label) in zip(units, scored)]
+    units: list[tuple[str, str, tuple[str, ...]]] = []
+    for sentence in sentences:
+        for clause, found in matcher.clauses(sentence):
+            units.append((sentence, clause, tuple(matcher.names[i] for i in found)))
+    out: dict[str, list] = {s: [] for s in sentences}
+    if units:
+        scored = clause_model.score_clauses([(u[0], u[1]) for u in units])
+        for (sentence, clause, names), (score, label) in zip(units, scored):
+            out[sentence].append((clause, names, score, label))
+    return {s: tuple(parts) for s, parts in out.items()}
 
 
 # How the clauses about one topic in one review add up (`topic_verdicts`); tuned on labelled
