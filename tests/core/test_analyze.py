@@ -246,3 +246,16 @@ def test_repeated_texts_are_scored_once_and_get_the_same_results_as_alone(tmp_pa
         assert (row(db, fid)["label"], row(db, fid)["sentiment"], mentions(db, fid)) == expected[text]
     assert mentions(db, ids[1]) == mentions(db, ids[5]) == {"上菜速度": "negative"}
     assert row(db, ids[0])["label"] == row(db, ids[4])["label"] == "positive"
+
+
+def test_the_rows_star_rating_reaches_the_topic_verdicts(db):
+    # The same lone aside counts as a complaint in a 1-star review and not in a 5-star one; the same text
+    # without stars is decided by the text alone.
+    text = "菜很好吃，上菜有点慢"
+    low, high, unrated = add_rows(db, [text, text, text])
+    db.execute("UPDATE feedback SET rating = 1 WHERE id = ?", [low])
+    db.execute("UPDATE feedback SET rating = 5 WHERE id = ?", [high])
+    analyze(db)
+    assert mentions(db, low)["上菜速度"] == "negative"
+    assert mentions(db, high)["上菜速度"] == "neutral"
+    assert mentions(db, unrated)["上菜速度"] == "negative"

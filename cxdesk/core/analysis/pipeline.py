@@ -84,20 +84,23 @@ def _worker_init(setup: _Setup) -> None:
 
 
 def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None = None,
-                scores: Sequence[float | None] | None = None) -> list[tuple]:
+                scores: Sequence[float | None] | None = None,
+                ratings: Sequence[float | None] | None = None) -> list[tuple]:
     """Score one batch with the prepared dictionaries.
 
     Returns `(lang, sentiment, model_label, [(topic_index, score, label), ...])` per text. With
     `langs` (topics only), the row's sentiment is not computed again: `lang` (and `scores`, the
     stored review scores that topic verdicts read) are taken as given and sentiment/model_label come
-    back as None.
+    back as None. `ratings` (the rows' stars, 1-5 or None) make a lone complaint in a 4-5 star review
+    need a surer verdict (`topic_verdicts`).
     """
     texts = list(texts)
+    stars = list(ratings or [None] * len(texts))
     if langs is None:
-        return _score_full(texts)
+        return _score_full(texts, stars)
     review_scores = list(scores or [None] * len(texts))
-    return [(lang, None, *_topics_of(text, lang, None, review_score))
-            for text, lang, review_score in zip(texts, langs, review_scores)]
+    return [(lang, None, *_topics_of(text, lang, None, review_score, rating))
+            for text, lang, review_score, rating in zip(texts, langs, review_scores, stars)]
 
 
 # Distinct texts whose results a process keeps during one run: templated reviews (好评, 默认好评,
@@ -105,22 +108,24 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
 MEMO_TEXTS = 10_000
 
 
-def _score_full(texts: list[str]) -> list[tuple]:
-    """Sentiment and topics of each text; each distinct text is scored once per run."""
+def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
+    """Sentiment and topics of each text; each distinct (text, rating) is scored once per run."""
     from cxdesk.core.analysis import sentiment
 
-    known: dict[str, tuple] = _state["texts"]
-    todo = [t for t in dict.fromkeys(texts) if t not in known]
-    fresh: dict[str, tuple] = {}
+    known: dict[tuple, tuple] = _state["texts"]
+    keys = list(zip(texts, ratings))
+    todo = [k for k in dict.fromkeys(keys) if k not in known]
+    fresh: dict[tuple, tuple] = {}
     if todo:
-        for text, r in zip(todo, sentiment.analyze_texts(todo, _state["adapter"])):
-            fresh[text] = (r.lang, r.score, *_topics_of(text, r.lang, r.label, r.score))
+        for (text, rating), r in zip(todo, sentiment.analyze_texts([k[0] for k in todo], _state["adapter"])):
+            fresh[(text, rating)] = (r.lang, r.score, *_topics_of(text, r.lang, r.label, r.score, rating))
         if len(known) < MEMO_TEXTS:
             known.update(fresh)
-    return [known.get(t) or fresh[t] for t in texts]
+    return [known.get(k) or fresh[k] for k in keys]
 
 
-def _topics_of(text: str, lang: str | None, label: str | None, review_score: float | None) -> tuple[str | None, list]:
+def _topics_of(text: str, lang: str | None, label: str | None, review_score: float | None,
+               rating: float | None = None) -> tuple[str | None, list]:
     """(the review's label once its clauses are known, [(topic_index, score, label), ...])."""
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
@@ -132,12 +137,13 @@ def _topics_of(text: str, lang: str | None, label: str | None, review_score: flo
     clauses = analyze_clauses(text, matcher)
     uncovered.remember(text, clauses)
     mentions = [(index[topic], topic_score, topic_label)
-                for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score).items()]
+                for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score, rating=rating).items()]
     return (review_label(label, clauses) if label is not None else None), mentions
 
 
-def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None) -> list[tuple]:
-    return score_batch(texts, langs, scores)
+def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None,
+                     ratings: list[float | None] | None = None) -> list[tuple]:
+    return score_batch(texts, langs, scores, ratings)
 
 
 def warm_up() -> None:
@@ -168,7 +174,7 @@ def sentiment_version(adapter) -> str:
 
     # The clause and mention models decide mentions and the mixed-review label, so they are part of
     # every row's version.
-    return f"{MODEL_VERSION}+{CLAUSE_MODEL}{MENTION_MODEL}+a{getattr(adapter, 'version', None) or '-'}"
+    return f"{MODEL_VERSION}+{CLAUSE_MODEL}{MENTION_MODEL}r+a{getattr(adapter, 'version', None) or '-'}"
 
 
 def current_version(db) -> str:
@@ -221,12 +227,14 @@ def _strip_adapter(adapter):
     return replace(adapter, info={k: v for k, v in adapter.info.items() if k != "_dense"})
 
 
-def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], list[str], list[str] | None, list | None]:
+def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], list[str], list[str] | None, list | None,
+                                                             list]:
+    """(ids, texts, langs, review scores, star ratings) of these rows; langs and scores only `with_lang`."""
     marks = ", ".join("?" * len(ids))
-    rows = db.execute(f"SELECT id, text, lang, sentiment FROM feedback WHERE id IN ({marks}) ORDER BY id",
+    rows = db.execute(f"SELECT id, text, lang, sentiment, rating FROM feedback WHERE id IN ({marks}) ORDER BY id",
                       list(ids)).fetchall()
     return ([r[0] for r in rows], [r[1] or "" for r in rows], ([r[2] or "none" for r in rows] if with_lang else None),
-            ([r[3] for r in rows] if with_lang else None))
+            ([r[3] for r in rows] if with_lang else None), [r[4] for r in rows])
 
 
 def analyze(db, progress: Progress = no_progress, *, force: bool = False, workers: int | None = None,
@@ -299,8 +307,8 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
         _prepare(setup)
         while remaining:
             ids, only_topics = remaining[0]
-            ids, texts, langs, scores = _fetch(db, ids, only_topics)
-            rows = score_batch(texts, langs, scores)
+            ids, texts, langs, scores, ratings = _fetch(db, ids, only_topics)
+            rows = score_batch(texts, langs, scores, ratings)
             write(ids, rows, only_topics)
             remaining.popleft()
     uncovered.refresh(db, progress)
@@ -369,8 +377,8 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
         while remaining or in_flight:
             while remaining and len(in_flight) < workers * 2:
                 job = remaining.popleft()
-                ids, texts, langs, scores = _fetch(db, job[0], job[1])
-                in_flight.append((job, ids, pool.submit(_score_in_worker, texts, langs, scores)))
+                ids, texts, langs, scores, ratings = _fetch(db, job[0], job[1])
+                in_flight.append((job, ids, pool.submit(_score_in_worker, texts, langs, scores, ratings)))
             ready = [item for item in in_flight if item[2].done()]
             workers_ready = workers_ready or bool(ready)
             for item in ready:
@@ -390,9 +398,9 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
                 if not prepared:
                     _prepare(setup)
                     prepared = True
-                ids, texts, langs, scores = _fetch(db, job[0], job[1])
+                ids, texts, langs, scores, ratings = _fetch(db, job[0], job[1])
                 try:
-                    rows = score_batch(texts, langs, scores)
+                    rows = score_batch(texts, langs, scores, ratings)
                 except BaseException:
                     remaining.append(job)
                     raise
