@@ -3,7 +3,8 @@
 `sniff_file(path)` returns an `ImportPlan` the owner can correct in the preview (or with CLI
 options) before `import_file` commits it. Nothing here writes to the database except
 `remember_mapping`, which stores a confirmed mapping under the file's header signature so the
-next export with the same columns is mapped the same way.
+next export with the same columns is mapped the same way. The guesses themselves live in
+`encoding.py` (text encoding, delimiter) and `columns.py` (header row, column names and roles).
 """
 
 from __future__ import annotations
