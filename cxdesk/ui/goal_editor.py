@@ -91,9 +91,7 @@ class GoalEditor(QDialog):
 
             return goals_progress(db, as_of)
 
-        task = self.ctx.run_task(work, write=False, title=_("Goals"))
-        task.signals.finished.connect(self._show)
-        task.signals.failed.connect(self.message_bar.show_error)
+        self._run(work, self._show, write=False)
 
     def _show(self, items) -> None:
         if not isValid(self):
@@ -107,8 +105,11 @@ class GoalEditor(QDialog):
         self.remove_button.setEnabled(False)
 
     def _write(self, fn) -> None:
-        task = self.ctx.run_task(lambda db, progress: fn(db), title=_("Goals"))
-        task.signals.finished.connect(self._on_written)
+        self._run(lambda db, progress: fn(db), self._on_written, write=True)
+
+    def _run(self, work, on_result, *, write: bool) -> None:
+        task = self.ctx.run_task(work, write=write, title=_("Goals"))
+        task.signals.finished.connect(on_result)
         task.signals.failed.connect(self.message_bar.show_error)
 
     def _on_written(self, _result) -> None:

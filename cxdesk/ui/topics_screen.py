@@ -288,10 +288,9 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
 
         def work(db, progress):
             from cxdesk.core.analysis import topics
-            from cxdesk.core.analysis.keywords import keywords_for_topic
 
             try:
-                words = keywords_for_topic(db, name, top_k=12, flt=period)
+                words = topics.keywords_for_topic(db, name, top_k=12, flt=period)
             except Exception:  # noqa: BLE001 - keywords are a nicety; the examples still show
                 log.exception("keywords for %s failed", name)
                 words = []

@@ -70,7 +70,7 @@ def test_keywords_for_topic_use_the_topic_clauses_only(db):
     with db.atomic():
         for fid in ids:
             db.execute("INSERT INTO feedback_topics(feedback_id, topic_id, label) VALUES (?, ?, 'negative')", [fid, tid])
-    words = [w for w, _ in K.keywords_for_topic(db, "主食", top_k=5)]
+    words = [w for w, _ in T.keywords_for_topic(db, "主食", top_k=5)]
     assert words and words[0] in ("硬", "太硬", "有点硬", "凉", "硬邦邦")
     assert "米饭" not in words                      # the topic's own words say nothing new
     assert not {"服务员", "态度", "价格"} & set(words)  # other topics' clauses stay out

@@ -162,7 +162,7 @@ def _put_mention(db, fid, topic, label="negative", manual=0):
     with db.atomic():
         db.execute("INSERT INTO feedback_topics(feedback_id, topic_id, sentiment, label, manual) VALUES (?, ?, 0.2, ?, ?)",
                    [fid, tid, label, manual])
-        T._refresh_topic_cache(db, "id = ?", [fid])
+        T.refresh_topic_cache(db, "id = ?", [fid])
 
 
 def test_rename_merge_delete_keep_mentions_and_cache_right(db):

@@ -222,16 +222,4 @@ def _textrank(texts: list[str], top_k: int, excluded: set[str]) -> list[tuple[st
     return [(w, round(s / peak, 4)) for w, s in out]
 
 
-def keywords_for_topic(db, name: str, top_k: int = 10, flt=None, *, sample: int = 400,
-                       labels: Sequence[str] = ()) -> list[tuple[str, float]]:
-    """Keywords of what reviews say *about* one topic: the topic's own clauses, not whole reviews.
-
-    Uses the latest `sample` mentions (optionally only mentions with the given sentence labels) and
-    leaves out the topic's name and synonyms, which would top the list and tell the owner nothing.
-    """
-    from cxdesk.core.analysis import topics as topics_mod
-
-    return topics_mod._keywords_for_topic(db, name, top_k=top_k, flt=flt, sample=sample, labels=labels)
-
-
-__all__ = ["jieba_module", "sync_words", "stop_words", "tokens", "whole_word", "extract_keywords", "keywords_for_topic"]
+__all__ = ["jieba_module", "sync_words", "stop_words", "tokens", "whole_word", "extract_keywords"]
