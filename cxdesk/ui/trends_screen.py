@@ -88,6 +88,7 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
                                      "complaints, topics and trends here."), self.content)
         self.reviews_note.setWordWrap(True)
         self.reviews_note.setStyleSheet("color: palette(dark);")
+        self.reviews_note.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         self.reviews_note.hide()
         content.addWidget(self.reviews_note)
         self.splitter = QSplitter(Qt.Horizontal, self.content)
@@ -389,7 +390,6 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             w.setVisible(on)
         self.reviews_note.setVisible(not on)
         self.content.layout().setStretchFactor(self.reviews_note, 0 if on else 1)
-        self.reviews_note.setAlignment(Qt.AlignLeft | Qt.AlignTop)
 
     def _anchor_presets(self, last_day: date | None) -> None:
         self.date_picker.set_today(last_day)
@@ -430,7 +430,6 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
 
     def save_chart_dialog(self) -> None:
         from cxdesk.core.storage import now_text
-
         name = _("overview") + "-" + now_text()[:10] + ".png"
         path, _filter = QFileDialog.getSaveFileName(self, _("Save chart"), name, _("PNG pictures (*.png)"))
         if not path:

@@ -105,6 +105,23 @@ def _start_source(conn, plan: ImportPlan) -> int:
     return cur.lastrowid
 
 
+def _changed_replies(conn, replies: list[tuple], source_id: int) -> int:
+    """How many rows stored by earlier imports, and not already updated by this one, get a reply
+    (text, time or status) that differs from the stored one. `replies`: (text, time, status, source, key)."""
+    changed = 0
+    for start in range(0, len(replies), 500):
+        chunk = {r[4]: r[:3] for r in replies[start:start + 500]}
+        marks = ", ".join("?" * len(chunk))
+        stored = conn.execute(
+            "SELECT f.dedup_key, r.text, r.replied_at, r.status FROM feedback f "
+            "LEFT JOIN feedback_replies r ON r.feedback_id = f.id "
+            f"WHERE f.dedup_key IN ({marks}) AND f.source_id != ? AND NOT EXISTS (SELECT 1 FROM feedback_versions v "
+            "WHERE v.feedback_id = f.id AND v.replaced_by_source = ?)", [*chunk, source_id, source_id]).fetchall()
+        for key, *old in stored:
+            changed += any(new is not None and new != was for new, was in zip(chunk[key], old))
+    return changed
+
+
 def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkInsert, *,
                  dry_run: bool) -> ImportResult:
     conn = db.conn
@@ -118,6 +135,9 @@ def _import_rows(db, plan: ImportPlan, progress: Progress, bulk: storage.BulkIns
     replies = _read_rows(plan, rows_iter, fraction, cleaner, writer, counts, progress, bulk)
     writer.finish()
     if replies:
+        refreshed = _changed_replies(conn, replies, source_id)
+        counts["updated"] += refreshed          # rows whose only news is the shop's reply are updates,
+        counts["dups"] -= refreshed             # not duplicates
         conn.executemany(UPSERT_REPLY, replies)
     if counts["read"] == 0:
         from cxdesk.core.errors import EmptyFileError
