@@ -24,7 +24,7 @@ from cxdesk.ui.widgets.date_axis import DayAxis
 NPS_HELP = N_("Net promoter score = % promoters (9–10) − % detractors (0–6) of the answers to the recommend "
               "question, from −100 to +100. The range is the 95% interval: the fewer the responses, the wider it is.")
 CSAT_HELP = N_("Share of satisfied answers: the two top boxes (4–5 on a 1–5 scale, 9–10 on 1–10).")
-NPS_LINE = "#6a1b9a"
+NPS_LINE = theme.NPS_LINE
 NPS_BAND = (106, 27, 154, 50)
 
 

@@ -116,6 +116,8 @@ CARD = CardColours(border="#cfcfcf", background="#ffffff", title="#1f1f1f", topi
                    change="#333333")
 COLUMN_BORDER = "#dddddd"
 HINT_TEXT = "#777777"     # a quiet hint under a title
+DISABLED_TEXT = "#9e9e9e"  # a switched-off item in a list (a topic not in use)
+NPS_LINE = "#6a1b9a"      # the net promoter score on the overview
 
 
 # The evaluation: its chart lines and marks, and quiet text beside the verdict
