@@ -103,6 +103,7 @@ class GoalProgress:
     previous: float | None
     met: bool | None            # None when there is no value yet
     text: str                   # 差评率 目标 < 8%，本周 9.6%，比上周好 1.2 个百分点
+    topic_deleted: bool = False # the goal's topic no longer exists: nothing is measured, never "on target"
 
     @property
     def change(self) -> float | None:
@@ -114,7 +115,7 @@ class GoalProgress:
         r = (lambda x: None if x is None else round(x, 4))
         return {**self.goal.to_dict(), "title": self.title, "from": self.start.isoformat(), "to": self.end.isoformat(),
                 "value": r(self.value), "previous": r(self.previous), "change": r(self.change), "met": self.met,
-                "text": self.text}
+                "text": self.text, "topic_deleted": self.topic_deleted}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,13 +261,17 @@ def goal_progress(db, goal: Goal, as_of: date) -> GoalProgress:
     if metric is None:  # a metric of a newer version of the app: shown, not measured
         return GoalProgress(goal, goal.metric, as_of, as_of, None, None, None, goal.metric)
     start, end, p_start, p_end = period_bounds(goal.period, as_of)
+    title = metric.title(goal.topic)
+    if metric.needs_topic and db.execute("SELECT 1 FROM topics WHERE name = ?", [goal.topic]).fetchone() is None:
+        # Renames and merges carry goals along (topics.py); a deleted topic's goal is kept and said so.
+        return GoalProgress(goal, title, start, end, None, None, None,
+                            _("{metric}: the topic has been deleted").format(metric=title), topic_deleted=True)
     value = metric.measure(db, start, end, goal.topic)
     previous = metric.measure(db, p_start, p_end, goal.topic)
     met = None
     if value is not None:
         met = value < goal.target if metric.better == "lower" and metric.unit != "count" else (
             value <= goal.target if metric.better == "lower" else value >= goal.target)
-    title = metric.title(goal.topic)
     return GoalProgress(goal, title, start, end, value, previous, met,
                         progress_text(metric, title, goal.target, goal.period, value, previous))
 

@@ -1,0 +1,44 @@
+"""Goals about a topic follow its renames and merges; a deleted topic's goal says so and is never on target."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from brief_data import WEEK, plant
+from cxdesk.core.analysis.topics import delete_topic, merge_topics, rename_topic
+from cxdesk.core.brief.brief import build_brief
+from cxdesk.core.brief.goals import add_goal, goals_progress, list_goals
+from cxdesk.core.brief.text import brief_lines
+
+SUNDAY = WEEK + timedelta(days=6)
+
+
+def test_a_topic_goal_follows_a_rename(db):
+    plant(db)
+    add_goal(db, "topic_complaints", 10, topic="卫生")
+    before = goals_progress(db, SUNDAY)[0]
+    rename_topic(db, "卫生", "干净卫生")
+    assert [g.topic for g in list_goals(db)] == ["干净卫生"]
+    after = goals_progress(db, SUNDAY)[0]
+    assert after.value == before.value > 10 and after.met is False and "干净卫生" in after.text
+
+
+def test_a_topic_goal_follows_a_merge(db):
+    plant(db)
+    add_goal(db, "topic_complaints", 1000, topic="环境")
+    merge_topics(db, ["环境"], "卫生")
+    goal = goals_progress(db, SUNDAY)[0]
+    assert goal.goal.topic == "卫生" and goal.value == next(
+        f.negative_mentions for f in build_brief(db, WEEK).fixes + build_brief(db, WEEK).covered if f.topic == "卫生")
+
+
+def test_a_deleted_topic_goal_is_never_on_target(db):
+    plant(db)
+    add_goal(db, "topic_complaints", 10, topic="卫生")
+    delete_topic(db, "卫生")
+    goal = goals_progress(db, SUNDAY)[0]
+    assert goal.met is None and goal.value is None and goal.topic_deleted
+    assert goal.to_dict()["met"] is None and goal.to_dict()["topic_deleted"] is True
+    assert "主题已删除" in goal.text
+    line = next(x for x in brief_lines(build_brief(db, WEEK)) if "卫生" in x and x.startswith("· "))
+    assert "主题已删除" in line and "达标" not in line
