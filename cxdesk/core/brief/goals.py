@@ -229,9 +229,27 @@ def _amount(metric: Metric, delta: float) -> str:
     return ngettext("{n} complaint", "{n} complaints", n).format(n=n)
 
 
+_COMPARE = {  # (period, partial) -> (same, better, worse)
+    ("week", False): (N_("same as last week"), N_("{amount} better than last week"), N_("{amount} worse than last week")),
+    ("week", True): (N_("same as the same days last week"), N_("{amount} better than the same days last week"),
+                     N_("{amount} worse than the same days last week")),
+    ("month", False): (N_("same as last month"), N_("{amount} better than last month"),
+                       N_("{amount} worse than last month")),
+    ("month", True): (N_("same as the same days last month"), N_("{amount} better than the same days last month"),
+                      N_("{amount} worse than the same days last month")),
+}
+
+
+def is_partial(period: str, as_of: date) -> bool:
+    """The period stops before its last day (Sunday, or the month's last day): compared with the same days."""
+    if period == "week":
+        return as_of.weekday() != 6
+    return (as_of + timedelta(days=1)).month == as_of.month
+
+
 def progress_text(metric: Metric, title: str, target: float, period: str, value: float | None,
-                  previous: float | None) -> str:
-    """差评率 目标 < 8%，本周 9.6%，比上周好 1.2 个百分点."""
+                  previous: float | None, *, partial: bool = False) -> str:
+    """差评率 目标 < 8%，本周 9.6%，比上周好 1.2 个百分点 (比上周同期 when the week is not over)."""
     op = "<" if metric.better == "lower" else "≥"
     if metric.unit == "count":
         op = "≤"
@@ -245,14 +263,11 @@ def progress_text(metric: Metric, title: str, target: float, period: str, value:
         return _("{head}, {now}").format(head=head, now=now)
     delta = value - previous
     better = -delta if metric.better == "lower" else delta
+    same, up, down = _COMPARE[("week" if period == "week" else "month", partial)]
     if abs(delta) < {"share": 0.0005, "points": 0.05}.get(metric.unit, 0.005):
-        cmp = _("same as last week") if period == "week" else _("same as last month")
-    elif better > 0:
-        cmp = (_("{amount} better than last week") if period == "week"
-               else _("{amount} better than last month")).format(amount=_amount(metric, abs(delta)))
+        cmp = _(same)
     else:
-        cmp = (_("{amount} worse than last week") if period == "week"
-               else _("{amount} worse than last month")).format(amount=_amount(metric, abs(delta)))
+        cmp = _(up if better > 0 else down).format(amount=_amount(metric, abs(delta)))
     return _("{head}, {now}, {change}").format(head=head, now=now, change=cmp)
 
 
@@ -273,7 +288,8 @@ def goal_progress(db, goal: Goal, as_of: date) -> GoalProgress:
         met = value < goal.target if metric.better == "lower" and metric.unit != "count" else (
             value <= goal.target if metric.better == "lower" else value >= goal.target)
     return GoalProgress(goal, title, start, end, value, previous, met,
-                        progress_text(metric, title, goal.target, goal.period, value, previous))
+                        progress_text(metric, title, goal.target, goal.period, value, previous,
+                                      partial=is_partial(goal.period, as_of)))
 
 
 def goals_progress(db, as_of: date) -> list[GoalProgress]:
@@ -281,7 +297,7 @@ def goals_progress(db, as_of: date) -> list[GoalProgress]:
 
 
 __all__ = ["Metric", "METRICS", "UNITS", "register_metric", "points_text", "Goal", "GoalProgress", "add_goal", "list_goals", "remove_goal",
-           "goal_progress", "goals_progress", "parse_target", "period_bounds", "progress_text", "format_value",
+           "goal_progress", "goals_progress", "is_partial", "parse_target", "period_bounds", "progress_text", "format_value",
            "PERIODS"]
 
 # The survey area adds the NPS goal through `register_metric`. Imported last (it imports this module), so
