@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     gsub = p.add_subparsers(dest="goal_command", required=True, metavar="{add,list,remove}")
     a = gsub.add_parser("add", parents=[parent], help=_("add a goal"))
     a.add_argument("metric", choices=tuple(METRICS), help=_("what the goal is about"))
-    a.add_argument("target", help=_("the target: a rate such as 8%%, stars such as 4.5, or a number of complaints"))
+    a.add_argument("target", help=_("the target: a rate in percent points (8 or 8%% is 8%%, 0.5 is 0.5%%), stars such as 4.5, "
+                                         "or a number of complaints"))
     a.add_argument("--topic", default="", help=_("the topic (for topic_complaints)"))
     a.add_argument("--period", choices=PERIODS, default="week", help=_("measured per week or per month (default: week)"))
     a.add_argument("--json", action="store_true", help=_("print the result as JSON"))

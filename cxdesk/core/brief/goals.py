@@ -123,7 +123,8 @@ class GoalProgress:
 
 
 def parse_target(metric: str, text) -> float:
-    """The target as stored: "8%", "8" or "0.08" are all 8% for a share; stars 1..5; a whole count; NPS −100..100."""
+    """The target as stored. A rate is always typed in percent points, with or without the sign: "8%" and "8"
+    are 8%, "0.5" is 0.5% (stored as the share 0.08, 0.005); stars 1..5; a whole count; NPS −100..100."""
     m = _metric(metric)
     raw = str(text).strip().rstrip("%％").strip().replace("−", "-")
     try:
@@ -133,10 +134,9 @@ def parse_target(metric: str, text) -> float:
     if not math.isfinite(value):
         raise InvalidValueError(_("“{value}” is not a number.").format(value=text))
     if m.unit == "share":
-        if value > 1 or str(text).strip().endswith(("%", "％")):
-            value /= 100
-        if not 0 <= value <= 1:
+        if not 0 <= value <= 100:
             raise InvalidValueError(_("A rate goal must be between 0% and 100%, not {value}.").format(value=text))
+        value /= 100
     elif m.unit == "stars" and not 1 <= value <= 5:
         raise InvalidValueError(_("A rating goal must be between 1 and 5 stars, not {value}.").format(value=text))
     elif m.unit == "count" and (value < 0 or value != int(value)):
@@ -168,6 +168,11 @@ def add_goal(db, metric: str, target, *, topic: str = "", period: str = "week") 
         topic = ""
     value = parse_target(metric, target)
     with db.atomic():
+        if db.execute("SELECT 1 FROM goals WHERE metric = ? AND topic = ? AND period = ? AND abs(target - ?) < 1e-9",
+                      [metric, topic, period, value]).fetchone() is not None:
+            raise InvalidValueError(_("This goal is already set: {goal}.").format(
+                goal=_("{metric} target {op} {target}").format(metric=m.title(topic), op=_op(m),
+                                                              target=format_value(m, value))))
         cur = db.execute("INSERT INTO goals(metric, topic, target, period, created_at) VALUES (?, ?, ?, ?, ?)",
                          [metric, topic, value, period, storage.now_text()])
     return int(cur.lastrowid)
@@ -247,13 +252,16 @@ def is_partial(period: str, as_of: date) -> bool:
     return (as_of + timedelta(days=1)).month == as_of.month
 
 
+def _op(metric: Metric) -> str:
+    if metric.unit == "count":
+        return "≤"
+    return "<" if metric.better == "lower" else "≥"
+
+
 def progress_text(metric: Metric, title: str, target: float, period: str, value: float | None,
                   previous: float | None, *, partial: bool = False) -> str:
     """差评率 目标 < 8%，本周 9.6%，比上周好 1.2 个百分点 (比上周同期 when the week is not over)."""
-    op = "<" if metric.better == "lower" else "≥"
-    if metric.unit == "count":
-        op = "≤"
-    head = _("{metric} target {op} {target}").format(metric=title, op=op, target=format_value(metric, target))
+    head = _("{metric} target {op} {target}").format(metric=title, op=_op(metric), target=format_value(metric, target))
     now = (_("this week {value}") if period == "week" else _("this month so far {value}")).format(
         value=format_value(metric, value))
     if value is None:
