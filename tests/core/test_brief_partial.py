@@ -55,3 +55,17 @@ def test_a_partial_week_says_same_days_everywhere(one_day, tmp_path):
     top = {r[0]: r[2] for r in rows[start + 1:start + 6]}
     for fix in brief.fixes:   # "last week" of the sheet = the fixes' last week = the same Monday a week before
         assert top[fix.topic] == fix.last_week
+
+
+def test_one_review_is_one_review_in_english(one_day):
+    from cxdesk.i18n import set_language
+
+    with one_day.atomic():
+        keep = one_day.execute("SELECT min(id) FROM feedback WHERE created_at >= '2026-11-23'").fetchone()[0]
+        one_day.execute("DELETE FROM feedback_topics WHERE feedback_id IN (SELECT id FROM feedback "
+                        "WHERE created_at >= '2026-11-23' AND id != ?)", [keep])
+        one_day.execute("DELETE FROM feedback WHERE created_at >= '2026-11-23' AND id != ?", [keep])
+    set_language("en")
+    line = headline(build_brief(one_day, WEEK))
+    assert line.startswith("1 review (same days last week ") and "1 reviews" not in line
+    assert brief_lines(build_brief(one_day))[1].startswith("The newest week, 2026-W48, has only 1 day of data")
