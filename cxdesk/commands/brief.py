@@ -48,7 +48,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from cxdesk.core.brief.text import brief_lines
 
     week = parse_week(args.week) if args.week else None
-    db = open_database(args)
+    db = open_database(args, must_exist=True)
     brief = build_brief(db, week)
     if args.out:
         from pathlib import Path
@@ -82,7 +82,7 @@ def cmd_goal_list(args: argparse.Namespace) -> int:
     from cxdesk.core.brief.brief import last_day, week_end
     from cxdesk.core.brief.goals import goals_progress
 
-    db = open_database(args)
+    db = open_database(args, must_exist=True)
     items = goals_progress(db, week_end(_week(db, args.week), last_day(db)))
     if print_items(args, items, lambda g: g.to_dict(), _("No goals yet. Add one with: cxdesk goal add negative_share 8%")):
         return 0

@@ -42,3 +42,14 @@ def test_a_deleted_topic_goal_is_never_on_target(db):
     assert "主题已删除" in goal.text
     line = next(x for x in brief_lines(build_brief(db, WEEK)) if "卫生" in x and x.startswith("· "))
     assert "主题已删除" in line and "达标" not in line
+
+
+def test_read_commands_refuse_a_missing_database_and_create_nothing(tmp_path):
+    from tests.conftest import run_cli
+
+    missing = tmp_path / "nowhere" / "shop.db"
+    for command in (["brief"], ["brief", "--json"], ["goal", "list"], ["stats"]):
+        out = run_cli("--db", str(missing), *command)
+        assert out.returncode == 1 and "不存在" in out.stderr and "cxdesk import" in out.stderr, command
+        assert "Traceback" not in out.stderr
+    assert not missing.parent.exists()
