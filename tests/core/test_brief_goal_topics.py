@@ -53,3 +53,24 @@ def test_read_commands_refuse_a_missing_database_and_create_nothing(tmp_path):
         assert out.returncode == 1 and "不存在" in out.stderr and "cxdesk import" in out.stderr, command
         assert "Traceback" not in out.stderr
     assert not missing.parent.exists()
+
+
+def test_goals_left_behind_by_an_earlier_rename_follow_the_topic_on_open(tmp_path):
+    from cxdesk.core.storage import open_db
+
+    path = tmp_path / "shop.db"
+    db = open_db(path)
+    plant(db)
+    with db.atomic():   # as a rename did before goals followed it: the old name kept as a word of the topic
+        db.execute("UPDATE topics SET name = '干净卫生', synonyms = '[\"卫生\", \"干净\"]' WHERE name = '卫生'")
+        db.execute("UPDATE topics SET synonyms = 'not json' WHERE name = '价格'")
+        for topic in ("卫生", "没有了"):
+            db.execute("INSERT INTO goals(metric, topic, target, period, created_at) VALUES "
+                       "('topic_complaints', ?, 10, 'week', '2026-12-01')", [topic])
+        db.execute("PRAGMA user_version = 101")
+    db.close()
+    db = open_db(path)
+    assert [g.topic for g in list_goals(db)] == ["干净卫生", "没有了"]
+    first, gone = goals_progress(db, SUNDAY)
+    assert first.value is not None and first.met is False and gone.topic_deleted and gone.met is None
+    db.close()

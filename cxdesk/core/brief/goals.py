@@ -178,6 +178,21 @@ def add_goal(db, metric: str, target, *, topic: str = "", period: str = "week") 
     return int(cur.lastrowid)
 
 
+def reattach_goals(db) -> int:
+    """Goals about a topic renamed or merged before goals followed such edits (migration 102): the old name
+    is kept as a word of the topic it went into, so a goal whose topic is gone follows the one topic that
+    lists its name. A name listed by no topic, or by several, is left as it is (shown as deleted)."""
+    words = "topics t, json_each(CASE WHEN json_valid(t.synonyms) THEN t.synonyms ELSE '[]' END) j"
+    rows = db.execute(
+        f"SELECT g.id, (SELECT min(t.name) FROM {words} WHERE j.value = g.topic), "
+        f"(SELECT count(DISTINCT t.id) FROM {words} WHERE j.value = g.topic) FROM goals g "
+        "WHERE g.topic != '' AND NOT EXISTS (SELECT 1 FROM topics t WHERE t.name = g.topic)").fetchall()
+    moved = [(name, gid) for gid, name, n in rows if n == 1]
+    for name, gid in moved:
+        db.execute("UPDATE goals SET topic = ? WHERE id = ?", [name, gid])
+    return len(moved)
+
+
 def list_goals(db) -> list[Goal]:
     return [Goal(int(i), m, t, float(v), p) for i, m, t, v, p in
             db.execute("SELECT id, metric, topic, target, period FROM goals ORDER BY id")]
@@ -304,7 +319,7 @@ def goals_progress(db, as_of: date) -> list[GoalProgress]:
     return [goal_progress(db, g, as_of) for g in list_goals(db)]
 
 
-__all__ = ["Metric", "METRICS", "UNITS", "register_metric", "points_text", "Goal", "GoalProgress", "add_goal", "list_goals", "remove_goal",
+__all__ = ["reattach_goals", "Metric", "METRICS", "UNITS", "register_metric", "points_text", "Goal", "GoalProgress", "add_goal", "list_goals", "remove_goal",
            "goal_progress", "goals_progress", "is_partial", "parse_target", "period_bounds", "progress_text", "format_value",
            "PERIODS"]
 
