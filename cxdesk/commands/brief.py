@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
     p = sub.add_parser("brief", parents=[parent],
                        help=_("the weekly brief: the week against last week and the goals, the three things to fix"))
-    p.add_argument("--week", metavar="YYYY-Www", help=_("the ISO week, e.g. 2026-W05 (default: the newest week)"))
+    p.add_argument("--week", metavar="YYYY-Www", help=_("the ISO week, e.g. 2026-W05 (default: the newest week, or the "
+                                                        "week before when the newest has fewer than 3 days)"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.add_argument("--out", metavar="FILE", help=_("also write the brief as a one-page .pdf or .html file"))
     p.set_defaults(func=cmd_brief)
