@@ -1,0 +1,40 @@
+"""Survey defects found by a user test: duplicates within one export, detractor cases, detection, the interval."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+
+from survey_fixtures import WJX_HEADER, make_responses, write_wjx_csv
+
+from cxdesk.core.importers import sniff_file
+from cxdesk.core.surveys import detect_survey, import_survey, survey_figures
+
+
+def _import(db, path, **kw):
+    plan = sniff_file(path)
+    survey = detect_survey(plan)
+    assert survey is not None, "not recognised as a questionnaire"
+    return import_survey(db, plan, survey, **kw)
+
+
+def test_rows_repeated_within_one_export_are_duplicates(db, tmp_path):
+    responses = make_responses(30, seed=21)
+    twin = replace(responses[5], number=31)             # another respondent, the very same answers and time
+    rows = responses + [responses[3], responses[3], responses[10], twin]
+    result = _import(db, write_wjx_csv(tmp_path / "dup.csv", rows))
+    assert (result.rows_read, result.imported, result.duplicates) == (34, 31, 3)
+    assert survey_figures(db).nps.responses == 31
+
+
+def test_repeated_rows_without_number_but_with_time_are_duplicates(db, tmp_path):
+    header = [h for h in WJX_HEADER if h != "序号"]
+    path = tmp_path / "nonumber.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for r in make_responses(20, seed=4) * 2:
+            w.writerow([r.submitted.strftime("%Y/%m/%d %H:%M:%S"), f"{r.seconds}秒", "微信", "N/A", "1.2.3.4(北京)",
+                        r.store, r.nps, r.csat, r.why, r.tip or "(跳过)"])
+    result = _import(db, path)
+    assert (result.imported, result.duplicates) == (20, 20)
