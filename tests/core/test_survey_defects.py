@@ -38,3 +38,23 @@ def test_repeated_rows_without_number_but_with_time_are_duplicates(db, tmp_path)
                         r.store, r.nps, r.csat, r.why, r.tip or "(跳过)"])
     result = _import(db, path)
     assert (result.imported, result.duplicates) == (20, 20)
+
+
+def _write_rows(path, header, rows):
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_second_open_question_kept_when_most_answers_say_nothing(tmp_path):
+    header = ["序号", "提交答卷时间", "所用时间", "来源", "来自IP", "1、您有多大可能向朋友推荐我们？",
+              "2、您对我们有什么建议？", "3、其他意见"]
+    rows = []
+    for i in range(1, 41):
+        tip = "希望停车方便一点" if i % 10 == 0 else "无"
+        other = "服务员很好" if i % 8 == 0 else ("没有" if i % 3 else "")
+        rows.append([i, f"2026/09/{i % 28 + 1:02d} 12:00:00", "30秒", "手机提交", "1.2.3.4", i % 11, tip, other])
+    survey = detect_survey(sniff_file(_write_rows(tmp_path / "q.csv", header, rows)))
+    assert [q.text for q in survey.questions if q.kind == "open"] == header[6:]
