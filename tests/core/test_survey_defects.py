@@ -58,3 +58,19 @@ def test_second_open_question_kept_when_most_answers_say_nothing(tmp_path):
         rows.append([i, f"2026/09/{i % 28 + 1:02d} 12:00:00", "30秒", "手机提交", "1.2.3.4", i % 11, tip, other])
     survey = detect_survey(sniff_file(_write_rows(tmp_path / "q.csv", header, rows)))
     assert [q.text for q in survey.questions if q.kind == "open"] == header[6:]
+
+
+def test_recommend_question_with_a_few_bad_cells_is_detected(db, tmp_path):
+    header = ["序号", "提交答卷时间", "所用时间", "来源", "来自IP", "1、您有多大可能向朋友推荐我们？",
+              "2、您对本次用餐的满意度", "3、您对我们有什么建议？"]
+    cells = ["10分", "9 - 非常愿意", "0 - 完全不可能", "7分", "", "11", "很好", "6", "3分", "8", "10", "5.5", "９",
+             "10（非常愿意）", "N/A", "(跳过)", "-1", "1"]
+    rows = [[i, f"2026/12/0{1 + i % 3} 10:{i:02d}:00", "30秒", "微信", "1.1.1.1", v, "4",
+             f"意见{i}：上菜慢" if i % 2 else "上菜太慢了"] for i, v in enumerate(cells, 1)]
+    path = _write_rows(tmp_path / "h.csv", header, rows)
+    survey = detect_survey(sniff_file(path))
+    assert survey.column_of("nps") == 5
+    result = import_survey(db, sniff_file(path), survey)
+    assert {n.value for n in result.notes} == {"11", "很好", "5.5", "-1"}
+    stored = sorted(r[0] for r in db.execute("SELECT nps FROM survey_responses WHERE nps IS NOT NULL"))
+    assert stored == sorted([10, 9, 0, 7, 6, 3, 8, 10, 9, 10, 1])

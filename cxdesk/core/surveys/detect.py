@@ -176,8 +176,11 @@ def _guess_kind(header: str, values: list) -> str:
     scores = [score_of(v) for v in values]
     numeric = [s for s in scores if s is not None]
     mostly_numbers = bool(values) and len(numeric) >= 0.8 * len(values)
-    if mostly_numbers and (_has(h, _NPS_WORDS) and (min(numeric) == 0 or max(numeric) > 7 or _scale_hint(header) == 10)
-                           or not _has(h, _CSAT_WORDS) and _RX_ZERO_TO_TEN.search(h) and min(numeric) == 0):
+    # The recommend wording wins when most answers read as 0–10 (a few typos such as 11, 很好 or 5.5 are
+    # left empty and noted at import).
+    zero_to_ten = (min(numeric) == 0 or max(numeric) > 7 or _scale_hint(header) == 10) if numeric else False
+    if (_has(h, _NPS_WORDS) and len(numeric) > 0.5 * len(values) and zero_to_ten
+            or mostly_numbers and not _has(h, _CSAT_WORDS) and _RX_ZERO_TO_TEN.search(h) and min(numeric) == 0):
         return "nps"
     words = [v for v in values if csat_of(v, 5) is not None and score_of(v) is None]
     if _has(h, _CSAT_WORDS) and (mostly_numbers and min(numeric) >= 1 or words and len(words) >= 0.8 * len(values)):
