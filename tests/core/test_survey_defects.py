@@ -74,3 +74,18 @@ def test_recommend_question_with_a_few_bad_cells_is_detected(db, tmp_path):
     assert {n.value for n in result.notes} == {"11", "很好", "5.5", "-1"}
     stored = sorted(r[0] for r in db.execute("SELECT nps FROM survey_responses WHERE nps IS NOT NULL"))
     assert stored == sorted([10, 9, 0, 7, 6, 3, 8, 10, 9, 10, 1])
+
+
+def test_cli_refuses_one_column_for_both_scores_and_a_time_column_as_recommend(tmp_path):
+    from conftest import run_cli
+
+    dbp = tmp_path / "shop.db"
+    path = write_wjx_csv(tmp_path / "a.csv", make_responses(20, seed=8))
+    nps_q = "2、您有多大可能向朋友推荐我们？"
+    same = run_cli("--db", str(dbp), "import", str(path), "--nps-column", nps_q, "--csat-column", nps_q)
+    assert same.returncode == 2 and nps_q in same.stderr and "Traceback" not in same.stderr
+    timed = run_cli("--db", str(dbp), "import", str(path), "--nps-column", "提交答卷时间")
+    assert timed.returncode == 2 and "提交答卷时间" in timed.stderr and "Traceback" not in timed.stderr
+    assert not dbp.exists() or run_cli("--db", str(dbp), "stats", "--json").stdout.count('"nps"') == 0
+    ok = run_cli("--db", str(dbp), "import", str(path), "--nps-column", nps_q, "--no-analyze")
+    assert ok.returncode == 0, ok.stderr
