@@ -86,16 +86,27 @@ class Case:
     lang: str | None
     topics: tuple[str, ...]         # topics the review complains about
     overdue: bool
+    nps: int | None = None          # the recommend answer (0–10) of a survey response's case
 
     @property
     def status_label(self) -> str:
         return status_name(self.status)
 
+    @property
+    def score_label(self) -> str:
+        """★★ for a review, 推荐分 3/10 for a survey response, else "no rating"."""
+        if self.rating is not None:
+            return "★" * int(round(self.rating))
+        if self.nps is not None:
+            return _("recommend {score}/10").format(score=self.nps)
+        return _("no rating")
+
     def to_json(self) -> dict:
         return {"id": self.id, "feedback_id": self.feedback_id, "status": self.status,
                 "created_at": self.created_at, "due_at": self.due_at, "rating": self.rating, "text": self.text,
                 "topics": list(self.topics), "channel": self.channel, "author": self.author,
-                "overdue": self.overdue, "severity": self.severity, "urgent": self.urgent, "owner": self.owner}
+                "overdue": self.overdue, "severity": self.severity, "urgent": self.urgent, "owner": self.owner,
+                "nps": self.nps}
 
 
 @dataclass(frozen=True)
@@ -354,6 +365,8 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
             "FROM feedback f JOIN sources s ON s.id = f.source_id "
             "WHERE f.source_id > ? AND f.deleted = 0 AND (f.analysis_version IS NOT NULL OR f.rating <= 2.5) "
             f"AND (f.created_at IS NULL OR f.created_at >= ?) AND {qualifies} "
+            # Survey answers open cases by their recommend score only (surveys/cases.py), never by their words.
+            "AND NOT EXISTS (SELECT 1 FROM survey_answers a WHERE a.feedback_id = f.id) "
             "ON CONFLICT(feedback_id) DO NOTHING",
             [stamp, hours, hours, stamp, hours, stamp, mark, cutoff])
         opened = max(cur.rowcount, 0)
@@ -388,7 +401,8 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
 _SELECT = (
     "SELECT c.id, c.feedback_id, c.status, c.owner, c.note, c.reply, c.draft, c.severity, c.urgent, c.opened_at, "
     "c.due_at, c.first_reply_at, c.resolved_at, c.updated_at, f.created_at, f.rating, f.text, f.channel, f.author, "
-    "f.lang FROM cases c JOIN feedback f ON f.id = c.feedback_id"
+    "f.lang, (SELECT r.nps FROM survey_answers a JOIN survey_responses r ON r.id = a.response_id "
+    "WHERE a.feedback_id = c.feedback_id) FROM cases c JOIN feedback f ON f.id = c.feedback_id"
 )
 
 
@@ -397,7 +411,7 @@ def _cases_from(db, rows, now: datetime) -> list[Case]:
     stamp = format_moment(now)
     return [Case(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9], r[10], r[11], r[12], r[13],
                  r[14], r[15], r[16] or "", r[17], r[18], r[19], tuple(topics.get(r[1], ())),
-                 r[2] == "open" and r[10] < stamp) for r in rows]
+                 r[2] == "open" and r[10] < stamp, r[20]) for r in rows]
 
 
 def _where(status: str | None, overdue: bool, topic: str | None, channel: str | None, now: datetime) -> tuple[str, list]:

@@ -89,7 +89,7 @@ class CasesTableModel(QAbstractTableModel):
             if col == 1:
                 return ("⚠ " if case.overdue else "") + case.due_at[5:16]
             if col == 2:
-                return "★" * int(round(case.rating)) if case.rating is not None else _("no rating")
+                return case.score_label
             if col == 3:
                 return case.channel or "–"
             if col == 4:
@@ -367,7 +367,7 @@ class CasesScreen(QWidget):
             self.history.clear()
             return
         c = detail.case
-        stars = "★" * int(round(c.rating)) if c.rating is not None else _("no rating")
+        stars = c.score_label
         title = f"#{c.id}  {c.status_label}  {stars}  {c.author or _('(no name)')}"
         if c.urgent:
             title += "  · " + _("urgent")

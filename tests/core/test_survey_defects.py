@@ -113,3 +113,25 @@ def test_adjusted_interval_equals_the_plain_one_for_large_samples():
     half = 1.959963984540054 * math.sqrt((p + d - (p - d) ** 2) / 10_000) * 100
     lo, hi = f.ci95
     assert abs(lo - (20 - half)) < 0.05 and abs(hi - (20 + half)) < 0.05
+
+
+def test_detractor_cases_show_the_recommend_score_and_passives_open_none(db, tmp_path):
+    from datetime import datetime, timedelta
+
+    from cxdesk.core.analysis import analyze
+    from cxdesk.core.cases import list_cases
+
+    header = ["序号", "提交答卷时间", "所用时间", "来源", "来自IP", "1、您有多大可能向朋友推荐我们？",
+              "2、您对我们有什么建议？"]
+    answers = [(3, "服务员态度很差，上菜太慢了，等了四十分钟"), (8, "服务员态度很差，叫了好几次没人理，菜是凉的"),
+               (7, "太贵了，分量很少，卫生间很脏"), (10, "菜品很新鲜，服务员很热情"), (0, "菜是凉的，还有头发，太恶心了")]
+    # Recent answers (analysis opens the review cases as of today).
+    day = datetime.now() - timedelta(days=3)
+    rows = [[i, (day + timedelta(hours=i)).strftime("%Y/%m/%d %H:%M:%S"), "30秒", "微信", "1.1.1.1", s, t]
+            for i, (s, t) in enumerate(answers, 1)]
+    _import(db, _write_rows(tmp_path / "q.csv", header, rows))
+    analyze(db)             # opens the review cases, then the detractors' ones
+    found = list_cases(db)
+    assert sorted(c.nps for c in found) == [0, 3]           # the passives' complaints open no case
+    assert {c.score_label for c in found} == {"推荐分 3/10", "推荐分 0/10"}      # not 无评分
+    assert all(c.to_json()["nps"] in (0, 3) for c in found)
