@@ -230,6 +230,10 @@ def _migrate_101(db) -> None:
 
     exec_script(db, BRIEF_SCHEMA_101)     # the rating drivers' daily sums (core/brief/moments.py), filled at once
     rebuild_days(db)
+def _migrate_104(db) -> None:
+    from cxdesk.core.surveys.case_table import CASES_SCHEMA_104
+
+    exec_script(db, CASES_SCHEMA_104)     # a case may belong to a survey response (core/surveys/cases.py)
 
 
 MIGRATIONS: list[tuple[int, Migration]] = [
@@ -250,6 +254,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (97, _migrate_97),
     (100, _migrate_100),
     (101, _migrate_101),
+    (104, _migrate_104),
 ]
 
 

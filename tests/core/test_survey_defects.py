@@ -135,3 +135,74 @@ def test_detractor_cases_show_the_recommend_score_and_passives_open_none(db, tmp
     assert sorted(c.nps for c in found) == [0, 3]           # the passives' complaints open no case
     assert {c.score_label for c in found} == {"推荐分 3/10", "推荐分 0/10"}      # not 无评分
     assert all(c.to_json()["nps"] in (0, 3) for c in found)
+
+
+def test_every_detractor_becomes_a_case_also_without_a_comment(db, tmp_path):
+    from datetime import datetime, timedelta
+
+    from cxdesk.core.analysis import analyze
+    from cxdesk.core.cases import case_stats, get_case, list_cases, open_count
+    from cxdesk.core.importers import undo_import
+
+    header = ["序号", "提交答卷时间", "所用时间", "来源", "来自IP", "1、您有多大可能向朋友推荐我们？",
+              "2、您对我们有什么建议？", "3、您的门店"]
+    answers = [(3, ""), (5, "无"), (8, ""), (10, ""), (0, "菜是凉的，还有头发，太恶心了"), (6, "(跳过)")]
+    day = datetime.now() - timedelta(days=2)
+    rows = [[i, (day + timedelta(hours=i)).strftime("%Y/%m/%d %H:%M:%S"), "30秒", "微信", "1.1.1.1", s, t, "望京店"]
+            for i, (s, t) in enumerate(answers, 1)]
+    result = _import(db, _write_rows(tmp_path / "q.csv", header, rows))
+    analyze(db)
+    found = list_cases(db)
+    assert sorted(c.nps for c in found) == [0, 3, 5, 6]          # every detractor, written or not
+    silent = [c for c in found if c.feedback_id is None]
+    assert sorted(c.nps for c in silent) == [3, 5, 6]
+    assert {c.score_label for c in silent} == {"推荐分 3/10", "推荐分 5/10", "推荐分 6/10"}
+    assert all(c.text == "" and c.draft and c.channel == "望京店" and c.created_at for c in silent)
+    assert get_case(db, silent[0].id).to_json()["nps"] == silent[0].nps
+    assert open_count(db) == 4 and case_stats(db).open == 4
+    assert [c.nps for c in list_cases(db, channel="望京店")].count(3) == 1
+    undo_import(db, result.source_id)
+    assert list_cases(db) == [] and db.execute("SELECT count(*) FROM case_history").fetchone()[0] == 0
+
+
+def test_migration_104_keeps_cases_and_their_history(tmp_path):
+    import sqlite3
+
+    from cxdesk.core.schema import MIGRATIONS
+    from cxdesk.core.storage import open_db
+
+    path = tmp_path / "old.db"
+    db = open_db(path)
+    fid = db.execute("INSERT INTO sources(file_name, file_path, sha256, file_type, imported_at) "
+                     "VALUES ('a.csv', 'a.csv', 'x', 'csv', '2026-01-01 00:00:00')").lastrowid
+    fid = db.execute("INSERT INTO feedback(source_id, text, dedup_key) VALUES (?, '太慢了', 'k1')", [fid]).lastrowid
+    cid = db.execute("INSERT INTO cases(feedback_id, opened_at, due_at, updated_at, note) VALUES "
+                     "(?, '2026-01-01 00:00:00', '2026-01-02 00:00:00', '2026-01-01 00:00:00', '已回电')",
+                     [fid]).lastrowid
+    db.execute("INSERT INTO case_history(case_id, at, field, old_value, new_value) "
+               "VALUES (?, '2026-01-01 00:00:00', 'status', NULL, 'open')", [cid])
+    db.conn.commit()
+    assert MIGRATIONS[-1][0] >= 104
+    # Back to the schema before 104 (the table as migration 95 made it), then open again.
+    from cxdesk.core.schema_sql import SCHEMA_95
+
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA foreign_keys = OFF")
+    con.execute("CREATE TABLE keep AS SELECT * FROM case_history")
+    con.execute("DROP TABLE case_history")
+    con.execute("CREATE TABLE cases_copy AS SELECT id, feedback_id, status, owner, note, reply, draft, severity, "
+                "urgent, opened_at, due_at, first_reply_at, resolved_at, updated_at FROM cases")
+    con.execute("DROP TABLE cases")
+    con.executescript(SCHEMA_95)            # every other table of it exists already
+    con.execute("INSERT INTO cases SELECT * FROM cases_copy")
+    con.execute("INSERT INTO case_history SELECT * FROM keep")
+    con.execute("DROP TABLE cases_copy")
+    con.execute("DROP TABLE keep")
+    con.execute("PRAGMA user_version = 101")
+    con.commit()
+    con.close()
+    db = open_db(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == MIGRATIONS[-1][0]
+    assert db.execute("SELECT feedback_id, response_id, note FROM cases").fetchall() == [(fid, None, "已回电")]
+    assert db.execute("SELECT count(*) FROM case_history WHERE case_id = ?", [cid]).fetchone()[0] == 1
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
