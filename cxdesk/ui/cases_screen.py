@@ -215,7 +215,8 @@ class CasesScreen(QWidget):
         header = self.table.horizontalHeader()
         # Fixed widths from the header font: sizing to contents would load thousands of rows to measure them.
         metrics = self.table.fontMetrics()
-        samples = ("已回复", "⚠ 12-31 23:59", "★★", "大众点评", "张先生", "上菜速度、分量")
+        # The score column fits a survey response's "推荐分 10/10" as well as a review's stars.
+        samples = ("已回复", "⚠ 12-31 23:59", _("recommend {score}/10").format(score=10), "大众点评", "张先生", "上菜速度、分量")
         for col, sample in enumerate(samples):
             header.setSectionResizeMode(col, QHeaderView.Interactive)
             header.resizeSection(col, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(_(COLUMNS[col]))) + 12)
