@@ -65,7 +65,7 @@ _FMT = "%Y-%m-%d %H:%M:%S"
 @dataclass(frozen=True)
 class Case:
     id: int
-    feedback_id: int
+    feedback_id: int | None          # None for the case of a survey response without a written answer
     status: str
     owner: str
     note: str
