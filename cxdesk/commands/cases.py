@@ -64,7 +64,7 @@ def _fresh(args: argparse.Namespace):
 
 def _line(c) -> str:
     mark = "!" if c.overdue else " "
-    rating = "★" * int(round(c.rating)) if c.rating is not None else _("no rating")
+    rating = c.score_label
     text = " ".join(c.text.split())
     text = text if len(text) <= 40 else text[:39] + "…"
     topics = ("[" + _(", ").join(c.topics) + "] ") if c.topics else ""
@@ -91,7 +91,7 @@ def _print_detail(detail) -> None:
     print(f"#{c.id}  {c.status_label}" + ("  " + _("(overdue)") if c.overdue else ""))
     rows = [
         (_("Review"), c.text or "–"),
-        (_("Rating"), f"{c.rating:g}" if c.rating is not None else "–"),
+        (_("Rating"), f"{c.rating:g}" if c.rating is not None else c.score_label if c.nps is not None else "–"),
         (_("Customer"), c.author or "–"),
         (_("Channel"), c.channel or "–"),
         (_("Review time"), c.created_at or "–"),

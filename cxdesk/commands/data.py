@@ -293,7 +293,7 @@ def cmd_shop(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     try:
         return _cmd_import(args)
-    except _UsageError as exc:
+    except (_UsageError, survey_output.SurveyOptionError) as exc:
         sys.stderr.write(str(exc) + "\n")
         return EXIT_USAGE
 

@@ -25,8 +25,38 @@ def survey_plan(plan, args: argparse.Namespace, column_index):
 
     nps, csat = getattr(args, "nps_column", None), getattr(args, "csat_column", None)
     if nps or csat:
+        _check_columns(plan, nps, csat, column_index)
         return survey_for_columns(plan, nps=nps, csat=csat, column_index=column_index)
     return detect_survey(plan)
+
+
+class SurveyOptionError(Exception):
+    """--nps-column/--csat-column that cannot work; the command prints the sentence and exits with 2."""
+
+
+def _check_columns(plan, nps: str | None, csat: str | None, column_index) -> None:
+    """Refuse one column for both scores, and a named column whose answers are not scores (a time, a text)."""
+    from cxdesk.core.surveys.detect import csat_of, is_skipped, score_of
+
+    data = plan.preview_values[plan.header_row + 1:]
+    picked: dict[int, str] = {}
+    for option, ref, read in (("--nps-column", nps, score_of),
+                              ("--csat-column", csat, lambda v: csat_of(v, 10 if score_of(v) is not None else 5))):
+        if not ref:
+            continue
+        idx = column_index(plan, ref)
+        if idx in picked:
+            raise SurveyOptionError(_("{first} and {second} name the same column “{column}”; the recommend and the "
+                                      "satisfaction question are two different columns.").format(
+                first=picked[idx], second=option, column=plan.columns[idx]))
+        picked[idx] = option
+        values = [r[idx] for r in data if idx < len(r) and not is_skipped(r[idx])]
+        readable = sum(1 for v in values if read(v) is not None)
+        if values and readable * 2 < len(values):
+            sample = next(str(v) for v in values if read(v) is None)
+            raise SurveyOptionError(_("{option} “{column}”: most answers are not scores (such as “{value}”); name the "
+                                      "column that holds the 0–10 or satisfaction answers.").format(
+                option=option, column=plan.columns[idx], value=sample[:40]))
 
 
 def describe_survey(plan, survey) -> list[str]:

@@ -65,7 +65,7 @@ _FMT = "%Y-%m-%d %H:%M:%S"
 @dataclass(frozen=True)
 class Case:
     id: int
-    feedback_id: int
+    feedback_id: int | None          # None for the case of a survey response without a written answer
     status: str
     owner: str
     note: str
@@ -86,16 +86,27 @@ class Case:
     lang: str | None
     topics: tuple[str, ...]         # topics the review complains about
     overdue: bool
+    nps: int | None = None          # the recommend answer (0–10) of a survey response's case
 
     @property
     def status_label(self) -> str:
         return status_name(self.status)
 
+    @property
+    def score_label(self) -> str:
+        """★★ for a review, 推荐分 3/10 for a survey response, else "no rating"."""
+        if self.rating is not None:
+            return "★" * int(round(self.rating))
+        if self.nps is not None:
+            return _("recommend {score}/10").format(score=self.nps)
+        return _("no rating")
+
     def to_json(self) -> dict:
         return {"id": self.id, "feedback_id": self.feedback_id, "status": self.status,
                 "created_at": self.created_at, "due_at": self.due_at, "rating": self.rating, "text": self.text,
                 "topics": list(self.topics), "channel": self.channel, "author": self.author,
-                "overdue": self.overdue, "severity": self.severity, "urgent": self.urgent, "owner": self.owner}
+                "overdue": self.overdue, "severity": self.severity, "urgent": self.urgent, "owner": self.owner,
+                "nps": self.nps}
 
 
 @dataclass(frozen=True)
@@ -354,6 +365,8 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
             "FROM feedback f JOIN sources s ON s.id = f.source_id "
             "WHERE f.source_id > ? AND f.deleted = 0 AND (f.analysis_version IS NOT NULL OR f.rating <= 2.5) "
             f"AND (f.created_at IS NULL OR f.created_at >= ?) AND {qualifies} "
+            # Survey answers open cases by their recommend score only (surveys/cases.py), never by their words.
+            "AND NOT EXISTS (SELECT 1 FROM survey_answers a WHERE a.feedback_id = f.id) "
             "ON CONFLICT(feedback_id) DO NOTHING",
             [stamp, hours, hours, stamp, hours, stamp, mark, cutoff])
         opened = max(cur.rowcount, 0)
@@ -387,9 +400,14 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
 
 _SELECT = (
     "SELECT c.id, c.feedback_id, c.status, c.owner, c.note, c.reply, c.draft, c.severity, c.urgent, c.opened_at, "
-    "c.due_at, c.first_reply_at, c.resolved_at, c.updated_at, f.created_at, f.rating, f.text, f.channel, f.author, "
-    "f.lang FROM cases c JOIN feedback f ON f.id = c.feedback_id"
+    "c.due_at, c.first_reply_at, c.resolved_at, c.updated_at, coalesce(f.created_at, sr.submitted_at), f.rating, "
+    "f.text, coalesce(f.channel, sr.channel), f.author, f.lang, coalesce(sr.nps, (SELECT r.nps FROM survey_answers a "
+    "JOIN survey_responses r ON r.id = a.response_id WHERE a.feedback_id = c.feedback_id)) "
 )
+# A case belongs to a feedback row, or (a detractor who wrote nothing) to a survey response.
+_FROM = ("FROM cases c LEFT JOIN feedback f ON f.id = c.feedback_id "
+         "LEFT JOIN survey_responses sr ON sr.id = c.response_id")
+_LIVE = "coalesce(f.deleted, 0) = 0"
 
 
 def _cases_from(db, rows, now: datetime) -> list[Case]:
@@ -397,11 +415,11 @@ def _cases_from(db, rows, now: datetime) -> list[Case]:
     stamp = format_moment(now)
     return [Case(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9], r[10], r[11], r[12], r[13],
                  r[14], r[15], r[16] or "", r[17], r[18], r[19], tuple(topics.get(r[1], ())),
-                 r[2] == "open" and r[10] < stamp) for r in rows]
+                 r[2] == "open" and r[10] < stamp, r[20]) for r in rows]
 
 
 def _where(status: str | None, overdue: bool, topic: str | None, channel: str | None, now: datetime) -> tuple[str, list]:
-    where = ["f.deleted = 0"]
+    where = [_LIVE]
     params: list = []
     if status:
         where.append("c.status = ?")
@@ -414,7 +432,7 @@ def _where(status: str | None, overdue: bool, topic: str | None, channel: str | 
                      "WHERE ft.feedback_id = c.feedback_id AND ft.label = 'negative' AND t.name = ?)")
         params.append(topic)
     if channel:
-        where.append("f.channel = ?")
+        where.append("coalesce(f.channel, sr.channel) = ?")
         params.append(channel)
     return " AND ".join(where), params
 
@@ -426,7 +444,7 @@ def queue_ids(db, *, status: str | None = None, overdue: bool = False, topic: st
     where, params = _where(status, overdue, topic, channel, now)
     stamp = format_moment(now)
     return [r[0] for r in db.execute(
-        f"SELECT c.id FROM cases c JOIN feedback f ON f.id = c.feedback_id WHERE {where} "
+        f"SELECT c.id {_FROM} WHERE {where} "
         "ORDER BY (c.status = 'open' AND c.due_at < ?) DESC, (c.status = 'open') DESC, c.severity DESC, "
         "c.due_at, c.id", [*params, stamp])]
 
@@ -437,7 +455,7 @@ def get_cases(db, ids: list[int], *, now: datetime | None = None) -> list[Case]:
     found: dict[int, Case] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        rows = db.execute(f"{_SELECT} WHERE c.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        rows = db.execute(f"{_SELECT} {_FROM} WHERE c.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
         found.update((c.id, c) for c in _cases_from(db, rows, now))
     return [found[i] for i in ids if i in found]
 
@@ -467,14 +485,12 @@ def get_case(db, case_id: int, *, now: datetime | None = None) -> CaseDetail:
 
 
 def open_count(db) -> int:
-    return db.execute("SELECT count(*) FROM cases c JOIN feedback f ON f.id = c.feedback_id "
-                      "WHERE c.status = 'open' AND f.deleted = 0").fetchone()[0]
+    return db.execute(f"SELECT count(*) {_FROM} WHERE c.status = 'open' AND {_LIVE}").fetchone()[0]
 
 
 def case_channels(db) -> list[str]:
     return [r[0] for r in db.execute(
-        "SELECT DISTINCT f.channel FROM cases c JOIN feedback f ON f.id = c.feedback_id "
-        "WHERE f.channel IS NOT NULL AND f.channel != '' ORDER BY 1")]
+        f"SELECT DISTINCT coalesce(f.channel, sr.channel) AS ch {_FROM} WHERE ch IS NOT NULL AND ch != '' ORDER BY 1")]
 
 
 def case_topics(db) -> list[str]:
@@ -522,7 +538,7 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-_BASE_TIME = "coalesce(f.created_at, c.opened_at)"
+_BASE_TIME = "coalesce(f.created_at, sr.submitted_at, c.opened_at)"
 _REPLY_HOURS = f"max((julianday(c.first_reply_at) - julianday({_BASE_TIME})) * 24.0, 0.0)"
 _WEEK = f"date({_BASE_TIME}, '-6 days', 'weekday 1')"   # the Monday on or before the review
 
@@ -534,7 +550,7 @@ def case_stats(db, *, now: datetime | None = None, weeks: int = 12) -> CaseStats
     stamp = format_moment(now)
     counts = dict.fromkeys(STATUSES, 0)
     overdue = responded = 0
-    join = "FROM cases c JOIN feedback f ON f.id = c.feedback_id WHERE f.deleted = 0"
+    join = f"{_FROM} WHERE {_LIVE}"
     for status, n, late, answered in db.execute(
             f"SELECT c.status, count(*), sum(c.status = 'open' AND c.due_at < ?), sum(c.first_reply_at IS NOT NULL) "
             f"{join} GROUP BY c.status", [stamp]):

@@ -221,10 +221,14 @@ def _migrate_96(db) -> None:
 
 def _migrate_97(db) -> None:
     exec_script(db, BRIEF_SCHEMA_97)      # goals and the rating drivers' cache (core/brief/)
+
+
 def _migrate_100(db) -> None:
     from cxdesk.core.surveys.store import SURVEY_SCHEMA_100
 
     exec_script(db, SURVEY_SCHEMA_100)   # survey responses and their written answers
+
+
 def _migrate_101(db) -> None:
     from cxdesk.core.brief.moments import rebuild_days
 
@@ -236,6 +240,12 @@ def _migrate_102(db) -> None:
     from cxdesk.core.brief.goals import reattach_goals
 
     reattach_goals(db)   # topic goals left behind by a rename or merge follow the topic (core/brief/goals.py)
+
+
+def _migrate_104(db) -> None:
+    from cxdesk.core.surveys.case_table import CASES_SCHEMA_104
+
+    exec_script(db, CASES_SCHEMA_104)     # a case may belong to a survey response (core/surveys/cases.py)
 
 
 MIGRATIONS: list[tuple[int, Migration]] = [
@@ -257,6 +267,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (100, _migrate_100),
     (101, _migrate_101),
     (102, _migrate_102),
+    (104, _migrate_104),
 ]
 
 

@@ -89,7 +89,7 @@ class CasesTableModel(QAbstractTableModel):
             if col == 1:
                 return ("⚠ " if case.overdue else "") + case.due_at[5:16]
             if col == 2:
-                return "★" * int(round(case.rating)) if case.rating is not None else _("no rating")
+                return case.score_label
             if col == 3:
                 return case.channel or "–"
             if col == 4:
@@ -215,7 +215,8 @@ class CasesScreen(QWidget):
         header = self.table.horizontalHeader()
         # Fixed widths from the header font: sizing to contents would load thousands of rows to measure them.
         metrics = self.table.fontMetrics()
-        samples = ("已回复", "⚠ 12-31 23:59", "★★", "大众点评", "张先生", "上菜速度、分量")
+        # The score column fits a survey response's "推荐分 10/10" as well as a review's stars.
+        samples = ("已回复", "⚠ 12-31 23:59", _("recommend {score}/10").format(score=10), "大众点评", "张先生", "上菜速度、分量")
         for col, sample in enumerate(samples):
             header.setSectionResizeMode(col, QHeaderView.Interactive)
             header.resizeSection(col, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(_(COLUMNS[col]))) + 12)
@@ -367,7 +368,7 @@ class CasesScreen(QWidget):
             self.history.clear()
             return
         c = detail.case
-        stars = "★" * int(round(c.rating)) if c.rating is not None else _("no rating")
+        stars = c.score_label
         title = f"#{c.id}  {c.status_label}  {stars}  {c.author or _('(no name)')}"
         if c.urgent:
             title += "  · " + _("urgent")

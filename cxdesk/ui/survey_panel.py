@@ -6,6 +6,7 @@ topic, period length) and reads its numbers with one core call, `surveys.survey_
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, time
 
 import numpy as np
@@ -26,6 +27,7 @@ NPS_HELP = N_("Net promoter score = % promoters (9–10) − % detractors (0–6
 CSAT_HELP = N_("Share of satisfied answers: the two top boxes (4–5 on a 1–5 scale, 9–10 on 1–10).")
 NPS_LINE = theme.NPS_LINE
 NPS_BAND = (106, 27, 154, 50)
+CARD_MIN_WIDTH, CARD_MAX_WIDTH = 190, 330
 
 
 def _show(card: KpiCard, value: str, note: str) -> None:
@@ -34,6 +36,24 @@ def _show(card: KpiCard, value: str, note: str) -> None:
     card.value.set_full_text(value)
     card.change.setStyleSheet("color: palette(dark);")
     card.change.set_full_text(note)
+    # Wide enough for the whole note (the interval and the count), within what the chart can give up.
+    needed = max(card.change.fontMetrics().horizontalAdvance(note), card.value.fontMetrics().horizontalAdvance(value))
+    card.setMinimumWidth(max(CARD_MIN_WIDTH, min(CARD_MAX_WIDTH, needed + 40)))
+
+
+def nps_axis(low: float, high: float, labels: int = 3) -> tuple[float, float, list[tuple[float, str]]]:
+    """(bottom, top, ticks) of the NPS axis showing `low`..`high` with at most `labels` round labels.
+
+    No label sits near the chart's top or bottom edge, where it would be cut off.
+    """
+    span = max(high - low, 10.0)
+    bottom, top = max(-108.0, low - 0.1 * span), min(108.0, high + 0.1 * span)
+    inner = 0.08 * (top - bottom)
+    for step in (10, 20, 25, 50, 100):
+        values = range(math.ceil((bottom + inner) / step) * step, math.floor((top - inner) / step) * step + 1, step)
+        if len(values) <= labels:
+            break
+    return bottom, top, [(v, f"{v:+d}" if v else "0") for v in values]
 
 
 class SurveyPanel(QWidget):
@@ -53,13 +73,14 @@ class SurveyPanel(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.showGrid(x=False, y=True, alpha=0.15)
-        self.plot.setYRange(-100, 100, padding=0.02)
-        self.plot.getAxis("left").setTicks([[(v, f"{v:+d}" if v else "0") for v in range(-100, 101, 25)]])
+        bottom, top, ticks = nps_axis(-100, 100)
+        self.plot.setYRange(bottom, top, padding=0)
+        self.plot.getAxis("left").setTicks([ticks])
         self.plot.setToolTip(_(NPS_HELP))
         self.plot.setFixedHeight(124)
         for card in (self.card_nps, self.card_csat):
-            card.setMinimumWidth(190)   # the cards' labels elide: without a floor the chart squeezes them to “+2…”
-            card.setMaximumWidth(260)
+            card.setMinimumWidth(CARD_MIN_WIDTH)   # labels elide: without a floor the chart squeezes them to “+2…”
+            card.setMaximumWidth(CARD_MAX_WIDTH)
             lay.addWidget(card, 0, Qt.AlignmentFlag.AlignTop)
         lay.addWidget(self.plot, 1)
         self.hide()
@@ -121,9 +142,11 @@ class SurveyPanel(QWidget):
         self.plot.plot(xs, ys, pen=pg.mkPen(NPS_LINE, width=2), symbol="o", symbolSize=6,
                        symbolBrush=NPS_LINE, symbolPen=None)
         self.plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(theme.CHART_AXIS, width=1)))
-        # Zoomed to the band (and 0), never beyond the scale's −100..100.
-        self.plot.setYRange(max(-100.0, min(0.0, lo.min()) - 10), min(100.0, max(0.0, hi.max()) + 10), padding=0)
-        if len(xs) > 1:
-            self.plot.setXRange(xs[0], xs[-1], padding=0.03)
-        else:
-            self.plot.setXRange(xs[0] - 86400 * 3, xs[0] + 86400 * 3)
+        # Zoomed to the band (and 0) within the scale's −100..100, with few enough labels to read (about one
+        # per 24 pixels of the 124-pixel chart).
+        bottom, top, ticks = nps_axis(min(0.0, float(lo.min())), max(0.0, float(hi.max())))
+        self.plot.setYRange(bottom, top, padding=0)
+        self.plot.getAxis("left").setTicks([ticks])
+        # From the first period's start to the last one's end: no point sits on the axis or the edge.
+        self.plot.setXRange(datetime.combine(points[0].start, time()).timestamp(),
+                            datetime.combine(points[-1].end, time(23, 59)).timestamp(), padding=0.01)

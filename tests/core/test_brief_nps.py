@@ -50,10 +50,11 @@ def test_headline_shows_nps_with_its_interval_and_last_week(both, tmp_path):
     nps = head["nps"]
     assert (nps["value"], nps["promoters"], nps["passives"], nps["detractors"]) == (20.0, 5, 2, 3)
     assert nps["vs_last_week"] == -5.0 and nps["last_week"]["value"] == 25.0
-    # The multinomial interval: 20 ± 1.96·√((.5 + .3 − .2²) / 10)·100
-    assert nps["ci95"] == [round(20 - 54.03, 1), round(20 + 54.03, 1)]
+    # The adjusted multinomial interval: ¾ promoter, 1½ passive, ¾ detractor added, p = 5.75/13, d = 3.75/13:
+    # 100·(p − d) ± 1.96·√((p + d − (p − d)²) / 13)·100 = 15.38 ± 45.71
+    assert nps["ci95"] == [-30.3, 61.1]
     line = nps_line(brief)
-    assert line == "净推荐值 NPS 20（95% 区间 −34 至 74，10 份问卷），比上周 −5 分"
+    assert line == "净推荐值 NPS 20（95% 区间 −30.3 至 61.1，10 份问卷），比上周 −5 分"
     lines = brief_lines(brief)
     assert lines[1].startswith("评价 300 条") and lines[2] == line
     assert line in wechat_message(brief)
@@ -89,7 +90,7 @@ def test_score_only_surveys_give_a_brief_of_their_own(db):
     lines = brief_lines(brief)
     assert lines[0].startswith("本周要点 2026-W48")
     # The same days of last week (Mon–Fri) hold the response of the 17th.
-    assert lines[1] == "净推荐值 NPS 20（95% 区间 −34 至 74，10 份问卷），比上周 −5 分"
+    assert lines[1] == "净推荐值 NPS 20（95% 区间 −30.3 至 61.1，10 份问卷），比上周 −5 分"
     assert "没有文字反馈可找出差评主题：问卷回复只有评分。" in lines
     assert not any("本周没有评价" in line for line in lines)
 

@@ -36,9 +36,9 @@ def test_nps_against_hand_computed_values():
     f = nps_of_scores([10, 10, 9, 7, 2])          # 3 promoters, 1 passive, 1 detractor
     assert (f.promoters, f.passives, f.detractors, f.responses) == (3, 1, 1, 5)
     assert f.value == pytest.approx(40.0)
-    p, d = 0.6, 0.2
-    half = 1.959963984540054 * math.sqrt((p + d - (p - d) ** 2) / 5) * 100
-    assert f.ci95 == pytest.approx((40.0 - half, min(100.0, 40.0 + half)))
+    p, d = 3.75 / 8, 1.75 / 8                  # adjusted: ¾ promoter, 1½ passive, ¾ detractor added
+    half = 1.959963984540054 * math.sqrt((p + d - (p - d) ** 2) / 8) * 100
+    assert f.ci95 == pytest.approx((25.0 - half, min(100.0, 25.0 + half)))
     assert nps_of_scores([10, 9, 9, 8, 7, 6, 0, 3]).value == pytest.approx(0.0)
     assert nps_of_scores([0, 6, 6]).value == -100.0 and nps_of_scores([]).value is None
     assert NpsFigure().to_dict() == {"value": None, "promoters": 0, "passives": 0, "detractors": 0,

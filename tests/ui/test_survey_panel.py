@@ -116,3 +116,31 @@ def test_score_only_surveys_show_the_overview_not_the_first_run_page(ctx, qtbot,
     assert screen.survey_panel.overview.total.nps.responses == 14            # 7 promoters, 3 passives, 4 detractors
     assert screen.survey_panel.card_nps.value.text() == f"{100 * (7 - 4) / 14:+.0f}"
     win.grab().save(str(tmp_path / "survey-only-overview.png"))
+
+
+def test_trend_axis_readable_and_card_note_whole_at_1366(ctx, qtbot, tmp_path):
+    """Few weekly responses give wide bands: the axis keeps three labels, no point sits on an edge, and the
+    NPS card's note (interval and count) is shown whole."""
+    from cxdesk.core.importers import sniff_file
+    from cxdesk.core.storage import open_db
+    from cxdesk.core.surveys import detect_survey, import_survey
+
+    path = write_wjx_xlsx(tmp_path / "a.xlsx", make_responses(60, seed=8))
+    db = open_db(ctx.db_path)
+    plan = sniff_file(path)
+    import_survey(db, plan, detect_survey(plan))
+    db.close()
+    w = _screen(ctx, qtbot)
+    w.set_granularity("week")
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=20000)
+    qtbot.waitUntil(lambda: len(w.survey_panel.overview.periods) > 8, timeout=20000)
+    panel = w.survey_panel
+    ticks = panel.plot.getAxis("left")._tickLevels[0]
+    bottom, top = panel.plot.viewRange()[1]
+    assert 2 <= len(ticks) <= 3 and all(bottom + 0.05 * (top - bottom) < v < top - 0.05 * (top - bottom)
+                                        for v, _label in ticks)
+    line = [c for c in panel.plot.listDataItems() if c.opts["symbol"] == "o"][0]
+    left, right = panel.plot.viewRange()[0]
+    assert left < line.xData.min() - 86400 and line.xData.max() + 86400 < right
+    assert panel.card_nps.change.text() == panel.card_nps.change.full_text()
+    w.grab().save(str(tmp_path / "overview-week.png"))

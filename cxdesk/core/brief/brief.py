@@ -316,14 +316,16 @@ def action_items(actions, start: date, end: date, data_to: date | None) -> list[
 def case_counts(db, now: datetime | None = None) -> dict:
     """Open and overdue cases and the response rate, counted as `cases.case_stats` counts them.
 
-    Its own query walks the cases first (CROSS JOIN): on a million reviews and few cases SQLite
+    Its own query walks the cases first (LEFT JOIN, so also the cases of survey responses without a
+    feedback row): on a million reviews and few cases SQLite
     otherwise scans every review.
     """
     stamp = (now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
     total, opened, overdue, ignored, responded = db.execute(
         "SELECT count(*), total(c.status = 'open'), total(c.status = 'open' AND c.due_at < ?), "
         "total(c.status = 'ignored'), total(c.first_reply_at IS NOT NULL) "
-        "FROM cases c CROSS JOIN feedback f ON f.id = c.feedback_id WHERE f.deleted = 0", [stamp]).fetchone()
+        "FROM cases c LEFT JOIN feedback f ON f.id = c.feedback_id WHERE coalesce(f.deleted, 0) = 0",
+        [stamp]).fetchone()
     base = total - ignored
     return {"open": int(opened), "overdue": int(overdue),
             "response_rate": round(responded / base, 4) if base else None}

@@ -53,8 +53,10 @@ def _average_rating(db, start: date, end: date, topic: str = "") -> float | None
 def _reply_rate(db, start: date, end: date, topic: str = "") -> float | None:
     # As the weekly figures of `cases.case_stats`: cases by the day of their review, answered at all.
     n, answered = db.execute(
-        "SELECT count(*), total(c.first_reply_at IS NOT NULL) FROM cases c JOIN feedback f ON f.id = c.feedback_id "
-        "WHERE f.deleted = 0 AND coalesce(f.created_at, c.opened_at) >= ? AND coalesce(f.created_at, c.opened_at) < ?",
+        "SELECT count(*), total(c.first_reply_at IS NOT NULL) FROM cases c LEFT JOIN feedback f ON f.id = c.feedback_id "
+        "LEFT JOIN survey_responses sr ON sr.id = c.response_id WHERE coalesce(f.deleted, 0) = 0 "
+        "AND coalesce(f.created_at, sr.submitted_at, c.opened_at) >= ? "
+        "AND coalesce(f.created_at, sr.submitted_at, c.opened_at) < ?",
         [start.isoformat(), (end + timedelta(days=1)).isoformat()]).fetchone()
     return answered / n if n else None
 

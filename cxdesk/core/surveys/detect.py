@@ -47,6 +47,7 @@ _CSAT_WORDS = ("满意", "滿意", "satisf", "csat", "体验打分", "整体评�
 _OPEN_WORDS = ("建议", "建議", "意见", "意見", "原因", "为什么", "為什麼", "其他", "想说", "想對", "想对", "改进",
                "改進", "评价", "留言", "补充", "comment", "suggest", "why", "improve", "feedback", "anything",
                "reason", "tellus", "other")
+_ASKS_FOR_WORDS = ("建议", "建議", "意见", "意見", "其他", "suggest", "comment", "anythingelse")
 _RX_NUMBERED = re.compile(r"^\s*(?:[Qq]\s*)?\d{1,3}\s*[、.．:：)）]\s*\S")
 _RX_SCALE_HINT = re.compile(r"(\d{1,2})\s*(?:分)?\s*[-–—~～至到]\s*(\d{1,2})")
 _RX_SCORE = re.compile(r"^\s*(\d{1,2}(?:\.0+)?)\s*(?:分|points?|pts?)?\s*(?:[-–—(（:：\s]\D*)?$", re.I)
@@ -175,8 +176,11 @@ def _guess_kind(header: str, values: list) -> str:
     scores = [score_of(v) for v in values]
     numeric = [s for s in scores if s is not None]
     mostly_numbers = bool(values) and len(numeric) >= 0.8 * len(values)
-    if mostly_numbers and (_has(h, _NPS_WORDS) and (min(numeric) == 0 or max(numeric) > 7 or _scale_hint(header) == 10)
-                           or not _has(h, _CSAT_WORDS) and _RX_ZERO_TO_TEN.search(h) and min(numeric) == 0):
+    # The recommend wording wins when most answers read as 0–10 (a few typos such as 11, 很好 or 5.5 are
+    # left empty and noted at import).
+    zero_to_ten = (min(numeric) == 0 or max(numeric) > 7 or _scale_hint(header) == 10) if numeric else False
+    if (_has(h, _NPS_WORDS) and len(numeric) > 0.5 * len(values) and zero_to_ten
+            or mostly_numbers and not _has(h, _CSAT_WORDS) and _RX_ZERO_TO_TEN.search(h) and min(numeric) == 0):
         return "nps"
     words = [v for v in values if csat_of(v, 5) is not None and score_of(v) is None]
     if _has(h, _CSAT_WORDS) and (mostly_numbers and min(numeric) >= 1 or words and len(words) >= 0.8 * len(values)):
@@ -191,7 +195,11 @@ def _guess_kind(header: str, values: list) -> str:
         return "channel"
     if mostly_numbers or _multiple_choice(values):
         return "other"
-    if _looks_open(values) or (_has(h, _OPEN_WORDS) and values and _mean_length(values) >= 3):
+    # "无" / "没有" say nothing: measured without them, and a question that asks for 意见/建议/其他 is open
+    # even when most respondents had nothing to add.
+    said = [v for v in values if cell_text(v).strip().lower() not in NOTHING_TO_SAY]
+    if _looks_open(said) or (_has(h, _OPEN_WORDS) and said and _mean_length(said) >= 3) or (
+            values and _has(h, _ASKS_FOR_WORDS)):
         return "open"
     return "other"
 

@@ -2,8 +2,10 @@
 
 The file is read by the same readers as any import and follows the same rules: one transaction (all
 responses or none), the same file again adds nothing ("already imported"), an overlapping later export
-adds only the new responses (identity = submitted time + response number + every answer, with an
-occurrence number for identical responses), and no row is dropped silently: a response without any
+adds only the new responses (identity = submitted time + response number + every answer). A row
+repeated within one export is a duplicate: the same response number (序号) again, or, without one, the
+same submission time (to the minute) with identical answers; identical rows without a number and
+with only a day, or no time, are counted each (two cards typed in on one day may read the same). No row is dropped silently: a response without any
 score or written answer is rejected with its row and reason; an unreadable time, recommend or
 satisfaction value is left empty and noted. A 0–10 answer is kept as 0–10, never turned into stars.
 """
@@ -109,6 +111,7 @@ class _Rows:
         self.rejected: list[RejectedRow] = []
         self.notes: list[RejectedRow] = []
         self.occurrences: dict[str, int] = {}
+        self.keys_of_ids: dict[str, str] = {}      # response number -> key, for a 序号 repeated in this file
         self.read = 0                    # non-blank rows
         cols = plan.columns
         self.time_i, self.id_i = survey.column_of("time"), survey.column_of("id")
@@ -172,9 +175,16 @@ class _Rows:
         return (rownum, ext, created, time_raw, channel, nps, csat, answers, precision), written
 
     def key(self, values: tuple) -> str:
-        _row, ext, created, time_raw, _channel, _nps, _csat, answers, _p = values
+        """The response's identity; a repeated response number or timed identical row gets the first one's key."""
+        _row, ext, created, time_raw, _channel, _nps, _csat, answers, precision = values
+        if ext and ext in self.keys_of_ids:
+            return self.keys_of_ids[ext]
         base = hashlib.blake2b(json.dumps([created or time_raw, ext, sorted(answers.items())], ensure_ascii=False)
                                .encode("utf-8"), digest_size=16).hexdigest()
+        if ext or precision in ("second", "minute"):
+            if ext:
+                self.keys_of_ids[ext] = f"svy:{base}"
+            return f"svy:{base}"
         n = self.occurrences.get(base, 0) + 1
         self.occurrences[base] = n
         return f"svy:{base}" + (f":{n}" if n > 1 else "")
