@@ -70,8 +70,7 @@ def _prepare(setup: _Setup) -> None:
 
     matcher = TopicMatcher(setup.topics)
     matcher.memo = {}
-    if any(len(w) == 1 for _name, syns in setup.topics for w in (_name, *syns)):
-        sync_words(setup.words)
+    sync_words(setup.words)   # the shop's words: single-character topic words and complaint phrases
     _state["matcher"] = matcher
     _state["adapter"] = setup.adapter
     _state["index"] = {name: i for i, name in enumerate(matcher.names)}
@@ -88,10 +87,11 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
                 ratings: Sequence[float | None] | None = None) -> list[tuple]:
     """Score one batch with the prepared dictionaries.
 
-    Returns `(lang, sentiment, model_label, [(topic_index, score, label), ...])` per text. With
+    Returns `(lang, sentiment, model_label, [(topic_index, score, label), ...], uncovered)` per text,
+    `uncovered` being the complaint clauses no topic covers as `uncovered.store` takes them. With
     `langs` (topics only), the row's sentiment is not computed again: `lang` (and `scores`, the
     stored review scores that topic verdicts read) are taken as given and sentiment/model_label come
-    back as None. `ratings` (the rows' stars, 1-5 or None) make a lone complaint in a 4-5 star review
+    back as None, and so does `uncovered` (the stored model label decides it; `uncovered.refresh`). `ratings` (the rows' stars, 1-5 or None) make a lone complaint in a 4-5 star review
     need a surer verdict (`topic_verdicts`).
     """
     texts = list(texts)
@@ -99,7 +99,7 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
     if langs is None:
         return _score_full(texts, stars)
     review_scores = list(scores or [None] * len(texts))
-    return [(lang, None, *_topics_of(text, lang, None, review_score, rating))
+    return [(lang, None, *_topics_of(text, lang, None, review_score, rating), None)
             for text, lang, review_score, rating in zip(texts, langs, review_scores, stars)]
 
 
@@ -110,7 +110,7 @@ MEMO_TEXTS = 10_000
 
 def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
     """Sentiment and topics of each text; each distinct (text, rating) is scored once per run."""
-    from cxdesk.core.analysis import sentiment
+    from cxdesk.core.analysis import sentiment, uncovered
 
     known: dict[tuple, tuple] = _state["texts"]
     keys = list(zip(texts, ratings))
@@ -118,27 +118,30 @@ def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
     fresh: dict[tuple, tuple] = {}
     if todo:
         for (text, rating), r in zip(todo, sentiment.analyze_texts([k[0] for k in todo], _state["adapter"])):
-            fresh[(text, rating)] = (r.lang, r.score, *_topics_of(text, r.lang, r.label, r.score, rating))
+            label, mentions, clauses = _topics_of(text, r.lang, r.label, r.score, rating)
+            fresh[(text, rating)] = (r.lang, r.score, label, mentions,
+                                     uncovered.clauses_of_review(text, r.lang, label, clauses))
         if len(known) < MEMO_TEXTS:
             known.update(fresh)
     return [known.get(k) or fresh[k] for k in keys]
 
 
 def _topics_of(text: str, lang: str | None, label: str | None, review_score: float | None,
-               rating: float | None = None) -> tuple[str | None, list]:
-    """(the review's label once its clauses are known, [(topic_index, score, label), ...])."""
+               rating: float | None = None) -> tuple[str | None, list, list]:
+    """(the review's label once its clauses are known, [(topic_index, score, label), ...], its clauses)."""
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
 
     if lang not in ("zh", "en"):
-        return label, []
+        return label, [], []
     matcher = _state["matcher"]
     index = _state["index"]
     clauses = analyze_clauses(text, matcher)
-    uncovered.remember(text, clauses)
+    if label is None:   # topics only: `uncovered.refresh` reads these rows after the run
+        uncovered.remember(text, clauses)
     mentions = [(index[topic], topic_score, topic_label)
                 for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score, rating=rating).items()]
-    return (review_label(label, clauses) if label is not None else None), mentions
+    return (review_label(label, clauses) if label is not None else None), mentions, clauses
 
 
 def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None,
@@ -286,11 +289,15 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     mentions = 0
     analyzed_at = now_text()
 
+    complaints = uncovered.has_tables(db)
+
     def write(ids: list[int], rows: list[tuple], only_topics: bool) -> None:
         nonlocal done, mentions
-        packed = [(fid, *row) for fid, row in zip(ids, rows)]
+        packed = [(fid, *row[:4]) for fid, row in zip(ids, rows)]
         with db.atomic():
             mentions += write_results(db, packed, topic_ids, version, analyzed_at, sentiment=not only_topics)
+            if complaints and not only_topics:   # complaints no topic covers, read in the same pass
+                uncovered.store(db, [(fid, row[4]) for fid, row in zip(ids, rows)], version)
         done += len(ids)
         progress(done, todo, _("Analyzing feedback: {done} of {total} rows").format(done=done, total=todo))
 

@@ -211,12 +211,46 @@ def uncovered_clauses(text: str, matcher=None, *, reuse: bool = False) -> list[t
         from cxdesk.core.analysis.topics import analyze_clauses
 
         found = tuple(m.clause for m in analyze_clauses(text or "", matcher) if m.label == "negative" and not m.topics)
+    return _with_words(found)
+
+
+def _with_words(found: Iterable[str]) -> list[tuple[str, str]]:
     out = []
     for clause in found:
         words = clause_words(clause)
         if words and candidates(" ".join(words)):
             out.append((clause, " ".join(words)))
     return out
+
+
+def clauses_of_review(text: str, lang: str | None, model_label: str | None, mentions) -> tuple[tuple[str, str], ...]:
+    """What `refresh` would store for a review the analysis has just split into `mentions`
+    (`analyze_clauses`), so the analysis stores it at once, in its workers too."""
+    if model_label not in ELIGIBLE_LABELS or lang not in ("zh", "en") or not text:
+        return ()
+    return tuple(_with_words(m.clause for m in mentions if m.label == "negative" and not m.topics))
+
+
+def has_tables(db) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'complaint_scan'").fetchone() is not None
+
+
+def store(db, found: Sequence[tuple[int, Sequence[tuple[str, str]]]], version: str | None = None) -> None:
+    """Replace the stored clauses of these reviews and mark them read; the caller holds the
+    transaction. `version`: the analysis version the reviews carry (default: read from each row)."""
+    ids = [fid for fid, _items in found]
+    if not ids:
+        return
+    marks = ", ".join("?" * len(ids))
+    db.execute(f"DELETE FROM complaint_clauses WHERE feedback_id IN ({marks})", ids)
+    db.conn.executemany("INSERT INTO complaint_clauses(feedback_id, clause, words) VALUES (?, ?, ?)",
+                        [(fid, clause, words) for fid, items in found for clause, words in items])
+    if version is None:
+        db.execute("INSERT OR REPLACE INTO complaint_scan(feedback_id, version) "
+                   f"SELECT id, analysis_version || '+{UNCOVERED_VERSION}' FROM feedback WHERE id IN ({marks})", ids)
+    else:
+        db.conn.executemany("INSERT OR REPLACE INTO complaint_scan(feedback_id, version) VALUES (?, ?)",
+                            [(fid, f"{version}+{UNCOVERED_VERSION}") for fid in ids])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +294,7 @@ def refresh(db, progress: Progress = no_progress) -> int:
 
 
 def _refresh(db, progress: Progress) -> int:
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'complaint_scan'").fetchone() is None:
+    if not has_tables(db):
         return 0
     ids = [r[0] for r in db.execute(_stale_sql()).fetchall()]
     if not ids:
@@ -271,14 +305,8 @@ def _refresh(db, progress: Progress) -> int:
         progress(start, len(ids), message)
         chunk = ids[start:start + BATCH]
         found = _read(db, chunk, matcher, reuse=True)
-        marks = ", ".join("?" * len(chunk))
         with db.atomic():
-            db.execute(f"DELETE FROM complaint_clauses WHERE feedback_id IN ({marks})", chunk)
-            db.conn.executemany("INSERT INTO complaint_clauses(feedback_id, clause, words) VALUES (?, ?, ?)",
-                                [(fid, clause, words) for fid, items in found.items() for clause, words in items])
-            db.execute(
-                "INSERT OR REPLACE INTO complaint_scan(feedback_id, version) "
-                f"SELECT id, analysis_version || '+{UNCOVERED_VERSION}' FROM feedback WHERE id IN ({marks})", chunk)
+            store(db, [(fid, found.get(fid, ())) for fid in chunk])
     progress(len(ids), len(ids), message)
     return len(ids)
 
