@@ -29,8 +29,13 @@ log = logging.getLogger(__name__)
 
 # Each worker needs about a second of CPU to start (Python, numpy, jieba's dictionary, the model),
 # and the parent scores batches itself meanwhile; below this many rows the workers cannot win that back
-# (bench/bench_analyze.py: 4-10k rows/s per core, +1.9 CPU seconds for two workers).
-PARALLEL_MIN_ROWS = 50_000
+# (bench/bench_analyze.py: +1.9 CPU seconds for two workers; about 1,800 of the public sample's
+# long reviews are analysed per second and core).
+PARALLEL_MIN_ROWS = 20_000
+# Workers are used unless the load average exceeds the cores by more than this: 20,000 reviews took
+# 12.2 s with two workers against 15.8 s alone at a load of 3 on 2 cores; an earlier version,
+# whose parent read every complaint again after the workers, lost at a load of 6.
+BUSY_LOAD_MARGIN = 1.5
 # A frozen app must call multiprocessing.freeze_support() first thing, or every spawned worker
 # would start the whole app again; its entry point sets this once it has done so.
 FROZEN_WORKERS_OK = False
@@ -212,8 +217,8 @@ def stale_count(db) -> int:
 def _spare_cores() -> float:
     """Cores not busy with other programs (load average; Windows has none and counts as idle).
 
-    On a machine already running more than it has cores, worker processes only add their start-up
-    cost: the benchmark measured 2 workers at 0.87x of one process with a load of 6 on 2 cores.
+    On a machine already running far more than it has cores, worker processes only add their
+    start-up cost (see `BUSY_LOAD_MARGIN`).
     """
     cores = os.cpu_count() or 1
     try:
@@ -246,19 +251,17 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
 
     Sets `lang, sentiment, model_label, label, topics, analysis_version, analyzed_at` and rewrites
     the automatic `feedback_topics` rows of the rows it scores (the owner's manual ones stay).
-    `workers`: processes for big jobs (default: 2 above `PARALLEL_MIN_ROWS` rows when a core is
-    free, else none).
-    May raise `Cancelled` from `progress`; finished batches stay written.
+    `workers`: processes for big jobs (default: `_worker_count`). Rows an import stored but did not
+    index for search yet are indexed first. May raise `Cancelled` from `progress`; finished batches
+    stay written.
     """
+    from cxdesk.core import search
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.store import ensure_tables, write_results
     from cxdesk.core.analysis.topics import dictionary_hash, ensure_default_topics, jieba_words, list_topics
     from cxdesk.core.storage import now_text
 
     started = time.perf_counter()
-    # Rows an import stored but did not index for search yet: indexed first (usually right after it).
-    from cxdesk.core import search
-
     search.catch_up(db, progress)
     progress(0, 1, _("Preparing the analysis"))
     ensure_tables(db)
@@ -326,11 +329,14 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
 
 
 def _worker_count(db, todo: int, asked: int | None) -> int:
-    """Worker processes for `todo` rows: as asked, or by default 2 for big jobs when a core is free;
-    none for an in-memory database or a frozen app that has not set up spawned workers."""
+    """Worker processes for `todo` rows: as asked, or by default 2 for big jobs on a machine with two
+    cores or more that is not far busier than its cores (memory stays bounded: each worker holds
+    jieba and the models, about 150 MB); none for an in-memory database or a frozen app that has not
+    set up spawned workers."""
     from cxdesk.core.storage import db_path_of
 
-    workers = asked if asked is not None else (WORKERS if todo > PARALLEL_MIN_ROWS and _spare_cores() >= 1.0 else 0)
+    big = todo > PARALLEL_MIN_ROWS and (os.cpu_count() or 1) >= 2
+    workers = asked if asked is not None else (WORKERS if big and _spare_cores() > -BUSY_LOAD_MARGIN else 0)
     if db_path_of(db) is None or (getattr(sys, "frozen", False) and not FROZEN_WORKERS_OK):
         return 0
     return workers
