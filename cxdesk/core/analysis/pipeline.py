@@ -251,10 +251,8 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
 
     Sets `lang, sentiment, model_label, label, topics, analysis_version, analyzed_at` and rewrites
     the automatic `feedback_topics` rows of the rows it scores (the owner's manual ones stay).
-    `workers`: processes for big jobs (default: `_worker_count`). Rows an import stored but did not
-    index for search yet are indexed first. May raise `Cancelled` from `progress`; finished batches
-    stay written.
-    """
+    `workers`: processes for big jobs (default: `_worker_count`). Rows not in the search index yet
+    are indexed first. May raise `Cancelled` from `progress`; finished batches stay written."""
     from cxdesk.core import search
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.store import ensure_tables, write_results
