@@ -36,6 +36,10 @@ PARALLEL_MIN_ROWS = 20_000
 # 12.2 s with two workers against 15.8 s alone at a load of 3 on 2 cores; an earlier version,
 # whose parent read every complaint again after the workers, lost at a load of 6.
 BUSY_LOAD_MARGIN = 1.5
+# Up to this many rows the parent scores batches itself while the workers start; above it the
+# parent only reads and writes, so it never loads jieba and the models (about 125 MB) and the
+# peak memory of a big run is that of the workers plus SQLite's cache.
+PARENT_SCORES_UP_TO = 200_000
 # A frozen app must call multiprocessing.freeze_support() first thing, or every spawned worker
 # would start the whole app again; its entry point sets this once it has done so.
 FROZEN_WORKERS_OK = False
@@ -89,23 +93,32 @@ def _worker_init(setup: _Setup) -> None:
 
 def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None = None,
                 scores: Sequence[float | None] | None = None,
-                ratings: Sequence[float | None] | None = None) -> list[tuple]:
+                ratings: Sequence[float | None] | None = None,
+                model_labels: Sequence[str | None] | None = None) -> list[tuple]:
     """Score one batch with the prepared dictionaries.
 
     Returns `(lang, sentiment, model_label, [(topic_index, score, label), ...], uncovered)` per text,
     `uncovered` being the complaint clauses no topic covers as `uncovered.store` takes them. With
     `langs` (topics only), the row's sentiment is not computed again: `lang` (and `scores`, the
     stored review scores that topic verdicts read) are taken as given and sentiment/model_label come
-    back as None, and so does `uncovered` (the stored model label decides it; `uncovered.refresh`). `ratings` (the rows' stars, 1-5 or None) make a lone complaint in a 4-5 star review
-    need a surer verdict (`topic_verdicts`).
+    back as None; `model_labels`, the stored review labels, decide `uncovered` (None without them:
+    `uncovered.refresh` reads those rows). `ratings` (the rows' stars, 1-5 or None) make a lone
+    complaint in a 4-5 star review need a surer verdict (`topic_verdicts`).
     """
     texts = list(texts)
     stars = list(ratings or [None] * len(texts))
     if langs is None:
         return _score_full(texts, stars)
     review_scores = list(scores or [None] * len(texts))
-    return [(lang, None, *_topics_of(text, lang, None, review_score, rating), None)
-            for text, lang, review_score, rating in zip(texts, langs, review_scores, stars)]
+    from cxdesk.core.analysis import uncovered
+
+    out = []
+    for text, lang, review_score, rating, stored in zip(texts, langs, review_scores, stars,
+                                                        model_labels or [False] * len(texts)):
+        _label, mentions, clauses = _topics_of(text, lang, None, review_score, rating)
+        found = None if stored is False else uncovered.clauses_of_review(text, lang, stored, clauses)
+        out.append((lang, None, None, mentions, found))
+    return out
 
 
 # Distinct texts whose results a process keeps during one run: templated reviews (好评, 默认好评,
@@ -134,7 +147,6 @@ def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
 def _topics_of(text: str, lang: str | None, label: str | None, review_score: float | None,
                rating: float | None = None) -> tuple[str | None, list, list]:
     """(the review's label once its clauses are known, [(topic_index, score, label), ...], its clauses)."""
-    from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
 
     if lang not in ("zh", "en"):
@@ -142,16 +154,13 @@ def _topics_of(text: str, lang: str | None, label: str | None, review_score: flo
     matcher = _state["matcher"]
     index = _state["index"]
     clauses = analyze_clauses(text, matcher)
-    if label is None:   # topics only: `uncovered.refresh` reads these rows after the run
-        uncovered.remember(text, clauses)
     mentions = [(index[topic], topic_score, topic_label)
                 for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score, rating=rating).items()]
     return (review_label(label, clauses) if label is not None else None), mentions, clauses
 
 
-def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None,
-                     ratings: list[float | None] | None = None) -> list[tuple]:
-    return score_batch(texts, langs, scores, ratings)
+def _score_in_worker(*batch) -> list[tuple]:
+    return score_batch(*batch)
 
 
 def warm_up() -> None:
@@ -235,14 +244,17 @@ def _strip_adapter(adapter):
     return replace(adapter, info={k: v for k, v in adapter.info.items() if k != "_dense"})
 
 
-def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], list[str], list[str] | None, list | None,
-                                                             list]:
-    """(ids, texts, langs, review scores, star ratings) of these rows; langs and scores only `with_lang`."""
+def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], tuple]:
+    """(ids, the arguments of `score_batch` for these rows): texts, star ratings, and `with_lang` the
+    stored langs, review scores and model labels too."""
     marks = ", ".join("?" * len(ids))
-    rows = db.execute(f"SELECT id, text, lang, sentiment, rating FROM feedback WHERE id IN ({marks}) ORDER BY id",
-                      list(ids)).fetchall()
-    return ([r[0] for r in rows], [r[1] or "" for r in rows], ([r[2] or "none" for r in rows] if with_lang else None),
-            ([r[3] for r in rows] if with_lang else None), [r[4] for r in rows])
+    rows = db.execute(f"SELECT id, text, lang, sentiment, rating, model_label FROM feedback WHERE id IN ({marks}) "
+                      "ORDER BY id", list(ids)).fetchall()
+    texts, ratings = [r[1] or "" for r in rows], [r[4] for r in rows]
+    if not with_lang:
+        return [r[0] for r in rows], (texts, None, None, ratings)
+    return [r[0] for r in rows], (texts, [r[2] or "none" for r in rows], [r[3] for r in rows], ratings,
+                                  [r[5] for r in rows])
 
 
 def analyze(db, progress: Progress = no_progress, *, force: bool = False, workers: int | None = None,
@@ -297,8 +309,8 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
         packed = [(fid, *row[:4]) for fid, row in zip(ids, rows)]
         with db.atomic():
             mentions += write_results(db, packed, topic_ids, version, analyzed_at, sentiment=not only_topics)
-            if complaints and not only_topics:   # complaints no topic covers, read in the same pass
-                uncovered.store(db, [(fid, row[4]) for fid, row in zip(ids, rows)], version)
+            if complaints:   # complaints no topic covers, read in the same pass
+                uncovered.store(db, [(fid, row[4]) for fid, row in zip(ids, rows) if row[4] is not None], version)
         done += len(ids)
         progress(done, todo, _("Analyzing feedback: {done} of {total} rows").format(done=done, total=todo))
 
@@ -306,7 +318,7 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     remaining = deque(jobs)
     if workers:
         try:
-            _run_parallel(db, remaining, setup, workers, write)
+            _run_parallel(db, remaining, setup, workers, write, parent_scores=todo <= PARENT_SCORES_UP_TO)
         except Cancelled:
             raise
         except Exception:  # noqa: BLE001 - a broken pool (no fork/spawn allowed, killed worker): go on alone
@@ -315,8 +327,8 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
         _prepare(setup)
         while remaining:
             ids, only_topics = remaining[0]
-            ids, texts, langs, scores, ratings = _fetch(db, ids, only_topics)
-            rows = score_batch(texts, langs, scores, ratings)
+            ids, batch = _fetch(db, ids, only_topics)
+            rows = score_batch(*batch)
             write(ids, rows, only_topics)
             remaining.popleft()
     uncovered.refresh(db, progress)
@@ -366,10 +378,10 @@ def _refresh_overview(db, progress: Progress) -> None:
         try_refresh(db)
 
 
-def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> None:
+def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write, *, parent_scores: bool = True) -> None:
     """Score the jobs in `remaining` with worker processes *and* this process, writing as they finish.
 
-    Until the first worker result arrives, the parent scores batches itself, so the seconds the
+    Until the first worker result arrives, the parent scores batches itself (`parent_scores`), so the seconds the
     workers need to start (imports, dictionaries, model) are not lost; after that it only writes, so
     two workers have the two cores to themselves. A job leaves `remaining` when it is handed out; if
     the pool breaks, the jobs it still held go back, for the caller to finish alone.
@@ -388,8 +400,8 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
         while remaining or in_flight:
             while remaining and len(in_flight) < workers * 2:
                 job = remaining.popleft()
-                ids, texts, langs, scores, ratings = _fetch(db, job[0], job[1])
-                in_flight.append((job, ids, pool.submit(_score_in_worker, texts, langs, scores, ratings)))
+                ids, batch = _fetch(db, job[0], job[1])
+                in_flight.append((job, ids, pool.submit(_score_in_worker, *batch)))
             ready = [item for item in in_flight if item[2].done()]
             workers_ready = workers_ready or bool(ready)
             for item in ready:
@@ -403,15 +415,15 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
                 write(ids, rows, job[1])
             if ready:
                 continue
-            if remaining and not workers_ready:
+            if remaining and not workers_ready and parent_scores:
                 # The workers are still starting: score the last job here instead of waiting.
                 job = remaining.pop()
                 if not prepared:
                     _prepare(setup)
                     prepared = True
-                ids, texts, langs, scores, ratings = _fetch(db, job[0], job[1])
+                ids, batch = _fetch(db, job[0], job[1])
                 try:
-                    rows = score_batch(texts, langs, scores, ratings)
+                    rows = score_batch(*batch)
                 except BaseException:
                     remaining.append(job)
                     raise
