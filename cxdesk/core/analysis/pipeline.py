@@ -39,7 +39,7 @@ BUSY_LOAD_MARGIN = 1.5
 # Up to this many rows the parent scores batches itself while the workers start; above it the
 # parent only reads and writes, so it never loads jieba and the models (about 125 MB) and the
 # peak memory of a big run is that of the workers plus SQLite's cache.
-PARENT_SCORES_UP_TO = 200_000
+PARENT_SCORES_UP_TO = 50_000
 # A frozen app must call multiprocessing.freeze_support() first thing, or every spawned worker
 # would start the whole app again; its entry point sets this once it has done so.
 FROZEN_WORKERS_OK = False
@@ -122,8 +122,9 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
 
 
 # Distinct texts whose results a process keeps during one run: templated reviews (好评, 默认好评,
-# 此用户没有填写评价) come back thousands of times.
-MEMO_TEXTS = 10_000
+# 此用户没有填写评价) come back thousands of times, and they are among the first met. Kept small:
+# every process (parent and workers) holds its own, and unique reviews gain nothing from it.
+MEMO_TEXTS = 2_000
 
 
 def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
