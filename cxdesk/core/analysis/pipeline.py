@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import time
+from array import array
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
@@ -353,12 +354,13 @@ def _worker_count(db, todo: int, asked: int | None) -> int:
     return workers
 
 
-def _rows_to_score(db, version: str, sent_part: str, force: bool) -> tuple[list[int], list[int]]:
-    """Ids of the rows to score in full, and of those whose sentiment is current but not their topics."""
+def _rows_to_score(db, version: str, sent_part: str, force: bool) -> tuple[array, array]:
+    """Ids of the rows to score in full, and of those whose sentiment is current but not their topics
+    (packed arrays: 8 bytes an id instead of 36 in a list, 28 MB less at a million rows)."""
+    full, topics_only = array("q"), array("q")
     if force:
-        return [r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id").fetchall()], []
-    full: list[int] = []
-    topics_only: list[int] = []
+        full.extend(r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id"))
+        return full, topics_only
     for fid, row_version in db.execute(
             "SELECT id, analysis_version FROM feedback WHERE analysis_version IS NOT ? ORDER BY id", [version]):
         if row_version and row_version.split("|", 1)[0] == sent_part:
