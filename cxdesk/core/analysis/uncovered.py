@@ -155,7 +155,7 @@ def _kind(word: str) -> str:
     return "content"
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)   # per process; each analysis worker holds its own
 def candidates(words: str) -> tuple[str, ...]:
     """Key-phrase candidates of a clause given as its space-separated words (see the module text)."""
     seq = words.split(" ") if words else []
