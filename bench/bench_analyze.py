@@ -161,10 +161,10 @@ def main() -> None:
         print(f"  CPU seconds: 1 process {c1:.1f}, 2 workers {c2:.1f} (extra for starting workers: {c2 - c1:+.1f});"
               f" wall/CPU of the single run {s1 / c1:.2f} (above 1 means other programs took the CPU)")
         db1 = kept
-        from cxdesk.core.analysis.pipeline import PARALLEL_MIN_ROWS, _spare_cores
+        from cxdesk.core.analysis.pipeline import BUSY_LOAD_MARGIN, PARALLEL_MIN_ROWS, _spare_cores
 
         spare = _spare_cores()
-        print(f"  automatic choice now: {'2 workers' if n > PARALLEL_MIN_ROWS and spare >= 1 else '1 process'} "
+        print(f"  automatic choice now: {'2 workers' if n > PARALLEL_MIN_ROWS and spare > -BUSY_LOAD_MARGIN else '1 process'} "
               f"({spare:.1f} spare cores by load average; workers from {PARALLEL_MIN_ROWS:,} rows)")
 
         from cxdesk.core.analysis import analyze

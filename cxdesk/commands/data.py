@@ -299,7 +299,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _after_import(db, plan, result, progress, no_analyze: bool):
-    """Search index and analysis of the committed rows: (analysis, unfinished sentence or None).
+    """Analysis (with the search index) of the committed rows: (analysis, unfinished sentence or None).
 
     The rows are committed already. What follows catches up on the next import or `cxdesk analyze`;
     a failure here (disk full, cancelled) must not read as a failed import.
@@ -310,13 +310,12 @@ def _after_import(db, plan, result, progress, no_analyze: bool):
     try:
         if not result.already_imported:
             remember_mapping(db, plan)
-        from cxdesk.core import search
-
-        search.catch_up(db, progress)   # the new rows join the search index (analysis would do it too)
         if not no_analyze and (result.imported or result.updated):
             from cxdesk.core.analysis import analyze
 
-            analysis = analyze(db, progress)
+            analysis = analyze(db, progress)   # indexes the new rows for search first
+        # Without analysis the new rows stay in the search backlog: searches find them already (a
+        # substring scan of the backlog), and the next `cxdesk analyze` indexes them first.
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the import itself succeeded
         log.warning("follow-up after import %s failed", result.source_id, exc_info=True)
         return analysis, _after_import_failure(result, exc)

@@ -131,8 +131,14 @@ def test_cancel_keeps_finished_batches_and_the_next_run_resumes(db):
     assert all(row(db, f)["lang"] == "zh" for f in ids)
 
 
-def test_parallel_workers_give_the_same_result(tmp_path):
-    texts = ["菜很好吃但是服务太慢", "服务员很热情", "太贵了，不值", "环境一般，卫生还行", "Great food, slow service", ""] * 20
+@pytest.mark.parametrize("parent_scores", [True, False])
+def test_parallel_workers_give_the_same_result(tmp_path, monkeypatch, parent_scores):
+    from cxdesk.core.analysis import pipeline, uncovered
+
+    texts = ["菜很好吃但是服务太慢", "服务员很热情", "太贵了，不值", "环境一般，卫生还行", "Great food, slow service", "",
+             "发错货了，客服也不理人", "等了一个小时，差评"] * 20
+    if not parent_scores:    # a big run: the parent only reads and writes
+        monkeypatch.setattr(pipeline, "PARENT_SCORES_UP_TO", 0)
     results = {}
     for workers in (0, 2):
         db = open_db(tmp_path / f"w{workers}.db")
@@ -143,9 +149,14 @@ def test_parallel_workers_give_the_same_result(tmp_path):
             "SELECT id, lang, round(sentiment, 6), label, topics FROM feedback ORDER BY id").fetchall()
         results[(workers, "ft")] = db.execute(
             "SELECT feedback_id, topic_id, round(sentiment, 6), label FROM feedback_topics ORDER BY 1, 2").fetchall()
+        # The complaints no topic covers are stored by the analysis itself, workers or not.
+        results[(workers, "cc")] = db.execute(
+            "SELECT feedback_id, clause, words FROM complaint_clauses ORDER BY 1, 2").fetchall()
+        assert uncovered.refresh(db) == 0
         db.close()
     assert results[0] == results[2]
     assert results[(0, "ft")] == results[(2, "ft")]
+    assert results[(0, "cc")] == results[(2, "cc")] and len(results[(0, "cc")]) >= 20
 
 
 def test_cancel_with_workers_stops_quickly_and_resumes(tmp_path):

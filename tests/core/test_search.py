@@ -258,3 +258,29 @@ def test_bulk_load_rolls_back_with_the_import(filled):
     assert found(db, "物流") == [1, 2, 301]
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert set(search.TRIGGER_NAMES) <= names
+
+
+def test_cli_import_without_analysis_is_searchable_at_once_and_indexed_by_analyze(tmp_path):
+    """`cxdesk import --no-analyze` leaves indexing to `cxdesk analyze`; search finds the rows meanwhile."""
+    from conftest import run_cli
+
+    from cxdesk.core.storage import open_db
+
+    db_path = tmp_path / "shop.db"
+    path = tmp_path / "评价.csv"
+    path.write_text("评价内容,时间\n物流很慢,2024-03-01\n质量很好 物流快,2024-03-02\n一般,2024-03-03\n",
+                    encoding="utf-8")
+    out = run_cli("--db", str(db_path), "import", str(path), "--no-analyze")
+    assert out.returncode == 0, out.stderr
+    db = open_db(db_path)
+    assert search.backlog_size(db) == 3    # not indexed yet ...
+    assert found(db, "物流") == [1, 2] and found(db, "质量很好") == [2] and found(db, "一般") == [3]  # ... but found
+    db.close()
+    out = run_cli("--db", str(db_path), "analyze")
+    assert out.returncode == 0, out.stderr
+    db = open_db(db_path)
+    assert search.backlog_size(db) == 0
+    assert found(db, "物流") == [1, 2] and found(db, "质量很好") == [2]
+    assert db.execute("SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH '\"质量很好\"'").fetchall() == [(2,)]
+    assert db.execute("SELECT count(*) FROM feedback_chars WHERE feedback_chars MATCH '\"物 流\"'").fetchone()[0] == 2
+    db.close()

@@ -224,6 +224,17 @@ def test_report_export_and_view_new_rows(qtbot, ctx, tmp_path, open_wizard):
     assert blocker.args == [FeedbackFilter(sources=(source_id,))]
 
 
+def test_import_without_analysis_indexes_search_in_the_background(qtbot, ctx, tmp_path, open_wizard):
+    wizard = open_wizard(write_gbk_csv(tmp_path / "评价.csv", n=12))
+    wait_preview(qtbot, wizard)
+    with qtbot.waitSignal(wizard.report_shown, timeout=30000):
+        wizard.start_import()
+    assert wizard.index_task is not None   # the report is shown first; indexing follows
+    qtbot.waitUntil(lambda: wizard.index_task.done.is_set(), timeout=30000)
+    assert count_where(ctx, "SELECT count(*) FROM search_backlog") == 0
+    assert count_where(ctx, "SELECT count(*) FROM feedback_fts WHERE feedback_fts MATCH '\"上菜有\"'") == 12
+
+
 def test_formula_like_values_stay_text_in_exports(tmp_path):
     from openpyxl import load_workbook
 

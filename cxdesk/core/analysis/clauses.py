@@ -91,8 +91,15 @@ def _load() -> dict[str, tuple[str, float]]:
     return _lexicon
 
 
-def tokens(clause: str) -> list[tuple[str, str, float]]:
+# A clause is read twice in a row (for the topic it implies, `implied.py`, then for its score): the
+# second reading comes from here. The word list never changes while the app runs.
+@lru_cache(maxsize=4096)
+def tokens(clause: str) -> tuple[tuple[str, str, float], ...]:
     """(word, kind, weight) of the words of a normalised clause; unknown characters are kind ''."""
+    return tuple(_tokens(clause))
+
+
+def _tokens(clause: str) -> list[tuple[str, str, float]]:
     table = _load()
     out: list[tuple[str, str, float]] = []
     text = clause.lower()

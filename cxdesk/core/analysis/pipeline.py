@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import time
+from array import array
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
@@ -29,8 +30,17 @@ log = logging.getLogger(__name__)
 
 # Each worker needs about a second of CPU to start (Python, numpy, jieba's dictionary, the model),
 # and the parent scores batches itself meanwhile; below this many rows the workers cannot win that back
-# (bench/bench_analyze.py: 4-10k rows/s per core, +1.9 CPU seconds for two workers).
-PARALLEL_MIN_ROWS = 50_000
+# (bench/bench_analyze.py: +1.9 CPU seconds for two workers; about 1,800 of the public sample's
+# long reviews are analysed per second and core).
+PARALLEL_MIN_ROWS = 20_000
+# Workers are used unless the load average exceeds the cores by more than this: 20,000 reviews took
+# 12.2 s with two workers against 15.8 s alone at a load of 3 on 2 cores; an earlier version,
+# whose parent read every complaint again after the workers, lost at a load of 6.
+BUSY_LOAD_MARGIN = 1.5
+# Up to this many rows the parent scores batches itself while the workers start; above it the
+# parent only reads and writes, so it never loads jieba and the models (about 125 MB) and the
+# peak memory of a big run is that of the workers plus SQLite's cache.
+PARENT_SCORES_UP_TO = 50_000
 # A frozen app must call multiprocessing.freeze_support() first thing, or every spawned worker
 # would start the whole app again; its entry point sets this once it has done so.
 FROZEN_WORKERS_OK = False
@@ -70,8 +80,7 @@ def _prepare(setup: _Setup) -> None:
 
     matcher = TopicMatcher(setup.topics)
     matcher.memo = {}
-    if any(len(w) == 1 for _name, syns in setup.topics for w in (_name, *syns)):
-        sync_words(setup.words)
+    sync_words(setup.words)   # the shop's words: single-character topic words and complaint phrases
     _state["matcher"] = matcher
     _state["adapter"] = setup.adapter
     _state["index"] = {name: i for i, name in enumerate(matcher.names)}
@@ -85,32 +94,43 @@ def _worker_init(setup: _Setup) -> None:
 
 def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None = None,
                 scores: Sequence[float | None] | None = None,
-                ratings: Sequence[float | None] | None = None) -> list[tuple]:
+                ratings: Sequence[float | None] | None = None,
+                model_labels: Sequence[str | None] | None = None) -> list[tuple]:
     """Score one batch with the prepared dictionaries.
 
-    Returns `(lang, sentiment, model_label, [(topic_index, score, label), ...])` per text. With
+    Returns `(lang, sentiment, model_label, [(topic_index, score, label), ...], uncovered)` per text,
+    `uncovered` being the complaint clauses no topic covers as `uncovered.store` takes them. With
     `langs` (topics only), the row's sentiment is not computed again: `lang` (and `scores`, the
     stored review scores that topic verdicts read) are taken as given and sentiment/model_label come
-    back as None. `ratings` (the rows' stars, 1-5 or None) make a lone complaint in a 4-5 star review
-    need a surer verdict (`topic_verdicts`).
+    back as None; `model_labels`, the stored review labels, decide `uncovered` (None without them:
+    `uncovered.refresh` reads those rows). `ratings` (the rows' stars, 1-5 or None) make a lone
+    complaint in a 4-5 star review need a surer verdict (`topic_verdicts`).
     """
     texts = list(texts)
     stars = list(ratings or [None] * len(texts))
     if langs is None:
         return _score_full(texts, stars)
     review_scores = list(scores or [None] * len(texts))
-    return [(lang, None, *_topics_of(text, lang, None, review_score, rating))
-            for text, lang, review_score, rating in zip(texts, langs, review_scores, stars)]
+    from cxdesk.core.analysis import uncovered
+
+    out = []
+    for text, lang, review_score, rating, stored in zip(texts, langs, review_scores, stars,
+                                                        model_labels or [False] * len(texts)):
+        _label, mentions, clauses = _topics_of(text, lang, None, review_score, rating)
+        found = None if stored is False else uncovered.clauses_of_review(text, lang, stored, clauses)
+        out.append((lang, None, None, mentions, found))
+    return out
 
 
 # Distinct texts whose results a process keeps during one run: templated reviews (好评, 默认好评,
-# 此用户没有填写评价) come back thousands of times.
-MEMO_TEXTS = 10_000
+# 此用户没有填写评价) come back thousands of times, and they are among the first met. Kept small:
+# every process (parent and workers) holds its own, and unique reviews gain nothing from it.
+MEMO_TEXTS = 2_000
 
 
 def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
     """Sentiment and topics of each text; each distinct (text, rating) is scored once per run."""
-    from cxdesk.core.analysis import sentiment
+    from cxdesk.core.analysis import sentiment, uncovered
 
     known: dict[tuple, tuple] = _state["texts"]
     keys = list(zip(texts, ratings))
@@ -118,32 +138,31 @@ def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
     fresh: dict[tuple, tuple] = {}
     if todo:
         for (text, rating), r in zip(todo, sentiment.analyze_texts([k[0] for k in todo], _state["adapter"])):
-            fresh[(text, rating)] = (r.lang, r.score, *_topics_of(text, r.lang, r.label, r.score, rating))
+            label, mentions, clauses = _topics_of(text, r.lang, r.label, r.score, rating)
+            fresh[(text, rating)] = (r.lang, r.score, label, mentions,
+                                     uncovered.clauses_of_review(text, r.lang, label, clauses))
         if len(known) < MEMO_TEXTS:
             known.update(fresh)
     return [known.get(k) or fresh[k] for k in keys]
 
 
 def _topics_of(text: str, lang: str | None, label: str | None, review_score: float | None,
-               rating: float | None = None) -> tuple[str | None, list]:
-    """(the review's label once its clauses are known, [(topic_index, score, label), ...])."""
-    from cxdesk.core.analysis import uncovered
+               rating: float | None = None) -> tuple[str | None, list, list]:
+    """(the review's label once its clauses are known, [(topic_index, score, label), ...], its clauses)."""
     from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
 
     if lang not in ("zh", "en"):
-        return label, []
+        return label, [], []
     matcher = _state["matcher"]
     index = _state["index"]
     clauses = analyze_clauses(text, matcher)
-    uncovered.remember(text, clauses)
     mentions = [(index[topic], topic_score, topic_label)
                 for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score, rating=rating).items()]
-    return (review_label(label, clauses) if label is not None else None), mentions
+    return (review_label(label, clauses) if label is not None else None), mentions, clauses
 
 
-def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None,
-                     ratings: list[float | None] | None = None) -> list[tuple]:
-    return score_batch(texts, langs, scores, ratings)
+def _score_in_worker(*batch) -> list[tuple]:
+    return score_batch(*batch)
 
 
 def warm_up() -> None:
@@ -209,8 +228,8 @@ def stale_count(db) -> int:
 def _spare_cores() -> float:
     """Cores not busy with other programs (load average; Windows has none and counts as idle).
 
-    On a machine already running more than it has cores, worker processes only add their start-up
-    cost: the benchmark measured 2 workers at 0.87x of one process with a load of 6 on 2 cores.
+    On a machine already running far more than it has cores, worker processes only add their
+    start-up cost (see `BUSY_LOAD_MARGIN`).
     """
     cores = os.cpu_count() or 1
     try:
@@ -227,14 +246,17 @@ def _strip_adapter(adapter):
     return replace(adapter, info={k: v for k, v in adapter.info.items() if k != "_dense"})
 
 
-def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], list[str], list[str] | None, list | None,
-                                                             list]:
-    """(ids, texts, langs, review scores, star ratings) of these rows; langs and scores only `with_lang`."""
+def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], tuple]:
+    """(ids, the arguments of `score_batch` for these rows): texts, star ratings, and `with_lang` the
+    stored langs, review scores and model labels too."""
     marks = ", ".join("?" * len(ids))
-    rows = db.execute(f"SELECT id, text, lang, sentiment, rating FROM feedback WHERE id IN ({marks}) ORDER BY id",
-                      list(ids)).fetchall()
-    return ([r[0] for r in rows], [r[1] or "" for r in rows], ([r[2] or "none" for r in rows] if with_lang else None),
-            ([r[3] for r in rows] if with_lang else None), [r[4] for r in rows])
+    rows = db.execute(f"SELECT id, text, lang, sentiment, rating, model_label FROM feedback WHERE id IN ({marks}) "
+                      "ORDER BY id", list(ids)).fetchall()
+    texts, ratings = [r[1] or "" for r in rows], [r[4] for r in rows]
+    if not with_lang:
+        return [r[0] for r in rows], (texts, None, None, ratings)
+    return [r[0] for r in rows], (texts, [r[2] or "none" for r in rows], [r[3] for r in rows], ratings,
+                                  [r[5] for r in rows])
 
 
 def analyze(db, progress: Progress = no_progress, *, force: bool = False, workers: int | None = None,
@@ -243,19 +265,15 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
 
     Sets `lang, sentiment, model_label, label, topics, analysis_version, analyzed_at` and rewrites
     the automatic `feedback_topics` rows of the rows it scores (the owner's manual ones stay).
-    `workers`: processes for big jobs (default: 2 above `PARALLEL_MIN_ROWS` rows when a core is
-    free, else none).
-    May raise `Cancelled` from `progress`; finished batches stay written.
-    """
+    `workers`: processes for big jobs (default: `_worker_count`). Rows not in the search index yet
+    are indexed first. May raise `Cancelled` from `progress`; finished batches stay written."""
+    from cxdesk.core import search
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.store import ensure_tables, write_results
     from cxdesk.core.analysis.topics import dictionary_hash, ensure_default_topics, jieba_words, list_topics
     from cxdesk.core.storage import now_text
 
     started = time.perf_counter()
-    # Rows an import stored but did not index for search yet: indexed first (usually right after it).
-    from cxdesk.core import search
-
     search.catch_up(db, progress)
     progress(0, 1, _("Preparing the analysis"))
     ensure_tables(db)
@@ -286,11 +304,15 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     mentions = 0
     analyzed_at = now_text()
 
+    complaints = uncovered.has_tables(db)
+
     def write(ids: list[int], rows: list[tuple], only_topics: bool) -> None:
         nonlocal done, mentions
-        packed = [(fid, *row) for fid, row in zip(ids, rows)]
+        packed = [(fid, *row[:4]) for fid, row in zip(ids, rows)]
         with db.atomic():
             mentions += write_results(db, packed, topic_ids, version, analyzed_at, sentiment=not only_topics)
+            if complaints:   # complaints no topic covers, read in the same pass
+                uncovered.store(db, [(fid, row[4]) for fid, row in zip(ids, rows) if row[4] is not None], version)
         done += len(ids)
         progress(done, todo, _("Analyzing feedback: {done} of {total} rows").format(done=done, total=todo))
 
@@ -298,7 +320,7 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     remaining = deque(jobs)
     if workers:
         try:
-            _run_parallel(db, remaining, setup, workers, write)
+            _run_parallel(db, remaining, setup, workers, write, parent_scores=todo <= PARENT_SCORES_UP_TO)
         except Cancelled:
             raise
         except Exception:  # noqa: BLE001 - a broken pool (no fork/spawn allowed, killed worker): go on alone
@@ -307,8 +329,8 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
         _prepare(setup)
         while remaining:
             ids, only_topics = remaining[0]
-            ids, texts, langs, scores, ratings = _fetch(db, ids, only_topics)
-            rows = score_batch(texts, langs, scores, ratings)
+            ids, batch = _fetch(db, ids, only_topics)
+            rows = score_batch(*batch)
             write(ids, rows, only_topics)
             remaining.popleft()
     uncovered.refresh(db, progress)
@@ -319,22 +341,26 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
 
 
 def _worker_count(db, todo: int, asked: int | None) -> int:
-    """Worker processes for `todo` rows: as asked, or by default 2 for big jobs when a core is free;
-    none for an in-memory database or a frozen app that has not set up spawned workers."""
+    """Worker processes for `todo` rows: as asked, or by default 2 for big jobs on a machine with two
+    cores or more that is not far busier than its cores (memory stays bounded: each worker holds
+    jieba and the models, about 150 MB); none for an in-memory database or a frozen app that has not
+    set up spawned workers."""
     from cxdesk.core.storage import db_path_of
 
-    workers = asked if asked is not None else (WORKERS if todo > PARALLEL_MIN_ROWS and _spare_cores() >= 1.0 else 0)
+    big = todo > PARALLEL_MIN_ROWS and (os.cpu_count() or 1) >= 2
+    workers = asked if asked is not None else (WORKERS if big and _spare_cores() > -BUSY_LOAD_MARGIN else 0)
     if db_path_of(db) is None or (getattr(sys, "frozen", False) and not FROZEN_WORKERS_OK):
         return 0
     return workers
 
 
-def _rows_to_score(db, version: str, sent_part: str, force: bool) -> tuple[list[int], list[int]]:
-    """Ids of the rows to score in full, and of those whose sentiment is current but not their topics."""
+def _rows_to_score(db, version: str, sent_part: str, force: bool) -> tuple[array, array]:
+    """Ids of the rows to score in full, and of those whose sentiment is current but not their topics
+    (packed arrays: 8 bytes an id instead of 36 in a list, 28 MB less at a million rows)."""
+    full, topics_only = array("q"), array("q")
     if force:
-        return [r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id").fetchall()], []
-    full: list[int] = []
-    topics_only: list[int] = []
+        full.extend(r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id"))
+        return full, topics_only
     for fid, row_version in db.execute(
             "SELECT id, analysis_version FROM feedback WHERE analysis_version IS NOT ? ORDER BY id", [version]):
         if row_version and row_version.split("|", 1)[0] == sent_part:
@@ -355,10 +381,10 @@ def _refresh_overview(db, progress: Progress) -> None:
         try_refresh(db)
 
 
-def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> None:
+def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write, *, parent_scores: bool = True) -> None:
     """Score the jobs in `remaining` with worker processes *and* this process, writing as they finish.
 
-    Until the first worker result arrives, the parent scores batches itself, so the seconds the
+    Until the first worker result arrives, the parent scores batches itself (`parent_scores`), so the seconds the
     workers need to start (imports, dictionaries, model) are not lost; after that it only writes, so
     two workers have the two cores to themselves. A job leaves `remaining` when it is handed out; if
     the pool breaks, the jobs it still held go back, for the caller to finish alone.
@@ -377,8 +403,8 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
         while remaining or in_flight:
             while remaining and len(in_flight) < workers * 2:
                 job = remaining.popleft()
-                ids, texts, langs, scores, ratings = _fetch(db, job[0], job[1])
-                in_flight.append((job, ids, pool.submit(_score_in_worker, texts, langs, scores, ratings)))
+                ids, batch = _fetch(db, job[0], job[1])
+                in_flight.append((job, ids, pool.submit(_score_in_worker, *batch)))
             ready = [item for item in in_flight if item[2].done()]
             workers_ready = workers_ready or bool(ready)
             for item in ready:
@@ -392,15 +418,15 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
                 write(ids, rows, job[1])
             if ready:
                 continue
-            if remaining and not workers_ready:
+            if remaining and not workers_ready and parent_scores:
                 # The workers are still starting: score the last job here instead of waiting.
                 job = remaining.pop()
                 if not prepared:
                     _prepare(setup)
                     prepared = True
-                ids, texts, langs, scores, ratings = _fetch(db, job[0], job[1])
+                ids, batch = _fetch(db, job[0], job[1])
                 try:
-                    rows = score_batch(texts, langs, scores, ratings)
+                    rows = score_batch(*batch)
                 except BaseException:
                     remaining.append(job)
                     raise

@@ -275,7 +275,7 @@ def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[Clau
 
 # Sentences a memo keeps (a few hundred bytes each); the first ones met stay, which are also the ones
 # that come back most.
-MEMO_SENTENCES = 10_000
+MEMO_SENTENCES = 4_000
 
 
 def _clauses_of(sentences: Sequence[str], matcher: TopicMatcher) -> dict[str, tuple]:

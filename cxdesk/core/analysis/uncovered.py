@@ -2,8 +2,8 @@
 
 How they are found and counted:
 
-- After each analysis (`refresh`, called by `analyze`), every review the model did not call positive
-  is read clause by clause (`topics.analyze_clauses`). A clause that is negative and about no topic
+- During each analysis (by `analyze` itself, in its worker processes too; `refresh` catches up on
+  any left), every review the model did not call positive is read clause by clause (`topics.analyze_clauses`). A clause that is negative and about no topic
   (neither names one, implies one (太慢了, see `implied.py`) nor goes on about one named just before it) is stored with its words
   (jieba words for Chinese, words for English) in `complaint_clauses`. A review scored again (new
   model, new topic words) is read again, so a phrase made into a topic leaves the list.
@@ -155,7 +155,7 @@ def _kind(word: str) -> str:
     return "content"
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)   # per process; each analysis worker holds its own
 def candidates(words: str) -> tuple[str, ...]:
     """Key-phrase candidates of a clause given as its space-separated words (see the module text)."""
     seq = words.split(" ") if words else []
@@ -189,34 +189,50 @@ def candidates(words: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-# Clauses the analysis just produced, so `refresh` right after it does not read the texts again
-# (analysis runs one at a time; worker processes keep their own, unused, copy).
-_remembered: dict[int, tuple[str, ...]] = {}      # hash(text) -> its uncovered negative clauses
-MAX_REMEMBERED = 200_000
+def uncovered_clauses(text: str, matcher=None) -> list[tuple[str, str]]:
+    """(clause, its space-separated words) of each negative clause of `text` that is about no topic."""
+    from cxdesk.core.analysis.topics import analyze_clauses
+
+    return _with_words(m.clause for m in analyze_clauses(text or "", matcher) if m.label == "negative" and not m.topics)
 
 
-def remember(text: str, mentions) -> None:
-    """Keep the uncovered negative clauses of a text `analyze` has just split (see `refresh`)."""
-    if len(_remembered) < MAX_REMEMBERED:
-        _remembered[hash(text)] = tuple(m.clause for m in mentions if m.label == "negative" and not m.topics)
-
-
-def uncovered_clauses(text: str, matcher=None, *, reuse: bool = False) -> list[tuple[str, str]]:
-    """(clause, its space-separated words) of each negative clause of `text` that is about no topic.
-
-    `reuse`: take the clauses the analysis of this process just found for the same text, if any
-    (only right after `analyze`, with the same topics)."""
-    found = _remembered.get(hash(text)) if reuse else None
-    if found is None:
-        from cxdesk.core.analysis.topics import analyze_clauses
-
-        found = tuple(m.clause for m in analyze_clauses(text or "", matcher) if m.label == "negative" and not m.topics)
+def _with_words(found: Iterable[str]) -> list[tuple[str, str]]:
     out = []
     for clause in found:
         words = clause_words(clause)
         if words and candidates(" ".join(words)):
             out.append((clause, " ".join(words)))
     return out
+
+
+def clauses_of_review(text: str, lang: str | None, model_label: str | None, mentions) -> tuple[tuple[str, str], ...]:
+    """What `refresh` would store for a review the analysis has just split into `mentions`
+    (`analyze_clauses`), so the analysis stores it at once, in its workers too."""
+    if model_label not in ELIGIBLE_LABELS or lang not in ("zh", "en") or not text:
+        return ()
+    return tuple(_with_words(m.clause for m in mentions if m.label == "negative" and not m.topics))
+
+
+def has_tables(db) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'complaint_scan'").fetchone() is not None
+
+
+def store(db, found: Sequence[tuple[int, Sequence[tuple[str, str]]]], version: str | None = None) -> None:
+    """Replace the stored clauses of these reviews and mark them read; the caller holds the
+    transaction. `version`: the analysis version the reviews carry (default: read from each row)."""
+    ids = [fid for fid, _items in found]
+    if not ids:
+        return
+    marks = ", ".join("?" * len(ids))
+    db.execute(f"DELETE FROM complaint_clauses WHERE feedback_id IN ({marks})", ids)
+    db.conn.executemany("INSERT INTO complaint_clauses(feedback_id, clause, words) VALUES (?, ?, ?)",
+                        [(fid, clause, words) for fid, items in found for clause, words in items])
+    if version is None:
+        db.execute("INSERT OR REPLACE INTO complaint_scan(feedback_id, version) "
+                   f"SELECT id, analysis_version || '+{UNCOVERED_VERSION}' FROM feedback WHERE id IN ({marks})", ids)
+    else:
+        db.conn.executemany("INSERT OR REPLACE INTO complaint_scan(feedback_id, version) VALUES (?, ?)",
+                            [(fid, f"{version}+{UNCOVERED_VERSION}") for fid in ids])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,12 +253,12 @@ def _prepare_words(db):
     return matcher_for(db)
 
 
-def _read(db, ids: Sequence[int], matcher, reuse: bool = False) -> dict[int, list[tuple[str, str]]]:
+def _read(db, ids: Sequence[int], matcher) -> dict[int, list[tuple[str, str]]]:
     marks = ", ".join("?" * len(ids))
     rows = db.execute(f"SELECT id, text, model_label, lang FROM feedback WHERE id IN ({marks})", list(ids)).fetchall()
     found: dict[int, list[tuple[str, str]]] = {}
     for fid, text, label, lang in rows:
-        found[fid] = (uncovered_clauses(text, matcher, reuse=reuse)
+        found[fid] = (uncovered_clauses(text, matcher)
                       if label in ELIGIBLE_LABELS and lang in ("zh", "en") and text else [])
     return found
 
@@ -250,17 +266,15 @@ def _read(db, ids: Sequence[int], matcher, reuse: bool = False) -> dict[int, lis
 def refresh(db, progress: Progress = no_progress) -> int:
     """Read the reviews analysed since the last call for complaints no topic covers; returns how many.
 
-    `analyze` calls it at its end, and the clauses it has just found are used again. Runs in
-    batches, each in its own transaction, so a cancel keeps what was done.
+    `analyze` stores the clauses of the rows it scores itself (`clauses_of_review`, `store`) and
+    calls this at its end for any left (a run cancelled earlier, rows analysed by an older version).
+    Runs in batches, each in its own transaction, so a cancel keeps what was done.
     """
-    try:
-        return _refresh(db, progress)
-    finally:
-        _remembered.clear()
+    return _refresh(db, progress)
 
 
 def _refresh(db, progress: Progress) -> int:
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'complaint_scan'").fetchone() is None:
+    if not has_tables(db):
         return 0
     ids = [r[0] for r in db.execute(_stale_sql()).fetchall()]
     if not ids:
@@ -270,15 +284,9 @@ def _refresh(db, progress: Progress) -> int:
     for start in range(0, len(ids), BATCH):
         progress(start, len(ids), message)
         chunk = ids[start:start + BATCH]
-        found = _read(db, chunk, matcher, reuse=True)
-        marks = ", ".join("?" * len(chunk))
+        found = _read(db, chunk, matcher)
         with db.atomic():
-            db.execute(f"DELETE FROM complaint_clauses WHERE feedback_id IN ({marks})", chunk)
-            db.conn.executemany("INSERT INTO complaint_clauses(feedback_id, clause, words) VALUES (?, ?, ?)",
-                                [(fid, clause, words) for fid, items in found.items() for clause, words in items])
-            db.execute(
-                "INSERT OR REPLACE INTO complaint_scan(feedback_id, version) "
-                f"SELECT id, analysis_version || '+{UNCOVERED_VERSION}' FROM feedback WHERE id IN ({marks})", chunk)
+            store(db, [(fid, found.get(fid, ())) for fid in chunk])
     progress(len(ids), len(ids), message)
     return len(ids)
 
@@ -438,5 +446,5 @@ def add_to_topic(db, phrase: str, topic: str) -> Changes:
     return set_synonyms(db, current.name, [*current.synonyms, phrase])
 
 
-__all__ = ["UncoveredComplaint", "uncovered_complaints", "refresh", "remember", "uncovered_clauses", "clause_words",
+__all__ = ["UncoveredComplaint", "uncovered_complaints", "refresh", "uncovered_clauses", "clause_words",
            "candidates", "choose_phrases", "make_topic", "add_to_topic", "UNCOVERED_VERSION"]

@@ -49,6 +49,7 @@ class ImportWizard(PlanPageMixin, ReportPageMixin, QDialog):
         self.analysis_result = None
         self.command = None
         self.task = None
+        self.index_task = None   # search indexing after an import that is not analysed
         self._generation = 0
         self.setWindowTitle(_("Import “{name}”").format(name=self.path.name))
         self.setSizeGripEnabled(True)
@@ -156,6 +157,18 @@ class ImportWizard(PlanPageMixin, ReportPageMixin, QDialog):
             self.start_analysis()
         else:
             self._show_report()
+            if imported > 0:
+                self.start_search_indexing()
+
+    def start_search_indexing(self):
+        """Index the new rows for search in the background; searches find them meanwhile."""
+        def work(db, progress):
+            from cxdesk.core import search
+
+            return search.catch_up(db, progress)
+
+        self.index_task = self.ctx.run_task(work, title=_("Indexing the new rows for search"))
+        return self.index_task
 
     def start_analysis(self):
         def work(db, progress):
