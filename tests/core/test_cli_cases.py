@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from conftest import run_cli
+from tests.conftest import run_cli
 from test_import_fixtures import write_csv
 
 NOW = datetime.now().replace(microsecond=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_cli
+from tests.conftest import run_cli
 from test_import_fixtures import REF, ROWS, write_csv, write_xlsx
 
 NO_ANALYZE = "--no-analyze"

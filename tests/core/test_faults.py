@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli
 
 from cxdesk.core import db_errors, recovery, storage
 from cxdesk.core.errors import DamagedDatabaseError, DatabaseError, ReadOnlyDatabaseError

@@ -262,7 +262,7 @@ def test_bulk_load_rolls_back_with_the_import(filled):
 
 def test_cli_import_without_analysis_is_searchable_at_once_and_indexed_by_analyze(tmp_path):
     """`cxdesk import --no-analyze` leaves indexing to `cxdesk analyze`; search finds the rows meanwhile."""
-    from conftest import run_cli
+    from tests.conftest import run_cli
 
     from cxdesk.core.storage import open_db
 

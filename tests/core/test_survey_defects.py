@@ -81,7 +81,7 @@ def test_recommend_question_with_a_few_bad_cells_is_detected(db, tmp_path):
 
 
 def test_cli_refuses_one_column_for_both_scores_and_a_time_column_as_recommend(tmp_path):
-    from conftest import run_cli
+    from tests.conftest import run_cli
 
     dbp = tmp_path / "shop.db"
     path = write_wjx_csv(tmp_path / "a.csv", make_responses(20, seed=8))

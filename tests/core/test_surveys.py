@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
-from conftest import run_cli
+from tests.conftest import run_cli
 from survey_fixtures import (hand_nps, make_responses, write_google_csv, write_paper_cards, write_tencent_xlsx,
                              write_wjx_csv, write_wjx_xlsx)
 from test_import_fixtures import write_xlsx
