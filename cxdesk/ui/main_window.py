@@ -35,6 +35,7 @@ from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, 
 log = logging.getLogger("cxdesk.ui.main_window")
 
 STACK_MIN_WIDTH = 480   # px; the window then fits 1366×768 at 125 % (1093 px) with room to spare
+STACK_MIN_HEIGHT = 360  # px; 1366×768 at 125 % leaves ~540 px for the screens below the menu and message bar
 
 # ---------------------------------------------------------------------------------------------
 # The window
@@ -135,6 +136,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         # An explicit minimum stands in for the screens' own: long text in a screen (a 200-character
         # action title on the undo button) must never make the window wider than the screen.
         self.stack.setMinimumWidth(STACK_MIN_WIDTH)
+        # The same for the height: a tall screen or a message shown in it must not push the window's
+        # bottom edge off a 768 px screen (a screen taller than this scrolls its own content).
+        self.stack.setMinimumHeight(STACK_MIN_HEIGHT)
         self.welcome = FirstRunPanel(self.stack)
         self.welcome.import_requested.connect(lambda: self.open_import())
         self.welcome.demo_requested.connect(self.open_demo)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
 from cxdesk.core import case_notify, cases
 from cxdesk.core.formatting import time_text
 from cxdesk.i18n import _
+from cxdesk.ui.widgets.dialogs import fit_to_screen
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 
@@ -26,7 +27,7 @@ class NotifyDialog(QDialog):
         self.action_id = action_id
         self.notices: list[cases.Notice] = []
         self.setWindowTitle(_("Tell the customers who complained"))
-        self.resize(980, 600)
+        fit_to_screen(self, 980, 600)
         self.message_bar = MessageBar(self)
         self.message_bar.hide()
         self.intro = QLabel(self)
