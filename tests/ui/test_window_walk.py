@@ -8,6 +8,7 @@ show its whole title, cut no label, and the e-commerce topics must be on 主题 
 from __future__ import annotations
 
 import csv
+import re
 import json
 import os
 import subprocess
@@ -16,10 +17,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QApplication, QComboBox, QDialog, QLabel,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractScrollArea, QApplication, QComboBox,
+                               QDateTimeEdit, QDialog, QHeaderView, QLabel, QWidget)
+
+from cxdesk.i18n import language
 
 WALK = os.environ.get("CXDESK_WALK")      # set in the process that walks (a 1366×768 screen of its own)
 TITLE_BAR_BUTTONS_PX = 120     # close, maximise, minimise and the icon of a common title bar
@@ -72,6 +75,35 @@ def _shown_in_full(label: QLabel) -> bool:
     return label.sizeHint().width() <= label.width() + 1
 
 
+NOT_A_DAY_FOR_THE_OWNER = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\d{4}-\d{2}-\d{2}T\d")
+ISO_DAY = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")
+
+
+def date_problems(window: QWidget, where: str) -> list[str]:
+    """Days as the UI language writes them: never 12/5/2026 or 2026-12-05T10:00; in English “5 Dec 2026”."""
+    english = language().startswith("en")
+    found = []
+    for w in window.findChildren(QWidget):
+        if not w.isVisible() or w.window() is not window:
+            continue
+        texts = []
+        if isinstance(w, (QLabel, QAbstractButton)):
+            texts.append(w.text())
+        elif isinstance(w, QDateTimeEdit):
+            texts.append(w.text())
+        elif isinstance(w, QAbstractItemView) and not isinstance(w, QHeaderView) and w.model() is not None:
+            model = w.model()
+            for r in range(min(model.rowCount(QModelIndex()), 5)):
+                cells = (model.index(r, c) for c in range(12))
+                texts.extend(str(i.data() or "") for i in cells if i.isValid())
+        for text in texts:
+            # The import preview shows the file's own value, then “→” and how cxdesk reads it.
+            plain = re.sub(r"<[^>]+>", "", text or "").split("→")[-1]
+            if NOT_A_DAY_FOR_THE_OWNER.search(plain) or english and ISO_DAY.search(plain):
+                found.append(f"{where}: {type(w).__name__} shows a day as {plain[:60]!r}")
+    return found
+
+
 def window_problems(window: QWidget, where: str) -> list[str]:
     """What the owner would see wrong in `window` on this screen."""
     QApplication.processEvents()
@@ -92,7 +124,10 @@ def window_problems(window: QWidget, where: str) -> list[str]:
             if right > window.width() + 1:
                 text = getattr(w, "text", lambda: "")() or ""
                 found.append(f"{where}: {type(w).__name__} {text[:30]!r} ends at {right} px, beyond the window")
-    return found
+    shots = os.environ.get("CXDESK_WALK_SHOTS")
+    if shots:
+        window.grab().save(str(Path(shots) / (re.sub(r"\W+", "-", where) + ".png")))
+    return found + date_problems(window, where)
 
 
 class DialogWatch(QObject):
