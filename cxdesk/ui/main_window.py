@@ -128,7 +128,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         nav_font = self.nav.font()
         nav_font.setPixelSize(theme.NAV_FONT_PX)
         metrics = QFontMetrics(nav_font)
-        longest = max((metrics.horizontalAdvance(_(spec.label)) for spec in self.specs), default=60)
+        # 客户跟进 carries a count of open cases, “Customer follow-up  (16)”: room for three digits.
+        longest = max((metrics.horizontalAdvance(_(spec.label) + ("  (888)" if spec.key == "cases" else ""))
+                       for spec in self.specs), default=60)
         self.nav_width = min(max(150, longest + 64), 260)
         self.nav.setMinimumWidth(min(self.nav_width, 200))
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)

@@ -18,6 +18,12 @@ from cxdesk.ui.widgets.dialogs import fit_to_screen
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 
+def short_title(title: str, limit: int = 40) -> str:
+    """An action's title in a sentence: a 200-character title would fill the dialog's top half."""
+    one_line = " ".join(title.split())
+    return one_line if len(one_line) <= limit else one_line[:limit - 1].rstrip() + "…"
+
+
 class NotifyDialog(QDialog):
     loaded = Signal()
 
@@ -33,7 +39,9 @@ class NotifyDialog(QDialog):
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.intro.setText(_("Customers who complained about “{title}” in the four weeks before it went live. "
-                             "Copy each message and send it on the platform, then mark them as notified.").format(title=title))
+                             "Copy each message and send it on the platform, then mark them as notified.").format(
+                                 title=short_title(title)))
+        self.intro.setToolTip(title)
         self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels([_("Channel"), _("Customer"), _("Time"), _("Review"), _("Notified")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)

@@ -231,6 +231,9 @@ def long_action_and_its_dialogs(qtbot, win, ctx, watch: DialogWatch) -> None:
     settle(qtbot, ctx)
     watch.close_modal = False
     editor = board.new_action({"title": TITLE, "topics": ("物流",)})
+    from cxdesk.core.actions import STATUSES
+
+    editor.status_combo.setCurrentIndex(STATUSES.index("live"))
     editor.live_check.setChecked(True)
     editor.live_edit.setDate(date.today() - timedelta(days=30))
     watch.check_now(editor, "action editor")
@@ -328,7 +331,7 @@ def walk_in_own_process(tmp_path: Path, lang: str, scale: str = "1") -> subproce
     config = tmp_path / "screen.json"
     config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": 1366, "height": 768,
                                                 "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {**os.environ, "CXDESK_WALK": "1", "CXDESK_WALK_LANG": lang, "QT_SCALE_FACTOR": scale,
+    env = {**os.environ, "CXDESK_WALK": "1", "CXDESK_WALK_LANG": lang, "CXDESK_LANG": lang, "QT_SCALE_FACTOR": scale,
            "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
     root = Path(__file__).resolve().parents[2]
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
