@@ -261,6 +261,13 @@ def open_every_dialog(qtbot, win, ctx, watch: DialogWatch, monkeypatch, tmp_path
     win.open_about()
     watch.where = "new topic"; print("STEP new topic", flush=True)
     win.show_screen("topics")._ask_add()
+    watch.where = "rename topic"
+    topics = win.show_screen("topics")
+    topics.select_topics(["物流"])
+    topics._ask_rename()
+    watch.where = "learn from ratings"
+    win.confirm_learn = True
+    win.learn_from_ratings()
     watch.where = "guide"; print("STEP guide", flush=True)
     win.guide_action.trigger()
     qtbot.waitUntil(lambda: win.guide is not None and win.guide.isVisible(), timeout=5000)
@@ -286,7 +293,7 @@ def open_every_dialog(qtbot, win, ctx, watch: DialogWatch, monkeypatch, tmp_path
     settle(qtbot, ctx, 60000)
     assert (tmp_path / "backup.db").exists() and (tmp_path / "report.xlsx").exists()
     watch.problems.extend(window_problems(win, "reports, after the export"))
-    assert len(watch.seen) >= 8, watch.seen
+    assert len(watch.seen) >= 10, watch.seen
 
 
 @pytest.mark.skipif(not WALK, reason="run by test_walk_a_new_online_shop_at_1366x768 on a screen of that size")
