@@ -265,6 +265,12 @@ def open_every_dialog(qtbot, win, ctx, watch: DialogWatch, monkeypatch, tmp_path
     topics = win.show_screen("topics")
     topics.select_topics(["物流"])
     topics._ask_rename()
+    watch.where = "tag with topic"
+    feedback = win.show_screen("feedback")
+    settle(qtbot, ctx)
+    feedback.table.selectRow(0)
+    assert feedback.selected_ids()
+    feedback.tag_selected()
     watch.where = "learn from ratings"
     win.confirm_learn = True
     win.learn_from_ratings()
@@ -293,7 +299,7 @@ def open_every_dialog(qtbot, win, ctx, watch: DialogWatch, monkeypatch, tmp_path
     settle(qtbot, ctx, 60000)
     assert (tmp_path / "backup.db").exists() and (tmp_path / "report.xlsx").exists()
     watch.problems.extend(window_problems(win, "reports, after the export"))
-    assert len(watch.seen) >= 10, watch.seen
+    assert len(watch.seen) >= 11, watch.seen
 
 
 @pytest.mark.skipif(not WALK, reason="run by test_walk_a_new_online_shop_at_1366x768 on a screen of that size")
