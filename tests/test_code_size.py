@@ -13,6 +13,8 @@ finally:
 
 # Screens still to be split by the areas that own them; everything else of the UI and the CLI is held to the limits.
 NOT_YET: set[str] = set()
+# Core modules still to be split by the areas that own them; the rest of the core is held to the limits.
+CORE_NOT_YET = {"analysis/pipeline.py", "importers/pipeline.py"}
 
 
 def test_finds_a_long_function_and_a_long_class(tmp_path):
@@ -35,6 +37,15 @@ def test_window_shell_and_cli_are_within_the_limits():
              if (p.is_relative_to(ROOT / "cxdesk" / "ui") and p.name not in NOT_YET)
              or p.is_relative_to(ROOT / "cxdesk" / "commands") or p.name in ("cli.py", "selfcheck.py")]
     assert len(paths) > 30
+    found = [str(f) for p in paths for f in code_size.findings_in(p)]
+    assert found == []
+
+
+def test_core_is_within_the_limits():
+    core = ROOT / "cxdesk" / "core"
+    paths = [p for p in code_size.python_files() if p.is_relative_to(core)
+             and p.relative_to(core).as_posix() not in CORE_NOT_YET]
+    assert len(paths) > 50
     found = [str(f) for p in paths for f in code_size.findings_in(p)]
     assert found == []
 

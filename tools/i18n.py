@@ -82,18 +82,40 @@ def save_po(catalog: Catalog, path: Path) -> None:
     path.write_bytes(buf.getvalue())
 
 
+def _blank(string) -> bool:
+    return not any(string) if isinstance(string, (tuple, list)) else not string
+
+
+def _translations(lang: str) -> dict:
+    """Every translated text of every catalog of `lang`: msgid -> msgstr."""
+    found: dict = {}
+    for path in sorted(po_dir(lang).glob("*.po")):
+        for message in load_po(path, lang):
+            key = message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+            if key and not _blank(message.string) and key not in found:
+                found[key] = message.string
+    return found
+
+
 def update() -> None:
     messages = code_messages()
     for lang in LANGS:
+        known = _translations(lang)        # a text that moved between modules keeps its translation
         for key, msgs in messages.items():
             path = po_dir(lang) / f"{key}.po"
             catalog = load_po(path, lang)
             changed = not path.exists()
             for singular, plural, _line in msgs:
                 msgid = (singular, plural) if plural else singular
-                if catalog.get(singular) is None:
-                    catalog.add(msgid, string=("", "") if plural else "")
-                    changed = True
+                message = catalog.get(singular)
+                if message is None or _blank(message.string):
+                    string = known.get(singular) or (("", "") if plural else "")
+                    if message is None:
+                        catalog.add(msgid, string=string)
+                        changed = True
+                    elif string != message.string:
+                        message.string = string
+                        changed = True
             in_code = {singular for singular, _plural, _line in msgs}
             for message in list(catalog):
                 key = message.id[0] if isinstance(message.id, (tuple, list)) else message.id

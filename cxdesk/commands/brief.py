@@ -78,12 +78,11 @@ def cmd_goal_add(args: argparse.Namespace) -> int:
 
 
 def cmd_goal_list(args: argparse.Namespace) -> int:
-    from cxdesk.core.analysis.trends import data_range
-    from cxdesk.core.brief.brief import week_end
+    from cxdesk.core.brief.brief import last_day, week_end
     from cxdesk.core.brief.goals import goals_progress
 
     db = open_database(args)
-    items = goals_progress(db, week_end(_week(db, args.week), data_range(db)[1]))
+    items = goals_progress(db, week_end(_week(db, args.week), last_day(db)))
     if print_items(args, items, lambda g: g.to_dict(), _("No goals yet. Add one with: cxdesk goal add negative_share 8%")):
         return 0
     for g in items:

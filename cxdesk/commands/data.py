@@ -182,7 +182,7 @@ def _no_such_backup(count: int, asked: int) -> str:
 
 def _column_index(plan, ref: str) -> int:
     from cxdesk.core.errors import InvalidValueError
-    from cxdesk.core.importers.sniff import normalize_header
+    from cxdesk.core.importers.columns import normalize_header
 
     if ref in plan.columns:
         return plan.columns.index(ref)

@@ -418,18 +418,33 @@ class RowCounts:
     total: int     # rows not deleted
     waiting: int   # of those, rows not analyzed yet
     stale: int = 0  # of those, rows analyzed with an older model (see `pipeline.stale_count`)
+    responses: int = 0  # survey responses (a shop may run score-only surveys: not empty, but no rows)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing imported yet: the first-run page instead of the screens."""
+        return self.total == 0 and self.responses == 0
 
 
 def status_counts(db) -> RowCounts:
     """How many rows there are, how many still wait for the analysis, and how many were analysed
     with an older model."""
     from cxdesk.core.analysis.pipeline import stale_count
+    from cxdesk.core.surveys.nps import response_count
 
     row = db.execute(
         "SELECT count(*), coalesce(sum(analyzed_at IS NULL), 0) FROM feedback WHERE deleted = 0").fetchone()
-    return RowCounts(total=int(row[0]), waiting=int(row[1]), stale=int(stale_count(db)) if row[0] else 0)
+    return RowCounts(total=int(row[0]), waiting=int(row[1]), stale=int(stale_count(db)) if row[0] else 0,
+                     responses=response_count(db))
 
 
 def has_feedback(db) -> bool:
     """True once the database holds at least one row that is not deleted."""
     return db.execute("SELECT EXISTS (SELECT 1 FROM feedback WHERE deleted = 0)").fetchone()[0] == 1
+
+
+def has_data(db) -> bool:
+    """True once the database holds feedback or survey responses (the window then shows its screens)."""
+    from cxdesk.core.surveys.store import has_responses
+
+    return has_feedback(db) or has_responses(db)

@@ -86,6 +86,10 @@ class BriefPanel(QWidget):
         self.body.setContentsMargins(0, 0, 8, 0)
         self.headline_label = _label("", body, scale=1.1)
         self.body.addWidget(self.headline_label)
+        self.nps_label = _label("", body, scale=1.1)   # the survey responses' NPS, when there are any
+        self.nps_label.setToolTip(_("Net promoter score of the week's survey responses: % promoters (9–10) − "
+                                    "% detractors (0–6), with its 95% interval"))
+        self.body.addWidget(self.nps_label)
         self.goals_box = QGroupBox(_("Goals"), body)
         self.goals_lay = QVBoxLayout(self.goals_box)
         self.body.addWidget(self.goals_box)
@@ -172,8 +176,16 @@ class BriefPanel(QWidget):
         self._loaded_once = True
         self._set_enabled(True)
         self.next_button.setEnabled(brief.data_to is not None and brief.end < brief.data_to)
+        if brief.empty:
+            self._show_nothing_yet()
+            return
+        for box in (self.goals_box, self.fixes_box):
+            box.show()
         self.title_label.setText(text.title(brief))
         self.headline_label.setText(text.headline(brief))
+        self.headline_label.setVisible(brief.has_reviews or brief.current.total > 0)
+        self.nps_label.setText(text.nps_line(brief))
+        self.nps_label.setVisible(brief.nps is not None)
         _clear(self.goals_lay)
         for g in brief.goals:
             colour = "" if g.met is None else (theme.CHANGE_GOOD if g.met else theme.CHANGE_BAD)
@@ -186,14 +198,26 @@ class BriefPanel(QWidget):
         self._draw_more(brief)
         self.refreshed.emit()
 
+    def _show_nothing_yet(self) -> None:
+        """A database with neither feedback nor survey responses: one sentence instead of empty parts."""
+        from cxdesk.core.brief import text
+
+        self.title_label.setText(_("Weekly brief"))
+        self.headline_label.setText(text.nothing_yet())
+        self.headline_label.show()
+        self.nps_label.hide()
+        for box in (self.goals_box, self.fixes_box, self.more_box):
+            box.hide()
+        self._set_enabled(False)
+        self.refreshed.emit()
+
     def _draw_fixes(self, brief) -> None:
         from cxdesk.core.brief import text
 
         _clear(self.fixes_lay)
         self.fix_buttons = []
         if not brief.fixes:
-            self.fixes_lay.addWidget(_label(_("No complaints about a topic this week."), self.fixes_box,
-                                            colour=theme.CHART_EMPTY_TEXT))
+            self.fixes_lay.addWidget(_label(text.fixes_heading(brief), self.fixes_box, colour=theme.CHART_EMPTY_TEXT))
         for i, fix in enumerate(brief.fixes, 1):
             row = QHBoxLayout()
             col = QVBoxLayout()

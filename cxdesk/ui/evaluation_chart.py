@@ -55,9 +55,12 @@ class EvaluationChart(QWidget):
         # The after-period up to the newest feedback is solid; days still to come are hatched.
         seen = min(a1, _ts(series.last_day) + 86400) if series.last_day else a0
         seen = max(seen, a0)
-        spans = [(b0, b1, pg.mkBrush(70, 120, 200, 40)), (a0, seen, pg.mkBrush(40, 160, 90, 40))]
+        bands = theme.EVALUATION_BANDS
+        spans = [(b0, b1, pg.mkBrush(*bands["before"])), (a0, seen, pg.mkBrush(*bands["after"]))]
         if seen < a1:
-            spans.append((seen, a1, pg.mkBrush(40, 160, 90, 60, style=Qt.BDiagPattern)))
+            hatched = pg.mkBrush(*bands["to_come"])
+            hatched.setStyle(Qt.BDiagPattern)   # mkBrush takes no style of its own
+            spans.append((seen, a1, hatched))
         for lo, hi, brush in spans:
             if hi <= lo:
                 continue
@@ -107,6 +110,6 @@ class EvaluationChart(QWidget):
             marks.append((seen + 3600 * 6, _("still collecting until {date}").format(date=ev.after.end.strftime("%m-%d")),
                           theme.VERDICT["improved"][1], (0, 0), ceiling * 0.95))
         for x, text, colour, anchor, y in marks:
-            label = pg.TextItem(text, color=colour, anchor=anchor, fill=pg.mkBrush(255, 255, 255, 220))
+            label = pg.TextItem(text, color=colour, anchor=anchor, fill=pg.mkBrush(*theme.CHART_LABEL_FILL))
             label.setPos(x, y)
             self.plot.addItem(label)

@@ -64,7 +64,7 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
         self.plot, self.legend_label = self.chart.plot, self.chart.legend_label
         numbers = self._build_numbers()
         examples = self._build_examples()
-        upper = _splitter(Qt.Horizontal, (self.chart, numbers), (3, 2), [560, 460])
+        upper = _splitter(Qt.Horizontal, (self.chart, numbers), (3, 2), [520, 560])
         split = _splitter(Qt.Vertical, (upper, examples), (3, 1), [460, 150])
 
         layout = QVBoxLayout(self)

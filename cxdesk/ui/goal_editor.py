@@ -17,7 +17,7 @@ from cxdesk.ui.widgets.dialogs import fit_to_screen
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 PERIOD_NAMES = (("week", N_("per week")), ("month", N_("per month (so far)")))
-TARGET_HINTS = {"share": N_("e.g. 8%"), "stars": N_("e.g. 4.5"), "count": N_("e.g. 20")}
+TARGET_HINTS = {"share": N_("e.g. 8%"), "stars": N_("e.g. 4.5"), "count": N_("e.g. 20"), "points": N_("e.g. 30")}
 
 
 class GoalEditor(QDialog):
@@ -44,8 +44,10 @@ class GoalEditor(QDialog):
         lay.addWidget(QLabel(_("New goal:"), self))
         row = QHBoxLayout()
         self.metric_combo = QComboBox(self)
+        db = self.ctx.read_db()   # a quick look (NPS only once there are survey responses): fine on the GUI thread
         for name, metric in METRICS.items():
-            self.metric_combo.addItem(metric.title(_("topic")), name)
+            if metric.offered(db):
+                self.metric_combo.addItem(metric.title(_("topic")), name)
         self.topic_combo = QComboBox(self)
         self.topic_combo.setMinimumContentsLength(8)
         for name in self._topic_names():
@@ -90,9 +92,7 @@ class GoalEditor(QDialog):
 
             return goals_progress(db, as_of)
 
-        task = self.ctx.run_task(work, write=False, title=_("Goals"))
-        task.signals.finished.connect(self._show)
-        task.signals.failed.connect(self.message_bar.show_error)
+        self._run(work, self._show, write=False)
 
     def _show(self, items) -> None:
         if not isValid(self):
@@ -106,8 +106,11 @@ class GoalEditor(QDialog):
         self.remove_button.setEnabled(False)
 
     def _write(self, fn) -> None:
-        task = self.ctx.run_task(lambda db, progress: fn(db), title=_("Goals"))
-        task.signals.finished.connect(self._on_written)
+        self._run(lambda db, progress: fn(db), self._on_written, write=True)
+
+    def _run(self, work, on_result, *, write: bool) -> None:
+        task = self.ctx.run_task(work, write=write, title=_("Goals"))
+        task.signals.finished.connect(on_result)
         task.signals.failed.connect(self.message_bar.show_error)
 
     def _on_written(self, _result) -> None:

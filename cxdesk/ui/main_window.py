@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QFontMetrics, QGuiApplicati
 from PySide6.QtWidgets import (QFrame, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
-from cxdesk.core.feedback import has_feedback
+from cxdesk.core.feedback import has_data
 from cxdesk.i18n import _
 from cxdesk.ui import settings, theme
 from cxdesk.ui.analysis_menu import AnalysisMenuMixin
@@ -57,6 +57,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         self.screens: dict[str, QWidget] = {}
         self.wizard = None
         self.row_count: int | None = None
+        self.survey_responses = 0   # a database of score-only surveys has no rows but is not blank
         self.pending_count = 0
         self.stale_count = 0
         self._reanalysis_due = True   # analyse rows of an older model again once the first counts arrive
@@ -258,7 +259,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
             return
         key = self.specs[row].key
         self._waiting_for = None
-        if self.row_count == 0 and key in ("dashboard", "feedback", "topics"):
+        if self.database_is_blank() and key in ("dashboard", "feedback", "topics"):
             self.stack.setCurrentWidget(self.welcome)
         elif key not in self.screens and self.loader is not None and key not in self.loader.done:
             # Still importing in the background: show a placeholder, build the screen when it lands.
@@ -288,14 +289,20 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
 
     def _database_is_empty(self) -> bool:
         try:
-            return not has_feedback(self.ctx.read_db())
+            return not has_data(self.ctx.read_db())
         except Exception as exc:  # noqa: BLE001 - shown in the message bar
             log.warning("cannot read database: %s", exc)
             self.message_bar.show_error(str(exc))
             return True
 
+    def database_is_blank(self) -> bool:
+        """Neither feedback nor survey responses: the first-run page stands in for the data screens."""
+        return self.row_count == 0 and not self.survey_responses
+
     def _apply_empty_state(self, empty: bool) -> None:
         self.row_count = 0 if empty else (self.row_count or None)
+        if empty:
+            self.survey_responses = 0
         self.welcome.ask_for_shop(self._shop_to_ask() if empty else None)
         key = self.current_screen_key() or settings.get(settings.LAST_SCREEN)
         if key not in self.screen_keys():
@@ -337,6 +344,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
             settings.set(settings.LAST_DATABASE, str(path))
         settings.add_recent_database(Path(path))
         self.row_count = None
+        self.survey_responses = 0
         self._reanalysis_due = True
         self._apply_empty_state(self._database_is_empty())
 

@@ -58,14 +58,15 @@ class StatusBarMixin:
 
     def _on_status_counted(self, counts: RowCounts) -> None:
         total, pending = counts.total, counts.waiting
-        was_empty = self.row_count == 0
+        was_empty = self.database_is_blank()
         self.row_count = total
+        self.survey_responses = counts.responses
         self.pending_count = pending
         self.stale_count = counts.stale
         self.rows_label.setText(ngettext("{n} row", "{n} rows", total).format(n=f"{total:,}"))
         self._update_analysis_label()
-        if was_empty != (total == 0):
-            self._apply_empty_state(total == 0)
+        if was_empty != counts.empty:
+            self._apply_empty_state(counts.empty)
         if self._reanalysis_due:
             # Once per opened database: rows analysed by an older model are analysed again at once,
             # so every screen counts the current model's mentions without the owner asking.

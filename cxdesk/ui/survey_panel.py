@@ -24,15 +24,16 @@ from cxdesk.ui.widgets.date_axis import DayAxis
 NPS_HELP = N_("Net promoter score = % promoters (9–10) − % detractors (0–6) of the answers to the recommend "
               "question, from −100 to +100. The range is the 95% interval: the fewer the responses, the wider it is.")
 CSAT_HELP = N_("Share of satisfied answers: the two top boxes (4–5 on a 1–5 scale, 9–10 on 1–10).")
-NPS_LINE = "#6a1b9a"
+NPS_LINE = theme.NPS_LINE
 NPS_BAND = (106, 27, 154, 50)
 
 
 def _show(card: KpiCard, value: str, note: str) -> None:
     """A card's number and a plain grey note (no change arrow: an interval is not a change)."""
-    card.value.setText(value)
-    card.change.setText(note)
+    # Both are ElidedLabels: a plain setText would be undone by their next resize.
+    card.value.set_full_text(value)
     card.change.setStyleSheet("color: palette(dark);")
+    card.change.set_full_text(note)
 
 
 class SurveyPanel(QWidget):
@@ -57,6 +58,7 @@ class SurveyPanel(QWidget):
         self.plot.setToolTip(_(NPS_HELP))
         self.plot.setFixedHeight(124)
         for card in (self.card_nps, self.card_csat):
+            card.setMinimumWidth(190)   # the cards' labels elide: without a floor the chart squeezes them to “+2…”
             card.setMaximumWidth(260)
             lay.addWidget(card, 0, Qt.AlignmentFlag.AlignTop)
         lay.addWidget(self.plot, 1)
@@ -87,6 +89,7 @@ class SurveyPanel(QWidget):
         if overview.responses_in_db == 0:
             return
         nps, csat = overview.total.nps, overview.total.csat
+        self.card_csat.setVisible(csat.responses > 0 or nps.responses == 0)   # NPS-only surveys: no empty card
         if nps.value is None:
             _show(self.card_nps, "–", _("no recommend answers in these days"))
         else:

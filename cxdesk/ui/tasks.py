@@ -175,7 +175,10 @@ class LatestRead:
         task.signals.ended.connect(self._on_ended)
 
     def _on_ended(self) -> None:
+        cancelled = self.task is not None and self.task.is_cancelled
         self.task = None
+        if cancelled:
+            self._next = None   # everything was cancelled (closing, another database): no follow-up
         if self._next is not None:
             request, self._next = self._next, None
             self.start(*request)

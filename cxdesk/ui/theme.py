@@ -116,6 +116,8 @@ CARD = CardColours(border="#cfcfcf", background="#ffffff", title="#1f1f1f", topi
                    change="#333333")
 COLUMN_BORDER = "#dddddd"
 HINT_TEXT = "#777777"     # a quiet hint under a title
+DISABLED_TEXT = "#9e9e9e"  # a switched-off item in a list (a topic not in use)
+NPS_LINE = "#6a1b9a"      # the net promoter score on the overview
 
 
 # The evaluation: its chart lines and marks, and quiet text beside the verdict
@@ -130,6 +132,8 @@ class EvaluationColours:
 
 EVALUATION = EvaluationColours(topic="#d9480f", control="#7f7f7f", to_come="#2f9a5a", mark="#222222",
                                window_label="#555555")
+EVALUATION_BANDS = {"before": (70, 120, 200, 40), "after": (40, 160, 90, 40), "to_come": (40, 160, 90, 60)}  # RGBA
+CHART_LABEL_FILL = (255, 255, 255, 220)   # behind a label written over a chart (RGBA)
 QUIET_TEXT = "#444444"    # the metric's name, the statistics sentences
 STATS_TEXT = "#555555"
 

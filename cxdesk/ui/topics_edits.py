@@ -79,13 +79,7 @@ class TopicsEditsMixin:
             return None
         from cxdesk.core.analysis import topics
 
-        def fn(db):
-            changes = Changes()
-            for n in names:
-                changes = changes | topics.delete_topic(db, n)
-            return changes
-
-        return self._edit(fn, [], _("Deleted: {names}").format(names="、".join(names)))
+        return self._edit(_for_each(topics.delete_topic, names), [], _("Deleted: {names}").format(names="、".join(names)))
 
     def save_synonyms(self):
         topic = self.current_topic()
@@ -127,13 +121,7 @@ class TopicsEditsMixin:
             return None
         from cxdesk.core.analysis import topics
 
-        def fn(db):
-            changes = Changes()
-            for w in words:
-                changes = changes | topics.remove_user_word(db, w)
-            return changes
-
-        return self._edit(fn, None)
+        return self._edit(_for_each(topics.remove_user_word, words), None)
 
     def set_business(self, business: str):
         """Another kind of business: its template's topics come in, the previous template's go quiet,
@@ -253,3 +241,14 @@ class TopicsEditsMixin:
         if self._analysis_pending:
             self._analysis_pending = False
             self.schedule_analysis()
+
+
+def _for_each(edit, items: list[str]):
+    """A database call that applies `edit(db, item)` to every item and returns all that changed."""
+    def fn(db):
+        changes = Changes()
+        for item in items:
+            changes = changes | edit(db, item)
+        return changes
+
+    return fn

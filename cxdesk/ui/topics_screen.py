@@ -22,6 +22,7 @@ from cxdesk.core import formatting
 from cxdesk.core.changes import Changes
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.i18n import N_, _
+from cxdesk.ui import theme
 from cxdesk.ui.drivers_panel import DriversPanel
 from cxdesk.ui.topics_edits import TopicsEditsMixin, split_words  # noqa: F401 - split_words: public name
 from cxdesk.ui.topics_panels import WORD_SEPARATORS, build_detail_side, build_period_bar, build_topic_side  # noqa: F401
@@ -29,7 +30,6 @@ from cxdesk.ui.widgets.date_range import preset_range
 
 log = logging.getLogger("cxdesk.ui.topics_screen")
 
-LABEL_COLOURS = {"positive": "#2e7d32", "negative": "#c62828", "neutral": "#616161"}
 LABEL_NAMES = {"positive": N_("positive"), "negative": N_("negative"), "neutral": N_("neutral"),
                "unknown": N_("unknown")}
 RELATIVE_PRESETS = ("7d", "30d", "90d", "year")
@@ -173,7 +173,7 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
             name_item = QTableWidgetItem(t.name)
             name_item.setData(Qt.UserRole, t.name)
             if not t.enabled:
-                name_item.setForeground(QColor("#9e9e9e"))
+                name_item.setForeground(QColor(theme.DISABLED_TEXT))
                 name_item.setToolTip(_("Switched off"))
             self.table.setItem(row, 0, name_item)
             for col, value in ((1, s.mentions if s else 0), (2, s.negative if s else 0)):
@@ -288,10 +288,9 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
 
         def work(db, progress):
             from cxdesk.core.analysis import topics
-            from cxdesk.core.analysis.keywords import keywords_for_topic
 
             try:
-                words = keywords_for_topic(db, name, top_k=12, flt=period)
+                words = topics.keywords_for_topic(db, name, top_k=12, flt=period)
             except Exception:  # noqa: BLE001 - keywords are a nicety; the examples still show
                 log.exception("keywords for %s failed", name)
                 words = []
@@ -314,7 +313,7 @@ class TopicsScreen(TopicsEditsMixin, QWidget):
             when = formatting.day_text(ex.created_at)
             item = QListWidgetItem(f"[{_(LABEL_NAMES.get(label, label))}] {when}  {ex.text}")
             item.setData(Qt.UserRole, ex.feedback_id)
-            item.setForeground(QColor(LABEL_COLOURS.get(label, "#424242")))
+            item.setForeground(QColor(theme.sentiment(label).text))
             self.examples.addItem(item)
         if not examples:
             self.examples.addItem(QListWidgetItem(_("No feedback mentions this topic yet.")))

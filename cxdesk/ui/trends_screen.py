@@ -82,6 +82,15 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
 
         self._build_cards(content)
         self.survey_panel = SurveyPanel.placed(ctx, content)   # NPS and CSAT, when there are survey responses
+        # Score-only surveys and no reviews: the survey row alone, and this note in place of the review charts.
+        self.reviews_note = QLabel(_("No reviews or written answers yet: these are the scores of your survey "
+                                     "responses. Import reviews, or a survey with open questions, to see "
+                                     "complaints, topics and trends here."), self.content)
+        self.reviews_note.setWordWrap(True)
+        self.reviews_note.setStyleSheet("color: palette(dark);")
+        self.reviews_note.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.reviews_note.hide()
+        content.addWidget(self.reviews_note)
         self.splitter = QSplitter(Qt.Horizontal, self.content)
         content.addWidget(self.splitter, 1)
         build_trend_charts(self, self.splitter)
@@ -302,12 +311,14 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
 
         def work(db, progress):
             from cxdesk.core.analysis import alerts, trends
+            from cxdesk.core.surveys.store import last_response_day
 
             dash = trends.dashboard(db, flt, granularity, progress=progress)
             # A read-only database cannot store a new check; the window's bar already says why.
             current = dash.total_rows == 0 or getattr(db, "read_only", False) or alerts.alerts_are_current(db)
             by_channel = trends.counts_by_channel(db, flt.with_changes(channels=()))   # all platforms, same days
-            return dash, alerts.list_alerts(db), current, by_channel
+            survey_to = last_response_day(db)   # score-only surveys: the overview shows their card
+            return dash, alerts.list_alerts(db), current, by_channel, survey_to
 
         task = self.ctx.run_task(work, write=False, title=_("Updating the overview"))
         self._task = task
@@ -344,14 +355,17 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             return  # the screen was closed while the task ran
         if generation != self._generation:
             return  # an older filter; a newer result is on its way
-        dash, alert_list, alerts_current, by_channel = result
+        dash, alert_list, alerts_current, by_channel, survey_to = result
         self._loaded_once = True
         self.dashboard = dash
         self.alerts = list(alert_list)
-        self.pages.setCurrentWidget(self.empty if dash.total_rows == 0 else self.content)
-        self.filter_bar.setVisible(dash.total_rows > 0)
+        blank = dash.total_rows == 0 and survey_to is None
+        self.pages.setCurrentWidget(self.empty if blank else self.content)
+        self.filter_bar.setVisible(not blank)
+        self._show_review_parts(dash.total_rows > 0)
         self._fill_choices(dash)
-        anchor = dash.data_to if dash.data_to is not None and dash.data_to < date.today() else None
+        last = max(d for d in (dash.data_to, survey_to, date.min) if d is not None)
+        anchor = last if date.min < last < date.today() else None
         if self.date_picker.preset() in ("7d", "30d", "90d", "year") and self.date_picker.anchor() != anchor:
             # "Last 90 days" means the 90 days up to the newest feedback, also after an import moved it.
             self._anchor_presets(anchor)
@@ -369,6 +383,13 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
             task = self.run_alert_check(quiet=True)
             task.signals.ended.connect(self._on_auto_alerts_ended)
         self.refreshed.emit()
+
+    def _show_review_parts(self, on: bool) -> None:
+        """Hide the review cards and charts of a database that holds survey scores only."""
+        for w in (self.card_count, self.card_negative, self.card_rating, self.card_sentiment, self.splitter):
+            w.setVisible(on)
+        self.reviews_note.setVisible(not on)
+        self.content.layout().setStretchFactor(self.reviews_note, 0 if on else 1)
 
     def _anchor_presets(self, last_day: date | None) -> None:
         self.date_picker.set_today(last_day)
@@ -409,7 +430,6 @@ class TrendsScreen(TrendsDrawingMixin, TrendsPointerMixin, TrendsAlertsMixin, QW
 
     def save_chart_dialog(self) -> None:
         from cxdesk.core.storage import now_text
-
         name = _("overview") + "-" + now_text()[:10] + ".png"
         path, _filter = QFileDialog.getSaveFileName(self, _("Save chart"), name, _("PNG pictures (*.png)"))
         if not path:

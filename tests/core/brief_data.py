@@ -65,3 +65,24 @@ def plant(db, seed: int = 7, *, spike: bool = True, live_action: bool = True) ->
     if live_action:
         create_action(db, "每桌消毒，餐具复查", topics=("卫生",), live_date=WEEK - timedelta(days=10), status="live")
     return ids
+
+
+# Survey scores (0–10) by day: the brief's week 2026-W48 has 5 promoters, 2 passives, 3 detractors (NPS 20),
+# the week before 2, 1, 1 (NPS 25).
+SCORES = {date(2026, 11, 24): [10, 10, 9, 9, 8], date(2026, 11, 27): [7, 6, 3, 0, 10],
+          date(2026, 11, 17): [10, 9, 5, 8]}
+
+
+def plant_responses(db, scores: dict = SCORES) -> None:
+    """Score-only survey responses (no written answers), written straight into the survey tables."""
+    now = "2026-12-01 00:00:00"
+    with db.atomic():
+        source = db.execute("INSERT INTO sources(file_name, sha256, imported_at) VALUES ('问卷.xlsx', 'survey', ?)",
+                            [now]).lastrowid
+        n = 0
+        for day, values in scores.items():
+            for value in values:
+                n += 1
+                db.execute("INSERT INTO survey_responses(source_id, response_key, submitted_at, nps, nps_question, "
+                           "imported_at) VALUES (?, ?, ?, ?, '您有多大可能向朋友推荐我们？', ?)",
+                           [source, f"planted-{n}", f"{day.isoformat()} 12:{n:02d}:00", value, now])

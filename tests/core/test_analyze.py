@@ -216,3 +216,46 @@ def test_mixed_and_short_reviews_are_counted_by_their_label_in_stats(tmp_path, c
     assert data["by_label"] == {"positive": 2, "neutral": 2, "negative": 1, "unknown": 0}
     topics = {t["topic"]: t for t in data["topics"]}
     assert topics["食材新鲜"]["negative"] == 1 and topics["外卖配送"]["negative"] == 0
+
+
+def test_repeated_texts_are_scored_once_and_get_the_same_results_as_alone(tmp_path, monkeypatch):
+    from cxdesk.core.analysis import sentiment
+
+    texts = ["好评", "上菜太慢了，等了一个小时", "好评", "服务员态度很差，菜还不错", "好评", "上菜太慢了，等了一个小时"]
+    alone = open_db(tmp_path / "alone.db")
+    alone_ids = add_rows(alone, list(dict.fromkeys(texts)))
+    analyze(alone, workers=0)
+    expected = {t: (row(alone, fid)["label"], row(alone, fid)["sentiment"], mentions(alone, fid))
+                for t, fid in zip(dict.fromkeys(texts), alone_ids)}
+
+    scored: list[str] = []
+    real = sentiment.analyze_texts
+
+    def counting(batch, adapter=None, **kw):
+        batch = list(batch)
+        scored.extend(batch)
+        return real(batch, adapter, **kw)
+
+    monkeypatch.setattr(sentiment, "analyze_texts", counting)
+    db = open_db(tmp_path / "repeats.db")
+    ids = add_rows(db, texts)
+    result = analyze(db, workers=0, batch_size=2)    # repeats in one batch and across batches
+    assert result.scored == 6
+    assert sorted(scored) == sorted(set(texts))      # each distinct text scored once
+    for text, fid in zip(texts, ids):
+        assert (row(db, fid)["label"], row(db, fid)["sentiment"], mentions(db, fid)) == expected[text]
+    assert mentions(db, ids[1]) == mentions(db, ids[5]) == {"上菜速度": "negative"}
+    assert row(db, ids[0])["label"] == row(db, ids[4])["label"] == "positive"
+
+
+def test_the_rows_star_rating_reaches_the_topic_verdicts(db):
+    # The same lone aside counts as a complaint in a 1-star review and not in a 5-star one; the same text
+    # without stars is decided by the text alone.
+    text = "菜很好吃，上菜有点慢"
+    low, high, unrated = add_rows(db, [text, text, text])
+    db.execute("UPDATE feedback SET rating = 1 WHERE id = ?", [low])
+    db.execute("UPDATE feedback SET rating = 5 WHERE id = ?", [high])
+    analyze(db)
+    assert mentions(db, low)["上菜速度"] == "negative"
+    assert mentions(db, high)["上菜速度"] == "neutral"
+    assert mentions(db, unrated)["上菜速度"] == "negative"

@@ -113,3 +113,45 @@ def test_alerts_run_list_and_dismiss(shop, capsys):
     assert alert_id not in [a["id"] for a in json.loads(out)]
     code, out, _err = run(capsys, "alerts", "--db", str(shop), "--all", "--json")
     assert alert_id in [a["id"] for a in json.loads(out)]
+
+
+def test_stats_json_after_import_and_analyze_reads_the_summary_and_matches_a_direct_count(tmp_path, capsys):
+    """`analyze` leaves the dashboard's summary tables current, so `stats --json` reads them (no
+    rebuild); every number equals a count over the feedback rows themselves."""
+    import csv
+
+    from cxdesk.core.storage import open_db
+
+    texts = ["菜很好吃，服务也热情", "上菜太慢了，等了一个小时", "价格有点贵", "环境一般", "物流很快，包装完好",
+             "服务员态度很差", "味道不错，下次还来", "太咸了"]
+    file = tmp_path / "reviews.csv"
+    with file.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["评价内容", "评价时间", "评分", "渠道"])
+        for i in range(120):
+            w.writerow([texts[i % len(texts)] + ("" if i < 8 else f"（{i}）"), f"2024-0{1 + i % 5}-{1 + i % 27:02d} 10:{i % 60:02d}",
+                        1 + i % 5, ["淘宝", "美团", ""][i % 3]])
+    path = str(tmp_path / "shop.db")
+    assert run(capsys, "--db", path, "import", "--no-analyze", str(file))[0] == 0
+    assert run(capsys, "--db", path, "analyze")[0] == 0
+    db = open_db(path)
+    assert db.execute("SELECT count(*) FROM trend_dirty").fetchone()[0] == 0   # the fast path is ready
+    code, out, _err = run(capsys, "stats", "--db", path, "--json")
+    assert code == 0
+    data = json.loads(out)
+    live = "FROM feedback WHERE deleted = 0"
+    assert data["total"] == db.execute(f"SELECT count(*) {live}").fetchone()[0] == 120
+    assert data["by_channel"] == {k: n for k, n in db.execute(
+        f"SELECT coalesce(channel, ''), count(*) {live} GROUP BY 1")}
+    assert data["by_month"] == {k: n for k, n in db.execute(f"SELECT substr(created_at, 1, 7), count(*) {live} GROUP BY 1")}
+    labels = dict(db.execute(f"SELECT label, count(*) {live} GROUP BY label").fetchall())
+    assert data["by_label"] == {k: labels.get(k, 0) for k in ("positive", "neutral", "negative", "unknown")}
+    assert sum(labels.values()) == 120 and labels.get("negative", 0) > 0
+    rated, mean = db.execute(f"SELECT count(rating), avg(rating) {live}").fetchone()
+    assert data["rated"] == rated and data["average_rating"] == round(mean, 2)
+    mentions = dict(db.execute("SELECT t.name, count(*) FROM feedback_topics ft JOIN topics t ON t.id = ft.topic_id "
+                               "GROUP BY t.name").fetchall())
+    assert {t["topic"]: t["mentions"] for t in data["topics"]} == {k: v for k, v in mentions.items()
+                                                                    if k in {t["topic"] for t in data["topics"]}}
+    assert data["first"] == db.execute(f"SELECT min(substr(created_at, 1, 10)) {live}").fetchone()[0]
+    db.close()

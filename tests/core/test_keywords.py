@@ -70,7 +70,7 @@ def test_keywords_for_topic_use_the_topic_clauses_only(db):
     with db.atomic():
         for fid in ids:
             db.execute("INSERT INTO feedback_topics(feedback_id, topic_id, label) VALUES (?, ?, 'negative')", [fid, tid])
-    words = [w for w, _ in K.keywords_for_topic(db, "主食", top_k=5)]
+    words = [w for w, _ in T.keywords_for_topic(db, "主食", top_k=5)]
     assert words and words[0] in ("硬", "太硬", "有点硬", "凉", "硬邦邦")
     assert "米饭" not in words                      # the topic's own words say nothing new
     assert not {"服务员", "态度", "价格"} & set(words)  # other topics' clauses stay out
@@ -107,3 +107,15 @@ def test_whole_word_rule():
     assert whole_word("尺码", freq) and whole_word("太慢", freq) and whole_word("不腻", freq)
     assert not whole_word("肥而", freq) and not whole_word("肉太肥", freq)
     assert whole_word("小蓝瓶", freq, {"小蓝瓶"})
+
+
+def test_a_word_dropped_again_leaves_segmentation_as_it_was():
+    from cxdesk.core.analysis.keywords import jieba_module, sync_words
+
+    jb = jieba_module()
+    text = "这个尺码偏小一点，颜色偏暗沉"
+    before = jb.dt.lcut(text)
+    sync_words(["偏小", "暗沉"])       # words jieba's own dictionary does not have
+    assert "偏小" in jb.dt.lcut(text)
+    sync_words([])
+    assert jb.dt.lcut(text) == before

@@ -162,7 +162,7 @@ def _put_mention(db, fid, topic, label="negative", manual=0):
     with db.atomic():
         db.execute("INSERT INTO feedback_topics(feedback_id, topic_id, sentiment, label, manual) VALUES (?, ?, 0.2, ?, ?)",
                    [fid, tid, label, manual])
-        T._refresh_topic_cache(db, "id = ?", [fid])
+        T.refresh_topic_cache(db, "id = ?", [fid])
 
 
 def test_rename_merge_delete_keep_mentions_and_cache_right(db):
@@ -360,3 +360,20 @@ def test_one_dish_flaw_in_a_positive_review_is_no_complaint_about_the_food():
     assert T.topic_verdicts(clauses, 0.8)["味道"][1] == "neutral"
     service = T.analyze_clauses("服务员态度很差")
     assert T.topic_verdicts(service, 0.8)["服务"][1] == "negative"
+
+
+def test_sentence_memo_gives_the_same_clauses_as_a_fresh_matcher():
+    from cxdesk.core.analysis.topics import TopicMatcher, analyze_clauses
+
+    pairs = [("服务", ["服务员", "态度"]), ("价格", ["贵", "价钱"]), ("上菜速度", ["上菜"])]
+    plain, memo = TopicMatcher(pairs), TopicMatcher(pairs)
+    memo.memo = {}
+    texts = ["服务员很热情，很周到。菜有点贵！", "菜有点贵！上菜太慢了，等了一个小时",
+             "服务员很热情，很周到。菜有点贵！", "The staff were rude. 服务员态度差"]
+    for text in texts:
+        assert analyze_clauses(text, memo) == analyze_clauses(text, plain)
+    assert set(memo.memo) >= {"服务员很热情，很周到", "菜有点贵", "上菜太慢了，等了一个小时"}
+    assert plain.memo is None
+    mentions = analyze_clauses("上菜太慢了，等了一个小时", memo)
+    assert [m.topics for m in mentions] == [("上菜速度",), ("上菜速度",)]
+    assert mentions[0].label == "negative"

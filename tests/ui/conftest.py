@@ -36,3 +36,16 @@ def ctx(qapp, tmp_path):
     context.deleteLater()
     assert idle, "thread pools did not become idle"
     assert not busy or not context.tasks.busy, "a task was still running at the end of the test"
+
+
+def open_main_window(qtbot, ctx, size=(1366, 768)):
+    """The real main window on `ctx`, shown at `size`, once its first row count is in."""
+    from cxdesk.ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    win.confirm_quit = False  # a modal question would block the test run
+    qtbot.addWidget(win)
+    win.resize(*size)
+    with qtbot.waitSignal(win.status_refreshed, timeout=10000):
+        win.show()
+    return win

@@ -118,3 +118,54 @@ def test_topics_screen_shows_what_pulls_the_rating_down(planted_ctx, qtbot):
     assert table.item(0, 0).text() == "上菜速度"
     assert table.item(0, 1).text().startswith("-1.")
     assert "约 0.2" in table.item(0, 3).text()
+
+
+def test_goal_editor_offers_nps_only_with_survey_responses(planted_ctx, qtbot, panel):
+    from brief_data import plant_responses
+
+    dialog = panel.edit_goals()
+    names = [dialog.metric_combo.itemData(i) for i in range(dialog.metric_combo.count())]
+    assert "nps" not in names and "negative_share" in names
+    dialog.close()
+    db = open_db(planted_ctx.db_path)
+    plant_responses(db)
+    db.close()
+    dialog = panel.edit_goals()
+    dialog.metric_combo.setCurrentIndex(dialog.metric_combo.findData("nps"))
+    assert dialog.metric_combo.currentText() == "净推荐值" and dialog.target_edit.placeholderText() == "例如 30"
+    qtbot.keyClicks(dialog.target_edit, "30")
+    with qtbot.waitSignal(panel.refreshed, timeout=30000):
+        qtbot.mouseClick(dialog.add_button, Qt.LeftButton)
+    assert panel.nps_label.isVisible() and panel.nps_label.text().startswith("净推荐值 NPS 20（95% 区间")
+    goals = [w.text() for w in panel.goals_box.findChildren(type(panel.nps_label))]
+    assert "✗ 净推荐值 目标 ≥ 30，本周 20，比上周差 5 分" in goals
+
+
+def _brief_panel(ctx, qtbot, size=(1366, 768)):
+    from cxdesk.ui.brief_panel import BriefPanel
+
+    w = BriefPanel(ctx)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    with qtbot.waitSignal(w.refreshed, timeout=30000):
+        w.show()
+    return w
+
+
+def test_brief_of_a_new_database_says_so_in_one_sentence(ctx, qtbot):
+    w = _brief_panel(ctx, qtbot)
+    assert w.headline_label.text() == "还没有可总结的内容：请先导入评价或问卷导出文件。"
+    assert not w.goals_box.isVisible() and not w.fixes_box.isVisible() and not w.copy_button.isEnabled()
+
+
+def test_brief_of_score_only_surveys(ctx, qtbot):
+    from brief_data import plant_responses
+
+    db = open_db(ctx.db_path)
+    plant_responses(db)
+    db.close()
+    w = _brief_panel(ctx, qtbot)
+    assert w.title_label.text().startswith("本周要点 2026-W48") and not w.headline_label.isVisible()
+    assert w.nps_label.text().startswith("净推荐值 NPS 20")
+    empty = [x.text() for x in w.fixes_box.findChildren(type(w.nps_label))]
+    assert empty == ["没有文字反馈可找出差评主题：问卷回复只有评分。"]

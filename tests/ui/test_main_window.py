@@ -70,8 +70,20 @@ def test_empty_database_shows_first_run_panel(window):
     assert str(window.ctx.db_path) == window.path_label.text()
 
 
+# Every screen of the window in navigation order, with the class that must draw it: written out here,
+# not derived from the code, so a screen dropped from the list or from a build fails these tests.
+SCREEN_CLASSES = {"dashboard": ("cxdesk.ui.trends_screen", "TrendsScreen"),
+                  "feedback": ("cxdesk.ui.feedback_screen", "FeedbackScreen"),
+                  "topics": ("cxdesk.ui.topics_screen", "TopicsScreen"),
+                  "cases": ("cxdesk.ui.cases_screen", "CasesScreen"),
+                  "board": ("cxdesk.ui.board_screen", "BoardScreen"),
+                  "evaluation": ("cxdesk.ui.evaluation_screen", "EvaluationScreen"),
+                  "reports": ("cxdesk.ui.report_screen", "ReportScreen")}
+
+
 def test_navigation_lists_every_screen(window):
     expected = ["dashboard", "feedback", "topics", "cases", "board", "evaluation", "reports"]
+    assert list(SCREEN_CLASSES) == expected
     assert window.screen_keys() == expected
     labels = {"dashboard": "概览", "feedback": "反馈", "topics": "主题", "cases": "客户跟进", "board": "改进看板",
               "reports": "报告", "evaluation": "效果评估"}
@@ -91,6 +103,26 @@ def test_status_and_screens_after_data_arrives(qtbot, ctx, window):
     window.show_screen("dashboard")
     assert isinstance(window.screens["dashboard"], TrendsScreen)
     assert window.stack.currentWidget() is window.screens["dashboard"]
+
+
+def test_every_screen_is_built_by_its_own_class(qtbot, ctx, window):
+    """A screen whose module is missing from a build, or fails to import, shows the error page instead."""
+    import importlib
+
+    from cxdesk.ui.main_window import ScreenErrorPage
+
+    from cxdesk.core.changes import Changes
+
+    seed(ctx, 3)
+    with qtbot.waitSignal(window.status_refreshed, timeout=10000):
+        ctx.notify(Changes(feedback=True))
+    assert window.row_count == 3
+    for key, (module, name) in SCREEN_CLASSES.items():
+        cls = getattr(importlib.import_module(module), name)
+        widget = window.show_screen(key)
+        assert not isinstance(widget, ScreenErrorPage), key
+        assert type(widget) is cls, key
+        assert window.stack.currentWidget() is widget
 
 
 def test_open_feedback_request_switches_screen(qtbot, ctx, window):
@@ -298,14 +330,14 @@ def test_broken_screen_does_not_take_window_down(qtbot, ctx, monkeypatch):
     assert isinstance(widget, mw.ScreenErrorPage)
 
 
-def test_background_imports_show_screen_when_loaded(qtbot, ctx):
+def test_background_imports_show_screen_when_loaded(qtbot, ctx, caplog):
     from cxdesk.ui.main_window import MainWindow
 
     seed(ctx, 3)
     win = MainWindow(ctx, background_imports=True)
     win.confirm_quit = False
     qtbot.addWidget(win)
-    assert len(win.screen_keys()) == 7
+    assert win.screen_keys() == list(SCREEN_CLASSES)
     key = win.current_screen_key()
     with qtbot.waitSignal(win.screen_shown, timeout=30000, check_params_cb=lambda k: k in win.screens):
         win.show()
@@ -313,7 +345,9 @@ def test_background_imports_show_screen_when_loaded(qtbot, ctx):
     # The other screens and then the NLP models load in the background afterwards.
     with qtbot.waitSignal(win.loader.warmed, timeout=60000):
         pass
-    assert len(win.loader.done) == len(win.specs)
+    assert win.loader.done == set(SCREEN_CLASSES)
+    # A screen module that fails to import is logged by the loader (and drawn as an error page later).
+    assert not [r.getMessage() for r in caplog.records if r.getMessage().startswith("background import of screen")]
     import sys
 
     assert "jieba" in sys.modules

@@ -49,7 +49,7 @@ def test_survey_card_and_trend(ctx, qtbot, tmp_path):
     assert panel.isVisible()
     total = hand_nps([r.nps for r in responses])
     assert panel.card_nps.value.text() == f"{total:+.0f}"
-    assert "150" in panel.card_nps.change.text()
+    assert "150" in panel.card_nps.change.full_text()
     months = {}
     for r in responses:
         months.setdefault(r.submitted.strftime("%Y-%m"), []).append(r.nps)
@@ -92,3 +92,27 @@ def test_evaluation_view_shows_the_nps_change(ctx, qtbot, tmp_path):
     assert f"{hand_nps([r.nps for r in before]):+.1f} → {hand_nps([r.nps for r in after]):+.1f}" in text
     assert "净推荐值上升" in text
     view.grab().save(str(tmp_path / "evaluation.png"))
+
+
+def test_score_only_surveys_show_the_overview_not_the_first_run_page(ctx, qtbot, tmp_path):
+    from brief_data import plant_responses
+
+    from tests.ui.conftest import open_main_window
+
+    from cxdesk.core.storage import open_db
+
+    db = open_db(ctx.db_path)
+    plant_responses(db)     # 14 responses scored 0–10, no written answers: no feedback rows at all
+    db.close()
+    win = open_main_window(qtbot, ctx)
+    win.show_screen("dashboard")
+    qtbot.waitUntil(lambda: "dashboard" in win.screens and win.stack.currentWidget() is win.screens["dashboard"],
+                    timeout=20000)
+    screen = win.screens["dashboard"]
+    qtbot.waitUntil(lambda: screen.survey_panel.overview is not None and screen.survey_panel.isVisible(),
+                    timeout=20000)
+    assert win.row_count == 0 and win.stack.currentWidget() is not win.welcome
+    assert screen.pages.currentWidget() is screen.content and screen.filter_bar.isVisible()
+    assert screen.survey_panel.overview.total.nps.responses == 14            # 7 promoters, 3 passives, 4 detractors
+    assert screen.survey_panel.card_nps.value.text() == f"{100 * (7 - 4) / 14:+.0f}"
+    win.grab().save(str(tmp_path / "survey-only-overview.png"))

@@ -234,7 +234,6 @@ def action_prefill_from_alert(alert: Alert, db=None, *, examples: int = 20) -> d
 
 def _negative_series(db, start: date, end: date) -> dict[tuple[str, str], dict[date, int]]:
     """Negatives per day for every topic and channel between start and end (inclusive)."""
-    series: dict[tuple[str, str], dict[date, int]] = {}
     a, b = start.isoformat(), end.isoformat()
     topic_rows = db.execute(
         "SELECT t.name, s.day, sum(s.m_neg) FROM trend_topic_daily s JOIN topics t ON t.id = s.topic_id "
@@ -242,14 +241,10 @@ def _negative_series(db, start: date, end: date) -> dict[tuple[str, str], dict[d
     channel_rows = db.execute(
         "SELECT channel, day, sum(n_neg) FROM trend_daily WHERE channel <> '' AND day BETWEEN ? AND ? "
         "GROUP BY channel, day", [a, b])
-    for kind, rows in (("topic", topic_rows), ("channel", channel_rows)):
-        for key, day, n in rows:
-            series.setdefault((kind, key), {})[date.fromisoformat(day)] = int(n or 0)
-    return series
+    return _by_key_and_day(topic_rows, channel_rows)
 
 
 def _negative_series_direct(db, start: date, end: date) -> dict[tuple[str, str], dict[date, int]]:
-    series: dict[tuple[str, str], dict[date, int]] = {}
     a, b = day_start(start), day_start(end + timedelta(days=1))
     topic_rows = db.execute(
         "SELECT t.name, substr(f.created_at, 1, 10), count(*) FROM feedback f "
@@ -260,6 +255,12 @@ def _negative_series_direct(db, start: date, end: date) -> dict[tuple[str, str],
         "SELECT f.channel, substr(f.created_at, 1, 10), count(*) FROM feedback f "
         "WHERE f.deleted = 0 AND f.label = 'negative' AND f.channel IS NOT NULL AND f.channel <> '' "
         "AND f.created_at >= ? AND f.created_at < ? GROUP BY 1, 2", [a, b])
+    return _by_key_and_day(topic_rows, channel_rows)
+
+
+def _by_key_and_day(topic_rows, channel_rows) -> dict[tuple[str, str], dict[date, int]]:
+    """(topic|channel, name) -> {day: negatives} from rows of (name, 'YYYY-MM-DD', count)."""
+    series: dict[tuple[str, str], dict[date, int]] = {}
     for kind, rows in (("topic", topic_rows), ("channel", channel_rows)):
         for key, day, n in rows:
             series.setdefault((kind, key), {})[date.fromisoformat(day)] = int(n or 0)

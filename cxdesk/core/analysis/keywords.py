@@ -87,7 +87,7 @@ def sync_words(words: Iterable[str | tuple]) -> None:
     with _lock:
         freq_table = jb.dt.FREQ
         for word in _introduced - set(wanted):
-            jb.del_word(word)
+            _forget(jb.dt, word)
             _introduced.discard(word)
         for word, (freq, tag) in wanted.items():
             if word in _added_words and freq is None:
@@ -97,6 +97,14 @@ def sync_words(words: Iterable[str | tuple]) -> None:
             jb.add_word(word, freq=int(freq) if freq else None, tag=tag or None)
         _added_words.clear()
         _added_words.update(wanted)
+
+
+def _forget(tokenizer, word: str) -> None:
+    """Undo an add_word of a word jieba did not know. (jieba's del_word would also force the word's
+    characters apart for good, so text would be cut differently than before the word was ever added.)"""
+    tokenizer.total -= tokenizer.FREQ.get(word, 0)
+    tokenizer.FREQ[word] = 0            # a zero entry is not a word; it may still be a prefix of one
+    tokenizer.user_word_tag_tab.pop(word, None)
 
 
 @lru_cache(maxsize=1)
@@ -214,16 +222,4 @@ def _textrank(texts: list[str], top_k: int, excluded: set[str]) -> list[tuple[st
     return [(w, round(s / peak, 4)) for w, s in out]
 
 
-def keywords_for_topic(db, name: str, top_k: int = 10, flt=None, *, sample: int = 400,
-                       labels: Sequence[str] = ()) -> list[tuple[str, float]]:
-    """Keywords of what reviews say *about* one topic: the topic's own clauses, not whole reviews.
-
-    Uses the latest `sample` mentions (optionally only mentions with the given sentence labels) and
-    leaves out the topic's name and synonyms, which would top the list and tell the owner nothing.
-    """
-    from cxdesk.core.analysis import topics as topics_mod
-
-    return topics_mod._keywords_for_topic(db, name, top_k=top_k, flt=flt, sample=sample, labels=labels)
-
-
-__all__ = ["jieba_module", "sync_words", "stop_words", "tokens", "whole_word", "extract_keywords", "keywords_for_topic"]
+__all__ = ["jieba_module", "sync_words", "stop_words", "tokens", "whole_word", "extract_keywords"]

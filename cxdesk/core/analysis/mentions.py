@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-MENTION_MODEL = "m2"
+MENTION_MODEL = "m3"
 DIM = 1 << 12
 
 _lock = threading.Lock()

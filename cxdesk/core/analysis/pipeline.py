@@ -69,10 +69,13 @@ def _prepare(setup: _Setup) -> None:
     from cxdesk.core.analysis.topics import TopicMatcher
 
     matcher = TopicMatcher(setup.topics)
+    matcher.memo = {}
     if any(len(w) == 1 for _name, syns in setup.topics for w in (_name, *syns)):
         sync_words(setup.words)
     _state["matcher"] = matcher
     _state["adapter"] = setup.adapter
+    _state["index"] = {name: i for i, name in enumerate(matcher.names)}
+    _state["texts"] = {}
 
 
 def _worker_init(setup: _Setup) -> None:
@@ -81,44 +84,66 @@ def _worker_init(setup: _Setup) -> None:
 
 
 def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None = None,
-                scores: Sequence[float | None] | None = None) -> list[tuple]:
+                scores: Sequence[float | None] | None = None,
+                ratings: Sequence[float | None] | None = None) -> list[tuple]:
     """Score one batch with the prepared dictionaries.
 
     Returns `(lang, sentiment, model_label, [(topic_index, score, label), ...])` per text. With
     `langs` (topics only), the row's sentiment is not computed again: `lang` (and `scores`, the
     stored review scores that topic verdicts read) are taken as given and sentiment/model_label come
-    back as None.
+    back as None. `ratings` (the rows' stars, 1-5 or None) make a lone complaint in a 4-5 star review
+    need a surer verdict (`topic_verdicts`).
     """
+    texts = list(texts)
+    stars = list(ratings or [None] * len(texts))
+    if langs is None:
+        return _score_full(texts, stars)
+    review_scores = list(scores or [None] * len(texts))
+    return [(lang, None, *_topics_of(text, lang, None, review_score, rating))
+            for text, lang, review_score, rating in zip(texts, langs, review_scores, stars)]
+
+
+# Distinct texts whose results a process keeps during one run: templated reviews (好评, 默认好评,
+# 此用户没有填写评价) come back thousands of times.
+MEMO_TEXTS = 10_000
+
+
+def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
+    """Sentiment and topics of each text; each distinct (text, rating) is scored once per run."""
     from cxdesk.core.analysis import sentiment
+
+    known: dict[tuple, tuple] = _state["texts"]
+    keys = list(zip(texts, ratings))
+    todo = [k for k in dict.fromkeys(keys) if k not in known]
+    fresh: dict[tuple, tuple] = {}
+    if todo:
+        for (text, rating), r in zip(todo, sentiment.analyze_texts([k[0] for k in todo], _state["adapter"])):
+            fresh[(text, rating)] = (r.lang, r.score, *_topics_of(text, r.lang, r.label, r.score, rating))
+        if len(known) < MEMO_TEXTS:
+            known.update(fresh)
+    return [known.get(k) or fresh[k] for k in keys]
+
+
+def _topics_of(text: str, lang: str | None, label: str | None, review_score: float | None,
+               rating: float | None = None) -> tuple[str | None, list]:
+    """(the review's label once its clauses are known, [(topic_index, score, label), ...])."""
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
 
+    if lang not in ("zh", "en"):
+        return label, []
     matcher = _state["matcher"]
-    adapter = _state["adapter"]
-    texts = list(texts)
-    if langs is None:
-        rows = sentiment.analyze_texts(texts, adapter)
-        base = [(r.lang, r.score, r.label) for r in rows]
-    else:
-        base = [(lang, None, None) for lang in langs]
-    review_scores = [b[1] for b in base] if langs is None else list(scores or [None] * len(texts))
-    index = {name: i for i, name in enumerate(matcher.names)}
-    out = []
-    for text, (lang, score, label), review_score in zip(texts, base, review_scores):
-        mentions = []
-        if lang in ("zh", "en"):
-            clauses = analyze_clauses(text, matcher)
-            uncovered.remember(text, clauses)
-            for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score).items():
-                mentions.append((index[topic], topic_score, topic_label))
-            if label is not None:
-                label = review_label(label, clauses)
-        out.append((lang, score, label, mentions))
-    return out
+    index = _state["index"]
+    clauses = analyze_clauses(text, matcher)
+    uncovered.remember(text, clauses)
+    mentions = [(index[topic], topic_score, topic_label)
+                for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score, rating=rating).items()]
+    return (review_label(label, clauses) if label is not None else None), mentions
 
 
-def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None) -> list[tuple]:
-    return score_batch(texts, langs, scores)
+def _score_in_worker(texts: list[str], langs: list[str] | None, scores: list[float | None] | None = None,
+                     ratings: list[float | None] | None = None) -> list[tuple]:
+    return score_batch(texts, langs, scores, ratings)
 
 
 def warm_up() -> None:
@@ -149,7 +174,7 @@ def sentiment_version(adapter) -> str:
 
     # The clause and mention models decide mentions and the mixed-review label, so they are part of
     # every row's version.
-    return f"{MODEL_VERSION}+{CLAUSE_MODEL}{MENTION_MODEL}+a{getattr(adapter, 'version', None) or '-'}"
+    return f"{MODEL_VERSION}+{CLAUSE_MODEL}{MENTION_MODEL}r+a{getattr(adapter, 'version', None) or '-'}"
 
 
 def current_version(db) -> str:
@@ -202,12 +227,14 @@ def _strip_adapter(adapter):
     return replace(adapter, info={k: v for k, v in adapter.info.items() if k != "_dense"})
 
 
-def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], list[str], list[str] | None, list | None]:
+def _fetch(db, ids: Sequence[int], with_lang: bool) -> tuple[list[int], list[str], list[str] | None, list | None,
+                                                             list]:
+    """(ids, texts, langs, review scores, star ratings) of these rows; langs and scores only `with_lang`."""
     marks = ", ".join("?" * len(ids))
-    rows = db.execute(f"SELECT id, text, lang, sentiment FROM feedback WHERE id IN ({marks}) ORDER BY id",
+    rows = db.execute(f"SELECT id, text, lang, sentiment, rating FROM feedback WHERE id IN ({marks}) ORDER BY id",
                       list(ids)).fetchall()
     return ([r[0] for r in rows], [r[1] or "" for r in rows], ([r[2] or "none" for r in rows] if with_lang else None),
-            ([r[3] for r in rows] if with_lang else None))
+            ([r[3] for r in rows] if with_lang else None), [r[4] for r in rows])
 
 
 def analyze(db, progress: Progress = no_progress, *, force: bool = False, workers: int | None = None,
@@ -223,7 +250,7 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.store import ensure_tables, write_results
     from cxdesk.core.analysis.topics import dictionary_hash, ensure_default_topics, jieba_words, list_topics
-    from cxdesk.core.storage import db_path_of, now_text
+    from cxdesk.core.storage import now_text
 
     started = time.perf_counter()
     # Rows an import stored but did not index for search yet: indexed first (usually right after it).
@@ -240,30 +267,18 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     topic_ids = [t.id for t in topics]
 
     total_rows = db.execute("SELECT count(*) FROM feedback").fetchone()[0]
-    if force:
-        full = [r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id").fetchall()]
-        topics_only: list[int] = []
-    else:
-        full, topics_only = [], []
-        for fid, row_version in db.execute(
-                "SELECT id, analysis_version FROM feedback WHERE analysis_version IS NOT ? ORDER BY id", [version]):
-            if row_version and row_version.split("|", 1)[0] == sent_part:
-                topics_only.append(fid)
-            else:
-                full.append(fid)
+    full, topics_only = _rows_to_score(db, version, sent_part, force)
     todo = len(full) + len(topics_only)
     skipped = total_rows - todo
     if not todo:
         # Complaints no topic covers are read from analysed rows; catch up if a run was cancelled.
         uncovered.refresh(db, progress)
+        _refresh_overview(db, progress)
         return AnalyzeResult(0, skipped, 0, version, time.perf_counter() - started,
                              Changes(topics=True) if installed else NOTHING)
 
     setup = _Setup(tuple((t.name, tuple(t.synonyms)) for t in topics), tuple(jieba_words(db)), _strip_adapter(adapter))
-    if workers is None:
-        workers = WORKERS if todo > PARALLEL_MIN_ROWS and _spare_cores() >= 1.0 else 0
-    if db_path_of(db) is None or (getattr(sys, "frozen", False) and not FROZEN_WORKERS_OK):
-        workers = 0
+    workers = _worker_count(db, todo, workers)
     size = batch_size or (PARALLEL_BATCH_ROWS if workers else BATCH_ROWS)
     jobs = [(ids, False) for ids in _chunks(full, size)] + [(ids, True) for ids in _chunks(topics_only, size)]
 
@@ -292,14 +307,52 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
         _prepare(setup)
         while remaining:
             ids, only_topics = remaining[0]
-            ids, texts, langs, scores = _fetch(db, ids, only_topics)
-            rows = score_batch(texts, langs, scores)
+            ids, texts, langs, scores, ratings = _fetch(db, ids, only_topics)
+            rows = score_batch(texts, langs, scores, ratings)
             write(ids, rows, only_topics)
             remaining.popleft()
     uncovered.refresh(db, progress)
+    _refresh_overview(db, progress)
     seconds = time.perf_counter() - started
     log.info("analyzed %d rows (%d skipped) in %.1f s with %d workers", done, skipped, seconds, workers)
     return AnalyzeResult(done, skipped, mentions, version, seconds, Changes(feedback=True, topics=True))
+
+
+def _worker_count(db, todo: int, asked: int | None) -> int:
+    """Worker processes for `todo` rows: as asked, or by default 2 for big jobs when a core is free;
+    none for an in-memory database or a frozen app that has not set up spawned workers."""
+    from cxdesk.core.storage import db_path_of
+
+    workers = asked if asked is not None else (WORKERS if todo > PARALLEL_MIN_ROWS and _spare_cores() >= 1.0 else 0)
+    if db_path_of(db) is None or (getattr(sys, "frozen", False) and not FROZEN_WORKERS_OK):
+        return 0
+    return workers
+
+
+def _rows_to_score(db, version: str, sent_part: str, force: bool) -> tuple[list[int], list[int]]:
+    """Ids of the rows to score in full, and of those whose sentiment is current but not their topics."""
+    if force:
+        return [r[0] for r in db.execute("SELECT id FROM feedback ORDER BY id").fetchall()], []
+    full: list[int] = []
+    topics_only: list[int] = []
+    for fid, row_version in db.execute(
+            "SELECT id, analysis_version FROM feedback WHERE analysis_version IS NOT ? ORDER BY id", [version]):
+        if row_version and row_version.split("|", 1)[0] == sent_part:
+            topics_only.append(fid)
+        else:
+            full.append(fid)
+    return full, topics_only
+
+
+def _refresh_overview(db, progress: Progress) -> None:
+    """Bring the dashboard's summary tables up to date now, while the owner already waits for the
+    analysis: the first screen and `cxdesk stats` then read them at once instead of rebuilding them
+    (seconds at a million rows). Skipped, not waited for, if another writer holds the database."""
+    from cxdesk.core.analysis.trend_summary import summary_is_current, try_refresh
+
+    if not summary_is_current(db):
+        progress(0, 1, _("Updating the overview"))
+        try_refresh(db)
 
 
 def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> None:
@@ -324,8 +377,8 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
         while remaining or in_flight:
             while remaining and len(in_flight) < workers * 2:
                 job = remaining.popleft()
-                ids, texts, langs, scores = _fetch(db, job[0], job[1])
-                in_flight.append((job, ids, pool.submit(_score_in_worker, texts, langs, scores)))
+                ids, texts, langs, scores, ratings = _fetch(db, job[0], job[1])
+                in_flight.append((job, ids, pool.submit(_score_in_worker, texts, langs, scores, ratings)))
             ready = [item for item in in_flight if item[2].done()]
             workers_ready = workers_ready or bool(ready)
             for item in ready:
@@ -345,9 +398,9 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write) -> N
                 if not prepared:
                     _prepare(setup)
                     prepared = True
-                ids, texts, langs, scores = _fetch(db, job[0], job[1])
+                ids, texts, langs, scores, ratings = _fetch(db, job[0], job[1])
                 try:
-                    rows = score_batch(texts, langs, scores)
+                    rows = score_batch(texts, langs, scores, ratings)
                 except BaseException:
                     remaining.append(job)
                     raise

@@ -106,7 +106,7 @@ def tag_topic(db, ids: Iterable[int], topic_name: str, remove: bool = False) -> 
 
     Tagging with a topic that does not exist yet creates it (with no extra words).
     """
-    from cxdesk.core.analysis.topics import _exists, add_topic, get_topic, _refresh_topic_cache
+    from cxdesk.core.analysis.topics import add_topic, get_topic, refresh_topic_cache, topic_exists
 
     ids = [int(i) for i in ids]
     ensure_tables(db)
@@ -114,7 +114,7 @@ def tag_topic(db, ids: Iterable[int], topic_name: str, remove: bool = False) -> 
         if remove:
             topic = get_topic(db, topic_name)
         else:
-            if not _exists(db, (topic_name or "").strip()):
+            if not topic_exists(db, (topic_name or "").strip()):
                 add_topic(db, topic_name)
             topic = get_topic(db, topic_name)
         for chunk in _chunks(ids):
@@ -132,7 +132,7 @@ def tag_topic(db, ids: Iterable[int], topic_name: str, remove: bool = False) -> 
                     f"SELECT id, ?, sentiment, coalesce(label, 'unknown'), 1 FROM feedback WHERE id IN ({marks}) "
                     "ON CONFLICT(feedback_id, topic_id) DO UPDATE SET manual = 1",
                     [topic.id, *chunk])
-            _refresh_topic_cache(db, f"id IN ({marks})", chunk)
+            refresh_topic_cache(db, f"id IN ({marks})", chunk)
     return Changes(feedback=True, topics=True)
 
 

@@ -182,7 +182,8 @@ def _clean_words(words: Iterable[str] | str) -> list[str]:
     return out
 
 
-def _exists(db, name: str) -> bool:
+def topic_exists(db, name: str) -> bool:
+    """Whether a topic of that exact name exists (enabled or not)."""
     return db.execute("SELECT 1 FROM topics WHERE name = ?", [name]).fetchone() is not None
 
 
@@ -228,7 +229,7 @@ def ensure_default_topics(db) -> bool:
 def add_topic(db, name: str, synonyms: Iterable[str] | str = ()) -> Changes:
     name = _clean_name(name)
     words = [w for w in _clean_words(synonyms) if w != name]
-    if _exists(db, name):
+    if topic_exists(db, name):
         raise InvalidValueError(_("A topic named “{name}” already exists.").format(name=name))
     now = _now()
     with db.atomic():
@@ -253,7 +254,7 @@ def set_topic_enabled(db, name: str, enabled: bool) -> Changes:
     return Changes(topics=True)
 
 
-def _refresh_topic_cache(db, where: str, params: Sequence) -> None:
+def refresh_topic_cache(db, where: str, params: Sequence) -> None:
     """Rewrite the `feedback.topics` display cache (JSON list of names) for the rows selected."""
     db.execute(
         "UPDATE feedback SET topics = (SELECT json_group_array(name) FROM ("
@@ -263,7 +264,7 @@ def _refresh_topic_cache(db, where: str, params: Sequence) -> None:
 
 
 def _refresh_for_topic(db, topic_id: int) -> None:
-    _refresh_topic_cache(db, "id IN (SELECT feedback_id FROM feedback_topics WHERE topic_id = ?)", [topic_id])
+    refresh_topic_cache(db, "id IN (SELECT feedback_id FROM feedback_topics WHERE topic_id = ?)", [topic_id])
 
 
 def rename_topic(db, old: str, new: str) -> Changes:
@@ -271,7 +272,7 @@ def rename_topic(db, old: str, new: str) -> Changes:
     new = _clean_name(new)
     if new == topic.name:
         return Changes()
-    if _exists(db, new):
+    if topic_exists(db, new):
         raise InvalidValueError(
             _("A topic named “{name}” already exists; merge the two topics instead.").format(name=new))
     # The old name stays a synonym, so reviews that say it still land here.
@@ -291,7 +292,7 @@ def merge_topics(db, sources: Iterable[str], target: str) -> Changes:
         return Changes()
     now = _now()
     with db.atomic():
-        if not _exists(db, target):
+        if not topic_exists(db, target):
             db.execute("INSERT INTO topics(name, synonyms, template, enabled, created_at, updated_at) VALUES (?, '[]', NULL, 1, ?, ?)",
                        [target, now, now])
         tgt = get_topic(db, target)
@@ -325,7 +326,7 @@ def delete_topic(db, name: str) -> Changes:
         db.execute("DELETE FROM topics WHERE id = ?", [topic.id])
         for chunk_start in range(0, len(ids), 500):
             chunk = ids[chunk_start:chunk_start + 500]
-            _refresh_topic_cache(db, f"id IN ({', '.join('?' * len(chunk))})", chunk)
+            refresh_topic_cache(db, f"id IN ({', '.join('?' * len(chunk))})", chunk)
     return Changes(topics=True, feedback=bool(ids))
 
 
@@ -386,7 +387,7 @@ def topic_stats(db, flt=None, *, keywords: bool = True, top_k: int = 5) -> list[
     """Mentions and the negative share of each enabled topic over the rows `flt` selects.
 
     Sorted by mentions, most first. `keywords` adds the top words of the topic's own text
-    (see `keywords.keywords_for_topic`); it costs a second or so for a few thousand reviews.
+    (see `keywords_for_topic`); it costs a second or so for a few thousand reviews.
     """
     from cxdesk.core.filters import FeedbackFilter, filter_sql
 
@@ -403,7 +404,7 @@ def topic_stats(db, flt=None, *, keywords: bool = True, top_k: int = 5) -> list[
     for name, mentions, negative, positive, neutral in rows:
         words: tuple[str, ...] = ()
         if keywords and mentions:
-            words = tuple(w for w, _weight in _keywords_for_topic(db, name, top_k=top_k, flt=flt, sample=300))
+            words = tuple(w for w, _weight in keywords_for_topic(db, name, top_k=top_k, flt=flt, sample=300))
         share = round(negative / mentions, 4) if mentions else 0.0
         out.append(TopicStat(name, int(mentions), int(negative), share, words, int(positive), int(neutral)))
     return out
@@ -427,7 +428,13 @@ def topic_examples(db, name: str, n: int = 5, flt=None, *, label: str | None = N
     return [TopicExample(int(r[0]), r[1], r[2], r[3], r[4]) for r in db.execute(sql, args).fetchall()]
 
 
-def _keywords_for_topic(db, name: str, *, top_k: int, flt, sample: int, labels: Sequence[str] = ()) -> list[tuple[str, float]]:
+def keywords_for_topic(db, name: str, top_k: int = 10, flt=None, *, sample: int = 400,
+                       labels: Sequence[str] = ()) -> list[tuple[str, float]]:
+    """Keywords of what reviews say *about* one topic: the topic's own clauses, not whole reviews.
+
+    Uses the latest `sample` mentions (optionally only mentions with the given sentence labels) and
+    leaves out the topic's name and synonyms, which would top the list and tell the owner nothing.
+    """
     from cxdesk.core.analysis.keywords import extract_keywords, sync_words
     from cxdesk.core.analysis.text import normalize
     from cxdesk.core.filters import FeedbackFilter, filter_sql

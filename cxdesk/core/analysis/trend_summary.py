@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Iterator, Sequence
 
+from cxdesk.core.brief import moments
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.core.progress import Progress, no_progress
 from cxdesk.core.schema import TRENDS_SCHEMA_40, TRENDS_SCHEMA_41, exec_script
@@ -180,6 +181,7 @@ def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None
             db.execute(topic)
             db.execute("DELETE FROM trend_topic_monthly")
             db.execute(_MONTHLY_SQL.format(where="1"))
+            moments.rebuild_days(db)   # the rating drivers' sums (brief/moments.py)
             progress(2, 2, _("Updating the overview"))
         else:
             dated = [d for d in dirty if d]
@@ -199,6 +201,7 @@ def refresh_summary(db, progress: Progress = no_progress, *, busy_ms: int | None
                 db.execute(daily, [a, b + "~"])
                 _fill_sole(db, "f.created_at >= ? AND f.created_at < ?", [a, b + "~"])
                 db.execute(topic, [a, b + "~"])
+                moments.rebuild_days(db, "f.created_at >= ? AND f.created_at < ?", [a, b + "~"], day_from=a, day_to=b)
                 progress(i, len(runs), _("Updating the overview"))
             for month in sorted({d[:7] for d in dirty}):
                 db.execute("DELETE FROM trend_topic_monthly WHERE month = ?", [month])

@@ -245,17 +245,22 @@ def _summary_where(flt: FeedbackFilter, alias: str) -> tuple[str, list]:
     return " AND ".join(clauses) or "1", params
 
 
-def _daily_from_summary(db, flt: FeedbackFilter) -> list[DailyRow]:
+_SUMMARY_SUMS = ("sum(s.n_pos), sum(s.n_neu), sum(s.n_neg), sum(s.n_unk), sum(s.rating_n), total(s.rating_sum), "
+                 "sum(s.sentiment_n), total(s.sentiment_sum)")
+
+
+def _summary_select(flt: FeedbackFilter, key: str) -> tuple[str, list]:
+    """The summed counts per `key` (a column of the summary tables: s.day, s.channel) for the rows of `flt`."""
     where, params = _summary_where(flt, "s")
-    cols = ("sum(s.n_pos), sum(s.n_neu), sum(s.n_neg), sum(s.n_unk), sum(s.rating_n), total(s.rating_sum), "
-            "sum(s.sentiment_n), total(s.sentiment_sum)")
     if flt.topics:
-        sql = (f"SELECT s.day, {cols} FROM trend_topic_daily s "
-               f"WHERE s.topic_id IN (SELECT id FROM topics WHERE name = ?) AND {where} GROUP BY s.day ORDER BY s.day")
-        params = [flt.topics[0], *params]
-    else:
-        sql = f"SELECT s.day, {cols} FROM trend_daily s WHERE {where} GROUP BY s.day ORDER BY s.day"
-    return [tuple(r) for r in db.execute(sql, params)]
+        return (f"SELECT {key}, {_SUMMARY_SUMS} FROM trend_topic_daily s WHERE s.topic_id IN "
+                f"(SELECT id FROM topics WHERE name = ?) AND {where} GROUP BY {key}", [flt.topics[0], *params])
+    return f"SELECT {key}, {_SUMMARY_SUMS} FROM trend_daily s WHERE {where} GROUP BY {key}", params
+
+
+def _daily_from_summary(db, flt: FeedbackFilter) -> list[DailyRow]:
+    sql, params = _summary_select(flt, "s.day")
+    return [tuple(r) for r in db.execute(sql + " ORDER BY s.day", params)]
 
 
 def _daily_direct(db, flt: FeedbackFilter) -> list[DailyRow]:
@@ -274,16 +279,8 @@ def daily_rows(db, flt: FeedbackFilter, *, use_summary: bool = True) -> list[Dai
 
 def counts_by_channel(db, flt: FeedbackFilter = FeedbackFilter(), *, use_summary: bool = True) -> dict[str, Counts]:
     """Counts per channel ('' = no channel) for the rows of `flt`, biggest first."""
-    cols = ("sum(s.n_pos), sum(s.n_neu), sum(s.n_neg), sum(s.n_unk), sum(s.rating_n), total(s.rating_sum), "
-            "sum(s.sentiment_n), total(s.sentiment_sum)")
     if use_summary and summary_can_answer(flt) and try_refresh(db):
-        where, params = _summary_where(flt, "s")
-        if flt.topics:
-            sql = (f"SELECT s.channel, {cols} FROM trend_topic_daily s WHERE s.topic_id IN "
-                   f"(SELECT id FROM topics WHERE name = ?) AND {where} GROUP BY s.channel")
-            params = [flt.topics[0], *params]
-        else:
-            sql = f"SELECT s.channel, {cols} FROM trend_daily s WHERE {where} GROUP BY s.channel"
+        sql, params = _summary_select(flt, "s.channel")
     else:
         where, params = filter_sql(flt, "f")
         sql = (f"SELECT coalesce(f.channel, ''), {DAILY_COLUMNS} FROM feedback f WHERE {where} "

@@ -4,7 +4,7 @@ How they are found and counted:
 
 - After each analysis (`refresh`, called by `analyze`), every review the model did not call positive
   is read clause by clause (`topics.analyze_clauses`). A clause that is negative and about no topic
-  (neither names one nor goes on about one named just before it) is stored with its words
+  (neither names one, implies one (太慢了, see `implied.py`) nor goes on about one named just before it) is stored with its words
   (jieba words for Chinese, words for English) in `complaint_clauses`. A review scored again (new
   model, new topic words) is read again, so a phrase made into a topic leaves the list.
 - A query (`uncovered_complaints`) groups the stored clauses of the period by key phrase. The

@@ -1,8 +1,8 @@
 """The weekly brief in one call: headline against last week and the goals, the three fixes, actions, cases, alerts.
 
 Everything is read from the trend summary tables (the same counts as 概览 and `cxdesk stats`), the
-cached rating drivers (`drivers.py`), the goals (`goals.py`), the action board, the case queue and the
-spike test of `alerts.py`; nothing is written except the drivers' cache.
+rating drivers (`drivers.py`, fitted from their daily sums), the goals (`goals.py`), the action board,
+the case queue, the spike test of `alerts.py` and the survey responses' NPS (`surveys/nps.py`); nothing is written.
 
 Fixes are ranked by expected gain = stars per complaint × this week's complaint share × recent rise ×
 (½ when a live action already covers the topic); the three shown are the largest gain, then topics whose
@@ -28,6 +28,8 @@ from cxdesk.core.brief.goals import GoalProgress, goals_progress
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.core.progress import Progress, no_progress
+from cxdesk.core.surveys.nps import NpsFigure, nps_for_period
+from cxdesk.core.surveys.store import has_responses, last_response_day
 from cxdesk.i18n import _
 
 FIXES = 3
@@ -129,8 +131,30 @@ class Brief:
     alerts: tuple = ()
     cases: dict = field(default_factory=dict)
     drivers: Drivers | None = None
-    data_to: date | None = None     # last day with feedback
+    data_to: date | None = None     # last day with feedback or a survey response
     covered: tuple[Fix, ...] = ()   # topics complained about this week that a live action already covers
+    nps: NpsFigure | None = None            # survey responses of the week; None when the database has none
+    nps_previous: NpsFigure | None = None   # ... of the same days of last week
+    has_reviews: bool = True                # the database has feedback rows (not only survey scores)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to brief at all: no feedback and no survey responses in the database."""
+        return not self.has_reviews and self.nps is None
+
+    @property
+    def nps_change(self) -> float | None:
+        """This week's NPS − last week's, in points (None when either week has no responses)."""
+        if self.nps is None or self.nps.value is None or self.nps_previous.value is None:
+            return None
+        return self.nps.value - self.nps_previous.value
+
+    def nps_dict(self) -> dict | None:
+        if self.nps is None:
+            return None
+        change = self.nps_change
+        return {**self.nps.to_dict(), "vs_last_week": None if change is None else round(change, 1),
+                "last_week": self.nps_previous.to_dict()}
 
     def change(self, name: str) -> float | None:
         a, b = getattr(self.current, name), getattr(self.previous, name)
@@ -149,6 +173,7 @@ class Brief:
                                  "last_week": {"total": self.previous.total,
                                                "negative_share": r(self.previous.negative_share),
                                                "average_rating": r(self.previous.mean_rating, 3)}},
+                "nps": self.nps_dict(),
                 "goals": [g.to_dict() for g in self.goals]},
             "fixes": [f.to_dict() for f in self.fixes],
             "actions": [a.to_dict() for a in self.actions],
@@ -162,9 +187,15 @@ class Brief:
 # ---------------------------------------------------------------------------------------------
 
 
+def last_day(db) -> date | None:
+    """The newest day with feedback or a survey response (a shop may run score-only surveys)."""
+    days = [d for d in (trends.data_range(db)[1], last_response_day(db)) if d is not None]
+    return max(days) if days else None
+
+
 def default_week(db) -> date:
-    """The Monday of the week of the newest feedback (of today when there is none)."""
-    last = trends.data_range(db)[1] or date.today()
+    """The Monday of the week of the newest feedback or survey response (of today when there is none)."""
+    last = last_day(db) or date.today()
     return last - timedelta(days=last.weekday())
 
 
@@ -281,7 +312,8 @@ def build_brief(db, week: date | None = None, progress: Progress = no_progress) 
     up to its Sunday or to the newest feedback inside it."""
     progress(0, 4, _("Writing the weekly brief"))
     start = week - timedelta(days=week.weekday()) if week else default_week(db)
-    data_to = trends.data_range(db)[1]
+    reviews_to = trends.data_range(db)[1]
+    data_to = last_day(db)
     end = week_end(start, data_to)
     current = trends.totals(db, FeedbackFilter(date_from=start, date_to=end))
     previous = trends.totals(db, FeedbackFilter(date_from=start - timedelta(days=7), date_to=end - timedelta(days=7)))
@@ -295,11 +327,15 @@ def build_brief(db, week: date | None = None, progress: Progress = no_progress) 
     progress(3, 4, _("Writing the weekly brief"))
     alerts = tuple(find_spikes(db, as_of=min(end, data_to))) if data_to and data_to >= start else ()
     cases = case_counts(db)
+    nps = previous_nps = None
+    if has_responses(db):
+        nps = nps_for_period(db, start, end)
+        previous_nps = nps_for_period(db, start - timedelta(days=7), end - timedelta(days=7))
     progress(4, 4, _("Writing the weekly brief"))
     return Brief(week_name(start), start, end, current, previous, goals, fixes,
                  tuple(action_items(actions, start, end, data_to)), alerts, cases, drivers, data_to,
-                 tuple(f for f in ranked if f.covered_by))
+                 tuple(f for f in ranked if f.covered_by), nps, previous_nps, reviews_to is not None)
 
 
-__all__ = ["Brief", "Fix", "Example", "ActionItem", "build_brief", "rank_fixes", "choose_fixes", "action_items", "parse_week", "week_end",
+__all__ = ["Brief", "Fix", "Example", "ActionItem", "build_brief", "last_day", "rank_fixes", "choose_fixes", "action_items", "parse_week", "week_end",
            "week_name", "default_week"]

@@ -9,29 +9,26 @@ analytic: Cov(b) = σ² M⁻¹ X'X M⁻¹ with M = X'X + λP and σ² the residu
 Rating impact ("解决后评分约可提高 0.2 星") = −b_t × share_t, where share_t is the share of rated reviews
 complaining about t: the rise of the average rating if those complaints had not happened.
 
-The fit needs only sufficient statistics per *pattern* (the set of complained topics of a review): its
-count, Σ rating and Σ rating². Reading those from a million rows takes about a second, so the result is
-cached per window in `brief_driver_cache` (migration 97) under a signature read from the summary tables:
-a change to the feedback of the window changes the signature and the next read refits.
+The fit needs only X'X, X'y and Σy² (`Moments`): counts and rating sums of the rated reviews complaining
+about each pair of topics, which `moments.py` keeps per day beside the trend summaries, so a year's fit
+reads a few thousand small rows instead of every review: faster than checking a cached fit was, so
+nothing is cached (migration 101 drops the cache of migration 97) and the brief writes nothing.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 
 from cxdesk.core.analysis.trend_summary import try_refresh
-from cxdesk.core.storage import begin_immediate, is_busy_error, is_read_only_error
+from cxdesk.core.brief.moments import moment_matrices, read_moments
 
 RIDGE = 5.0
 Z95 = 1.959963984540054
 MIN_RATED = 30          # fewer rated reviews than this: no drivers
 WINDOW_DAYS = 365       # drivers use the year up to the brief's last day
-CACHE_WAIT_S = 0.5      # how long keeping a fit may wait for another writer
 PRIOR_STARS = 0.1       # cost per complaint assumed for ranking fixes when the data cannot tell
 
 
@@ -81,32 +78,60 @@ class Drivers:
 # The fit (pure)
 
 
-def fit_drivers(topics: list[str], groups: list[tuple[tuple[int, ...], int, float, float]],
-                ridge: float = RIDGE) -> tuple[Driver, ...]:
-    """Ridge fit from grouped rows: `groups` = [(topic indexes complained about, n, Σy, Σy²)].
+@dataclass(frozen=True)
+class Moments:
+    """The sufficient statistics of the ridge fit: X'X and X'y with the intercept column, and Σy².
 
-    Returns one Driver per topic with at least one complaint, sorted by rating impact.
+    X has a 1 column and one 0/1 column per topic (the review complains about it), y is the rating, so
+    X'X holds the number of rated reviews, of reviews complaining about each topic and about each pair
+    of topics, and X'y the rating sums of the same reviews: counts and sums SQL can aggregate.
     """
-    k = len(topics)
-    n_total = sum(g[1] for g in groups)
-    if k == 0 or n_total < MIN_RATED:
-        return ()
-    p = k + 1
-    a = np.zeros((p, p))
-    b = np.zeros(p)
-    yy = 0.0
+
+    xtx: np.ndarray        # (k + 1) × (k + 1)
+    xty: np.ndarray        # k + 1
+    yy: float              # Σ rating²
+
+    @property
+    def n(self) -> int:
+        return int(round(self.xtx[0, 0]))
+
+
+def moments_of_groups(k: int, groups: list[tuple[tuple[int, ...], int, float, float]]) -> Moments:
+    """The moments of grouped rows: `groups` = [(topic indexes complained about, n, Σy, Σy²)]."""
+    a, b, yy = np.zeros((k + 1, k + 1)), np.zeros(k + 1), 0.0
     for pattern, n, s, q in groups:
-        x = np.zeros(p)
+        x = np.zeros(k + 1)
         x[0] = 1.0
         x[[i + 1 for i in pattern]] = 1.0
         a += n * np.outer(x, x)
         b += s * x
         yy += q
+    return Moments(a, b, yy)
+
+
+def fit_drivers(topics: list[str], groups: list[tuple[tuple[int, ...], int, float, float]],
+                ridge: float = RIDGE) -> tuple[Driver, ...]:
+    """Ridge fit from grouped rows: `groups` = [(topic indexes complained about, n, Σy, Σy²)]."""
+    return fit_moments(topics, moments_of_groups(len(topics), groups), ridge)
+
+
+def fit_moments(topics: list[str], m: Moments, ridge: float = RIDGE) -> tuple[Driver, ...]:
+    """Ridge fit (intercept not penalised) from X'X, X'y and Σy².
+
+    Returns one Driver per topic with at least one complaint, sorted by rating impact. The residual sum
+    of squares is Σy² − 2β'X'y + β'X'Xβ, so the interval needs no row either.
+    """
+    k = len(topics)
+    n_total = m.n
+    if k == 0 or n_total < MIN_RATED:
+        return ()
+    p = k + 1
+    a, b = m.xtx, m.xty
     counts = np.diag(a)[1:]
     penalty = np.diag([0.0] + [ridge] * k)
     m_inv = np.linalg.pinv(a + penalty)
     beta = m_inv @ b
-    rss = max(0.0, yy - 2 * beta @ b + beta @ a @ beta)
+    rss = max(0.0, m.yy - 2 * beta @ b + beta @ a @ beta)
     sigma2 = rss / max(1, n_total - p)
     cov = sigma2 * m_inv @ a @ m_inv
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
@@ -133,114 +158,24 @@ def _window(date_to: date) -> tuple[date, date]:
     return date_to - timedelta(days=WINDOW_DAYS - 1), date_to
 
 
-def _range(date_from: date, date_to: date) -> list[str]:
-    return [date_from.isoformat(), (date_to + timedelta(days=1)).isoformat()]
-
-
-def signature(db, date_from: date, date_to: date) -> str:
-    """What the cached fit depends on, from the summary tables (falls back to counting when they are busy)."""
-    days = [date_from.isoformat(), date_to.isoformat()]
-    if try_refresh(db):
-        head = db.execute("SELECT sum(rating_n), round(total(rating_sum), 3), sum(n_neg) FROM trend_daily "
-                          "WHERE day BETWEEN ? AND ?", days).fetchone()
-        rows = db.execute("SELECT topic_id, sum(m_neg), sum(neg_only), sum(rating_n), round(total(rating_sum), 3) "
-                          "FROM trend_topic_daily WHERE day BETWEEN ? AND ? GROUP BY topic_id ORDER BY topic_id",
-                          days).fetchall()
-    else:
-        rng = _range(date_from, date_to)
-        head = db.execute("SELECT count(rating), round(total(rating), 3), sum(label = 'negative') FROM feedback "
-                          "WHERE deleted = 0 AND created_at >= ? AND created_at < ?", rng).fetchone()
-        rows = db.execute("SELECT ft.topic_id, count(*) FROM feedback f JOIN feedback_topics ft ON ft.feedback_id = f.id "
-                          "WHERE f.deleted = 0 AND ft.label = 'negative' AND f.created_at >= ? AND f.created_at < ? "
-                          "GROUP BY 1 ORDER BY 1", rng).fetchall()
-    topics = db.execute("SELECT group_concat(id || ':' || name, '|') FROM topics WHERE enabled = 1").fetchone()[0]
-    return json.dumps([list(head), [list(r) for r in rows], topics, RIDGE], ensure_ascii=False)
-
-
-def _groups(db, date_from: date, date_to: date) -> tuple[list[str], list[tuple[tuple[int, ...], int, float, float]]]:
-    """Enabled topic names and the rated rows of the window grouped by their complained-topic pattern."""
-    topic_rows = db.execute("SELECT id, name FROM topics WHERE enabled = 1 ORDER BY id").fetchall()
-    index = {tid: i for i, (tid, _n) in enumerate(topic_rows)}
-    rng = _range(date_from, date_to)
-    # Walk the window's rows by date first (CROSS JOIN keeps that order), then their mentions by key.
-    patterns = db.execute(
-        "SELECT pattern, count(*), total(rating), total(rating * rating) FROM ("
-        " SELECT f.id, f.rating, group_concat(ft.topic_id) AS pattern FROM feedback f"
-        " CROSS JOIN feedback_topics ft ON ft.feedback_id = f.id"
-        " WHERE f.deleted = 0 AND f.rating IS NOT NULL AND f.created_at >= ? AND f.created_at < ?"
-        " AND ft.label = 'negative' GROUP BY f.id) GROUP BY pattern", rng).fetchall()
-    n_all, s_all, q_all = db.execute(
-        "SELECT count(*), total(rating), total(rating * rating) FROM feedback "
-        "WHERE deleted = 0 AND rating IS NOT NULL AND created_at >= ? AND created_at < ?", rng).fetchone()
-    groups = []
-    n_rest, s_rest, q_rest = n_all, s_all, q_all
-    for text, n, s, q in patterns:
-        ids = {int(t) for t in str(text).split(",") if t}
-        groups.append((tuple(sorted(index[t] for t in ids if t in index)), n, s, q))
-        n_rest, s_rest, q_rest = n_rest - n, s_rest - s, q_rest - q
-    if n_rest > 0:
-        groups.append(((), n_rest, s_rest, q_rest))
-    return [name for _i, name in topic_rows], groups
-
-
 def compute_drivers(db, date_from: date, date_to: date) -> Drivers:
-    """Fit the drivers for reviews dated date_from..date_to (inclusive), without the cache."""
-    topics, groups = _groups(db, date_from, date_to)
-    rated = sum(g[1] for g in groups)
-    mean = sum(g[2] for g in groups) / rated if rated else None
-    return Drivers(date_from, date_to, rated, mean, fit_drivers(topics, groups))
-
-
-def _store(db, key: list[str], sig: str, payload: str) -> None:
-    """Keep a fit; when another writer (an import) holds the database, give up after half a second:
-    the result is right all the same, only computed again next time."""
-    own = not db.conn.in_transaction
-    if own:
-        old = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        db.conn.execute(f"PRAGMA busy_timeout = {int(CACHE_WAIT_S * 1000)}")   # SQLite's own wait, too
-        try:
-            begin_immediate(db.conn, wait_s=CACHE_WAIT_S)
-        except sqlite3.OperationalError as exc:
-            if is_busy_error(exc) or is_read_only_error(exc):
-                return
-            raise
-        finally:
-            db.conn.execute(f"PRAGMA busy_timeout = {int(old)}")
-    try:
-        # The latest few windows are kept (the brief of this week and of a week looked back at).
-        db.execute("DELETE FROM brief_driver_cache WHERE NOT (date_from = ? AND date_to = ?) "
-                   "AND rowid NOT IN (SELECT rowid FROM brief_driver_cache ORDER BY rowid DESC LIMIT 8)", key)
-        db.execute("INSERT OR REPLACE INTO brief_driver_cache(date_from, date_to, signature, result) "
-                   "VALUES (?, ?, ?, ?)", [*key, sig, payload])
-    except sqlite3.OperationalError as exc:
-        if own:
-            db.conn.execute("ROLLBACK")
-        if not is_read_only_error(exc):
-            raise
-        return
-    if own:
-        db.conn.execute("COMMIT")
+    """Fit the drivers for reviews dated date_from..date_to (inclusive): from the
+    daily moments of the summary tables, or straight from the rows when they cannot be refreshed."""
+    topic_rows = db.execute("SELECT id, name FROM topics WHERE enabled = 1 ORDER BY id").fetchall()
+    rows = read_moments(db, date_from.isoformat(), date_to.isoformat(), summary=try_refresh(db))
+    xtx, xty, yy = moment_matrices([tid for tid, _n in topic_rows], rows)
+    m = Moments(xtx, xty, yy)
+    rated = m.n
+    return Drivers(date_from, date_to, rated, float(xty[0]) / rated if rated else None,
+                   fit_moments([name for _i, name in topic_rows], m))
 
 
 def rating_drivers(db, date_to: date, date_from: date | None = None) -> Drivers:
-    """The drivers for the year up to `date_to` (or from `date_from`), from the cache when it is current."""
+    """The drivers for the year up to `date_to` (or from `date_from`)."""
     if date_from is None:
         date_from, date_to = _window(date_to)
-    sig = signature(db, date_from, date_to)
-    key = [date_from.isoformat(), date_to.isoformat()]
-    row = db.execute("SELECT signature, result FROM brief_driver_cache WHERE date_from = ? AND date_to = ?",
-                     key).fetchone()
-    if row is not None and row[0] == sig:
-        data = json.loads(row[1])
-        return Drivers(date_from, date_to, int(data["rated"]), data["mean_rating"],
-                       tuple(Driver(**d) for d in data["drivers"]))
-    result = compute_drivers(db, date_from, date_to)
-    if not getattr(db, "read_only", False):
-        payload = json.dumps({"rated": result.rated, "mean_rating": result.mean_rating,
-                              "drivers": [asdict(d) for d in result.drivers]}, ensure_ascii=False)
-        _store(db, key, sig, payload)
-    return result
+    return compute_drivers(db, date_from, date_to)
 
 
-__all__ = ["Driver", "Drivers", "fit_drivers", "compute_drivers", "rating_drivers", "signature",
-           "PRIOR_STARS", "WINDOW_DAYS"]
+__all__ = ["Driver", "Drivers", "Moments", "fit_drivers", "fit_moments", "moments_of_groups", "compute_drivers",
+           "rating_drivers", "PRIOR_STARS", "WINDOW_DAYS"]

@@ -21,6 +21,7 @@ from cxdesk.i18n import N_, _, ngettext
 
 PERIODS = ("week", "month")
 Measure = Callable[..., "float | None"]   # (db, date_from, date_to, topic) -> value or None
+UNITS = ("share", "stars", "count", "points")
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,14 @@ class Metric:
     name: str
     label: str                  # N_() text; `{topic}` is filled for topic metrics
     better: str                 # "lower" | "higher"
-    unit: str                   # "share" (0..1) | "stars" | "count"
+    unit: str                   # "share" (0..1) | "stars" | "count" | "points" (a score −100..100, e.g. NPS)
     measure: Measure
     needs_topic: bool = False
+    available: Callable[..., bool] | None = None   # (db) -> whether the data can measure it (None: always)
+
+    def offered(self, db) -> bool:
+        """Whether a goal editor offers this metric for `db` (NPS only once there are survey responses)."""
+        return self.available is None or bool(self.available(db))
 
     def title(self, topic: str = "") -> str:
         return _(self.label).format(topic=topic)
@@ -116,9 +122,9 @@ class GoalProgress:
 
 
 def parse_target(metric: str, text) -> float:
-    """The target as stored: "8%", "8" or "0.08" are all 8% for a share; stars 1..5; a whole count."""
+    """The target as stored: "8%", "8" or "0.08" are all 8% for a share; stars 1..5; a whole count; NPS −100..100."""
     m = _metric(metric)
-    raw = str(text).strip().rstrip("%％").strip()
+    raw = str(text).strip().rstrip("%％").strip().replace("−", "-")
     try:
         value = float(raw)
     except ValueError:
@@ -134,6 +140,8 @@ def parse_target(metric: str, text) -> float:
         raise InvalidValueError(_("A rating goal must be between 1 and 5 stars, not {value}.").format(value=text))
     elif m.unit == "count" and (value < 0 or value != int(value)):
         raise InvalidValueError(_("A complaint goal must be a whole number of 0 or more, not {value}.").format(value=text))
+    elif m.unit == "points" and not -100 <= value <= 100:
+        raise InvalidValueError(_("An NPS goal must be between −100 and 100, not {value}.").format(value=text))
     return value
 
 
@@ -198,7 +206,15 @@ def format_value(metric: Metric, value: float | None) -> str:
         return f"{value * 100:.1f}%".replace(".0%", "%")
     if metric.unit == "stars":
         return f"{value:.2f}"
+    if metric.unit == "points":
+        return points_text(value)
     return f"{value:.0f}"
+
+
+def points_text(value: float) -> str:
+    """An NPS as people write it: 32, 32.5, −12 (one decimal at most, a true minus sign)."""
+    text = f"{value:.1f}".removesuffix(".0")
+    return "0" if text == "-0" else text.replace("-", "−")
 
 
 def _amount(metric: Metric, delta: float) -> str:
@@ -206,6 +222,8 @@ def _amount(metric: Metric, delta: float) -> str:
         return _("{n} percentage points").format(n=f"{delta * 100:.1f}")
     if metric.unit == "stars":
         return _("{n} stars").format(n=f"{delta:.2f}")
+    if metric.unit == "points":
+        return _("{n} NPS points").format(n=points_text(delta))
     n = int(round(delta))
     return ngettext("{n} complaint", "{n} complaints", n).format(n=n)
 
@@ -226,7 +244,7 @@ def progress_text(metric: Metric, title: str, target: float, period: str, value:
         return _("{head}, {now}").format(head=head, now=now)
     delta = value - previous
     better = -delta if metric.better == "lower" else delta
-    if abs(delta) < (0.0005 if metric.unit == "share" else 0.005):
+    if abs(delta) < {"share": 0.0005, "points": 0.05}.get(metric.unit, 0.005):
         cmp = _("same as last week") if period == "week" else _("same as last month")
     elif better > 0:
         cmp = (_("{amount} better than last week") if period == "week"
@@ -257,6 +275,10 @@ def goals_progress(db, as_of: date) -> list[GoalProgress]:
     return [goal_progress(db, g, as_of) for g in list_goals(db)]
 
 
-__all__ = ["Metric", "METRICS", "register_metric", "Goal", "GoalProgress", "add_goal", "list_goals", "remove_goal",
+__all__ = ["Metric", "METRICS", "UNITS", "register_metric", "points_text", "Goal", "GoalProgress", "add_goal", "list_goals", "remove_goal",
            "goal_progress", "goals_progress", "parse_target", "period_bounds", "progress_text", "format_value",
            "PERIODS"]
+
+# The survey area adds the NPS goal through `register_metric`. Imported last (it imports this module), so
+# `METRICS` holds it wherever goals are used: the CLI's choices, the goal editor, the brief.
+from cxdesk.core.surveys import goal as _survey_goal  # noqa: E402,F401

@@ -17,3 +17,18 @@ CREATE TABLE IF NOT EXISTS brief_driver_cache (
     PRIMARY KEY (date_from, date_to)
 );
 """
+
+# The rating drivers' sufficient statistics per day (see `brief/moments.py`), kept with the trend summaries:
+# `trend_summary.refresh_summary` rebuilds the days it rebuilds; migration 101 fills every day once.
+BRIEF_SCHEMA_101 = """
+CREATE TABLE IF NOT EXISTS brief_moments_daily (
+    day TEXT NOT NULL,                 -- substr(created_at, 1, 10) of rated, non-deleted feedback
+    a INTEGER NOT NULL,                -- topic ids with a <= b; a = b = 0: every rated row of the day
+    b INTEGER NOT NULL,
+    n INTEGER NOT NULL,                -- rated rows complaining about both a and b (a negative mention each)
+    y REAL NOT NULL,                   -- Σ rating of those rows
+    yy REAL NOT NULL,                  -- Σ rating²
+    PRIMARY KEY (day, a, b)
+) WITHOUT ROWID;
+DROP TABLE IF EXISTS brief_driver_cache;   -- a fit from these sums is quicker than checking a cached one
+"""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from cxdesk.core.brief.brief import ActionItem, Brief, Fix
+from cxdesk.core.brief.goals import points_text
 from cxdesk.core.formatting import NONE, decimal, percent
 from cxdesk.i18n import _, ngettext
+
 
 
 def _signed_points(change: float | None) -> str:
@@ -33,6 +35,36 @@ def headline(brief: Brief) -> str:
         n=cur.total, dn=cur.total - brief.previous.total, share=percent(cur.negative_share),
         dshare=_signed_points(brief.change("negative_share")), rating=decimal(cur.mean_rating),
         drating=_signed(brief.change("mean_rating")))
+
+
+def nothing_yet() -> str:
+    """The one sentence of a brief of a database with neither feedback nor survey responses."""
+    return _("Nothing to brief yet: import reviews or a survey export first.")
+
+
+def _signed_nps(change: float) -> str:
+    text = points_text(change)
+    return ("+" + text) if not text.startswith(("−", "0")) else ("±0" if text == "0" else text)
+
+
+def nps_line(brief: Brief) -> str:
+    """NPS 32（95% 区间 20 至 44，85 份问卷），比上周 +5 分; "" when the database has no survey responses."""
+    cur, prev = brief.nps, brief.nps_previous
+    if cur is None:
+        return ""
+    if cur.value is None:
+        line = _("NPS: no survey responses this week")
+        if prev is not None and prev.value is not None:
+            line += _(" (last week {value})").format(value=points_text(prev.value))
+        return line
+    low, high = cur.ci95
+    line = ngettext("NPS {value} (95% interval {low} to {high}, {n} response)",
+                    "NPS {value} (95% interval {low} to {high}, {n} responses)", cur.responses).format(
+        value=points_text(cur.value), low=points_text(low), high=points_text(high), n=cur.responses)
+    change = brief.nps_change
+    if change is None:
+        return line + _(", no survey responses last week")
+    return line + _(", {change} points on last week").format(change=_signed_nps(change))
 
 
 def change_text(fix: Fix) -> str:
@@ -67,13 +99,28 @@ def cases_line(brief: Brief) -> str:
         open=brief.cases.get("open", 0), overdue=brief.cases.get("overdue", 0))
 
 
+def fixes_heading(brief: Brief) -> str:
+    """The heading of the fixes, or the one sentence that says why there are none."""
+    if brief.fixes:
+        return _("The three things to fix this week:")
+    if not brief.has_reviews:
+        return _("No written feedback to find complaints in: the survey answers hold scores only.")
+    return _("No complaints about a topic this week.")
+
+
 def brief_lines(brief: Brief, *, examples: int = 2) -> list[str]:
     """Every line of the brief, in order; blank strings separate the parts."""
-    lines = [title(brief), headline(brief)]
+    if brief.empty:
+        return [nothing_yet()]
+    lines = [title(brief)]
+    if brief.has_reviews or brief.current.total:
+        lines.append(headline(brief))
+    if brief.nps is not None:
+        lines.append(nps_line(brief))
     if brief.goals:
         lines += ["", _("Goals:")] + ["· " + g.text + ("" if g.met is None else (_(" (on target)") if g.met else _(" (not yet)")))
                                      for g in brief.goals]
-    lines += ["", _("The three things to fix this week:") if brief.fixes else _("No complaints about a topic this week.")]
+    lines += ["", fixes_heading(brief)]
     for i, fix in enumerate(brief.fixes, 1):
         lines.append(f"{i}. {fix_line(fix)}")
         lines += ["   " + _("e.g. “{text}”").format(text=_short(e.text)) for e in fix.examples[:examples]]
@@ -107,5 +154,5 @@ def action_prefill(brief: Brief, fix: Fix) -> dict:
             "filter": flt.to_dict()}
 
 
-__all__ = ["action_prefill", "title", "headline", "fix_line", "action_line", "cases_line", "brief_lines", "wechat_message",
+__all__ = ["action_prefill", "title", "headline", "nps_line", "nothing_yet", "fixes_heading", "fix_line", "action_line", "cases_line", "brief_lines", "wechat_message",
            "change_text"]

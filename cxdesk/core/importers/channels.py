@@ -66,7 +66,7 @@ def clean_channel(name: str | None) -> str | None:
 
 def guess_channel(file_name: str, columns: list[str]) -> str | None:
     """The platform a file most likely came from, by its name first, then by its column headers."""
-    from cxdesk.core.importers.sniff import normalize_header
+    from cxdesk.core.importers.columns import normalize_header
 
     name = _norm(file_name)
     for channel, hints in _NAME_HINTS:

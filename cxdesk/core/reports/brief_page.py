@@ -12,7 +12,8 @@ from pathlib import Path
 from cxdesk.core.brief.brief import Brief
 from cxdesk.core.brief import text
 from cxdesk.core.errors import CxdeskError
-from cxdesk.core.formatting import decimal, percent
+from cxdesk.core.brief.goals import points_text
+from cxdesk.core.formatting import NONE, decimal, percent
 from cxdesk.i18n import _
 
 _CSS = """
@@ -39,10 +40,18 @@ def _kpi_table(brief: Brief) -> str:
     rows = [(_("Reviews"), str(cur.total), str(prev.total)),
             (_("Negative rate"), percent(cur.negative_share), percent(prev.negative_share)),
             (_("Average rating"), decimal(cur.mean_rating), decimal(prev.mean_rating))]
+    if not brief.has_reviews:
+        rows = []
+    if brief.nps is not None:
+        rows.append((_("NPS"), _nps(brief.nps.value), _nps(brief.nps_previous.value)))
     head = f"<tr><th></th><th>{e(_('This week'))}</th><th>{e(_('Last week'))}</th></tr>"
     body = "".join(f"<tr><td style='text-align:left'>{e(a)}</td><td><b>{e(b)}</b></td><td>{e(c)}</td></tr>"
                    for a, b, c in rows)
     return f'<table class="kpi" cellspacing="0">{head}{body}</table>'
+
+
+def _nps(value: float | None) -> str:
+    return NONE if value is None else points_text(value)
 
 
 def _bar(n: int, top: int) -> str:
@@ -56,7 +65,15 @@ def render_brief_html(brief: Brief) -> str:
     lang = "zh-CN" if _("Goals:") != "Goals:" else "en"
     parts = ["<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8">',
              f"<title>{e(text.title(brief))}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{e(text.title(brief))}</h1>", f"<p>{e(text.headline(brief))}</p>", _kpi_table(brief)]
+             f"<h1>{e(text.title(brief))}</h1>"]
+    if brief.empty:
+        parts += [f"<p>{e(text.nothing_yet())}</p>", "</body></html>"]
+        return "\n".join(parts)
+    if brief.has_reviews:
+        parts.append(f"<p>{e(text.headline(brief))}</p>")
+    if brief.nps is not None:
+        parts.append(f"<p>{e(text.nps_line(brief))}</p>")
+    parts.append(_kpi_table(brief))
     if brief.goals:
         parts.append(f"<h2>{e(_('Goals'))}</h2>")
         for g in brief.goals:
@@ -65,7 +82,7 @@ def render_brief_html(brief: Brief) -> str:
             parts.append(f'<p class="{css}">{e(mark + g.text)}</p>')
     parts.append(f"<h2>{e(_('The three things to fix this week'))}</h2>")
     if not brief.fixes:
-        parts.append(f"<p>{e(_('No complaints about a topic this week.'))}</p>")
+        parts.append(f"<p>{e(text.fixes_heading(brief))}</p>")
     top = max((f.negative_mentions for f in brief.fixes), default=0)
     for i, fix in enumerate(brief.fixes, 1):
         parts.append(f"<p><b>{i}. {e(text.fix_line(fix))}</b></p>{_bar(fix.negative_mentions, top)}")

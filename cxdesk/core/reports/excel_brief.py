@@ -18,6 +18,8 @@ from cxdesk.i18n import N_, _
 
 SHEET_NAME = N_("Weekly brief")
 TOP_COMPLAINTS = 8
+FMT_NPS = "0.0;-0.0;0.0"
+FMT_NPS_CHANGE = "+0.0;-0.0;0.0"
 
 
 def _kpi_rows(book: _Book, sheet: _Sheet, brief) -> None:
@@ -35,6 +37,13 @@ def _kpi_rows(book: _Book, sheet: _Sheet, brief) -> None:
         else:
             sheet.put(3, change, FMT_INT_CHANGE if fmt == FMT_INT else FMT_NUM_CHANGE)
         sheet.skip()
+    if brief.nps is not None:   # the survey responses' NPS, its interval in words beside it
+        sheet.ws.write_string(sheet.row, 0, _("NPS"), book.label)
+        sheet.put(1, brief.nps.value, FMT_NPS)
+        sheet.put(2, brief.nps_previous.value, FMT_NPS)
+        sheet.put(3, brief.nps_change, FMT_NPS_CHANGE)
+        sheet.ws.write_string(sheet.row, 4, book.text(text.nps_line(brief)), book.note)
+        sheet.skip()
 
 
 def _complaints(db, brief) -> list[tuple[str, int, int]]:
@@ -51,7 +60,7 @@ def write_brief_sheet(book: _Book, db, flt: FeedbackFilter, now: datetime) -> st
     sheet = _Sheet(book, _(SHEET_NAME), (30, 16, 16, 14, 60), freeze=None, landscape=False, repeat_header=False)
     ws = sheet.ws
     ws.write_string(0, 0, book.text(text.title(brief)), book.title)
-    ws.write_string(1, 0, book.text(text.headline(brief)), book.note)
+    ws.write_string(1, 0, book.text(text.headline(brief) if brief.has_reviews else text.nps_line(brief)), book.note)
     ws.write_string(2, 0, _("Generated"), book.note)
     ws.write_datetime(2, 1, now, book.fmt(num_format=FMT_DATETIME, align="left", font_color="#6B7785", font_size=10))
     sheet.skip(4)

@@ -15,8 +15,9 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from cxdesk.core.errors import InvalidValueError
+from cxdesk.core.importers.columns import normalize_header
 from cxdesk.core.importers.readers import cell_text
-from cxdesk.core.importers.sniff import ImportPlan, normalize_header
+from cxdesk.core.importers.sniff import ImportPlan
 from cxdesk.i18n import N_, _
 
 # What a column of a questionnaire is: the kinds the owner can choose in the wizard.

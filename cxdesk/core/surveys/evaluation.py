@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from cxdesk.core.actions import get_action
+from cxdesk.core.actions import EVALUATION_WINDOW_DAYS, get_action
 from cxdesk.core.surveys.nps import NpsFigure, difference, survey_figures
 from cxdesk.core.surveys.store import has_responses
 from cxdesk.i18n import N_, _
@@ -51,7 +51,7 @@ class NpsEvaluation:
             verdict=_(VERDICTS[self.verdict]))
 
 
-def evaluate_nps(db, action_id: int, window_days: int = 28, lag_days: int = 0) -> NpsEvaluation | None:
+def evaluate_nps(db, action_id: int, window_days: int = EVALUATION_WINDOW_DAYS, lag_days: int = 0) -> NpsEvaluation | None:
     """The action's NPS before and after go-live; None when there are no responses or no live date."""
     if not has_responses(db):
         return None

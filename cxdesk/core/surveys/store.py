@@ -60,3 +60,16 @@ def question_of(db, feedback_id: int) -> str | None:
         return None
     row = db.execute("SELECT question FROM survey_answers WHERE feedback_id = ?", [int(feedback_id)]).fetchone()
     return row[0] if row else None
+
+
+def last_response_day(db):
+    """The day of the newest dated survey response (a `date`), or None."""
+    from datetime import date
+
+    if not has_responses(db):
+        return None
+    row = db.execute("SELECT max(submitted_at) FROM survey_responses WHERE submitted_at IS NOT NULL").fetchone()
+    try:
+        return date.fromisoformat(row[0][:10]) if row and row[0] else None
+    except ValueError:
+        return None

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterator
 
+from cxdesk.core.importers.dates import from_excel_serial
 from cxdesk.core.importers.readers.detect import refuse
 from cxdesk.i18n import _
 
@@ -34,8 +35,6 @@ def xlsx_preview_rows(path: Path, sheet: str, limit: int) -> Iterator[list]:
     """
     import xml.etree.ElementTree as ET
 
-    from cxdesk.core.importers.dates import from_excel_serial
-
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -47,52 +46,8 @@ def xlsx_preview_rows(path: Path, sheet: str, limit: int) -> Iterator[list]:
         wb_xml = zf.read("xl/workbook.xml")
         epoch1904 = bool(re.search(rb"date1904\s*=\s*\"(1|true)\"", wb_xml))
         date_styles = _date_styles(zf)
-        cells: list[list[tuple[int, str, str | None, str]]] = []
-        need_strings = -1
-        row_numbers: list[int] = []
         with zf.open(member) as fh:
-            current: list | None = None
-            col = 0
-            ctype = style = None
-            value = None
-            inline: list[str] = []
-            for event, el in ET.iterparse(fh, events=("start", "end")):
-                tag = local_name(el.tag)
-                if event == "start":
-                    if tag == "row":
-                        if len(cells) >= limit:
-                            break
-                        current = []
-                        r = el.get("r")
-                        row_numbers.append(int(r) if r and r.isdigit() else (row_numbers[-1] + 1 if row_numbers else 1))
-                        col = 0
-                    elif tag == "c":
-                        ref = el.get("r")
-                        if ref:
-                            letters = "".join(ch for ch in ref if ch.isalpha())
-                            n = 0
-                            for ch in letters.upper():
-                                n = n * 26 + ord(ch) - 64
-                            col = n - 1
-                        ctype, style, value, inline = el.get("t") or "n", el.get("s"), None, []
-                    continue
-                if tag == "v":
-                    value = el.text or ""
-                elif tag == "t" and ctype == "inlineStr":
-                    inline.append(el.text or "")
-                elif tag == "c" and current is not None:
-                    if ctype == "inlineStr":
-                        value = "".join(inline)
-                    if value is not None:
-                        current.append((col, ctype, style, value))
-                        if ctype == "s" and value.isdigit():
-                            need_strings = max(need_strings, int(value))
-                    col += 1
-                    el.clear()
-                elif tag == "row" and current is not None:
-                    cells.append(current)
-                    current = None
-                    el.clear()
+            row_numbers, cells, need_strings = _sheet_cells(fh, limit)
         strings = _shared_strings(zf, need_strings) if need_strings >= 0 else []
     except ET.ParseError:
         raise refuse(path, _("the workbook is damaged or in a form cxdesk cannot read ({reason}). Open it in Excel and save it as .xlsx.").format(
@@ -106,30 +61,88 @@ def xlsx_preview_rows(path: Path, sheet: str, limit: int) -> Iterator[list]:
             yield []
         if emitted >= limit:
             return
-        width = max((c[0] for c in row), default=-1) + 1
-        out: list = [None] * width
+        out: list = [None] * (max((c[0] for c in row), default=-1) + 1)
         for col, ctype, style, value in row:
-            if ctype == "s":
-                idx = int(value) if value.isdigit() else -1
-                out[col] = strings[idx] if 0 <= idx < len(strings) else ""
-            elif ctype in ("str", "inlineStr"):
-                out[col] = value
-            elif ctype == "b":
-                out[col] = value == "1"
-            elif ctype == "e":
-                out[col] = value
-            else:
-                try:
-                    number_value = float(value)
-                except ValueError:
-                    out[col] = value
-                    continue
-                if style is not None and style.isdigit() and int(style) in date_styles:
-                    out[col] = from_excel_serial(number_value, epoch1904=epoch1904)
-                else:
-                    out[col] = number_value
+            out[col] = _cell_value(ctype, style, value, strings, date_styles, epoch1904)
         emitted += 1
         yield out
+
+
+_Cell = tuple[int, str, "str | None", str]   # column index, cell type, style index, raw value
+
+
+def _sheet_cells(fh, limit: int) -> tuple[list[int], list[list[_Cell]], int]:
+    """The first `limit` rows of a sheet's XML: their row numbers, their raw cells, the highest shared string used."""
+    import xml.etree.ElementTree as ET
+
+    cells: list[list[_Cell]] = []
+    need_strings = -1
+    row_numbers: list[int] = []
+    current: list | None = None
+    col = 0
+    ctype = style = None
+    value = None
+    inline: list[str] = []
+    for event, el in ET.iterparse(fh, events=("start", "end")):
+        tag = local_name(el.tag)
+        if event == "start":
+            if tag == "row":
+                if len(cells) >= limit:
+                    break
+                current = []
+                r = el.get("r")
+                row_numbers.append(int(r) if r and r.isdigit() else (row_numbers[-1] + 1 if row_numbers else 1))
+                col = 0
+            elif tag == "c":
+                col = _column_index(el.get("r"), col)
+                ctype, style, value, inline = el.get("t") or "n", el.get("s"), None, []
+            continue
+        if tag == "v":
+            value = el.text or ""
+        elif tag == "t" and ctype == "inlineStr":
+            inline.append(el.text or "")
+        elif tag == "c" and current is not None:
+            if ctype == "inlineStr":
+                value = "".join(inline)
+            if value is not None:
+                current.append((col, ctype, style, value))
+                if ctype == "s" and value.isdigit():
+                    need_strings = max(need_strings, int(value))
+            col += 1
+            el.clear()
+        elif tag == "row" and current is not None:
+            cells.append(current)
+            current = None
+            el.clear()
+    return row_numbers, cells, need_strings
+
+
+def _column_index(ref: str | None, current: int) -> int:
+    """0-based column of a cell reference such as "AB12"; without a reference, the column it stands in."""
+    if not ref:
+        return current
+    n = 0
+    for ch in "".join(ch for ch in ref if ch.isalpha()).upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _cell_value(ctype: str, style: str | None, value: str, strings: list[str], date_styles: set[int],
+                epoch1904: bool):
+    if ctype == "s":
+        idx = int(value) if value.isdigit() else -1
+        return strings[idx] if 0 <= idx < len(strings) else ""
+    if ctype in ("str", "inlineStr", "e"):
+        return value
+    if ctype == "b":
+        return value == "1"
+    try:
+        number_value = float(value)
+    except ValueError:
+        return value
+    if style is not None and style.isdigit() and int(style) in date_styles:
+        return from_excel_serial(number_value, epoch1904=epoch1904)
+    return number_value
 
 
 def _date_styles(zf: zipfile.ZipFile) -> set[int]:
