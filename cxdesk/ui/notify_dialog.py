@@ -15,13 +15,8 @@ from cxdesk.core import case_notify, cases
 from cxdesk.core.formatting import time_text
 from cxdesk.i18n import _
 from cxdesk.ui.widgets.dialogs import fit_to_screen
+from cxdesk.ui.widgets.elide import short_title
 from cxdesk.ui.widgets.message_bar import MessageBar
-
-
-def short_title(title: str, limit: int = 40) -> str:
-    """An action's title in a sentence: a 200-character title would fill the dialog's top half."""
-    one_line = " ".join(title.split())
-    return one_line if len(one_line) <= limit else one_line[:limit - 1].rstrip() + "…"
 
 
 class NotifyDialog(QDialog):
