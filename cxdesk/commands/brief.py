@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
     p = sub.add_parser("brief", parents=[parent],
                        help=_("the weekly brief: the week against last week and the goals, the three things to fix"))
-    p.add_argument("--week", metavar="YYYY-Www", help=_("the ISO week, e.g. 2026-W05 (default: the newest week)"))
+    p.add_argument("--week", metavar="YYYY-Www", help=_("the ISO week, e.g. 2026-W05 (default: the newest week, or the "
+                                                        "week before when the newest has fewer than 3 days)"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     p.add_argument("--out", metavar="FILE", help=_("also write the brief as a one-page .pdf or .html file"))
     p.set_defaults(func=cmd_brief)
@@ -22,7 +23,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     gsub = p.add_subparsers(dest="goal_command", required=True, metavar="{add,list,remove}")
     a = gsub.add_parser("add", parents=[parent], help=_("add a goal"))
     a.add_argument("metric", choices=tuple(METRICS), help=_("what the goal is about"))
-    a.add_argument("target", help=_("the target: a rate such as 8%%, stars such as 4.5, or a number of complaints"))
+    a.add_argument("target", help=_("the target: a rate in percent points (8 or 8%% is 8%%, 0.5 is 0.5%%), stars such as 4.5, "
+                                         "or a number of complaints"))
     a.add_argument("--topic", default="", help=_("the topic (for topic_complaints)"))
     a.add_argument("--period", choices=PERIODS, default="week", help=_("measured per week or per month (default: week)"))
     a.add_argument("--json", action="store_true", help=_("print the result as JSON"))
@@ -47,7 +49,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from cxdesk.core.brief.text import brief_lines
 
     week = parse_week(args.week) if args.week else None
-    db = open_database(args)
+    db = open_database(args, must_exist=True)
     brief = build_brief(db, week)
     if args.out:
         from pathlib import Path
@@ -81,7 +83,7 @@ def cmd_goal_list(args: argparse.Namespace) -> int:
     from cxdesk.core.brief.brief import last_day, week_end
     from cxdesk.core.brief.goals import goals_progress
 
-    db = open_database(args)
+    db = open_database(args, must_exist=True)
     items = goals_progress(db, week_end(_week(db, args.week), last_day(db)))
     if print_items(args, items, lambda g: g.to_dict(), _("No goals yet. Add one with: cxdesk goal add negative_share 8%")):
         return 0

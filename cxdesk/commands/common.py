@@ -19,14 +19,21 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def open_database(args: argparse.Namespace, *, verify: bool = True):
+def open_database(args: argparse.Namespace, *, verify: bool = True, must_exist: bool = False):
     """The database named by --db (or CXDESK_DB, or the default), opened and migrated.
 
-    With `verify`, a damaged file is refused in one sentence before any numbers come from it.
+    With `verify`, a damaged file is refused in one sentence before any numbers come from it. With
+    `must_exist` (commands that only read: brief, goal list, stats) a --db file that is not there is
+    refused in one sentence instead of being created empty, folder and all; `import` creates it.
     """
+    from cxdesk.core.errors import DatabaseError
     from cxdesk.core.storage import open_db, verify_not_damaged
 
-    db = open_db(Path(args.db).expanduser() if args.db else None)
+    path = Path(args.db).expanduser() if args.db else None
+    if must_exist and path is not None and str(path) != ":memory:" and not path.exists():
+        raise DatabaseError(_("Database “{path}” does not exist. Check the path, or create it by importing "
+                              "reviews: cxdesk import FILE --db {path}").format(path=path))
+    db = open_db(path)
     if verify:
         try:
             verify_not_damaged(db)

@@ -111,7 +111,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         raise InvalidValueError(_("--from {start} is after --to {end}.").format(start=date_from, end=date_to))
     flt = FeedbackFilter(date_from=date_from, date_to=date_to, channels=tuple(args.channel),
                          topics=tuple(args.topic))
-    db = open_database(args)
+    db = open_database(args, must_exist=True)
     known_topics = set(trends.list_topic_names(db)) | {
         r[0] for r in db.execute("SELECT name FROM topics")}
     for t in args.topic:

@@ -232,6 +232,12 @@ def _migrate_101(db) -> None:
     rebuild_days(db)
 
 
+def _migrate_102(db) -> None:
+    from cxdesk.core.brief.goals import reattach_goals
+
+    reattach_goals(db)   # topic goals left behind by a rename or merge follow the topic (core/brief/goals.py)
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _migrate_1),
     (10, _migrate_10),
@@ -250,6 +256,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (97, _migrate_97),
     (100, _migrate_100),
     (101, _migrate_101),
+    (102, _migrate_102),
 ]
 
 

@@ -182,8 +182,10 @@ class BriefPanel(QWidget):
         for box in (self.goals_box, self.fixes_box):
             box.show()
         self.title_label.setText(text.title(brief))
-        self.headline_label.setText(text.headline(brief))
-        self.headline_label.setVisible(brief.has_reviews or brief.current.total > 0)
+        shown = brief.has_reviews or brief.current.total > 0
+        self.headline_label.setText("\n".join(x for x in (text.headline(brief) if shown else "",
+                                                           text.week_note(brief)) if x))
+        self.headline_label.setVisible(shown or bool(text.week_note(brief)))
         self.nps_label.setText(text.nps_line(brief))
         self.nps_label.setVisible(brief.nps is not None)
         _clear(self.goals_lay)

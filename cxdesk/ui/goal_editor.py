@@ -105,8 +105,8 @@ class GoalEditor(QDialog):
             self.goal_list.addItem(item)
         self.remove_button.setEnabled(False)
 
-    def _write(self, fn) -> None:
-        self._run(lambda db, progress: fn(db), self._on_written, write=True)
+    def _write(self, fn, on_written=None) -> None:
+        self._run(lambda db, progress: fn(db), on_written or self._on_written, write=True)
 
     def _run(self, work, on_result, *, write: bool) -> None:
         task = self.ctx.run_task(work, write=write, title=_("Goals"))
@@ -130,8 +130,13 @@ class GoalEditor(QDialog):
         if not target:
             self.message_bar.show_error(_("Type the target first, e.g. 8% or 4.5."))
             return
-        self.target_edit.clear()
-        self._write(lambda db: add_goal(db, metric, target, topic=topic, period=period))
+        self._write(lambda db: add_goal(db, metric, target, topic=topic, period=period), self._on_added)
+
+    def _on_added(self, result) -> None:
+        """The goal is stored: only now the target box is emptied (a refused target stays to be corrected)."""
+        if isValid(self):
+            self.target_edit.clear()
+        self._on_written(result)
 
     def remove_selected(self) -> None:
         from cxdesk.core.brief.goals import remove_goal

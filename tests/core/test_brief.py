@@ -114,8 +114,10 @@ def test_goals_progress_and_plain_words(planted):
 def test_goal_inputs_are_checked(db):
     assert parse_target("negative_share", "8%") == pytest.approx(0.08)
     assert parse_target("negative_share", "8") == pytest.approx(0.08)
-    assert parse_target("negative_share", "0.08") == pytest.approx(0.08)
-    for metric, value in (("average_rating", "6"), ("negative_share", "abc"), ("topic_complaints", "2.5"),
+    assert parse_target("negative_share", "0.5") == pytest.approx(0.005)   # percent points, always
+    assert parse_target("negative_share", "1") == pytest.approx(0.01)
+    assert parse_target("reply_rate", "100") == pytest.approx(1.0)
+    for metric, value in (("average_rating", "6"), ("negative_share", "101"), ("negative_share", "-1"), ("negative_share", "abc"), ("topic_complaints", "2.5"),
                           ("nps", "120"), ("topic_complaints", "nan"), ("topic_complaints", "inf"),
                           ("negative_share", "NaN%"), ("average_rating", "1e400")):
         with pytest.raises(InvalidValueError):
@@ -124,6 +126,11 @@ def test_goal_inputs_are_checked(db):
         add_goal(db, "topic_complaints", 5, topic="没有这个")
     with pytest.raises(InvalidValueError):
         add_goal(db, "negative_share", 5, period="year")
+    add_goal(db, "negative_share", "8%")
+    with pytest.raises(InvalidValueError, match="已经设"):
+        add_goal(db, "negative_share", "8")              # the same goal, typed without the sign
+    add_goal(db, "negative_share", "8", period="month")   # another period is another goal
+    assert len(list_goals(db)) == 2
 
 
 def test_reply_rate_goal_counts_like_the_case_screen(planted):

@@ -47,7 +47,7 @@ def test_versions_ascend_and_end_at_the_latest():
     numbers = [number for number, _m in schema.MIGRATIONS]
     assert numbers == sorted(set(numbers))
     assert numbers[0] == 1
-    assert storage.latest_version() == numbers[-1] == 101
+    assert storage.latest_version() == numbers[-1] == 102
 
 
 @pytest.mark.parametrize("version", [number for number, _m in schema.MIGRATIONS])

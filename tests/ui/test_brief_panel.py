@@ -77,6 +77,13 @@ def test_goal_editor_adds_a_goal_and_the_brief_shows_its_progress(qtbot, panel):
     qtbot.mouseClick(dialog.add_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: dialog.message_bar.kind == "error", timeout=10000)
     assert "1 到 5 星" in dialog.message_bar.text()
+    assert dialog.target_edit.text() == "9"       # a refused target stays in the box to be corrected
+    qtbot.waitUntil(lambda: not panel.ctx.tasks.busy, timeout=10000)
+    dialog.metric_combo.setCurrentIndex(dialog.metric_combo.findData("negative_share"))
+    dialog.target_edit.setText("8")               # the same goal again (8 = 8%): refused
+    qtbot.mouseClick(dialog.add_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "已经设" in dialog.message_bar.text(), timeout=10000)
+    assert dialog.target_edit.text() == "8" and dialog.goal_list.count() == 1
     dialog.goal_list.setCurrentRow(0)
     with qtbot.waitSignal(panel.refreshed, timeout=30000):
         qtbot.mouseClick(dialog.remove_button, Qt.LeftButton)

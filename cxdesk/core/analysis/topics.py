@@ -280,12 +280,13 @@ def rename_topic(db, old: str, new: str) -> Changes:
     with db.atomic():
         db.execute("UPDATE topics SET name = ?, synonyms = ?, updated_at = ? WHERE id = ?",
                    [new, json.dumps(syns, ensure_ascii=False), _now(), topic.id])
+        db.execute("UPDATE goals SET topic = ? WHERE topic = ?", [new, topic.name])   # the owner's goals follow
         _refresh_for_topic(db, topic.id)
     return Changes(topics=True, feedback=True)
 
 
 def merge_topics(db, sources: Iterable[str], target: str) -> Changes:
-    """Fold `sources` into `target` (created if missing): words, mentions and action links move."""
+    """Fold `sources` into `target` (created if missing): words, mentions, action links and goals move."""
     target = _clean_name(target)
     source_topics = [get_topic(db, s) for s in dict.fromkeys(s.strip() for s in sources) if s != target]
     if not source_topics:
@@ -307,13 +308,18 @@ def merge_topics(db, sources: Iterable[str], target: str) -> Changes:
         for src in source_topics:
             affected.update(r[0] for r in db.execute(
                 "SELECT feedback_id FROM feedback_topics WHERE topic_id = ?", [src.id]).fetchall())
+            # Two statements, not an upsert: an upsert's conflict rule would override the summary triggers' OR IGNORE.
             db.execute(
-                "INSERT INTO feedback_topics(feedback_id, topic_id, sentiment, label, manual) "
-                "SELECT feedback_id, ?, sentiment, label, manual FROM feedback_topics WHERE topic_id = ? "
-                "ON CONFLICT(feedback_id, topic_id) DO UPDATE SET manual = max(manual, excluded.manual)",
+                "UPDATE feedback_topics SET manual = max(manual, (SELECT s.manual FROM feedback_topics s "
+                "WHERE s.topic_id = ? AND s.feedback_id = feedback_topics.feedback_id)) WHERE topic_id = ? AND "
+                "feedback_id IN (SELECT feedback_id FROM feedback_topics WHERE topic_id = ?)", [src.id, tgt.id, src.id])
+            db.execute(
+                "INSERT OR IGNORE INTO feedback_topics(feedback_id, topic_id, sentiment, label, manual) "
+                "SELECT feedback_id, ?, sentiment, label, manual FROM feedback_topics WHERE topic_id = ?",
                 [tgt.id, src.id])
             db.execute("INSERT OR IGNORE INTO action_topics(action_id, topic_id) "
                        "SELECT action_id, ? FROM action_topics WHERE topic_id = ?", [tgt.id, src.id])
+            db.execute("UPDATE goals SET topic = ? WHERE topic = ?", [tgt.name, src.name])
             db.execute("DELETE FROM topics WHERE id = ?", [src.id])
         _refresh_for_topic(db, tgt.id)
     return Changes(topics=True, feedback=bool(affected))

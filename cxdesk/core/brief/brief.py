@@ -38,6 +38,7 @@ BASELINE_WEEKS = 4
 COVERED_FACTOR = 0.5
 RISE_FACTOR = 2.0          # a sudden rise: at least double the weekly average of the weeks before ...
 RISE_MIN = 5               # ... and at least this many complaints this week
+PARTIAL_MIN_DAYS = 3       # the default brief skips a newest week with fewer days than this
 _WEEK_RX = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 
 
@@ -156,6 +157,18 @@ class Brief:
         return {**self.nps.to_dict(), "vs_last_week": None if change is None else round(change, 1),
                 "last_week": self.nps_previous.to_dict()}
 
+    @property
+    def partial(self) -> bool:
+        """The data stops inside the week: it is compared with the same days of last week."""
+        return self.end < self.start + timedelta(days=6)
+
+    @property
+    def newer_days(self) -> int:
+        """Days of the week after this one that hold newer data (the default brief skips a week of 1–2 days)."""
+        if self.data_to is None or self.data_to <= self.end or self.partial:
+            return 0
+        return max(0, min(7, (self.data_to - self.end).days))
+
     def change(self, name: str) -> float | None:
         a, b = getattr(self.current, name), getattr(self.previous, name)
         return None if a is None or b is None else a - b
@@ -163,14 +176,17 @@ class Brief:
     def to_dict(self) -> dict:
         r = (lambda x, n=4: None if x is None else round(x, n))
         return {
-            "week": self.week, "from": self.start.isoformat(), "to": self.end.isoformat(),
+            "week": self.week, "from": self.start.isoformat(), "to": self.end.isoformat(), "partial": self.partial,
+            "data_to": None if self.data_to is None else self.data_to.isoformat(),
             "headline": {
                 "total": self.current.total, "negative_share": r(self.current.negative_share),
                 "average_rating": r(self.current.mean_rating, 3),
                 "vs_last_week": {"total": self.current.total - self.previous.total,
                                  "negative_share": r(self.change("negative_share")),
                                  "average_rating": r(self.change("mean_rating"), 3),
-                                 "last_week": {"total": self.previous.total,
+                                 "last_week": {"from": (self.start - timedelta(days=7)).isoformat(),
+                                               "to": (self.end - timedelta(days=7)).isoformat(),
+                                               "total": self.previous.total,
                                                "negative_share": r(self.previous.negative_share),
                                                "average_rating": r(self.previous.mean_rating, 3)}},
                 "nps": self.nps_dict(),
@@ -194,9 +210,15 @@ def last_day(db) -> date | None:
 
 
 def default_week(db) -> date:
-    """The Monday of the week of the newest feedback or survey response (of today when there is none)."""
+    """The Monday of the week of the newest feedback or survey response (of today when there is none);
+    the week before when the newest week has fewer than `PARTIAL_MIN_DAYS` days so far and there is
+    feedback before it: a brief of one day says little (the brief then names the newer week)."""
     last = last_day(db) or date.today()
-    return last - timedelta(days=last.weekday())
+    monday = last - timedelta(days=last.weekday())
+    first = trends.data_range(db)[0]
+    if last.weekday() + 1 < PARTIAL_MIN_DAYS and first is not None and first < monday:
+        return monday - timedelta(days=7)
+    return monday
 
 
 def week_end(monday: date, data_to: date | None) -> date:

@@ -103,6 +103,7 @@ class GoalProgress:
     previous: float | None
     met: bool | None            # None when there is no value yet
     text: str                   # 差评率 目标 < 8%，本周 9.6%，比上周好 1.2 个百分点
+    topic_deleted: bool = False # the goal's topic no longer exists: nothing is measured, never "on target"
 
     @property
     def change(self) -> float | None:
@@ -114,7 +115,7 @@ class GoalProgress:
         r = (lambda x: None if x is None else round(x, 4))
         return {**self.goal.to_dict(), "title": self.title, "from": self.start.isoformat(), "to": self.end.isoformat(),
                 "value": r(self.value), "previous": r(self.previous), "change": r(self.change), "met": self.met,
-                "text": self.text}
+                "text": self.text, "topic_deleted": self.topic_deleted}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,7 +123,8 @@ class GoalProgress:
 
 
 def parse_target(metric: str, text) -> float:
-    """The target as stored: "8%", "8" or "0.08" are all 8% for a share; stars 1..5; a whole count; NPS −100..100."""
+    """The target as stored. A rate is always typed in percent points, with or without the sign: "8%" and "8"
+    are 8%, "0.5" is 0.5% (stored as the share 0.08, 0.005); stars 1..5; a whole count; NPS −100..100."""
     m = _metric(metric)
     raw = str(text).strip().rstrip("%％").strip().replace("−", "-")
     try:
@@ -132,10 +134,9 @@ def parse_target(metric: str, text) -> float:
     if not math.isfinite(value):
         raise InvalidValueError(_("“{value}” is not a number.").format(value=text))
     if m.unit == "share":
-        if value > 1 or str(text).strip().endswith(("%", "％")):
-            value /= 100
-        if not 0 <= value <= 1:
+        if not 0 <= value <= 100:
             raise InvalidValueError(_("A rate goal must be between 0% and 100%, not {value}.").format(value=text))
+        value /= 100
     elif m.unit == "stars" and not 1 <= value <= 5:
         raise InvalidValueError(_("A rating goal must be between 1 and 5 stars, not {value}.").format(value=text))
     elif m.unit == "count" and (value < 0 or value != int(value)):
@@ -167,9 +168,29 @@ def add_goal(db, metric: str, target, *, topic: str = "", period: str = "week") 
         topic = ""
     value = parse_target(metric, target)
     with db.atomic():
+        if db.execute("SELECT 1 FROM goals WHERE metric = ? AND topic = ? AND period = ? AND abs(target - ?) < 1e-9",
+                      [metric, topic, period, value]).fetchone() is not None:
+            raise InvalidValueError(_("This goal is already set: {goal}.").format(
+                goal=_("{metric} target {op} {target}").format(metric=m.title(topic), op=_op(m),
+                                                              target=format_value(m, value))))
         cur = db.execute("INSERT INTO goals(metric, topic, target, period, created_at) VALUES (?, ?, ?, ?, ?)",
                          [metric, topic, value, period, storage.now_text()])
     return int(cur.lastrowid)
+
+
+def reattach_goals(db) -> int:
+    """Goals about a topic renamed or merged before goals followed such edits (migration 102): the old name
+    is kept as a word of the topic it went into, so a goal whose topic is gone follows the one topic that
+    lists its name. A name listed by no topic, or by several, is left as it is (shown as deleted)."""
+    words = "topics t, json_each(CASE WHEN json_valid(t.synonyms) THEN t.synonyms ELSE '[]' END) j"
+    rows = db.execute(
+        f"SELECT g.id, (SELECT min(t.name) FROM {words} WHERE j.value = g.topic), "
+        f"(SELECT count(DISTINCT t.id) FROM {words} WHERE j.value = g.topic) FROM goals g "
+        "WHERE g.topic != '' AND NOT EXISTS (SELECT 1 FROM topics t WHERE t.name = g.topic)").fetchall()
+    moved = [(name, gid) for gid, name, n in rows if n == 1]
+    for name, gid in moved:
+        db.execute("UPDATE goals SET topic = ? WHERE id = ?", [name, gid])
+    return len(moved)
 
 
 def list_goals(db) -> list[Goal]:
@@ -228,13 +249,34 @@ def _amount(metric: Metric, delta: float) -> str:
     return ngettext("{n} complaint", "{n} complaints", n).format(n=n)
 
 
-def progress_text(metric: Metric, title: str, target: float, period: str, value: float | None,
-                  previous: float | None) -> str:
-    """差评率 目标 < 8%，本周 9.6%，比上周好 1.2 个百分点."""
-    op = "<" if metric.better == "lower" else "≥"
+_COMPARE = {  # (period, partial) -> (same, better, worse)
+    ("week", False): (N_("same as last week"), N_("{amount} better than last week"), N_("{amount} worse than last week")),
+    ("week", True): (N_("same as the same days last week"), N_("{amount} better than the same days last week"),
+                     N_("{amount} worse than the same days last week")),
+    ("month", False): (N_("same as last month"), N_("{amount} better than last month"),
+                       N_("{amount} worse than last month")),
+    ("month", True): (N_("same as the same days last month"), N_("{amount} better than the same days last month"),
+                      N_("{amount} worse than the same days last month")),
+}
+
+
+def is_partial(period: str, as_of: date) -> bool:
+    """The period stops before its last day (Sunday, or the month's last day): compared with the same days."""
+    if period == "week":
+        return as_of.weekday() != 6
+    return (as_of + timedelta(days=1)).month == as_of.month
+
+
+def _op(metric: Metric) -> str:
     if metric.unit == "count":
-        op = "≤"
-    head = _("{metric} target {op} {target}").format(metric=title, op=op, target=format_value(metric, target))
+        return "≤"
+    return "<" if metric.better == "lower" else "≥"
+
+
+def progress_text(metric: Metric, title: str, target: float, period: str, value: float | None,
+                  previous: float | None, *, partial: bool = False) -> str:
+    """差评率 目标 < 8%，本周 9.6%，比上周好 1.2 个百分点 (比上周同期 when the week is not over)."""
+    head = _("{metric} target {op} {target}").format(metric=title, op=_op(metric), target=format_value(metric, target))
     now = (_("this week {value}") if period == "week" else _("this month so far {value}")).format(
         value=format_value(metric, value))
     if value is None:
@@ -244,14 +286,11 @@ def progress_text(metric: Metric, title: str, target: float, period: str, value:
         return _("{head}, {now}").format(head=head, now=now)
     delta = value - previous
     better = -delta if metric.better == "lower" else delta
+    same, up, down = _COMPARE[("week" if period == "week" else "month", partial)]
     if abs(delta) < {"share": 0.0005, "points": 0.05}.get(metric.unit, 0.005):
-        cmp = _("same as last week") if period == "week" else _("same as last month")
-    elif better > 0:
-        cmp = (_("{amount} better than last week") if period == "week"
-               else _("{amount} better than last month")).format(amount=_amount(metric, abs(delta)))
+        cmp = _(same)
     else:
-        cmp = (_("{amount} worse than last week") if period == "week"
-               else _("{amount} worse than last month")).format(amount=_amount(metric, abs(delta)))
+        cmp = _(up if better > 0 else down).format(amount=_amount(metric, abs(delta)))
     return _("{head}, {now}, {change}").format(head=head, now=now, change=cmp)
 
 
@@ -260,23 +299,28 @@ def goal_progress(db, goal: Goal, as_of: date) -> GoalProgress:
     if metric is None:  # a metric of a newer version of the app: shown, not measured
         return GoalProgress(goal, goal.metric, as_of, as_of, None, None, None, goal.metric)
     start, end, p_start, p_end = period_bounds(goal.period, as_of)
+    title = metric.title(goal.topic)
+    if metric.needs_topic and db.execute("SELECT 1 FROM topics WHERE name = ?", [goal.topic]).fetchone() is None:
+        # Renames and merges carry goals along (topics.py); a deleted topic's goal is kept and said so.
+        return GoalProgress(goal, title, start, end, None, None, None,
+                            _("{metric}: the topic has been deleted").format(metric=title), topic_deleted=True)
     value = metric.measure(db, start, end, goal.topic)
     previous = metric.measure(db, p_start, p_end, goal.topic)
     met = None
     if value is not None:
         met = value < goal.target if metric.better == "lower" and metric.unit != "count" else (
             value <= goal.target if metric.better == "lower" else value >= goal.target)
-    title = metric.title(goal.topic)
     return GoalProgress(goal, title, start, end, value, previous, met,
-                        progress_text(metric, title, goal.target, goal.period, value, previous))
+                        progress_text(metric, title, goal.target, goal.period, value, previous,
+                                      partial=is_partial(goal.period, as_of)))
 
 
 def goals_progress(db, as_of: date) -> list[GoalProgress]:
     return [goal_progress(db, g, as_of) for g in list_goals(db)]
 
 
-__all__ = ["Metric", "METRICS", "UNITS", "register_metric", "points_text", "Goal", "GoalProgress", "add_goal", "list_goals", "remove_goal",
-           "goal_progress", "goals_progress", "parse_target", "period_bounds", "progress_text", "format_value",
+__all__ = ["reattach_goals", "Metric", "METRICS", "UNITS", "register_metric", "points_text", "Goal", "GoalProgress", "add_goal", "list_goals", "remove_goal",
+           "goal_progress", "goals_progress", "is_partial", "parse_target", "period_bounds", "progress_text", "format_value",
            "PERIODS"]
 
 # The survey area adds the NPS goal through `register_metric`. Imported last (it imports this module), so

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cxdesk.core.brief.brief import ActionItem, Brief, Fix
+from datetime import timedelta
+
+from cxdesk.core.brief.brief import ActionItem, Brief, Fix, week_name
 from cxdesk.core.brief.goals import points_text
 from cxdesk.core.formatting import NONE, decimal, percent
 from cxdesk.i18n import _, ngettext
@@ -30,11 +32,30 @@ def headline(brief: Brief) -> str:
     cur = brief.current
     if cur.total == 0:
         return _("No reviews this week.")
-    return _("{n} reviews (last week {dn:+d}), negative rate {share} (last week {dshare}), "
-             "average rating {rating} (last week {drating})").format(
+    if brief.partial:   # the data stops inside the week: the same days of last week
+        line = ngettext("{n} review (same days last week {dn:+d}), negative rate {share} (same days last week "
+                        "{dshare}), average rating {rating} (same days last week {drating})",
+                        "{n} reviews (same days last week {dn:+d}), negative rate {share} (same days last week "
+                        "{dshare}), average rating {rating} (same days last week {drating})", cur.total)
+    else:
+        line = ngettext("{n} review (last week {dn:+d}), negative rate {share} (last week {dshare}), "
+                        "average rating {rating} (last week {drating})",
+                        "{n} reviews (last week {dn:+d}), negative rate {share} (last week {dshare}), "
+                        "average rating {rating} (last week {drating})", cur.total)
+    return line.format(
         n=cur.total, dn=cur.total - brief.previous.total, share=percent(cur.negative_share),
         dshare=_signed_points(brief.change("negative_share")), rating=decimal(cur.mean_rating),
         drating=_signed(brief.change("mean_rating")))
+
+
+def week_note(brief: Brief) -> str:
+    """Why the brief is not about the newest days: the newest week has too few days so far ("" otherwise)."""
+    n = brief.newer_days
+    if not n:
+        return ""
+    return ngettext("The newest week, {week}, has only {n} day of data so far; this brief is about the last "
+                    "complete week.", "The newest week, {week}, has only {n} days of data so far; this brief is "
+                    "about the last complete week.", n).format(week=week_name(brief.end + timedelta(days=1)), n=n)
 
 
 def nothing_yet() -> str:
@@ -113,6 +134,8 @@ def brief_lines(brief: Brief, *, examples: int = 2) -> list[str]:
     if brief.empty:
         return [nothing_yet()]
     lines = [title(brief)]
+    if week_note(brief):
+        lines.append(week_note(brief))
     if brief.has_reviews or brief.current.total:
         lines.append(headline(brief))
     if brief.nps is not None:
@@ -154,5 +177,5 @@ def action_prefill(brief: Brief, fix: Fix) -> dict:
             "filter": flt.to_dict()}
 
 
-__all__ = ["action_prefill", "title", "headline", "nps_line", "nothing_yet", "fixes_heading", "fix_line", "action_line", "cases_line", "brief_lines", "wechat_message",
+__all__ = ["action_prefill", "title", "week_note", "headline", "nps_line", "nothing_yet", "fixes_heading", "fix_line", "action_line", "cases_line", "brief_lines", "wechat_message",
            "change_text"]

@@ -44,7 +44,7 @@ def _kpi_table(brief: Brief) -> str:
         rows = []
     if brief.nps is not None:
         rows.append((_("NPS"), _nps(brief.nps.value), _nps(brief.nps_previous.value)))
-    head = f"<tr><th></th><th>{e(_('This week'))}</th><th>{e(_('Last week'))}</th></tr>"
+    head = f"<tr><th></th><th>{e(_('This week'))}</th><th>{e(_('Same days last week') if brief.partial else _('Last week'))}</th></tr>"
     body = "".join(f"<tr><td style='text-align:left'>{e(a)}</td><td><b>{e(b)}</b></td><td>{e(c)}</td></tr>"
                    for a, b, c in rows)
     return f'<table class="kpi" cellspacing="0">{head}{body}</table>'
@@ -69,6 +69,8 @@ def render_brief_html(brief: Brief) -> str:
     if brief.empty:
         parts += [f"<p>{e(text.nothing_yet())}</p>", "</body></html>"]
         return "\n".join(parts)
+    if text.week_note(brief):
+        parts.append(f"<p>{e(text.week_note(brief))}</p>")
     if brief.has_reviews:
         parts.append(f"<p>{e(text.headline(brief))}</p>")
     if brief.nps is not None:

@@ -22,8 +22,12 @@ FMT_NPS = "0.0;-0.0;0.0"
 FMT_NPS_CHANGE = "+0.0;-0.0;0.0"
 
 
+def last_week_heading(brief) -> str:
+    return _("Same days last week") if brief.partial else _("Last week")
+
+
 def _kpi_rows(book: _Book, sheet: _Sheet, brief) -> None:
-    sheet.header([_("Measure"), _("This week"), _("Last week"), _("Change")])
+    sheet.header([_("Measure"), _("This week"), last_week_heading(brief), _("Change")])
     cur, prev = brief.current, brief.previous
     for label, a, b, fmt in ((_("Reviews"), cur.total, prev.total, FMT_INT),
                              (_("Negative rate"), cur.negative_share, prev.negative_share, FMT_PCT),
@@ -47,10 +51,11 @@ def _kpi_rows(book: _Book, sheet: _Sheet, brief) -> None:
 
 
 def _complaints(db, brief) -> list[tuple[str, int, int]]:
-    """(topic, negative mentions this week, last week) of the week's most complained-about topics."""
+    """(topic, negative mentions this week, last week) of the week's most complained-about topics; "last week"
+    is the same days of last week, as everywhere in the brief (`rank_fixes`, the headline, the goals)."""
     now = trends.topic_ranking(db, FeedbackFilter(date_from=brief.start, date_to=brief.end))
     last = {r.name: r.negative_mentions for r in trends.topic_ranking(
-        db, FeedbackFilter(date_from=brief.start - timedelta(days=7), date_to=brief.start - timedelta(days=1)))}
+        db, FeedbackFilter(date_from=brief.start - timedelta(days=7), date_to=brief.end - timedelta(days=7)))}
     return [(r.name, r.negative_mentions, last.get(r.name, 0)) for r in now if r.negative_mentions > 0][:TOP_COMPLAINTS]
 
 
@@ -60,7 +65,8 @@ def write_brief_sheet(book: _Book, db, flt: FeedbackFilter, now: datetime) -> st
     sheet = _Sheet(book, _(SHEET_NAME), (30, 16, 16, 14, 60), freeze=None, landscape=False, repeat_header=False)
     ws = sheet.ws
     ws.write_string(0, 0, book.text(text.title(brief)), book.title)
-    ws.write_string(1, 0, book.text(text.headline(brief) if brief.has_reviews else text.nps_line(brief)), book.note)
+    head = text.headline(brief) if brief.has_reviews else text.nps_line(brief)
+    ws.write_string(1, 0, book.text(" ".join(x for x in (head, text.week_note(brief)) if x)), book.note)
     ws.write_string(2, 0, _("Generated"), book.note)
     ws.write_datetime(2, 1, now, book.fmt(num_format=FMT_DATETIME, align="left", font_color="#6B7785", font_size=10))
     sheet.skip(4)
@@ -68,7 +74,7 @@ def write_brief_sheet(book: _Book, db, flt: FeedbackFilter, now: datetime) -> st
     sheet.skip()
     ws.write_string(sheet.row, 0, _("Top complaints this week"), book.label)
     sheet.skip()
-    sheet.header([_("Topic"), _("This week"), _("Last week"), _("Change")])
+    sheet.header([_("Topic"), _("This week"), last_week_heading(brief), _("Change")])
     first = sheet.row
     rows = _complaints(db, brief)
     for name, n, last in rows:
