@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxdesk.core.evaluation_stats import MIN_EVENTS, MIN_ROWS
-from cxdesk.core.formatting import percent
+from cxdesk.core.formatting import percent, short_day_text
 from cxdesk.i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def comparison_rows(ev: Evaluation) -> list[tuple[str, str, str, str]]:
     def after_count(n):
         return str(n) if has_after else "–"
 
-    after_dates = f"{a.start.month}/{a.start.day}–{a.end.month}/{a.end.day}"
+    after_dates = f"{short_day_text(a.start)} – {short_day_text(a.end)}"
     if ev.reason == "after_window_incomplete":
         after_dates += " " + _("(running)")
     metric_change = "–"
@@ -208,7 +208,7 @@ def comparison_rows(ev: Evaluation) -> list[tuple[str, str, str, str]]:
         if ev.relative_change is not None:
             metric_change += f"（{format_relative(ev.relative_change)}）"
     return [
-        (_("Dates"), f"{b.start.month}/{b.start.day}–{b.end.month}/{b.end.day}", after_dates, ""),
+        (_("Dates"), f"{short_day_text(b.start)} – {short_day_text(b.end)}", after_dates, ""),
         (ev.metric, rate(b.negative_rate, b.total), rate(a.negative_rate, a.total), metric_change),
         (_("All feedback"), str(b.total), after_count(a.total), count_change(b.total, a.total)),
         (_("Negative mentions"), str(b.topic_negative), after_count(a.topic_negative),

@@ -73,6 +73,21 @@ def time_text(value) -> str:
     return f"{day_text(when)} {when.hour:02d}:{when.minute:02d}"
 
 
+def short_day_text(value) -> str:
+    """A day without its year, for a range inside one table or chart: “12-05” in Chinese, “5 Dec” in English."""
+    when = _as_datetime(value)
+    if when is None:
+        return NONE if value in (None, "") else str(value)
+    if _english():
+        return f"{when.day} {_MONTHS_EN[when.month - 1]}"
+    return f"{when.month:02d}-{when.day:02d}"
+
+
+def month_abbreviation(month: int) -> str:
+    """“Dec” for 12: English month names are the same in every UI language's English text."""
+    return _MONTHS_EN[month - 1]
+
+
 def qt_date_format() -> str:
     """The same day format for Qt's date fields (QDateEdit.setDisplayFormat)."""
     return "d MMM yyyy" if _english() else "yyyy-MM-dd"

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, Q
 
 from cxdesk import __version__
 from cxdesk.i18n import _
+from cxdesk.ui.widgets.dialogs import fit_to_screen
 
 
 def component_versions() -> list[tuple[str, str, str]]:
@@ -58,4 +59,4 @@ class AboutDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(520, 520)
+        fit_to_screen(self, 520, 520)

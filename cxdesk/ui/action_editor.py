@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialog
 
 from cxdesk.core.action_proposal import propose_action
 from cxdesk.core.actions import STATUSES, field_name, history_value, needs_target_warning, status_name
+from cxdesk.core.formatting import qt_date_format
 from cxdesk.i18n import _, ngettext
 from cxdesk.ui import theme
 from cxdesk.ui.topic_picker import TopicPicker
@@ -90,7 +91,7 @@ class ActionEditor(QDialog):
         self.live_check = QCheckBox(_("Go-live date"), self)
         self.live_edit = QDateEdit(self)
         self.live_edit.setCalendarPopup(True)
-        self.live_edit.setDisplayFormat("yyyy-MM-dd")
+        self.live_edit.setDisplayFormat(qt_date_format())
         self.live_check.setChecked(live is not None)
         self.live_edit.setDate(live or date.today())
         self.live_edit.setEnabled(live is not None)

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QListView, QListWidget, QListWidgetItem, QFrame, QLabel, QStyle,
                                QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout, QWidget)
 
+from cxdesk.core.formatting import short_day_text
 from cxdesk.i18n import _, ngettext
 from cxdesk.ui import theme
 
@@ -251,7 +252,7 @@ class BoardColumn(QListWidget):
         meta = [action.owner] if action.owner else []
         if action.live_date and action.status in ("live", "evaluated"):
             # Once live, the go-live date says more than the card's age (and both do not fit).
-            meta.append(_("live {date}").format(date=action.live_date.strftime("%m-%d")))
+            meta.append(_("live {date}").format(date=short_day_text(action.live_date)))
         else:
             meta.append(ngettext("{n} day old", "{n} days old", age).format(n=age) if age else _("new today"))
         item.setData(CARD_ROLE, {

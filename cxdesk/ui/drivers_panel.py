@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHeaderView, QLabel
                                QVBoxLayout, QWidget)
 
 from cxdesk.core.changes import Changes
-from cxdesk.core.formatting import percent
+from cxdesk.core.formatting import day_text, percent
 from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
 
@@ -97,5 +97,5 @@ class DriversPanel(QGroupBox):
             self.note.setText(_("Not enough rated reviews with topics yet to tell what costs stars."))
         else:
             self.note.setText(_("{n} rated reviews from {start} to {end}; average rating {mean:.2f}.").format(
-                n=result.rated, start=result.date_from.isoformat(), end=result.date_to.isoformat(),
+                n=result.rated, start=day_text(result.date_from), end=day_text(result.date_to),
                 mean=result.mean_rating or 0))

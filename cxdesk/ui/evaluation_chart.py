@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from cxdesk.core.formatting import short_day_text
 from cxdesk.i18n import _
 from cxdesk.ui import theme
 from cxdesk.ui.widgets.date_axis import DayAxis
@@ -103,11 +104,11 @@ class EvaluationChart(QWidget):
         # (x, text, colour, anchor, y): the go-live date sits just left of its line, one row above the
         # period names, so neither covers the other nor a line.
         live_x = _ts(ev.live_date)
-        marks = [(live_x - 3600 * 6, _("go-live {date}").format(date=ev.live_date.strftime("%m-%d")), theme.EVALUATION.mark, (1, 0),
+        marks = [(live_x - 3600 * 6, _("go-live {date}").format(date=short_day_text(ev.live_date)), theme.EVALUATION.mark, (1, 0),
                   ceiling * 0.95),
                  (b0 + 3600 * 6, _("before"), theme.EVALUATION.window_label, (0, 0), label_y), (a0 + 3600 * 6, _("after"), theme.EVALUATION.window_label, (0, 0), label_y)]
         if seen < a1:
-            marks.append((seen + 3600 * 6, _("still collecting until {date}").format(date=ev.after.end.strftime("%m-%d")),
+            marks.append((seen + 3600 * 6, _("still collecting until {date}").format(date=short_day_text(ev.after.end)),
                           theme.VERDICT["improved"][1], (0, 0), ceiling * 0.95))
         for x, text, colour, anchor, y in marks:
             label = pg.TextItem(text, color=colour, anchor=anchor, fill=pg.mkBrush(*theme.CHART_LABEL_FILL))

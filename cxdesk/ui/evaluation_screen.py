@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from cxdesk.core.actions import EVALUATION_WINDOW_DAYS
 from cxdesk.core.changes import Changes
+from cxdesk.core.formatting import day_text
 from cxdesk.core.evaluation import evaluation_view_data, snapshot_evaluation
 from cxdesk.core.evaluation_text import (comparison_rows, detail_lines, next_step, plain_verdict, topic_metric_name,
                                          verdict_name)
@@ -26,6 +27,8 @@ from cxdesk.ui import theme
 from cxdesk.ui.evaluation_chart import EvaluationChart
 from cxdesk.ui.tasks import LatestRead
 from cxdesk.ui.evaluation_nps import NpsEvaluationMixin
+from cxdesk.ui.widgets.dialogs import fit_to_screen
+from cxdesk.ui.widgets.elide import short_title
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 
@@ -250,7 +253,9 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
         self.details_label.setVisible(on)
 
     def _show_verdict(self, ev) -> None:
-        self.title_label.setText(_("{title} (live since {date})").format(title=ev.title, date=ev.live_date.isoformat()))
+        self.title_label.setText(_("{title} (live since {date})").format(title=short_title(ev.title, 60),
+                                                                        date=day_text(ev.live_date)))
+        self.title_label.setToolTip(ev.title)
         self.metric_label.setText(_("Measured: {metric}; beside it: {topic_metric}").format(
             metric=ev.metric, topic_metric=topic_metric_name(ev.topics, ev.keywords)))
         bg, fg = theme.VERDICT.get(ev.verdict, theme.VERDICT_OTHER)
@@ -282,7 +287,7 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
         saved = self.snapshots
         if saved:
             lines = [_("{date} {verdict} ({days} days each side)").format(
-                date=sn.created_at[:10], verdict=verdict_name(sn.verdict), days=sn.window_days) for sn in saved[:3]]
+                date=day_text(sn.created_at), verdict=verdict_name(sn.verdict), days=sn.window_days) for sn in saved[:3]]
             self.stats_label.setText(_("Saved results: {items}").format(items="; ".join(lines)))
         else:
             self.stats_label.setText("")
@@ -294,7 +299,7 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
             lst.clear()
             title.setText(text)
             for e in rows:
-                item = QListWidgetItem(f"{e.created_at[:10]}  {e.text}")
+                item = QListWidgetItem(f"{day_text(e.created_at)}  {e.text}")
                 item.setData(Qt.UserRole, e.id)
                 if e.negative:
                     item.setForeground(QColor(theme.VERDICT["worsened"][1]))
@@ -319,7 +324,7 @@ class EvaluationDialog(QDialog):
     def __init__(self, ctx, action_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Did it work?"))
-        self.resize(1100, 760)
+        fit_to_screen(self, 1100, 760)
         self.view = EvaluationView(ctx, action_id, self)
         buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
         buttons.rejected.connect(self.reject)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from cxdesk.core import feedback as fb
+from cxdesk.core.formatting import time_text
 from cxdesk.core.search import match_spans
 from cxdesk.i18n import _
 from cxdesk.ui import theme
@@ -56,7 +57,7 @@ def detail_html(detail: fb.FeedbackDetail, search: str, palette: QPalette | None
     """The detail pane: when/where/rating, the full text with topic words and search hits marked."""
     row = detail.row
     esc = html.escape
-    meta = [row.created_at or _("time unknown"), row.channel or _("no channel")]
+    meta = [time_text(row.created_at) if row.created_at else _("time unknown"), row.channel or _("no channel")]
     if row.rating is not None:
         meta.append(f"{row.rating:g} ★")
     if row.author:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout
                                QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
 from cxdesk.i18n import N_, _
+from cxdesk.ui.widgets.dialogs import fit_to_screen
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 PERIOD_NAMES = (("week", N_("per week")), ("month", N_("per month (so far)")))
@@ -29,7 +30,7 @@ class GoalEditor(QDialog):
         self.ctx = ctx
         self.as_of = as_of or date.today()
         self.setWindowTitle(_("Goals"))
-        self.resize(640, 420)
+        fit_to_screen(self, 640, 420)
         lay = QVBoxLayout(self)
         self.message_bar = MessageBar(self)
         lay.addWidget(self.message_bar)

@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from cxdesk.i18n import _, language
+from cxdesk.ui.widgets.dialogs import fit_to_screen
 
 GUIDES = {"zh": "guide_zh_CN.html", "en": "guide_en.html"}
 
@@ -38,12 +39,7 @@ class GuideDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.browser, 1)
         lay.addWidget(buttons)
-        screen = self.screen()
-        avail = screen.availableGeometry() if screen is not None else None
-        width, height = 760, 720
-        if avail is not None:
-            width, height = min(width, avail.width() - 40), min(height, avail.height() - 60)
-        self.resize(width, height)
+        fit_to_screen(self, 760, 720)
 
     def _on_link(self, url: QUrl) -> None:
         if url.scheme() in ("http", "https", "mailto"):

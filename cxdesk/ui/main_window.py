@@ -35,6 +35,7 @@ from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, 
 log = logging.getLogger("cxdesk.ui.main_window")
 
 STACK_MIN_WIDTH = 480   # px; the window then fits 1366×768 at 125 % (1093 px) with room to spare
+STACK_MIN_HEIGHT = 360  # px; 1366×768 at 125 % leaves ~540 px for the screens below the menu and message bar
 
 # ---------------------------------------------------------------------------------------------
 # The window
@@ -128,7 +129,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         nav_font = self.nav.font()
         nav_font.setPixelSize(theme.NAV_FONT_PX)
         metrics = QFontMetrics(nav_font)
-        longest = max((metrics.horizontalAdvance(_(spec.label)) for spec in self.specs), default=60)
+        # 客户跟进 carries a count of open cases, “Customer follow-up  (16)”: room for three digits.
+        longest = max((metrics.horizontalAdvance(_(spec.label) + ("  (888)" if spec.key == "cases" else ""))
+                       for spec in self.specs), default=60)
         self.nav_width = min(max(150, longest + 64), 260)
         self.nav.setMinimumWidth(min(self.nav_width, 200))
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -136,6 +139,9 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         # An explicit minimum stands in for the screens' own: long text in a screen (a 200-character
         # action title on the undo button) must never make the window wider than the screen.
         self.stack.setMinimumWidth(STACK_MIN_WIDTH)
+        # The same for the height: a tall screen or a message shown in it must not push the window's
+        # bottom edge off a 768 px screen (a screen taller than this scrolls its own content).
+        self.stack.setMinimumHeight(STACK_MIN_HEIGHT)
         self.welcome = FirstRunPanel(self.stack)
         self.welcome.import_requested.connect(lambda: self.open_import())
         self.welcome.demo_requested.connect(self.open_demo)

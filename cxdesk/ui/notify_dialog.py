@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
 from cxdesk.core import case_notify, cases
 from cxdesk.core.formatting import time_text
 from cxdesk.i18n import _
+from cxdesk.ui.widgets.dialogs import fit_to_screen
+from cxdesk.ui.widgets.elide import short_title
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 
@@ -26,13 +28,15 @@ class NotifyDialog(QDialog):
         self.action_id = action_id
         self.notices: list[cases.Notice] = []
         self.setWindowTitle(_("Tell the customers who complained"))
-        self.resize(980, 600)
+        fit_to_screen(self, 980, 600)
         self.message_bar = MessageBar(self)
         self.message_bar.hide()
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.intro.setText(_("Customers who complained about “{title}” in the four weeks before it went live. "
-                             "Copy each message and send it on the platform, then mark them as notified.").format(title=title))
+                             "Copy each message and send it on the platform, then mark them as notified.").format(
+                                 title=short_title(title)))
+        self.intro.setToolTip(title)
         self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels([_("Channel"), _("Customer"), _("Time"), _("Review"), _("Notified")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 from cxdesk.core.evaluation_text import format_pct, format_relative, verdict_name
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.core.reports.excel import SECTION_NAMES, SECTIONS
+from cxdesk.core.formatting import day_text
 from cxdesk.i18n import _
 from cxdesk.ui import theme
 from cxdesk.ui.widgets.date_range import DateRangePicker
@@ -127,7 +128,7 @@ def fill_quote_list(quote_list: QListWidget, report, quote_choice: dict[int, set
                 title=s.title), quote_list)
             item.setFlags(Qt.NoItemFlags)
         for q in s.candidates:
-            item = QListWidgetItem(f"{s.title[:12]} · {q.created_at[:10]}  “{q.text}”", quote_list)
+            item = QListWidgetItem(f"{s.title[:12]} · {day_text(q.created_at)}  “{q.text}”", quote_list)
             item.setData(Qt.UserRole, (s.id, q.feedback_id))
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked if q.feedback_id in printed else Qt.Unchecked)

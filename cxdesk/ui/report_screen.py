@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QColorDialog, QFileDialog, QGroupBox, QLabel, QListWidgetItem, QVBoxLayout, QWidget
 
 from cxdesk.core.reports.improvement_page import DEFAULT_COLOUR
+from cxdesk.core.formatting import day_text
 from cxdesk.i18n import _
 from cxdesk.ui import settings as ui_settings
 from cxdesk.ui import theme
@@ -120,7 +121,7 @@ class ReportScreen(QWidget):
                 continue
             label = f"{a.title}  ·  {actions_core.status_name(a.status)}"
             if a.live_date:
-                label += f"  ·  {a.live_date.isoformat()}"
+                label += f"  ·  {day_text(a.live_date)}"
             item = QListWidgetItem(label, self.action_list)
             item.setData(Qt.UserRole, a.id)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)

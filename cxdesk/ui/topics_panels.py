@@ -48,9 +48,11 @@ def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
     table.verticalHeader().setVisible(False)
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
-    header.setSectionResizeMode(0, QHeaderView.Stretch)
-    for col in range(1, len(headers)):
+    # Every column as wide as its contents, the last one taking what is left: a stretched first column
+    # was squeezed to “…” by the figures' long English headers at 125 %, hiding which topic a row is.
+    for col in range(len(headers)):
         header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+    header.setStretchLastSection(True)
     return table
 
 
@@ -64,6 +66,10 @@ def build_topic_side(screen, splitter: QSplitter) -> None:
     screen.table.setSelectionBehavior(QAbstractItemView.SelectRows)
     screen.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
     screen.table.setSortingEnabled(True)
+    # The topics are what this page is about: at least four rows stay in sight on a 768 px screen at 125 %,
+    # the panels below give way first.
+    row_px = screen.table.fontMetrics().height() + 10
+    screen.table.setMinimumHeight(row_px * 5 + 8)
     left_lay.addWidget(screen.table, 1)
     buttons = QHBoxLayout()
     screen.add_button = QPushButton(_("New topic…"), left)

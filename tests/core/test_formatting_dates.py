@@ -41,3 +41,21 @@ def test_missing_and_unreadable_values():
     assert F.day_text("昨天 10:21") == "昨天 10:21"         # shown as stored, never a traceback
     assert F.time_text("2026-12-05") == "2026-12-05"
     assert F.score_of_100(0.734) == "73/100" and F.score_of_100(None) == F.NONE
+
+
+def test_short_days_for_ranges_in_tables():
+    assert F.short_day_text(date(2026, 12, 5)) == "12-05"
+    i18n.set_language("en")
+    try:
+        assert F.short_day_text(date(2026, 12, 5)) == "5 Dec"
+        assert F.short_day_text("2026-03-01 09:00:00") == "1 Mar"
+    finally:
+        i18n.set_language("zh_CN")
+
+
+def test_evaluation_table_and_customer_report_never_write_month_slash_day(english):
+    from cxdesk.core.reports.improvement_page import long_date
+
+    assert long_date(date(2026, 12, 5)) == "5 Dec 2026"
+    i18n.set_language("zh_CN")
+    assert long_date(date(2026, 12, 5)) == "2026年12月5日"

@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from cxdesk.core.formatting import percent
+from cxdesk.core.formatting import month_abbreviation, percent
 from cxdesk.core.reports.quotes import shorten, stored_day
 from cxdesk.i18n import _, ngettext
 
@@ -42,11 +42,12 @@ def _heard_sentence(story: ActionStory) -> str:
 
 
 def _md(d: date) -> str:
-    return _("{month}/{day}").format(month=d.month, day=d.day)
+    """“5 Dec” / “12月5日”: never 12/5, which half the world reads as 12 May."""
+    return _("{day} {mon}").format(day=d.day, month=d.month, mon=month_abbreviation(d.month))
 
 
 def long_date(d: date) -> str:
-    return _("{month}/{day}/{year}").format(year=d.year, month=d.month, day=d.day)
+    return _("{day} {mon} {year}").format(year=d.year, month=d.month, day=d.day, mon=month_abbreviation(d.month))
 
 
 _CSS = """

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateTim
                                QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from cxdesk.core.errors import CxdeskError
+from cxdesk.core.formatting import qt_date_format
 from cxdesk.core.importers import ImportPlan, preview_rows, sniff_file
 from cxdesk.core.importers.channels import CHANNELS, MAX_CHANNEL_LENGTH, UNSPECIFIED
 from cxdesk.i18n import _, ngettext
@@ -97,7 +98,7 @@ class PlanPageMixin:
         self.header_spin.setToolTip(_("The row of the file that holds the column names; rows above it are skipped"))
         self.reference_label = QLabel(_("Exported at:"), page)
         self.reference_edit = QDateTimeEdit(page)
-        self.reference_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.reference_edit.setDisplayFormat(qt_date_format() + " HH:mm")
         self.reference_edit.setCalendarPopup(True)
         self.reference_edit.setToolTip(_("Relative times such as “昨天 10:21” or “3小时前” are counted back from this moment"))
         grid.addWidget(self.encoding_label, 0, 0)

@@ -11,6 +11,7 @@ from typing import Any, Iterator
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from cxdesk.core.formatting import day_text, time_text
 from cxdesk.core.importers import RejectedRow
 from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
@@ -145,7 +146,7 @@ class ImportPreviewModel(QAbstractTableModel):
             text = item.time
             if text is not None:
                 # Seconds are noise for a review time; a bare midnight is a date without a clock.
-                text = text[:10] if text.endswith(" 00:00:00") else (text[:16] if text.endswith(":00") else text)
+                text = day_text(text[:10]) if text.endswith(" 00:00:00") else time_text(text)
             return text, item.time_error
         value, error = item.rating, item.rating_error
         if value is None:

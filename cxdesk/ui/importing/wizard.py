@@ -22,6 +22,7 @@ from cxdesk.ui.context import AppContext
 from cxdesk.ui.importing.command import ImportCommand, _final_step_not_cancellable
 from cxdesk.ui.importing.plan_page import PlanPageMixin
 from cxdesk.ui.importing.report_page import ReportPageMixin
+from cxdesk.ui.widgets.dialogs import fit_to_screen
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 log = logging.getLogger("cxdesk.ui.import")
@@ -202,6 +203,7 @@ class ImportWizard(PlanPageMixin, ReportPageMixin, QDialog):
         geometry = settings.get(settings.IMPORT_DIALOG_GEOMETRY)
         if not geometry or not self.restoreGeometry(geometry):
             self.resize(980, 640)
+        fit_to_screen(self)
 
     def done(self, code: int) -> None:
         self._generation += 1  # results of reads still running are dropped

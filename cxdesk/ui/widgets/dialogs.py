@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QGridLayout, QInputDialog,
                                QWidget)
 
 TITLE_BAR_EXTRA_PX = 160     # close/minimise buttons, the icon and the bar's margins
+FRAME_PX = (16, 56)           # a window frame's borders and title bar, which the screen must hold too
 
 
 def title_width(title: str, widget: QWidget | None = None) -> int:
@@ -43,6 +44,19 @@ def fit_title(dialog: QWidget) -> None:
             label.setMinimumWidth(need)
     if dialog.minimumWidth() < need:
         dialog.setMinimumWidth(need)
+
+
+def fit_to_screen(window: QWidget, width: int | None = None, height: int | None = None) -> None:
+    """Size `window` to width×height (default: its size now), or smaller, so that it and its frame fit
+    on its screen (1366×768 at 125 % leaves 1093×614)."""
+    parent = window.parentWidget()
+    # QWidget.screen unbound: the main window has a screen(key) of its own.
+    screen = (QWidget.screen(parent) if parent is not None else None) or window.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return
+    avail = screen.availableGeometry()
+    room_w, room_h = avail.width() - FRAME_PX[0], avail.height() - FRAME_PX[1]
+    window.resize(min(width or window.width(), room_w), min(height or window.height(), room_h))
 
 
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> tuple[str, bool]:

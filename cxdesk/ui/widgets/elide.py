@@ -17,6 +17,12 @@ def elided(text: str, metrics: QFontMetrics, max_px: int) -> str:
     return metrics.elidedText(one_line, Qt.ElideRight, max_px)
 
 
+def short_title(title: str, limit: int = 40) -> str:
+    """An action's title inside a sentence or a heading: a 200-character title would fill half a dialog."""
+    one_line = " ".join(str(title or "").split())
+    return one_line if len(one_line) <= limit else one_line[:limit - 1].rstrip() + "…"
+
+
 def guard_action(action: QAction, widget: QWidget, max_px: int = MAX_BUTTON_PX) -> None:
     """Keep the text a tool button shows for `action` short: its icon text is the elided text and its
     tooltip the whole (the undo button reads “撤销 新建措施 “<a 200-character title>”” otherwise)."""
