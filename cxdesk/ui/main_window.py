@@ -41,6 +41,16 @@ STACK_MIN_HEIGHT = 360  # px; 1366×768 at 125 % leaves ~540 px for the screens 
 # The window
 
 
+def _is_demo(ctx) -> bool:
+    from cxdesk.core.demo import is_demo_db
+
+    try:
+        return is_demo_db(ctx.read_db())
+    except Exception as exc:  # noqa: BLE001 - an unreadable database is reported elsewhere
+        log.warning("cannot read the database settings: %s", exc)
+        return False
+
+
 class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEntryMixin, ShopSettingsMixin, QMainWindow):
     status_refreshed = Signal(int, int)   # rows, rows waiting for analysis
     screen_shown = Signal(str)            # key of the screen now visible
@@ -278,15 +288,6 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         # The first screen is up (or not needed): let the other modules load now, after it has painted.
         QTimer.singleShot(200, self.loader.release)
 
-    def _is_demo(self) -> bool:
-        from cxdesk.core.demo import is_demo_db
-
-        try:
-            return is_demo_db(self.ctx.read_db())
-        except Exception as exc:  # noqa: BLE001 - an unreadable database is reported elsewhere
-            log.warning("cannot read the database settings: %s", exc)
-            return False
-
     def _database_is_empty(self) -> bool:
         try:
             return not has_data(self.ctx.read_db())
@@ -340,7 +341,7 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
 
     def _on_database_changed(self, path) -> None:
         self._update_path_label()
-        if not self._is_demo():   # the demo is looked at, never what a plain `cxdesk` opens next time
+        if not _is_demo(self.ctx):   # the demo is looked at, never what a plain `cxdesk` opens next time
             settings.set(settings.LAST_DATABASE, str(path))
         settings.add_recent_database(Path(path))
         self.row_count = None
