@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxdesk.core.evaluation_stats import MIN_EVENTS, MIN_ROWS
-from cxdesk.core.formatting import percent, short_day_text
+from cxdesk.core.formatting import day_text, percent, short_day_text
 from cxdesk.i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -84,12 +84,12 @@ def plain_verdict(ev: Evaluation) -> str:
     if ev.verdict == "insufficient_data":
         if ev.reason == "after_window_incomplete":
             return _("The period after go-live runs until {end}, so it is too early to compare.").format(
-                end=ev.after.end.isoformat())
+                end=day_text(ev.after.end))
         if ev.reason == "no_recent_data":
             if ev.last_data is None:
                 return _("There is no feedback in the database yet.")
             return _("The newest feedback is from {last}, but the period after go-live runs until {end}.").format(
-                last=ev.last_data.isoformat(), end=ev.after.end.isoformat())
+                last=day_text(ev.last_data), end=day_text(ev.after.end))
         if ev.reason == "too_few_rows":
             return _("There are only {before} feedback rows before go-live and {after} after; at least {min} each are needed.").format(
                 before=ev.before.total, after=ev.after.total, min=MIN_ROWS)
@@ -113,7 +113,7 @@ def next_step(ev: Evaluation) -> str:
     if ev.verdict == "worsened":
         return _("Read the negative feedback since go-live to find out why, and consider changing or undoing the action.")
     if ev.reason == "no_recent_data":
-        return _("Import the feedback up to {end}, then evaluate again.").format(end=ev.after.end.isoformat())
+        return _("Import the feedback up to {end}, then evaluate again.").format(end=day_text(ev.after.end))
     subject = subject_text(ev.topics, ev.keywords)
     st = ev.settle
     if st is None:
@@ -123,7 +123,7 @@ def next_step(ev: Evaluation) -> str:
             subject=subject)
     effect = f"{st.effect * 100:.0f}%"
     if ev.reason == "after_window_incomplete" and ev.complete_on:
-        first = _("Evaluate again from {date}.").format(date=ev.complete_on.isoformat())
+        first = _("Evaluate again from {date}.").format(date=day_text(ev.complete_on))
         if st.window_days <= ev.window_days:
             return first
     if st.window_days > HALF_YEAR_DAYS or st.more_days > HALF_YEAR_DAYS:
