@@ -54,15 +54,16 @@ def _as_datetime(value) -> datetime | date | None:
         return None
 
 
-def day_text(value) -> str:
+def day_text(value, *, year: bool = True) -> str:
     """A day in the UI language's way, never the ambiguous 12/5/2026: “2026-12-05” in Chinese,
-    “5 Dec 2026” in English. Takes a date, a datetime or stored text; unreadable text is shown as is."""
+    “5 Dec 2026” in English; without its `year` (a range inside one table or chart): “12-05” / “5 Dec”.
+    Takes a date, a datetime or stored text; unreadable text is shown as is."""
     when = _as_datetime(value)
     if when is None:
         return NONE if value in (None, "") else str(value)
     if _english():
-        return f"{when.day} {_MONTHS_EN[when.month - 1]} {when.year}"
-    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
+        return f"{when.day} {_MONTHS_EN[when.month - 1]}" + (f" {when.year}" if year else "")
+    return (f"{when.year:04d}-" if year else "") + f"{when.month:02d}-{when.day:02d}"
 
 
 def time_text(value) -> str:
@@ -74,13 +75,8 @@ def time_text(value) -> str:
 
 
 def short_day_text(value) -> str:
-    """A day without its year, for a range inside one table or chart: “12-05” in Chinese, “5 Dec” in English."""
-    when = _as_datetime(value)
-    if when is None:
-        return NONE if value in (None, "") else str(value)
-    if _english():
-        return f"{when.day} {_MONTHS_EN[when.month - 1]}"
-    return f"{when.month:02d}-{when.day:02d}"
+    """A day without its year: “12-05” in Chinese, “5 Dec” in English."""
+    return day_text(value, year=False)
 
 
 def month_abbreviation(month: int) -> str:
