@@ -160,6 +160,7 @@ def long_wait(clause: str) -> bool:
     return False
 
 
+_PLAIN_KINDS = frozenset({"adj", "more", "less"})
 _LEAD_KINDS = frozenset({"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less"})
 _LEAD_CHARS = "也都还就又而并且再更很太"
 
@@ -236,6 +237,8 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
         if kind in ("good", "bad"):
             attribute, attr_ttl = (1 if kind == "good" else -1), ATTRIBUTE_REACH + 1
         if value is None:
+            if neg_ttl and kind in _PLAIN_KINDS and not from_ex:
+                neg_ttl, neg_sign = 0, 1    # 一点也不老很嫩: the negator was the plain adjective's
             if neg_ttl:
                 neg_ttl -= 1
             if deg_ttl:
