@@ -161,6 +161,7 @@ def long_wait(clause: str) -> bool:
 
 
 _PLAIN_KINDS = frozenset({"adj", "more", "less"})
+_POSTPOSED_NEGATION = re.compile(r"(?:一点|一丝|丝毫|任何|什么|半点)[^，,]{1,10}?(?:都|也)(?:没有|没)[了啊呢的哦呀吧]*\s*$")
 _LEAD_KINDS = frozenset({"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less"})
 _LEAD_CHARS = "也都还就又而并且再更很太"
 
@@ -258,6 +259,9 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
         neg_sign, from_ex = 1, False
     if not question and clause.rstrip().endswith(("?", "？")):
         question = True
+    if total and _POSTPOSED_NEGATION.search(clause):
+        # 一点腥味都没有: the negator comes after what it denies.
+        total = -total * (0.7 if total < 0 else 1.0)
     if hearsay:
         total = 0.0
     return total, found, question, contrast
