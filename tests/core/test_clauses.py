@@ -40,7 +40,9 @@ def label(text: str) -> str:
     ("分量很大", "positive"),
     ("性价比很高", "positive"),
     ("价格偏高", "negative"),
-    ("店面不大", "negative"),
+    ("店面太小", "negative"),
+    ("店面不大", "neutral"),           # a small shop told plainly is description
+    ("地方很小", "neutral"),
     ("噪音大", "negative"),
     # lukewarm, questions, hearsay, waits
     ("味道一般", "neutral"),
@@ -65,6 +67,19 @@ def label(text: str) -> str:
     ("等位一个小时", "negative"),
     ("但等到过了约半个小时鱼上了", "negative"),
     ("态度恶劣", "negative"),
+    # a negator before a plain adjective is that adjective's, not the praise's after it
+    ("一点也不老很嫩", "positive"),
+    # a negator after what it denies
+    ("一点腥味都没有", "positive"),
+    ("什么异味都没有", "positive"),
+    ("完全一点油腻感都没有", "positive"),
+    ("一点好吃的都没有", "negative"),
+    ("服务员什么都没有说", "neutral"),
+    # portions and waits the list missed
+    ("着实没吃饱", "negative"),
+    ("不过等了有点久", "negative"),
+    ("很久以前吃过鸭王", "neutral"),
+    ("不熟悉环境", "neutral"),
     # 什么 asks nothing: the clause is still a complaint
     ("吃饭的时候会有电钻什么的声音在耳边吵", "negative"),
 ])

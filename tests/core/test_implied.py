@@ -31,6 +31,18 @@ def _matcher(template: str) -> T.TopicMatcher:
     ("量略少", "分量"),
     ("这鱼太腥了", "味道"),
     ("周末人多很拥挤", "环境"),
+    ("而且还不饱", "分量"),
+    ("每份都很少", "分量"),
+    ("又等半天还是没来", "上菜速度"),
+    ("不过等了有点久", "上菜速度"),
+    ("出菜太慢", "上菜速度"),
+    ("这里的人素质太低", "服务"),
+    ("一直在玩手机", "服务"),
+    ("简直是宰人", "价格"),
+    ("里面闹哄哄的", "环境"),
+    ("发现有异物", "卫生"),
+    ("肉少得可怜", "分量"),
+    ("做得不正宗", "味道"),
 ])
 def test_a_complaint_word_implies_its_topic(text, topic):
     (clause, found, label), = _topics(text)
@@ -47,6 +59,9 @@ def test_a_complaint_word_implies_its_topic(text, topic):
     "很少来这边",
     "要等十分钟",            # a short wait is a fact
     "内脏处理得很好",         # 内脏 is no 脏
+    "很久以前来过",           # 很久以前 is no wait
+    "点了一份小杯的",          # 一份 is an order, not a portion
+    "朋友吃完拉肚子了",        # labelled reviews do not count it against hygiene
 ])
 def test_no_topic_where_nothing_is_complained_about(text):
     assert all(found == () for _clause, found, _label in _topics(text))
