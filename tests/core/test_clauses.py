@@ -80,6 +80,7 @@ def label(text: str) -> str:
     ("不过等了有点久", "negative"),
     ("很久以前吃过鸭王", "neutral"),
     ("不熟悉环境", "neutral"),
+    ("服务员对套餐不熟悉", "negative"),
     # 什么 asks nothing: the clause is still a complaint
     ("吃饭的时候会有电钻什么的声音在耳边吵", "negative"),
 ])
