@@ -75,6 +75,10 @@ def label(text: str) -> str:
     ("完全一点油腻感都没有", "positive"),
     ("一点好吃的都没有", "negative"),
     ("服务员什么都没有说", "neutral"),
+    # a price without the deal is a complaint even as a what-if; other what-ifs are not
+    ("如果没有活动就贵了", "negative"),
+    ("但是觉得如果原价来喝的话有点小贵", "negative"),
+    ("没有团购也很划算", "positive"),
     # portions and waits the list missed
     ("着实没吃饱", "negative"),
     ("不过等了有点久", "negative"),

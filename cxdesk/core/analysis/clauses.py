@@ -161,6 +161,9 @@ def long_wait(clause: str) -> bool:
 
 
 _PLAIN_KINDS = frozenset({"adj", "more", "less"})
+# "如果没有活动就贵了", "要是原价来吃有点小贵": a price without the deal is the writer's own complaint,
+# even when told as a what-if.
+_NO_DEAL = re.compile(r"原价|不打折|没[有了]?(?:活动|团购|优惠|折扣|打折|券|抵用券|代金券)")
 _POSTPOSED_NEGATION = re.compile(r"(?:一点|一丝|丝毫|任何|什么|半点)[^，,]{1,10}?(?:都|也)(?:没有|没)[了啊呢的哦呀吧]*\s*$")
 _LEAD_KINDS = frozenset({"+", "-", "=", "neg", "deg", "ex", "adj", "more", "less"})
 _LEAD_CHARS = "也都还就又而并且再更很太"
@@ -262,7 +265,7 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
     if total and _POSTPOSED_NEGATION.search(clause):
         # 一点腥味都没有: the negator comes after what it denies.
         total = -total * (0.7 if total < 0 else 1.0)
-    if hearsay:
+    if hearsay and not (total < 0 and _NO_DEAL.search(clause)):
         total = 0.0
     return total, found, question, contrast
 
