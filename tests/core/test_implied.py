@@ -43,6 +43,9 @@ def _matcher(template: str) -> T.TopicMatcher:
     ("发现有异物", "卫生"),
     ("肉少得可怜", "分量"),
     ("做得不正宗", "味道"),
+    ("进门半天没人招呼", "服务"),
+    ("问什么都一问三不知", "服务"),
+    ("感觉被坑了", "价格"),
 ])
 def test_a_complaint_word_implies_its_topic(text, topic):
     (clause, found, label), = _topics(text)
