@@ -35,7 +35,9 @@ RATE = 0.1
 THRESHOLDS = (0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3, 0.325, 0.35, 0.375, 0.4, 0.45)
 # The threshold is the best mean F1 among those whose mean precision is at least MIN_PRECISION and
 # whose precision stays at least FLOOR_PRECISION on every seed (the floor on the hidden set is 0.55).
-MIN_PRECISION = 0.56
+# Precision on reviews the word list was not tuned on (the held-out split) has come out about 0.04
+# below the cross-validated figure, hence the margin.
+MIN_PRECISION = 0.60
 FLOOR_PRECISION = 0.55
 
 

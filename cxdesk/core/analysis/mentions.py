@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-MENTION_MODEL = "m3"
+MENTION_MODEL = "m4"
 DIM = 1 << 12
 
 _lock = threading.Lock()
