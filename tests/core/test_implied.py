@@ -46,6 +46,9 @@ def _matcher(template: str) -> T.TopicMatcher:
     ("进门半天没人招呼", "服务"),
     ("问什么都一问三不知", "服务"),
     ("感觉被坑了", "价格"),
+    ("简直是黑店", "价格"),
+    ("牛肉咬不动", "味道"),
+    ("汤里有虫", "卫生"),
 ])
 def test_a_complaint_word_implies_its_topic(text, topic):
     (clause, found, label), = _topics(text)
