@@ -9,8 +9,8 @@ restaurant topic with a labelled column (see bench_topics.ASPECTS): positive whe
 say the review complains about the topic. Logistic regression on hashed features, L2, Adam, full batch.
 The decision threshold is the one with the best mean F1 under 5-fold cross-validation over the
 tuning split with eight seeds among those with a mean precision of at least `MIN_PRECISION` and a
-precision of at least `FLOOR_PRECISION` on every seed; the figures and their spread over the seeds
-are printed. Pairs where no clause about the topic complains count as "no complaint" in
+precision of at least `FLOOR_PRECISION` on every seed (0.60: a margin over the 0.55 floor); the
+figures and their spread over the seeds are printed. Pairs where no clause about the topic complains count as "no complaint" in
 the figures, as `topics.topic_verdicts` never asks the model about them.
 """
 
@@ -35,10 +35,10 @@ RATE = 0.1
 THRESHOLDS = (0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3, 0.325, 0.35, 0.375, 0.4, 0.45)
 # The threshold is the best mean F1 among those whose mean precision is at least MIN_PRECISION and
 # whose precision stays at least FLOOR_PRECISION on every seed (the floor on the hidden set is 0.55).
-# Precision on reviews the word list was not tuned on (the held-out split) has come out about 0.04
-# below the cross-validated figure, hence the margin.
+# Precision on reviews the word list was not tuned on (the held-out split) has come out 0.04 to 0.05
+# below the cross-validated figure, hence the margin on every seed.
 MIN_PRECISION = 0.60
-FLOOR_PRECISION = 0.55
+FLOOR_PRECISION = 0.60
 
 
 def examples(rows: list[dict]) -> tuple[list[dict[int, float]], np.ndarray, list[int], np.ndarray]:
