@@ -85,6 +85,8 @@ def label(text: str) -> str:
     ("很久以前吃过鸭王", "neutral"),
     ("等了快一个小时", "negative"),     # 快 (almost) is no praise of speed
     ("闷骚南瓜", "neutral"),
+    ("真是大失所望", "negative"),
+    ("名不副实", "negative"),
     ("不熟悉环境", "neutral"),
     ("服务员对套餐不熟悉", "negative"),
     # 什么 asks nothing: the clause is still a complaint
