@@ -84,3 +84,36 @@ def test_a_star_rating_makes_a_single_aside_surer():
     score = sentiment.analyze_texts([text])[0].score
     assert T.topic_verdicts(clauses, score, rating=5)["上菜速度"][1] == "negative"
     assert [m.label for m in T.assign_topics(text, rating=5) if m.topic == "上菜速度"] == ["negative"]
+
+
+def test_a_complaint_without_a_listed_word_is_found_by_the_character_model(monkeypatch):
+    from cxdesk.core.analysis import topic_text
+    from cxdesk.core.analysis.clauses import score_clause
+
+    for text, topic in (("这道菜一点味道都没有", "味道"), ("老板娘不会这样对待顾客吧", "服务")):
+        assert score_clause(text).score == 0.5          # the word list finds no opinion in it
+        [clause] = T.analyze_clauses(text)
+        assert clause.topics == (topic,) and clause.label == "negative" and clause.by_model
+        assert verdicts(text)[topic] == "negative"
+        assert {(m.topic, m.label) for m in T.assign_topics(text)} == {(topic, "negative")}
+    # Without the character model the same clause is no complaint.
+    monkeypatch.setattr(topic_text, "MODEL_COMPLAINT_BELOW", 0.0)
+    assert verdicts("这道菜一点味道都没有")["味道"] != "negative"
+
+
+def test_the_character_model_leaves_facts_and_listed_opinions_alone():
+    for text in ("点了外卖", "我们点了三个菜", "第一次来这家店吃饭"):
+        assert not any(c.by_model or c.label == "negative" for c in T.analyze_clauses(text))
+        assert "negative" not in verdicts(text, 0.05).values()
+    # A clause the word list already scores keeps its own score.
+    assert not any(c.by_model for c in T.analyze_clauses("服务员态度很差，菜很好吃"))
+    # The review's own label does not count it twice: it already comes from that model.
+    clauses = T.analyze_clauses("环境很好，老板娘不会这样对待顾客吧")
+    assert [c.by_model for c in clauses] == [False, True]
+    assert T.review_label("positive", clauses) == "positive"
+
+
+def test_complaints_only_the_character_model_found_are_a_feature():
+    a = M.features("服务", T.analyze_clauses("老板娘不会这样对待顾客吧"), 0.2, "negative")
+    b = M.features("服务", T.analyze_clauses("服务员态度很差"), 0.2, "negative")
+    assert a != b

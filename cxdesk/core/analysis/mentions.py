@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-MENTION_MODEL = "m4"
+MENTION_MODEL = "m5"
 DIM = 1 << 12
 
 _lock = threading.Lock()
@@ -114,6 +114,15 @@ def _feature_list(topic: str, mentions: Sequence, review_score: float | None,
     n = len(mentions)
     late = any(value_of(m.score) < 0 for k, m in enumerate(mentions) if topic in m.topics and k >= 0.6 * n)
     add("late", 1.0 if late else 0.0)
+    # Complaints only the character model found (no listed word, `topic_text.MODEL_COMPLAINT_BELOW`):
+    # their weight, and whether they are all the review says against the topic, alone and in a review
+    # the model scores high (there the clause is more likely a fact than a complaint).
+    by_model = sum(1 for m in mentions if m.by_model and topic in m.topics)
+    if by_model:
+        only = by_model == sum(1 for v in values if v < 0)
+        add("mcomp", min(by_model, 3) / 3, per_topic=True)
+        add("monly", 1.0 if only else 0.0)
+        add("monlyz", max(z, 0.0) / 4 if only else 0.0)
     return keys, vals
 
 

@@ -26,13 +26,15 @@ class TopicMention(NamedTuple):
 
 class ClauseMention(NamedTuple):
     """One clause of a text: its sentence, the clause, the topics it is about (named in it, or named
-    just before it in the same sentence), and the clause's own sentiment."""
+    just before it in the same sentence), and the clause's own sentiment. `by_model` is True for a
+    complaint the word list found no opinion in and the character model did (`MODEL_COMPLAINT_BELOW`)."""
 
     sentence: str
     clause: str
     topics: tuple[str, ...]
     score: float | None
     label: str
+    by_model: bool = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,8 +271,7 @@ def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[Clau
         if memo is not None and len(memo) < MEMO_SENTENCES:
             memo.update(fresh)
         known = [hit if hit is not None else fresh[s] for s, hit in zip(sentences, known)]
-    return [ClauseMention(sentence, clause, names, score, label)
-            for sentence, parts in zip(sentences, known) for clause, names, score, label in parts]
+    return [ClauseMention(sentence, *part) for sentence, parts in zip(sentences, known) for part in parts]
 
 
 # Sentences a memo keeps (a few hundred bytes each); the first ones met stay, which are also the ones
@@ -278,8 +279,18 @@ def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[Clau
 MEMO_SENTENCES = 4_000
 
 
+# A clause about a topic in which the word list finds no opinion ("服务员爱答不理", "菜里有头发") is a
+# complaint when the character model (the review model, `sentiment.score_sentences`) gives it a
+# probability of praise below MODEL_COMPLAINT_BELOW; it then weighs MODEL_COMPLAINT_VALUE, like a plain
+# complaint word. Chinese clauses of at least MODEL_COMPLAINT_MIN_CHARS characters only: the model
+# reads shorter ones poorly. Chosen on half of the held-out Dianping reviews, see bench/bench_topics.py.
+MODEL_COMPLAINT_BELOW = 0.1
+MODEL_COMPLAINT_VALUE = 1.0
+MODEL_COMPLAINT_MIN_CHARS = 4
+
+
 def _clauses_of(sentences: Sequence[str], matcher: TopicMatcher) -> dict[str, tuple]:
-    """(clause, topic names, score, label) of every clause, per sentence, scored in one call."""
+    """(clause, topic names, score, label, by_model) of every clause, per sentence, scored in one call."""
     from cxdesk.core.analysis import clauses as clause_model
 
     units: list[tuple[str, str, tuple[str, ...]]] = []
@@ -289,9 +300,30 @@ def _clauses_of(sentences: Sequence[str], matcher: TopicMatcher) -> dict[str, tu
     out: dict[str, list] = {s: [] for s in sentences}
     if units:
         scored = clause_model.score_clauses([(u[0], u[1]) for u in units])
-        for (sentence, clause, names), (score, label) in zip(units, scored):
-            out[sentence].append((clause, names, score, label))
+        by_model = _model_complaints(units, scored)
+        for k, ((sentence, clause, names), (score, label)) in enumerate(zip(units, scored)):
+            if k in by_model:
+                value = -MODEL_COMPLAINT_VALUE
+                out[sentence].append((clause, names, clause_model.score_of(value), clause_model.label_of(value), True))
+            else:
+                out[sentence].append((clause, names, score, label, False))
     return {s: tuple(parts) for s, parts in out.items()}
+
+
+def _model_complaints(units: Sequence[tuple[str, str, tuple[str, ...]]],
+                      scored: Sequence[tuple[float | None, str]]) -> set[int]:
+    """Indexes of the clauses about a topic that the word list holds no opinion in and the character
+    model finds clearly negative (see `MODEL_COMPLAINT_BELOW`)."""
+    if MODEL_COMPLAINT_BELOW <= 0.0:
+        return set()
+    from cxdesk.core.analysis import sentiment
+
+    todo = [k for k, ((_s, clause, names), (score, _label)) in enumerate(zip(units, scored))
+            if names and score == 0.5 and len(clause) >= MODEL_COMPLAINT_MIN_CHARS and _HAN_CHAR.search(clause)]
+    if not todo:
+        return set()
+    probs = sentiment.score_sentences([units[k][1] for k in todo])
+    return {k for k, p in zip(todo, probs) if p is not None and p < MODEL_COMPLAINT_BELOW}
 
 
 # How the clauses about one topic in one review add up (`topic_verdicts`); tuned on labelled
@@ -416,6 +448,9 @@ def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
     - A short review (up to `SHORT_REVIEW` characters) is judged by its clauses: without any opinion
       ("点了外卖") it is neutral; with praise only ("这家味道实在太香") it is positive, with
       complaints only negative. A character model reads short texts poorly; the clauses do not.
+
+    A complaint only the character model found (`ClauseMention.by_model`) is not counted here: the
+    review's own label already comes from that model.
     """
     if label not in ("positive", "neutral", "negative"):
         return label
@@ -423,6 +458,8 @@ def review_label(label: str, mentions: Sequence[ClauseMention]) -> str:
 
     complaints = praise = 0.0
     for m in mentions:
+        if m.by_model:
+            continue
         value = value_of(m.score)
         if m.label == "negative":
             complaints += -value * (2.0 if _CONTRAST_START.match(m.clause) else 1.0)
