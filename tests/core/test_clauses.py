@@ -125,7 +125,8 @@ def test_analyze_clauses_returns_every_clause_with_its_topics():
     assert taste.topics == ("味道",) and taste.label == "positive"
     assert boss.topics == ("服务",) and boss.label == "positive"
     assert price.topics == ("价格",) and price.label == "negative"
-    sentence, clause, topics, score, lab = price   # a plain 5-tuple
+    sentence, clause, topics, score, lab, by_model = price   # a plain tuple
+    assert not by_model   # the word list found this complaint
     assert sentence == "老板人很好，就是有点贵" and 0.0 < score < 0.5
 
 
