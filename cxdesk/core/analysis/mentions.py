@@ -7,7 +7,9 @@ topic, whether the review complains about the topic. It reads:
   complaint, how many clauses complain, the verdict the rules give, whether a complaint follows a
   contrast word (但是, 就是 …) and whether it comes late in the review;
 - the review model's logit for the whole text (a glowing review rarely complains), the weight of all
-  praise and complaints in the review, of complaints that name no topic, and the review's length.
+  praise and complaints in the review, of complaints that name no topic, and the review's length;
+- how many of the topic's complaints only the character model found (no listed word, see
+  `topic_text.MODEL_COMPLAINT_BELOW`), and whether they are all the review says against it.
 
 No words or character n-grams: with 600 labelled reviews they were learned by heart and did not
 carry over to reviews from elsewhere (cross-validation, `bench/train_mentions.py`). A topic is a
