@@ -19,6 +19,9 @@ def label(text: str) -> str:
     ("点了外卖", "neutral"),
     ("我们点了三个菜", "neutral"),
     ("又送饮料菜品啥的", "neutral"),
+    # a dish name is no praise (鱼香肉丝), a dish without taste is a complaint
+    ("鱼香肉丝没有味道", "negative"),
+    ("鱼香肉丝上来了", "neutral"),
     ("但是鱼不新鲜", "negative"),
     # negation
     ("不好吃", "negative"),
