@@ -346,3 +346,15 @@ def test_report_says_how_many_complainers_were_told(shop):
     assert "告诉了反映过这个问题的 2 位顾客" in render_html(report)
     # Given explicitly, the caller's figure wins.
     assert build_improvement_report(db, [a1], save=False, customers_told={a1: 5}).stories[0].customers_told == 5
+
+
+def test_a_quote_keeps_the_sentence_of_a_complaint_its_topic_word_only_implies():
+    """催了好几次 implies slow serving; quoted alone it would not say what was slow, and would not read negative."""
+    from cxdesk.core.analysis.topics import TopicMatcher
+    from cxdesk.core.reports.quotes import _focus, _negative_about_topics
+
+    matcher = TopicMatcher([("上菜速度", ["上菜速度"]), ("服务", ["服务"])])
+    text = "点完菜半天不上，催了好几次。环境很好，服务员也热情周到，下次还会再来的，推荐大家来试试这里的招牌菜"
+    focused = _focus(text, (), ("上菜速度",), matcher)
+    assert focused == "点完菜半天不上，催了好几次"
+    assert _negative_about_topics([focused], ("上菜速度",), matcher) == [True]

@@ -110,7 +110,11 @@ def _focus(text: str, keywords: tuple[str, ...], topics: tuple[str, ...], matche
             # The topic's own segments (a clause and what follows it); their sentiment is not needed.
             mentions = assign_topics(text, matcher, scorer=lambda segs: [None] * len(segs),
                                      labeler=lambda _s: "unknown")
-            parts = list(dict.fromkeys(m.sentence for m in mentions if m.topic in topics))
+            segments = [m.sentence for m in mentions if m.topic in topics]
+            # A segment is a clause and what follows it; the whole sentence holding it reads better
+            # (催了好几次 alone does not say what was slow) unless the sentence is too long to quote.
+            parts = list(dict.fromkeys(next((x for x in sentences if seg in x and len(x) <= QUOTE_CHARS), seg)
+                                       for seg in segments))
         except Exception:  # noqa: BLE001 - a quote is a nicety; the whole text will do
             parts = []
     focused = "，".join(parts)
