@@ -77,6 +77,27 @@ def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
     qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
 
 
+def test_english_columns_leave_the_customer_room_and_filters_show_their_whole_label(qtbot, ctx, tmp_path):
+    from cxdesk.i18n import set_language
+    from cxdesk.ui.cases_screen import CasesScreen
+
+    set_language("en")
+    seed_cases(ctx, tmp_path)
+    screen = CasesScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.show()
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 3, timeout=10000)
+    header, metrics = screen.table.horizontalHeader(), screen.table.fontMetrics()
+    assert header.sectionSize(2) < metrics.horizontalAdvance("recommend 10/10")     # stars or 10/10, not the words
+    assert header.sectionSize(2) >= metrics.horizontalAdvance("★★★★★")
+    assert header.sectionSize(4) >= metrics.horizontalAdvance("风一样的女子")
+    assert screen.model.index(0, 2).data() == "★" and screen.model.index(0, 2).data(Qt.ToolTipRole) == "★"
+    for combo in (screen.topic_filter, screen.channel_filter):
+        assert combo.width() >= combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20, combo.currentText()
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
+
+
 def test_navigation_badge_counts_open_cases(qtbot, ctx, tmp_path):
     from cxdesk.ui.main_window import MainWindow
 
