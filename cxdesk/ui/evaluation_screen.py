@@ -143,7 +143,11 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
         self.table.setWordWrap(False)
         self.table.setMinimumWidth(340)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        # A long metric name is shortened (whole in its tooltip) and, if the pane is still too narrow, the
+        # table scrolls sideways: the After and Change columns are never cut off unseen.
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self.table.verticalHeader().setMaximumWidth(self.fontMetrics().averageCharWidth() * 34)
+        self.table.verticalHeader().setTextElideMode(Qt.ElideRight)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
@@ -269,7 +273,10 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
     def _show_table(self, ev) -> None:
         rows = comparison_rows(ev)
         self.table.setRowCount(len(rows))
-        self.table.setVerticalHeaderLabels([r[0] for r in rows])
+        for i, row in enumerate(rows):
+            head = QTableWidgetItem(row[0])
+            head.setToolTip(row[0])
+            self.table.setVerticalHeaderItem(i, head)
         for i, row in enumerate(rows):
             for j, text in enumerate(row[1:]):
                 item = QTableWidgetItem(text)
@@ -281,7 +288,8 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
                 self.table.setItem(i, j, item)
         self.table.resizeRowsToContents()
         height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + sum(
-            self.table.rowHeight(i) for i in range(self.table.rowCount()))
+            self.table.rowHeight(i) for i in range(self.table.rowCount())) + (
+            self.table.horizontalScrollBar().sizeHint().height())
         self.table.setFixedHeight(height)
         self.details_label.setText("\n".join("· " + line for line in detail_lines(ev)))
         saved = self.snapshots

@@ -19,6 +19,7 @@ from cxdesk.core.formatting import day_text, time_text
 from cxdesk.i18n import _
 from cxdesk.ui import theme
 from cxdesk.ui.widgets.date_range import DateRangePicker
+from cxdesk.ui.widgets.elide import WholeTextLabel
 
 
 def safe_file_name(text: str) -> str:
@@ -133,23 +134,6 @@ def fill_quote_list(quote_list: QListWidget, report, quote_choice: dict[int, set
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked if q.feedback_id in printed else Qt.Unchecked)
     quote_list.blockSignals(False)
-
-
-class WholeTextLabel(QLabel):
-    """A wrapped label that asks for the height its whole text needs at its width (the page scrolls)."""
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
-        super().setText(text)
-        self._fit_height()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        needed = self.heightForWidth(self.width()) if self.text() else 0
-        if needed > 0 and needed != self.minimumHeight():
-            self.setMinimumHeight(needed)
 
 
 class StoryBox(QGroupBox):
