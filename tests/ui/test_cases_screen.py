@@ -14,7 +14,7 @@ def ago(**kw) -> str:
     return (NOW - timedelta(**kw)).strftime("%Y-%m-%d %H:%M")
 
 
-def seed_cases(ctx, tmp_path):
+def seed_cases(ctx, tmp_path, first_channel="美团"):
     import csv
 
     from cxdesk.core.analysis import analyze
@@ -22,7 +22,7 @@ def seed_cases(ctx, tmp_path):
     from cxdesk.core.storage import open_db
 
     rows = [["评价ID", "用户", "评分", "内容", "评价时间", "渠道"],
-            ["R1", "小王", "1", "上菜太慢了，等了一个小时，味道也一般", ago(hours=30), "美团"],
+            ["R1", "小王", "1", "上菜太慢了，等了一个小时，味道也一般", ago(hours=30), first_channel],
             ["R2", "李女士", "2", "分量太少，价格偏贵", ago(hours=2), "大众点评"],
             ["R3", "阿花", "5", "味道很好，服务热情", ago(hours=3), "美团"],
             ["R6", "小李", "1", "吃完拉肚子，食物中毒了，要投诉退款", ago(hours=1), "大众点评"]]
@@ -132,6 +132,27 @@ def test_notify_dialog_lists_copies_and_marks(qtbot, ctx, tmp_path):
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and dialog.table.item(0, 4).text() != "", timeout=10000)
     assert case_notify.notified_count(ctx.read_db(), aid) == 1
     dialog.grab().save(str(tmp_path / "notify.png"))
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
+
+
+def test_notify_dialog_keeps_the_review_in_view_beside_a_long_shop_name(qtbot, ctx, tmp_path):
+    from cxdesk.core.actions import create_action
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui.notify_dialog import NotifyDialog
+
+    shop = "小美服飾官方旗艦店（台北信義誠品分店暨線上商城全通路客服中心）" * 2
+    seed_cases(ctx, tmp_path, first_channel=shop)
+    db = open_db(ctx.db_path)
+    aid = create_action(db, "加了一位厨师", topics=["上菜速度"], live_date=NOW.date())
+    db.close()
+    dialog = NotifyDialog(ctx, aid, "加了一位厨师")
+    qtbot.addWidget(dialog)
+    dialog.resize(980, 600)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
+    table = dialog.table
+    assert table.item(0, 0).text() == shop and table.item(0, 0).toolTip() == shop
+    assert table.columnViewportPosition(3) + 100 < table.viewport().width()     # the review still shows
     qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
 
 
