@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from cxdesk.core import cases
-from cxdesk.core.formatting import time_text
+from cxdesk.core.formatting import short_day_text, time_text
 from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
 from cxdesk.ui.tasks import LatestRead
@@ -87,7 +87,7 @@ class CasesTableModel(QAbstractTableModel):
             if col == 0:
                 return case.status_label
             if col == 1:
-                return ("⚠ " if case.overdue else "") + case.due_at[5:16]
+                return ("⚠ " if case.overdue else "") + f"{short_day_text(case.due_at[:10])} {case.due_at[11:16]}"
             if col == 2:
                 return case.score_short
             if col == 3:
@@ -223,7 +223,7 @@ class CasesScreen(QWidget):
         metrics = self.table.fontMetrics()
         # The score column holds five stars or a survey's "10/10" (its tooltip says "recommend 10/10"), so
         # the customer's name keeps the room in every language.
-        samples = ("已回复", "⚠ 12-31 23:59", "★★★★★", "大众点评", "风一样的女子", "上菜速度、分量")
+        samples = ("已回复", f"⚠ {short_day_text('2026-12-31')} 23:59", "★★★★★", "大众点评", "风一样的女子", "上菜速度、分量")
         for col, sample in enumerate(samples):
             header.setSectionResizeMode(col, QHeaderView.Interactive)
             header.resizeSection(col, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(_(COLUMNS[col]))) + 12)

@@ -93,6 +93,9 @@ def test_english_columns_leave_the_customer_room_and_filters_show_their_whole_la
     assert header.sectionSize(2) >= metrics.horizontalAdvance("★★★★★")
     assert header.sectionSize(4) >= metrics.horizontalAdvance("风一样的女子")
     assert screen.model.index(0, 2).data() == "★" and screen.model.index(0, 2).data(Qt.ToolTipRole) == "★"
+    import re
+
+    assert re.fullmatch(r"⚠ \d{1,2} [A-Z][a-z]{2} \d\d:\d\d", screen.model.index(0, 1).data())   # ⚠ 4 Dec 09:30
     for combo in (screen.topic_filter, screen.channel_filter):
         assert combo.width() >= combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20, combo.currentText()
     qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
