@@ -37,9 +37,9 @@ def seed_cases(ctx, tmp_path, first_channel="美团"):
 
 
 
-def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
-    from cxdesk.core import cases
-    from cxdesk.ui.cases_screen import RAW_ROLE, CasesScreen
+def shown_queue(qtbot, ctx, tmp_path):
+    """The 客户跟进 screen at 1366×768 over the seeded cases, once its three open cases are listed."""
+    from cxdesk.ui.cases_screen import CasesScreen
 
     seed_cases(ctx, tmp_path)
     screen = CasesScreen(ctx)
@@ -47,6 +47,14 @@ def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
     screen.resize(1366, 768)
     screen.show()
     qtbot.waitUntil(lambda: screen.model.rowCount() == 3, timeout=10000)
+    return screen
+
+
+def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
+    from cxdesk.core import cases
+    from cxdesk.ui.cases_screen import RAW_ROLE
+
+    screen = shown_queue(qtbot, ctx, tmp_path)
     order = [screen.model.index(r, 0).data(RAW_ROLE).author for r in range(3)]
     assert order == ["小王", "小李", "李女士"]          # overdue first, then the urgent 1★, then 2★
     assert screen.model.index(0, 1).data().startswith("⚠")
@@ -79,15 +87,9 @@ def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
 
 def test_english_columns_leave_the_customer_room_and_filters_show_their_whole_label(qtbot, ctx, tmp_path):
     from cxdesk.i18n import set_language
-    from cxdesk.ui.cases_screen import CasesScreen
 
     set_language("en")
-    seed_cases(ctx, tmp_path)
-    screen = CasesScreen(ctx)
-    qtbot.addWidget(screen)
-    screen.resize(1366, 768)
-    screen.show()
-    qtbot.waitUntil(lambda: screen.model.rowCount() == 3, timeout=10000)
+    screen = shown_queue(qtbot, ctx, tmp_path)
     header, metrics = screen.table.horizontalHeader(), screen.table.fontMetrics()
     assert header.sectionSize(2) < metrics.horizontalAdvance("recommend 10/10")     # stars or 10/10, not the words
     assert header.sectionSize(2) >= metrics.horizontalAdvance("★★★★★")
