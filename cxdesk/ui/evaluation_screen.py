@@ -146,6 +146,7 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
         # A long metric name is shortened (whole in its tooltip) and, if the pane is still too narrow, the
         # table scrolls sideways: the After and Change columns are never cut off unseen.
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self.table.horizontalScrollBar().rangeChanged.connect(self._fit_table_height)
         self.table.verticalHeader().setMaximumWidth(self.fontMetrics().averageCharWidth() * 34)
         self.table.verticalHeader().setTextElideMode(Qt.ElideRight)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
@@ -287,10 +288,7 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
                     item.setFont(f)
                 self.table.setItem(i, j, item)
         self.table.resizeRowsToContents()
-        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + sum(
-            self.table.rowHeight(i) for i in range(self.table.rowCount())) + (
-            self.table.horizontalScrollBar().sizeHint().height())
-        self.table.setFixedHeight(height)
+        self._fit_table_height()
         self.details_label.setText("\n".join("· " + line for line in detail_lines(ev)))
         saved = self.snapshots
         if saved:
@@ -299,6 +297,13 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
             self.stats_label.setText(_("Saved results: {items}").format(items="; ".join(lines)))
         else:
             self.stats_label.setText("")
+
+    def _fit_table_height(self, *_range) -> None:
+        """Every row in view, plus the sideways scroll bar only while the pane is too narrow for the columns."""
+        bar = self.table.horizontalScrollBar()
+        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + sum(
+            self.table.rowHeight(i) for i in range(self.table.rowCount()))
+        self.table.setFixedHeight(height + (bar.sizeHint().height() if bar.maximum() > 0 else 0))
 
     def _show_examples(self, ev) -> None:
         for lst, rows, title, text in (
