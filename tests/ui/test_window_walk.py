@@ -338,6 +338,28 @@ def open_every_dialog(qtbot, win, ctx, watch: DialogWatch, monkeypatch, tmp_path
     assert len(watch.seen) >= 11, watch.seen
 
 
+def test_the_watch_answers_a_question_box_made_inside_qt(qtbot):
+    """QMessageBox.question builds its box in C++: each lookup gives a new wrapper, yet the watch answers it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    problems: list[str] = []
+    watch = DialogWatch(problems)
+    churn = QTimer()
+    churn.timeout.connect(lambda: [QWidget() for _ in range(20)])   # other wrappers come and go meanwhile
+    churn.start(15)
+    started = time.monotonic()
+    try:
+        answer = QMessageBox.question(parent, "Learn", "Start now?")
+    finally:
+        churn.stop()
+        watch.timer.stop()
+    assert answer != QMessageBox.Yes and time.monotonic() - started < MODAL_ANSWER_S
+    assert watch.seen == ["Learn"]      # checked once (Qt's own box is too narrow for its title: the app uses ask_yes_no)
+
+
 @pytest.mark.skipif(not WALK, reason="run by test_walk_a_new_online_shop_at_1366x768 on a screen of that size")
 def test_walk(qtbot, qapp, tmp_path, monkeypatch):
     from PySide6.QtCore import QThreadPool
