@@ -101,6 +101,13 @@ class Case:
             return _("recommend {score}/10").format(score=self.nps)
         return _("no rating")
 
+    @property
+    def score_short(self) -> str:
+        """The score for a narrow table column: ★★, 3/10 for a survey response, else –."""
+        if self.rating is not None:
+            return "★" * int(round(self.rating))
+        return f"{self.nps}/10" if self.nps is not None else "–"
+
     def to_json(self) -> dict:
         return {"id": self.id, "feedback_id": self.feedback_id, "status": self.status,
                 "created_at": self.created_at, "due_at": self.due_at, "rating": self.rating, "text": self.text,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMessageBox
 
 from cxdesk.core.changes import Changes
 from cxdesk.i18n import _
+from cxdesk.ui.widgets.dialogs import ask_yes_no
 
 
 class AnalysisMenuMixin:
@@ -62,13 +62,14 @@ class AnalysisMenuMixin:
         if self._learn_task is not None:
             return self._learn_task
         if self.confirm_learn:
-            answer = QMessageBox.question(
+            # A box made here (not QMessageBox.question's own): its title fits the title bar, and the
+            # same object answers every lookup, so a test's dialog watcher can close it.
+            if not ask_yes_no(
                 self, _("Learn from my ratings"),
                 _("cxdesk will learn how your customers write from reviews rated 4–5 stars (positive) and "
                   "1–2 stars (negative), and from the sentiments you corrected by hand.\n\n"
                   "30% of those reviews are held back to check the result; the learnt model is kept only "
-                  "if it does not do worse on them. Then all feedback is analyzed again.\n\nStart now?"))
-            if answer != QMessageBox.Yes:
+                  "if it does not do worse on them. Then all feedback is analyzed again.\n\nStart now?")):
                 return None
 
         def work(db, progress):

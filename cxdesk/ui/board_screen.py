@@ -11,7 +11,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoCommand
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton,
                                QToolButton, QVBoxLayout, QWidget)
 
 from cxdesk.core.actions import STATUSES, parse_list, status_name
@@ -22,6 +22,7 @@ from cxdesk.ui.action_editor import ActionEditor, new_action_values
 from cxdesk.ui.board_columns import ACTION_ID_ROLE, BoardColumn, column_box
 from cxdesk.ui.tasks import LatestRead
 from cxdesk.ui.widgets.elide import ElidedLabel
+from cxdesk.ui.widgets.dialogs import ask_yes_no
 from cxdesk.ui.widgets.message_bar import MessageBar
 
 log = logging.getLogger("cxdesk.ui.board")
@@ -447,10 +448,8 @@ class BoardScreen(QWidget):
         if a is None:
             return
         if confirm:
-            answer = QMessageBox.question(
-                self, _("Delete action"),
-                _("Delete “{title}”? You can undo this with Ctrl+Z.").format(title=a.title))
-            if answer != QMessageBox.Yes:
+            if not ask_yes_no(self, _("Delete action"),
+                              _("Delete “{title}”? You can undo this with Ctrl+Z.").format(title=a.title)):
                 return
         self.undo_stack.push(DeleteCommand(self, a))
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from cxdesk.core import cases
-from cxdesk.core.formatting import time_text
+from cxdesk.core.formatting import short_day_text, time_text
 from cxdesk.i18n import N_, _
 from cxdesk.ui import theme
 from cxdesk.ui.tasks import LatestRead
@@ -87,9 +87,9 @@ class CasesTableModel(QAbstractTableModel):
             if col == 0:
                 return case.status_label
             if col == 1:
-                return ("⚠ " if case.overdue else "") + case.due_at[5:16]
+                return ("⚠ " if case.overdue else "") + f"{short_day_text(case.due_at[:10])} {case.due_at[11:16]}"
             if col == 2:
-                return case.score_label
+                return case.score_short
             if col == 3:
                 return case.channel or "–"
             if col == 4:
@@ -107,6 +107,8 @@ class CasesTableModel(QAbstractTableModel):
             return QBrush(QColor(theme.CASE_OVERDUE_BG))
         if role == Qt.ToolTipRole and col == 6:
             return case.text
+        if role == Qt.ToolTipRole and col == 2:
+            return case.score_label
         if role == Qt.ToolTipRole and col == 1 and case.overdue:
             return _("Overdue")
         return None
@@ -191,6 +193,10 @@ class CasesScreen(QWidget):
         self.overdue_only = QCheckBox(_("Overdue only"), self)
         for combo in (self.status_filter, self.topic_filter, self.channel_filter):
             combo.currentIndexChanged.connect(self.reload)
+        for combo in (self.topic_filter, self.channel_filter):
+            # Filled after the first show: a fixed width for "All channels", never one that grows with a name.
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self.overdue_only.toggled.connect(self.reload)
 
         filters = self.filters
@@ -215,8 +221,9 @@ class CasesScreen(QWidget):
         header = self.table.horizontalHeader()
         # Fixed widths from the header font: sizing to contents would load thousands of rows to measure them.
         metrics = self.table.fontMetrics()
-        # The score column fits a survey response's "推荐分 10/10" as well as a review's stars.
-        samples = ("已回复", "⚠ 12-31 23:59", _("recommend {score}/10").format(score=10), "大众点评", "张先生", "上菜速度、分量")
+        # The score column holds five stars or a survey's "10/10" (its tooltip says "recommend 10/10"), so
+        # the customer's name keeps the room in every language.
+        samples = ("已回复", f"⚠ {short_day_text('2026-12-31')} 23:59", "★★★★★", "大众点评", "风一样的女子", "上菜速度、分量")
         for col, sample in enumerate(samples):
             header.setSectionResizeMode(col, QHeaderView.Interactive)
             header.resizeSection(col, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(_(COLUMNS[col]))) + 12)

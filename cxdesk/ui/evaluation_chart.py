@@ -13,6 +13,7 @@ from cxdesk.core.formatting import short_day_text
 from cxdesk.i18n import _
 from cxdesk.ui import theme
 from cxdesk.ui.widgets.date_axis import DayAxis
+from cxdesk.ui.widgets.elide import WholeTextLabel
 
 
 def _ts(d) -> float:
@@ -30,11 +31,11 @@ class EvaluationChart(QWidget):
         self.plot.showGrid(x=False, y=True, alpha=0.2)
         self.plot.setLabel("left", _("Negative share (%)"))
         self.plot.setMouseEnabled(x=True, y=False)
-        self.plot.setMinimumHeight(220)
+        self.plot.setMinimumHeight(160)   # with its legend below, in a 125 % dialog on 1366×768
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setPen(pg.mkPen(theme.CHART_AXIS))
             self.plot.getAxis(axis).setTextPen(pg.mkPen(theme.CHART_AXIS_TEXT))
-        self.legend_label = QLabel(self)
+        self.legend_label = WholeTextLabel(self)   # the splitter may not squeeze the legend under the plot
         self.legend_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

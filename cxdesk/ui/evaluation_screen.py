@@ -143,7 +143,12 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
         self.table.setWordWrap(False)
         self.table.setMinimumWidth(340)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        # A long metric name is shortened (whole in its tooltip) and, if the pane is still too narrow, the
+        # table scrolls sideways: the After and Change columns are never cut off unseen.
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self.table.horizontalScrollBar().rangeChanged.connect(self._fit_table_height)
+        self.table.verticalHeader().setMaximumWidth(self.fontMetrics().averageCharWidth() * 34)
+        self.table.verticalHeader().setTextElideMode(Qt.ElideRight)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
@@ -269,7 +274,10 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
     def _show_table(self, ev) -> None:
         rows = comparison_rows(ev)
         self.table.setRowCount(len(rows))
-        self.table.setVerticalHeaderLabels([r[0] for r in rows])
+        for i, row in enumerate(rows):
+            head = QTableWidgetItem(row[0])
+            head.setToolTip(row[0])
+            self.table.setVerticalHeaderItem(i, head)
         for i, row in enumerate(rows):
             for j, text in enumerate(row[1:]):
                 item = QTableWidgetItem(text)
@@ -280,9 +288,7 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
                     item.setFont(f)
                 self.table.setItem(i, j, item)
         self.table.resizeRowsToContents()
-        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + sum(
-            self.table.rowHeight(i) for i in range(self.table.rowCount()))
-        self.table.setFixedHeight(height)
+        self._fit_table_height()
         self.details_label.setText("\n".join("· " + line for line in detail_lines(ev)))
         saved = self.snapshots
         if saved:
@@ -291,6 +297,13 @@ class EvaluationView(NpsEvaluationMixin, QWidget):
             self.stats_label.setText(_("Saved results: {items}").format(items="; ".join(lines)))
         else:
             self.stats_label.setText("")
+
+    def _fit_table_height(self, *_range) -> None:
+        """Every row in view, plus the sideways scroll bar only while the pane is too narrow for the columns."""
+        bar = self.table.horizontalScrollBar()
+        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + sum(
+            self.table.rowHeight(i) for i in range(self.table.rowCount()))
+        self.table.setFixedHeight(height + (bar.sizeHint().height() if bar.maximum() > 0 else 0))
 
     def _show_examples(self, ev) -> None:
         for lst, rows, title, text in (

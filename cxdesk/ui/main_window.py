@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QFontMetrics, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFrame, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QFrame, QListWidget, QListWidgetItem, QMainWindow,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from cxdesk.core.feedback import has_data
@@ -29,6 +29,7 @@ from cxdesk.ui.shop_settings import ShopSettingsMixin
 from cxdesk.ui.status_bar import StatusBarMixin
 from cxdesk.ui.tasks import LatestRead
 from cxdesk.ui.widgets.elide import guard_widget_tree
+from cxdesk.ui.widgets.dialogs import ask_yes_no
 from cxdesk.ui.widgets.message_bar import MessageBar
 from cxdesk.ui.window_parts import FirstRunPanel, LoadingPage, ScreenErrorPage, app_icon
 
@@ -428,11 +429,10 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         writing = self._user_tasks()
         if writing and self.confirm_quit:
-            answer = QMessageBox.question(
-                self, _("Quit cxdesk"),
-                _("“{task}” is still running. Stop it and quit? Nothing half-done is kept.").format(
-                    task=writing[0].title))
-            if answer != QMessageBox.Yes:
+            if not ask_yes_no(
+                    self, _("Quit cxdesk"),
+                    _("“{task}” is still running. Stop it and quit? Nothing half-done is kept.").format(
+                        task=writing[0].title)):
                 event.ignore()
                 return
         self.save_state()

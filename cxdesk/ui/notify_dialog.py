@@ -43,8 +43,10 @@ class NotifyDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        for col in (0, 1, 2, 4):
+        for col in (2, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        for col in (0, 1):      # a shop's long name or nickname is shortened (whole in its tooltip)
+            header.setSectionResizeMode(col, QHeaderView.Interactive)
         header.setSectionResizeMode(3, QHeaderView.Stretch)
         self.table.currentCellChanged.connect(lambda row, *_a: self._show_message(row))
         self.message = QPlainTextEdit(self)
@@ -83,9 +85,13 @@ class NotifyDialog(QDialog):
                       " ".join(n.text.split()), time_text(n.notified_at) if n.notified_at else "")
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                if col == 3:
-                    item.setToolTip(n.text)
+                if col in (0, 1, 3):
+                    item.setToolTip(n.text if col == 3 else value)
                 self.table.setItem(row, col, item)
+        char = self.table.fontMetrics().averageCharWidth()
+        for col, most in ((0, 24 * char), (1, 16 * char)):
+            self.table.resizeColumnToContents(col)
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), most))
         if not self.notices:
             self.message_bar.show_info(_("No customer complained about this action's topics in the weeks before it went live."))
         else:

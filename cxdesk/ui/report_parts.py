@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 from cxdesk.core.evaluation_text import format_pct, format_relative, verdict_name
 from cxdesk.core.filters import FeedbackFilter
 from cxdesk.core.reports.excel import SECTION_NAMES, SECTIONS
-from cxdesk.core.formatting import day_text
+from cxdesk.core.formatting import day_text, time_text
 from cxdesk.i18n import _
 from cxdesk.ui import theme
 from cxdesk.ui.widgets.date_range import DateRangePicker
+from cxdesk.ui.widgets.elide import WholeTextLabel
 
 
 def safe_file_name(text: str) -> str:
@@ -102,7 +103,7 @@ def facts_html(report) -> str:
         if s.before is None:
             lines.append(head + "：" + html.escape(_("not live yet, no numbers")))
             continue
-        when = (_("evaluation saved {at}").format(at=s.evaluated_at[:16]) if s.evaluation_id
+        when = (_("evaluation saved {at}").format(at=time_text(s.evaluated_at)) if s.evaluation_id
                 else _("evaluated now; saved with the export"))
         after = (f"{format_pct(s.after.negative_rate)}（{s.after.topic_negative}/{s.after.total}）"
                  if s.after else _("no feedback yet"))
@@ -149,7 +150,7 @@ class StoryBox(QGroupBox):
         self.logo_button.setToolTip(_("An image file (PNG or JPEG) printed at the top of the report"))
         self.logo_clear = QPushButton(_("No logo"), self)
         self.colour_button = QPushButton(_("Colour…"), self)
-        self.numbers_label = QLabel(self)
+        self.numbers_label = WholeTextLabel(self)
         self.numbers_label.setWordWrap(True)
         self.numbers_label.setTextFormat(Qt.RichText)
         self.numbers_label.setStyleSheet(f"QLabel {{ background: {theme.REPORT_NUMBERS_BG}; border: 1px solid "
@@ -164,6 +165,10 @@ class StoryBox(QGroupBox):
         self.preview = QTextBrowser(self)
         self.preview.setOpenLinks(False)
         self.preview.setMinimumHeight(220)
+        # Three rows of each list stay readable; a short window scrolls the page instead of squashing them.
+        rows = self.fontMetrics().height() + 8
+        self.action_list.setMinimumHeight(3 * rows + 4)
+        self.quote_list.setMinimumHeight(3 * rows + 4)
         left = QVBoxLayout()
         left.addWidget(QLabel(_("Actions to include"), self))
         left.addWidget(self.action_list, 1)

@@ -13,7 +13,8 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QColorDialog, QFileDialog, QGroupBox, QLabel, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QColorDialog, QFileDialog, QFrame, QGroupBox, QLabel, QListWidgetItem, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from cxdesk.core.reports.improvement_page import DEFAULT_COLOUR
 from cxdesk.core.formatting import day_text
@@ -41,6 +42,14 @@ def _when_ended(widget: QWidget, task, handler) -> None:
     task.signals.ended.connect(once)
     if task.done.is_set():
         QTimer.singleShot(0, widget, once)
+
+
+class _PlainHeightLayout(QVBoxLayout):
+    """A column the scroll area sizes by its minimum: with height-for-width (the wrapped numbers label),
+    QScrollArea would give every list its preferred height and scroll a page that fits."""
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return False
 
 
 class ReportScreen(QWidget):
@@ -75,12 +84,22 @@ class ReportScreen(QWidget):
                                excel_box.section_checks, excel_box.excel_button)
 
         story_box = self._build_story_box()
+        # Below the message bar the page scrolls: with the window's own bar too, at 125 % on 1366×768,
+        # there is less room than the two boxes need.
+        content = QWidget(self)
+        body = _PlainHeightLayout(content)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(title)
+        body.addWidget(intro)
+        body.addWidget(excel_box)
+        body.addWidget(story_box, 1)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message_bar)
-        layout.addWidget(title)
-        layout.addWidget(intro)
-        layout.addWidget(excel_box)
-        layout.addWidget(story_box, 1)
+        layout.addWidget(self.scroll, 1)
 
         ctx.data_changed.connect(self._on_data_changed)
         ctx.database_changed.connect(self._on_database_changed)

@@ -108,7 +108,8 @@ class StatusBarMixin:
     def _update_path_label(self) -> None:
         self.path_label.setText(display_path(self.ctx.db_path))
         self.path_label.setToolTip(_("Database: {path}").format(path=self.ctx.db_path))
-        self.setWindowTitle(f"cxdesk — {self.ctx.db_path.stem}")
+        # The app name last: Qt adds it to a title that does not end with it ("cxdesk — shop — cxdesk").
+        self.setWindowTitle(f"{self.ctx.db_path.stem} — cxdesk")
 
     def _on_task_started(self, task) -> None:
         if not task.title or task.title == "status":

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from cxdesk.core.shop import ShopProfile
-from cxdesk.i18n import _
+from cxdesk.i18n import _, language
 from cxdesk.ui import settings
 from cxdesk.ui.shop_fields import ShopFields
 from cxdesk.ui.widgets.message_bar import MessageBar
@@ -173,13 +173,29 @@ class SettingsDialog(QDialog):
         self.initial_language = current
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(current)))
         form.addRow(_("Language:"), self.language_combo)
-        note = QLabel(_("A new language applies when cxdesk starts again; you can restart right away."), self)
-        note.setWordWrap(True)
-        form.addRow(note)
+        # The window may run in another language than the saved one (--lang, CXDESK_LANG): say which runs.
+        self.language_note = QLabel(self)
+        self.language_note.setWordWrap(True)
+        form.addRow(self.language_note)
+        self.language_combo.currentIndexChanged.connect(self._show_language_note)
+        self._show_language_note()
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _show_language_note(self) -> None:
+        names = dict(self.LANGUAGES)
+        running = language()
+        chosen = self.language_combo.currentData()
+        if chosen == running:
+            text = _("cxdesk is running in {language}. Another language applies when cxdesk starts again; "
+                     "you can restart right away.").format(language=names.get(running, running))
+        else:
+            text = _("cxdesk is running in {running} now; {chosen} applies when cxdesk starts again "
+                     "(you can restart right away).").format(running=names.get(running, running),
+                                                             chosen=self.language_combo.currentText())
+        self.language_note.setText(text)
 
     def reply_hours_changed(self) -> bool:
         return self.initial_reply_hours is not None and self.reply_spin.value() != round(self.initial_reply_hours)

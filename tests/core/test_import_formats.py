@@ -128,6 +128,15 @@ def test_big5_traditional(db, tmp_path):
     assert [r[1] for r in rows_of(db, result.source_id)] == [r[0] for r in rows]
 
 
+def test_traditional_headers_of_a_taobao_export_find_the_review_not_the_long_product_name(tmp_path):
+    title = ("【官方旗艦店】2026新款純棉短袖T恤男女同款寬鬆大碼情侶裝夏季百搭韓版潮流休閒上衣" * 5)[:200]
+    rows = [[f"TB{i}", title, f"2024-03-0{i} 10:00", "1", "物流太慢了，包裝破損", f"買家{i}"] for i in range(1, 6)]
+    path = write_csv(tmp_path / "淘寶評價.csv", header=["訂單編號", "寶貝名稱", "評價時間", "評分", "評價內容", "買家暱稱"],
+                     rows=rows, encoding="big5")
+    plan = sniff_file(path, reference_time=REF)
+    assert plan.roles == {"id": 0, "time": 2, "rating": 3, "text": 4, "author": 5}
+
+
 def test_tsv_and_semicolon(db, tmp_path):
     tsv = write_csv(tmp_path / "a.tsv", delimiter="\t")
     assert sniff_file(tsv).delimiter == "\t"

@@ -134,6 +134,7 @@ def test_detractor_cases_show_the_recommend_score_and_passives_open_none(db, tmp
     found = list_cases(db)
     assert sorted(c.nps for c in found) == [0, 3]           # the passives' complaints open no case
     assert {c.score_label for c in found} == {"推荐分 3/10", "推荐分 0/10"}      # not 无评分
+    assert {c.score_short for c in found} == {"3/10", "0/10"}       # the queue's narrow column; the tip says 推荐分
     assert all(c.to_json()["nps"] in (0, 3) for c in found)
 
 

@@ -14,7 +14,7 @@ def ago(**kw) -> str:
     return (NOW - timedelta(**kw)).strftime("%Y-%m-%d %H:%M")
 
 
-def seed_cases(ctx, tmp_path):
+def seed_cases(ctx, tmp_path, first_channel="美团"):
     import csv
 
     from cxdesk.core.analysis import analyze
@@ -22,7 +22,7 @@ def seed_cases(ctx, tmp_path):
     from cxdesk.core.storage import open_db
 
     rows = [["评价ID", "用户", "评分", "内容", "评价时间", "渠道"],
-            ["R1", "小王", "1", "上菜太慢了，等了一个小时，味道也一般", ago(hours=30), "美团"],
+            ["R1", "小王", "1", "上菜太慢了，等了一个小时，味道也一般", ago(hours=30), first_channel],
             ["R2", "李女士", "2", "分量太少，价格偏贵", ago(hours=2), "大众点评"],
             ["R3", "阿花", "5", "味道很好，服务热情", ago(hours=3), "美团"],
             ["R6", "小李", "1", "吃完拉肚子，食物中毒了，要投诉退款", ago(hours=1), "大众点评"]]
@@ -37,9 +37,9 @@ def seed_cases(ctx, tmp_path):
 
 
 
-def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
-    from cxdesk.core import cases
-    from cxdesk.ui.cases_screen import RAW_ROLE, CasesScreen
+def shown_queue(qtbot, ctx, tmp_path):
+    """The 客户跟进 screen at 1366×768 over the seeded cases, once its three open cases are listed."""
+    from cxdesk.ui.cases_screen import CasesScreen
 
     seed_cases(ctx, tmp_path)
     screen = CasesScreen(ctx)
@@ -47,6 +47,14 @@ def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
     screen.resize(1366, 768)
     screen.show()
     qtbot.waitUntil(lambda: screen.model.rowCount() == 3, timeout=10000)
+    return screen
+
+
+def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
+    from cxdesk.core import cases
+    from cxdesk.ui.cases_screen import RAW_ROLE
+
+    screen = shown_queue(qtbot, ctx, tmp_path)
     order = [screen.model.index(r, 0).data(RAW_ROLE).author for r in range(3)]
     assert order == ["小王", "小李", "李女士"]          # overdue first, then the urgent 1★, then 2★
     assert screen.model.index(0, 1).data().startswith("⚠")
@@ -74,6 +82,24 @@ def test_queue_detail_copy_and_status_keys(qtbot, ctx, tmp_path):
     screen.channel_filter.setCurrentIndex(screen.channel_filter.findData("大众点评"))
     qtbot.waitUntil(lambda: screen.model.rowCount() == 2, timeout=10000)
     screen.grab().save(str(tmp_path / "cases.png"))
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
+
+
+def test_english_columns_leave_the_customer_room_and_filters_show_their_whole_label(qtbot, ctx, tmp_path):
+    from cxdesk.i18n import set_language
+
+    set_language("en")
+    screen = shown_queue(qtbot, ctx, tmp_path)
+    header, metrics = screen.table.horizontalHeader(), screen.table.fontMetrics()
+    assert header.sectionSize(2) < metrics.horizontalAdvance("recommend 10/10")     # stars or 10/10, not the words
+    assert header.sectionSize(2) >= metrics.horizontalAdvance("★★★★★")
+    assert header.sectionSize(4) >= metrics.horizontalAdvance("风一样的女子")
+    assert screen.model.index(0, 2).data() == "★" and screen.model.index(0, 2).data(Qt.ToolTipRole) == "★"
+    import re
+
+    assert re.fullmatch(r"⚠ \d{1,2} [A-Z][a-z]{2} \d\d:\d\d", screen.model.index(0, 1).data())   # ⚠ 4 Dec 09:30
+    for combo in (screen.topic_filter, screen.channel_filter):
+        assert combo.width() >= combo.fontMetrics().horizontalAdvance(combo.currentText()) + 20, combo.currentText()
     qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
 
 
@@ -111,6 +137,27 @@ def test_notify_dialog_lists_copies_and_marks(qtbot, ctx, tmp_path):
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and dialog.table.item(0, 4).text() != "", timeout=10000)
     assert case_notify.notified_count(ctx.read_db(), aid) == 1
     dialog.grab().save(str(tmp_path / "notify.png"))
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
+
+
+def test_notify_dialog_keeps_the_review_in_view_beside_a_long_shop_name(qtbot, ctx, tmp_path):
+    from cxdesk.core.actions import create_action
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui.notify_dialog import NotifyDialog
+
+    shop = "小美服飾官方旗艦店（台北信義誠品分店暨線上商城全通路客服中心）" * 2
+    seed_cases(ctx, tmp_path, first_channel=shop)
+    db = open_db(ctx.db_path)
+    aid = create_action(db, "加了一位厨师", topics=["上菜速度"], live_date=NOW.date())
+    db.close()
+    dialog = NotifyDialog(ctx, aid, "加了一位厨师")
+    qtbot.addWidget(dialog)
+    dialog.resize(980, 600)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
+    table = dialog.table
+    assert table.item(0, 0).text() == shop and table.item(0, 0).toolTip() == shop
+    assert table.columnViewportPosition(3) + 100 < table.viewport().width()     # the review still shows
     qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=15000)
 
 

@@ -88,6 +88,8 @@ def test_navigation_lists_every_screen(window):
     labels = {"dashboard": "概览", "feedback": "反馈", "topics": "主题", "cases": "客户跟进", "board": "改进看板",
               "reports": "报告", "evaluation": "效果评估"}
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [labels[k] for k in expected]
+    # The platform adds the app name to a title that does not end with it: say it once, last.
+    assert window.windowTitle() == "shop — cxdesk"
 
 
 def test_status_and_screens_after_data_arrives(qtbot, ctx, window):

@@ -246,3 +246,19 @@ def test_logo_and_colour_reach_the_report(screen, qtbot, tmp_path):
     for size in ((1366, 768), (1920, 1080)):
         screen.resize(*size)
         assert screen.grab().save(str(tmp_path / f"report-{size[0]}.png"))
+
+
+def test_a_short_window_scrolls_the_page_instead_of_squashing_the_lists(screen, qtbot):
+    """At 125 % on 1366×768 with the window's and the page's message bars, about 470 px are left."""
+    screen.resize(800, 470)
+    screen.show()
+    qtbot.waitUntil(lambda: screen.last_report is not None and screen._preview_task is None, timeout=30_000)
+    screen.message_bar.show_success("Saved the Excel summary as “反馈汇总 2026-12-05.xlsx”.")
+    qtbot.wait(50)
+    rows = screen.action_list.fontMetrics().height() + 8
+    assert screen.action_list.height() >= 3 * rows and screen.quote_list.height() >= 3 * rows
+    label = screen.numbers_label
+    assert label.text() and label.height() >= label.heightForWidth(label.width())     # every line of the numbers
+    assert screen.scroll.verticalScrollBar().maximum() > 0
+    screen.scroll.verticalScrollBar().setValue(screen.scroll.verticalScrollBar().maximum())
+    assert screen.copy_button.visibleRegion().boundingRect().height() == screen.copy_button.height()

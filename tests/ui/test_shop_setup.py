@@ -170,6 +170,21 @@ def test_language_change_offers_restart(qtbot, window, monkeypatch):
     assert started == [(sys.executable, ["-m", "cxdesk", "--db", "/x/shop.db"])]
 
 
+def test_settings_say_which_language_runs_when_the_saved_one_differs(qtbot, window):
+    from cxdesk.i18n import set_language
+    from cxdesk.ui import settings
+    from cxdesk.ui.window_parts import SettingsDialog
+
+    settings.set(settings.LANGUAGE, "zh_CN")
+    set_language("en")                     # started with --lang en over a saved 简体中文
+    dialog = SettingsDialog(window, None)
+    qtbot.addWidget(dialog)
+    assert dialog.language_combo.currentData() == "zh_CN"
+    assert dialog.language_note.text().startswith("cxdesk is running in English now; 简体中文 applies when")
+    dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("en"))
+    assert dialog.language_note.text().startswith("cxdesk is running in English. Another language applies")
+
+
 def test_language_kept_says_saved(qtbot, window, monkeypatch):
     from cxdesk.ui.window_parts import SettingsDialog
 

@@ -103,3 +103,18 @@ def test_task_progress_is_throttled_but_a_new_step_always_shows(qapp):
     task._progress(10, 10, "Saving the imported rows")
     assert seen == [(1, 10, "Importing rows"), (3, 10, "Saving the imported rows"),
                     (10, 10, "Saving the imported rows")]
+
+
+def test_day_axis_ticks_follow_the_ui_language(qapp):
+    from datetime import datetime
+
+    from cxdesk.i18n import set_language
+    from cxdesk.ui.widgets.date_axis import DayAxis
+
+    axis = DayAxis(orientation="bottom")
+    stamps = [datetime(2026, 11, 5).timestamp(), datetime(2026, 12, 1).timestamp()]
+    assert axis.tickStrings(stamps, 1, 30 * 86400) == ["2026-11", "2026-12"]
+    assert axis.tickStrings(stamps, 1, 7 * 86400) == ["11-05", "12-01"]
+    set_language("en")
+    assert axis.tickStrings(stamps, 1, 30 * 86400) == ["Nov 2026", "Dec 2026"]
+    assert axis.tickStrings(stamps, 1, 7 * 86400) == ["5 Nov", "1 Dec"]

@@ -8,11 +8,13 @@ show its whole title, cut no label, and the e-commerce topics must be on 主题 
 from __future__ import annotations
 
 import csv
-import re
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -130,34 +132,60 @@ def window_problems(window: QWidget, where: str) -> list[str]:
     return found + date_problems(window, where)
 
 
-class DialogWatch(QObject):
-    """Checks each dialog as it appears; closes modal ones (so `exec()` returns) when asked to."""
+MODAL_ANSWER_S = 10     # a modal dialog the walk answers must be gone by then, or the walk fails there
 
-    def __init__(self, problems: list[str]) -> None:
+
+class DialogWatch(QObject):
+    """Checks each dialog as it appears; closes modal ones (so `exec()` returns) when asked to.
+
+    A dialog is remembered by a mark on the dialog itself, not by its Python wrapper: a box made inside
+    Qt (QMessageBox.question) gets a new wrapper on every lookup, so `id()` of one lookup says nothing
+    about the next. A modal dialog still open after MODAL_ANSWER_S is closed and reported with the step,
+    so the walk never hangs in a nested event loop.
+    """
+
+    MARK = "cxdesk_walk_checked"
+
+    def __init__(self, problems: list[str], log: Path | None = None) -> None:
         super().__init__()
         self.problems = problems
         self.seen: list[str] = []
-        self._checked: set[int] = set()
         self.close_modal = True
         self.where = ""
+        self.log = log
+        self._modal_since: float | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(40)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
 
+    def step(self, where: str) -> None:
+        """Name the step that follows (in problems, failures and the log the parent process reads)."""
+        self.where = where
+        if self.log is not None:
+            with self.log.open("a", encoding="utf-8") as fh:
+                fh.write(where + "\n")
+
     def tick(self) -> None:
         for w in QApplication.topLevelWidgets():
-            if not isinstance(w, QDialog) or not w.isVisible() or id(w) in self._checked:
-                continue
-            self._checked.add(id(w))
-            self.seen.append(w.windowTitle())
-            self.problems.extend(window_problems(w, self.where or type(w).__name__))
+            if isinstance(w, QDialog) and w.isVisible() and not w.property(self.MARK):
+                self.check_now(w, self.where or type(w).__name__)
         modal = QApplication.activeModalWidget()
-        if self.close_modal and modal is not None and id(modal) in self._checked and isinstance(modal, QDialog):
-            modal.reject()
+        if not self.close_modal or not isinstance(modal, QDialog) or not modal.property(self.MARK):
+            self._modal_since = None
+            return
+        modal.reject()
+        if not modal.isVisible():
+            self._modal_since = None
+        elif self._modal_since is None:
+            self._modal_since = time.monotonic()
+        elif time.monotonic() - self._modal_since > MODAL_ANSWER_S:
+            self.problems.append(f"{self.where}: {modal.windowTitle()!r} did not close within {MODAL_ANSWER_S} s")
+            modal.done(QDialog.Rejected)
+            modal.hide()
 
     def check_now(self, widget: QWidget, where: str) -> None:
-        self._checked.add(id(widget))
+        widget.setProperty(self.MARK, True)
         self.seen.append(widget.windowTitle())
         self.problems.extend(window_problems(widget, where))
 
@@ -171,7 +199,8 @@ def settle(qtbot, ctx, timeout: int = 30000) -> None:
     qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=timeout)
 
 
-def first_run_and_import(qtbot, win, ctx, csv_path: Path, watch: DialogWatch) -> None:
+def first_run_and_import(qtbot, win, ctx, csv_path: Path, watch: DialogWatch, channel: str | None = "淘宝") -> None:
+    watch.step("first run")
     panel = win.welcome
     assert win.stack.currentWidget() is panel and panel.shop_fields.isVisible()
     watch.problems.extend(window_problems(win, "first run"))
@@ -179,6 +208,7 @@ def first_run_and_import(qtbot, win, ctx, csv_path: Path, watch: DialogWatch) ->
     combo.setCurrentIndex(combo.findData("电商/零售"))
     panel.shop_fields.name_edit.insert("小美服饰旗舰店")
     watch.problems.extend(window_problems(win, "first run, answered"))
+    watch.step("import wizard")
     watch.close_modal = False
     with qtbot.waitSignal(win.wizard_opened, timeout=10000) as opened:
         win.open_import(csv_path)
@@ -189,7 +219,7 @@ def first_run_and_import(qtbot, win, ctx, csv_path: Path, watch: DialogWatch) ->
                     timeout=15000)
     settle(qtbot, ctx)
     watch.check_now(wizard, "import wizard, preview")
-    assert wizard.chosen_channel() == "淘宝"
+    assert channel is None or wizard.chosen_channel() == channel
     with qtbot.waitSignal(wizard.report_shown, timeout=60000):
         wizard.start_import()
     watch.check_now(wizard, "import wizard, report")
@@ -203,13 +233,15 @@ def first_run_and_import(qtbot, win, ctx, csv_path: Path, watch: DialogWatch) ->
 def walk_pages(qtbot, win, ctx, watch: DialogWatch) -> dict:
     screens = {}
     for key in win.screen_keys():
+        watch.step(f"page {key}")
         screens[key] = win.show_screen(key)
         settle(qtbot, ctx)
         watch.problems.extend(window_problems(win, f"page {key}"))
     return screens
 
 
-def ecommerce_topics_in_place(qtbot, win, ctx) -> None:
+def ecommerce_topics_in_place(qtbot, win, ctx, watch: DialogWatch) -> None:
+    watch.step("e-commerce topics")
     topics = win.show_screen("topics")
     topics.reload()
     settle(qtbot, ctx)
@@ -227,6 +259,7 @@ def ecommerce_topics_in_place(qtbot, win, ctx) -> None:
 def long_action_and_its_dialogs(qtbot, win, ctx, watch: DialogWatch) -> None:
     from PySide6.QtWidgets import QDialogButtonBox
 
+    watch.step("action with a 200-character title")
     board = win.show_screen("board")
     settle(qtbot, ctx)
     watch.close_modal = False
@@ -242,6 +275,7 @@ def long_action_and_its_dialogs(qtbot, win, ctx, watch: DialogWatch) -> None:
     watch.problems.extend(window_problems(win, "board with a 200-character action"))
     action_id = max(action.id for action, _badge in board.data.cards if action.title == TITLE)
     for opener in (board.open_notify, board.open_evaluation):
+        watch.step(opener.__name__)
         dialog = opener(action_id)
         assert dialog is not None, opener.__name__
         settle(qtbot, ctx)
@@ -249,36 +283,38 @@ def long_action_and_its_dialogs(qtbot, win, ctx, watch: DialogWatch) -> None:
         dialog.close()
     watch.close_modal = True
     for key in win.screen_keys():
+        watch.step(f"page {key} after the long action")
         win.show_screen(key)
         settle(qtbot, ctx)
         watch.problems.extend(window_problems(win, f"page {key} after the long action"))
 
 
 def open_every_dialog(qtbot, win, ctx, watch: DialogWatch, monkeypatch, tmp_path) -> None:
-    watch.where = "settings"
+    watch.step("settings")
     win.open_settings()
-    watch.where = "about"
+    watch.step("about")
     win.open_about()
-    watch.where = "new topic"
+    watch.step("new topic")
     win.show_screen("topics")._ask_add()
-    watch.where = "rename topic"
+    watch.step("rename topic")
     topics = win.show_screen("topics")
     topics.select_topics(["物流"])
     topics._ask_rename()
-    watch.where = "tag with topic"
+    watch.step("tag with topic")
     feedback = win.show_screen("feedback")
     settle(qtbot, ctx)
     feedback.table.selectRow(0)
     assert feedback.selected_ids()
     feedback.tag_selected()
-    watch.where = "learn from ratings"
+    watch.step("learn from ratings")
     win.confirm_learn = True
     win.learn_from_ratings()
-    watch.where = "guide"
+    watch.step("guide")
     win.guide_action.trigger()
     qtbot.waitUntil(lambda: win.guide is not None and win.guide.isVisible(), timeout=5000)
     watch.check_now(win.guide, "guide")
     win.guide.close()
+    watch.step("goal editor")
     overview = win.show_screen("dashboard")
     settle(qtbot, ctx)
     goals = overview.brief_panel.edit_goals()
@@ -289,10 +325,10 @@ def open_every_dialog(qtbot, win, ctx, watch: DialogWatch, monkeypatch, tmp_path
 
     answers = iter([str(tmp_path / "backup.db"), str(tmp_path / "report.xlsx")])
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (next(answers), ""))
-    watch.where = "backup"
+    watch.step("backup")
     win.choose_backup()
     settle(qtbot, ctx)
-    watch.where = "report export"
+    watch.step("report export")
     report = win.show_screen("reports")
     settle(qtbot, ctx)
     report._on_excel_clicked()
@@ -300,6 +336,28 @@ def open_every_dialog(qtbot, win, ctx, watch: DialogWatch, monkeypatch, tmp_path
     assert (tmp_path / "backup.db").exists() and (tmp_path / "report.xlsx").exists()
     watch.problems.extend(window_problems(win, "reports, after the export"))
     assert len(watch.seen) >= 11, watch.seen
+
+
+def test_the_watch_answers_a_question_box_made_inside_qt(qtbot):
+    """QMessageBox.question builds its box in C++: each lookup gives a new wrapper, yet the watch answers it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    problems: list[str] = []
+    watch = DialogWatch(problems)
+    churn = QTimer()
+    churn.timeout.connect(lambda: [QWidget() for _ in range(20)])   # other wrappers come and go meanwhile
+    churn.start(15)
+    started = time.monotonic()
+    try:
+        answer = QMessageBox.question(parent, "Learn", "Start now?")
+    finally:
+        churn.stop()
+        watch.timer.stop()
+    assert answer != QMessageBox.Yes and time.monotonic() - started < MODAL_ANSWER_S
+    assert watch.seen == ["Learn"]      # checked once (Qt's own box is too narrow for its title: the app uses ask_yes_no)
 
 
 @pytest.mark.skipif(not WALK, reason="run by test_walk_a_new_online_shop_at_1366x768 on a screen of that size")
@@ -316,18 +374,24 @@ def test_walk(qtbot, qapp, tmp_path, monkeypatch):
     open_db(path).close()
     ctx = AppContext(path)
     problems: list[str] = []
-    watch = DialogWatch(problems)
+    log = os.environ.get("CXDESK_WALK_LOG")
+    watch = DialogWatch(problems, Path(log) if log else None)
     win = MainWindow(ctx)
     win.confirm_quit = False
     qtbot.addWidget(win)
     try:
         with qtbot.waitSignal(win.status_refreshed, timeout=10000):
             win.show()
-        first_run_and_import(qtbot, win, ctx, write_taobao_csv(tmp_path / "淘宝评价导出.csv"), watch)
+        own_file = os.environ.get("CXDESK_WALK_CSV")      # another shop's export, walked the same way
+        csv_path = Path(own_file) if own_file else write_taobao_csv(tmp_path / "淘宝评价导出.csv")
+        first_run_and_import(qtbot, win, ctx, csv_path, watch, None if own_file else "淘宝")
         walk_pages(qtbot, win, ctx, watch)
-        ecommerce_topics_in_place(qtbot, win, ctx)
+        ecommerce_topics_in_place(qtbot, win, ctx, watch)
         long_action_and_its_dialogs(qtbot, win, ctx, watch)
         open_every_dialog(qtbot, win, ctx, watch, monkeypatch, tmp_path)
+        watch.step("done")
+    except Exception as exc:   # a timeout or a failed check: say where in the walk it happened
+        raise AssertionError(f"the walk failed at the step {watch.where!r}: {exc}") from exc
     finally:
         watch.timer.stop()
         settle(qtbot, ctx)
@@ -339,28 +403,46 @@ def test_walk(qtbot, qapp, tmp_path, monkeypatch):
     assert problems == [], "\n".join(problems)
 
 
-def walk_in_own_process(tmp_path: Path, lang: str, scale: str = "1") -> subprocess.CompletedProcess:
-    """Run `test_walk` in a fresh process whose (offscreen) screen is 1366×768 at `scale`."""
+WALK_LIMIT_S = 150   # a walk takes about 15 s on 2 cores; past this it is stuck, and the test names where
+
+
+def walk_in_own_process(tmp_path: Path, lang: str, scale: str = "1", xvfb: bool = False) -> None:
+    """Run `test_walk` in a fresh process on a 1366×768 screen at `scale` (offscreen, or a virtual X server)."""
     config = tmp_path / "screen.json"
     config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": 1366, "height": 768,
                                                 "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    log = tmp_path / "walk-steps.log"
     env = {**os.environ, "CXDESK_WALK": "1", "CXDESK_WALK_LANG": lang, "CXDESK_LANG": lang, "QT_SCALE_FACTOR": scale,
-           "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
+           "CXDESK_WALK_LOG": str(log),
+           "QT_QPA_PLATFORM": "xcb" if xvfb else f"offscreen:configfile={config}"}
     root = Path(__file__).resolve().parents[2]
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
-                           f"{Path(__file__).resolve()}::test_walk"], capture_output=True, text=True,
-                          env=env, cwd=root, timeout=300)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
+               "-o", f"faulthandler_timeout={WALK_LIMIT_S - 20}", f"{Path(__file__).resolve()}::test_walk"]
+    if xvfb:
+        command = ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", *command]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=root, timeout=WALK_LIMIT_S)
+    except subprocess.TimeoutExpired as exc:
+        steps = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        pytest.fail(f"the walk ({lang}, {scale}×) hung for {WALK_LIMIT_S} s at the step "
+                    f"{steps[-1] if steps else 'start-up'!r}\n{err[-4000:]}")
+    assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout[-6000:] + proc.stderr[-2000:]
 
 
-@pytest.mark.slow   # minutes per language; known to stall at the "learn from ratings" question for now
-@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+@pytest.mark.parametrize("lang", ["zh_CN", pytest.param("en", marks=pytest.mark.slow)])
 def test_walk_a_new_online_shop_at_1366x768(tmp_path, lang):
-    proc = walk_in_own_process(tmp_path, lang)
-    assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout[-6000:]
+    """The Chinese walk at 100 % runs in every run of the suite (about 15 s); the others with --run-slow."""
+    walk_in_own_process(tmp_path, lang)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_walk_a_new_online_shop_at_125_percent(tmp_path, lang):
-    proc = walk_in_own_process(tmp_path, lang, "1.25")
-    assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout[-6000:]
+    walk_in_own_process(tmp_path, lang, "1.25")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run (a virtual X server)")
+def test_walk_a_new_online_shop_under_xvfb(tmp_path):
+    walk_in_own_process(tmp_path, "en", xvfb=True)

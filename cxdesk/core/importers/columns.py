@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import datetime
 
+from cxdesk.core.analysis.text import to_simplified
 from cxdesk.core.importers import readers
 from cxdesk.core.importers.dates import TimeParseError, parse_time
 from cxdesk.core.importers.ratings import looks_like_rating
@@ -59,7 +60,8 @@ def is_blank(v) -> bool:
 
 
 def _keyword_role(name: str) -> tuple[str | None, float]:
-    h = normalize_header(name)
+    # Exports from Taiwan and Hong Kong shops name their columns in traditional characters (評價內容).
+    h = normalize_header(to_simplified(name) if name and not name.isascii() else name)
     if not h or h in _NOT_ID:
         return None, 0.0
     best: tuple[str | None, float] = (None, 0.0)

@@ -99,3 +99,20 @@ class ElidedLabel(QLabel):
 
 
 __all__ = ["elided", "guard_action", "guard_button", "guard_widget_tree", "ElidedLabel", "MAX_BUTTON_PX"]
+
+
+class WholeTextLabel(QLabel):
+    """A wrapped label that asks for the height its whole text needs at its width (the page scrolls)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self._fit_height()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        needed = self.heightForWidth(self.width()) if self.text() else 0
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
