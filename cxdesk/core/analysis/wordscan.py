@@ -1,0 +1,64 @@
+"""Finding listed words in text with the regex engine: one compiled pattern per word list.
+
+The word lists of the analysis (clause opinion words, topic words, implied-topic words) are matched
+longest first. Trying each word at each position in Python costs more than the rest of the analysis
+together, so a list is compiled once into a pattern shaped like a trie (`服务(?:员|态度)?`): at any
+position the regex engine follows the characters of the text down the trie and, by trying a longer
+word before a shorter one, returns the longest listed word that starts there.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+_END = ""   # marks, in a trie node, that a word ends there
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """Regex source that matches, at a position, the longest of `words` starting there.
+
+    Empty words are left out; an empty list gives a pattern that never matches.
+    """
+    trie: dict = {}
+    for word in words:
+        if not word:
+            continue
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[_END] = True
+    if not trie:
+        return "(?!)"
+    return "(?:" + _node_pattern(trie) + ")"
+
+
+def _node_pattern(node: dict) -> str:
+    """The words below `node`; the caller makes it optional when a word also ends at `node`."""
+    leaves = sorted(ch for ch, sub in node.items() if ch != _END and len(sub) == 1 and _END in sub)
+    branches = [re.escape(ch) + _child(sub) for ch, sub in sorted(node.items())
+                if ch != _END and not (len(sub) == 1 and _END in sub)]
+    if leaves:
+        branches.append(re.escape(leaves[0]) if len(leaves) == 1
+                        else "[" + "".join(re.escape(ch) for ch in leaves) + "]")
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+def _child(node: dict) -> str:
+    """What may follow the character that leads to `node`: longer words first, then (if a word
+    ends here) nothing. Greedy `?` tries the longer words first and backtracks to the shorter."""
+    if set(node) == {_END}:
+        return ""
+    body = _node_pattern(node)
+    return f"(?:{body})?" if _END in node else body
+
+
+def longest_words(words: Iterable[str], *, overlapping: bool = False) -> re.Pattern:
+    """A compiled pattern for `trie_pattern(words)`. With `overlapping`, the pattern is a lookahead
+    whose group 1 is the longest word at each position, so `finditer` visits every position and
+    words that start inside another word are found too."""
+    body = trie_pattern(words)
+    return re.compile(f"(?=({body}))" if overlapping else body)
+
+
+__all__ = ["trie_pattern", "longest_words"]
