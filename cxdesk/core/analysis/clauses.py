@@ -85,9 +85,11 @@ def _load() -> dict[str, tuple[str, float]]:
                         raise ValueError(f"clause_lexicon.txt: unknown kind {kind!r} for {word!r}")
                     table[word] = (kind, float(parts[2]) if len(parts) > 2 else 1.0)
                 _longest = max(len(w) for w in table)
-                # Latin words first (a lexicon word starting with a-z is found as a whole Latin word
-                # or not at all), then the longest lexicon word, else one character that is no space.
-                _scan[0] = re.compile(f"{_LATIN.pattern}|{trie_pattern(table)}|\\S")
+                # A character that starts no word (most of them, checked at once against one set),
+                # Latin words (a lexicon word starting with a-z is found as a whole Latin word or not
+                # at all), then the longest lexicon word, else one character that is no space.
+                starts = "".join(sorted({re.escape(w[0]) for w in table}))
+                _scan[0] = re.compile(f"[^{starts}a-z\\s]|{_LATIN.pattern}|{trie_pattern(table)}|\\S")
                 _entries.clear()
                 _entries.update({w: (w, kind, weight) for w, (kind, weight) in table.items()})
                 _lexicon = table

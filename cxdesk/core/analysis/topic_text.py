@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterable, NamedTuple, Sequence
 
-from cxdesk.core.analysis.wordscan import longest_words
+from cxdesk.core.analysis.wordscan import every_start, longest_words
 
 
 class TopicMention(NamedTuple):
@@ -119,7 +119,7 @@ class TopicMatcher:
         # lists the topic indexes of the longest word and of every listed word it starts with.
         multi = {w: idxs for words in by_first.values() for w, idxs in words.items()}
         self._within = {w: sorted(i for k in range(1, len(w) + 1) for i in multi.get(w[:k], ())) for w in multi}
-        self._words_re = longest_words(multi, overlapping=True) if multi else None
+        self._words_re = longest_words(multi) if multi else None
         self._singles = singles
         self._single_chars = frozenset(singles)
         self._english = english
@@ -140,9 +140,8 @@ class TopicMatcher:
         hits: list[tuple[int, int]] = []
         if self._words_re is not None:
             within = self._within
-            for m in self._words_re.finditer(clause):
-                pos = m.start()
-                hits.extend((pos, i) for i in within[m.group(1)])
+            for pos, word in every_start(self._words_re, clause):
+                hits.extend((pos, i) for i in within[word])
         if self._singles and not self._single_chars.isdisjoint(clause):
             from cxdesk.core.analysis.keywords import jieba_module
 

@@ -53,12 +53,22 @@ def _child(node: dict) -> str:
     return f"(?:{body})?" if _END in node else body
 
 
-def longest_words(words: Iterable[str], *, overlapping: bool = False) -> re.Pattern:
-    """A compiled pattern for `trie_pattern(words)`. With `overlapping`, the pattern is a lookahead
-    whose group 1 is the longest word at each position, so `finditer` visits every position and
-    words that start inside another word are found too."""
-    body = trie_pattern(words)
-    return re.compile(f"(?=({body}))" if overlapping else body)
+def longest_words(words: Iterable[str]) -> re.Pattern:
+    """`trie_pattern(words)`, compiled. `search` skips in C to the next position where a word starts
+    (the pattern begins with the set of first characters) and returns the longest word there."""
+    return re.compile(trie_pattern(words))
 
 
-__all__ = ["trie_pattern", "longest_words"]
+def every_start(pattern: re.Pattern, text: str) -> list[tuple[int, str]]:
+    """(position, longest word there) for every position of `text` where one of the pattern's words
+    starts, also inside another word (`服务员` gives 服务员 at 0 and, if listed, 务员 at 1)."""
+    out: list[tuple[int, str]] = []
+    search = pattern.search
+    m = search(text)
+    while m is not None:
+        out.append((m.start(), m.group()))
+        m = search(text, m.start() + 1)
+    return out
+
+
+__all__ = ["trie_pattern", "longest_words", "every_start"]
