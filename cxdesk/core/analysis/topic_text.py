@@ -143,10 +143,10 @@ class TopicMatcher:
             for pos, word in every_start(self._words_re, clause):
                 hits.extend((pos, i) for i in within[word])
         if self._singles and not self._single_chars.isdisjoint(clause):
-            from cxdesk.core.analysis.keywords import jieba_module
+            from cxdesk.core.analysis.keywords import cut
 
             pos = 0
-            for tok in jieba_module().dt.lcut(clause):
+            for tok in cut(clause):
                 idxs = self._singles.get(tok)
                 if idxs is None and 1 < len(tok) <= 3:
                     if tok[:-1] in _DEGREE:
