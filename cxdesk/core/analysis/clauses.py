@@ -187,17 +187,10 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
     from_ex = False
     words = tokens(clause)
     for index, (word, kind, weight) in enumerate(words):
-        if not kind:
-            # A word the list does not know (most of them) only uses up the reach of what came before.
+        if not kind:   # a word the list does not know (most): it only uses up the reach of those before
             first = False
-            if neg_ttl:
-                neg_ttl -= 1
-            if deg_ttl:
-                deg_ttl -= 1
-            if ex_ttl:
-                ex_ttl -= 1
-            if attr_ttl:
-                attr_ttl -= 1
+            neg_ttl, deg_ttl = neg_ttl - (neg_ttl > 0), deg_ttl - (deg_ttl > 0)
+            ex_ttl, attr_ttl = ex_ttl - (ex_ttl > 0), attr_ttl - (attr_ttl > 0)
             continue
         if kind == "deg" and word == "好" and (index + 1 == len(words) or words[index + 1][1] not in _OPINION_KINDS):
             kind, weight = "+", 1.0     # 好 is praise unless it intensifies what follows (好吃, 好贵)
