@@ -1,7 +1,8 @@
 """Words found by compiled patterns (`wordscan`) are exactly those the word-by-word scans found.
 
-Each reference below is the plain scan the analysis used before (longest listed word at each
-position, tried in Python); the compiled patterns must agree with it on every input.
+Each reference below is the plain scan (longest listed word at each position, tried in Python): the
+topic words and implied-topic words found by compiled patterns must agree with it on every input,
+and so must the clause word list's tokens (longest match, Latin words, negation kept apart).
 """
 
 from __future__ import annotations

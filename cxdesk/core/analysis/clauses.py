@@ -37,8 +37,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple, Sequence
 
-from cxdesk.core.analysis.wordscan import trie_pattern
-
 # Bump when the word list or the rules change, so every row gets its mentions again.
 CLAUSE_MODEL = "lex-8"
 
@@ -54,8 +52,7 @@ QUESTION_LIMIT = 2.5     # a question with a weaker opinion than this is neutral
 _lock = threading.Lock()
 _lexicon: dict[str, tuple[str, float]] | None = None
 _longest = 1
-_scan: list = [None]                   # the tokenizer, compiled from the word list (`_load`)
-_entries: dict[str, tuple[str, str, float]] = {}   # word -> (word, kind, weight)
+_lengths: dict[str, tuple[int, ...]] = {}   # first character -> lengths of the words it starts, longest first
 _LATIN = re.compile(r"[a-z][a-z']*")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 ENGLISH_WEIGHT = 3.0
@@ -85,13 +82,11 @@ def _load() -> dict[str, tuple[str, float]]:
                         raise ValueError(f"clause_lexicon.txt: unknown kind {kind!r} for {word!r}")
                     table[word] = (kind, float(parts[2]) if len(parts) > 2 else 1.0)
                 _longest = max(len(w) for w in table)
-                # A character that starts no word (most of them, checked at once against one set),
-                # Latin words (a lexicon word starting with a-z is found as a whole Latin word or not
-                # at all), then the longest lexicon word, else one character that is no space.
-                starts = "".join(sorted({re.escape(w[0]) for w in table}))
-                _scan[0] = re.compile(f"[^{starts}a-z\\s]|{_LATIN.pattern}|{trie_pattern(table)}|\\S")
-                _entries.clear()
-                _entries.update({w: (w, kind, weight) for w, (kind, weight) in table.items()})
+                lengths: dict[str, set[int]] = {}
+                for w in table:
+                    lengths.setdefault(w[0], set()).add(len(w))
+                _lengths.clear()
+                _lengths.update({ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()})
                 _lexicon = table
     return _lexicon
 
@@ -105,10 +100,32 @@ def tokens(clause: str) -> tuple[tuple[str, str, float], ...]:
 
 
 def _tokens(clause: str) -> list[tuple[str, str, float]]:
-    # Longest match against the word list, scanned by the regex engine (`wordscan`).
-    _load()
-    entries = _entries
-    return [entries.get(w) or (w, "", 0.0) for w in _scan[0].findall(clause.lower())]
+    table = _load()
+    out: list[tuple[str, str, float]] = []
+    text = clause.lower()
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if "a" <= ch <= "z":
+            m = _LATIN.match(text, i)
+            word = m.group(0)
+            kind, weight = table.get(word, ("", 0.0))
+            out.append((word, kind, weight))
+            i = m.end()
+            continue
+        for size in _lengths.get(ch, ()):
+            if size > n - i:
+                continue
+            entry = table.get(text[i:i + size])
+            if entry is not None:
+                out.append((text[i:i + size], entry[0], entry[1]))
+                i += size
+                break
+        else:
+            if not ch.isspace():
+                out.append((ch, "", 0.0))
+            i += 1
+    return out
 
 
 # "等了四十分钟", "排队一个多小时": a long wait is a complaint without any opinion word.
