@@ -44,8 +44,9 @@ PARENT_SCORES_UP_TO = 50_000
 # A frozen app must call multiprocessing.freeze_support() first thing, or every spawned worker
 # would start the whole app again; its entry point sets this once it has done so.
 FROZEN_WORKERS_OK = False
-# Rows the parent indexes for search at a time while it waits for the workers (about half a second).
-INDEX_ROWS_WHILE_WAITING = 4_000
+# Rows the parent indexes for search at a time while it waits for the workers (a tenth of a second;
+# larger steps hold more of the index in memory while the workers hold theirs).
+INDEX_ROWS_WHILE_WAITING = 1_000
 BATCH_ROWS = 1_000
 PARALLEL_BATCH_ROWS = 2_000
 WORKERS = 2
