@@ -159,6 +159,31 @@ def test_parallel_workers_give_the_same_result(tmp_path, monkeypatch, parent_sco
     assert results[(0, "cc")] == results[(2, "cc")] and len(results[(0, "cc")]) >= 20
 
 
+def test_workers_score_while_the_parent_indexes_new_rows_for_search(tmp_path, monkeypatch):
+    from cxdesk.core import search
+    from cxdesk.core.analysis import pipeline
+    from cxdesk.core.feedback import query_ids
+    from cxdesk.core.filters import FeedbackFilter
+
+    steps = []
+    index_some = search.index_some
+    monkeypatch.setattr(search, "index_some", lambda db, n: steps.append(n) or index_some(db, n))
+    monkeypatch.setattr(pipeline, "INDEX_ROWS_WHILE_WAITING", 7)
+    monkeypatch.setattr(pipeline, "PARENT_SCORES_UP_TO", 0)
+    texts = [f"第{i}次点外卖，物流太慢" if i % 3 else f"菜很好吃{i}" for i in range(90)]
+    db = open_db(tmp_path / "index.db")
+    with db.atomic(), search.bulk_load(db):      # as an import leaves them: stored, not yet indexed
+        add_rows(db, texts)
+    assert search.backlog_size(db) == 90
+    res = analyze(db, workers=2, batch_size=10)
+    assert res.scored == 90 and search.backlog_size(db) == 0
+    assert steps and set(steps) == {7}           # indexed in small steps while the workers scored
+    assert sorted(query_ids(db, FeedbackFilter(search="物流")).tolist()) == [i + 1 for i in range(90) if i % 3]
+    for table in ("feedback_fts", "feedback_chars"):
+        db.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+    db.close()
+
+
 def test_cancel_with_workers_stops_quickly_and_resumes(tmp_path):
     db = open_db(tmp_path / "cancel.db")
     add_rows(db, [f"第{i}次点外卖，送得太慢" for i in range(60)])

@@ -129,8 +129,11 @@ def _tokens(clause: str) -> list[tuple[str, str, float]]:
 
 
 # "等了四十分钟", "排队一个多小时": a long wait is a complaint without any opinion word.
+_WAIT_UNITS = ("小时", "钟头", "分钟")   # a clause without one of these tells of no wait (checked first)
 _LONG_WAIT = re.compile(r"(?:等位|等|排队|排了|候)(?:到|了|着)?(?:过了|了)?[有就约]?(?:将近|快|差不多|足足|整整|大概|大约)?"
-                        r"(?P<n>半个?|[0-9一二两三四五六七八九十几]+(?:个)?多?(?:个)?)(?:多)?(?P<unit>小时|钟头|分钟)")
+                        r"(?P<n>半个?|[0-9一二两三四五六七八九十几]+(?:个)?多?(?:个)?)(?:多)?"
+                        rf"(?P<unit>{'|'.join(_WAIT_UNITS)})")
+_WAIT_UNIT = re.compile("|".join(_WAIT_UNITS))
 WAIT_WEIGHT = 1.2
 # A wait shorter than this is no complaint: in labelled restaurant reviews "等了十多分钟", "等位10分钟"
 # and "等了差不多15分钟" are told as facts, "等了二十分钟" and longer as complaints.
@@ -153,6 +156,8 @@ def _number(text: str) -> float:
 
 def long_wait(clause: str) -> bool:
     """True if the clause tells of a wait of at least `LONG_WAIT_MINUTES` (等了四十分钟, 排队一个多小时)."""
+    if _WAIT_UNIT.search(clause) is None:
+        return False    # most clauses, told apart without the whole pattern
     for m in _LONG_WAIT.finditer(clause):
         minutes = _number(m.group("n")) * (1 if m.group("unit") == "分钟" else 60)
         if minutes >= LONG_WAIT_MINUTES:
@@ -205,6 +210,11 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
     from_ex = False
     words = tokens(clause)
     for index, (word, kind, weight) in enumerate(words):
+        if not kind:   # a word the list does not know (most): it only uses up the reach of those before
+            first = False
+            neg_ttl, deg_ttl = neg_ttl - (neg_ttl > 0), deg_ttl - (deg_ttl > 0)
+            ex_ttl, attr_ttl = ex_ttl - (ex_ttl > 0), attr_ttl - (attr_ttl > 0)
+            continue
         if kind == "deg" and word == "好" and (index + 1 == len(words) or words[index + 1][1] not in _OPINION_KINDS):
             kind, weight = "+", 1.0     # 好 is praise unless it intensifies what follows (好吃, 好贵)
         if kind == "con":

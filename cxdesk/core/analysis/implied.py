@@ -13,7 +13,9 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable
+from typing import Callable, Iterable
+
+from cxdesk.core.analysis.wordscan import longest_words
 
 _lock = threading.Lock()
 _table: dict[str, tuple[str, ...]] | None = None
@@ -49,6 +51,25 @@ def for_topics(names: Iterable[str]) -> dict[str, int]:
                 out[word] = index[topic]
                 break
     return out
+
+
+def scanner(words: dict[str, int]) -> Callable[[str], bool]:
+    """A quick test for `implied_topics(clause, words)`: False when the clause cannot imply a topic,
+    because none of `words` occurs in it (the regex engine looks) and it tells of no long wait.
+    Every topic `implied_topics` finds comes from one of `words` read in the clause, or from a long wait."""
+    pattern = longest_words(w for w in words if w != WAIT) if len(words) > (WAIT in words) else None
+    wait = WAIT in words
+
+    def may_imply(clause: str) -> bool:
+        if pattern is not None and pattern.search(clause.lower()) is not None:
+            return True
+        if wait:
+            from cxdesk.core.analysis.clauses import long_wait
+
+            return long_wait(clause)
+        return False
+
+    return may_imply
 
 
 @lru_cache(maxsize=8192)
@@ -93,4 +114,4 @@ def implied_topics(clause: str, words: dict[str, int]) -> list[int]:
     return found if total <= -PRAISE_FROM and not question else []
 
 
-__all__ = ["table", "for_topics", "implied_topics"]
+__all__ = ["table", "for_topics", "implied_topics", "scanner"]

@@ -22,6 +22,7 @@ _lock = threading.RLock()
 _jieba = None
 _added_words: set[str] = set()  # extra words currently wanted (user words, topic synonyms)
 _introduced: set[str] = set()  # of those, words jieba did not know before (safe to remove again)
+_generation = [0]              # counts the changes `sync_words` made to jieba's words (see `cut`)
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{1,30}")
@@ -89,14 +90,29 @@ def sync_words(words: Iterable[str | tuple]) -> None:
         for word in _introduced - set(wanted):
             _forget(jb.dt, word)
             _introduced.discard(word)
+            _generation[0] += 1
         for word, (freq, tag) in wanted.items():
             if word in _added_words and freq is None:
                 continue
             if not freq_table.get(word):
                 _introduced.add(word)  # only words jieba did not know are removed again later
             jb.add_word(word, freq=int(freq) if freq else None, tag=tag or None)
+            _generation[0] += 1
         _added_words.clear()
         _added_words.update(wanted)
+
+
+def cut(text: str) -> tuple[str, ...]:
+    """jieba's words of `text` (`lcut`, with the shop's words), kept per text: clauses repeat (不好用,
+    反应慢 come back hundreds of times in 100,000 reviews). A change of words by `sync_words` starts
+    a new generation, so a text is never served as cut with other words."""
+    return _cut(text, _generation[0])
+
+
+# Kept small: each analysis worker holds its own, and the 1M-row analysis must stay under 600 MB.
+@lru_cache(maxsize=4096)
+def _cut(text: str, _generation: int) -> tuple[str, ...]:
+    return tuple(jieba_module().dt.lcut(text))
 
 
 def _forget(tokenizer, word: str) -> None:
@@ -222,4 +238,4 @@ def _textrank(texts: list[str], top_k: int, excluded: set[str]) -> list[tuple[st
     return [(w, round(s / peak, 4)) for w, s in out]
 
 
-__all__ = ["jieba_module", "sync_words", "stop_words", "tokens", "whole_word", "extract_keywords"]
+__all__ = ["jieba_module", "sync_words", "cut", "stop_words", "tokens", "whole_word", "extract_keywords"]

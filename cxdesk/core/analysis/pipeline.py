@@ -20,7 +20,7 @@ import time
 from array import array
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from cxdesk.core.changes import NOTHING, Changes
 from cxdesk.core.progress import Cancelled, Progress, no_progress
@@ -44,6 +44,9 @@ PARENT_SCORES_UP_TO = 50_000
 # A frozen app must call multiprocessing.freeze_support() first thing, or every spawned worker
 # would start the whole app again; its entry point sets this once it has done so.
 FROZEN_WORKERS_OK = False
+# Rows the parent indexes for search at a time while it waits for the workers (a tenth of a second;
+# larger steps hold more of the index in memory while the workers hold theirs).
+INDEX_ROWS_WHILE_WAITING = 1_000
 BATCH_ROWS = 1_000
 PARALLEL_BATCH_ROWS = 2_000
 WORKERS = 2
@@ -266,7 +269,8 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     Sets `lang, sentiment, model_label, label, topics, analysis_version, analyzed_at` and rewrites
     the automatic `feedback_topics` rows of the rows it scores (the owner's manual ones stay).
     `workers`: processes for big jobs (default: `_worker_count`). Rows not in the search index yet
-    are indexed first. May raise `Cancelled` from `progress`; finished batches stay written."""
+    are indexed first, or with worker processes while they score. May raise `Cancelled` from
+    `progress`; finished batches stay written."""
     from cxdesk.core import search
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.store import ensure_tables, write_results
@@ -274,7 +278,6 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     from cxdesk.core.storage import now_text
 
     started = time.perf_counter()
-    search.catch_up(db, progress)
     progress(0, 1, _("Preparing the analysis"))
     ensure_tables(db)
     installed = ensure_default_topics(db)
@@ -288,6 +291,9 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     full, topics_only = _rows_to_score(db, version, sent_part, force)
     todo = len(full) + len(topics_only)
     skipped = total_rows - todo
+    workers = _worker_count(db, todo, workers) if todo else 0
+    if not workers:
+        search.catch_up(db, progress)
     if not todo:
         # Complaints no topic covers are read from analysed rows; catch up if a run was cancelled.
         uncovered.refresh(db, progress)
@@ -296,7 +302,6 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
                              Changes(topics=True) if installed else NOTHING)
 
     setup = _Setup(tuple((t.name, tuple(t.synonyms)) for t in topics), tuple(jieba_words(db)), _strip_adapter(adapter))
-    workers = _worker_count(db, todo, workers)
     size = batch_size or (PARALLEL_BATCH_ROWS if workers else BATCH_ROWS)
     jobs = [(ids, False) for ids in _chunks(full, size)] + [(ids, True) for ids in _chunks(topics_only, size)]
 
@@ -320,24 +325,31 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     remaining = deque(jobs)
     if workers:
         try:
-            _run_parallel(db, remaining, setup, workers, write, parent_scores=todo <= PARENT_SCORES_UP_TO)
+            # The search index of new rows is built while the workers score, not before.
+            _run_parallel(db, remaining, setup, workers, write, parent_scores=todo <= PARENT_SCORES_UP_TO,
+                          idle=lambda: search.index_some(db, INDEX_ROWS_WHILE_WAITING) > 0)
         except Cancelled:
             raise
         except Exception:  # noqa: BLE001 - a broken pool (no fork/spawn allowed, killed worker): go on alone
             log.warning("worker processes failed; continuing in this process", exc_info=True)
+        search.catch_up(db, progress)   # what the workers left no time for
     if remaining:
-        _prepare(setup)
-        while remaining:
-            ids, only_topics = remaining[0]
-            ids, batch = _fetch(db, ids, only_topics)
-            rows = score_batch(*batch)
-            write(ids, rows, only_topics)
-            remaining.popleft()
+        _score_alone(db, remaining, setup, write)
     uncovered.refresh(db, progress)
     _refresh_overview(db, progress)
     seconds = time.perf_counter() - started
     log.info("analyzed %d rows (%d skipped) in %.1f s with %d workers", done, skipped, seconds, workers)
     return AnalyzeResult(done, skipped, mentions, version, seconds, Changes(feedback=True, topics=True))
+
+
+def _score_alone(db, remaining: deque, setup: _Setup, write) -> None:
+    """Score and write the jobs in `remaining` in this process; a job leaves it once written."""
+    _prepare(setup)
+    while remaining:
+        ids, only_topics = remaining[0]
+        ids, batch = _fetch(db, ids, only_topics)
+        write(ids, score_batch(*batch), only_topics)
+        remaining.popleft()
 
 
 def _worker_count(db, todo: int, asked: int | None) -> int:
@@ -381,12 +393,14 @@ def _refresh_overview(db, progress: Progress) -> None:
         try_refresh(db)
 
 
-def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write, *, parent_scores: bool = True) -> None:
+def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write, *, parent_scores: bool = True,
+                  idle: Callable[[], bool] | None = None) -> None:
     """Score the jobs in `remaining` with worker processes *and* this process, writing as they finish.
 
     Until the first worker result arrives, the parent scores batches itself (`parent_scores`), so the seconds the
     workers need to start (imports, dictionaries, model) are not lost; after that it only writes, so
-    two workers have the two cores to themselves. A job leaves `remaining` when it is handed out; if
+    two workers have the two cores to themselves. While it would wait, it calls `idle` (other work in
+    small steps, such as indexing for search) until that returns False. A job leaves `remaining` when it is handed out; if
     the pool breaks, the jobs it still held go back, for the caller to finish alone.
     """
     import multiprocessing
@@ -431,7 +445,10 @@ def _run_parallel(db, remaining: deque, setup: _Setup, workers: int, write, *, p
                     remaining.append(job)
                     raise
                 write(ids, rows, job[1])
+            elif idle is not None and in_flight and idle():
+                continue
             elif in_flight:
+                idle = None
                 wait_futures([item[2] for item in in_flight], return_when=FIRST_COMPLETED)
         finished = True
     finally:

@@ -44,46 +44,47 @@ def write_results(db, rows: Sequence[tuple], topic_ids: Sequence[int], version: 
     """
     if not rows:
         return 0
+    ids = [r[0] for r in rows]
+    removed: set[tuple[int, int]] = set()
+    manual: dict[int, set[int]] = {}
+    for chunk in _chunks(ids):
+        marks = _marks(len(chunk))
+        removed.update(db.execute(
+            f"SELECT feedback_id, topic_id FROM feedback_topic_removed WHERE feedback_id IN ({marks})", chunk).fetchall())
+        for fid, tid in db.execute(
+                f"SELECT feedback_id, topic_id FROM feedback_topics WHERE manual = 1 AND feedback_id IN ({marks})",
+                chunk).fetchall():
+            manual.setdefault(fid, set()).add(tid)
+    # The display cache lists every topic of the row, automatic and manual, in topic order; rows
+    # share a few combinations, each written out once.
+    names = dict(db.execute("SELECT id, name FROM topics").fetchall())
+    shown: dict[frozenset, str] = {}
+
+    def cache_of(fid: int, found) -> str:
+        tids = frozenset(topic_ids[i] for i, _s, _l in found if (fid, topic_ids[i]) not in removed) | manual.get(fid, frozenset())
+        text = shown.get(tids)
+        if text is None:
+            text = shown[tids] = json.dumps([names[t] for t in sorted(tids) if t in names], ensure_ascii=False)
+        return text
+
+    # One statement per table and batch; each feedback row is updated once.
     if sentiment:
         db.conn.executemany(
-            "UPDATE feedback SET lang = ?, sentiment = ?, model_label = ?, "
-            "label = coalesce(manual_label, ?), analysis_version = ?, analyzed_at = ? WHERE id = ?",
-            [(lang, sent, label, label, version, analyzed_at, fid) for fid, lang, sent, label, _t in rows])
+            "UPDATE feedback SET lang = ?, sentiment = ?, model_label = ?, label = coalesce(manual_label, ?), "
+            "analysis_version = ?, analyzed_at = ?, topics = ? WHERE id = ?",
+            [(lang, sent, label, label, version, analyzed_at, cache_of(fid, found), fid)
+             for fid, lang, sent, label, found in rows])
     else:
-        db.conn.executemany("UPDATE feedback SET analysis_version = ?, analyzed_at = ? WHERE id = ?",
-                       [(version, analyzed_at, r[0]) for r in rows])
-    ids = [r[0] for r in rows]
+        db.conn.executemany("UPDATE feedback SET analysis_version = ?, analyzed_at = ?, topics = ? WHERE id = ?",
+                            [(version, analyzed_at, cache_of(r[0], r[4]), r[0]) for r in rows])
     for chunk in _chunks(ids):
         db.execute(f"DELETE FROM feedback_topics WHERE manual = 0 AND feedback_id IN ({_marks(len(chunk))})", chunk)
-    removed = set()
-    for chunk in _chunks(ids):
-        removed.update(db.execute(
-            f"SELECT feedback_id, topic_id FROM feedback_topic_removed WHERE feedback_id IN ({_marks(len(chunk))})",
-            chunk).fetchall())
     mentions = [(fid, topic_ids[i], score, label) for fid, _l, _s, _m, found in rows for i, score, label in found
                 if (fid, topic_ids[i]) not in removed]
     if mentions:
         db.conn.executemany(
             "INSERT INTO feedback_topics(feedback_id, topic_id, sentiment, label, manual) VALUES (?, ?, ?, ?, 0) "
             "ON CONFLICT(feedback_id, topic_id) DO NOTHING", mentions)
-    # The display cache lists every topic of the row, automatic and manual, in topic order.
-    removed_by_row: dict[int, set[int]] = {}
-    for fid, tid in removed:
-        removed_by_row.setdefault(fid, set()).add(tid)
-    names_by_row = {fid: {topic_ids[i] for i, _s, _l in found} - removed_by_row.get(fid, set())
-                    for fid, _l, _s, _m, found in rows}
-    manual = {}
-    for chunk in _chunks(ids):
-        for fid, tid in db.execute(
-                f"SELECT feedback_id, topic_id FROM feedback_topics WHERE manual = 1 AND feedback_id IN ({_marks(len(chunk))})",
-                chunk).fetchall():
-            manual.setdefault(fid, set()).add(tid)
-    names = dict(db.execute("SELECT id, name FROM topics").fetchall())
-    updates = []
-    for fid, tids in names_by_row.items():
-        all_ids = sorted(set(tids) | manual.get(fid, set()))
-        updates.append((json.dumps([names[t] for t in all_ids if t in names], ensure_ascii=False), fid))
-    db.conn.executemany("UPDATE feedback SET topics = ? WHERE id = ?", updates)
     return len(mentions)
 
 

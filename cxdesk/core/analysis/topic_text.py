@@ -16,6 +16,8 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterable, NamedTuple, Sequence
 
+from cxdesk.core.analysis.wordscan import every_start, longest_words
+
 
 class TopicMention(NamedTuple):
     topic: str
@@ -114,14 +116,19 @@ class TopicMatcher:
                 else:
                     english.setdefault(word.lower(), set()).add(index)
         self.names = tuple(names)
-        self._by_first = {ch: sorted(words.items(), key=lambda kv: -len(kv[0])) for ch, words in by_first.items()}
+        # Every word found at a position is a prefix of the longest one found there, so the longest
+        # word at each position (one scan by the regex engine) gives all of them: `_within[longest]`
+        # lists the topic indexes of the longest word and of every listed word it starts with.
+        multi = {w: idxs for words in by_first.values() for w, idxs in words.items()}
+        self._within = {w: sorted(i for k in range(1, len(w) + 1) for i in multi.get(w[:k], ())) for w in multi}
+        self._words_re = longest_words(multi) if multi else None
         self._singles = singles
         self._single_chars = frozenset(singles)
-        self._first_re = re.compile("[" + "".join(re.escape(c) for c in by_first) + "]") if by_first else None
         self._english = english
-        from cxdesk.core.analysis.implied import for_topics
+        from cxdesk.core.analysis.implied import for_topics, scanner
 
         self._implied = for_topics(names)
+        self._may_imply = scanner(self._implied)
         self._english_re = None
         if english:
             alternation = "|".join(re.escape(w) for w in sorted(english, key=len, reverse=True))
@@ -133,19 +140,15 @@ class TopicMatcher:
     def hits(self, clause: str) -> list[tuple[int, int]]:
         """(position, topic index) of every topic word in `clause`, in order."""
         hits: list[tuple[int, int]] = []
-        by_first = self._by_first
-        if self._first_re is not None:
-            # The regex finds candidate positions in C; only those are checked word by word.
-            for m in self._first_re.finditer(clause):
-                pos = m.start()
-                for word, idxs in by_first[m.group()]:
-                    if clause.startswith(word, pos):
-                        hits.extend((pos, i) for i in idxs)
+        if self._words_re is not None:
+            within = self._within
+            for pos, word in every_start(self._words_re, clause):
+                hits.extend((pos, i) for i in within[word])
         if self._singles and not self._single_chars.isdisjoint(clause):
-            from cxdesk.core.analysis.keywords import jieba_module
+            from cxdesk.core.analysis.keywords import cut
 
             pos = 0
-            for tok in jieba_module().dt.lcut(clause):
+            for tok in cut(clause):
                 idxs = self._singles.get(tok)
                 if idxs is None and 1 < len(tok) <= 3:
                     if tok[:-1] in _DEGREE:
@@ -209,7 +212,8 @@ class TopicMatcher:
                     and not self.find(_CONTEXT_WORDS.sub("，", clause))):
                 # "外卖送得太慢了，等了一个多小时": the wait is the delivery's, not the kitchen's.
                 found = []
-            implied = [] if named or not self.names else implied_topics(clause, self._implied)
+            implied = ([] if named or not self.names or not self._may_imply(clause)
+                       else implied_topics(clause, self._implied))
             if found or implied:
                 current, follow = found or implied, 0
                 out.append((clause, current))

@@ -108,9 +108,9 @@ def clause_words(clause: str) -> list[str]:
     """The words of a normalised clause: jieba words for Chinese, lower-case words for English."""
     text = clause.strip().lower()
     if _HAN.search(text):
-        from cxdesk.core.analysis.keywords import jieba_module
+        from cxdesk.core.analysis.keywords import cut
 
-        return [w.strip() for w in jieba_module().dt.lcut(text) if w.strip() and not _PUNCT.match(w.strip())]
+        return [w.strip() for w in cut(text) if w.strip() and not _PUNCT.match(w.strip())]
     return _LATIN_WORD.findall(text.replace("\u2019", "'"))
 
 
