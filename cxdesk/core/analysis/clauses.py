@@ -270,6 +270,12 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
         found = True
         neg_ttl = deg_ttl = ex_ttl = 0
         neg_sign, from_ex = 1, False
+    total, question = _whole_clause(clause, total, question, hearsay)
+    return total, found, question, contrast
+
+
+def _whole_clause(clause: str, total: float, question: bool, hearsay: bool) -> tuple[float, bool]:
+    """What only the whole clause shows: a question mark, a negator after what it denies, hearsay."""
     if not question and clause.rstrip().endswith(("?", "？")):
         question = True
     if total and _POSTPOSED_NEGATION.search(clause):
@@ -277,7 +283,7 @@ def opinion(clause: str) -> tuple[float, bool, bool, bool]:
         total = -total * (0.7 if total < 0 else 1.0)
     if hearsay and not (total < 0 and _NO_DEAL.search(clause)):
         total = 0.0
-    return total, found, question, contrast
+    return total, question
 
 
 @lru_cache(maxsize=16_384)
