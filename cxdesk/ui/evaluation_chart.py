@@ -41,8 +41,14 @@ class EvaluationChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend_label)
+        # A label that starts near the right edge (the days still to come) is moved back inside the plot
+        # whenever its width in days changes: on a resize, a zoom, or a larger font at 125 %.
+        self._edge_labels: list[tuple[pg.TextItem, float, float]] = []
+        self.plot.getViewBox().sigResized.connect(self._keep_labels_inside)
+        self.plot.getViewBox().sigXRangeChanged.connect(self._keep_labels_inside)
 
     def clear(self) -> None:
+        self._edge_labels = []
         self.plot.clear()
         self.legend_label.setText("")
 
@@ -51,6 +57,7 @@ class EvaluationChart(QWidget):
         import numpy as np
 
         self.plot.clear()
+        self._edge_labels = []
         xs = [_ts(d) for d in series.days]
         b0, b1 = _ts(ev.before.start), _ts(ev.before.end) + 86400
         a0, a1 = _ts(ev.after.start), _ts(ev.after.end) + 86400
@@ -115,3 +122,17 @@ class EvaluationChart(QWidget):
             label = pg.TextItem(text, color=colour, anchor=anchor, fill=pg.mkBrush(*theme.CHART_LABEL_FILL))
             label.setPos(x, y)
             self.plot.addItem(label)
+            if anchor == (0, 0):
+                self._edge_labels.append((label, x, y))
+        self._keep_labels_inside()
+
+    def _keep_labels_inside(self, *_args) -> None:
+        """Shift each left-anchored label left just enough that its whole text ends inside the plot."""
+        box = self.plot.getViewBox()
+        (left, right), _y = box.viewRange()
+        per_pixel = box.viewPixelSize()[0]
+        if per_pixel <= 0:
+            return
+        for label, x, y in self._edge_labels:
+            width = (label.textItem.boundingRect().width() + 4) * per_pixel
+            label.setPos(max(left, min(x, right - width)), y)
