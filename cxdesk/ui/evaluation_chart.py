@@ -31,7 +31,9 @@ class EvaluationChart(QWidget):
         self.plot.showGrid(x=False, y=True, alpha=0.2)
         self.plot.setLabel("left", _("Negative share (%)"))
         self.plot.setMouseEnabled(x=True, y=False)
-        self.plot.setMinimumHeight(160)   # with its legend below, in a 125 % dialog on 1366×768
+        # Short enough that the legend below keeps its lines when a long title and verdict take the height
+        # of a 125 % dialog on 1366×768 (the layout squeezes the chart below its minimum then).
+        self.plot.setMinimumHeight(120)
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setPen(pg.mkPen(theme.CHART_AXIS))
             self.plot.getAxis(axis).setTextPen(pg.mkPen(theme.CHART_AXIS_TEXT))

@@ -50,3 +50,21 @@ def test_labels_end_inside_the_plot(qtbot, still_running, width):
         shown = label.sceneBoundingRect()
         assert shown.right() <= inside.right() + 1 and shown.left() >= inside.left() - 1, (
             label.textItem.toPlainText(), shown, inside)
+
+
+def test_legend_keeps_its_lines_when_the_chart_is_short(qtbot, still_running):
+    """A long title and verdict leave the chart 181 px in a 125 % dialog on 1366×768: the plot
+    gives way, the legend underneath is not drawn over."""
+    from cxdesk.ui.evaluation_chart import EvaluationChart
+
+    holder = QWidget()            # as in the dialog's splitter: the chart gets less than it asks for
+    qtbot.addWidget(holder)
+    holder.resize(420, 181)
+    chart = EvaluationChart(holder)
+    chart.setGeometry(0, 0, 420, 181)
+    holder.show()
+    chart.show(*still_running)
+    qtbot.wait(50)
+    legend = chart.legend_label
+    assert legend.height() >= legend.heightForWidth(legend.width())
+    assert chart.plot.geometry().bottom() < legend.geometry().top(), (chart.plot.geometry(), legend.geometry())
