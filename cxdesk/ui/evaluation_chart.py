@@ -94,12 +94,12 @@ class EvaluationChart(QWidget):
         for (lo, hi), rate, n in means:
             if n:
                 self.plot.plot([lo, hi], [rate * 100, rate * 100], pen=pg.mkPen(theme.EVALUATION.topic, width=1, style=Qt.DotLine))
-        legend = [f"<span style='color:{theme.EVALUATION.topic}'>━━</span> " + html.escape(
+        legend = [f"<span style='color:{theme.EVALUATION.topic}'>━━</span>&nbsp;" + html.escape(
                       _("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days)),
-                  f"<span style='color:{theme.EVALUATION.control}'>╍╍</span> " + html.escape(_("Other feedback (comparison)")),
-                  f"<span style='color:{theme.EVALUATION.topic}'>┈┈</span> " + html.escape(_("average of the period"))]
+                  f"<span style='color:{theme.EVALUATION.control}'>╍╍</span>&nbsp;" + html.escape(_("Other feedback (comparison)")),
+                  f"<span style='color:{theme.EVALUATION.topic}'>┈┈</span>&nbsp;" + html.escape(_("average of the period"))]
         if seen < a1:
-            legend.append(f"<span style='color:{theme.EVALUATION.to_come}'>▨</span> " + html.escape(_("days still to come")))
+            legend.append(f"<span style='color:{theme.EVALUATION.to_come}'>▨</span>&nbsp;" + html.escape(_("days still to come")))
         self.legend_label.setText("　".join(legend))
         values = [v for v in np.concatenate([topic, control]) if not np.isnan(v)]
         top = max(values + [r * 100 for (_x, r, n) in means if n] or [10.0])
