@@ -13,7 +13,7 @@ from cxdesk.core.actions import (
 from cxdesk.core.changes import Changes
 from cxdesk.core.errors import InvalidValueError
 from cxdesk.core.evaluation import evaluate_action, list_snapshots, snapshot_evaluation
-from cxdesk.core.evaluation_text import format_pct, format_relative, metric_name, verdict_name
+from cxdesk.core.evaluation_text import format_pct, format_relative, saved_metric_name, verdict_name
 from cxdesk.core.evaluation_values import Badge
 from cxdesk.i18n import _
 
@@ -36,7 +36,6 @@ def badge_for(db, action, today: date | None = None) -> Badge | None:
     """Verdict chip and change for a live or evaluated card (the latest snapshot for evaluated ones)."""
     if action.status not in ("live", "evaluated") or action.live_date is None:
         return None
-    metric = metric_name(action.topics, action.keywords)
     if action.status == "evaluated":
         snaps = list_snapshots(db, action.id)
         if snaps:
@@ -45,7 +44,8 @@ def badge_for(db, action, today: date | None = None) -> Badge | None:
             after = res.get("after", {})
             return _badge(snaps[0].verdict, res.get("before", {}).get("negative_rate"),
                           after.get("negative_rate") if after.get("total") else None,
-                          date.fromisoformat(complete) if complete else None, res.get("metric") or metric)
+                          date.fromisoformat(complete) if complete else None,
+                          saved_metric_name(res, action.topics, action.keywords))
     try:
         ev = evaluate_action(db, action.id, today=today)
     except InvalidValueError:

@@ -40,7 +40,7 @@ from cxdesk.core.evaluation_stats import (  # noqa: F401  (re-exported)
 )
 from cxdesk.core.evaluation_text import (  # noqa: F401  (re-exported)
     detail_lines, format_pct, format_pp, format_relative, metric_name, next_step, plain_verdict,
-    subject_text, topic_metric_name, topics_text, verdict_name,
+    saved_metric_name, subject_text, topic_metric_name, topics_text, verdict_name,
 )
 from cxdesk.core.evaluation_values import (  # noqa: F401  (re-exported)
     Badge, DiD, Evaluation, Example, Series, Settle, Snapshot, WindowStats,

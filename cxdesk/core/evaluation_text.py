@@ -38,6 +38,20 @@ def metric_name(topics, keywords=()) -> str:
         subject=subject_text(topics, keywords))
 
 
+def saved_metric_name(result: dict, topics=(), keywords=()) -> str:
+    """The metric of a saved evaluation in the running language.
+
+    A saved result keeps the topics and keywords it measured: the name is built from them again, so a
+    result saved in Chinese reads in English in an English window. A result that holds only the name
+    as text (none of them from this version) keeps that text, in the language it was saved in; the
+    action's own `topics`/`keywords` name the metric when the result has neither.
+    """
+    saved_topics, saved_keywords = result.get("topics"), result.get("keywords")
+    if saved_topics or saved_keywords:
+        return metric_name(tuple(saved_topics or ()), tuple(saved_keywords or ()))
+    return result.get("metric") or metric_name(topics, keywords)
+
+
 def topic_metric_name(topics, keywords=()) -> str:
     """The topic's own negative share, shown beside the metric."""
     return _("Negative share within feedback about {subject}").format(subject=subject_text(topics, keywords))

@@ -31,7 +31,9 @@ class EvaluationChart(QWidget):
         self.plot.showGrid(x=False, y=True, alpha=0.2)
         self.plot.setLabel("left", _("Negative share (%)"))
         self.plot.setMouseEnabled(x=True, y=False)
-        self.plot.setMinimumHeight(160)   # with its legend below, in a 125 % dialog on 1366×768
+        # Short enough that the legend below keeps its lines when a long title and verdict take the height
+        # of a 125 % dialog on 1366×768 (the layout squeezes the chart below its minimum then).
+        self.plot.setMinimumHeight(120)
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setPen(pg.mkPen(theme.CHART_AXIS))
             self.plot.getAxis(axis).setTextPen(pg.mkPen(theme.CHART_AXIS_TEXT))
@@ -41,8 +43,14 @@ class EvaluationChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend_label)
+        # A label that starts near the right edge (the days still to come) is moved back inside the plot
+        # whenever its width in days changes: on a resize, a zoom, or a larger font at 125 %.
+        self._edge_labels: list[tuple[pg.TextItem, float, float]] = []
+        self.plot.getViewBox().sigResized.connect(self._keep_labels_inside)
+        self.plot.getViewBox().sigXRangeChanged.connect(self._keep_labels_inside)
 
     def clear(self) -> None:
+        self._edge_labels = []
         self.plot.clear()
         self.legend_label.setText("")
 
@@ -51,6 +59,7 @@ class EvaluationChart(QWidget):
         import numpy as np
 
         self.plot.clear()
+        self._edge_labels = []
         xs = [_ts(d) for d in series.days]
         b0, b1 = _ts(ev.before.start), _ts(ev.before.end) + 86400
         a0, a1 = _ts(ev.after.start), _ts(ev.after.end) + 86400
@@ -85,12 +94,12 @@ class EvaluationChart(QWidget):
         for (lo, hi), rate, n in means:
             if n:
                 self.plot.plot([lo, hi], [rate * 100, rate * 100], pen=pg.mkPen(theme.EVALUATION.topic, width=1, style=Qt.DotLine))
-        legend = [f"<span style='color:{theme.EVALUATION.topic}'>━━</span> " + html.escape(
+        legend = [f"<span style='color:{theme.EVALUATION.topic}'>━━</span>&nbsp;" + html.escape(
                       _("{metric} ({n}-day average)").format(metric=ev.metric, n=series.smooth_days)),
-                  f"<span style='color:{theme.EVALUATION.control}'>╍╍</span> " + html.escape(_("Other feedback (comparison)")),
-                  f"<span style='color:{theme.EVALUATION.topic}'>┈┈</span> " + html.escape(_("average of the period"))]
+                  f"<span style='color:{theme.EVALUATION.control}'>╍╍</span>&nbsp;" + html.escape(_("Other feedback (comparison)")),
+                  f"<span style='color:{theme.EVALUATION.topic}'>┈┈</span>&nbsp;" + html.escape(_("average of the period"))]
         if seen < a1:
-            legend.append(f"<span style='color:{theme.EVALUATION.to_come}'>▨</span> " + html.escape(_("days still to come")))
+            legend.append(f"<span style='color:{theme.EVALUATION.to_come}'>▨</span>&nbsp;" + html.escape(_("days still to come")))
         self.legend_label.setText("　".join(legend))
         values = [v for v in np.concatenate([topic, control]) if not np.isnan(v)]
         top = max(values + [r * 100 for (_x, r, n) in means if n] or [10.0])
@@ -115,3 +124,17 @@ class EvaluationChart(QWidget):
             label = pg.TextItem(text, color=colour, anchor=anchor, fill=pg.mkBrush(*theme.CHART_LABEL_FILL))
             label.setPos(x, y)
             self.plot.addItem(label)
+            if anchor == (0, 0):
+                self._edge_labels.append((label, x, y))
+        self._keep_labels_inside()
+
+    def _keep_labels_inside(self, *_args) -> None:
+        """Shift each left-anchored label left just enough that its whole text ends inside the plot."""
+        box = self.plot.getViewBox()
+        (left, right), _y = box.viewRange()
+        per_pixel = box.viewPixelSize()[0]
+        if per_pixel <= 0:
+            return
+        for label, x, y in self._edge_labels:
+            width = (label.textItem.boundingRect().width() + 4) * per_pixel
+            label.setPos(max(left, min(x, right - width)), y)

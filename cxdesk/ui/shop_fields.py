@@ -15,12 +15,18 @@ from cxdesk.ui.widgets.elide import elided
 
 
 class ShopFields(QWidget):
+    """The fields, in a form of their own, or as rows of the caller's `form` (Settings), so that their
+    labels share one column with the rows that follow; this widget itself then stays hidden and empty."""
+
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, form: QFormLayout | None = None) -> None:
         super().__init__(parent)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
+        if form is None:
+            form = QFormLayout(self)
+            form.setContentsMargins(0, 0, 0, 0)
+        else:
+            self.hide()
         self.business_combo = QComboBox(self)
         self.business_combo.addItem(_("Choose…"), None)
         for name in BUSINESS_CHOICES:

@@ -50,6 +50,7 @@ ALERT_TEXT = "#b71c1c"                # a topic that is rising sharply
 # Text colours that read on a light and on a dark palette: (light, dark)
 PARSED_TEXT = ("#2b6cb0", "#79b8ff")  # a time or rating as the import understood it
 ERROR_TEXT = ("#c0392b", "#ff7b72")   # a value that could not be read
+NOTE_TEXT = ("#4d4d4d", "#c8c8c8")  # an explaining note under a form row (8:1 on white, as on black)
 WARNING_TEXT = "#9a6700"
 REJECTED_COUNT = "#c0392b"
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from cxdesk.core.shop import ShopProfile
 from cxdesk.i18n import _, language
-from cxdesk.ui import settings
+from cxdesk.ui import settings, theme
 from cxdesk.ui.shop_fields import ShopFields
 from cxdesk.ui.widgets.message_bar import MessageBar
 from cxdesk.ui.widgets.layouts import centered
@@ -145,16 +145,16 @@ class SettingsDialog(QDialog):
         self.profile = profile
         self.initial_reply_hours = reply_hours
         form = QFormLayout(self)
-        self.shop_fields = ShopFields(self)
-        self.shop_fields.setVisible(profile is not None)
+        # The shop's rows go into this form, so all labels share one column with the rows below.
+        self.shop_fields = ShopFields(self, form if profile is not None else None)
+        self.shop_fields.hide()
         if profile is not None:
             self.shop_fields.show_logo(True)
             self.shop_fields.set_profile(profile)
-            form.addRow(self.shop_fields)
             business_note = QLabel(_("Another kind of business brings its own topics; the topics you made "
                                      "yourself stay, and the feedback is analysed again in the background."), self)
             business_note.setWordWrap(True)
-            business_note.setEnabled(False)
+            business_note.setStyleSheet(f"color: {theme.NOTE_TEXT[theme.is_dark()]}")
             form.addRow(business_note)
         self.reply_spin = QSpinBox(self)
         self.reply_spin.setRange(1, 720)

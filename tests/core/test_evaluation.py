@@ -259,6 +259,33 @@ def test_badges(db, planted):
     assert early.verdict == "insufficient_data" and early.chip == "数据不足" and "06-29" in early.text
 
 
+def test_saved_evaluation_names_its_metric_in_the_running_language(db, planted):
+    """A result saved in Chinese keeps its topics, so an English window names the metric in English;
+    a result that holds only the name as text keeps that text."""
+    from cxdesk.core.reports.data import evaluation_for
+    from cxdesk.i18n import language, set_language
+
+    aid = planted(p_before=0.1, p_after=0.03)
+    before = language()
+    set_language("zh_CN")
+    try:
+        ev.snapshot_evaluation(db, aid, today=LATER)
+        actions.update_action(db, aid, status="evaluated")
+        saved = ev.list_snapshots(db, aid)[0].result
+        assert saved["metric"] == "关于物流的差评 占全部反馈"
+        set_language("en")
+        action = actions.get_action(db, aid)
+        english = "Negative feedback about 物流 as a share of all feedback"
+        assert board.badge_for(db, action, today=LATER).metric == english
+        assert evaluation_for(db, action).measure == english
+        assert ev.saved_metric_name(saved) == english
+        older = {"metric": "关于物流的差评 占全部反馈", "verdict": "improved"}   # the name only, as text
+        assert ev.saved_metric_name(older, ("物流",)) == "关于物流的差评 占全部反馈"
+        assert ev.saved_metric_name({}, ("物流",)) == english
+    finally:
+        set_language(before)
+
+
 # --- verdicts on planted data, the next step and the power behind it ------------------------------
 
 @pytest.mark.parametrize("kw, verdict", [

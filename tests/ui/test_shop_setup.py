@@ -220,3 +220,35 @@ def test_settings_set_the_reply_target_for_cases(qtbot, window, bare_ctx, monkey
         assert get_settings(db).reply_target_hours == 8
     finally:
         db.close()
+
+
+def _luminance(colour) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    return 0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF()) + 0.0722 * channel(colour.blueF())
+
+
+def test_settings_rows_line_up_and_the_note_reads(qtbot, window):
+    """The shop's fields and the rows below start at one x; the note on the business type has a text
+    contrast of at least 4.5:1 (WCAG AA) against the dialog, as drawn."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QLabel
+
+    from cxdesk.core.shop import ShopProfile
+    from cxdesk.ui.window_parts import SettingsDialog
+
+    dialog = SettingsDialog(window, ShopProfile("电商/零售", "小美服饰旗舰店"), 24)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    fields = [dialog.shop_fields.business_combo, dialog.shop_fields.name_edit, dialog.shop_fields.logo_row,
+              dialog.reply_spin, dialog.language_combo]
+    starts = [f.mapTo(dialog, QPoint(0, 0)).x() for f in fields]
+    assert len(set(starts)) == 1, starts
+    note = next(w for w in dialog.findChildren(QLabel) if w.wordWrap() and w.isVisible() and w is not dialog.language_note)
+    image = note.grab().toImage()
+    colours = {image.pixelColor(x, y).rgb() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
+    lum = sorted(_luminance(QColor.fromRgb(c)) for c in colours)
+    background, darkest = lum[-1], lum[0]       # dark text on the light dialog
+    assert (background + 0.05) / (darkest + 0.05) >= 4.5, (background, darkest)

@@ -60,13 +60,28 @@ def title_fits(window: QWidget) -> bool:
     return QFontMetrics(font).horizontalAdvance(title) <= window.width() - TITLE_BAR_BUTTONS_PX
 
 
-def _in_scroll_area(widget: QWidget, top: QWidget) -> bool:
+def _scroll_viewport(widget: QWidget, top: QWidget) -> QWidget | None:
+    """The viewport of the nearest scroll area `widget` sits in (below `top`), else None."""
     parent = widget.parentWidget()
     while parent is not None and parent is not top:
         if isinstance(parent, QAbstractScrollArea):
-            return True
+            return parent.viewport()
         parent = parent.parentWidget()
-    return False
+    return None
+
+
+def scrolled_label_problems(label: QLabel, viewport: QWidget, where: str) -> list[str]:
+    """A label inside a scroll area: cut when squeezed, or when it reaches past the scroll area's content
+    width (the owner would have to scroll sideways to read it). Scrolled out of view vertically is fine."""
+    found = []
+    if not _shown_in_full(label):
+        found.append(f"{where}: label {label.text()[:40]!r} in a scroll area needs {label.sizeHint().width()} px, "
+                     f"has {label.width()}")
+    left = label.mapTo(viewport, QPoint(0, 0)).x()
+    if left < -1 or left + label.width() > viewport.width() + 1:
+        found.append(f"{where}: label {label.text()[:40]!r} spans {left}–{left + label.width()} px of a scroll "
+                     f"area {viewport.width()} px wide")
+    return found
 
 
 def _shown_in_full(label: QLabel) -> bool:
@@ -117,7 +132,12 @@ def window_problems(window: QWidget, where: str) -> list[str]:
     if isinstance(window, QDialog) and not title_fits(window):
         found.append(f"{where}: the title {window.windowTitle()!r} is cut in a {window.width()} px wide dialog")
     for w in window.findChildren(QWidget):
-        if not w.isVisible() or w.window() is not window or _in_scroll_area(w, window):
+        if not w.isVisible() or w.window() is not window:
+            continue
+        viewport = _scroll_viewport(w, window)
+        if viewport is not None:     # what the scroll area shows is checked against its own width
+            if isinstance(w, QLabel):
+                found.extend(scrolled_label_problems(w, viewport, where))
             continue
         if isinstance(w, QLabel) and not _shown_in_full(w):
             found.append(f"{where}: label {w.text()[:40]!r} needs {w.sizeHint().width()} px, has {w.width()}")
@@ -358,6 +378,37 @@ def test_the_watch_answers_a_question_box_made_inside_qt(qtbot):
         watch.timer.stop()
     assert answer != QMessageBox.Yes and time.monotonic() - started < MODAL_ANSWER_S
     assert watch.seen == ["Learn"]      # checked once (Qt's own box is too narrow for its title: the app uses ask_yes_no)
+
+
+def test_labels_inside_a_scroll_area_are_checked_across_not_down(qtbot):
+    """A label cut across inside a scroll area is reported; one scrolled out of view downwards is not."""
+    from PySide6.QtWidgets import QScrollArea, QVBoxLayout
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.resize(400, 300)
+    scroll = QScrollArea(window)
+    scroll.setGeometry(0, 0, 400, 300)
+    scroll.setWidgetResizable(True)
+    content = QWidget()
+    column = QVBoxLayout(content)
+    squeezed = QLabel("a long sentence that does not fit into eighty pixels at all")
+    squeezed.setFixedWidth(80)
+    column.addWidget(squeezed)
+    column.addSpacing(1200)
+    below = QLabel("far down the page")      # out of view until the owner scrolls down
+    column.addWidget(below)
+    scroll.setWidget(content)
+    wide = QLabel("past the right edge", content)   # placed by hand beyond the content width
+    wide.adjustSize()
+    wide.move(360, 40)
+    window.show()
+    qtbot.waitExposed(window)
+    found = window_problems(window, "scroll test")
+    assert any("a long sentence" in f and "needs" in f for f in found), found
+    assert any("past the right edge" in f and "scroll area" in f for f in found), found
+    assert not any("far down" in f for f in found), found
+    assert len(found) == 2, found
 
 
 @pytest.mark.skipif(not WALK, reason="run by test_walk_a_new_online_shop_at_1366x768 on a screen of that size")

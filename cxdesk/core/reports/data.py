@@ -232,7 +232,7 @@ def evaluation_for(db, action) -> EvaluationView | None:
     return EvaluationView(
         verdict_code=verdict,
         verdict=evaluation.verdict_name(verdict),
-        measure=result.get("metric") or evaluation.metric_name(action.topics, action.keywords),
+        measure=evaluation.saved_metric_name(result, action.topics, action.keywords),
         before=before.get("negative_rate"),
         after=after.get("negative_rate") if known else None,
         change=result.get("difference") if known else None,

@@ -295,7 +295,7 @@ def build_improvement_report(db, action_ids: Iterable[int], *, shop_name: str | 
             keywords=tuple(action.keywords),
             voices=() if saved else _voices(db, action.topics, period),
             quotes=chosen, candidates=candidates, verdict=verdict,
-            metric=res.get("metric") or evaluation.metric_name(action.topics, action.keywords),
+            metric=evaluation.saved_metric_name(res, action.topics, action.keywords),
             evaluated_at=saved.created_at if saved else None, evaluation_id=saved.id if saved else None,
             before=before, after=after, relative_change=relative,
             result=_result_words(action, verdict, subject, before, after, relative),
