@@ -208,8 +208,9 @@ class TopicMatcher:
         follow = 0
         for clause in self._pieces(sentence):
             found = named = self.find(clause) if self.names else []
-            if (found and current and follow < MAX_FOLLOWING_CLAUSES and _CONTEXT_WORDS.search(clause)
-                    and not self.find(_CONTEXT_WORDS.sub("，", clause))):
+            waited = bool(found and current and follow < MAX_FOLLOWING_CLAUSES and _CONTEXT_WORDS.search(clause)
+                          and not self.find(_CONTEXT_WORDS.sub("，", clause)))
+            if waited:
                 # "外卖送得太慢了，等了一个多小时": the wait is the delivery's, not the kitchen's.
                 found = []
             implied = ([] if named or not self.names or not self._may_imply(clause)
@@ -218,7 +219,7 @@ class TopicMatcher:
                 current, follow = found or implied, 0
                 out.append((clause, current))
             elif (current and follow < MAX_FOLLOWING_CLAUSES and not _CONTRAST_START.match(clause)
-                  and continues(clause)):
+                  and (waited or continues(clause))):
                 follow += 1
                 out.append((clause, list(current)))
             else:
