@@ -377,21 +377,7 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
             "ON CONFLICT(feedback_id) DO NOTHING",
             [stamp, hours, hours, stamp, hours, stamp, mark, cutoff])
         opened = max(cur.rowcount, 0)
-        # Urgent words and drafts in Python, for the new cases only (eleven instr(lower()) per row in
-        # SQL cost more than the rest of the statement together).
-        fresh = db.conn.execute(
-            "SELECT c.id, c.feedback_id, f.text, f.author, f.lang, f.analysis_version FROM cases c "
-            "JOIN feedback f ON f.id = c.feedback_id WHERE c.id > ?", [before]).fetchall()
-        if fresh:
-            topics = _complaint_topics(db, [r[1] for r in fresh])
-            templates, synonyms = reply_templates(db), topic_synonyms(db)
-            # A 1–2★ review imported without analysis has no topics yet: its draft is made when shown.
-            db.conn.executemany(
-                "UPDATE cases SET draft = ?, urgent = ?, severity = severity + ? WHERE id = ?",
-                [(make_draft(text or "", author, tuple(topics.get(fid, ())), lang=lang, templates=templates,
-                             synonyms=synonyms) if version else "",
-                  int(is_urgent(text)), 100 if is_urgent(text) else 0, cid)
-                 for cid, fid, text, author, lang, version in fresh])
+        _draft_new_cases(db, before)   # in Python: eleven instr(lower()) per row in SQL cost more
         db.conn.execute("INSERT INTO case_history(case_id, at, field, old_value, new_value) "
                         "SELECT id, opened_at, 'status', NULL, 'open' FROM cases WHERE id > ?", [before])
         new_mark = (pending - 1) if pending is not None else newest
@@ -399,6 +385,32 @@ def open_cases(db, *, now: datetime | None = None) -> OpenResult:
                    [SCANNED_KEY, json.dumps(max(new_mark, mark))])
     sync_platform_replies(db, now=now)
     return OpenResult(opened, opened)
+
+
+DRAFT_BATCH = 5_000   # a 1M-row first import opened 285,000 cases: read at once they held 500 MB
+
+
+def _draft_new_cases(db, before: int) -> None:
+    """Reply drafts and urgent words of the cases after id `before`, in batches."""
+    templates = synonyms = None
+    last = before
+    while True:
+        fresh = db.conn.execute(
+            "SELECT c.id, c.feedback_id, f.text, f.author, f.lang, f.analysis_version FROM cases c "
+            "JOIN feedback f ON f.id = c.feedback_id WHERE c.id > ? ORDER BY c.id LIMIT ?",
+            [last, DRAFT_BATCH]).fetchall()
+        if not fresh:
+            return
+        last, templates = fresh[-1][0], templates or reply_templates(db)
+        synonyms = synonyms if synonyms is not None else topic_synonyms(db)
+        topics = _complaint_topics(db, [r[1] for r in fresh])
+        # A 1–2★ review imported without analysis has no topics yet: its draft is made when shown.
+        db.conn.executemany(
+            "UPDATE cases SET draft = ?, urgent = ?, severity = severity + ? WHERE id = ?",
+            [(make_draft(text or "", author, tuple(topics.get(fid, ())), lang=lang, templates=templates,
+                         synonyms=synonyms) if version else "",
+              int(is_urgent(text)), 100 if is_urgent(text) else 0, cid)
+             for cid, fid, text, author, lang, version in fresh])
 
 
 # ---------------------------------------------------------------------------------------------

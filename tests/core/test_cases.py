@@ -146,7 +146,9 @@ def test_status_changes_have_history_and_figures(db, tmp_path):
         cases.get_case(db, 9999)
 
 
-def test_drafts_never_empty_and_fill_name_and_words(db, tmp_path):
+@pytest.mark.parametrize("batch", [2, 5_000])
+def test_drafts_never_empty_and_fill_name_and_words(db, tmp_path, monkeypatch, batch):
+    monkeypatch.setattr(cases, "DRAFT_BATCH", batch)   # new cases are drafted a batch at a time
     rows = rows_recent() + [["E1", "Tom", "1", "The food was cold and the waiter was rude", ago(hours=1), "Google"],
                             ["E2", "", "1", "", ago(hours=1), "美团"],
                             ["E3", "匿名", "2", "！！！", ago(hours=1), "美团"]]
@@ -155,6 +157,7 @@ def test_drafts_never_empty_and_fill_name_and_words(db, tmp_path):
     assert all(d.strip() for d in drafts.values())
     stored = dict(db.execute("SELECT f.text, c.draft FROM cases c JOIN feedback f ON f.id = c.feedback_id").fetchall())
     assert stored == drafts                                     # stored on the case when it opened
+    assert len(stored) > 2 * batch or batch > 2                 # several batches when they are small
     slow = drafts["上菜太慢了，等了一个小时，味道也一般"]
     assert slow.startswith("小王您好") and "“上菜太慢了”" in slow and "出餐" in slow
     assert drafts["The food was cold and the waiter was rude"].startswith("Dear Tom")
