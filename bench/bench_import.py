@@ -49,8 +49,11 @@ def texts(n: int) -> list[str]:
 def rows(n: int):
     rng = random.Random(11)
     start = datetime(2023, 1, 1)
+    # A review every ~7 minutes (100k rows: 16 months), closer together for bigger files so that every
+    # row stays within three years and none lies in the future (1M rows at 7 minutes would run to 2036).
+    step = min(7.0, 3 * 365 * 24 * 60 / max(n, 1))
     for i, text in enumerate(texts(n)):
-        t = start + timedelta(minutes=7 * i + rng.randint(0, 6))
+        t = start + timedelta(minutes=int(step * i) + rng.randint(0, max(int(step) - 1, 0)))
         yield [text, t.strftime("%Y-%m-%d %H:%M"), rng.randint(1, 5), CHANNELS[i % len(CHANNELS)],
                f"用户{rng.randint(1, 10**6)}", f"R{i:08d}"]
 
