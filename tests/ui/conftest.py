@@ -49,3 +49,11 @@ def open_main_window(qtbot, ctx, size=(1366, 768)):
     with qtbot.waitSignal(win.status_refreshed, timeout=10000):
         win.show()
     return win
+
+
+@pytest.fixture
+def settle_tasks(ctx, qtbot):
+    """Reloads started by a test's last step finish before the context is torn down (use with
+    `pytestmark = pytest.mark.usefixtures("settle_tasks")` in screens that reload in the background)."""
+    yield
+    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=60000)

@@ -15,10 +15,7 @@ from brief_data import SPIKE_TOPIC, plant  # noqa: E402
 from cxdesk.core.storage import open_db  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _settle(ctx, qtbot):
-    yield
-    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=60000)
+pytestmark = pytest.mark.usefixtures("settle_tasks")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pyqtgraph as pg
 import pytest
 
 from cxdesk.core.changes import Changes
@@ -13,10 +12,7 @@ from cxdesk.core.storage import open_db
 from tests.ui.test_trends_screen import fill, load
 
 
-@pytest.fixture(autouse=True)
-def _settle(ctx, qtbot):
-    yield
-    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=60000)
+pytestmark = pytest.mark.usefixtures("settle_tasks")
 
 
 @pytest.fixture

@@ -12,10 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from survey_fixtures import hand_nps, make_responses, write_wjx_xlsx  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _settle(ctx, qtbot):
-    yield
-    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=60000)
+pytestmark = pytest.mark.usefixtures("settle_tasks")
 
 
 def _screen(ctx, qtbot):

@@ -31,11 +31,7 @@ def fill(path):
     db.close()
 
 
-@pytest.fixture(autouse=True)
-def _settle(ctx, qtbot):
-    """Reloads started by the last step of a test finish before the context is torn down."""
-    yield
-    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=60000)
+pytestmark = pytest.mark.usefixtures("settle_tasks")
 
 
 @pytest.fixture

@@ -10,10 +10,7 @@ from cxdesk.core.storage import open_db
 from tests.core.test_uncovered import planted
 
 
-@pytest.fixture(autouse=True)
-def _settle(ctx, qtbot):
-    yield
-    qtbot.waitUntil(lambda: not ctx.tasks.busy, timeout=60000)
+pytestmark = pytest.mark.usefixtures("settle_tasks")
 
 
 @pytest.fixture
