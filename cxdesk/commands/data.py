@@ -299,7 +299,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _after_import(db, plan, result, progress, no_analyze: bool):
-    """Analysis (with the search index) of the committed rows: (analysis, unfinished sentence or None).
+    """Analysis of the committed rows: (analysis, unfinished sentence or None).
 
     The rows are committed already. What follows catches up on the next import or `cxdesk analyze`;
     a failure here (disk full, cancelled) must not read as a failed import.
@@ -313,9 +313,9 @@ def _after_import(db, plan, result, progress, no_analyze: bool):
         if not no_analyze and (result.imported or result.updated):
             from cxdesk.core.analysis import analyze
 
-            analysis = analyze(db, progress)   # indexes the new rows for search first
-        # Without analysis the new rows stay in the search backlog: searches find them already (a
-        # substring scan of the backlog), and the next `cxdesk analyze` indexes them first.
+            analysis = analyze(db, progress)
+        # The new rows stay in the search backlog: searches find them already (a substring scan of
+        # the backlog), and the app indexes them in the background when it opens the database.
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the import itself succeeded
         log.warning("follow-up after import %s failed", result.source_id, exc_info=True)
         return analysis, _after_import_failure(result, exc)

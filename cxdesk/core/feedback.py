@@ -419,6 +419,7 @@ class RowCounts:
     waiting: int   # of those, rows not analyzed yet
     stale: int = 0  # of those, rows analyzed with an older model (see `pipeline.stale_count`)
     responses: int = 0  # survey responses (a shop may run score-only surveys: not empty, but no rows)
+    unindexed: int = 0  # rows not in the search index yet (`search.catch_up`)
 
     @property
     def empty(self) -> bool:
@@ -430,12 +431,13 @@ def status_counts(db) -> RowCounts:
     """How many rows there are, how many still wait for the analysis, and how many were analysed
     with an older model."""
     from cxdesk.core.analysis.pipeline import stale_count
+    from cxdesk.core.search import backlog_size
     from cxdesk.core.surveys.nps import response_count
 
     row = db.execute(
         "SELECT count(*), coalesce(sum(analyzed_at IS NULL), 0) FROM feedback WHERE deleted = 0").fetchone()
     return RowCounts(total=int(row[0]), waiting=int(row[1]), stale=int(stale_count(db)) if row[0] else 0,
-                     responses=response_count(db))
+                     responses=response_count(db), unindexed=backlog_size(db))
 
 
 def has_feedback(db) -> bool:

@@ -8,7 +8,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from cxdesk.core.changes import Changes
+from cxdesk.i18n import _
 from cxdesk.ui.tasks import Task, TaskFn, TaskRunner
+
+
+# Rows indexed per background task: about a second of holding the database for writing (7,000
+# reviews a second here), so an owner's edit made meanwhile is saved without a long wait.
+SEARCH_INDEX_BATCH = 5_000
 
 
 class AppContext(QObject):
@@ -26,6 +32,7 @@ class AppContext(QObject):
         # the main window's Edit menu shows Undo/Redo for it.
         self.undo_stack = QUndoStack(self)
         self._read_db = None
+        self.index_task: Task | None = None
 
     def read_db(self):
         """A connection for quick reads on the GUI thread (workers open their own)."""
@@ -44,6 +51,28 @@ class AppContext(QObject):
 
     def run_task(self, fn: TaskFn, *, write: bool = True, title: str = "") -> Task:
         return self.tasks.start(fn, self.db_path, write=write, title=title)
+
+    def index_search(self) -> Task:
+        """Index the rows not in the search index yet (after an import or an analysis, or left by the
+        command line) in the background, `SEARCH_INDEX_BATCH` rows per task until none is left, so the
+        owner's own saves (one writer at a time) wait a second at most. Searches find those rows
+        meanwhile. Returns the running task if one is."""
+        if self.index_task is not None and not self.index_task.done.is_set():
+            return self.index_task
+
+        def work(db, progress):
+            from cxdesk.core import search
+
+            search.index_some(db, SEARCH_INDEX_BATCH)
+            return search.backlog_size(db)
+
+        task = self.index_task = self.run_task(work, title=_("Indexing the new rows for search"))
+        task.signals.finished.connect(self._index_more)
+        return task
+
+    def _index_more(self, left: int) -> None:
+        if left:
+            self.index_search()
 
     def notify(self, changes: Changes) -> None:
         if changes is not None and changes.any():

@@ -78,6 +78,8 @@ class StatusBarMixin:
                     "cxdesk analyzes {n} row again with its new model; the screens update when it is done.",
                     "cxdesk analyzes {n} rows again with its new model; the screens update when it is done.",
                     counts.stale).format(n=f"{counts.stale:,}"))
+        if counts.unindexed:
+            self.ctx.index_search()   # after any analysis just started: one writer at a time
         self.status_refreshed.emit(total, pending)
 
     def _on_reanalysed(self, result) -> None:

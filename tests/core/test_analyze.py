@@ -159,7 +159,7 @@ def test_parallel_workers_give_the_same_result(tmp_path, monkeypatch, parent_sco
     assert results[(0, "cc")] == results[(2, "cc")] and len(results[(0, "cc")]) >= 20
 
 
-def test_workers_score_while_the_parent_indexes_new_rows_for_search(tmp_path, monkeypatch):
+def test_with_a_core_to_spare_the_parent_indexes_for_search_while_workers_score(tmp_path, monkeypatch):
     from cxdesk.core import search
     from cxdesk.core.analysis import pipeline
     from cxdesk.core.feedback import query_ids
@@ -170,17 +170,36 @@ def test_workers_score_while_the_parent_indexes_new_rows_for_search(tmp_path, mo
     monkeypatch.setattr(search, "index_some", lambda db, n: steps.append(n) or index_some(db, n))
     monkeypatch.setattr(pipeline, "INDEX_ROWS_WHILE_WAITING", 7)
     monkeypatch.setattr(pipeline, "PARENT_SCORES_UP_TO", 0)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 3)
     texts = [f"第{i}次点外卖，物流太慢" if i % 3 else f"菜很好吃{i}" for i in range(90)]
     db = open_db(tmp_path / "index.db")
     with db.atomic(), search.bulk_load(db):      # as an import leaves them: stored, not yet indexed
         add_rows(db, texts)
     assert search.backlog_size(db) == 90
     res = analyze(db, workers=2, batch_size=10)
-    assert res.scored == 90 and search.backlog_size(db) == 0
+    assert res.scored == 90
     assert steps and set(steps) == {7}           # indexed in small steps while the workers scored
+    search.catch_up(db)                          # what the workers left no time for, as the app does
     assert sorted(query_ids(db, FeedbackFilter(search="物流")).tolist()) == [i + 1 for i in range(90) if i % 3]
     for table in ("feedback_fts", "feedback_chars"):
         db.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+    db.close()
+
+
+def test_on_two_cores_the_analysis_leaves_indexing_to_the_app(tmp_path, monkeypatch):
+    from cxdesk.core import search
+    from cxdesk.core.analysis import pipeline
+    from cxdesk.core.feedback import query_ids
+    from cxdesk.core.filters import FeedbackFilter
+
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(pipeline, "PARENT_SCORES_UP_TO", 0)
+    db = open_db(tmp_path / "index.db")
+    with db.atomic(), search.bulk_load(db):
+        add_rows(db, [f"第{i}次点外卖，物流太慢" for i in range(30)])
+    assert analyze(db, workers=2, batch_size=10).scored == 30
+    assert search.backlog_size(db) == 30          # the workers had both cores to themselves
+    assert len(query_ids(db, FeedbackFilter(search="物流"))) == 30   # found all the same
     db.close()
 
 

@@ -256,14 +256,14 @@ def test_disk_full_during_analysis_after_import_keeps_rows_and_says_so(tmp_path,
     assert db.execute("SELECT count(*) FROM feedback WHERE analyzed_at IS NULL").fetchone()[0] == 0
 
 
-def test_search_index_failure_after_import_is_not_an_import_failure(tmp_path, monkeypatch, capsys):
+def test_a_failure_after_the_rows_are_committed_is_not_an_import_failure(tmp_path, monkeypatch, capsys):
     from cxdesk import cli
-    from cxdesk.core import search
+    from cxdesk.core.analysis import uncovered
 
     def full(*_a, **_k):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(search, "catch_up", full)
+    monkeypatch.setattr(uncovered, "refresh", full)   # the analysis's last step
     db_path = tmp_path / "shop.db"
     rc = cli.main(["--lang", "en", "--db", str(db_path), "import", str(write_reviews(tmp_path / "a.csv", 1)),
                    "--json"])
@@ -272,6 +272,23 @@ def test_search_index_failure_after_import_is_not_an_import_failure(tmp_path, mo
     data = json.loads(out.out)
     assert data["imported"] == 1
     assert data["unfinished"].startswith("1 row was imported; the analysis will finish next time")
+
+
+def test_rows_not_indexed_yet_are_found_by_search_and_the_app_indexes_them(tmp_path):
+    from cxdesk import cli
+    from cxdesk.core import search
+    from cxdesk.core.feedback import query_ids, status_counts
+    from cxdesk.core.filters import FeedbackFilter
+
+    db_path = tmp_path / "shop.db"
+    csv_path = write_reviews(tmp_path / "a.csv", 5, tag="店庆")
+    assert cli.main(["--lang", "en", "--db", str(db_path), "import", str(csv_path)]) == 0
+    db = storage.open_db(db_path)
+    found = query_ids(db, FeedbackFilter(search="店庆")).tolist()
+    assert status_counts(db).unindexed == 5 and len(found) == 5   # analysed, searchable, index still to build
+    assert search.catch_up(db) == 5 and status_counts(db).unindexed == 0
+    assert query_ids(db, FeedbackFilter(search="店庆")).tolist() == found
+    db.close()
 
 
 # ---------------------------------------------------------------------------------------------

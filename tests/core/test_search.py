@@ -229,7 +229,7 @@ def test_bulk_load_is_exact_for_inserts_updates_and_deletes(filled):
     assert search.catch_up(db) == 0
 
 
-def test_import_leaves_search_to_catch_up_and_analysis_catches_up(db, tmp_path):
+def test_import_and_analysis_leave_search_to_catch_up(db, tmp_path):
     from cxdesk.core.analysis import analyze
     from cxdesk.core.importers import import_file, sniff_file
 
@@ -240,7 +240,8 @@ def test_import_leaves_search_to_catch_up_and_analysis_catches_up(db, tmp_path):
     assert result.imported == 3 and search.backlog_size(db) == 3
     assert found(db, "物流") == [1, 2] and found(db, "质量很好") == [2]
     analyze(db)
-    assert search.backlog_size(db) == 0
+    assert search.backlog_size(db) == 3 and found(db, "物流") == [1, 2]
+    assert search.catch_up(db) == 3 and search.backlog_size(db) == 0
     assert found(db, "物流") == [1, 2] and found(db, "质量很好") == [2]
     assert db.execute("SELECT count(*) FROM feedback_chars WHERE feedback_chars MATCH '\"物 流\"'").fetchone()[0] == 2
     for table in ("feedback_fts", "feedback_chars"):
@@ -260,8 +261,9 @@ def test_bulk_load_rolls_back_with_the_import(filled):
     assert set(search.TRIGGER_NAMES) <= names
 
 
-def test_cli_import_without_analysis_is_searchable_at_once_and_indexed_by_analyze(tmp_path):
-    """`cxdesk import --no-analyze` leaves indexing to `cxdesk analyze`; search finds the rows meanwhile."""
+def test_cli_import_and_analysis_leave_rows_searchable_and_indexing_to_the_app(tmp_path):
+    """`cxdesk import` and `cxdesk analyze` leave indexing to the app (`search.catch_up` in the
+    background); search finds the rows meanwhile."""
     from tests.conftest import run_cli
 
     from cxdesk.core.storage import open_db
@@ -279,7 +281,8 @@ def test_cli_import_without_analysis_is_searchable_at_once_and_indexed_by_analyz
     out = run_cli("--db", str(db_path), "analyze")
     assert out.returncode == 0, out.stderr
     db = open_db(db_path)
-    assert search.backlog_size(db) == 0
+    assert search.backlog_size(db) == 3 and found(db, "物流") == [1, 2]
+    assert search.catch_up(db) == 3
     assert found(db, "物流") == [1, 2] and found(db, "质量很好") == [2]
     assert db.execute("SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH '\"质量很好\"'").fetchall() == [(2,)]
     assert db.execute("SELECT count(*) FROM feedback_chars WHERE feedback_chars MATCH '\"物 流\"'").fetchone()[0] == 2

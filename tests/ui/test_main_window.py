@@ -107,6 +107,29 @@ def test_status_and_screens_after_data_arrives(qtbot, ctx, window):
     assert window.stack.currentWidget() is window.screens["dashboard"]
 
 
+def test_rows_left_out_of_the_search_index_are_indexed_in_the_background(qtbot, ctx, monkeypatch):
+    from cxdesk.core import search
+    from cxdesk.core.storage import open_db
+    from cxdesk.ui import context
+    from cxdesk.ui.main_window import MainWindow
+
+    monkeypatch.setattr(context, "SEARCH_INDEX_BATCH", 3)   # one task per 3 rows: saves wait less
+    seed(ctx, 7)                                            # as `cxdesk import` leaves them
+    tasks = []
+    ctx.tasks.task_started.connect(lambda t: tasks.append(t) if "搜索索引" in t.title else None)
+    win = MainWindow(ctx)
+    win.confirm_quit = False
+    qtbot.addWidget(win)
+    win.show()
+    db = open_db(ctx.db_path)
+    try:
+        qtbot.waitUntil(lambda: search.backlog_size(db) == 0, timeout=20000)
+    finally:
+        db.close()
+    assert len(tasks) == 3                                  # 3 + 3 + 1 rows, a task each
+    qtbot.waitUntil(lambda: ctx.index_task.done.is_set(), timeout=10000)
+
+
 def test_every_screen_is_built_by_its_own_class(qtbot, ctx, window):
     """A screen whose module is missing from a build, or fails to import, shows the error page instead."""
     import importlib

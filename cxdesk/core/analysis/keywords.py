@@ -102,6 +102,12 @@ def sync_words(words: Iterable[str | tuple]) -> None:
         _added_words.update(wanted)
 
 
+def words_generation() -> int:
+    """Counts the changes `sync_words` made to jieba's words: what was cut before another count may
+    be cut differently now."""
+    return _generation[0]
+
+
 def cut(text: str) -> tuple[str, ...]:
     """jieba's words of `text` (`lcut`, with the shop's words), kept per text: clauses repeat (不好用,
     反应慢 come back hundreds of times in 100,000 reviews). A change of words by `sync_words` starts
@@ -238,4 +244,4 @@ def _textrank(texts: list[str], top_k: int, excluded: set[str]) -> list[tuple[st
     return [(w, round(s / peak, 4)) for w, s in out]
 
 
-__all__ = ["jieba_module", "sync_words", "cut", "stop_words", "tokens", "whole_word", "extract_keywords"]
+__all__ = ["jieba_module", "sync_words", "words_generation", "cut", "stop_words", "tokens", "whole_word", "extract_keywords"]

@@ -62,8 +62,18 @@ def threshold() -> float:
 
 
 @lru_cache(maxsize=4096)
-def _crc(prefix: str) -> int:
-    return zlib.crc32(prefix.encode("utf-8"))
+def _key(name: str) -> int:
+    """The weight index of a named feature."""
+    return zlib.crc32(name.encode("utf-8")) % DIM
+
+
+_PER_TOPIC = ("z", "comp", "matched", "mcomp")
+
+
+@lru_cache(maxsize=1024)
+def _topic_keys(topic: str) -> dict[str, int]:
+    """The weight indexes of a topic's own features (`t:NAME:TOPIC`, and `t:TOPIC`)."""
+    return {"t": _key("t:" + topic), **{name: _key(f"t:{name}:{topic}") for name in _PER_TOPIC}}
 
 
 def _feature_list(topic: str, mentions: Sequence, review_score: float | None,
@@ -72,59 +82,57 @@ def _feature_list(topic: str, mentions: Sequence, review_score: float | None,
     from cxdesk.core.analysis.clauses import value_of
     from cxdesk.core.analysis.topic_text import _CONTRAST_START
 
-    keys: list[int] = []
-    vals: list[float] = []
-
-    def add(key: str, value: float = 1.0, *, per_topic: bool = False) -> None:
-        keys.append(_crc(key) % DIM)
-        vals.append(value)
-        if per_topic:
-            keys.append(_crc(f"t:{key}:{topic}") % DIM)
-            vals.append(value)
-
-    add("bias")
-    add("t:" + topic)
-    all_values = [value_of(m.score) for m in mentions if m.score is not None]
-    values = [value_of(m.score) for m in mentions if topic in m.topics and m.score is not None]
+    own = _topic_keys(topic)
+    all_values: list[float] = []
+    values: list[float] = []
+    other = 0.0
+    late = contrast = False
+    by_model = length = 0
+    late_from = 0.6 * len(mentions)
+    for k, m in enumerate(mentions):
+        length += len(m.clause)
+        about = topic in m.topics
+        if about and m.by_model:
+            by_model += 1
+        if m.score is None:
+            continue
+        v = value_of(m.score)
+        all_values.append(v)
+        if about:
+            values.append(v)
+            late = late or (v < 0 and k >= late_from)
+            contrast = contrast or (m.label == "negative" and _CONTRAST_START.match(m.clause) is not None)
+        elif not m.topics and v < 0:
+            other -= v
     complaints = -sum(v for v in values if v < 0)
     z = 0.0
     if review_score is not None:
         p = min(max(review_score, 1e-4), 1 - 1e-4)
         z = max(min(math.log(p / (1 - p)), 8.0), -8.0)
-    add("z", z / 4, per_topic=True)
-    add("zpos", max(z, 0.0) / 4)
-    add("comp", min(complaints, 4.0) / 2, per_topic=True)
-    add("praise", min(sum(v for v in values if v > 0), 4.0) / 2)
+    keys = [_key("bias"), own["t"], _key("z"), own["z"], _key("zpos"), _key("comp"), own["comp"], _key("praise")]
+    vals = [1.0, 1.0, z / 4, z / 4, max(z, 0.0) / 4, min(complaints, 4.0) / 2, min(complaints, 4.0) / 2,
+            min(sum(v for v in values if v > 0), 4.0) / 2]
     if values:
-        add("matched", per_topic=True)
         label = lexicon_label or "unknown"
-        add("verdict:" + label)
-        add(f"t:verdict:{topic}:{label}")
-        if any(m.label == "negative" and topic in m.topics and _CONTRAST_START.match(m.clause) for m in mentions):
-            add("contrastneg")
-    other = -sum(value_of(m.score) for m in mentions
-                 if not m.topics and m.score is not None and value_of(m.score) < 0)
-    add("ocomp", min(other, 4.0) / 2)
+        keys += [_key("matched"), own["matched"], _key("verdict:" + label), _key(f"t:verdict:{topic}:{label}")]
+        vals += [1.0, 1.0, 1.0, 1.0]
+        if contrast:
+            keys.append(_key("contrastneg"))
+            vals.append(1.0)
     # How the whole review reads: its strongest complaint about the topic, how many there are,
     # all its praise and complaints, its length, and whether the complaint comes late (the point
-    # a review ends on).
-    add("worst", min(max(-min(values, default=0.0), 0.0), 4.0) / 2)
-    add("nneg", min(sum(1 for v in values if v < 0), 3) / 3)
-    add("rpraise", min(sum(v for v in all_values if v > 0), 8.0) / 4)
-    add("rcomp", min(-sum(v for v in all_values if v < 0), 8.0) / 4)
-    add("len", math.log1p(sum(len(m.clause) for m in mentions)) / 5)
-    n = len(mentions)
-    late = any(value_of(m.score) < 0 for k, m in enumerate(mentions) if topic in m.topics and k >= 0.6 * n)
-    add("late", 1.0 if late else 0.0)
+    # a review ends on); complaints that name no topic (`ocomp`).
+    keys += [_key("ocomp"), _key("worst"), _key("nneg"), _key("rpraise"), _key("rcomp"), _key("len"), _key("late")]
+    vals += [min(other, 4.0) / 2, min(max(-min(values, default=0.0), 0.0), 4.0) / 2,
+             min(sum(1 for v in values if v < 0), 3) / 3, min(sum(v for v in all_values if v > 0), 8.0) / 4,
+             min(-sum(v for v in all_values if v < 0), 8.0) / 4, math.log1p(length) / 5, 1.0 if late else 0.0]
     # Complaints only the character model found (no listed word, `topic_text.MODEL_COMPLAINT_BELOW`):
     # their weight, and whether they are all the review says against the topic, alone and in a review
     # the model scores high (there the clause is more likely a fact than a complaint).
-    by_model = sum(1 for m in mentions if m.by_model and topic in m.topics)
     if by_model:
         only = by_model == sum(1 for v in values if v < 0)
-        add("mcomp", min(by_model, 3) / 3, per_topic=True)
-        add("monly", 1.0 if only else 0.0)
-        add("monlyz", max(z, 0.0) / 4 if only else 0.0)
+        keys += [_key("mcomp"), own["mcomp"], _key("monly"), _key("monlyz")]
+        vals += [min(by_model, 3) / 3, min(by_model, 3) / 3, 1.0 if only else 0.0, max(z, 0.0) / 4 if only else 0.0]
     return keys, vals
 
 

@@ -45,8 +45,9 @@ PARENT_SCORES_UP_TO = 50_000
 # A frozen app must call multiprocessing.freeze_support() first thing, or every spawned worker
 # would start the whole app again; its entry point sets this once it has done so.
 FROZEN_WORKERS_OK = False
-# Rows the parent indexes for search at a time while it waits for the workers (a tenth of a second;
-# larger steps hold more of the index in memory while the workers hold theirs).
+# Rows the parent indexes for search at a time while it waits for the workers, on a machine with a
+# core to spare for it (a tenth of a second; larger steps hold more of the index in memory while the
+# workers hold theirs).
 INDEX_ROWS_WHILE_WAITING = 1_000
 BATCH_ROWS = 1_000
 PARALLEL_BATCH_ROWS = 2_000
@@ -118,9 +119,9 @@ def score_batch(texts: Sequence[str | None], langs: Sequence[str | None] | None 
     from cxdesk.core.analysis import uncovered
 
     out = []
-    for text, lang, review_score, rating, stored in zip(texts, langs, review_scores, stars,
-                                                        model_labels or [False] * len(texts)):
-        _label, mentions, clauses = _topics_of(text, lang, None, review_score, rating)
+    for text, lang, review_score, rating, stored, clauses in zip(
+            texts, langs, review_scores, stars, model_labels or [False] * len(texts), _clauses_of_texts(texts, langs)):
+        _label, mentions = _topics_of(lang, clauses, None, review_score, rating)
         found = None if stored is False else uncovered.clauses_of_review(text, lang, stored, clauses)
         out.append((lang, None, None, mentions, found))
     return out
@@ -141,8 +142,10 @@ def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
     todo = [k for k in dict.fromkeys(keys) if k not in known]
     fresh: dict[tuple, tuple] = {}
     if todo:
-        for (text, rating), r in zip(todo, sentiment.analyze_texts([k[0] for k in todo], _state["adapter"])):
-            label, mentions, clauses = _topics_of(text, r.lang, r.label, r.score, rating)
+        results = sentiment.analyze_texts([k[0] for k in todo], _state["adapter"])
+        read = _clauses_of_texts([k[0] for k in todo], [r.lang for r in results])
+        for (text, rating), r, clauses in zip(todo, results, read):
+            label, mentions = _topics_of(r.lang, clauses, r.label, r.score, rating)
             fresh[(text, rating)] = (r.lang, r.score, label, mentions,
                                      uncovered.clauses_of_review(text, r.lang, label, clauses))
         if len(known) < MEMO_TEXTS:
@@ -150,19 +153,30 @@ def _score_full(texts: list[str], ratings: list[float | None]) -> list[tuple]:
     return [known.get(k) or fresh[k] for k in keys]
 
 
-def _topics_of(text: str, lang: str | None, label: str | None, review_score: float | None,
-               rating: float | None = None) -> tuple[str | None, list, list]:
-    """(the review's label once its clauses are known, [(topic_index, score, label), ...], its clauses)."""
-    from cxdesk.core.analysis.topics import analyze_clauses, review_label, topic_verdicts
+def _clauses_of_texts(texts: Sequence[str], langs: Sequence[str | None]) -> list[list]:
+    """The clauses of each text in Chinese or English (`analyze_many`, one call for the batch); none
+    for the others."""
+    from cxdesk.core.analysis.topics import analyze_many
+
+    readable = [i for i, lang in enumerate(langs) if lang in ("zh", "en")]
+    out: list[list] = [[] for _ in texts]
+    for i, clauses in zip(readable, analyze_many([texts[i] for i in readable], _state["matcher"])):
+        out[i] = clauses
+    return out
+
+
+def _topics_of(lang: str | None, clauses: list, label: str | None, review_score: float | None,
+               rating: float | None = None) -> tuple[str | None, list]:
+    """(the review's label once its clauses are known, [(topic_index, score, label), ...])."""
+    from cxdesk.core.analysis.topics import review_label, topic_verdicts
 
     if lang not in ("zh", "en"):
-        return label, [], []
-    matcher = _state["matcher"]
+        return label, []
+
     index = _state["index"]
-    clauses = analyze_clauses(text, matcher)
     mentions = [(index[topic], topic_score, topic_label)
                 for topic, (topic_score, topic_label) in topic_verdicts(clauses, review_score, rating=rating).items()]
-    return (review_label(label, clauses) if label is not None else None), mentions, clauses
+    return (review_label(label, clauses) if label is not None else None), mentions
 
 
 def _score_in_worker(*batch) -> list[tuple]:
@@ -269,9 +283,13 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
 
     Sets `lang, sentiment, model_label, label, topics, analysis_version, analyzed_at` and rewrites
     the automatic `feedback_topics` rows of the rows it scores (the owner's manual ones stay).
-    `workers`: processes for big jobs (default: `_worker_count`). Rows not in the search index yet
-    are indexed first, or with worker processes while they score. May raise `Cancelled` from
-    `progress`; finished batches stay written."""
+    `workers`: processes for big jobs (default: `_worker_count`). May raise `Cancelled` from
+    `progress`; finished batches stay written.
+
+    Indexing new rows for search is not part of it (it costs about as much CPU as the analysis,
+    and searches find rows not indexed yet meanwhile): the app runs `search.catch_up` in the
+    background afterwards. Only on a machine with a core to spare beside the workers does the
+    parent index while it waits for them."""
     from cxdesk.core import search
     from cxdesk.core.analysis import uncovered
     from cxdesk.core.analysis.store import ensure_tables, write_results
@@ -293,8 +311,6 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     todo = len(full) + len(topics_only)
     skipped = total_rows - todo
     workers = _worker_count(db, todo, workers) if todo else 0
-    if not workers:
-        search.catch_up(db, progress)
     if not todo:
         # Complaints no topic covers are read from analysed rows; catch up if a run was cancelled.
         uncovered.refresh(db, progress)
@@ -326,15 +342,14 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     remaining = deque(jobs)
     if workers:
         try:
-            # The search index of new rows is built while the workers score, not before.
+            spare = (os.cpu_count() or 1) > workers
             with _small_cache(db):
                 _run_parallel(db, remaining, setup, workers, write, parent_scores=todo <= PARENT_SCORES_UP_TO,
-                              idle=lambda: search.index_some(db, INDEX_ROWS_WHILE_WAITING) > 0)
+                              idle=(lambda: search.index_some(db, INDEX_ROWS_WHILE_WAITING) > 0) if spare else None)
         except Cancelled:
             raise
         except Exception:  # noqa: BLE001 - a broken pool (no fork/spawn allowed, killed worker): go on alone
             log.warning("worker processes failed; continuing in this process", exc_info=True)
-        search.catch_up(db, progress)   # what the workers left no time for
     if remaining:
         _score_alone(db, remaining, setup, write)
     uncovered.refresh(db, progress)

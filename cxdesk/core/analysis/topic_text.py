@@ -16,6 +16,7 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterable, NamedTuple, Sequence
 
+from cxdesk.core.analysis.keywords import words_generation
 from cxdesk.core.analysis.wordscan import every_start, longest_words
 
 
@@ -60,6 +61,7 @@ _CLAUSE_SEP = re.compile(
 _CONTEXT_WORDS = re.compile("等了|等了好久|等了半天|久等")
 _CONTRAST_START = re.compile(r"^(?:但是|但|可是|不过|然而|只是|可惜|却|就是|唯一|除了|but\b|however\b|although\b|though\b|except\b)", re.IGNORECASE)
 MAX_FOLLOWING_CLAUSES = 2
+FOUND_MEMO = 50_000   # clauses whose topics a matcher keeps (emptied when full)
 LONG_CLAUSE = 24   # characters without punctuation before a clause is cut at its topic words
 MIN_PIECE = 4
 
@@ -116,6 +118,8 @@ class TopicMatcher:
                 else:
                     english.setdefault(word.lower(), set()).add(index)
         self.names = tuple(names)
+        self._found: dict[str, tuple[int, ...]] = {}   # clause -> `find`: short clauses come back often
+        self._found_words = words_generation()
         # Every word found at a position is a prefix of the longest one found there, so the longest
         # word at each position (one scan by the regex engine) gives all of them: `_within[longest]`
         # lists the topic indexes of the longest word and of every listed word it starts with.
@@ -169,10 +173,19 @@ class TopicMatcher:
 
     def find(self, clause: str) -> list[int]:
         """Indexes of the topics named in `clause`, in order of first appearance."""
-        first: dict[int, int] = {}
-        for pos, i in self.hits(clause):
-            first.setdefault(i, pos)
-        return list(first)
+        if self._found_words != words_generation():   # jieba's words changed: so may single-character hits
+            self._found.clear()
+            self._found_words = words_generation()
+        known = self._found.get(clause)
+        if known is None:
+            first: dict[int, int] = {}
+            for pos, i in self.hits(clause):
+                first.setdefault(i, pos)
+            known = tuple(first)
+            if len(self._found) >= FOUND_MEMO:
+                self._found.clear()
+            self._found[clause] = known
+        return list(known)
 
     def _pieces(self, sentence: str) -> list[str]:
         """The clauses of a sentence; a run-on clause (no punctuation for `LONG_CLAUSE` characters,
@@ -264,19 +277,26 @@ def analyze_clauses(text: str, matcher: TopicMatcher | None = None) -> list[Clau
     ("点了外卖") is neutral; see `clauses.py` for how a clause is scored. A matcher with a `memo`
     (the analysis run's) keeps each sentence's result: reviews repeat sentences (物流很快, 好评) a lot.
     """
+    return analyze_many([text], matcher)[0]
+
+
+def analyze_many(texts: Sequence[str | None], matcher: TopicMatcher | None = None) -> list[list[ClauseMention]]:
+    """`analyze_clauses` of each text, read together: each distinct sentence of the batch is read
+    once, and all their clauses are scored in one call (the character model's check is one numpy
+    pass for the whole batch instead of one per review)."""
     from cxdesk.core.analysis.text import normalize
 
     matcher = matcher if matcher is not None else default_matcher()
-    memo = matcher.memo
-    sentences = split_sentences(normalize(text))
-    known = [memo.get(s) for s in sentences] if memo is not None else [None] * len(sentences)
-    todo = list(dict.fromkeys(s for s, hit in zip(sentences, known) if hit is None))
-    if todo:
-        fresh = _clauses_of(todo, matcher)
-        if memo is not None and len(memo) < MEMO_SENTENCES:
-            memo.update(fresh)
-        known = [hit if hit is not None else fresh[s] for s, hit in zip(sentences, known)]
-    return [ClauseMention(sentence, *part) for sentence, parts in zip(sentences, known) for part in parts]
+    memo = matcher.memo if matcher.memo is not None else {}
+    per_text = [split_sentences(normalize(text)) for text in texts]
+    todo = list(dict.fromkeys(s for sentences in per_text for s in sentences if s not in memo))
+    fresh = _clauses_of(todo, matcher) if todo else {}
+    if matcher.memo is not None and len(memo) < MEMO_SENTENCES:
+        for sentence in todo[:MEMO_SENTENCES - len(memo)]:
+            memo[sentence] = fresh[sentence]
+    parts = {**{s: memo[s] for sentences in per_text for s in sentences if s not in fresh}, **fresh}
+    return [[ClauseMention(sentence, *part) for sentence in sentences for part in parts[sentence]]
+            for sentences in per_text]
 
 
 # Sentences a memo keeps (a few hundred bytes each); the first ones met stay, which are also the ones

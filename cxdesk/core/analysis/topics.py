@@ -25,7 +25,7 @@ from cxdesk.i18n import _, language
 from cxdesk.core.analysis.topic_text import (  # noqa: F401
     COMPLAINT_FROM, COMPLAINT_OVER_PRAISE, GLOWING_LOGIT, GLOWING_SLOPE, LEARNED_GLOWING_LOGIT,
     LEARNED_GLOWING_SLOPE, LONG_CLAUSE, MAX_FOLLOWING_CLAUSES, MIXED_NEGATIVE, SHORT_REVIEW,
-    WHOLE_PRODUCT_TOPICS, _CONTRAST_START, _HAN_CHAR, ClauseMention, TopicMatcher, TopicMention, analyze_clauses,
+    WHOLE_PRODUCT_TOPICS, _CONTRAST_START, _HAN_CHAR, ClauseMention, TopicMatcher, TopicMention, analyze_clauses, analyze_many,
     assign_topics, continues, default_matcher, lexicon_verdicts, review_label, split_clauses,
     split_sentences, topic_verdicts,
 )

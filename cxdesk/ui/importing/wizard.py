@@ -163,12 +163,7 @@ class ImportWizard(PlanPageMixin, ReportPageMixin, QDialog):
 
     def start_search_indexing(self):
         """Index the new rows for search in the background; searches find them meanwhile."""
-        def work(db, progress):
-            from cxdesk.core import search
-
-            return search.catch_up(db, progress)
-
-        self.index_task = self.ctx.run_task(work, title=_("Indexing the new rows for search"))
+        self.index_task = self.ctx.index_search()
         return self.index_task
 
     def start_analysis(self):
@@ -184,6 +179,7 @@ class ImportWizard(PlanPageMixin, ReportPageMixin, QDialog):
         task.signals.finished.connect(self._on_analyzed)
         task.signals.failed.connect(self._on_analysis_failed)
         task.signals.cancelled.connect(lambda: self._show_report(_("Analysis was cancelled; the rows are imported.")))
+        task.signals.ended.connect(self.start_search_indexing)   # after the analysis, not beside it
         self.task = task
         return task
 
