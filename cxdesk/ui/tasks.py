@@ -169,7 +169,15 @@ class LatestRead:
             return
         task = self.ctx.run_task(fn, write=False, title=self.title)
         self.task = task
-        task.signals.finished.connect(lambda result: None if self._next is not None else on_result(result))
+        # The screen that asked may be gone by the time the result comes (closed, a test torn down):
+        # its widgets must not be touched then.
+        owner = getattr(on_result, "__self__", None)
+
+        def deliver(result) -> None:
+            if self._next is None and not (isinstance(owner, QObject) and not isValid(owner)):
+                on_result(result)
+
+        task.signals.finished.connect(deliver)
         if on_error is not None:
             task.signals.failed.connect(on_error)
         task.signals.ended.connect(self._on_ended)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from tests.core.eval_data import plant
 
 LIVE = date.today() - timedelta(days=40)
+pytestmark = pytest.mark.usefixtures("settle_tasks")   # the board reloads after each change
 
 
 @pytest.fixture

@@ -45,3 +45,32 @@ def test_a_cancelled_read_starts_no_follow_up(ctx, qtbot):
     qtbot.waitUntil(lambda: reader.task is None, timeout=10_000)
     qtbot.wait(100)
     assert reader.task is None and results == []
+
+
+def test_a_result_for_a_screen_already_gone_is_dropped(ctx, qtbot):
+    from PySide6.QtWidgets import QLabel
+    from shiboken6 import isValid
+
+    from cxdesk.ui.tasks import LatestRead
+
+    shown: list = []
+
+    class Screen(QLabel):
+        def on_loaded(self, text: str) -> None:
+            shown.append(text)
+            self.setText(text)   # raises once the widget is deleted
+
+    reader = LatestRead(ctx, "test")
+    gate = threading.Event()
+    screen = Screen()
+
+    def slow(db, progress):
+        gate.wait(5)
+        return "loaded"
+
+    reader.start(slow, screen.on_loaded)
+    screen.deleteLater()
+    qtbot.waitUntil(lambda: not isValid(screen), timeout=5_000)
+    gate.set()
+    qtbot.waitUntil(lambda: reader.task is None, timeout=10_000)
+    assert shown == []
