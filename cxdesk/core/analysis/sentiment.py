@@ -68,7 +68,10 @@ NEGATION_SCOPE = 4
 _CLAUSE_BREAKS = ",.!?;:、~…\n\r\t ()[]{}<>\"'“”‘’/\\|—-。，！？；：（）【】《》「」『』～"
 _HASH_MULT = 0x9E3779B97F4A7C15
 _SCOPE_FLAG = 1 << 63
-_CHUNK_CHARS = 400_000
+# Characters scored in one numpy pass: its arrays take about 150 bytes a character while it runs, so
+# 100,000 keep an analysis worker within 15 MB of its usual size (400,000 made it jump by 55 MB on
+# batches of long reviews), at no measurable cost in speed.
+_CHUNK_CHARS = 100_000
 
 _PATTERNS: dict[str, re.Pattern] = {}
 _PATTERN_SOURCES = {
