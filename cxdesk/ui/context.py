@@ -33,6 +33,7 @@ class AppContext(QObject):
         self.undo_stack = QUndoStack(self)
         self._read_db = None
         self.index_task: Task | None = None
+        self._index_whole = 0   # rows of the search-index steps running now (for the progress bar)
 
     def read_db(self):
         """A connection for quick reads on the GUI thread (workers open their own)."""
@@ -59,18 +60,28 @@ class AppContext(QObject):
         meanwhile. Returns the running task if one is."""
         if self.index_task is not None and not self.index_task.done.is_set():
             return self.index_task
+        whole_so_far = self._index_whole
+        title = _("Indexing the new rows for search")
 
         def work(db, progress):
             from cxdesk.core import search
 
+            whole = max(whole_so_far, search.backlog_size(db))   # the rows of all steps, for the bar
+            progress(whole - search.backlog_size(db), whole, title)
             search.index_some(db, SEARCH_INDEX_BATCH)
-            return search.backlog_size(db)
+            left = search.backlog_size(db)
+            progress(whole - left, whole, title)
+            return left, whole
 
-        task = self.index_task = self.run_task(work, title=_("Indexing the new rows for search"))
+        task = self.index_task = self.run_task(work, title=title)
         task.signals.finished.connect(self._index_more)
         return task
 
-    def _index_more(self, left: int) -> None:
+    def _index_more(self, result: tuple[int, int]) -> None:
+        # Called as the task finishes, before it counts as done: the next step starts either way.
+        left, whole = result
+        self.index_task = None
+        self._index_whole = whole if left else 0
         if left:
             self.index_search()
 

@@ -131,7 +131,12 @@ class StatusBarMixin:
         def on_ended() -> None:
             if not (isValid(self.task_label) and isValid(self.ctx)):
                 return
-            if not self.ctx.tasks.busy or self.task_label.text() == task.title:
+            # Another task with a title may already run (the next step of the search index, titled
+            # the same): it keeps the label.
+            others = [t for t in self.ctx.tasks.running() if t is not task and t.title and t.title != "status"]
+            if others:
+                self.task_label.setText(others[-1].title)
+            elif not self.ctx.tasks.busy or self.task_label.text() == task.title:
                 self.task_label.hide()
                 self.task_progress.hide()
 

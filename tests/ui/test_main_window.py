@@ -126,8 +126,9 @@ def test_rows_left_out_of_the_search_index_are_indexed_in_the_background(qtbot, 
         qtbot.waitUntil(lambda: search.backlog_size(db) == 0, timeout=20000)
     finally:
         db.close()
+    qtbot.waitUntil(lambda: ctx.index_task is None, timeout=10000)   # the last step found none left
     assert len(tasks) == 3                                  # 3 + 3 + 1 rows, a task each
-    qtbot.waitUntil(lambda: ctx.index_task.done.is_set(), timeout=10000)
+    qtbot.waitUntil(lambda: all(t.done.is_set() for t in tasks), timeout=10000)
 
 
 def test_every_screen_is_built_by_its_own_class(qtbot, ctx, window):
