@@ -46,6 +46,7 @@ class AppContext(QObject):
     def set_db_path(self, path: Path) -> None:
         self.close()
         self.undo_stack.clear()  # commands refer to rows of the old database
+        self._index_whole = 0    # the other database's index steps, if any, count no more
         self.db_path = Path(path)
         self.database_changed.emit(self.db_path)
         self.data_changed.emit(Changes(True, True, True, True, True))

@@ -78,7 +78,7 @@ class StatusBarMixin:
                     "cxdesk analyzes {n} row again with its new model; the screens update when it is done.",
                     "cxdesk analyzes {n} rows again with its new model; the screens update when it is done.",
                     counts.stale).format(n=f"{counts.stale:,}"))
-        if counts.unindexed:
+        if counts.unindexed and not self.ctx.read_db().read_only:
             self.ctx.index_search()   # after any analysis just started: one writer at a time
         self.status_refreshed.emit(total, pending)
 

@@ -44,6 +44,7 @@ def test_window_opens_read_only_with_a_message_bar(qtbot, ctx, tmp_path, read_on
         win.show()
     win.message_bar.show_warning(note)   # as run_app does
     assert win.message_bar.isVisible() and "read-only place" in win.message_bar.text()
+    assert ctx.index_task is None        # the rows not in the search index stay so: searches scan them
 
     # A change (here: analysing the new rows) fails with the same plain sentence, nothing crashes.
     win.message_bar.dismiss()
