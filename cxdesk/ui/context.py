@@ -46,21 +46,25 @@ class AppContext(QObject):
     def set_db_path(self, path: Path) -> None:
         self.close()
         self.undo_stack.clear()  # commands refer to rows of the old database
-        self._index_whole = 0    # the other database's index steps, if any, count no more
+        self.stop_indexing()     # the other database's; this one's start when its rows are counted
         self.db_path = Path(path)
         self.database_changed.emit(self.db_path)
         self.data_changed.emit(Changes(True, True, True, True, True))
 
-    def run_task(self, fn: TaskFn, *, write: bool = True, title: str = "") -> Task:
-        return self.tasks.start(fn, self.db_path, write=write, title=title)
+    def run_task(self, fn: TaskFn, *, write: bool = True, title: str = "", upkeep: bool = False) -> Task:
+        return self.tasks.start(fn, self.db_path, write=write, title=title, upkeep=upkeep)
 
-    def index_search(self) -> Task:
+    def index_search(self) -> Task | None:
         """Index the rows not in the search index yet (after an import or an analysis, or left by the
         command line) in the background, `SEARCH_INDEX_BATCH` rows per task until none is left, so the
         owner's own saves (one writer at a time) wait a second at most. Searches find those rows
-        meanwhile. Returns the running task if one is."""
-        if self.index_task is not None and not self.index_task.done.is_set():
+        meanwhile. One chain of steps at a time: returns the step running now. None for a database in
+        a read-only place (its rows stay found by a scan). The steps are upkeep, not the owner's work:
+        closing or switching databases stops them without asking, and the next start goes on."""
+        if self.index_task is not None:
             return self.index_task
+        if self.read_db().read_only:
+            return None
         whole_so_far = self._index_whole
         title = _("Indexing the new rows for search")
 
@@ -74,17 +78,32 @@ class AppContext(QObject):
             progress(whole - left, whole, title)
             return left, whole
 
-        task = self.index_task = self.run_task(work, title=title)
-        task.signals.finished.connect(self._index_more)
+        task = self.index_task = self.run_task(work, title=title, upkeep=True)
+        # A step's result arrives before its end; both come on this thread, in that order.
+        task.signals.finished.connect(lambda result, step=task: self._index_step_done(step, result))
+        task.signals.ended.connect(lambda step=task: self._index_step_ended(step))
         return task
 
-    def _index_more(self, result: tuple[int, int]) -> None:
-        # Called as the task finishes, before it counts as done: the next step starts either way.
+    def _index_step_done(self, step: Task, result: tuple[int, int]) -> None:
+        if step is not self.index_task or step.is_cancelled:
+            return      # stopped (closing, another database): no next step
         left, whole = result
         self.index_task = None
         self._index_whole = whole if left else 0
         if left:
             self.index_search()
+
+    def _index_step_ended(self, step: Task) -> None:
+        if step is self.index_task:     # failed or cancelled: the chain stops; the next start goes on
+            self.index_task = None
+            self._index_whole = 0
+
+    def stop_indexing(self) -> None:
+        """Stop the search-index steps (the one running finishes its rows; none follows)."""
+        if self.index_task is not None:
+            self.index_task.cancel()
+        self.index_task = None
+        self._index_whole = 0
 
     def notify(self, changes: Changes) -> None:
         if changes is not None and changes.any():

@@ -423,8 +423,10 @@ class MainWindow(StatusBarMixin, AnalysisMenuMixin, DatabaseMenuMixin, ImportEnt
         settings.set(settings.MAIN_SPLITTER, bytes(self.splitter.saveState().data()))
 
     def _user_tasks(self) -> list:
-        """Running tasks that change data (imports, analysis), as opposed to screens' reads."""
-        return [t for t in self.ctx.tasks.running() if t.title not in ("", "status") and t.write]
+        """Running tasks that change data (imports, analysis), as opposed to screens' reads and the
+        search index's background steps (`AppContext.index_search`)."""
+        return [t for t in self.ctx.tasks.running()
+                if t.title not in ("", "status") and t.write and not t.upkeep]
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         writing = self._user_tasks()

@@ -78,7 +78,7 @@ class StatusBarMixin:
                     "cxdesk analyzes {n} row again with its new model; the screens update when it is done.",
                     "cxdesk analyzes {n} rows again with its new model; the screens update when it is done.",
                     counts.stale).format(n=f"{counts.stale:,}"))
-        if counts.unindexed and not self.ctx.read_db().read_only:
+        if counts.unindexed:
             self.ctx.index_search()   # after any analysis just started: one writer at a time
         self.status_refreshed.emit(total, pending)
 
@@ -133,9 +133,10 @@ class StatusBarMixin:
                 return
             # Another task with a title may already run (the next step of the search index, titled
             # the same): it keeps the label.
-            others = [t for t in self.ctx.tasks.running() if t is not task and t.title and t.title != "status"]
+            others = sorted((t for t in self.ctx.tasks.running() if t is not task and t.title and t.title != "status"),
+                            key=lambda t: t.title != task.title)   # the next step of the same work first
             if others:
-                self.task_label.setText(others[-1].title)
+                self.task_label.setText(others[0].title)
             elif not self.ctx.tasks.busy or self.task_label.text() == task.title:
                 self.task_label.hide()
                 self.task_progress.hide()

@@ -43,6 +43,7 @@ class Task(QRunnable):
         self.fn = fn
         self.db_path = db_path
         self.title = title
+        self.upkeep = False   # background upkeep (the search index): stopped without asking
         self.signals = TaskSignals()
         self._cancel = threading.Event()
         self._last_emit = 0.0
@@ -118,9 +119,11 @@ class TaskRunner(QObject):
         self.read_pool = QThreadPool.globalInstance()
         self._running: set[Task] = set()
 
-    def start(self, fn: TaskFn, db_path: Path | None, *, write: bool = True, title: str = "") -> Task:
+    def start(self, fn: TaskFn, db_path: Path | None, *, write: bool = True, title: str = "",
+              upkeep: bool = False) -> Task:
         task = Task(fn, db_path, title)
         task.write = write
+        task.upkeep = upkeep
         self._running.add(task)
         task.signals.ended.connect(lambda t=task: self._on_ended(t), Qt.QueuedConnection)
         self.task_started.emit(task)

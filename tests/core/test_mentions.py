@@ -117,3 +117,13 @@ def test_complaints_only_the_character_model_found_are_a_feature():
     a = M.features("服务", T.analyze_clauses("老板娘不会这样对待顾客吧"), 0.2, "negative")
     b = M.features("服务", T.analyze_clauses("服务员态度很差"), 0.2, "negative")
     assert a != b
+
+
+def test_a_complaint_after_a_contrast_counts_even_without_a_score():
+    from cxdesk.core.analysis.topic_text import ClauseMention
+
+    said = [ClauseMention("服务员来了，但是服务慢", "服务员来了", ("服务",), 0.5, "neutral"),
+            ClauseMention("服务员来了，但是服务慢", "但是服务慢", ("服务",), None, "negative")]
+    with_contrast = M.features("服务", said, 0.4, "negative")
+    plain = M.features("服务", [said[0], said[1]._replace(clause="服务慢")], 0.4, "negative")
+    assert set(with_contrast) - set(plain) == {M._key("contrastneg")}

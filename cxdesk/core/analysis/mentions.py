@@ -92,8 +92,9 @@ def _feature_list(topic: str, mentions: Sequence, review_score: float | None,
     for k, m in enumerate(mentions):
         length += len(m.clause)
         about = topic in m.topics
-        if about and m.by_model:
-            by_model += 1
+        if about:
+            by_model += m.by_model
+            contrast = contrast or (m.label == "negative" and _CONTRAST_START.match(m.clause) is not None)
         if m.score is None:
             continue
         v = value_of(m.score)
@@ -101,7 +102,6 @@ def _feature_list(topic: str, mentions: Sequence, review_score: float | None,
         if about:
             values.append(v)
             late = late or (v < 0 and k >= late_from)
-            contrast = contrast or (m.label == "negative" and _CONTRAST_START.match(m.clause) is not None)
         elif not m.topics and v < 0:
             other -= v
     complaints = -sum(v for v in values if v < 0)
