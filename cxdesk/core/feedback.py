@@ -419,7 +419,7 @@ class RowCounts:
     waiting: int   # of those, rows not analyzed yet
     stale: int = 0  # of those, rows analyzed with an older model (see `pipeline.stale_count`)
     responses: int = 0  # survey responses (a shop may run score-only surveys: not empty, but no rows)
-    unindexed: int = 0  # rows not in the search index yet (`search.catch_up`)
+    unindexed: int = 0  # rows not in the search index yet (`search.backlog_size`)
 
     @property
     def empty(self) -> bool:

@@ -20,9 +20,10 @@ Soft-deleted rows stay in the index; every query joins through `feedback.deleted
 
 An import does not index its rows inside its own transaction (building the trigram index costs more
 than storing the rows): it lists their ids in `search_backlog`, committed with the rows, and
-`catch_up()` indexes them right after in short transactions of its own. Until then a search still
-finds backlog rows, by a substring scan of just those rows, and the triggers leave them alone, so
-the index is never wrong, even if the app stops in between (the next `catch_up()` finishes the job).
+`index_some()` indexes them later in short transactions of its own (the window, in background steps
+once any analysis is done; `catch_up()` all at once). Until then a search still finds backlog rows,
+by a substring scan of just those rows, and the triggers leave them alone, so the index is never
+wrong, even if the app stops in between (the next start of the window finishes the job).
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def catch_up(db, progress=None, *, batch: int = 20_000) -> int:
 
 def index_some(db, batch: int) -> int:
     """Index up to `batch` rows of the backlog (the oldest) in one transaction; returns how many
-    (0: the index is complete). The analysis calls it while its worker processes score."""
+    (0: the index is complete). The window calls it in background steps; the analysis while its
+    worker processes score, when a core is spare for it."""
     # The same spacing as the triggers' SQL, done in Python: about three times faster in bulk.
     db.conn.create_function("cx_search_spaced", 1, _spaced_python, deterministic=True)
     hi = db.execute("SELECT id FROM search_backlog ORDER BY id LIMIT 1 OFFSET ?", [batch - 1]).fetchone()

@@ -71,8 +71,9 @@ class AppContext(QObject):
         def work(db, progress):
             from cxdesk.core import search
 
-            whole = max(whole_so_far, search.backlog_size(db))   # the rows of all steps, for the bar
-            progress(whole - search.backlog_size(db), whole, title)
+            left = search.backlog_size(db)
+            whole = max(whole_so_far, left)   # the rows of all steps, for the bar
+            progress(whole - left, whole, title)
             search.index_some(db, SEARCH_INDEX_BATCH)
             left = search.backlog_size(db)
             progress(whole - left, whole, title)

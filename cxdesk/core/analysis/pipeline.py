@@ -287,8 +287,8 @@ def analyze(db, progress: Progress = no_progress, *, force: bool = False, worker
     `progress`; finished batches stay written.
 
     Indexing new rows for search is not part of it (it costs about as much CPU as the analysis,
-    and searches find rows not indexed yet meanwhile): the app runs `search.catch_up` in the
-    background afterwards. Only on a machine with a core to spare beside the workers does the
+    and searches find rows not indexed yet meanwhile): the window indexes them in background steps
+    afterwards (`search.index_some`). Only on a machine with a core to spare beside the workers does the
     parent index while it waits for them."""
     from cxdesk.core import search
     from cxdesk.core.analysis import uncovered

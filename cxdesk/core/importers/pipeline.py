@@ -5,8 +5,8 @@ reason, or counted as a duplicate). `cleaner.RowCleaner` checks and converts the
 `writer.RowWriter` gives it its identity (dedup key) and writes it. Rows go in with plain
 `executemany` inside one `db.atomic()`: all accepted rows or none. A large import into a smaller table
 drops the secondary indexes and rebuilds them at the end, and other areas' per-row insert triggers
-catch up set-wise (`storage.bulk_insert`). Search indexing follows after the commit (`search.catch_up`,
-at the start of the analysis), so the rows are on screen first.
+catch up set-wise (`storage.bulk_insert`). Search indexing follows after the commit and the analysis
+(`search.index_some`, in the window's background), so the rows are on screen first.
 """
 
 from __future__ import annotations
